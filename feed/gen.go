@@ -1,0 +1,349 @@
+package feed
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// GenConfig configures the synthetic generator. Every zero value has a
+// documented default, so GenConfig{} is a usable feed.
+type GenConfig struct {
+	// Symbols is the number of distinct topics. 0 means 1000.
+	Symbols int
+	// Size is the mean on-wire size of a record in bytes (header, topic
+	// and payload, as counted by Record.WireSize). 0 means 100, the Guide's
+	// feed. Sizes below what a topic and a MarketMsg need are raised.
+	Size int
+	// VarySize makes record sizes follow the message kind, ITCH-style
+	// (adds and trades longer than deletes), with Size as the mean.
+	// false gives every record exactly Size bytes.
+	VarySize bool
+	// Seed makes the feed deterministic: the same seed gives the same
+	// topics, kinds, prices and payloads. 0 is a valid seed.
+	Seed uint64
+	// Zipf is the exponent s of the symbol activity distribution
+	// (weight of the k-th busiest symbol ∝ 1/k^s). 0 means 1.1.
+	Zipf float64
+	// Rate is records per second against the wall clock. 0 means as fast
+	// as the consumer takes them.
+	Rate float64
+	// Records stops the feed after that many records. 0 means no limit.
+	Records int64
+	// Chunk caps the records returned by one Next call. 0 means 256.
+	Chunk int
+	// SimStart, when non-zero, switches SourceTS from the wall clock to a
+	// simulated clock starting at SimStart (ns since the Unix epoch) and
+	// advancing 1/SimRate per record, so a generated file is identical on
+	// every run.
+	SimStart int64
+	// SimRate is the simulated records per second for SimStart. 0 means 100000.
+	SimRate float64
+}
+
+func (c *GenConfig) withDefaults() GenConfig {
+	d := *c
+	if d.Symbols == 0 {
+		d.Symbols = 1000
+	}
+	if d.Size == 0 {
+		d.Size = 100
+	}
+	if d.Zipf == 0 {
+		d.Zipf = 1.1
+	}
+	if d.Chunk == 0 {
+		d.Chunk = 256
+	}
+	if d.SimRate == 0 {
+		d.SimRate = 100000
+	}
+	return d
+}
+
+// Validate reports the first unusable field.
+func (c *GenConfig) Validate() error {
+	d := c.withDefaults()
+	switch {
+	case d.Symbols < 1 || d.Symbols > 1<<20:
+		return fmt.Errorf("feed: symbols %d outside [1, %d]", c.Symbols, 1<<20)
+	case d.Size < 0 || d.Size > MaxRecordLen:
+		return fmt.Errorf("feed: record size %d outside [1, %d]", c.Size, MaxRecordLen)
+	case d.Zipf < 0 || math.IsNaN(d.Zipf) || math.IsInf(d.Zipf, 0):
+		return fmt.Errorf("feed: zipf exponent %v must be a positive number", c.Zipf)
+	case d.Rate < 0 || math.IsNaN(d.Rate) || math.IsInf(d.Rate, 0):
+		return fmt.Errorf("feed: rate %v must be positive (0 for full speed)", c.Rate)
+	case d.Records < 0:
+		return fmt.Errorf("feed: records %d must not be negative", c.Records)
+	case d.Chunk < 1:
+		return fmt.Errorf("feed: chunk %d must be positive", c.Chunk)
+	}
+	return nil
+}
+
+// Generator is a deterministic synthetic market-data Source.
+type Generator struct {
+	cfg     GenConfig
+	rng     *rand.Rand
+	topics  [][]byte
+	price   []uint64 // per symbol, 1e-4 units
+	alias   []uint32 // Walker alias table over symbol ranks
+	prob    []uint64 // acceptance thresholds scaled to 2^64-1
+	rankSym []uint32 // rank -> symbol, so the busiest symbols are not alphabetical
+	fillers [][]byte
+	n       int64
+	orderID uint64
+	pacer   Pacer
+	started bool
+	clock   func() time.Time
+}
+
+// NewGenerator returns a generator for cfg.
+func NewGenerator(cfg GenConfig) (*Generator, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := cfg.withDefaults()
+	g := &Generator{
+		cfg:   c,
+		rng:   rand.New(rand.NewPCG(c.Seed, c.Seed^0x9e3779b97f4a7c15)),
+		pacer: Pacer{Rate: c.Rate},
+		clock: time.Now,
+	}
+	g.topics = Symbols(c.Symbols, c.Seed)
+	g.price = make([]uint64, c.Symbols)
+	for i := range g.price {
+		g.price[i] = (10 + g.rng.Uint64N(490)) * 10000
+	}
+	g.rankSym = make([]uint32, c.Symbols)
+	for i, p := range g.rng.Perm(c.Symbols) {
+		g.rankSym[i] = uint32(p)
+	}
+	g.buildAlias(c.Zipf)
+	return g, nil
+}
+
+// Topics returns the generator's symbols (shared; do not modify).
+func (g *Generator) Topics() [][]byte { return g.topics }
+
+// Config returns the effective configuration, defaults filled in.
+func (g *Generator) Config() GenConfig { return g.cfg }
+
+// buildAlias prepares Walker's alias method so a Zipf draw costs one
+// random number and a table lookup (the hot path publishes millions a second).
+func (g *Generator) buildAlias(s float64) {
+	n := len(g.topics)
+	w := make([]float64, n)
+	var sum float64
+	for k := range w {
+		w[k] = 1 / math.Pow(float64(k+1), s)
+		sum += w[k]
+	}
+	g.alias = make([]uint32, n)
+	g.prob = make([]uint64, n)
+	scaled := make([]float64, n)
+	var small, large []int
+	for k := range w {
+		scaled[k] = w[k] * float64(n) / sum
+		if scaled[k] < 1 {
+			small = append(small, k)
+		} else {
+			large = append(large, k)
+		}
+	}
+	for len(small) > 0 && len(large) > 0 {
+		s, l := small[len(small)-1], large[len(large)-1]
+		small = small[:len(small)-1]
+		g.prob[s] = uint64(scaled[s] * math.MaxUint64)
+		g.alias[s] = uint32(l)
+		scaled[l] -= 1 - scaled[s]
+		if scaled[l] < 1 {
+			large = large[:len(large)-1]
+			small = append(small, l)
+		}
+	}
+	for _, k := range append(small, large...) {
+		g.prob[k] = math.MaxUint64
+		g.alias[k] = uint32(k)
+	}
+}
+
+func (g *Generator) pick() int {
+	k := g.rng.Uint64N(uint64(len(g.prob)))
+	if g.rng.Uint64() > g.prob[k] {
+		k = uint64(g.alias[k])
+	}
+	return int(g.rankSym[k])
+}
+
+// kinds and their relative sizes follow ITCH 5.0 (A 36, E 31, X 23,
+// D 19, P 44 bytes) so VarySize gives a realistic spread.
+var kindMix = [...]struct {
+	kind byte
+	pct  uint64 // cumulative percentage
+	size float64
+}{
+	{KindAdd, 42, 36},
+	{KindDelete, 72, 19},
+	{KindCancel, 80, 23},
+	{KindExecute, 90, 31},
+	{KindTrade, 100, 44},
+}
+
+var kindMeanSize = func() float64 {
+	var m, prev float64
+	for _, k := range kindMix {
+		m += (float64(k.pct) - prev) / 100 * k.size
+		prev = float64(k.pct)
+	}
+	return m
+}()
+
+// Pending reports whether Next would return without waiting.
+func (g *Generator) Pending() bool {
+	if g.cfg.Records > 0 && g.n >= g.cfg.Records {
+		return false
+	}
+	if !g.started || g.cfg.Rate <= 0 {
+		return true
+	}
+	return g.pacer.Pending(g.clock())
+}
+
+// Next appends the records due now (up to Chunk) to b, waiting for the
+// pacer if none is due.
+func (g *Generator) Next(ctx context.Context, b *Batch) error {
+	if g.cfg.Records > 0 && g.n >= g.cfg.Records {
+		return io.EOF
+	}
+	if !g.started {
+		g.started = true
+		g.pacer.Start(g.clock())
+	}
+	want := g.cfg.Chunk
+	if g.cfg.Records > 0 && int64(want) > g.cfg.Records-g.n {
+		want = int(g.cfg.Records - g.n)
+	}
+	var now time.Time
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		now = g.clock()
+		n, wait := g.pacer.Due(now, want)
+		if n > 0 {
+			want = n
+			break
+		}
+		// Sleep at least 50µs: finer sleeps cost more than they save and
+		// a slightly later wake-up just makes a fuller frame.
+		wait = max(wait, 50*time.Microsecond)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	wall := now.UnixNano()
+	for i := 0; i < want; i++ {
+		var src int64
+		switch {
+		case g.cfg.SimStart != 0:
+			src = g.cfg.SimStart + int64(float64(g.n)/g.cfg.SimRate*1e9)
+		case g.cfg.Rate > 0:
+			src = g.pacer.Scheduled(g.pacer.Count() + int64(i))
+		default:
+			src = wall
+		}
+		g.fill(b.Add(), b, src)
+		g.n++
+	}
+	g.pacer.Sent(want)
+	return nil
+}
+
+// Generated is the number of records produced so far.
+func (g *Generator) Generated() int64 { return g.n }
+
+// filler returns the symbol's topic repeated to 256 bytes, built once.
+func (g *Generator) filler(sym int) []byte {
+	if g.fillers == nil {
+		g.fillers = make([][]byte, len(g.topics))
+	}
+	f := g.fillers[sym]
+	if f == nil {
+		t := g.topics[sym]
+		f = bytes.Repeat(t, 256/len(t)+1)[:256]
+		g.fillers[sym] = f
+	}
+	return f
+}
+
+func (g *Generator) fill(r *Record, b *Batch, src int64) {
+	sym := g.pick()
+	pct := g.rng.Uint64N(100)
+	k := 0
+	for pct >= kindMix[k].pct {
+		k++
+	}
+	r.Kind = kindMix[k].kind
+	r.Topic = g.topics[sym]
+	r.SourceTS = src
+	size := g.cfg.Size
+	if g.cfg.VarySize {
+		size = int(float64(g.cfg.Size)*kindMix[k].size/kindMeanSize + 0.5)
+	}
+	pl := size - RecordFixedLen - len(r.Topic)
+	pl = max(pl, MarketMsgLen)
+	pl = min(pl, MaxRecordLen-RecordFixedLen-8-len(r.Topic))
+	p := b.Bytes(pl)
+	// Prices walk by a tick at a time so VWAPs and captures look like a market.
+	switch step := g.rng.Uint64N(8); {
+	case step == 0 && g.price[sym] > 100:
+		g.price[sym] -= 100
+	case step == 1:
+		g.price[sym] += 100
+	}
+	g.orderID++
+	side := byte('B')
+	if g.orderID&1 == 1 {
+		side = 'S'
+	}
+	m := MarketMsg{OrderRef: g.orderID, Price: g.price[sym], Shares: uint32(100 * (1 + g.rng.Uint64N(10))), Side: side}
+	m.Put(p)
+	// Filler: the topic repeated, like the padded text fields of real feeds.
+	fill := g.filler(sym)
+	for rest := p[MarketMsgLen:]; len(rest) > 0; {
+		rest = rest[copy(rest, fill):]
+	}
+	r.Payload = p
+}
+
+// Symbols returns n distinct ticker-like topics (2–5 capital letters),
+// the same for the same seed on every machine.
+func Symbols(n int, seed uint64) [][]byte {
+	rng := rand.New(rand.NewPCG(seed^0x5bd1e995, 0x27d4eb2f165667c5))
+	seen := make(map[string]bool, n)
+	out := make([][]byte, 0, n)
+	for len(out) < n {
+		l := 3 + int(rng.Uint64N(3)) // 3..5
+		if n > 26*26*26*4 {
+			l = 4 + int(rng.Uint64N(2))
+		}
+		b := make([]byte, l)
+		for i := range b {
+			b[i] = byte('A' + rng.Uint64N(26))
+		}
+		if !seen[string(b)] {
+			seen[string(b)] = true
+			out = append(out, b)
+		}
+	}
+	return out
+}
