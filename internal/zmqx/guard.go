@@ -1,0 +1,191 @@
+package zmqx
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"sync/atomic"
+	"time"
+)
+
+const greetingLen = 64 // ZMTP 3.x greeting
+
+// Errors the guard returns from Read. They are net.Errors that are not
+// timeouts, so zmq4 (and our own loops) treat the connection as dead.
+var (
+	ErrNotZMTP       = &guardError{"peer did not send a ZMTP 3 greeting"}
+	ErrFrameTooLarge = &guardError{"peer announced a frame larger than the limit"}
+	ErrBadFrame      = &guardError{"peer sent a frame with reserved flag bits set"}
+)
+
+type guardError struct{ msg string }
+
+func (e *guardError) Error() string   { return "zmqx: " + e.msg }
+func (e *guardError) Timeout() bool   { return false }
+func (e *guardError) Temporary() bool { return false }
+
+var _ net.Error = (*guardError)(nil)
+
+// guardConn sits between zmq4's ZMTP code and the socket.
+//
+// Read side: it reads ahead (bufio, which also turns zmq4's many small
+// ReadFull calls into few syscalls) and vets every frame header before zmq4
+// sees it, because zmq4 allocates whatever size a peer announces. A frame
+// over the limit, a non-ZMTP greeting or reserved flag bits close the
+// connection with a counted error. PING commands are swallowed (zmq4 would
+// answer them from the reading goroutine, interleaving with our writer);
+// the writing goroutine answers them via Peer.ServicePings.
+//
+// Write side: in coalescing mode small writes (ZMTP headers, prefixes) are
+// copied into a scratch buffer and large ones (batch frames) are referenced,
+// and Flush sends them all with one writev. Referenced buffers must stay
+// unchanged until Flush returns; the publisher's frames are immutable once
+// sent, which is what makes this safe.
+type guardConn struct {
+	net.Conn
+	br       *bufio.Reader
+	maxFrame uint64
+	stats    *Counters
+
+	greetLeft int
+	frameLeft uint64
+	handshook atomic.Bool
+	pings     atomic.Int64
+
+	coalesce bool
+	scratch  []byte
+	pend     net.Buffers
+	pendLen  int
+}
+
+func newGuard(c net.Conn, o *Options) *guardConn {
+	return &guardConn{
+		Conn:      c,
+		br:        bufio.NewReaderSize(c, o.readBuf()),
+		maxFrame:  uint64(o.maxFrame()),
+		stats:     o.Stats,
+		greetLeft: greetingLen,
+	}
+}
+
+func (g *guardConn) fail(err error, counter *atomic.Int64) (int, error) {
+	if counter != nil {
+		counter.Add(1)
+	}
+	g.Conn.Close()
+	return 0, err
+}
+
+func (g *guardConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if g.greetLeft == greetingLen {
+		sig, err := g.br.Peek(11)
+		if err != nil {
+			return 0, err
+		}
+		if sig[0] != 0xFF || sig[9] != 0x7F || sig[10] < 3 {
+			return g.fail(ErrNotZMTP, g.stats.counter(func(c *Counters) *atomic.Int64 { return &c.NotZMTP }))
+		}
+	}
+	if g.greetLeft > 0 {
+		n, err := g.br.Read(p[:min(len(p), g.greetLeft)])
+		g.greetLeft -= n
+		return n, err
+	}
+	for g.frameLeft == 0 {
+		hdr, err := g.br.Peek(2)
+		if err != nil {
+			return 0, err
+		}
+		flags := hdr[0]
+		if flags&0xF8 != 0 {
+			return g.fail(ErrBadFrame, g.stats.counter(func(c *Counters) *atomic.Int64 { return &c.BadFrames }))
+		}
+		hl, size := uint64(2), uint64(hdr[1])
+		if flags&0x02 != 0 { // long frame
+			hdr, err = g.br.Peek(9)
+			if err != nil {
+				return 0, err
+			}
+			hl, size = 9, binary.BigEndian.Uint64(hdr[1:])
+		}
+		if size > g.maxFrame {
+			if g.stats != nil {
+				g.stats.LastOversize.Store(size)
+			}
+			return g.fail(fmt.Errorf("%w: %d bytes announced, limit %d", ErrFrameTooLarge, size, g.maxFrame),
+				g.stats.counter(func(c *Counters) *atomic.Int64 { return &c.Oversize }))
+		}
+		if flags&0x04 != 0 && g.handshook.Load() && size >= 5 && size < 512 {
+			// A command after the handshake: swallow PINGs (see type comment).
+			if b, err := g.br.Peek(int(hl + size)); err == nil && b[hl] == 4 && string(b[hl+1:hl+5]) == "PING" {
+				g.br.Discard(int(hl + size))
+				g.pings.Add(1)
+				continue
+			}
+		}
+		g.frameLeft = hl + size
+	}
+	n, err := g.br.Read(p[:min(uint64(len(p)), g.frameLeft)])
+	g.frameLeft -= uint64(n)
+	return n, err
+}
+
+// coalesceThreshold is the write size up to which bytes are copied rather
+// than referenced: ZMTP headers and prefixes are copied, frames are not.
+const coalesceThreshold = 512
+
+func (g *guardConn) Write(p []byte) (int, error) {
+	if !g.coalesce {
+		return g.Conn.Write(p)
+	}
+	if len(p) <= coalesceThreshold {
+		off := len(g.scratch)
+		if cap(g.scratch)-off < len(p) {
+			// Earlier slices keep the old scratch alive until Flush.
+			g.scratch = make([]byte, 0, max(4096, 2*cap(g.scratch)))
+			off = 0
+		}
+		g.scratch = append(g.scratch, p...)
+		g.pend = append(g.pend, g.scratch[off:off+len(p):off+len(p)])
+	} else {
+		g.pend = append(g.pend, p)
+	}
+	g.pendLen += len(p)
+	return len(p), nil
+}
+
+// Flush writes everything coalesced since the last Flush with one writev,
+// under a deadline when d > 0. A missed deadline closes the connection: a
+// half-written frame cannot be resumed by anyone else.
+func (g *guardConn) Flush(d time.Duration) error {
+	if g.pendLen == 0 {
+		return nil
+	}
+	if d > 0 {
+		g.Conn.SetWriteDeadline(time.Now().Add(d))
+	}
+	bufs := g.pend
+	_, err := bufs.WriteTo(g.Conn)
+	clear(g.pend)
+	g.pend, g.pendLen, g.scratch = g.pend[:0], 0, g.scratch[:0]
+	if err != nil {
+		g.Conn.Close()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return fmt.Errorf("%w: write blocked longer than %v", ErrStuck, d)
+		}
+		return err
+	}
+	return nil
+}
+
+// Pending is the number of bytes coalesced and not yet flushed.
+func (g *guardConn) Pending() int { return g.pendLen }
+
+// ErrStuck reports a peer that did not take data within the write deadline.
+var ErrStuck = errors.New("zmqx: peer stuck")

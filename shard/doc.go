@@ -1,0 +1,11 @@
+// Package shard owns the engine's data path between a source and the
+// worker pool: routing (topic → partition → shard), batching records into
+// frames, the publisher with one PUB endpoint per shard and its
+// slow-consumer policy, and the subscriber with one pinned thread per shard
+// that decodes in place, checks sequences (gaps), record age (the snail) and
+// topics, and hands batches to a Sink.
+//
+// Concurrency: Publisher methods are safe for concurrent use (a mutex
+// orders publishing, heartbeats and Close). Subscriber.Run is called once;
+// Stats may be called from any goroutine. Router is immutable and safe.
+package shard

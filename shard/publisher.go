@@ -1,0 +1,475 @@
+package shard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/zmqx"
+)
+
+// PubConfig configures a Publisher. Zero values are documented defaults.
+type PubConfig struct {
+	// Binds has one endpoint per shard (tcp://HOST:PORT, tcp://DEV;HOST:PORT
+	// or ipc://PATH). Required.
+	Binds []string
+	// Partitions is the total number of partitions. 0 means 4 per shard.
+	// Sequences are contiguous per partition and subscribers can subscribe
+	// to partitions, so more partitions give finer subscriptions at the
+	// cost of smaller frames.
+	Partitions int
+	// Overrides pins topics to partitions, overriding the hash.
+	Overrides map[string]uint32
+	// ID identifies this publisher across restarts. 0 means a hash of the
+	// host name and the bind endpoints: stable for the same deployment.
+	ID uint64
+	// FrameSize caps a batch frame in bytes. 0 means 64 KiB, measured on
+	// zmq4 as the size where a frame's fixed costs stop mattering.
+	FrameSize int
+	// Linger bounds how long a record may wait in a partly filled frame
+	// while the source keeps producing. 0 means 200µs. A source that has
+	// nothing waiting triggers an immediate flush, so a quiet feed never
+	// pays the linger. Negative disables the time bound (size only).
+	Linger time.Duration
+	// HWM is the per-subscriber high-water mark in queued bytes. Past it,
+	// frames for that subscriber are dropped and counted (it will see a
+	// gap); other subscribers are unaffected. 0 means 64 MiB.
+	HWM int
+	// WriteTimeout disconnects a subscriber whose socket accepts nothing
+	// for this long. 0 means 2s.
+	WriteTimeout time.Duration
+	// Heartbeat is the interval after which an idle partition announces
+	// its next sequence, so subscribers detect loss at the tail and know
+	// the publisher lives. 0 means 1s; negative disables heartbeats.
+	Heartbeat time.Duration
+	// Drain bounds how long Close waits for subscribers to take what is
+	// queued for them. 0 means 2s.
+	Drain time.Duration
+	// Conn holds socket and guard options for the shard endpoints.
+	Conn zmqx.Options
+	// Logf receives operational messages (slow subscribers, refused peers).
+	// nil discards them.
+	Logf func(format string, args ...any)
+}
+
+func (c PubConfig) withDefaults() PubConfig {
+	if c.Partitions == 0 {
+		c.Partitions = 4 * len(c.Binds)
+	}
+	if c.FrameSize == 0 {
+		c.FrameSize = 64 << 10
+	}
+	if c.Linger == 0 {
+		c.Linger = 200 * time.Microsecond
+	}
+	if c.HWM == 0 {
+		c.HWM = 64 << 20
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 2 * time.Second
+	}
+	if c.Heartbeat == 0 {
+		c.Heartbeat = time.Second
+	}
+	if c.Drain == 0 {
+		c.Drain = 2 * time.Second
+	}
+	if c.Logf == nil {
+		c.Logf = func(string, ...any) {}
+	}
+	if c.ID == 0 {
+		h := fnv.New64a()
+		host, _ := os.Hostname()
+		io.WriteString(h, host)
+		for _, b := range c.Binds {
+			io.WriteString(h, "|"+b)
+		}
+		c.ID = h.Sum64()
+	}
+	return c
+}
+
+// Validate reports the first unusable field, naming it.
+func (c PubConfig) Validate() error {
+	if len(c.Binds) == 0 {
+		return errors.New("shard: publisher needs at least one bind endpoint (one per shard)")
+	}
+	for _, b := range c.Binds {
+		if _, err := zmqx.ParseEndpoint(b); err != nil {
+			return fmt.Errorf("shard: bind %w", err)
+		}
+	}
+	d := c.withDefaults()
+	if _, err := NewRouter(len(c.Binds), d.Partitions, c.Overrides); err != nil {
+		return err
+	}
+	if d.FrameSize < feed.HeaderLen+64 || d.FrameSize > 64<<20 {
+		return fmt.Errorf("shard: frame size %d outside [%d, %d]", c.FrameSize, feed.HeaderLen+64, 64<<20)
+	}
+	if d.HWM < d.FrameSize {
+		return fmt.Errorf("shard: high-water mark %d below the frame size %d", d.HWM, d.FrameSize)
+	}
+	return nil
+}
+
+type partState struct {
+	id       uint32
+	shard    int
+	seq      uint64 // last sequence stamped
+	enc      feed.Encoder
+	cur      *frame
+	opened   int64 // when cur got its first record (ns)
+	lastSend int64 // when the partition last sent anything (ns)
+	dirty    bool
+	records  atomic.Int64
+}
+
+// Publisher stamps, routes and batches records and publishes them on one
+// endpoint per shard.
+type Publisher struct {
+	cfg    PubConfig
+	router *Router
+	epoch  uint64
+	parts  []partState
+	outs   []*fanout
+	pool   sync.Pool
+
+	mu     sync.Mutex
+	dirty  []*partState
+	closed bool
+	hbStop chan struct{}
+	hbDone chan struct{}
+
+	records, frames, bytes, tooLarge atomic.Int64
+	shardRecs                        []atomic.Int64
+}
+
+// NewPublisher binds every shard endpoint and starts accepting subscribers.
+func NewPublisher(cfg PubConfig) (*Publisher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	router, _ := NewRouter(len(cfg.Binds), cfg.Partitions, cfg.Overrides)
+	p := &Publisher{
+		cfg:       cfg,
+		router:    router,
+		epoch:     uint64(time.Now().UnixNano()),
+		parts:     make([]partState, cfg.Partitions),
+		shardRecs: make([]atomic.Int64, len(cfg.Binds)),
+		hbStop:    make(chan struct{}),
+		hbDone:    make(chan struct{}),
+	}
+	p.pool.New = func() any { return &frame{buf: make([]byte, 0, cfg.FrameSize+256), pool: &p.pool} }
+	for i := range p.parts {
+		p.parts[i].id = uint32(i)
+		p.parts[i].shard = router.Shard(uint32(i))
+	}
+	for i, b := range cfg.Binds {
+		ep, _ := zmqx.ParseEndpoint(b)
+		f, err := newFanout(i, ep, cfg.Conn, cfg.HWM, cfg.WriteTimeout, cfg.Logf)
+		if err != nil {
+			for _, o := range p.outs {
+				o.close()
+			}
+			return nil, fmt.Errorf("shard %d: %w", i, err)
+		}
+		p.outs = append(p.outs, f)
+	}
+	if cfg.Heartbeat > 0 {
+		go p.heartbeats()
+	} else {
+		close(p.hbDone)
+	}
+	return p, nil
+}
+
+// Router returns the publisher's routing.
+func (p *Publisher) Router() *Router { return p.router }
+
+// ID and Epoch identify this publisher incarnation on the wire.
+func (p *Publisher) ID() uint64    { return p.cfg.ID }
+func (p *Publisher) Epoch() uint64 { return p.epoch }
+
+// Endpoints returns the bound endpoints with real ports (for port 0 binds).
+func (p *Publisher) Endpoints() []string {
+	out := make([]string, len(p.outs))
+	for i, o := range p.outs {
+		out[i] = o.ln.Endpoint()
+	}
+	return out
+}
+
+// ErrClosed is returned by Publish after Close.
+var ErrClosed = errors.New("shard: publisher closed")
+
+// Publish stamps each record (publisher, epoch, shard, partition, sequence,
+// a fresh SendTS; SourceTS is kept) in place and appends it to its
+// partition's frame, sending frames as they fill. Call Flush when the
+// source has nothing more waiting; Run does this for you.
+//
+// A record too large for the wire format is skipped and reported in the
+// error after the rest of recs has been published.
+func (p *Publisher) Publish(recs []feed.Record) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	now := time.Now().UnixNano()
+	var firstErr error
+	for i := range recs {
+		r := &recs[i]
+		ps := &p.parts[p.router.Partition(r.Topic)]
+		size := r.WireSize(false)
+		if size > feed.MaxRecordLen || len(r.Topic) == 0 || len(r.Topic) > feed.MaxTopicLen {
+			p.tooLarge.Add(1)
+			if firstErr == nil {
+				firstErr = fmt.Errorf("shard: record %d (topic %.40q, %d bytes): %w", i, r.Topic, size, feed.ErrTooLarge)
+			}
+			continue
+		}
+		if ps.cur != nil && ps.enc.Len()+size > p.cfg.FrameSize {
+			p.flushPart(ps, now)
+		}
+		if ps.cur == nil {
+			p.open(ps, now)
+		}
+		ps.seq++
+		r.Publisher, r.Epoch, r.Seq, r.SendTS = p.cfg.ID, p.epoch, ps.seq, now
+		r.Shard, r.Partition = uint16(ps.shard), ps.id
+		ps.enc.Append(r)
+	}
+	if p.cfg.Linger > 0 {
+		for i := 0; i < len(p.dirty); {
+			ps := p.dirty[i]
+			if now-ps.opened >= int64(p.cfg.Linger) {
+				p.flushPart(ps, now) // removes ps from p.dirty
+				continue
+			}
+			i++
+		}
+	}
+	return firstErr
+}
+
+func (p *Publisher) header(ps *partState, flags uint8) feed.Header {
+	return feed.Header{
+		Flags: flags, Shard: uint16(ps.shard), Shards: uint16(len(p.outs)),
+		Partition: ps.id, Partitions: uint32(len(p.parts)),
+		Publisher: p.cfg.ID, Epoch: p.epoch, FirstSeq: ps.seq + 1,
+	}
+}
+
+func (p *Publisher) newFrame(ps *partState) *frame {
+	f := p.pool.Get().(*frame)
+	f.refs.Store(1)
+	f.prefix = feed.PartitionPrefix(f.pre[:0], ps.id)
+	return f
+}
+
+func (p *Publisher) open(ps *partState, now int64) {
+	ps.cur = p.newFrame(ps)
+	ps.enc.Reset(ps.cur.buf[:0], p.header(ps, 0))
+	ps.opened = now
+	if !ps.dirty {
+		ps.dirty = true
+		p.dirty = append(p.dirty, ps)
+	}
+}
+
+func (p *Publisher) flushPart(ps *partState, now int64) {
+	f := ps.cur
+	ps.cur = nil
+	f.buf = ps.enc.Finish()
+	f.records = ps.enc.Count()
+	p.sendFrame(ps, f, now)
+	ps.records.Add(int64(f.records))
+	p.records.Add(int64(f.records))
+	p.shardRecs[ps.shard].Add(int64(f.records))
+	if ps.dirty {
+		ps.dirty = false
+		for i, d := range p.dirty {
+			if d == ps {
+				p.dirty[i] = p.dirty[len(p.dirty)-1]
+				p.dirty = p.dirty[:len(p.dirty)-1]
+				break
+			}
+		}
+	}
+}
+
+func (p *Publisher) sendFrame(ps *partState, f *frame, now int64) {
+	p.frames.Add(1)
+	p.bytes.Add(int64(len(f.buf)))
+	ps.lastSend = now
+	p.outs[ps.shard].send(f)
+	f.unref()
+}
+
+// control sends a record-less frame (heartbeat or EOS) for ps.
+func (p *Publisher) control(ps *partState, flags uint8, now int64) {
+	f := p.newFrame(ps)
+	var enc feed.Encoder
+	enc.Reset(f.buf[:0], p.header(ps, flags))
+	f.buf = enc.Finish()
+	f.records = 0
+	p.sendFrame(ps, f, now)
+}
+
+// Flush sends every partly filled frame now.
+func (p *Publisher) Flush() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.flushAll()
+}
+
+func (p *Publisher) flushAll() {
+	now := time.Now().UnixNano()
+	for len(p.dirty) > 0 {
+		p.flushPart(p.dirty[len(p.dirty)-1], now)
+	}
+}
+
+func (p *Publisher) heartbeats() {
+	defer close(p.hbDone)
+	t := time.NewTicker(p.cfg.Heartbeat / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.hbStop:
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return
+		}
+		now := time.Now().UnixNano()
+		for i := range p.parts {
+			ps := &p.parts[i]
+			if ps.cur == nil && now-ps.lastSend >= int64(p.cfg.Heartbeat) {
+				p.control(ps, feed.FlagHeartbeat, now)
+			}
+		}
+		p.mu.Unlock()
+	}
+}
+
+// Run publishes src until it is exhausted (io.EOF, returns nil) or ctx
+// ends (returns ctx's error), flushing whenever src has nothing waiting.
+func (p *Publisher) Run(ctx context.Context, src feed.Source) error {
+	var b feed.Batch
+	pender, _ := src.(feed.Pender)
+	for {
+		b.Reset()
+		err := src.Next(ctx, &b)
+		if b.Len() > 0 {
+			if perr := p.Publish(b.Recs); perr != nil && !errors.Is(perr, feed.ErrTooLarge) {
+				return perr
+			}
+		}
+		if err == io.EOF {
+			p.Flush()
+			return nil
+		}
+		if err != nil {
+			p.Flush()
+			return err
+		}
+		if pender == nil || !pender.Pending() {
+			p.Flush()
+		}
+	}
+}
+
+// WaitSubscribers blocks until every shard has at least n subscribed
+// connections, or ctx ends.
+func (p *Publisher) WaitSubscribers(ctx context.Context, n int) error {
+	for {
+		ok := true
+		for _, o := range p.outs {
+			if o.subscribed() < n {
+				ok = false
+			}
+		}
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d subscriber(s) per shard: %w", n, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// Close flushes, sends end-of-stream on every partition, waits up to
+// Drain for subscribers to take what is queued for them, and closes.
+func (p *Publisher) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.flushAll()
+	now := time.Now().UnixNano()
+	for i := range p.parts {
+		p.control(&p.parts[i], feed.FlagEOS, now)
+	}
+	p.closed = true
+	p.mu.Unlock()
+	close(p.hbStop)
+	<-p.hbDone
+	for _, o := range p.outs {
+		// From here on subscribers leave because the stream ended: not news.
+		o.closing.Store(true)
+	}
+	deadline := time.Now().Add(p.cfg.Drain)
+	for time.Now().Before(deadline) {
+		done := true
+		for _, o := range p.outs {
+			if !o.drained() {
+				done = false
+			}
+		}
+		if done {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	for _, o := range p.outs {
+		o.close()
+	}
+	return nil
+}
+
+// Stats returns a consistent-enough snapshot of the counters (each value
+// is read atomically; they are not read at one instant).
+func (p *Publisher) Stats() PubStats {
+	s := PubStats{
+		ID: p.cfg.ID, Epoch: p.epoch,
+		Records: p.records.Load(), Frames: p.frames.Load(), Bytes: p.bytes.Load(), TooLarge: p.tooLarge.Load(),
+	}
+	for i, o := range p.outs {
+		ss := ShardPubStats{ID: i, Endpoint: o.ln.Endpoint(), Records: p.shardRecs[i].Load(),
+			Subscribers: len(*o.conns.Load()), Refused: o.stats.Refused(), Oversize: o.stats.Oversize.Load(), NotZMTP: o.stats.NotZMTP.Load()}
+		s.Shards = append(s.Shards, ss)
+		s.Conns = append(s.Conns, o.connStats()...)
+	}
+	for _, c := range s.Conns {
+		s.DroppedRecords += c.DroppedRecords
+		if c.HWMEvents > 0 || c.DroppedFrames > 0 {
+			s.SlowConsumers++
+		}
+	}
+	return s
+}
