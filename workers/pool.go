@@ -1,0 +1,209 @@
+package workers
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bbox-dev/bbox/feed"
+)
+
+// Order says how batches are spread over workers.
+type Order int
+
+const (
+	// OrderNone sends each batch whole to the least busy worker (round
+	// robin, skipping full queues): the cheapest spreading.
+	OrderNone Order = iota
+	// OrderTopic sends every record of a topic to the same worker, so each
+	// topic is handled in sequence order. A batch is split by topic hash.
+	OrderTopic
+)
+
+// ParseOrder parses "none" or "topic".
+func ParseOrder(s string) (Order, error) {
+	switch s {
+	case "", "none", "batch":
+		return OrderNone, nil
+	case "topic":
+		return OrderTopic, nil
+	}
+	return 0, fmt.Errorf("order %q: want none or topic", s)
+}
+
+// PoolConfig configures an in-process Pool. Zero values are defaults.
+type PoolConfig struct {
+	// Workers is the number of worker goroutines. 0 means 2.
+	Workers int
+	// Order is how batches are spread; the zero value is OrderNone.
+	Order Order
+	// Queue is the number of batches each worker may have waiting. When
+	// all are full, Deliver blocks (back-pressure to the subscriber
+	// thread). 0 means 16.
+	Queue int
+	// Work makes every record cost this long, to play a slow subscriber.
+	Work time.Duration
+	// NewHandler builds worker i's handler. nil means NewSymbolStats.
+	NewHandler func(id int) Handler
+}
+
+// WorkerStats counts one worker.
+type WorkerStats struct {
+	ID      int    `json:"id"`
+	Records int64  `json:"records"`
+	Batches int64  `json:"batches"`
+	Peer    string `json:"peer,omitempty"`
+	State   string `json:"state,omitempty"`
+}
+
+type worker struct {
+	id      int
+	ch      chan *feed.Batch
+	h       Handler
+	records atomic.Int64
+	batches atomic.Int64
+}
+
+// Pool is a set of in-process workers fed by Deliver.
+type Pool struct {
+	cfg     PoolConfig
+	workers []*worker
+	rr      atomic.Uint64
+	wg      sync.WaitGroup
+	mu      sync.RWMutex // Deliver holds it shared; Close exclusively
+	closed  bool
+}
+
+// NewPool starts the workers.
+func NewPool(cfg PoolConfig) (*Pool, error) {
+	if cfg.Workers == 0 {
+		cfg.Workers = 2
+	}
+	if cfg.Queue == 0 {
+		cfg.Queue = 16
+	}
+	if cfg.Workers < 1 || cfg.Workers > 4096 {
+		return nil, fmt.Errorf("workers: %d workers outside [1, 4096]", cfg.Workers)
+	}
+	if cfg.Queue < 1 {
+		return nil, errors.New("workers: queue must be positive")
+	}
+	if cfg.NewHandler == nil {
+		cfg.NewHandler = func(int) Handler { return NewSymbolStats() }
+	}
+	p := &Pool{cfg: cfg}
+	for i := 0; i < cfg.Workers; i++ {
+		w := &worker{id: i, ch: make(chan *feed.Batch, cfg.Queue), h: cfg.NewHandler(i)}
+		p.workers = append(p.workers, w)
+		p.wg.Add(1)
+		go p.run(w)
+	}
+	return p, nil
+}
+
+func (p *Pool) run(w *worker) {
+	defer p.wg.Done()
+	for b := range w.ch {
+		spend(p.cfg.Work, len(b.Recs))
+		w.h.Handle(b.Recs)
+		w.records.Add(int64(len(b.Recs)))
+		w.batches.Add(1)
+		feed.PutBatch(b)
+	}
+}
+
+// Deliver hands b to one worker (OrderNone) or splits it by topic
+// (OrderTopic). It blocks while the chosen queues are full.
+func (p *Pool) Deliver(shard int, b *feed.Batch) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		feed.PutBatch(b)
+		return
+	}
+	n := len(p.workers)
+	if p.cfg.Order == OrderTopic && n > 1 {
+		parts := make([]*feed.Batch, n)
+		for _, r := range b.Recs {
+			i := TopicWorker(r.Topic, n)
+			if parts[i] == nil {
+				parts[i] = feed.GetBatch()
+			}
+			parts[i].Recs = append(parts[i].Recs, r)
+		}
+		feed.PutBatch(b)
+		for i, pb := range parts {
+			if pb != nil {
+				p.workers[i].ch <- pb
+			}
+		}
+		return
+	}
+	start := int(p.rr.Add(1) % uint64(n))
+	for k := 0; k < n; k++ {
+		select {
+		case p.workers[(start+k)%n].ch <- b:
+			return
+		default:
+		}
+	}
+	p.workers[start].ch <- b
+}
+
+// TopicWorker is the worker a topic goes to under OrderTopic.
+func TopicWorker(topic []byte, n int) int {
+	h := uint32(2166136261)
+	for _, c := range topic {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	// Mix again so this does not correlate with the partition hash.
+	h ^= h >> 15
+	h *= 0x2c1b3c6d
+	h ^= h >> 12
+	return int(h % uint32(n))
+}
+
+// Close lets the workers finish what is queued and waits for them.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	for _, w := range p.workers {
+		close(w.ch)
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// Stats returns per-worker counts.
+func (p *Pool) Stats() []WorkerStats {
+	out := make([]WorkerStats, len(p.workers))
+	for i, w := range p.workers {
+		out[i] = WorkerStats{ID: i, Records: w.records.Load(), Batches: w.batches.Load()}
+	}
+	return out
+}
+
+// Handlers returns the workers' handlers (read them after Close).
+func (p *Pool) Handlers() []Handler {
+	out := make([]Handler, len(p.workers))
+	for i, w := range p.workers {
+		out[i] = w.h
+	}
+	return out
+}
+
+// Queued is the number of batches waiting in worker queues.
+func (p *Pool) Queued() int {
+	n := 0
+	for _, w := range p.workers {
+		n += len(w.ch)
+	}
+	return n
+}
