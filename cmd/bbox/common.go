@@ -1,0 +1,258 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bbox-dev/bbox/bench"
+	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/tuning"
+	"github.com/bbox-dev/bbox/workers"
+)
+
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+// rateFlag is records per second, or "max" (0) for full speed.
+type rateFlag float64
+
+func (r *rateFlag) String() string {
+	if *r == 0 {
+		return "max"
+	}
+	return strconv.FormatFloat(float64(*r), 'f', -1, 64)
+}
+
+func (r *rateFlag) Set(s string) error {
+	if s == "max" {
+		*r = 0
+		return nil
+	}
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(s, "k"):
+		mult, s = 1e3, strings.TrimSuffix(s, "k")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1e6, strings.TrimSuffix(s, "M")
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return fmt.Errorf("want records per second (100000, 100k) or max")
+	}
+	*r = rateFlag(v * mult)
+	return nil
+}
+
+// logger writes timestamped operational lines to stderr, clearing the
+// live status line first so the two never mangle each other.
+type logger struct {
+	mu     sync.Mutex
+	w      io.Writer
+	tty    bool
+	status string // last status line shown, redrawn after a log line
+	quiet  bool
+}
+
+func (l *logger) Logf(format string, args ...any) {
+	if l.quiet {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.tty && l.status != "" {
+		fmt.Fprint(l.w, "\r\033[K")
+	}
+	fmt.Fprintf(l.w, "%s %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+	if l.tty && l.status != "" {
+		fmt.Fprint(l.w, l.status)
+	}
+}
+
+// Line prints an unprefixed line (squawks, summaries) the same way.
+func (l *logger) Line(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.tty && l.status != "" {
+		fmt.Fprint(l.w, "\r\033[K")
+	}
+	fmt.Fprintln(l.w, s)
+	if l.tty && l.status != "" {
+		fmt.Fprint(l.w, l.status)
+	}
+}
+
+// statusLoop redraws a one-line status about once a second while on a
+// terminal, until stop is closed; it then ends the line.
+func (l *logger) statusLoop(stop <-chan struct{}, line func(elapsed time.Duration) string) (done chan struct{}) {
+	done = make(chan struct{})
+	if !l.tty {
+		close(done)
+		return done
+	}
+	start := time.Now()
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				l.mu.Lock()
+				if l.status != "" {
+					fmt.Fprint(l.w, "\r\033[K")
+				}
+				l.status = ""
+				l.mu.Unlock()
+				return
+			case <-t.C:
+			}
+			s := line(time.Since(start))
+			l.mu.Lock()
+			l.status = s
+			fmt.Fprint(l.w, "\r\033[K"+s)
+			l.mu.Unlock()
+		}
+	}()
+	return done
+}
+
+// rater turns a cumulative counter into a per-second rate between calls.
+type rater struct {
+	last int64
+	at   time.Time
+}
+
+func (r *rater) rate(n int64) float64 {
+	now := time.Now()
+	var v float64
+	if !r.at.IsZero() {
+		v = float64(n-r.last) / now.Sub(r.at).Seconds()
+	}
+	r.last, r.at = n, now
+	return v
+}
+
+func human(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.1fk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func commas(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func usDur(us float64) string {
+	d := time.Duration(us * 1e3)
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0fµs", us)
+	case d < time.Second:
+		return fmt.Sprintf("%.2fms", us/1e3)
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+// summary is the JSON object of CLI.md; fields after Workers are extensions.
+type summary struct {
+	Command          string                `json:"command"`
+	RecordsPublished int64                 `json:"records_published"`
+	RecordsReceived  int64                 `json:"records_received"`
+	RecordsLost      int64                 `json:"records_lost"`
+	Gaps             int64                 `json:"gaps"`
+	Croaked          bool                  `json:"croaked"`
+	CroakReason      string                `json:"croak_reason"`
+	ThroughputRPS    float64               `json:"throughput_rps"`
+	LatencyUS        bench.Percentiles     `json:"latency_us"`
+	Shards           []shardSummary        `json:"shards"`
+	Workers          []workers.WorkerStats `json:"workers"`
+	Seconds          float64               `json:"seconds"`
+	RecordsFiltered  int64                 `json:"records_filtered,omitempty"`
+	RecordsLate      int64                 `json:"records_late,omitempty"`
+	FramesMalformed  int64                 `json:"frames_malformed"`
+	RecordsDropped   int64                 `json:"records_dropped_slow,omitempty"`
+	BeforeJoin       int64                 `json:"records_before_join,omitempty"`
+	Restarts         int64                 `json:"publisher_restarts,omitempty"`
+	Connections      []shard.ConnStats     `json:"connections,omitempty"`
+	Squawks          []shard.Squawk        `json:"squawks,omitempty"`
+	Warnings         []string              `json:"warnings,omitempty"`
+	TopSymbols       []workers.SymSummary  `json:"top_symbols,omitempty"`
+}
+
+type shardSummary struct {
+	ID         int    `json:"id"`
+	Records    int64  `json:"records"`
+	Endpoint   string `json:"endpoint,omitempty"`
+	Lost       int64  `json:"records_lost"`
+	Gaps       int64  `json:"gaps"`
+	CPU        int    `json:"cpu"`
+	Reconnects int64  `json:"reconnects,omitempty"`
+}
+
+func writeJSON(w io.Writer, v any) {
+	b, _ := json.Marshal(v)
+	fmt.Fprintf(w, "%s\n", b)
+}
+
+// connFlags are the socket and guard options every networked command has.
+type connFlags struct {
+	rcvbuf, sndbuf int
+	maxFrame       int64
+}
+
+func (c *connFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&c.rcvbuf, "rcvbuf", 0, "SO_RCVBUF bytes per socket (0: kernel default with autotuning)")
+	fs.IntVar(&c.sndbuf, "sndbuf", 0, "SO_SNDBUF bytes per socket (0: kernel default with autotuning)")
+	fs.Int64Var(&c.maxFrame, "max-frame", zmqx.DefaultMaxFrame, "largest ZMTP frame accepted from a peer, bytes; bigger ones close the connection")
+}
+
+func (c *connFlags) options(log *logger) zmqx.Options {
+	return zmqx.Options{RcvBuf: c.rcvbuf, SndBuf: c.sndbuf, MaxFrame: c.maxFrame, Logf: log.Logf}
+}
+
+// cpuPlan parses --cpus: "auto" pins shard thread i to online core
+// i mod n, "none" leaves threads unpinned, or an explicit list.
+func cpuPlan(s string, shards int) ([]int, error) {
+	switch s {
+	case "", "none":
+		return nil, nil
+	case "auto":
+		online := tuning.Online()
+		out := make([]int, shards)
+		for i := range out {
+			out[i] = online[i%len(online)]
+		}
+		return out, nil
+	}
+	return tuning.ParseCPUList(s)
+}

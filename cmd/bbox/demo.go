@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/workers"
+)
+
+func init() {
+	register(&command{
+		name:    "demo",
+		summary: "run the whole pipeline in one process (synthetic feed → shards → pinned subscribers → workers) and summarise",
+		usage:   "[flags]",
+		run:     runDemo,
+	})
+}
+
+// The embedded default: the Guide's typical feed (100k records/s of about
+// 100 bytes) over two shards on loopback, each subscriber thread pinned to
+// its own core, two workers.
+const (
+	demoRate     = 100000
+	demoDuration = 5 * time.Second
+	demoShards   = 2
+)
+
+func runDemo(ctx context.Context, e *env, args []string) int {
+	c := commands["demo"]
+	fs := newFlags(e, c)
+	rate := rateFlag(demoRate)
+	fs.Var(&rate, "rate", "records per second, or max for full speed")
+	duration := fs.Duration("duration", demoDuration, "how long to publish")
+	shards := fs.Int("shards", demoShards, "number of shards (one PUB endpoint, one subscriber thread each)")
+	partitions := fs.Int("partitions", 0, "total partitions (0: 4 per shard)")
+	nworkers := fs.Int("workers", 2, "in-process workers")
+	order := fs.String("order", "none", "worker dispatch: none (whole batches, least busy worker) or topic (per-topic order)")
+	symbols := fs.Int("symbols", 1000, "distinct symbols in the synthetic feed")
+	size := fs.Int("size", 100, "mean record size on the wire, bytes")
+	seed := fs.Uint64("seed", 1, "seed of the synthetic feed")
+	cpus := fs.String("cpus", "auto", "subscriber thread cores: auto (thread i on core i), none, or a list like 0,1")
+	maxDelay := fs.Duration("max-delay", 0, "croak when a record is older than this (0: no check)")
+	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var cf connFlags
+	cf.register(fs)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
+	}
+	if *shards < 1 || *shards > 64 {
+		return usageErr(e, c, "--shards %d: want 1..64", *shards)
+	}
+	if *duration <= 0 {
+		return usageErr(e, c, "--duration %v: want a positive duration", *duration)
+	}
+	ord, err := workers.ParseOrder(*order)
+	if err != nil {
+		return usageErr(e, c, "--order: %v", err)
+	}
+	cpuList, err := cpuPlan(*cpus, *shards)
+	if err != nil {
+		return usageErr(e, c, "--cpus: %v", err)
+	}
+	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	gen, err := feed.NewGenerator(feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate)})
+	if err != nil {
+		return usageErr(e, c, "%v", err)
+	}
+
+	binds := make([]string, *shards)
+	for i := range binds {
+		binds[i] = "tcp://127.0.0.1:0"
+	}
+	pub, err := shard.NewPublisher(shard.PubConfig{Binds: binds, Partitions: *partitions, Conn: cf.options(log), Logf: log.Logf})
+	if err != nil {
+		return fail(e, c, err)
+	}
+	side, err := newSubSide(subSideConfig{
+		sub: shard.SubConfig{Connect: pub.Endpoints(), CPUs: cpuList, MaxDelay: *maxDelay, ExitOnEOS: true,
+			Conn: cf.options(log), Name: "demo"},
+		workers: *nworkers, order: ord, work: *work,
+	}, log)
+	if err != nil {
+		pub.Close()
+		return fail(e, c, err)
+	}
+	subDone := make(chan error, 1)
+	go func() { subDone <- side.run(ctx) }()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err = pub.WaitSubscribers(wctx, 1)
+	cancel()
+	if err != nil {
+		pub.Close()
+		side.stop()
+		return fail(e, c, err)
+	}
+	if !*asJSON || e.stderrTTY {
+		r := "max"
+		if rate > 0 {
+			r = human(float64(rate)) + "/s"
+		}
+		log.Line(fmt.Sprintf("bbox demo: synthetic feed (%d symbols, ~%d-byte records) at %s for %v → %d shards → %d subscriber threads → %d workers",
+			*symbols, *size, r, *duration, *shards, *shards, *nworkers))
+	}
+
+	var pr rater
+	var sr = make([]rater, *shards)
+	stopStatus := make(chan struct{})
+	statusDone := log.statusLoop(stopStatus, func(el time.Duration) string {
+		ps := pub.Stats()
+		ss := side.sub.Stats()
+		var b strings.Builder
+		fmt.Fprintf(&b, "[%2.0fs] pub %s/s", el.Seconds(), human(pr.rate(ps.Records)))
+		for i, s := range ss.Shards {
+			fmt.Fprintf(&b, " | shard %d %s/s lag %s", i, human(sr[i].rate(s.Records)), lagString(s.LagNs))
+		}
+		fmt.Fprintf(&b, " | lost %d gaps %d dropped %d", ss.Lost, ss.Gaps, ps.DroppedRecords)
+		return b.String()
+	})
+
+	start := time.Now()
+	pctx, pcancel := context.WithTimeout(ctx, *duration)
+	perr := pub.Run(pctx, gen)
+	pcancel()
+	pubElapsed := time.Since(start)
+	pub.Close()
+	var subErr error
+	select {
+	case subErr = <-subDone:
+	case <-time.After(10 * time.Second):
+		log.Logf("subscriber did not see end-of-stream within 10s; stopping it")
+		side.stop()
+		subErr = <-subDone
+	}
+	elapsed := time.Since(start)
+	close(stopStatus)
+	<-statusDone
+	if perr != nil && !errors.Is(perr, context.DeadlineExceeded) && !errors.Is(perr, context.Canceled) && !errors.Is(perr, shard.ErrClosed) {
+		return fail(e, c, perr)
+	}
+
+	ps := pub.Stats()
+	s := side.summary("demo")
+	s.RecordsPublished = ps.Records
+	s.RecordsDropped = ps.DroppedRecords
+	// In one process we know exactly what was sent: anything not received
+	// (and not filtered out) is lost, wherever it went missing.
+	s.RecordsLost = max(s.RecordsLost, ps.Records-s.RecordsReceived-s.RecordsFiltered)
+	s.Seconds = elapsed.Seconds()
+	s.ThroughputRPS = float64(s.RecordsReceived) / pubElapsed.Seconds()
+	code := exitOK
+	var ce *shard.CroakError
+	if errors.As(subErr, &ce) {
+		code = exitCroaked
+	} else if subErr != nil {
+		return fail(e, c, subErr)
+	}
+	out := e.stdout
+	if *asJSON {
+		out = e.stderr
+	}
+	printHuman(out, &s, pubElapsed)
+	if *asJSON {
+		writeJSON(e.stdout, s)
+	}
+	return code
+}
+
+func lagString(ns int64) string {
+	if ns < 0 {
+		return "-"
+	}
+	return usDur(float64(ns) / 1e3)
+}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/workers"
+)
+
+func init() {
+	register(&command{
+		name:    "pub",
+		summary: "publish a source sharded over --bind endpoints (one PUB endpoint per shard)",
+		usage:   "--bind EP[,EP...] [--source gen] [flags]",
+		run:     runPub,
+	})
+}
+
+// pubFlags are the publisher settings shared by pub and replay.
+type pubFlags struct {
+	binds        listFlag
+	partitions   int
+	frameSize    int
+	linger       time.Duration
+	hwm          int
+	writeTimeout time.Duration
+	heartbeat    time.Duration
+	waitSubs     int
+	waitTimeout  time.Duration
+	id           uint64
+	conn         connFlags
+}
+
+func (p *pubFlags) register(fs *flag.FlagSet) {
+	fs.Var(&p.binds, "bind", "shard endpoints, one per shard: tcp://HOST:PORT, tcp://DEV;HOST:PORT, ipc://PATH (comma-separated or repeated)")
+	fs.IntVar(&p.partitions, "partitions", 0, "total partitions, the unit of sequencing and subscription (0: 4 per shard)")
+	fs.IntVar(&p.frameSize, "frame-size", 64<<10, "batch frame size cap, bytes")
+	fs.DurationVar(&p.linger, "linger", 200*time.Microsecond, "longest a record waits in a partly filled frame while the source keeps producing")
+	fs.IntVar(&p.hwm, "hwm", 64<<20, "per-subscriber high-water mark, queued bytes; past it that subscriber's frames are dropped and counted")
+	fs.DurationVar(&p.writeTimeout, "write-timeout", 2*time.Second, "disconnect a subscriber whose socket takes nothing for this long")
+	fs.DurationVar(&p.heartbeat, "heartbeat", time.Second, "idle partitions announce their next sequence this often (negative: off)")
+	fs.IntVar(&p.waitSubs, "wait-subs", 0, "before publishing, wait until every shard has this many subscribers")
+	fs.DurationVar(&p.waitTimeout, "wait-timeout", 30*time.Second, "give up waiting for --wait-subs after this long")
+	fs.Uint64Var(&p.id, "id", 0, "publisher id (0: derived from host name and endpoints, stable across restarts)")
+	p.conn.register(fs)
+}
+
+func (p *pubFlags) config(log *logger) shard.PubConfig {
+	return shard.PubConfig{
+		Binds: p.binds, Partitions: p.partitions, ID: p.id, FrameSize: p.frameSize, Linger: p.linger,
+		HWM: p.hwm, WriteTimeout: p.writeTimeout, Heartbeat: p.heartbeat, Conn: p.conn.options(log), Logf: log.Logf,
+	}
+}
+
+// runPublisher runs src through a new publisher for at most duration (0:
+// until the source ends or a signal) with a live status line, and returns
+// the publisher's summary. It is shared by pub and replay.
+func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src feed.Source, duration time.Duration, cmd string) (summary, error) {
+	pub, err := shard.NewPublisher(pf.config(log))
+	if err != nil {
+		return summary{}, err
+	}
+	log.Logf("publisher %x epoch %d on %s", pub.ID(), pub.Epoch(), strings.Join(pub.Endpoints(), ", "))
+	if pf.waitSubs > 0 {
+		wctx, cancel := context.WithTimeout(ctx, pf.waitTimeout)
+		err := pub.WaitSubscribers(wctx, pf.waitSubs)
+		cancel()
+		if err != nil {
+			pub.Close()
+			return summary{}, err
+		}
+	}
+	var r rater
+	stop := make(chan struct{})
+	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+		st := pub.Stats()
+		var b strings.Builder
+		fmt.Fprintf(&b, "[%2.0fs] %s rec/s, %s published", el.Seconds(), human(r.rate(st.Records)), commas(st.Records))
+		for _, sh := range st.Shards {
+			fmt.Fprintf(&b, " | shard %d: %d subs", sh.ID, sh.Subscribers)
+		}
+		for _, c := range st.Conns {
+			if c.DroppedRecords > 0 && c.State == "connected" {
+				fmt.Fprintf(&b, " | SLOW %s dropped %s", c.Peer, commas(c.DroppedRecords))
+			}
+		}
+		return b.String()
+	})
+	start := time.Now()
+	rctx := ctx
+	if duration > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, duration)
+		defer cancel()
+	}
+	runErr := pub.Run(rctx, src)
+	elapsed := time.Since(start)
+	pub.Close()
+	close(stop)
+	<-statusDone
+	if runErr != nil && !errors.Is(runErr, context.DeadlineExceeded) && !errors.Is(runErr, context.Canceled) {
+		return summary{}, runErr
+	}
+	st := pub.Stats()
+	s := summary{Command: cmd, RecordsPublished: st.Records, RecordsDropped: st.DroppedRecords,
+		Seconds: elapsed.Seconds(), ThroughputRPS: float64(st.Records) / elapsed.Seconds(), Connections: st.Conns,
+		Workers: []workers.WorkerStats{}, Shards: []shardSummary{}}
+	for _, sh := range st.Shards {
+		s.Shards = append(s.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint, CPU: -1})
+		if sh.Refused > 0 {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("shard %d refused %d peers or frames (%d oversize frames, %d not ZMTP)", sh.ID, sh.Refused, sh.Oversize, sh.NotZMTP))
+		}
+	}
+	for _, c := range st.Conns {
+		if c.DroppedRecords > 0 || strings.HasPrefix(c.State, "stuck") {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("slow subscriber %s on shard %d: %s records dropped over the high-water mark; %s",
+				c.Peer, c.Shard, commas(c.DroppedRecords), c.State))
+		}
+	}
+	return s, nil
+}
+
+func printPubHuman(w io.Writer, s *summary) {
+	fmt.Fprintf(w, "\n%s: %s records published in %.1fs (%s records/s)\n", s.Command, commas(s.RecordsPublished), s.Seconds, human(s.ThroughputRPS))
+	for _, sh := range s.Shards {
+		fmt.Fprintf(w, "  shard %d  %12s records  %s\n", sh.ID, commas(sh.Records), sh.Endpoint)
+	}
+	for _, c := range s.Connections {
+		fmt.Fprintf(w, "  subscriber %-21s shard %d  %12s records  dropped %s  (%s)\n", c.Peer, c.Shard, commas(c.Records), commas(c.DroppedRecords), c.State)
+	}
+	for _, warn := range s.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", warn)
+	}
+}
+
+func runPub(ctx context.Context, e *env, args []string) int {
+	c := commands["pub"]
+	fs := newFlags(e, c)
+	var pf pubFlags
+	pf.register(fs)
+	source := fs.String("source", "gen", "what to publish: gen (synthetic feed) or a capture file")
+	rate := rateFlag(100000)
+	fs.Var(&rate, "rate", "records per second, or max")
+	duration := fs.Duration("duration", 0, "stop after this long (0: until the source ends or SIGINT/SIGTERM)")
+	records := fs.Int64("records", 0, "stop after this many records (0: no limit)")
+	symbols := fs.Int("symbols", 1000, "distinct symbols (gen)")
+	size := fs.Int("size", 100, "mean record size on the wire, bytes (gen)")
+	seed := fs.Uint64("seed", 1, "seed of the synthetic feed (gen)")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
+	}
+	if len(pf.binds) == 0 {
+		return usageErr(e, c, "--bind is required (one endpoint per shard)")
+	}
+	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	src, err := openSource(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records})
+	if err != nil {
+		return usageErr(e, c, "--source: %v", err)
+	}
+	s, err := runPublisher(ctx, e, log, &pf, src, *duration, "pub")
+	if err != nil {
+		return fail(e, c, err)
+	}
+	out := e.stdout
+	if *asJSON {
+		out = e.stderr
+	}
+	printPubHuman(out, &s)
+	if *asJSON {
+		writeJSON(e.stdout, s)
+	}
+	return exitOK
+}
+
+// openSource opens --source: "gen" is the synthetic generator; other
+// sources are registered by the commands that provide them.
+func openSource(name string, gen feed.GenConfig) (feed.Source, error) {
+	if name == "gen" {
+		return feed.NewGenerator(gen)
+	}
+	for _, o := range sourceOpeners {
+		if src, ok, err := o(name, gen); ok {
+			return src, err
+		}
+	}
+	return nil, fmt.Errorf("%q is not gen, and no capture file or upstream source by that name can be opened", name)
+}
+
+// sourceOpeners try to open a --source value; ok is false if the value is
+// not theirs.
+var sourceOpeners []func(name string, gen feed.GenConfig) (src feed.Source, ok bool, err error)

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/workers"
+)
+
+func init() {
+	register(&command{
+		name:    "sub",
+		summary: "subscribe to shard endpoints (one pinned thread each), check age and sequence, hand records to workers",
+		usage:   "--connect EP[,EP...] [flags]",
+		run:     runSub,
+	})
+}
+
+func runSub(ctx context.Context, e *env, args []string) int {
+	c := commands["sub"]
+	fs := newFlags(e, c)
+	var connect, topics, parts listFlag
+	fs.Var(&connect, "connect", "publisher shard endpoints, one per shard (comma-separated or repeated)")
+	fs.Var(&topics, "topics", "keep only records whose topic starts with one of these prefixes (comma-separated)")
+	fs.Var(&parts, "partitions", "subscribe only to these partitions (comma-separated numbers; default all)")
+	maxDelay := fs.Duration("max-delay", 0, "largest record age tolerated (now − send time); 0 disables the check")
+	onLate := fs.String("on-late", "croak", "what a record over --max-delay does: croak (squawk and exit 3) or warn (squawk, count, go on)")
+	maxGap := fs.Int64("max-gap", -1, "croak on a sequence gap larger than this many records (-1: count gaps, never croak)")
+	warmup := fs.Duration("warmup", 0, "do not check ages during this start-up grace period")
+	clockOffset := fs.Duration("clock-offset", 0, "how far the publisher's clock runs ahead of this box's (subtracted from ages)")
+	nworkers := fs.Int("workers", 2, "in-process workers (ignored with --push)")
+	push := fs.String("push", "", "serve batches to `bbox worker` processes on this endpoint instead of in-process workers")
+	order := fs.String("order", "none", "worker dispatch: none (whole batches, least busy worker) or topic (per-topic order)")
+	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
+	cpus := fs.String("cpus", "none", "pin shard thread i to these cores: a list like 2,3, auto, or none")
+	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
+	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every shard has seen the publisher's end-of-stream")
+	name := fs.String("name", "", "this subscriber's name in squawks (default sub-PID)")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var cf connFlags
+	cf.register(fs)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
+	}
+	if len(connect) == 0 {
+		return usageErr(e, c, "--connect is required (one endpoint per shard)")
+	}
+	var policy shard.LatePolicy
+	switch *onLate {
+	case "croak":
+		policy = shard.LateCroak
+	case "warn":
+		policy = shard.LateWarn
+	default:
+		return usageErr(e, c, "--on-late %q: want croak or warn", *onLate)
+	}
+	ord, err := workers.ParseOrder(*order)
+	if err != nil {
+		return usageErr(e, c, "--order: %v", err)
+	}
+	cpuList, err := cpuPlan(*cpus, len(connect))
+	if err != nil {
+		return usageErr(e, c, "--cpus: %v", err)
+	}
+	var partList []uint32
+	for _, p := range parts {
+		v, err := strconv.ParseUint(p, 10, 32)
+		if err != nil {
+			return usageErr(e, c, "--partitions: %q is not a partition number", p)
+		}
+		partList = append(partList, uint32(v))
+	}
+	if *name == "" {
+		*name = fmt.Sprintf("sub-%d", pid())
+	}
+	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	sc := shard.SubConfig{
+		Connect: connect, Partitions: partList, Topics: topics, CPUs: cpuList,
+		MaxDelay: *maxDelay, OnLate: policy, Warmup: *warmup, ClockOffset: *clockOffset,
+		GapCroak: *maxGap >= 0, MaxGap: uint64(max(*maxGap, 0)),
+		ExitOnEOS: *exitOnEOS, Conn: cf.options(log), Name: *name,
+	}
+	if err := sc.Validate(); err != nil {
+		return usageErr(e, c, "%v", err)
+	}
+	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push}, log)
+	if err != nil {
+		return fail(e, c, err)
+	}
+	if side.disp != nil {
+		log.Logf("serving workers on %s", side.disp.Endpoint())
+	}
+	rctx := ctx
+	if *duration > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, *duration)
+		defer cancel()
+	}
+	sr := make([]rater, len(connect))
+	stop := make(chan struct{})
+	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+		st := side.sub.Stats()
+		var b strings.Builder
+		fmt.Fprintf(&b, "[%2.0fs]", el.Seconds())
+		for i, s := range st.Shards {
+			state := ""
+			if !s.Connected {
+				state = " (connecting)"
+			}
+			fmt.Fprintf(&b, " shard %d %s/s lag %s%s |", i, human(sr[i].rate(s.Records)), lagString(s.LagNs), state)
+		}
+		fmt.Fprintf(&b, " lost %d gaps %d late %d", st.Lost, st.Gaps, st.Late)
+		return b.String()
+	})
+	start := time.Now()
+	runErr := side.run(rctx)
+	elapsed := time.Since(start)
+	close(stop)
+	<-statusDone
+	var ce *shard.CroakError
+	if runErr != nil && !errors.As(runErr, &ce) {
+		return fail(e, c, runErr)
+	}
+	s := side.summary("sub")
+	s.Seconds = elapsed.Seconds()
+	s.ThroughputRPS = float64(s.RecordsReceived) / elapsed.Seconds()
+	out := e.stdout
+	if *asJSON {
+		out = e.stderr
+	}
+	printHuman(out, &s, elapsed)
+	if *asJSON {
+		writeJSON(e.stdout, s)
+	}
+	if ce != nil {
+		return exitCroaked
+	}
+	return exitOK
+}

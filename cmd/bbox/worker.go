@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/bbox-dev/bbox/workers"
+)
+
+func init() {
+	register(&command{
+		name:    "worker",
+		summary: "a worker process: pull batches from subscribers (bbox sub --push) and handle them",
+		usage:   "--connect EP[,EP...] [flags]",
+		run:     runWorker,
+	})
+}
+
+func pid() int { return os.Getpid() }
+
+func runWorker(ctx context.Context, e *env, args []string) int {
+	c := commands["worker"]
+	fs := newFlags(e, c)
+	var connect listFlag
+	fs.Var(&connect, "connect", "subscribers' --push endpoints (repeatable or comma-separated)")
+	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every endpoint has sent end-of-stream")
+	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow worker)")
+	tapPath := fs.String("tap", "", "write one line per handled record (publisher epoch shard partition seq topic) to this file")
+	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or --exit-on-eos)")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var cf connFlags
+	cf.register(fs)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
+	}
+	if len(connect) == 0 {
+		return usageErr(e, c, "--connect is required")
+	}
+	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	var tap io.Writer
+	if *tapPath != "" {
+		f, err := os.Create(*tapPath)
+		if err != nil {
+			return fail(e, c, fmt.Errorf("--tap: %w", err))
+		}
+		defer f.Close()
+		tap = f
+	}
+	h := workers.NewSymbolStats()
+	w, err := workers.NewWorker(workers.WorkerConfig{Connect: connect, ExitOnEOS: *exitOnEOS, Work: *work, Tap: tap,
+		Conn: cf.options(log), Logf: log.Logf}, h)
+	if err != nil {
+		return usageErr(e, c, "%v", err)
+	}
+	rctx := ctx
+	if *duration > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, *duration)
+		defer cancel()
+	}
+	var r rater
+	stop := make(chan struct{})
+	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+		st := w.Stats()
+		return fmt.Sprintf("[%2.0fs] %s rec/s, %s handled", el.Seconds(), human(r.rate(st.Records)), commas(st.Records))
+	})
+	start := time.Now()
+	err = w.Run(rctx)
+	elapsed := time.Since(start)
+	close(stop)
+	<-statusDone
+	if err != nil {
+		return fail(e, c, err)
+	}
+	st := w.Stats()
+	s := struct {
+		Command       string                `json:"command"`
+		Records       int64                 `json:"records"`
+		Batches       int64                 `json:"batches"`
+		Malformed     int64                 `json:"frames_malformed"`
+		EOS           int64                 `json:"eos"`
+		Seconds       float64               `json:"seconds"`
+		ThroughputRPS float64               `json:"throughput_rps"`
+		Workers       []workers.WorkerStats `json:"workers"`
+		TopSymbols    []workers.SymSummary  `json:"top_symbols"`
+	}{"worker", st.Records, st.Batches, st.Malformed, st.EOS, elapsed.Seconds(), float64(st.Records) / elapsed.Seconds(),
+		[]workers.WorkerStats{{ID: 0, Records: st.Records, Batches: st.Batches}}, workers.MergeTop(5, h)}
+	out := e.stdout
+	if *asJSON {
+		out = e.stderr
+	}
+	fmt.Fprintf(out, "worker: %s records in %s batches over %.1fs", commas(st.Records), commas(st.Batches), elapsed.Seconds())
+	if st.Malformed > 0 {
+		fmt.Fprintf(out, ", %d malformed frames dropped", st.Malformed)
+	}
+	fmt.Fprintln(out)
+	if *asJSON {
+		writeJSON(e.stdout, s)
+	}
+	return exitOK
+}
