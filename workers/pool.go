@@ -47,6 +47,8 @@ type PoolConfig struct {
 	Work time.Duration
 	// NewHandler builds worker i's handler. nil means NewSymbolStats.
 	NewHandler func(id int) Handler
+	// Tap, if set, sees every record a worker handles (see Tap).
+	Tap *Tap
 }
 
 // WorkerStats counts one worker.
@@ -107,6 +109,9 @@ func (p *Pool) run(w *worker) {
 	defer p.wg.Done()
 	for b := range w.ch {
 		spend(p.cfg.Work, len(b.Recs))
+		if p.cfg.Tap != nil {
+			p.cfg.Tap.Write(b.Recs)
+		}
 		w.h.Handle(b.Recs)
 		w.records.Add(int64(len(b.Recs)))
 		w.batches.Add(1)

@@ -1,12 +1,10 @@
 package workers
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,8 +27,7 @@ type WorkerConfig struct {
 	Queue int
 	// Retry is the first reconnect delay; it doubles up to 2s. 0 means 100ms.
 	Retry time.Duration
-	// Tap, if set, receives one line per handled record:
-	// "publisher epoch shard partition seq topic" (hex publisher id). It is
+	// Tap, if set, receives one line per handled record (see Tap). It is
 	// how tests prove each record reached exactly one worker.
 	Tap io.Writer
 	// Conn holds socket and guard options.
@@ -96,13 +93,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	go func() { wg.Wait(); close(frames) }()
 
-	var tap *bufio.Writer
+	var tap *Tap
 	if w.cfg.Tap != nil {
-		tap = bufio.NewWriterSize(w.cfg.Tap, 256<<10)
+		tap = NewTap(w.cfg.Tap)
 		defer tap.Flush()
 	}
 	recs := make([]feed.Record, 0, 1024)
-	var line []byte
 	for f := range frames {
 		var err error
 		recs, _, err = feed.DecodeFrame(f, recs[:0])
@@ -117,22 +113,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.records.Add(int64(len(recs)))
 		w.batches.Add(1)
 		if tap != nil {
-			for i := range recs {
-				r := &recs[i]
-				line = strconv.AppendUint(line[:0], r.Publisher, 16)
-				line = append(line, ' ')
-				line = strconv.AppendUint(line, r.Epoch, 10)
-				line = append(line, ' ')
-				line = strconv.AppendUint(line, uint64(r.Shard), 10)
-				line = append(line, ' ')
-				line = strconv.AppendUint(line, uint64(r.Partition), 10)
-				line = append(line, ' ')
-				line = strconv.AppendUint(line, r.Seq, 10)
-				line = append(line, ' ')
-				line = append(line, r.Topic...)
-				line = append(line, '\n')
-				tap.Write(line)
-			}
+			tap.Write(recs)
 		}
 	}
 	return nil

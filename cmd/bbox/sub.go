@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	cpus := fs.String("cpus", "none", "pin shard thread i to these cores: a list like 2,3, auto, or none")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every shard has seen the publisher's end-of-stream")
+	tapPath := fs.String("tap", "", "write one line per handled record (publisher epoch shard partition seq topic) to this file (in-process workers)")
 	name := fs.String("name", "", "this subscriber's name in squawks (default sub-PID)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
 	var cf connFlags
@@ -91,7 +93,19 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if err := sc.Validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push}, log)
+	var tap *workers.Tap
+	if *tapPath != "" {
+		if *push != "" {
+			return usageErr(e, c, "--tap taps in-process workers; with --push, give --tap to each bbox worker")
+		}
+		f, err := os.Create(*tapPath)
+		if err != nil {
+			return fail(e, c, fmt.Errorf("--tap: %w", err))
+		}
+		defer f.Close()
+		tap = workers.NewTap(f)
+	}
+	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap}, log)
 	if err != nil {
 		return fail(e, c, err)
 	}

@@ -21,6 +21,7 @@ type subSideConfig struct {
 	order   workers.Order
 	work    time.Duration
 	push    string // endpoint for `bbox worker` processes; "" for in-process
+	tap     *workers.Tap
 }
 
 type subSide struct {
@@ -47,7 +48,7 @@ func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
 		}
 		s.disp, sink = d, d
 	} else {
-		p, err := workers.NewPool(workers.PoolConfig{Workers: cfg.workers, Order: cfg.order, Work: cfg.work})
+		p, err := workers.NewPool(workers.PoolConfig{Workers: cfg.workers, Order: cfg.order, Work: cfg.work, Tap: cfg.tap})
 		if err != nil {
 			return nil, err
 		}
@@ -103,6 +104,9 @@ func (s *subSide) closeSink() {
 	s.finished = true
 	if s.pool != nil {
 		s.pool.Close()
+		if s.cfg.tap != nil {
+			s.cfg.tap.Flush()
+		}
 	}
 	if s.disp != nil {
 		s.disp.Close()
