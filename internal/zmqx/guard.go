@@ -160,8 +160,9 @@ func (g *guardConn) Write(p []byte) (int, error) {
 }
 
 // Flush writes everything coalesced since the last Flush with one writev,
-// under a deadline when d > 0. A missed deadline closes the connection: a
-// half-written frame cannot be resumed by anyone else.
+// under a deadline when d > 0. After any error the connection is unusable
+// (a half-written frame cannot be resumed): the caller closes it, having
+// recorded why, so a concurrent reader does not report a vaguer reason first.
 func (g *guardConn) Flush(d time.Duration) error {
 	if g.pendLen == 0 {
 		return nil
@@ -174,7 +175,6 @@ func (g *guardConn) Flush(d time.Duration) error {
 	clear(g.pend)
 	g.pend, g.pendLen, g.scratch = g.pend[:0], 0, g.scratch[:0]
 	if err != nil {
-		g.Conn.Close()
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			return fmt.Errorf("%w: write blocked longer than %v", ErrStuck, d)

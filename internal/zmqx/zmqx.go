@@ -244,7 +244,7 @@ func (p *Peer) Close() error { return p.g.Conn.Close() }
 func (p *Peer) Coalesce() { p.g.coalesce = true }
 
 // Flush sends coalesced writes; a write that does not finish within d
-// closes the connection and returns an error wrapping ErrStuck.
+// returns an error wrapping ErrStuck. After an error, close the peer.
 func (p *Peer) Flush(d time.Duration) error { return p.g.Flush(d) }
 
 // ServicePings answers PINGs the guard swallowed. Call it only from the
