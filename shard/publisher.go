@@ -461,7 +461,8 @@ func (p *Publisher) Stats() PubStats {
 	}
 	for i, o := range p.outs {
 		ss := ShardPubStats{ID: i, Endpoint: o.ln.Endpoint(), Records: p.shardRecs[i].Load(),
-			Subscribers: len(*o.conns.Load()), Refused: o.stats.Refused(), Oversize: o.stats.Oversize.Load(), NotZMTP: o.stats.NotZMTP.Load()}
+			Subscribers: len(*o.conns.Load()), Refused: o.stats.Refused(), Oversize: o.stats.Oversize.Load(), NotZMTP: o.stats.NotZMTP.Load(),
+			SockBufCapped: o.stats.SockBufCapped.Load()}
 		s.Shards = append(s.Shards, ss)
 		s.Conns = append(s.Conns, o.connStats()...)
 	}

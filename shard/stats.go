@@ -23,6 +23,8 @@ type ShardPubStats struct {
 	Refused     int64  `json:"refused"` // peers or frames the guard refused
 	Oversize    int64  `json:"oversize_frames"`
 	NotZMTP     int64  `json:"not_zmtp"`
+	// SockBufCapped counts SO_RCVBUF/SO_SNDBUF requests the kernel cut down.
+	SockBufCapped int64 `json:"sockbuf_capped,omitempty"`
 }
 
 // ConnStats names one subscriber connection and what happened to it.
