@@ -1,0 +1,545 @@
+package shard
+
+// Upstream ingest: bbox as a subscriber of an existing ZeroMQ feed handler.
+// The usual feed handler publishes [topic][payload] messages on a PUB
+// socket; Upstream subscribes to it and yields one record per message, so
+// `bbox pub --source zmq+tcp://HOST:PORT` stamps, shards and fans the feed
+// out like any other source.
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/go-zeromq/zmq4"
+)
+
+// KindUpstream is the kind stamped on upstream records unless configured:
+// 'M' (message) is not an ITCH 5.0 letter, so it cannot be mistaken for one.
+const KindUpstream byte = 'M'
+
+// UpstreamConfig configures an Upstream. Zero values are documented defaults.
+type UpstreamConfig struct {
+	// Endpoint is the upstream PUB: tcp://HOST:PORT, tcp://DEV;HOST:PORT,
+	// tcp://SRCIP;HOST:PORT or ipc://PATH (see zmqx.ParseEndpoint). Required.
+	Endpoint string
+	// Topics are the ZeroMQ prefix subscriptions sent upstream (the
+	// upstream filters; Upstream checks again, as libzmq's SUB does). Empty
+	// subscribes to everything.
+	Topics []string
+	// Kind is stamped on every record; the [topic][payload] shape carries
+	// no message type. 0 means KindUpstream ('M').
+	Kind byte
+	// Records ends the source (io.EOF) after that many records. 0 means never.
+	Records int64
+	// Heartbeat: after this long with nothing received, send the upstream a
+	// ZMTP PING (libzmq ≥ 4.2 answers with a PONG). 0 means 1s; negative
+	// disables PINGs and the silence check, for peers that do not know PING.
+	Heartbeat time.Duration
+	// Timeout closes and redials a connection on which nothing, not even a
+	// PONG, arrived for this long: the way to notice a box that vanished
+	// without a TCP reset. 0 means 5s. Unused when Heartbeat is negative.
+	Timeout time.Duration
+	// Retry is the first redial delay after a failed connect, doubled per
+	// failure up to 2s. 0 means 100ms.
+	Retry time.Duration
+	// Queue is how many received messages may wait for Next. When it is
+	// full the reader stops reading, and TCP pushes back on the upstream
+	// (whose own high-water mark then decides what is lost). 0 means 4096.
+	Queue int
+	// Chunk caps the records one Next returns. 0 means 256.
+	Chunk int
+	// Conn holds socket and guard options for the upstream connection.
+	Conn zmqx.Options
+	// Logf receives connects, disconnects and dropped messages (at most
+	// one line per second for drops). nil discards them.
+	Logf func(format string, args ...any)
+}
+
+func (c UpstreamConfig) withDefaults() UpstreamConfig {
+	if c.Kind == 0 {
+		c.Kind = KindUpstream
+	}
+	if c.Heartbeat == 0 {
+		c.Heartbeat = time.Second
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 5 * time.Second
+	}
+	if c.Retry == 0 {
+		c.Retry = 100 * time.Millisecond
+	}
+	if c.Queue == 0 {
+		c.Queue = 4096
+	}
+	if c.Chunk == 0 {
+		c.Chunk = 256
+	}
+	if c.Logf == nil {
+		c.Logf = func(string, ...any) {}
+	}
+	return c
+}
+
+// Validate reports the first unusable field, naming it.
+func (c UpstreamConfig) Validate() error {
+	if c.Endpoint == "" {
+		return errors.New("shard: upstream endpoint is required")
+	}
+	if _, err := zmqx.ParseEndpoint(c.Endpoint); err != nil {
+		return fmt.Errorf("shard: upstream %w", err)
+	}
+	for _, t := range c.Topics {
+		if len(t) > feed.MaxTopicLen {
+			return fmt.Errorf("shard: upstream topic subscription %.20q… is %d bytes; topics are at most %d", t, len(t), feed.MaxTopicLen)
+		}
+	}
+	d := c.withDefaults()
+	switch {
+	case d.Records < 0:
+		return fmt.Errorf("shard: upstream records %d must not be negative", c.Records)
+	case d.Heartbeat > 0 && d.Timeout <= d.Heartbeat:
+		return fmt.Errorf("shard: upstream timeout %v must be longer than the heartbeat %v", d.Timeout, d.Heartbeat)
+	case d.Retry < 0:
+		return fmt.Errorf("shard: upstream retry %v must not be negative", c.Retry)
+	case d.Queue < 1 || d.Chunk < 1:
+		return fmt.Errorf("shard: upstream queue %d and chunk %d must be positive", c.Queue, c.Chunk)
+	}
+	return nil
+}
+
+// MaxUpstreamBody is the most topic and payload bytes one upstream message
+// may carry: a record's fixed fields and the sequence that worker frames
+// add must fit in feed.MaxRecordLen.
+const MaxUpstreamBody = feed.MaxRecordLen - feed.RecordFixedLen - 8
+
+// UpstreamScheme is the prefix that marks an upstream source spelling.
+const UpstreamScheme = "zmq+"
+
+// ParseUpstream parses the spelling of an upstream source:
+//
+//	zmq+tcp://HOST:PORT[?OPTIONS]       also zmq+tcp://DEV;HOST:PORT, zmq+ipc://PATH
+//
+// OPTIONS are URL query parameters (values percent-encoded where needed):
+//
+//	topic=PFX      subscribe to topics starting with PFX; repeat for more
+//	               (default: everything)
+//	kind=C         the one-character kind stamped on records (default M)
+//	heartbeat=D    PING after D of silence, or off (default 1s)
+//	timeout=D      redial after D with nothing received (default 5s)
+//
+// The spelling is cut at the first '?', so an ipc path cannot contain one.
+func ParseUpstream(spec string) (UpstreamConfig, error) {
+	var c UpstreamConfig
+	rest, ok := strings.CutPrefix(spec, UpstreamScheme)
+	if !ok {
+		return c, fmt.Errorf("shard: upstream %q: want %stcp://HOST:PORT or %sipc://PATH", spec, UpstreamScheme, UpstreamScheme)
+	}
+	ep, query, _ := strings.Cut(rest, "?")
+	if _, err := zmqx.ParseEndpoint(ep); err != nil {
+		return c, fmt.Errorf("shard: upstream %q: %w", spec, err)
+	}
+	c.Endpoint = ep
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return c, fmt.Errorf("shard: upstream %q: options: %w", spec, err)
+	}
+	for key, vals := range q {
+		last := vals[len(vals)-1]
+		switch key {
+		case "topic":
+			c.Topics = append(c.Topics, vals...)
+		case "kind":
+			if len(last) != 1 || last[0] < 0x21 || last[0] > 0x7e {
+				return c, fmt.Errorf("shard: upstream %q: kind=%q: want one printable ASCII character", spec, last)
+			}
+			c.Kind = last[0]
+		case "heartbeat":
+			if last == "off" {
+				c.Heartbeat = -1
+				break
+			}
+			d, err := time.ParseDuration(last)
+			if err != nil || d <= 0 {
+				return c, fmt.Errorf("shard: upstream %q: heartbeat=%q: want a positive duration (1s) or off", spec, last)
+			}
+			c.Heartbeat = d
+		case "timeout":
+			d, err := time.ParseDuration(last)
+			if err != nil || d <= 0 {
+				return c, fmt.Errorf("shard: upstream %q: timeout=%q: want a positive duration (5s)", spec, last)
+			}
+			c.Timeout = d
+		default:
+			return c, fmt.Errorf("shard: upstream %q: unknown option %q (want topic, kind, heartbeat or timeout)", spec, key)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("shard: upstream %q: %s", spec, strings.TrimPrefix(err.Error(), "shard: "))
+	}
+	return c, nil
+}
+
+// UpstreamStats counts what an Upstream received and what it dropped.
+type UpstreamStats struct {
+	Endpoint  string `json:"endpoint"`
+	Connected bool   `json:"connected"`
+	Connects  int64  `json:"connects"`          // completed handshakes; more than 1 means reconnects
+	Received  int64  `json:"messages_received"` // data messages read, good or bad
+	Records   int64  `json:"records"`           // records handed to the publisher
+	Malformed int64  `json:"malformed"`         // not [topic][payload] or [topic][payload][8-byte ts > 0]
+	BadTopic  int64  `json:"bad_topic"`         // empty topic or over 255 bytes
+	TooLarge  int64  `json:"too_large"`         // record over 65535 bytes on the wire
+	Filtered  int64  `json:"filtered"`          // matched no subscription (a peer that ignores them)
+	Silent    int64  `json:"silent_disconnects"`
+}
+
+// Dropped is the number of messages dropped as unusable.
+func (s UpstreamStats) Dropped() int64 { return s.Malformed + s.BadTopic + s.TooLarge }
+
+// Upstream is a feed.Source (and feed.Pender) that subscribes to a ZeroMQ
+// PUB sending [topic][payload] messages, optionally [topic][payload][ts]
+// with ts the event time as 8 bytes little-endian int64 ns since the Unix
+// epoch. Each message becomes one record: its SourceTS is ts, or the
+// receive time without one. Messages of any other shape, with an empty or
+// over-long topic, or too big for the wire format are counted and dropped.
+// The connection is made on the first Next and redialled whenever it
+// fails or falls silent; what the upstream sends while it is down is lost,
+// as with any ZeroMQ SUB.
+//
+// Next and Pending must be called from one goroutine; Stats and Close from
+// any.
+type Upstream struct {
+	cfg  UpstreamConfig
+	ep   zmqx.Endpoint
+	subs [][]byte
+	ch   chan upMsg
+	n    int64 // records returned, owned by the Next goroutine
+
+	once   sync.Once
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	connected                               atomic.Bool
+	connects, received, records             atomic.Int64
+	malformed, badTopic, tooLarge, filtered atomic.Int64
+	silent                                  atomic.Int64
+	lastDropLog                             time.Time // reader goroutine only
+}
+
+type upMsg struct {
+	topic, payload []byte
+	ts             int64
+}
+
+// NewUpstream checks cfg; the first Next connects.
+func NewUpstream(cfg UpstreamConfig) (*Upstream, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	ep, _ := zmqx.ParseEndpoint(cfg.Endpoint)
+	u := &Upstream{cfg: cfg, ep: ep, ch: make(chan upMsg, cfg.Queue), done: make(chan struct{})}
+	for _, t := range cfg.Topics {
+		u.subs = append(u.subs, []byte(t))
+	}
+	if len(u.subs) == 0 {
+		u.subs = [][]byte{{}}
+	}
+	return u, nil
+}
+
+// errUpstreamClosed is returned by Next after Close.
+var errUpstreamClosed = errors.New("shard: upstream source closed")
+
+// Next waits for at least one message and returns it with every message
+// already waiting, up to Chunk. Records alias the received frames.
+func (u *Upstream) Next(ctx context.Context, b *feed.Batch) error {
+	if u.cfg.Records > 0 && u.n >= u.cfg.Records {
+		return io.EOF
+	}
+	u.once.Do(u.start)
+	want := u.cfg.Chunk
+	if u.cfg.Records > 0 {
+		want = int(min(int64(want), u.cfg.Records-u.n))
+	}
+	var m upMsg
+	select {
+	case m = <-u.ch:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-u.done:
+		return errUpstreamClosed
+	}
+	got := 0
+	for {
+		r := b.Add()
+		r.Topic, r.Payload, r.SourceTS, r.Kind = m.topic, m.payload, m.ts, u.cfg.Kind
+		if got++; got == want {
+			break
+		}
+		select {
+		case m = <-u.ch:
+			continue
+		default:
+		}
+		break
+	}
+	u.n += int64(got)
+	u.records.Add(int64(got))
+	return nil
+}
+
+// Pending reports whether Next would return at once with records: the
+// publisher flushes its frames when it is false (smart batching).
+func (u *Upstream) Pending() bool {
+	return (u.cfg.Records == 0 || u.n < u.cfg.Records) && len(u.ch) > 0
+}
+
+// Stats returns the counters; safe from any goroutine.
+func (u *Upstream) Stats() UpstreamStats {
+	return UpstreamStats{
+		Endpoint: u.ep.Raw, Connected: u.connected.Load(), Connects: u.connects.Load(),
+		Received: u.received.Load(), Records: u.records.Load(),
+		Malformed: u.malformed.Load(), BadTopic: u.badTopic.Load(), TooLarge: u.tooLarge.Load(),
+		Filtered: u.filtered.Load(), Silent: u.silent.Load(),
+	}
+}
+
+// Close disconnects and stops the reader; Next then fails. Safe to call
+// more than once, and before the first Next.
+func (u *Upstream) Close() error {
+	u.once.Do(func() { close(u.done) }) // never started: nothing to stop
+	if u.cancel != nil {
+		u.cancel()
+	}
+	<-u.done
+	return nil
+}
+
+func (u *Upstream) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	u.cancel = cancel
+	go u.run(ctx)
+}
+
+// run dials, reads and redials until ctx ends.
+func (u *Upstream) run(ctx context.Context) {
+	defer close(u.done)
+	delay := u.cfg.Retry
+	for fails := 0; ctx.Err() == nil; {
+		peer, err := zmqx.Dial(ctx, u.ep, zmq4.Sub, u.cfg.Conn)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if fails%20 == 0 {
+				u.cfg.Logf("upstream %s: %v (retrying)", u.ep.Raw, err)
+			}
+			fails++
+			select {
+			case <-ctx.Done():
+			case <-time.After(delay):
+			}
+			delay = min(2*delay, 2*time.Second)
+			continue
+		}
+		fails, delay = 0, u.cfg.Retry
+		u.serve(ctx, peer)
+	}
+}
+
+// serve subscribes and reads one connection until it fails or ctx ends.
+func (u *Upstream) serve(ctx context.Context, peer *zmqx.Peer) {
+	defer peer.Close()
+	for _, s := range u.subs {
+		if err := peer.SendMsg(zmq4.NewMsg(append([]byte{1}, s...))); err != nil {
+			u.cfg.Logf("upstream %s: subscribe: %v (reconnecting)", u.ep.Raw, err)
+			return
+		}
+	}
+	u.connects.Add(1)
+	u.connected.Store(true)
+	defer u.connected.Store(false)
+	u.cfg.Logf("upstream %s: connected, subscribed to %s", u.ep.Raw, u.subsString())
+
+	// The watchdog is the connection's only writer from here on (PONGs for
+	// the upstream's PINGs, our own PINGs); this goroutine only reads.
+	var waiting atomic.Int64 // when the pending RecvMsg started (ns); 0: not in RecvMsg
+	var silent atomic.Bool
+	stop := make(chan struct{})
+	wdone := make(chan struct{})
+	go u.watch(ctx, peer, &waiting, &silent, stop, wdone)
+	defer func() { close(stop); <-wdone }()
+
+	for {
+		waiting.Store(time.Now().UnixNano())
+		msg, err := peer.RecvMsg()
+		now := time.Now().UnixNano()
+		waiting.Store(0)
+		if err != nil {
+			if ctx.Err() == nil && !silent.Load() {
+				u.cfg.Logf("upstream %s: lost: %v (reconnecting)", u.ep.Raw, err)
+			}
+			return
+		}
+		if msg.Type == zmq4.CmdMsg {
+			continue // PONG or a command zmq4 passes up: liveness only
+		}
+		u.received.Add(1)
+		m, class, why := parseUpstream(msg.Frames, now)
+		if class != upOK {
+			u.drop(class, why)
+			continue
+		}
+		if !u.subscribed(m.topic) {
+			u.filtered.Add(1)
+			continue
+		}
+		select {
+		case u.ch <- m:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// watch answers the upstream's PINGs, PINGs a quiet upstream and closes a
+// connection that stays silent past Timeout, until stop is closed.
+func (u *Upstream) watch(ctx context.Context, peer *zmqx.Peer, waiting *atomic.Int64, silent *atomic.Bool, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	hb, to := u.cfg.Heartbeat, u.cfg.Timeout
+	tick := 100 * time.Millisecond
+	if hb > 0 {
+		tick = min(tick, hb/4)
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	var lastPing int64
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done():
+			peer.Close()
+			return
+		case <-t.C:
+		}
+		if err := peer.ServicePings(); err != nil {
+			peer.Close()
+			return
+		}
+		since := waiting.Load()
+		if hb <= 0 || since == 0 {
+			continue // off, or the reader is busy rather than waiting
+		}
+		now := time.Now().UnixNano()
+		idle := time.Duration(now - since)
+		switch {
+		case idle >= to:
+			silent.Store(true)
+			u.silent.Add(1)
+			u.cfg.Logf("upstream %s: nothing received for %v, not even a PONG (reconnecting)", u.ep.Raw, idle.Round(time.Millisecond))
+			peer.Close()
+			return
+		case idle >= hb && time.Duration(now-lastPing) >= hb:
+			// ZMTP 3.1 PING: TTL 0 (no deadline imposed on the peer), no context.
+			if err := peer.SendCmd(zmq4.CmdPing, []byte{0, 0}); err != nil {
+				peer.Close()
+				return
+			}
+			lastPing = now
+		}
+	}
+}
+
+func (u *Upstream) subscribed(topic []byte) bool {
+	for _, s := range u.subs {
+		if bytes.HasPrefix(topic, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (u *Upstream) subsString() string {
+	if len(u.subs) == 1 && len(u.subs[0]) == 0 {
+		return "everything"
+	}
+	var b strings.Builder
+	for i, s := range u.subs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", s)
+	}
+	return b.String()
+}
+
+func (u *Upstream) drop(class upClass, why string) {
+	switch class {
+	case upMalformed:
+		u.malformed.Add(1)
+	case upBadTopic:
+		u.badTopic.Add(1)
+	case upTooLarge:
+		u.tooLarge.Add(1)
+	}
+	// One line per second at most: a broken upstream must not flood the log.
+	if now := time.Now(); now.Sub(u.lastDropLog) >= time.Second {
+		u.lastDropLog = now
+		st := u.Stats()
+		u.cfg.Logf("upstream %s: dropped message %d: %s (%d dropped so far: %d malformed, %d bad topic, %d too large)",
+			u.ep.Raw, st.Received, why, st.Dropped(), st.Malformed, st.BadTopic, st.TooLarge)
+	}
+}
+
+// upClass says whether an upstream message is usable, and if not, why.
+type upClass int
+
+const (
+	upOK        upClass = iota
+	upMalformed         // wrong number of frames or a bad timestamp frame
+	upBadTopic          // empty or longer than feed.MaxTopicLen
+	upTooLarge          // the record would exceed feed.MaxRecordLen
+)
+
+// parseUpstream turns one received message into a record's parts. recv is
+// the receive time, used as the source time when the message has none.
+// The returned slices alias frames.
+func parseUpstream(frames [][]byte, recv int64) (upMsg, upClass, string) {
+	m := upMsg{ts: recv}
+	switch {
+	case len(frames) == 2:
+	case len(frames) == 3 && len(frames[2]) == 8:
+		m.ts = int64(binary.LittleEndian.Uint64(frames[2]))
+		if m.ts <= 0 {
+			return m, upMalformed, fmt.Sprintf("timestamp frame holds %d, want ns since the Unix epoch", m.ts)
+		}
+	case len(frames) == 3:
+		return m, upMalformed, fmt.Sprintf("third frame of %d bytes, want an 8-byte timestamp", len(frames[2]))
+	default:
+		return m, upMalformed, fmt.Sprintf("message of %d frame(s), want [topic][payload] or [topic][payload][timestamp]", len(frames))
+	}
+	m.topic, m.payload = frames[0], frames[1]
+	if len(m.topic) == 0 || len(m.topic) > feed.MaxTopicLen {
+		return m, upBadTopic, fmt.Sprintf("topic of %d bytes, want 1..%d", len(m.topic), feed.MaxTopicLen)
+	}
+	// Counted with the 8-byte sequence that worker frames add, so a record
+	// accepted here also fits every frame it travels in later.
+	if n := feed.RecordFixedLen + 8 + len(m.topic) + len(m.payload); n > feed.MaxRecordLen {
+		return m, upTooLarge, fmt.Sprintf("topic and payload of %d bytes, the wire format carries at most %d",
+			len(m.topic)+len(m.payload), MaxUpstreamBody)
+	}
+	return m, upOK, ""
+}
