@@ -43,6 +43,12 @@ type GenConfig struct {
 	SimStart int64
 	// SimRate is the simulated records per second for SimStart. 0 means 100000.
 	SimRate float64
+	// SimCurve, if set, shapes the simulated clock's rate over the day: at
+	// simulated time t after SimStart the rate is SimRate × SimCurve(t), so
+	// a file can have an opening and a closing burst (see IntradayCurve).
+	// It must return a positive, finite value and be deterministic. nil
+	// means a flat SimRate.
+	SimCurve func(t time.Duration) float64
 }
 
 func (c *GenConfig) withDefaults() GenConfig {
@@ -100,6 +106,7 @@ type Generator struct {
 	pacer   Pacer
 	started bool
 	clock   func() time.Time
+	simT    float64 // simulated ns since SimStart, with SimCurve
 }
 
 // NewGenerator returns a generator for cfg.
@@ -254,6 +261,9 @@ func (g *Generator) Next(ctx context.Context, b *Batch) error {
 	for i := 0; i < want; i++ {
 		var src int64
 		switch {
+		case g.cfg.SimStart != 0 && g.cfg.SimCurve != nil:
+			src = g.cfg.SimStart + int64(g.simT)
+			g.simT += 1e9 / (g.cfg.SimRate * g.cfg.SimCurve(time.Duration(g.simT)))
 		case g.cfg.SimStart != 0:
 			src = g.cfg.SimStart + int64(float64(g.n)/g.cfg.SimRate*1e9)
 		case g.cfg.Rate > 0:
@@ -324,6 +334,25 @@ func (g *Generator) fill(r *Record, b *Batch, src int64) {
 	}
 	r.Payload = p
 }
+
+// IntradayCurve is a U-shaped equities day of length day for
+// GenConfig.SimCurve: a burst at the open that decays over the first
+// minutes, a quiet midday at about half the mean rate, and a rise into a
+// closing burst. Its mean over the day is about 1, so SimRate stays the
+// day's average rate.
+func IntradayCurve(day time.Duration) func(time.Duration) float64 {
+	return func(t time.Duration) float64 {
+		x := min(max(float64(t)/float64(day), 0), 1)
+		m := 2*x - 1
+		c := 0.55 + 0.6*m*m + 4*math.Exp(-x/0.02) + 3*math.Exp(-(1-x)/0.015)
+		return c / intradayMean
+	}
+}
+
+// intradayMean normalises IntradayCurve: the integral of its shape over
+// [0, 1] (0.55 + 0.2 + 4·0.02 + 3·0.015, tails of the exponentials
+// negligible).
+const intradayMean = 0.55 + 0.2 + 4*0.02 + 3*0.015
 
 // Symbols returns n distinct ticker-like topics (2–5 capital letters),
 // the same for the same seed on every machine.
