@@ -2,7 +2,9 @@ package tuning
 
 import (
 	"fmt"
+	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -59,6 +61,10 @@ func Online() []int {
 	return out
 }
 
+// MaxCPU bounds CPU numbers: the affinity masks bbox uses (unix.CPUSet)
+// hold 1024 CPUs.
+const MaxCPU = 1024
+
 // ParseCPUList parses "0,2-3" into [0 2 3]; the error names the bad part.
 func ParseCPUList(s string) ([]int, error) {
 	var out []int
@@ -69,12 +75,12 @@ func ParseCPUList(s string) ([]int, error) {
 		}
 		lo, hi, isRange := strings.Cut(part, "-")
 		a, err := strconv.Atoi(lo)
-		if err != nil || a < 0 {
+		if err != nil || a < 0 || a >= MaxCPU {
 			return nil, fmt.Errorf("cpu list %q: bad cpu %q", s, part)
 		}
 		b := a
 		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a {
+			if b, err = strconv.Atoi(hi); err != nil || b < a || b >= MaxCPU {
 				return nil, fmt.Errorf("cpu list %q: bad range %q", s, part)
 			}
 		}
@@ -86,4 +92,85 @@ func ParseCPUList(s string) ([]int, error) {
 		return nil, fmt.Errorf("cpu list %q is empty", s)
 	}
 	return out, nil
+}
+
+// ThreadAffinity returns the CPUs thread tid of this process may run on.
+func ThreadAffinity(tid int) ([]int, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(tid, &set); err != nil {
+		return nil, fmt.Errorf("tuning: affinity of thread %d: %w", tid, err)
+	}
+	return setList(&set), nil
+}
+
+func setList(set *unix.CPUSet) []int {
+	var out []int
+	for i := 0; i < 1024; i++ {
+		if set.IsSet(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// RestrictProcess limits every thread of this process to cpus: the core
+// plan's "everything else" (workers, the Go runtime, I/O goroutines). Call
+// it before pinning any thread with Pin, which it would otherwise undo.
+// Threads the runtime starts later inherit the mask: Go creates them from
+// an unlocked thread or from its template thread, never from a locked
+// (pinned) one. It repeats until a pass finds no thread it had not seen.
+func RestrictProcess(cpus []int) error {
+	if len(cpus) == 0 {
+		return fmt.Errorf("tuning: restrict process: no cpus")
+	}
+	var set unix.CPUSet
+	for _, c := range cpus {
+		set.Set(c)
+	}
+	done := map[int]bool{}
+	for pass := 0; pass < 20; pass++ {
+		ents, err := os.ReadDir("/proc/self/task")
+		if err != nil {
+			return fmt.Errorf("tuning: restrict process: %w", err)
+		}
+		fresh := 0
+		for _, e := range ents {
+			tid, err := strconv.Atoi(e.Name())
+			if err != nil || done[tid] {
+				continue
+			}
+			if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
+				return fmt.Errorf("tuning: restrict thread %d to cpus %s: %w", tid, FormatCPUList(cpus), err)
+			}
+			done[tid] = true
+			fresh++
+		}
+		if fresh == 0 {
+			return nil
+		}
+	}
+	return nil
+}
+
+// FormatCPUList writes cpus the way the kernel does: "0,2-3".
+func FormatCPUList(cpus []int) string {
+	c := append([]int(nil), cpus...)
+	sort.Ints(c)
+	var b strings.Builder
+	for i := 0; i < len(c); {
+		j := i
+		for j+1 < len(c) && c[j+1] <= c[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		if c[j] > c[i] {
+			fmt.Fprintf(&b, "%d-%d", c[i], c[j])
+		} else {
+			fmt.Fprintf(&b, "%d", c[i])
+		}
+		i = j + 1
+	}
+	return b.String()
 }

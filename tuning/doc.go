@@ -1,8 +1,13 @@
 // Package tuning owns what bbox asks of the machine: pinning threads to
-// cores, the core plan, runtime settings, and (with bbox tune) the report
-// on how this box is set up. It imports only the standard library and
-// golang.org/x/sys.
+// cores (Pin, RestrictProcess), the core plan (PlanCores: a core per
+// subscriber thread, the rest for everything else, warnings where that
+// cannot hold), the Go runtime settings (Runtime: GOMAXPROCS, GOGC,
+// GOMEMLIMIT), socket-buffer probing (ProbeSockBufs names the sysctl that
+// caps a request), and the box report behind bbox tune (CheckBox, and
+// ApplySysctls, the only thing here that changes the box). It imports only
+// the standard library and golang.org/x/sys.
 //
-// Concurrency: the functions are safe to call from any goroutine; Pin acts
-// on the calling OS thread only.
+// Concurrency: the functions are safe to call from any goroutine. Pin
+// acts on the calling OS thread only; RestrictProcess and Runtime.Apply
+// change process-wide state and belong at start-up.
 package tuning

@@ -1,0 +1,93 @@
+package tuning
+
+import (
+	"fmt"
+	"slices"
+)
+
+// CoreInput is what a core plan is made from.
+type CoreInput struct {
+	// Online are the CPUs this process may use (Online()).
+	Online []int
+	// Shards is the number of subscriber threads.
+	Shards int
+	// ShardCPUs are the cores for the subscriber threads: thread i gets
+	// ShardCPUs[i % len]. nil leaves them unpinned.
+	ShardCPUs []int
+	// RestCPUs are the cores for everything else: workers, the Go
+	// runtime, I/O. nil means "auto": Online minus ShardCPUs when the
+	// threads are pinned, no restriction when they are not. An empty,
+	// non-nil slice means no restriction.
+	RestCPUs []int
+	// Workers is the number of in-process workers that keep a core busy
+	// under load (0 when batches go to worker processes).
+	Workers int
+}
+
+// CorePlan is where each busy thread runs.
+type CorePlan struct {
+	// Shards is the core of subscriber thread i; nil if unpinned.
+	Shards []int
+	// Rest are the cores every other thread is restricted to; nil if
+	// there is no restriction (they may run anywhere, pinned cores too).
+	Rest []int
+	// Busy is the number of threads that spin under load (subscriber
+	// threads plus in-process workers); Cores is len(Online).
+	Busy, Cores int
+	// Warnings say where the plan is weaker than it looks.
+	Warnings []string
+}
+
+// PlanCores checks in and makes the plan. An error names a core that is
+// not available to this process.
+func PlanCores(in CoreInput) (CorePlan, error) {
+	p := CorePlan{Busy: in.Shards + in.Workers, Cores: len(in.Online)}
+	online := FormatCPUList(in.Online)
+	for _, c := range in.ShardCPUs {
+		if !slices.Contains(in.Online, c) {
+			return p, fmt.Errorf("tuning: cpu %d for a subscriber thread is not available to this process (online: %s)", c, online)
+		}
+	}
+	for _, c := range in.RestCPUs {
+		if !slices.Contains(in.Online, c) {
+			return p, fmt.Errorf("tuning: cpu %d for workers is not available to this process (online: %s)", c, online)
+		}
+	}
+	if len(in.ShardCPUs) > 0 && in.Shards > 0 {
+		p.Shards = make([]int, in.Shards)
+		owner := map[int]int{}
+		for i := range p.Shards {
+			c := in.ShardCPUs[i%len(in.ShardCPUs)]
+			p.Shards[i] = c
+			if j, ok := owner[c]; ok {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("subscriber threads of shards %d and %d share core %d: give each shard its own core (--cpus)", j, i, c))
+			} else {
+				owner[c] = i
+			}
+		}
+	}
+	switch {
+	case in.RestCPUs != nil && len(in.RestCPUs) > 0:
+		p.Rest = slices.Clone(in.RestCPUs)
+		for i, c := range p.Shards {
+			if slices.Contains(p.Rest, c) {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("core %d is both shard %d's subscriber core and a worker core: workers will preempt that thread", c, i))
+			}
+		}
+	case in.RestCPUs == nil && p.Shards != nil:
+		for _, c := range in.Online {
+			if !slices.Contains(p.Shards, c) {
+				p.Rest = append(p.Rest, c)
+			}
+		}
+		if len(p.Rest) == 0 {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("no core left for workers and the Go runtime: the %d subscriber threads take all %d cores (%s), so everything else shares them; pin fewer threads or use a box with more cores",
+				len(p.Shards), p.Cores, online))
+		}
+	}
+	if p.Busy > p.Cores {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%d busy threads (%d subscriber threads + %d in-process workers) on %d cores: they will preempt each other under load; use fewer workers, serve worker processes on other boxes (--push), or more cores",
+			p.Busy, in.Shards, in.Workers, p.Cores))
+	}
+	return p, nil
+}
