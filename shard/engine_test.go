@@ -2,7 +2,9 @@ package shard
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,3 +65,193 @@ func TestPubSubLoopback(t *testing.T) {
 		}
 	}
 }
+
+// startPair starts a publisher on shards loopback endpoints and a subscriber
+// with cfg (Connect is filled in); it returns them and the sub's result.
+func startPair(t *testing.T, shards int, pcfg PubConfig, cfg SubConfig, sink Sink) (*Publisher, *Subscriber, chan error, context.Context) {
+	t.Helper()
+	for i := 0; i < shards; i++ {
+		pcfg.Binds = append(pcfg.Binds, "tcp://127.0.0.1:0")
+	}
+	pcfg.Logf = t.Logf
+	pub, err := NewPublisher(pcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pub.Close() })
+	cfg.Connect = pub.Endpoints()
+	if cfg.Logf == nil {
+		cfg.Logf = t.Logf
+	}
+	sub, err := NewSubscriber(cfg, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() { done <- sub.Run(ctx) }()
+	if err := pub.WaitSubscribers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	return pub, sub, done, ctx
+}
+
+// TestGapDetectedUnderTopicFilter: a subscriber keeping about a quarter of
+// the topics still sees every sequence number of its partitions, so a
+// dropped frame is a gap even when it held none of its topics.
+func TestGapDetectedUnderTopicFilter(t *testing.T) {
+	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 3, Records: 100000, Symbols: 1000})
+	// A quarter of the alphabet: symbols starting with A-F (about 6/26).
+	topics := []string{"A", "B", "C", "D", "E", "F", "G"}
+	var dropped struct {
+		sync.Mutex
+		part, first uint64
+		count       uint32
+		done        bool
+	}
+	var squawks []Squawk
+	var mu sync.Mutex
+	cfg := SubConfig{ExitOnEOS: true, Topics: topics,
+		DropFrame: func(shard int, h *feed.Header) bool {
+			dropped.Lock()
+			defer dropped.Unlock()
+			// Drop the 50th data frame of partition 2.
+			if dropped.done || h.Partition != 2 || h.Count == 0 || h.FirstSeq < 200 {
+				return false
+			}
+			dropped.done, dropped.part, dropped.first, dropped.count = true, uint64(h.Partition), h.FirstSeq, h.Count
+			return true
+		},
+		OnSquawk: func(q Squawk) { mu.Lock(); squawks = append(squawks, q); mu.Unlock() },
+	}
+	sink := &collect{seen: map[[2]uint64]int{}}
+	pub, sub, done, ctx := startPair(t, 2, PubConfig{Partitions: 8}, cfg, sink)
+	if err := pub.Run(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	pub.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st := sub.Stats()
+	if !dropped.done {
+		t.Fatal("the hook dropped nothing")
+	}
+	if st.Gaps != 1 || st.Lost != int64(dropped.count) {
+		t.Fatalf("gaps %d, lost %d; want 1 gap of %d records", st.Gaps, st.Lost, dropped.count)
+	}
+	if len(squawks) != 1 || squawks[0].Kind != "gap" || uint64(squawks[0].Partition) != dropped.part ||
+		squawks[0].Expected != dropped.first || squawks[0].Missing != uint64(dropped.count) {
+		t.Fatalf("squawks %+v, want one gap at partition %d expected %d missing %d", squawks, dropped.part, dropped.first, dropped.count)
+	}
+	if st.Filtered == 0 || st.Received == 0 || st.Filtered < 2*st.Received {
+		t.Fatalf("filter kept %d and dropped %d: not about a quarter", st.Received, st.Filtered)
+	}
+}
+
+// TestRestartIsNotAGap: a publisher restarted with the same id and
+// endpoints starts a new epoch; the subscriber starts over without a gap.
+func TestRestartIsNotAGap(t *testing.T) {
+	sink := &collect{seen: map[[2]uint64]int{}}
+	pub, sub, done, ctx := startPair(t, 1, PubConfig{ID: 42, Partitions: 2}, SubConfig{Retry: 10 * time.Millisecond}, sink)
+	ep := pub.Endpoints()[0]
+	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 1, Records: 5000})
+	pub.Run(ctx, gen)
+	pub.Close()
+	pub2, err := NewPublisher(PubConfig{ID: 42, Partitions: 2, Binds: []string{ep}, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub2.Close()
+	if err := pub2.WaitSubscribers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	gen2, _ := feed.NewGenerator(feed.GenConfig{Seed: 2, Records: 5000})
+	pub2.Run(ctx, gen2)
+	pub2.Flush()
+	deadline := time.Now().Add(10 * time.Second)
+	for sub.Stats().Received < 10000 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	st := sub.Stats()
+	if st.Received != 10000 || st.Gaps != 0 || st.Lost != 0 || st.Restarts == 0 {
+		t.Fatalf("received %d, gaps %d, lost %d, restarts %d; want 10000, 0, 0, >0", st.Received, st.Gaps, st.Lost, st.Restarts)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("subscriber stopped: %v", err)
+	default:
+	}
+}
+
+// TestLateWarn: with OnLate warn a slow sink makes records late; they are
+// counted and squawked (rate-limited) and the subscriber carries on.
+func TestLateWarn(t *testing.T) {
+	slow := sinkFunc(func(shard int, b *feed.Batch) {
+		time.Sleep(time.Millisecond)
+		feed.PutBatch(b)
+	})
+	var squawks atomic.Int64
+	cfg := SubConfig{MaxDelay: time.Millisecond, OnLate: LateWarn, ExitOnEOS: true,
+		OnSquawk: func(q Squawk) {
+			if q.Croak {
+				t.Errorf("warn policy croaked: %v", q)
+			}
+			squawks.Add(1)
+		}}
+	pub, sub, done, ctx := startPair(t, 1, PubConfig{}, cfg, slow)
+	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 1, Records: 5000, Rate: 50000})
+	pub.Run(ctx, gen)
+	pub.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("warn policy ended with %v", err)
+	}
+	st := sub.Stats()
+	if st.Received != 5000 || st.Late == 0 || squawks.Load() == 0 {
+		t.Fatalf("received %d, late %d, squawks %d; want all, some, some", st.Received, st.Late, squawks.Load())
+	}
+}
+
+// TestStalledCroak: a shard thread blocked handing records to a sink that
+// takes nothing reads nothing, so no record is ever found late; the
+// watchdog croaks it anyway, and the sink's Abort unblocks it.
+func TestStalledCroak(t *testing.T) {
+	sink := &blockSink{release: make(chan struct{})}
+	pub, _, done, ctx := startPair(t, 1, PubConfig{}, SubConfig{MaxDelay: 50 * time.Millisecond}, sink)
+	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 1, Rate: 20000})
+	go pub.Run(ctx, gen)
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no croak from a subscriber whose sink never returns")
+	}
+	var ce *CroakError
+	if !errors.As(err, &ce) || ce.Squawk.Kind != "stalled" || !ce.Squawk.Croak {
+		t.Fatalf("err %v, want a stalled croak", err)
+	}
+	if !sink.aborted.Load() {
+		t.Fatal("the sink was not aborted")
+	}
+}
+
+type blockSink struct {
+	release chan struct{}
+	aborted atomic.Bool
+	once    sync.Once
+}
+
+func (s *blockSink) Deliver(_ int, b *feed.Batch) {
+	<-s.release
+	feed.PutBatch(b)
+}
+
+func (s *blockSink) Abort() {
+	s.aborted.Store(true)
+	s.once.Do(func() { close(s.release) })
+}
+
+type sinkFunc func(int, *feed.Batch)
+
+func (f sinkFunc) Deliver(shard int, b *feed.Batch) { f(shard, b) }

@@ -3,6 +3,8 @@ package shard
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,10 +41,12 @@ func (f *frame) unref() {
 // progress within the write deadline disconnects it.
 type fanout struct {
 	shard   int
+	name    string // for logs: "shard 3" or "alerts ENDPOINT"
 	ln      *zmqx.Listener
 	hwm     int
 	wdl     time.Duration
 	logf    func(string, ...any)
+	event   func(Event) // slow-consumer alerts; nil for none
 	conns   atomic.Pointer[[]*subConn]
 	mu      sync.Mutex // serialises conns updates and gone
 	gone    []ConnStats
@@ -71,8 +75,11 @@ type subConn struct {
 	lastDrop                time.Time
 }
 
-func newFanout(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Duration, logf func(string, ...any)) (*fanout, error) {
-	f := &fanout{shard: shard, hwm: hwm, wdl: wdl, logf: logf}
+func newFanout(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Duration, logf func(string, ...any), event func(Event)) (*fanout, error) {
+	f := &fanout{shard: shard, name: fmt.Sprintf("shard %d", shard), hwm: hwm, wdl: wdl, logf: logf, event: event}
+	if shard < 0 {
+		f.name = "alerts " + ep.Raw
+	}
 	o.Stats = &f.stats
 	ln, err := zmqx.Listen(ep, o)
 	if err != nil {
@@ -139,8 +146,10 @@ func (c *subConn) enqueue(fr *frame) {
 		c.mu.Unlock()
 		if first {
 			c.hwmEvents.Add(1)
-			c.f.logf("shard %d: slow subscriber %s: %d bytes queued, over the high-water mark (%d): dropping its frames",
-				c.f.shard, c.peer.Remote, c.qBytes, c.f.hwm)
+			msg := fmt.Sprintf("%s: slow subscriber %s: over the high-water mark (%d bytes queued): dropping its frames",
+				c.f.name, c.peer.Remote, c.f.hwm)
+			c.f.logf("%s", msg)
+			c.f.emit(Event{Kind: "slow_consumer", Message: msg, Peer: c.peer.Remote, Shard: c.f.shard})
 		}
 		return
 	}
@@ -283,7 +292,11 @@ func (c *subConn) close(reason string) {
 	f.gone = append(f.gone, c.snapshot())
 	f.mu.Unlock()
 	if !f.closing.Load() {
-		f.logf("shard %d: subscriber %s %s", f.shard, c.peer.Remote, reason)
+		msg := fmt.Sprintf("%s: subscriber %s %s", f.name, c.peer.Remote, reason)
+		f.logf("%s", msg)
+		if strings.HasPrefix(reason, "stuck") || strings.HasPrefix(reason, "write failed") {
+			f.emit(Event{Kind: "disconnect", Message: msg, Peer: c.peer.Remote, Shard: f.shard})
+		}
 	}
 }
 
@@ -303,6 +316,12 @@ func (c *subConn) snapshot() ConnStats {
 		Frames: c.frames.Load(), Bytes: c.bytes.Load(), Records: c.records.Load(),
 		DroppedFrames: c.dropFrames.Load(), DroppedRecords: c.dropRecords.Load(), DroppedBytes: c.dropBytes.Load(),
 		HWMEvents: c.hwmEvents.Load(), QueuedBytes: int64(queued), ConnectedFor: time.Since(c.since).Round(time.Millisecond).String(),
+	}
+}
+
+func (f *fanout) emit(ev Event) {
+	if f.event != nil {
+		f.event(ev)
 	}
 }
 

@@ -57,6 +57,10 @@ type PubConfig struct {
 	// Logf receives operational messages (slow subscribers, refused peers).
 	// nil discards them.
 	Logf func(format string, args ...any)
+	// OnEvent, if set, receives slow-consumer events (a subscriber over
+	// its high-water mark, one cut off at the write deadline) for alerting.
+	// It is called from publishing goroutines and must not block.
+	OnEvent func(Event)
 }
 
 func (c PubConfig) withDefaults() PubConfig {
@@ -174,7 +178,7 @@ func NewPublisher(cfg PubConfig) (*Publisher, error) {
 	}
 	for i, b := range cfg.Binds {
 		ep, _ := zmqx.ParseEndpoint(b)
-		f, err := newFanout(i, ep, cfg.Conn, cfg.HWM, cfg.WriteTimeout, cfg.Logf)
+		f, err := newFanout(i, ep, cfg.Conn, cfg.HWM, cfg.WriteTimeout, cfg.Logf, cfg.OnEvent)
 		if err != nil {
 			for _, o := range p.outs {
 				o.close()

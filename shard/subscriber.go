@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,14 @@ import (
 // and the snail check will notice if it lasts.
 type Sink interface {
 	Deliver(shard int, b *feed.Batch)
+}
+
+// Aborter is implemented by sinks that can drop what they hold. When the
+// subscriber croaks it calls Abort, which must discard queued batches
+// (they are stale: passing them on is what croaking prevents) and unblock
+// any Deliver in progress.
+type Aborter interface {
+	Abort()
 }
 
 // LatePolicy says what a subscriber does with a record older than MaxDelay.
@@ -92,7 +101,7 @@ type SubConfig struct {
 
 // Squawk describes a late record or a gap.
 type Squawk struct {
-	Kind      string        `json:"kind"` // "late" or "gap"
+	Kind      string        `json:"kind"` // "late", "gap" or "stalled"
 	Name      string        `json:"subscriber"`
 	Shard     int           `json:"shard"`
 	Publisher uint64        `json:"publisher"`
@@ -112,6 +121,10 @@ func (q Squawk) String() string {
 	if q.Croak {
 		verb = "CROAK"
 	}
+	if q.Kind == "stalled" {
+		return fmt.Sprintf("%s: %s shard %d: workers have not taken a batch for %v, limit %v: what waits in the socket is older than that (last record handed over: %s seq %d)",
+			verb, q.Name, q.Shard, q.Delay.Round(time.Millisecond), q.Limit, q.Topic, q.Seq)
+	}
 	if q.Kind == "gap" {
 		return fmt.Sprintf("%s: %s shard %d: gap from publisher %x partition %d: expected seq %d, got %d (%d missing)",
 			verb, q.Name, q.Shard, q.Publisher, q.Partition, q.Expected, q.Seq, q.Missing)
@@ -123,7 +136,7 @@ func (q Squawk) String() string {
 // CroakError is returned by Run when the subscriber croaked.
 type CroakError struct{ Squawk Squawk }
 
-func (e *CroakError) Error() string { return e.Squawk.String() }
+func (e *CroakError) Error() string { return strings.TrimPrefix(e.Squawk.String(), "CROAK: ") }
 
 func (c SubConfig) withDefaults() SubConfig {
 	if c.Retry == 0 {
@@ -176,6 +189,11 @@ type shardCounters struct {
 	filtered, late, dups, restarts, joined        atomic.Int64
 	published, reconnects, lag, maxDelay, cpu     atomic.Int64
 	connected, eos                                atomic.Bool
+	// delivering is when the thread started handing a batch to the sink
+	// (ns), 0 when it is not; the watchdog reads it.
+	delivering atomic.Int64
+	lastTopic  atomic.Pointer[string]
+	lastSeq    atomic.Uint64
 }
 
 // Subscriber runs one pinned thread per shard endpoint.
@@ -188,7 +206,7 @@ type Subscriber struct {
 	start  time.Time
 
 	croakOnce sync.Once
-	croakErr  *CroakError
+	croakErr  atomic.Pointer[CroakError]
 	cancel    context.CancelFunc
 }
 
@@ -231,18 +249,78 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			s.runShard(ctx, i)
 		}()
 	}
+	if s.cfg.MaxDelay > 0 {
+		go s.watchdog(ctx)
+	}
 	wg.Wait()
-	if s.croakErr != nil {
-		return s.croakErr
+	if ce := s.croakErr.Load(); ce != nil {
+		return ce
 	}
 	return nil
 }
 
 func (s *Subscriber) croak(q Squawk) {
 	s.croakOnce.Do(func() {
-		s.croakErr = &CroakError{Squawk: q}
+		s.croakErr.Store(&CroakError{Squawk: q})
 		s.cancel()
+		if a, ok := s.sink.(Aborter); ok {
+			a.Abort()
+		}
 	})
+}
+
+// watchdog covers what the per-frame check cannot see: a shard thread
+// blocked handing records to slow workers reads nothing, so no record is
+// ever found late, while the data queueing in its socket ages. A thread
+// stuck in Deliver for longer than MaxDelay is therefore behind by at
+// least that much.
+func (s *Subscriber) watchdog(ctx context.Context) {
+	every := min(max(s.cfg.MaxDelay/4, time.Millisecond), 100*time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	lastWarn := make([]time.Time, len(s.shards))
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if time.Since(s.start) < s.cfg.Warmup {
+			continue
+		}
+		now := time.Now().UnixNano()
+		for i := range s.shards {
+			st := &s.shards[i]
+			since := st.delivering.Load()
+			if since == 0 || now-since <= int64(s.cfg.MaxDelay) {
+				continue
+			}
+			topic := ""
+			if p := st.lastTopic.Load(); p != nil {
+				topic = *p
+			}
+			q := Squawk{Kind: "stalled", Name: s.cfg.Name, Shard: i, Topic: topic, Seq: st.lastSeq.Load(),
+				Delay: time.Duration(now - since), Limit: s.cfg.MaxDelay, Croak: s.cfg.OnLate == LateCroak, Time: now}
+			if !q.Croak {
+				if time.Since(lastWarn[i]) >= time.Second {
+					lastWarn[i] = time.Now()
+					s.squawk(q)
+				}
+				continue
+			}
+			s.squawk(q)
+			s.croak(q)
+			return
+		}
+	}
+}
+
+func (s *Subscriber) squawk(q Squawk) {
+	if s.cfg.OnSquawk != nil {
+		s.cfg.OnSquawk(q)
+	} else {
+		s.cfg.Logf("%s", q)
+	}
 }
 
 func (s *Subscriber) runShard(ctx context.Context, i int) {
@@ -410,11 +488,7 @@ func (t *shardThread) frame(frames [][]byte) bool {
 		sq := Squawk{Kind: "gap", Name: s.cfg.Name, Shard: t.id, Publisher: h.Publisher, Partition: h.Partition,
 			Seq: h.FirstSeq, Expected: q.next, Missing: missing, Time: now,
 			Croak: s.cfg.GapCroak && missing > s.cfg.MaxGap}
-		if s.cfg.OnSquawk != nil {
-			s.cfg.OnSquawk(sq)
-		} else {
-			s.cfg.Logf("%s", sq)
-		}
+		s.squawk(sq)
 		if sq.Croak {
 			feed.PutBatch(b)
 			s.croak(sq)
@@ -478,8 +552,18 @@ func (t *shardThread) frame(frames [][]byte) bool {
 	if s.cfg.Observe != nil {
 		s.cfg.Observe(t.id, now, b.Recs)
 	}
-	s.sink.Deliver(t.id, b)
-	return false
+	if s.cfg.MaxDelay > 0 {
+		last := &b.Recs[len(b.Recs)-1]
+		topic := string(last.Topic)
+		st.lastTopic.Store(&topic)
+		st.lastSeq.Store(last.Seq)
+		st.delivering.Store(time.Now().UnixNano())
+		s.sink.Deliver(t.id, b)
+		st.delivering.Store(0)
+	} else {
+		s.sink.Deliver(t.id, b)
+	}
+	return s.croakErr.Load() != nil
 }
 
 // checkLate applies MaxDelay to every record; true means croak.
@@ -498,9 +582,7 @@ func (t *shardThread) checkLate(b *feed.Batch, now int64) bool {
 			Topic: string(r.Topic), Seq: r.Seq, Delay: time.Duration(age), Limit: s.cfg.MaxDelay,
 			Croak: s.cfg.OnLate == LateCroak, Time: now}
 		if sq.Croak {
-			if s.cfg.OnSquawk != nil {
-				s.cfg.OnSquawk(sq)
-			}
+			s.squawk(sq)
 			s.croak(sq)
 			return true
 		}

@@ -120,17 +120,25 @@ func MergeTop(n int, hs ...*SymbolStats) []SymSummary {
 }
 
 // spend makes a handler take d per record, to play a slow subscriber.
-// Short costs spin (sleep cannot do microseconds); long ones sleep.
-func spend(d time.Duration, n int) {
+// Short costs spin (sleep cannot do microseconds); long ones sleep. It
+// returns false if abort closed first.
+func spend(d time.Duration, n int, abort <-chan struct{}) bool {
 	if d <= 0 || n == 0 {
-		return
+		return true
 	}
 	total := d * time.Duration(n)
 	if d >= 100*time.Microsecond {
-		time.Sleep(total)
-		return
+		t := time.NewTimer(total)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return true
+		case <-abort:
+			return false
+		}
 	}
 	end := time.Now().Add(total)
 	for time.Now().Before(end) {
 	}
+	return true
 }

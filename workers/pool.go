@@ -76,6 +76,9 @@ type Pool struct {
 	wg      sync.WaitGroup
 	mu      sync.RWMutex // Deliver holds it shared; Close exclusively
 	closed  bool
+	abort   chan struct{}
+	aborted atomic.Bool
+	once    sync.Once
 }
 
 // NewPool starts the workers.
@@ -95,7 +98,7 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 	if cfg.NewHandler == nil {
 		cfg.NewHandler = func(int) Handler { return NewSymbolStats() }
 	}
-	p := &Pool{cfg: cfg}
+	p := &Pool{cfg: cfg, abort: make(chan struct{})}
 	for i := 0; i < cfg.Workers; i++ {
 		w := &worker{id: i, ch: make(chan *feed.Batch, cfg.Queue), h: cfg.NewHandler(i)}
 		p.workers = append(p.workers, w)
@@ -108,7 +111,14 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 func (p *Pool) run(w *worker) {
 	defer p.wg.Done()
 	for b := range w.ch {
-		spend(p.cfg.Work, len(b.Recs))
+		if p.aborted.Load() {
+			feed.PutBatch(b) // stale: the subscriber croaked
+			continue
+		}
+		if !spend(p.cfg.Work, len(b.Recs), p.abort) {
+			feed.PutBatch(b)
+			continue
+		}
 		if p.cfg.Tap != nil {
 			p.cfg.Tap.Write(b.Recs)
 		}
@@ -141,7 +151,7 @@ func (p *Pool) Deliver(shard int, b *feed.Batch) {
 		feed.PutBatch(b)
 		for i, pb := range parts {
 			if pb != nil {
-				p.workers[i].ch <- pb
+				p.put(p.workers[i], pb)
 			}
 		}
 		return
@@ -154,7 +164,26 @@ func (p *Pool) Deliver(shard int, b *feed.Batch) {
 		default:
 		}
 	}
-	p.workers[start].ch <- b
+	p.put(p.workers[start], b)
+}
+
+// put queues b for w, blocking while w is full unless the pool aborts.
+func (p *Pool) put(w *worker, b *feed.Batch) {
+	select {
+	case w.ch <- b:
+	case <-p.abort:
+		feed.PutBatch(b)
+	}
+}
+
+// Abort discards everything queued and unblocks Deliver: the subscriber
+// croaked, so what is queued is stale and must not reach user code. A
+// handler already running finishes its batch; Close still waits for it.
+func (p *Pool) Abort() {
+	p.once.Do(func() {
+		p.aborted.Store(true)
+		close(p.abort)
+	})
 }
 
 // TopicWorker is the worker a topic goes to under OrderTopic.

@@ -108,7 +108,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		spend(w.cfg.Work, len(recs))
+		spend(w.cfg.Work, len(recs), ctx.Done())
 		w.h.Handle(recs)
 		w.records.Add(int64(len(recs)))
 		w.batches.Add(1)

@@ -50,6 +50,7 @@ type PushDispatcher struct {
 	closed bool
 	// eosSent is set when Close starts: workers leaving after it are done.
 	eosSent bool
+	abort   chan struct{}
 	rr      atomic.Uint64
 	lost    atomic.Int64
 	stats   zmqx.Counters
@@ -91,7 +92,7 @@ func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workers: bind %w", err)
 	}
-	d := &PushDispatcher{cfg: cfg}
+	d := &PushDispatcher{cfg: cfg, abort: make(chan struct{})}
 	d.cond = sync.NewCond(&d.mu)
 	d.pool.New = func() any { return &pushFrame{buf: make([]byte, 0, 64<<10)} }
 	o := cfg.Conn
@@ -303,7 +304,29 @@ func (d *PushDispatcher) send(f *pushFrame, want int) {
 		case <-target.done:
 			// It died while we waited: choose again among the living.
 			target.inflight.Add(-1)
+		case <-d.abort:
+			target.inflight.Add(-1)
+			return
 		}
+	}
+}
+
+// Abort drops everything queued and disconnects the workers without an
+// end-of-stream: the subscriber croaked and its data is stale.
+func (d *PushDispatcher) Abort() {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.closed = true
+	close(d.abort)
+	d.cond.Broadcast()
+	live := append([]*pushConn(nil), d.live...)
+	d.mu.Unlock()
+	d.ln.Close()
+	for _, c := range live {
+		d.kill(c, "subscriber croaked")
 	}
 }
 

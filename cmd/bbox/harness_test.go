@@ -50,6 +50,7 @@ type proc struct {
 	stderr *syncBuffer
 	done   chan struct{}
 	err    error
+	exitAt time.Time // when the process exited (valid after done)
 }
 
 type syncBuffer struct {
@@ -84,7 +85,7 @@ func startCmd(t *testing.T, name string, cmd *exec.Cmd) *proc {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
+	go func() { p.err = cmd.Wait(); p.exitAt = time.Now(); close(p.done) }()
 	t.Cleanup(func() {
 		select {
 		case <-p.done:

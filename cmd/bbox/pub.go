@@ -35,6 +35,7 @@ type pubFlags struct {
 	waitSubs     int
 	waitTimeout  time.Duration
 	id           uint64
+	alert        string
 	conn         connFlags
 }
 
@@ -48,6 +49,7 @@ func (p *pubFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&p.heartbeat, "heartbeat", time.Second, "idle partitions announce their next sequence this often (negative: off)")
 	fs.IntVar(&p.waitSubs, "wait-subs", 0, "before publishing, wait until every shard has this many subscribers")
 	fs.DurationVar(&p.waitTimeout, "wait-timeout", 30*time.Second, "give up waiting for --wait-subs after this long")
+	fs.StringVar(&p.alert, "alert", "", alertUsage)
 	fs.Uint64Var(&p.id, "id", 0, "publisher id (0: derived from host name and endpoints, stable across restarts)")
 	p.conn.register(fs)
 }
@@ -63,7 +65,17 @@ func (p *pubFlags) config(log *logger) shard.PubConfig {
 // until the source ends or a signal) with a live status line, and returns
 // the publisher's summary. It is shared by pub and replay.
 func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src feed.Source, duration time.Duration, cmd string) (summary, error) {
-	pub, err := shard.NewPublisher(pf.config(log))
+	publishAlert, closeAlerts, err := openAlerts(pf.alert, log, &pf.conn)
+	if err != nil {
+		return summary{}, err
+	}
+	defer closeAlerts()
+	cfg := pf.config(log)
+	cfg.OnEvent = func(ev shard.Event) {
+		ev.Source = "publisher"
+		publishAlert(ev)
+	}
+	pub, err := shard.NewPublisher(cfg)
 	if err != nil {
 		return summary{}, err
 	}

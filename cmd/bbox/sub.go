@@ -42,6 +42,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every shard has seen the publisher's end-of-stream")
 	tapPath := fs.String("tap", "", "write one line per handled record (publisher epoch shard partition seq topic) to this file (in-process workers)")
+	alert := fs.String("alert", "", alertUsage)
 	name := fs.String("name", "", "this subscriber's name in squawks (default sub-PID)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
 	var cf connFlags
@@ -92,6 +93,19 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	}
 	if err := sc.Validate(); err != nil {
 		return usageErr(e, c, "%v", err)
+	}
+	publishAlert, closeAlerts, err := openAlerts(*alert, log, &cf)
+	if err != nil {
+		return fail(e, c, err)
+	}
+	// Runs before the process exits, so a croak's event reaches consoles.
+	defer closeAlerts()
+	sc.OnSquawk = func(q shard.Squawk) {
+		kind := q.Kind
+		if q.Croak {
+			kind = "croak"
+		}
+		publishAlert(shard.Event{Kind: kind, Source: q.Name, Message: q.String(), Squawk: &q, Shard: q.Shard, Time: q.Time})
 	}
 	var tap *workers.Tap
 	if *tapPath != "" {
