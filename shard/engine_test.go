@@ -255,3 +255,30 @@ func (s *blockSink) Abort() {
 type sinkFunc func(int, *feed.Batch)
 
 func (f sinkFunc) Deliver(shard int, b *feed.Batch) { f(shard, b) }
+
+// TestLosslessWaitsForSlowSubscriber: with Lossless the publisher waits at
+// the HWM instead of dropping, so a slow subscriber gets every record.
+func TestLosslessWaitsForSlowSubscriber(t *testing.T) {
+	var n atomic.Int64
+	slow := sinkFunc(func(_ int, b *feed.Batch) {
+		time.Sleep(200 * time.Microsecond)
+		n.Add(int64(len(b.Recs)))
+		feed.PutBatch(b)
+	})
+	pub, sub, done, ctx := startPair(t, 1, PubConfig{Lossless: true, HWM: 128 << 10}, SubConfig{ExitOnEOS: true}, slow)
+	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 1, Records: 200000})
+	if err := pub.Run(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	pub.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st, ps := sub.Stats(), pub.Stats()
+	if n.Load() != 200000 || st.Gaps != 0 || ps.DroppedRecords != 0 {
+		t.Fatalf("received %d of 200000, gaps %d, dropped %d", n.Load(), st.Gaps, ps.DroppedRecords)
+	}
+	if ps.Conns[0].BlockedMs == 0 {
+		t.Fatalf("the publisher never waited: the test did not exercise the HWM (%+v)", ps.Conns[0])
+	}
+}

@@ -44,6 +44,7 @@ type fanout struct {
 	name    string // for logs: "shard 3" or "alerts ENDPOINT"
 	ln      *zmqx.Listener
 	hwm     int
+	block   bool // at the HWM, wait for the subscriber instead of dropping
 	wdl     time.Duration
 	logf    func(string, ...any)
 	event   func(Event) // slow-consumer alerts; nil for none
@@ -71,7 +72,9 @@ type subConn struct {
 	frames, bytes, records  atomic.Int64
 	dropFrames, dropRecords atomic.Int64
 	dropBytes, hwmEvents    atomic.Int64
-	dropping                bool // guarded by mu: inside a drop episode
+	blockedNs               atomic.Int64 // lossless mode: time the publisher waited for us
+	space                   *sync.Cond   // on mu: signalled when qBytes shrinks
+	dropping                bool         // guarded by mu: inside a drop episode
 	lastDrop                time.Time
 }
 
@@ -94,6 +97,7 @@ func newFanout(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Du
 
 func (f *fanout) add(p *zmqx.Peer) {
 	c := &subConn{f: f, peer: p, wake: make(chan struct{}, 1), done: make(chan struct{}), since: time.Now()}
+	c.space = sync.NewCond(&c.mu)
 	none := [][]byte{}
 	c.subs.Store(&none)
 	p.Coalesce()
@@ -135,6 +139,19 @@ func (c *subConn) enqueue(fr *frame) {
 	if c.closed {
 		c.mu.Unlock()
 		return
+	}
+	if c.f.block && c.qBytes+len(fr.buf) > c.f.hwm && c.qBytes > 0 {
+		// Lossless mode: wait for the subscriber. A stuck one is cut off
+		// at the write deadline, which ends this wait.
+		t0 := time.Now()
+		for !c.closed && c.qBytes+len(fr.buf) > c.f.hwm && c.qBytes > 0 {
+			c.space.Wait()
+		}
+		c.blockedNs.Add(int64(time.Since(t0)))
+		if c.closed {
+			c.mu.Unlock()
+			return
+		}
 	}
 	if c.qBytes+len(fr.buf) > c.f.hwm && c.qBytes > 0 {
 		c.dropFrames.Add(1)
@@ -213,6 +230,7 @@ func (c *subConn) writeLoop() {
 			}
 			c.mu.Lock()
 			c.qBytes -= size
+			c.space.Broadcast()
 			c.mu.Unlock()
 			if err != nil {
 				reason := "write failed: " + err.Error()
@@ -271,6 +289,7 @@ func (c *subConn) close(reason string) {
 		return
 	}
 	c.closed, c.reason = true, reason
+	c.space.Broadcast()
 	q := c.q
 	c.q, c.qBytes = nil, 0
 	c.mu.Unlock()
@@ -315,7 +334,7 @@ func (c *subConn) snapshot() ConnStats {
 		Shard: c.f.shard, Peer: c.peer.Remote, State: state, Subscriptions: subs,
 		Frames: c.frames.Load(), Bytes: c.bytes.Load(), Records: c.records.Load(),
 		DroppedFrames: c.dropFrames.Load(), DroppedRecords: c.dropRecords.Load(), DroppedBytes: c.dropBytes.Load(),
-		HWMEvents: c.hwmEvents.Load(), QueuedBytes: int64(queued), ConnectedFor: time.Since(c.since).Round(time.Millisecond).String(),
+		HWMEvents: c.hwmEvents.Load(), BlockedMs: c.blockedNs.Load() / 1e6, QueuedBytes: int64(queued), ConnectedFor: time.Since(c.since).Round(time.Millisecond).String(),
 	}
 }
 

@@ -42,6 +42,12 @@ type PubConfig struct {
 	// frames for that subscriber are dropped and counted (it will see a
 	// gap); other subscribers are unaffected. 0 means 64 MiB.
 	HWM int
+	// Lossless makes the publisher wait at a subscriber's HWM instead of
+	// dropping its frames: every record reaches every live subscriber, and
+	// the slowest one sets the pace. A subscriber stuck past WriteTimeout is
+	// still cut off, so a dead peer stalls the others at most that long.
+	// For replays and benchmarks; a live feed should drop (the default).
+	Lossless bool
 	// WriteTimeout disconnects a subscriber whose socket accepts nothing
 	// for this long. 0 means 2s.
 	WriteTimeout time.Duration
@@ -179,6 +185,9 @@ func NewPublisher(cfg PubConfig) (*Publisher, error) {
 	for i, b := range cfg.Binds {
 		ep, _ := zmqx.ParseEndpoint(b)
 		f, err := newFanout(i, ep, cfg.Conn, cfg.HWM, cfg.WriteTimeout, cfg.Logf, cfg.OnEvent)
+		if f != nil {
+			f.block = cfg.Lossless
+		}
 		if err != nil {
 			for _, o := range p.outs {
 				o.close()

@@ -41,6 +41,7 @@ type ConnStats struct {
 	DroppedRecords int64    `json:"dropped_records"`
 	DroppedBytes   int64    `json:"dropped_bytes"`
 	HWMEvents      int64    `json:"hwm_events"`
+	BlockedMs      int64    `json:"publisher_blocked_ms,omitempty"` // lossless mode only
 	ConnectedFor   string   `json:"connected_for"`
 }
 

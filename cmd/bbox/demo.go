@@ -79,7 +79,14 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	for i := range binds {
 		binds[i] = "tcp://127.0.0.1:0"
 	}
-	pub, err := shard.NewPublisher(shard.PubConfig{Binds: binds, Partitions: *partitions, Conn: cf.options(log), Logf: log.Logf})
+	pcfg := shard.PubConfig{Binds: binds, Partitions: *partitions, Conn: cf.options(log), Logf: log.Logf}
+	if rate == 0 {
+		// Full speed in one process: the pipeline's pace, not the
+		// publisher's, is the answer, so wait for the subscriber rather
+		// than drop (lossless), with a short queue so latency stays readable.
+		pcfg.Lossless, pcfg.HWM = true, 8<<20
+	}
+	pub, err := shard.NewPublisher(pcfg)
 	if err != nil {
 		return fail(e, c, err)
 	}

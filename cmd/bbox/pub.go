@@ -36,6 +36,7 @@ type pubFlags struct {
 	waitTimeout  time.Duration
 	id           uint64
 	alert        string
+	slow         string
 	conn         connFlags
 }
 
@@ -50,6 +51,7 @@ func (p *pubFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&p.waitSubs, "wait-subs", 0, "before publishing, wait until every shard has this many subscribers")
 	fs.DurationVar(&p.waitTimeout, "wait-timeout", 30*time.Second, "give up waiting for --wait-subs after this long")
 	fs.StringVar(&p.alert, "alert", "", alertUsage)
+	fs.StringVar(&p.slow, "slow", "drop", "at a subscriber's --hwm: drop its frames (live feeds) or block the publisher until it catches up (replays, benchmarks: lossless)")
 	fs.Uint64Var(&p.id, "id", 0, "publisher id (0: derived from host name and endpoints, stable across restarts)")
 	p.conn.register(fs)
 }
@@ -71,6 +73,13 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 	}
 	defer closeAlerts()
 	cfg := pf.config(log)
+	switch pf.slow {
+	case "drop", "":
+	case "block":
+		cfg.Lossless = true
+	default:
+		return summary{}, fmt.Errorf("--slow %q: want drop or block", pf.slow)
+	}
 	cfg.OnEvent = func(ev shard.Event) {
 		ev.Source = "publisher"
 		publishAlert(ev)
