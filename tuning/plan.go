@@ -86,8 +86,8 @@ func PlanCores(in CoreInput) (CorePlan, error) {
 		}
 	}
 	if p.Busy > p.Cores {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("%d busy threads (%d subscriber threads + %d in-process workers) on %d cores: they will preempt each other under load; use fewer workers, serve worker processes on other boxes (--push), or more cores",
-			p.Busy, in.Shards, in.Workers, p.Cores))
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%d busy threads (%s + %s) on %d cores: they will preempt each other under load; use fewer workers, serve worker processes on other boxes (--push), or more cores",
+			p.Busy, plural(in.Shards, "subscriber thread", "subscriber threads"), plural(in.Workers, "in-process worker", "in-process workers"), p.Cores))
 	}
 	return p, nil
 }

@@ -135,6 +135,9 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		Workers: []workers.WorkerStats{}, Shards: []shardSummary{}}
 	for _, sh := range st.Shards {
 		s.Shards = append(s.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint, CPU: -1})
+		if w := sockBufWarning(sh.SockBufCapped); w != "" {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("shard %d: %s", sh.ID, w))
+		}
 		if sh.Refused > 0 {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("shard %d refused %d peers or frames (%d oversize frames, %d not ZMTP)", sh.ID, sh.Refused, sh.Oversize, sh.NotZMTP))
 		}
@@ -175,16 +178,31 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	size := fs.Int("size", 100, "mean record size on the wire, bytes (gen)")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic feed (gen)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var cfgFile configFlag
+	cfgFile.register(fs)
+	var box boxFlags
+	box.register(fs, false)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
 	}
+	notes, err := cfgFile.apply(fs, "pub")
+	if err != nil {
+		return fail(e, c, err)
+	}
 	if len(pf.binds) == 0 {
 		return usageErr(e, c, "--bind is required (one endpoint per shard)")
 	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	for _, n := range notes {
+		log.Logf("%s", n)
+	}
+	plan, err := box.setup(log, &pf.conn, 0, nil, 0)
+	if err != nil {
+		return fail(e, c, err)
+	}
 	src, err := openSource(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records})
 	if err != nil {
 		return usageErr(e, c, "--source: %v", err)
@@ -193,6 +211,7 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
+	s.Warnings = append(plan.warnings, s.Warnings...)
 	out := e.stdout
 	if *asJSON {
 		out = e.stderr

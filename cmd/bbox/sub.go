@@ -47,11 +47,19 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
 	var cf connFlags
 	cf.register(fs)
+	var cfgFile configFlag
+	cfgFile.register(fs)
+	var box boxFlags
+	box.register(fs, true)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
+	}
+	notes, err := cfgFile.apply(fs, "sub")
+	if err != nil {
+		return fail(e, c, err)
 	}
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required (one endpoint per shard)")
@@ -85,6 +93,9 @@ func runSub(ctx context.Context, e *env, args []string) int {
 		*name = fmt.Sprintf("sub-%d", pid())
 	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	for _, n := range notes {
+		log.Logf("%s", n)
+	}
 	sc := shard.SubConfig{
 		Connect: connect, Partitions: partList, Topics: topics, CPUs: cpuList,
 		MaxDelay: *maxDelay, OnLate: policy, Warmup: *warmup, ClockOffset: *clockOffset,
@@ -94,6 +105,15 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if err := sc.Validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
+	busyWorkers := *nworkers
+	if *push != "" {
+		busyWorkers = 0
+	}
+	plan, err := box.setup(log, &cf, len(connect), cpuList, busyWorkers)
+	if err != nil {
+		return fail(e, c, err)
+	}
+	sc.Conn.Stats = &box.stats
 	publishAlert, closeAlerts, err := openAlerts(*alert, log, &cf)
 	if err != nil {
 		return fail(e, c, err)
@@ -158,6 +178,10 @@ func runSub(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, runErr)
 	}
 	s := side.summary("sub")
+	s.Warnings = append(plan.warnings, s.Warnings...)
+	if w := sockBufWarning(box.stats.SockBufCapped.Load()); w != "" {
+		s.Warnings = append(s.Warnings, w)
+	}
 	s.Seconds = elapsed.Seconds()
 	s.ThroughputRPS = float64(s.RecordsReceived) / elapsed.Seconds()
 	out := e.stdout

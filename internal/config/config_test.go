@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -153,4 +154,27 @@ func sameFile(a, b *File) bool {
 		}
 	}
 	return true
+}
+
+// The README's two-box example is a valid topology file.
+func TestREADMEExample(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Skip("no README here")
+	}
+	_, rest, ok := strings.Cut(string(b), "```ini\n")
+	if !ok {
+		t.Fatal("README has no ```ini topology example")
+	}
+	text, _, _ := strings.Cut(rest, "```")
+	top, err := Decode("README.md example", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := top.Binds(), []string{"tcp://eth1;10.0.1.1:7001", "tcp://eth2;10.0.2.1:7002"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("README example binds %q, want %q", got, want)
+	}
+	if got := top.SubCPUs(); !reflect.DeepEqual(got, []int{2, 3}) {
+		t.Errorf("README example cores %v", got)
+	}
 }

@@ -170,8 +170,8 @@ func shardFrom(file string, s *Section) (Shard, error) {
 	}
 	if st := get("sub-cpu"); st.Key != "" {
 		v, err := strconv.Atoi(st.Value)
-		if err != nil || v < 0 || v > 4095 {
-			return sh, errAt(file, st.Line, "[%s] sub-cpu %q: want one core number (0..4095)", s.Title(), clip(st.Value))
+		if err != nil || v < 0 || v > 1023 {
+			return sh, errAt(file, st.Line, "[%s] sub-cpu %q: want one core number (0..1023)", s.Title(), clip(st.Value))
 		}
 		sh.SubCPU = v
 	}

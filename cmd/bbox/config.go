@@ -1,0 +1,110 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/bbox-dev/bbox/internal/config"
+)
+
+// configFlag is --config FILE on pub and sub: the topology file's
+// settings for this side become flag values, except for flags given on
+// the command line, which win.
+type configFlag struct{ path string }
+
+func (c *configFlag) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.path, "config", "", "topology file ([pub], [sub], [workers], [shard N] sections; README); flags given here override it")
+}
+
+// apply loads the file (if any) and sets the flags of side ("pub" or
+// "sub") that the command line left alone. It returns notes for the log
+// (what the command line overrode). Errors name the file and line.
+func (c *configFlag) apply(fs *flag.FlagSet, side string) (notes []string, err error) {
+	if c.path == "" {
+		return nil, nil
+	}
+	top, err := config.Load(c.path)
+	if err != nil {
+		return nil, err
+	}
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	// derived are flags the topology sections set; a [pub]/[sub] line may
+	// not set them as well (one place per setting).
+	type derived struct {
+		flag, value, from string
+		line              int
+	}
+	var ds []derived
+	var sec *config.Section
+	shardLine := 0
+	if len(top.Shards) > 0 {
+		shardLine = top.Shards[0].Line
+	}
+	switch side {
+	case "pub":
+		sec = top.Pub
+		if len(top.Shards) > 0 {
+			ds = append(ds, derived{"bind", strings.Join(top.Binds(), ","), "the [shard N] sections", shardLine})
+		}
+	case "sub":
+		sec = top.Sub
+		if len(top.Shards) > 0 {
+			ds = append(ds, derived{"connect", strings.Join(top.Connects(), ","), "the [shard N] sections", shardLine})
+		}
+		if cpus := top.SubCPUs(); cpus != nil {
+			var s []string
+			for _, c := range cpus {
+				s = append(s, strconv.Itoa(c))
+			}
+			ds = append(ds, derived{"cpus", strings.Join(s, ","), "the shards' sub-cpu", shardLine})
+		}
+		if w := top.Workers; w != nil {
+			for _, m := range []struct{ key, flag string }{{"endpoint", "push"}, {"count", "workers"}, {"order", "order"}, {"cpus", "worker-cpus"}} {
+				if st, ok := w.Get(m.key); ok {
+					ds = append(ds, derived{m.flag, st.Value, "[workers] " + m.key, st.Line})
+				}
+			}
+		}
+	default:
+		return nil, fmt.Errorf("config: no section for bbox %s", side)
+	}
+	setting := func(flagName, value, what string, line int) error {
+		if fs.Lookup(flagName) == nil {
+			return &config.Error{File: top.File, Line: line, Msg: fmt.Sprintf("%s: bbox %s has no flag --%s (bbox %s -h lists them)", what, side, flagName, side)}
+		}
+		if explicit[flagName] {
+			notes = append(notes, fmt.Sprintf("--%s on the command line overrides %s:%d (%s)", flagName, top.File, line, what))
+			return nil
+		}
+		if err := fs.Set(flagName, value); err != nil {
+			return &config.Error{File: top.File, Line: line, Msg: fmt.Sprintf("%s = %q: invalid value for --%s (%s): %v",
+				what, value, flagName, fs.Lookup(flagName).Usage, err)}
+		}
+		return nil
+	}
+	if sec != nil {
+		for _, st := range sec.Settings {
+			what := "[" + side + "] " + st.Key
+			if st.Key == "config" {
+				return nil, &config.Error{File: top.File, Line: st.Line, Msg: what + ": a config file cannot name another"}
+			}
+			for _, d := range ds {
+				if d.flag == st.Key {
+					return nil, &config.Error{File: top.File, Line: st.Line, Msg: fmt.Sprintf("%s is also set by %s (line %d): keep one", what, d.from, d.line)}
+				}
+			}
+			if err := setting(st.Key, st.Value, what, st.Line); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, d := range ds {
+		if err := setting(d.flag, d.value, d.from, d.line); err != nil {
+			return nil, err
+		}
+	}
+	return notes, nil
+}
