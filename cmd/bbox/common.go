@@ -135,12 +135,16 @@ type rater struct {
 	at   time.Time
 }
 
+// processStart anchors a rater's first interval, so the first status line
+// shows a rate instead of 0.
+var processStart = time.Now()
+
 func (r *rater) rate(n int64) float64 {
 	now := time.Now()
-	var v float64
-	if !r.at.IsZero() {
-		v = float64(n-r.last) / now.Sub(r.at).Seconds()
+	if r.at.IsZero() {
+		r.at = processStart
 	}
+	v := float64(n-r.last) / now.Sub(r.at).Seconds()
 	r.last, r.at = n, now
 	return v
 }
