@@ -3,6 +3,7 @@ package shard
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -280,5 +281,35 @@ func TestLosslessWaitsForSlowSubscriber(t *testing.T) {
 	}
 	if ps.Conns[0].BlockedMs == 0 {
 		t.Fatalf("the publisher never waited: the test did not exercise the HWM (%+v)", ps.Conns[0])
+	}
+}
+
+// TestMaxGapCroaks: with GapCroak, a gap larger than MaxGap croaks and
+// names publisher, partition, expected and received sequence.
+func TestMaxGapCroaks(t *testing.T) {
+	var once sync.Once
+	drop := func(shard int, h *feed.Header) bool {
+		hit := false
+		if h.Count > 5 && h.FirstSeq > 100 {
+			once.Do(func() { hit = true })
+		}
+		return hit
+	}
+	sink := &collect{seen: map[[2]uint64]int{}}
+	pub, _, done, ctx := startPair(t, 1, PubConfig{}, SubConfig{GapCroak: true, MaxGap: 5, DropFrame: drop}, sink)
+	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 1, Records: 100000})
+	go pub.Run(ctx, gen)
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no croak on a gap over --max-gap")
+	}
+	var ce *CroakError
+	if !errors.As(err, &ce) || ce.Squawk.Kind != "gap" || ce.Squawk.Missing <= 5 || ce.Squawk.Seq != ce.Squawk.Expected+ce.Squawk.Missing {
+		t.Fatalf("err %v, want a gap croak of more than 5 records", err)
+	}
+	if !strings.Contains(err.Error(), "expected seq") || !strings.Contains(err.Error(), "partition") {
+		t.Fatalf("croak reason %q does not name partition and sequences", err)
 	}
 }
