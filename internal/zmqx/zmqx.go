@@ -313,8 +313,19 @@ type Listener struct {
 // Listen binds ep. For ipc endpoints a stale socket file that nobody
 // listens on is replaced, as libzmq does.
 func Listen(ep Endpoint, o Options) (*Listener, error) {
+	addr := ep.Addr
+	if ep.Source != "" {
+		// A listener's local address is its host: tcp://SRC;*:PORT binds
+		// SRC, and a source that contradicts the host is a mistake.
+		host, port, _ := net.SplitHostPort(addr)
+		if host == "" {
+			addr = net.JoinHostPort(ep.Source, port)
+		} else if ip := net.ParseIP(host); ip == nil || !ip.Equal(net.ParseIP(ep.Source)) {
+			return nil, fmt.Errorf("bind %s: source %s and address %s disagree (to bind an address, make it the host)", ep.Raw, ep.Source, host)
+		}
+	}
 	lc := net.ListenConfig{Control: o.control(ep)}
-	ln, err := lc.Listen(context.Background(), ep.Network, ep.Addr)
+	ln, err := lc.Listen(context.Background(), ep.Network, addr)
 	if err != nil && ep.Network == "unix" && errors.Is(err, syscall.EADDRINUSE) && !strings.HasPrefix(ep.Addr, "@") {
 		if c, derr := net.DialTimeout("unix", ep.Addr, time.Second); derr == nil {
 			c.Close()
