@@ -297,6 +297,9 @@ func (u *Upstream) Next(ctx context.Context, b *feed.Batch) error {
 	}
 	u.n += int64(got)
 	u.records.Add(int64(got))
+	if u.cfg.Records > 0 && u.n >= u.cfg.Records {
+		u.cancel() // done: disconnect now rather than read what nobody takes
+	}
 	return nil
 }
 
@@ -433,6 +436,7 @@ func (u *Upstream) watch(ctx context.Context, peer *zmqx.Peer, waiting *atomic.I
 		case <-ctx.Done():
 			peer.Close()
 			return
+		case <-peer.Pinged():
 		case <-t.C:
 		}
 		if err := peer.ServicePings(); err != nil {

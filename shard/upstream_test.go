@@ -316,9 +316,10 @@ func TestUpstreamReceivesAndDropsBadMessages(t *testing.T) {
 	if err := u.Next(context.Background(), &b); err != io.EOF || u.Pending() {
 		t.Fatalf("after Records: Next %v, Pending %v; want io.EOF and false", err, u.Pending())
 	}
-	waitUntil(t, "the last message to be counted", func() bool { return u.Stats().Received >= 10 })
+	// Everything before AA3 was read before AA3 was; AA4 may or may not
+	// have been, as reading stops once Records are taken.
 	st := u.Stats()
-	if st.Records != 3 || st.Malformed != 2 || st.BadTopic != 2 || st.TooLarge != 1 || st.Filtered != 1 || st.Connects != 1 || !st.Connected {
+	if st.Received < 9 || st.Records != 3 || st.Malformed != 2 || st.BadTopic != 2 || st.TooLarge != 1 || st.Filtered != 1 || st.Connects != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 }
