@@ -191,6 +191,7 @@ func (c *subConn) writeLoop() {
 	for {
 		select {
 		case <-c.wake:
+		case <-c.peer.Pinged():
 		case <-c.done:
 			return
 		}
@@ -243,6 +244,16 @@ func (c *subConn) writeLoop() {
 			c.frames.Add(int64(n))
 			c.bytes.Add(int64(size))
 			c.records.Add(int64(recs))
+		}
+		// A PING that found nothing queued is answered now, not with the
+		// next frame: libzmq's ZMQ_HEARTBEAT_TIMEOUT may be shorter.
+		err := c.peer.ServicePings()
+		if err == nil {
+			err = c.peer.Flush(c.f.wdl)
+		}
+		if err != nil {
+			c.close("write failed: " + err.Error())
+			return
 		}
 	}
 }

@@ -36,7 +36,8 @@ var _ net.Error = (*guardError)(nil)
 // over the limit, a non-ZMTP greeting or reserved flag bits close the
 // connection with a counted error. PING commands are swallowed (zmq4 would
 // answer them from the reading goroutine, interleaving with our writer);
-// the writing goroutine answers them via Peer.ServicePings.
+// the writing goroutine answers them via Peer.ServicePings, woken by
+// Peer.Pinged if it has nothing else to write.
 //
 // Write side: in coalescing mode small writes (ZMTP headers, prefixes) are
 // copied into a scratch buffer and large ones (batch frames) are referenced,
@@ -53,6 +54,7 @@ type guardConn struct {
 	frameLeft uint64
 	handshook atomic.Bool
 	pings     atomic.Int64
+	pinged    chan struct{} // signalled when a PING is swallowed (capacity 1)
 
 	coalesce bool
 	scratch  []byte
@@ -67,6 +69,7 @@ func newGuard(c net.Conn, o *Options) *guardConn {
 		maxFrame:  uint64(o.maxFrame()),
 		stats:     o.Stats,
 		greetLeft: greetingLen,
+		pinged:    make(chan struct{}, 1),
 	}
 }
 
@@ -125,6 +128,10 @@ func (g *guardConn) Read(p []byte) (int, error) {
 			if b, err := g.br.Peek(int(hl + size)); err == nil && b[hl] == 4 && string(b[hl+1:hl+5]) == "PING" {
 				g.br.Discard(int(hl + size))
 				g.pings.Add(1)
+				select {
+				case g.pinged <- struct{}{}:
+				default:
+				}
 				continue
 			}
 		}

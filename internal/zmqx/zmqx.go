@@ -259,6 +259,12 @@ func (p *Peer) ServicePings() error {
 	return nil
 }
 
+// Pinged is signalled, without blocking the reader, when the peer sends a
+// ZMTP PING. A writer with nothing else to send selects on it and answers
+// with ServicePings and Flush: a libzmq peer with ZMQ_HEARTBEAT_TIMEOUT
+// drops a connection whose PONG is late.
+func (p *Peer) Pinged() <-chan struct{} { return p.g.pinged }
+
 // SetReadDeadline bounds the next reads.
 func (p *Peer) SetReadDeadline(t time.Time) error { return p.g.Conn.SetReadDeadline(t) }
 
