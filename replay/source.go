@@ -90,7 +90,7 @@ type Source struct {
 	anchored    bool
 
 	records, wire, skipWin, skipSym, skipBad, badChunks, torn, loops, done atomic.Int64
-	total                                                                 int64
+	total                                                                  int64
 }
 
 type planned struct {
