@@ -2,6 +2,7 @@ package workers
 
 import (
 	"bufio"
+	"encoding/hex"
 	"io"
 	"strconv"
 	"sync"
@@ -11,12 +12,17 @@ import (
 
 // Tap writes one text line per record to w:
 //
-//	PUBLISHER EPOCH SHARD PARTITION SEQ TOPIC
+//	PUBLISHER EPOCH SHARD PARTITION SEQ TOPIC [PAYLOAD]
 //
-// (publisher in hex, the rest in decimal). It is how an operator — or a
+// (publisher in hex, the rest in decimal; PAYLOAD, in hex or "-" when
+// empty, only if Payload is set). It is how an operator — or a
 // test — proves which records reached which worker. A Tap is safe for
 // concurrent use; each Write call appends whole lines.
 type Tap struct {
+	// Payload adds each record's payload as a last field; set it before
+	// the first Write. It is how a test proves payloads arrive intact.
+	Payload bool
+
 	mu sync.Mutex
 	w  *bufio.Writer
 }
@@ -42,6 +48,13 @@ func (t *Tap) Write(recs []feed.Record) {
 		line = strconv.AppendUint(line, r.Seq, 10)
 		line = append(line, ' ')
 		line = append(line, r.Topic...)
+		if t.Payload {
+			line = append(line, ' ')
+			if len(r.Payload) == 0 {
+				line = append(line, '-')
+			}
+			line = hex.AppendEncode(line, r.Payload)
+		}
 		line = append(line, '\n')
 		t.w.Write(line)
 	}

@@ -211,6 +211,7 @@ type summary struct {
 	Squawks          []shard.Squawk        `json:"squawks,omitempty"`
 	Warnings         []string              `json:"warnings,omitempty"`
 	TopSymbols       []workers.SymSummary  `json:"top_symbols,omitempty"`
+	Upstream         *shard.UpstreamStats  `json:"upstream,omitempty"`
 }
 
 type shardSummary struct {

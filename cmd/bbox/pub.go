@@ -169,7 +169,7 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, c)
 	var pf pubFlags
 	pf.register(fs)
-	source := fs.String("source", "gen", "what to publish: gen (synthetic feed) or a capture file")
+	source := fs.String("source", "gen", "what to publish: gen (synthetic feed), a capture file, or an upstream ZeroMQ PUB of [topic][payload]: zmq+tcp://HOST:PORT[?topic=PFX&kind=C]")
 	rate := rateFlag(100000)
 	fs.Var(&rate, "rate", "records per second, or max")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until the source ends or SIGINT/SIGTERM)")
@@ -207,11 +207,19 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--source: %v", err)
 	}
+	cs, _ := src.(commandSource) // an upstream feed (upstream.go)
+	if cs != nil {
+		cs.attach(log, &pf)
+		defer cs.Close()
+	}
 	s, err := runPublisher(ctx, e, log, &pf, src, *duration, "pub")
 	if err != nil {
 		return fail(e, c, err)
 	}
 	s.Warnings = append(plan.warnings, s.Warnings...)
+	if cs != nil {
+		cs.report(&s)
+	}
 	out := e.stdout
 	if *asJSON {
 		out = e.stderr

@@ -42,6 +42,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every shard has seen the publisher's end-of-stream")
 	tapPath := fs.String("tap", "", "write one line per handled record (publisher epoch shard partition seq topic) to this file (in-process workers)")
+	tapPayload := fs.Bool("tap-payload", false, "add each record's payload, in hex, as the last field of --tap lines")
 	alert := fs.String("alert", "", alertUsage)
 	name := fs.String("name", "", "this subscriber's name in squawks (default sub-PID)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
@@ -138,6 +139,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 		}
 		defer f.Close()
 		tap = workers.NewTap(f)
+		tap.Payload = *tapPayload
 	}
 	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap}, log)
 	if err != nil {

@@ -1,0 +1,77 @@
+package main
+
+// `bbox pub --source zmq+tcp://HOST:PORT[?topic=PFX&kind=C&heartbeat=D&timeout=D]`:
+// ingest an existing ZeroMQ feed (shard.Upstream; spelling in
+// shard.ParseUpstream and docs/wire.md section 8).
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/shard"
+)
+
+func init() {
+	sourceOpeners = append(sourceOpeners, openUpstream)
+}
+
+// commandSource is a --source that wants the command's logger and
+// connection flags before it runs (attach), adds its own counts to the
+// summary (report), and is closed when the command ends.
+type commandSource interface {
+	feed.Source
+	attach(log *logger, pf *pubFlags)
+	report(s *summary)
+	Close() error
+}
+
+// upstreamSource builds its shard.Upstream on attach (or on first use), so
+// the upstream connection gets the command's --max-frame, buffers and log.
+type upstreamSource struct {
+	cfg shard.UpstreamConfig
+	u   *shard.Upstream
+}
+
+func openUpstream(name string, gen feed.GenConfig) (feed.Source, bool, error) {
+	if !strings.HasPrefix(name, shard.UpstreamScheme) {
+		return nil, false, nil
+	}
+	cfg, err := shard.ParseUpstream(name)
+	if err != nil {
+		return nil, true, err
+	}
+	cfg.Records = gen.Records // --records bounds an upstream too; --rate, --size etc. are gen's
+	u, err := shard.NewUpstream(cfg)
+	if err != nil {
+		return nil, true, err
+	}
+	return &upstreamSource{cfg: cfg, u: u}, true, nil
+}
+
+func (s *upstreamSource) attach(log *logger, pf *pubFlags) {
+	s.cfg.Logf = log.Logf
+	s.cfg.Conn = pf.conn.options(log)
+	s.u, _ = shard.NewUpstream(s.cfg) // validated in openUpstream; not started yet
+}
+
+func (s *upstreamSource) Next(ctx context.Context, b *feed.Batch) error { return s.u.Next(ctx, b) }
+func (s *upstreamSource) Pending() bool                                 { return s.u.Pending() }
+func (s *upstreamSource) Close() error                                  { return s.u.Close() }
+
+func (s *upstreamSource) report(sum *summary) {
+	st := s.u.Stats()
+	sum.Upstream = &st
+	if st.Dropped() > 0 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: dropped %s unusable messages (%d malformed, %d bad topic, %d too large)",
+			st.Endpoint, commas(st.Dropped()), st.Malformed, st.BadTopic, st.TooLarge))
+	}
+	if st.Connects > 1 || st.Silent > 0 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: connected %d times (%d after silence): messages sent while disconnected are lost",
+			st.Endpoint, st.Connects, st.Silent))
+	}
+	if st.Connects == 0 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: never connected", st.Endpoint))
+	}
+}
