@@ -259,8 +259,12 @@ func (s *Subscriber) Run(ctx context.Context) error {
 	return nil
 }
 
+// croak squawks q and stops the subscriber. Only the first croak counts:
+// two threads may find late data at the same moment, and the operator must
+// see one croak, the same on stderr, on the alert endpoint and in the summary.
 func (s *Subscriber) croak(q Squawk) {
 	s.croakOnce.Do(func() {
+		s.squawk(q)
 		s.croakErr.Store(&CroakError{Squawk: q})
 		s.cancel()
 		if a, ok := s.sink.(Aborter); ok {
@@ -308,7 +312,6 @@ func (s *Subscriber) watchdog(ctx context.Context) {
 				}
 				continue
 			}
-			s.squawk(q)
 			s.croak(q)
 			return
 		}
@@ -488,12 +491,12 @@ func (t *shardThread) frame(frames [][]byte) bool {
 		sq := Squawk{Kind: "gap", Name: s.cfg.Name, Shard: t.id, Publisher: h.Publisher, Partition: h.Partition,
 			Seq: h.FirstSeq, Expected: q.next, Missing: missing, Time: now,
 			Croak: s.cfg.GapCroak && missing > s.cfg.MaxGap}
-		s.squawk(sq)
 		if sq.Croak {
 			feed.PutBatch(b)
 			s.croak(sq)
 			return true
 		}
+		s.squawk(sq)
 	} else if h.FirstSeq < q.next && len(b.Recs) > 0 {
 		// Overlap (should not happen on PUB/SUB): keep only the new records.
 		skip := min(q.next-h.FirstSeq, uint64(len(b.Recs)))
@@ -582,7 +585,6 @@ func (t *shardThread) checkLate(b *feed.Batch, now int64) bool {
 			Topic: string(r.Topic), Seq: r.Seq, Delay: time.Duration(age), Limit: s.cfg.MaxDelay,
 			Croak: s.cfg.OnLate == LateCroak, Time: now}
 		if sq.Croak {
-			s.squawk(sq)
 			s.croak(sq)
 			return true
 		}
