@@ -300,7 +300,7 @@ func TestInteropUpstreamIngest(t *testing.T) {
 	start := time.Now().UnixNano()
 	sub := startBBox(t, "sub", "sub", "--connect", strings.Join(eps, ","), "--exit-on-eos", "--tap", tap, "--tap-payload", "--json")
 	pysub := startPython(t, py, "bbox_sub.py", append([]string{"--exit-on-eos", "--timeout", "60"}, eps...)...)
-	source := "zmq+" + up + "?topic=" + strings.Join(subscribed, "&topic=") + "&kind=Q&heartbeat=50ms&timeout=400ms"
+	source := "zmq+" + up + "?topic=" + strings.Join(subscribed, "&topic=") + "&kind=Q&heartbeat=100ms&timeout=600ms"
 	pub := startBBox(t, "pub", "pub", "--bind", strings.Join(eps, ","), "--source", source,
 		"--records", strconv.Itoa(records), "--id", "77", "--wait-subs", "2", "--json")
 	feeder := startPython(t, py, "feed_pub.py", "--bind", up, "--count", strconv.Itoa(sent),
@@ -487,18 +487,18 @@ func TestInteropUpstreamHeartbeats(t *testing.T) {
 		}
 	}
 	f("libzmq pings, bbox answers", "heartbeat=off", "--heartbeat", "100")
-	f("bbox pings, libzmq answers", "heartbeat=50ms&timeout=400ms")
+	f("bbox pings, libzmq answers", "heartbeat=100ms&timeout=600ms")
 }
 
 // TestInteropPythonSubscriberHeartbeats: a libzmq subscriber that PINGs
-// (ZMQ_HEARTBEAT_IVL 50ms, timeout 150ms) keeps its connections to a
-// publisher that is quiet for 250ms at a time: bbox answers each PING at
-// once, not with its next frame.
+// (ZMQ_HEARTBEAT_IVL 100ms, timeout 300ms) keeps its connections to a
+// publisher that is quiet for about 500ms at a time: bbox answers each PING
+// at once, not with its next frame.
 func TestInteropPythonSubscriberHeartbeats(t *testing.T) {
 	py := pythonZMQ(t)
 	eps := strings.Split(tcpEndpoints(freePorts(t, 2)...), ",")
-	sub := startPython(t, py, "bbox_sub.py", append([]string{"--heartbeat", "50", "--exit-on-eos", "--timeout", "30"}, eps...)...)
-	pub := startBBox(t, "pub", "pub", "--bind", strings.Join(eps, ","), "--rate", "4", "--records", "8", "--wait-subs", "1", "--json")
+	sub := startPython(t, py, "bbox_sub.py", append([]string{"--heartbeat", "100", "--exit-on-eos", "--timeout", "30"}, eps...)...)
+	pub := startBBox(t, "pub", "pub", "--bind", strings.Join(eps, ","), "--rate", "2", "--records", "6", "--wait-subs", "1", "--json")
 	for _, p := range []*proc{pub, sub} {
 		if code := p.wait(60 * time.Second); code != 0 {
 			t.Fatalf("%s exited %d:\n%s", p.name, code, tail(p.stderr.String(), 20))
@@ -514,8 +514,8 @@ func TestInteropPythonSubscriberHeartbeats(t *testing.T) {
 			t.Fatalf("connection %s on shard %d ended %q, want \"publisher closed\"", c.Peer, c.Shard, c.State)
 		}
 	}
-	if s := pySummary(t, sub); s["records"] != 8 || s["gaps"] != 0 {
-		t.Fatalf("bbox_sub.py summary %v, want 8 records and no gaps", s)
+	if s := pySummary(t, sub); s["records"] != 6 || s["gaps"] != 0 {
+		t.Fatalf("bbox_sub.py summary %v, want 6 records and no gaps", s)
 	}
 }
 
