@@ -495,3 +495,76 @@ func TestUpstreamThroughPublisher(t *testing.T) {
 		t.Fatalf("published %d, want %d", st.Records, n)
 	}
 }
+
+// BenchmarkUpstreamIngest measures what an Upstream takes from a ZeroMQ
+// PUB (86-byte messages over loopback, the sender coalescing its writes)
+// against a bare zmqx SUB connection reading the same stream in the same
+// run: the ratio is the cost of checking, stamping and queueing.
+func BenchmarkUpstreamIngest(b *testing.B) {
+	topic, payload := []byte("AAPL.O"), make([]byte, 80)
+	serve := func(p *zmqx.Peer, n int) {
+		p.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := p.RecvMsg(); err != nil { // the subscription
+			return
+		}
+		p.Coalesce()
+		msg := zmq4.NewMsgFrom(topic, payload)
+		for i := 0; i < n; i++ {
+			if p.SendMsg(msg) != nil {
+				return
+			}
+			if i%256 == 255 && p.Flush(5*time.Second) != nil {
+				return
+			}
+		}
+		p.Flush(5 * time.Second)
+	}
+	ep, _ := zmqx.ParseEndpoint("tcp://127.0.0.1:0")
+	ln, err := zmqx.Listen(ep, zmqx.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	n := b.N
+	go ln.Serve(zmq4.Pub, func(p *zmqx.Peer) { serve(p, n) })
+	upEP, _ := zmqx.ParseEndpoint(ln.Endpoint())
+
+	// Baseline: a bare SUB reading n messages.
+	b.StopTimer()
+	raw := time.Now()
+	p, err := zmqx.Dial(context.Background(), upEP, zmq4.Sub, zmqx.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.SendMsg(zmq4.NewMsg([]byte{1})); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		if _, err := p.RecvMsg(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rawDur := time.Since(raw)
+	p.Close()
+
+	u, err := NewUpstream(UpstreamConfig{Endpoint: ln.Endpoint(), Records: int64(n)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer u.Close()
+	b.SetBytes(int64(len(topic) + len(payload)))
+	b.ReportAllocs()
+	b.StartTimer()
+	start := time.Now()
+	var batch feed.Batch
+	for got := 0; got < n; {
+		batch.Reset()
+		if err := u.Next(context.Background(), &batch); err != nil {
+			b.Fatal(err)
+		}
+		got += batch.Len()
+	}
+	upDur := time.Since(start)
+	b.ReportMetric(float64(n)/upDur.Seconds(), "msgs/s")
+	b.ReportMetric(rawDur.Seconds()/upDur.Seconds(), "x_bare_sub")
+}
