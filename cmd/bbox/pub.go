@@ -156,6 +156,10 @@ func printPubHuman(w io.Writer, s *summary) {
 	for _, sh := range s.Shards {
 		fmt.Fprintf(w, "  shard %d  %12s records  %s\n", sh.ID, commas(sh.Records), sh.Endpoint)
 	}
+	if u := s.Upstream; u != nil {
+		fmt.Fprintf(w, "  upstream %s  %s messages, %s records, %s dropped, %d connects\n",
+			u.Endpoint, commas(u.Received), commas(u.Records), commas(u.Dropped()), u.Connects)
+	}
 	for _, c := range s.Connections {
 		fmt.Fprintf(w, "  subscriber %-21s shard %d  %12s records  dropped %s  (%s)\n", c.Peer, c.Shard, commas(c.Records), commas(c.DroppedRecords), c.State)
 	}
