@@ -669,3 +669,21 @@ func TestInteropPythonDecoder(t *testing.T) {
 	}
 	t.Logf("%d frames, %d accepted by both decoders", len(msgs), accepted)
 }
+
+// TestUpstreamSourceUsage: a bad upstream spelling is a usage error that
+// names the flag, the spelling and what is wrong with it.
+func TestUpstreamSourceUsage(t *testing.T) {
+	ep := tcpEndpoints(freePorts(t, 1)...)
+	f := func(source, want string) {
+		t.Helper()
+		code, p := runBBox(t, 10*time.Second, "pub", "--bind", ep, "--source", source)
+		errOut := p.stderr.String()
+		if code != exitUsage || !strings.Contains(errOut, "--source") || !strings.Contains(errOut, strconv.Quote(source)) || !strings.Contains(errOut, want) {
+			t.Fatalf("--source %s: exit %d, stderr %q; want exit 2 naming --source, the spelling and %q", source, code, errOut, want)
+		}
+	}
+	f("zmq+tcp://127.0.0.1:5556?kind=QQ", "one printable ASCII character")
+	f("zmq+tcp://127.0.0.1:5556?topics=A", `unknown option "topics"`)
+	f("zmq+tcp://127.0.0.1", "missing port")
+	f("zmq+pgm://239.0.0.1:5556", "unsupported transport")
+}
