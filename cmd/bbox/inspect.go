@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/bbox-dev/bbox/replay"
+)
+
+func init() {
+	register(&command{
+		name:    "inspect",
+		summary: "describe capture files: records, symbols, time range, rate per minute, compression, chunk health",
+		usage:   "FILE [FILE...] [--json]",
+		run:     runInspect,
+	})
+}
+
+// inspectReport is bbox inspect's JSON summary: replay.Report (its keys
+// include CLI.md's records, symbols, first_ts, last_ts, bytes,
+// compressed_bytes, chunks) plus the command name.
+type inspectReport struct {
+	Command string `json:"command"`
+	*replay.Report
+}
+
+func runInspect(ctx context.Context, e *env, args []string) int {
+	c := commands["inspect"]
+	fs := newFlags(e, c)
+	asJSON := fs.Bool("json", false, "print the report as one JSON object on the last line of stdout")
+	top := fs.Int("top", 10, "list this many of the busiest symbols")
+	tz := fs.String("tz", "", "time zone for times shown (default: the file's own, else UTC)")
+	var files []string
+	rest := args
+	for {
+		if code, ok := parse(fs, rest); !ok {
+			return code
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(files) == 0 {
+		return usageErr(e, c, "name at least one capture file")
+	}
+	var readers []*replay.Reader
+	defer func() {
+		for _, r := range readers {
+			r.Close()
+		}
+	}()
+	for _, f := range files {
+		r, err := replay.Open(f)
+		if err != nil {
+			return fail(e, c, err)
+		}
+		readers = append(readers, r)
+	}
+	loc, err := loadTZ(*tz, readers[0].Header().Meta)
+	if err != nil {
+		return usageErr(e, c, "--tz: %v", err)
+	}
+	rep, err := replay.Inspect(readers, *top)
+	if err != nil {
+		return fail(e, c, err)
+	}
+	out := e.stdout
+	if *asJSON {
+		out = e.stderr
+	}
+	printInspect(out, rep, loc)
+	if *asJSON {
+		writeJSON(e.stdout, inspectReport{Command: "inspect", Report: rep})
+	}
+	// Damage is an error (exit 1), named by file and offset on stderr; a
+	// file that was merely not closed (no index, nothing lost) is not.
+	code := exitOK
+	for _, p := range rep.Problems {
+		if p.Kind == replay.KindIndex {
+			continue
+		}
+		fmt.Fprintf(e.stderr, "bbox inspect: %v\n", p.Err(p.File))
+		code = exitError
+	}
+	return code
+}
+
+func printInspect(w io.Writer, r *replay.Report, loc *time.Location) {
+	ts := func(ns int64, layout string) string { return time.Unix(0, ns).In(loc).Format(layout) }
+	for _, f := range r.Files {
+		state := "closed cleanly (indexed)"
+		if !f.Indexed {
+			state = "not closed cleanly (no index: chunks found by scanning)"
+		}
+		var meta []string
+		for k, v := range f.Meta {
+			meta = append(meta, k+"="+v)
+		}
+		sort.Strings(meta)
+		fmt.Fprintf(w, "%s: bbox capture v%d, %s bytes, %d chunks, %s\n", f.Name, replay.Version, commas(f.Bytes), f.Chunks, state)
+		fmt.Fprintf(w, "  created    %s   %s\n", ts(f.Created, "2006-01-02 15:04:05 MST"), strings.Join(meta, " "))
+	}
+	fmt.Fprintf(w, "  records    %s in %d chunks, %s symbols\n", commas(r.Records), r.Chunks, commas(int64(r.Symbols)))
+	if r.Records > 0 {
+		fmt.Fprintf(w, "  time       %s → %s (%v)\n", ts(r.FirstTS, "2006-01-02 15:04:05.000"), ts(r.LastTS, "15:04:05.000 MST"),
+			time.Duration(r.LastTS-r.FirstTS).Round(time.Millisecond))
+	}
+	fmt.Fprintf(w, "  bytes      %s on the wire, %s in the file(s): %.2f:1 (%s uncompressed in chunks)\n",
+		commas(r.Bytes), commas(r.CompressedBytes), r.Ratio, commas(r.RawBytes))
+	rs := r.RatePerMinute
+	if len(rs.Minutes) > 0 {
+		fmt.Fprintf(w, "  per minute mean %s, peak %s at %s, quietest %s at %s\n", commas(int64(rs.Mean+0.5)),
+			commas(rs.Peak), ts(rs.PeakTS, "15:04"), commas(rs.Min), ts(rs.MinTS, "15:04"))
+		printRateBars(w, rs, loc)
+	}
+	if len(r.Kinds) > 0 {
+		var ks []string
+		for k := range r.Kinds {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		fmt.Fprintf(w, "  kinds     ")
+		for _, k := range ks {
+			fmt.Fprintf(w, " %s %.1f%%", k, 100*float64(r.Kinds[k])/float64(r.Records))
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.TopSymbols) > 0 {
+		fmt.Fprintf(w, "  busiest   ")
+		for _, t := range r.TopSymbols {
+			fmt.Fprintf(w, " %s %s", t.Topic, commas(t.Records))
+		}
+		fmt.Fprintln(w)
+	}
+	sq := r.Sequences
+	switch {
+	case !sq.Sequenced:
+		fmt.Fprintf(w, "  sequences  none (generated or not yet published)\n")
+	case sq.Gaps == 0 && sq.OutOfOrder == 0:
+		fmt.Fprintf(w, "  sequences  %d streams, contiguous: nothing lost while recording\n", sq.Streams)
+	default:
+		fmt.Fprintf(w, "  sequences  %d streams: %d gaps, %s records missing, %d out of order\n", sq.Streams, sq.Gaps, commas(sq.Missing), sq.OutOfOrder)
+	}
+	fmt.Fprintf(w, "  checksum   %s (topic, sequence, payload; order-independent)\n", r.Checksum)
+	switch r.Health {
+	case "ok":
+		fmt.Fprintf(w, "  health     ok: %d of %d chunks verified\n", r.ChunksOK, r.Chunks)
+	case "unclosed":
+		fmt.Fprintf(w, "  health     ok, unclosed: %d of %d chunks verified; the writer stopped between chunks and lost nothing written\n", r.ChunksOK, r.Chunks)
+	default:
+		fmt.Fprintf(w, "  health     DAMAGED: %d chunks verified, %d damaged or torn, %s records lost as far as headers tell\n",
+			r.ChunksOK, r.ChunksDamaged, commas(r.RecordsLost))
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "    %s offset %d (%s bytes): %s: %s\n", p.File, p.Offset, commas(p.Bytes), p.Kind, p.Detail)
+	}
+}
+
+// printRateBars draws the day in at most 26 rows of equal spans.
+func printRateBars(w io.Writer, rs replay.RateStats, loc *time.Location) {
+	rows := min(26, len(rs.Minutes))
+	per := (len(rs.Minutes) + rows - 1) / rows
+	var sums []int64
+	var peak int64
+	for i := 0; i < len(rs.Minutes); i += per {
+		var s int64
+		for _, n := range rs.Minutes[i:min(i+per, len(rs.Minutes))] {
+			s += n
+		}
+		sums = append(sums, s)
+		peak = max(peak, s)
+	}
+	for i, s := range sums {
+		bar := 0
+		if peak > 0 {
+			bar = int(float64(s) / float64(peak) * 50)
+		}
+		at := time.Unix(0, rs.StartTS+int64(i*per)*60e9).In(loc).Format("15:04")
+		fmt.Fprintf(w, "             %s %-50s %s\n", at, strings.Repeat("█", bar), commas(s))
+	}
+}

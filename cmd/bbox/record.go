@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bbox-dev/bbox/replay"
+	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/workers"
+)
+
+func init() {
+	register(&command{
+		name:    "record",
+		summary: "subscribe to shard endpoints and write what arrives to capture files (rotating by size or time)",
+		usage:   "--connect EP[,EP...] --out FILE [--rotate 1GB|1h] [flags]",
+		run:     runRecord,
+	})
+}
+
+// recordSummary is bbox record's JSON summary: the subscriber's keys
+// (CLI.md) plus what was written.
+type recordSummary struct {
+	summary
+	Recording replay.RecorderStats `json:"recording"`
+}
+
+// parseRotate reads --rotate: a duration (1h, 30m) or a size (1GB, 512MiB).
+func parseRotate(s string) (size int64, every time.Duration, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		if d <= 0 {
+			return 0, 0, fmt.Errorf("%q: want a positive interval", s)
+		}
+		return 0, d, nil
+	}
+	if n, err := parseBytes(s); err == nil {
+		return n, 0, nil
+	}
+	return 0, 0, fmt.Errorf("%q is neither a size (1GB, 512MiB) nor an interval (1h, 30m)", s)
+}
+
+func runRecord(ctx context.Context, e *env, args []string) int {
+	c := commands["record"]
+	fs := newFlags(e, c)
+	var connect, parts listFlag
+	fs.Var(&connect, "connect", "publisher shard endpoints, one per shard (comma-separated or repeated)")
+	fs.Var(&parts, "partitions", "record only these partitions (comma-separated numbers; default all)")
+	out := fs.String("out", "", "capture file to write; with --rotate, files are named FILE-0000.EXT, FILE-0001.EXT, ...")
+	rotate := fs.String("rotate", "", "start a new file at this size (1GB, 512MiB) or age (1h, 30m)")
+	flush := fs.Duration("flush", time.Second, "write a partly filled chunk once its oldest record has waited this long (bounds what a crash loses)")
+	chunk := fs.String("chunk-size", "1MiB", "uncompressed bytes of records per chunk")
+	level := fs.Int("level", 1, "zstd level: 1 fastest (keeps up with a fast feed), 2 default, 3 better, 4 best")
+	force := fs.Bool("force", false, "replace an existing capture file")
+	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
+	exitOnEOS := fs.Bool("exit-on-eos", false, "stop once every shard has seen the publisher's end-of-stream")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var cf connFlags
+	cf.register(fs)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
+	}
+	if len(connect) == 0 {
+		return usageErr(e, c, "--connect is required (one endpoint per shard)")
+	}
+	if *out == "" {
+		return usageErr(e, c, "--out is required")
+	}
+	rotBytes, rotEvery, err := parseRotate(*rotate)
+	if err != nil {
+		return usageErr(e, c, "--rotate %v", err)
+	}
+	chunkSize, err := parseBytes(*chunk)
+	if err != nil {
+		return usageErr(e, c, "--chunk-size: %v", err)
+	}
+	var partList []uint32
+	for _, p := range parts {
+		v, err := strconv.ParseUint(p, 10, 32)
+		if err != nil {
+			return usageErr(e, c, "--partitions: %q is not a partition number", p)
+		}
+		partList = append(partList, uint32(v))
+	}
+	first := *out
+	if rotBytes > 0 || rotEvery > 0 {
+		first = replay.RotatedName(*out, 0)
+	}
+	if fileExists(first) && !*force {
+		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", first))
+	}
+	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	host, _ := os.Hostname()
+	rec, err := replay.NewRecorder(replay.RecorderConfig{
+		Out: *out, RotateBytes: rotBytes, RotateEvery: rotEvery, Flush: *flush, Logf: log.Logf,
+		Writer: replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level,
+			Meta: map[string]string{"source": "bbox record", "connect": strings.Join(connect, ","), "host": host}},
+	})
+	if err != nil {
+		return fail(e, c, err)
+	}
+	sub, err := shard.NewSubscriber(shard.SubConfig{
+		Connect: connect, Partitions: partList, ExitOnEOS: *exitOnEOS, Conn: cf.options(log),
+		Name: fmt.Sprintf("record-%d", os.Getpid()), Logf: log.Logf,
+	}, rec)
+	if err != nil {
+		rec.Close()
+		return usageErr(e, c, "%v", err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if *duration > 0 {
+		rctx, cancel = context.WithTimeout(rctx, *duration)
+		defer cancel()
+	}
+	go func() {
+		// A write error (disk full) ends the recording at once: data that
+		// cannot be stored must not be acknowledged by carrying on.
+		select {
+		case <-rec.Failed():
+			cancel()
+		case <-rctx.Done():
+		}
+	}()
+	var r rater
+	stop := make(chan struct{})
+	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+		ss, rs := sub.Stats(), rec.Stats()
+		return fmt.Sprintf("[%2.0fs] %s rec/s, %s received, %s written to %s (%s bytes) | lost %d gaps %d",
+			el.Seconds(), human(r.rate(ss.Received)), commas(ss.Received), commas(rs.Records),
+			rs.Files[len(rs.Files)-1], commas(rs.Bytes), ss.Lost, ss.Gaps)
+	})
+	start := time.Now()
+	runErr := sub.Run(rctx)
+	// The subscriber threads have stopped: the recorder gets everything
+	// already received, seals the last chunk and writes the index.
+	closeErr := rec.Close()
+	elapsed := time.Since(start)
+	close(stop)
+	<-statusDone
+	var ce *shard.CroakError
+	if runErr != nil && !errors.As(runErr, &ce) {
+		return fail(e, c, runErr)
+	}
+	st := sub.Stats()
+	rs := rec.Stats()
+	s := summary{Command: "record", RecordsReceived: st.Received, RecordsLost: st.Lost, Gaps: st.Gaps,
+		RecordsPublished: st.Published, FramesMalformed: st.Malformed, BeforeJoin: st.JoinedLate, Restarts: st.Restarts,
+		Seconds: elapsed.Seconds(), ThroughputRPS: float64(st.Received) / elapsed.Seconds(), Workers: []workers.WorkerStats{}}
+	for _, sh := range st.Shards {
+		s.Shards = append(s.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint,
+			Lost: sh.Lost, Gaps: sh.Gaps, CPU: sh.CPU, Reconnects: sh.Reconnects})
+	}
+	if rs.Dropped > 0 {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s received records were not written", commas(rs.Dropped)))
+	}
+	hw := e.stdout
+	if *asJSON {
+		hw = e.stderr
+	}
+	fmt.Fprintf(hw, "\nrecord: %s records received in %.1fs (%s records/s), %s written\n", commas(st.Received), elapsed.Seconds(),
+		human(s.ThroughputRPS), commas(rs.Records))
+	fmt.Fprintf(hw, "  files    %s (%s bytes, %d chunks, %.1f:1)\n", strings.Join(rs.Files, ", "), commas(rs.Bytes), rs.Chunks,
+		float64(rs.WireBytes)/float64(max(rs.Bytes, 1)))
+	fmt.Fprintf(hw, "  stream   published %s   lost %s   gaps %d\n", commas(st.Published), commas(st.Lost), st.Gaps)
+	for _, w := range s.Warnings {
+		fmt.Fprintf(hw, "  warning: %s\n", w)
+	}
+	if *asJSON {
+		writeJSON(e.stdout, recordSummary{summary: s, Recording: rs})
+	}
+	if closeErr != nil {
+		return fail(e, c, closeErr)
+	}
+	return exitOK
+}

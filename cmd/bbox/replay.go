@@ -1,0 +1,373 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // --tz works on boxes without /usr/share/zoneinfo
+
+	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/replay"
+)
+
+func init() {
+	register(&command{
+		name:    "replay",
+		summary: "publish capture files (bbox replay FILE... --bind ...): at full speed, original pacing or a multiple, or a fixed rate",
+		usage:   "FILE [FILE...] --bind EP[,EP...] [--speed max|1x|NUMx | --rate R] [flags]",
+		run:     runReplay,
+	})
+	sourceOpeners = append(sourceOpeners, openCapture)
+}
+
+// openCapture lets `bbox pub --source FILE` publish a capture file at
+// pub's --rate (max: as fast as the engine takes it), --records times.
+func openCapture(name string, gen feed.GenConfig) (feed.Source, bool, error) {
+	st, err := os.Stat(name)
+	if err != nil || st.IsDir() {
+		return nil, false, nil
+	}
+	r, err := replay.Open(name)
+	if err != nil {
+		return nil, true, err
+	}
+	if err := r.Err(); err != nil {
+		r.Close()
+		return nil, true, fmt.Errorf("%v (bbox replay --skip-corrupt plays the readable part)", err)
+	}
+	src, err := replay.NewSource(replay.SourceConfig{Files: []*replay.Reader{r}, Rate: gen.Rate})
+	if err != nil {
+		r.Close()
+		return nil, true, err
+	}
+	if gen.Records > 0 {
+		return &limitSource{Source: src, left: gen.Records}, true, nil
+	}
+	return src, true, nil
+}
+
+// limitSource stops a source after a number of records.
+type limitSource struct {
+	*replay.Source
+	left int64
+}
+
+func (l *limitSource) Next(ctx context.Context, b *feed.Batch) error {
+	if l.left <= 0 {
+		l.Source.Close()
+		return io.EOF
+	}
+	err := l.Source.Next(ctx, b)
+	if int64(b.Len()) > l.left {
+		clear(b.Recs[l.left:])
+		b.Recs = b.Recs[:l.left]
+	}
+	l.left -= int64(b.Len())
+	return err
+}
+
+func (l *limitSource) Pending() bool { return l.left > 0 && l.Source.Pending() }
+
+// speedFlag is a multiple of the original pacing ("1x", "10x", "0.5x")
+// or "max" (0).
+type speedFlag float64
+
+func (s *speedFlag) String() string {
+	if *s == 0 {
+		return "max"
+	}
+	return strconv.FormatFloat(float64(*s), 'f', -1, 64) + "x"
+}
+
+func (s *speedFlag) Set(v string) error {
+	if v == "max" {
+		*s = 0
+		return nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(v, "x"), 64)
+	if err != nil || !strings.HasSuffix(v, "x") || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return errors.New("want max, 1x (original pacing) or a multiple like 10x or 0.5x")
+	}
+	*s = speedFlag(f)
+	return nil
+}
+
+// loadTZ resolves --tz: a zone name, "UTC", "Local", or "" for the file's
+// own zone (its metadata), else UTC.
+func loadTZ(name string, meta map[string]string) (*time.Location, error) {
+	if name == "" {
+		name = meta["tz"]
+	}
+	if name == "" {
+		return time.UTC, nil
+	}
+	return time.LoadLocation(name)
+}
+
+// clockTime parses --from/--to: a time of day (15:04, 15:04:05,
+// 15:04:05.999) on the day of day0 in loc, or a full RFC 3339 timestamp.
+func clockTime(s string, day0 int64, loc *time.Location) (int64, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UnixNano(), nil
+	}
+	for _, layout := range []string{"15:04", "15:04:05", "15:04:05.999999999"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			d := time.Unix(0, day0).In(loc)
+			return time.Date(d.Year(), d.Month(), d.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UnixNano(), nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a time of day (09:30, 15:59:30.5) or an RFC 3339 timestamp", s)
+}
+
+// lineWriter sends whole lines to a logger's Line, so output of a logger
+// that does not draw a status line (runPublisher's) keeps ours intact.
+type lineWriter struct {
+	mu   sync.Mutex
+	log  *logger
+	part []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.part = append(w.part, p...)
+	for {
+		i := strings.IndexByte(string(w.part), '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.log.Line(string(w.part[:i]))
+		w.part = w.part[i+1:]
+	}
+}
+
+// progressLine is the replay status: a bar, records, rate and ETA.
+func progressLine(el time.Duration, st replay.SourceStats, r *rater) string {
+	rate := r.rate(st.Records)
+	if st.Total < 0 {
+		return fmt.Sprintf("[%2.0fs] %s records, %s rec/s (looping until stopped)", el.Seconds(), commas(st.Records), human(rate))
+	}
+	frac := 1.0
+	if st.Total > 0 {
+		frac = min(float64(st.Done)/float64(st.Total), 1)
+	}
+	const width = 30
+	fill := int(frac * width)
+	bar := strings.Repeat("=", fill)
+	if fill < width {
+		bar += ">" + strings.Repeat(" ", width-fill-1)
+	}
+	eta := "--"
+	if avg := float64(st.Done) / el.Seconds(); avg > 0 && st.Done > 0 {
+		eta = time.Duration(float64(st.Total-st.Done) / avg * 1e9).Round(time.Second).String()
+	}
+	return fmt.Sprintf("[%s] %3.0f%% %s/%s records  %s rec/s  ETA %s", bar, 100*frac, commas(st.Done), commas(st.Total), human(rate), eta)
+}
+
+// replaySummary is the JSON summary of bbox replay: the publisher's keys
+// (CLI.md) plus what the replay read and skipped.
+type replaySummary struct {
+	summary
+	Replay replayReport `json:"replay"`
+}
+
+type replayReport struct {
+	Files          []string         `json:"files"`
+	Records        int64            `json:"records"`
+	Bytes          int64            `json:"bytes"`
+	Seconds        float64          `json:"seconds"`
+	RecordsPerSec  float64          `json:"records_per_second"`
+	BytesPerSec    float64          `json:"bytes_per_second"`
+	Loops          int64            `json:"loops"`
+	SkippedWindow  int64            `json:"skipped_window"`
+	SkippedSymbols int64            `json:"skipped_symbols"`
+	SkippedCorrupt int64            `json:"skipped_corrupt_records"`
+	CorruptChunks  int64            `json:"corrupt_chunks"`
+	SkippedBytes   int64            `json:"skipped_bytes"`
+	Problems       []replay.Problem `json:"problems,omitempty"`
+}
+
+func runReplay(ctx context.Context, e *env, args []string) int {
+	c := commands["replay"]
+	fs := newFlags(e, c)
+	var pf pubFlags
+	pf.register(fs)
+	speed := speedFlag(1)
+	fs.Var(&speed, "speed", "max (as fast as the engine takes it), 1x (original pacing) or a multiple like 10x")
+	var rate rateFlag
+	fs.Var(&rate, "rate", "publish at a fixed rate, records per second, ignoring timestamps (instead of --speed)")
+	loop := fs.Int("loop", 1, "play the files this many times (0: until stopped)")
+	from := fs.String("from", "", "start at this time of day (09:30, 15:59:30.5, in --tz, on the first record's day) or RFC 3339 timestamp")
+	to := fs.String("to", "", "stop before this time of day or RFC 3339 timestamp")
+	tz := fs.String("tz", "", "time zone of --from/--to (default: the file's own, else UTC)")
+	var symbols listFlag
+	fs.Var(&symbols, "symbols", "replay only these topics (comma-separated or repeated)")
+	skip := fs.Bool("skip-corrupt", false, "carry on past damaged chunks and torn tails, reporting what was skipped")
+	maxSleep := fs.Duration("max-sleep", 0, "cap any single pause of a paced replay (0: none)")
+	duration := fs.Duration("duration", 0, "stop after this long (0: until the files end or SIGINT/SIGTERM)")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	// Flags may come after the files too (bbox replay FILE --bind ...).
+	var files []string
+	rest := args
+	for {
+		if code, ok := parse(fs, rest); !ok {
+			return code
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(files) == 0 {
+		return usageErr(e, c, "name at least one capture file to replay")
+	}
+	if len(pf.binds) == 0 {
+		return usageErr(e, c, "--bind is required (one endpoint per shard)")
+	}
+	setFlags := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
+	if setFlags["rate"] && setFlags["speed"] {
+		return usageErr(e, c, "--speed and --rate are exclusive: pace by the timestamps or at a fixed rate")
+	}
+	if *loop < 0 {
+		return usageErr(e, c, "--loop %d: want a count, or 0 to loop until stopped", *loop)
+	}
+	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	var readers []*replay.Reader
+	defer func() {
+		for _, r := range readers {
+			r.Close()
+		}
+	}()
+	for _, f := range files {
+		r, err := replay.Open(f)
+		if err != nil {
+			return fail(e, c, err)
+		}
+		readers = append(readers, r)
+		for _, p := range r.Problems() {
+			if p.Kind == replay.KindIndex {
+				log.Logf("warning: %s: %s", f, p.Detail)
+			}
+		}
+		if err := r.Err(); err != nil && !*skip {
+			return fail(e, c, fmt.Errorf("%v\n(%d complete chunks with %s records are readable: --skip-corrupt replays them)", err, len(r.Chunks()), commas(r.Records())))
+		}
+	}
+	cfg := replay.SourceConfig{Files: readers, Speed: float64(speed), Rate: float64(rate), Loop: *loop, Symbols: symbols,
+		SkipCorrupt: *skip, MaxSleep: *maxSleep}
+	if setFlags["rate"] {
+		cfg.Speed = 0
+	}
+	if *loop == 0 {
+		cfg.Loop = -1
+	}
+	if *from != "" || *to != "" {
+		loc, err := loadTZ(*tz, readers[0].Header().Meta)
+		if err != nil {
+			return usageErr(e, c, "--tz: %v", err)
+		}
+		day0 := firstTS(readers)
+		if *from != "" {
+			if cfg.From, err = clockTime(*from, day0, loc); err != nil {
+				return usageErr(e, c, "--from: %v", err)
+			}
+		}
+		if *to != "" {
+			if cfg.To, err = clockTime(*to, day0, loc); err != nil {
+				return usageErr(e, c, "--to: %v", err)
+			}
+		}
+		if cfg.To != 0 && cfg.To <= cfg.From {
+			return usageErr(e, c, "--to %s is not after --from %s", *to, *from)
+		}
+	}
+	var problems []replay.Problem
+	var pmu sync.Mutex
+	cfg.OnSkip = func(file string, p replay.Problem) {
+		log.Logf("skipped: %s: offset %d: %s (%s records)", file, p.Offset, p.Detail, recordsText(p.Records))
+		pmu.Lock()
+		if len(problems) < 100 {
+			problems = append(problems, p)
+		}
+		pmu.Unlock()
+	}
+	src, err := replay.NewSource(cfg)
+	if err != nil {
+		return usageErr(e, c, "%v", err)
+	}
+	defer src.Close()
+
+	// runPublisher's own status line gives way to the progress bar: its
+	// log lines go through ours.
+	inner := &logger{w: &lineWriter{log: log}}
+	var r rater
+	stop := make(chan struct{})
+	statusDone := log.statusLoop(stop, func(el time.Duration) string { return progressLine(el, src.Stats(), &r) })
+	start := time.Now()
+	s, runErr := runPublisher(ctx, e, inner, &pf, src, *duration, "replay")
+	elapsed := time.Since(start)
+	close(stop)
+	<-statusDone
+	if runErr != nil {
+		return fail(e, c, runErr)
+	}
+	st := src.Stats()
+	// The publisher's clock starts once --wait-subs is satisfied.
+	secs := s.Seconds
+	if secs <= 0 {
+		secs = elapsed.Seconds()
+	}
+	rep := replayReport{Files: files, Records: st.Records, Bytes: st.WireBytes, Seconds: secs,
+		RecordsPerSec: float64(st.Records) / secs, BytesPerSec: float64(st.WireBytes) / secs,
+		Loops: st.Loops, SkippedWindow: st.SkippedWindow, SkippedSymbols: st.SkippedSymbols,
+		SkippedCorrupt: st.SkippedCorrupt, CorruptChunks: st.CorruptChunks, SkippedBytes: st.TornBytes, Problems: problems}
+	out := e.stdout
+	if *asJSON {
+		out = e.stderr
+	}
+	printReplay(out, &rep)
+	printPubHuman(out, &s)
+	if *asJSON {
+		writeJSON(e.stdout, replaySummary{summary: s, Replay: rep})
+	}
+	return exitOK
+}
+
+func recordsText(n int64) string {
+	if n < 0 {
+		return "unknown"
+	}
+	return commas(n)
+}
+
+func firstTS(rs []*replay.Reader) int64 {
+	first := int64(math.MaxInt64)
+	for _, r := range rs {
+		for _, c := range r.Chunks() {
+			first = min(first, c.FirstTS)
+		}
+	}
+	if first == math.MaxInt64 {
+		return 0
+	}
+	return first
+}
+
+// printReplay is the tcpreplay-style closing report.
+func printReplay(w io.Writer, r *replayReport) {
+	fmt.Fprintf(w, "\nreplay: %s records (%s bytes) sent in %.2f seconds\n", commas(r.Records), commas(r.Bytes), r.Seconds)
+	fmt.Fprintf(w, "  rated:    %s records/s, %.1f MB/s\n", human(r.RecordsPerSec), r.BytesPerSec/1e6)
+	fmt.Fprintf(w, "  files:    %s (%d full pass(es))\n", strings.Join(r.Files, ", "), r.Loops)
+	fmt.Fprintf(w, "  skipped:  %s outside --from/--to, %s of other symbols, %s in %d damaged chunk(s), %s unreadable bytes\n",
+		commas(r.SkippedWindow), commas(r.SkippedSymbols), commas(r.SkippedCorrupt), r.CorruptChunks, commas(r.SkippedBytes))
+}
