@@ -246,16 +246,23 @@ func (g *Generator) Next(ctx context.Context, b *Batch) error {
 			want = n
 			break
 		}
-		// Sleep at least 50µs: finer sleeps cost more than they save and
-		// a slightly later wake-up just makes a fuller frame.
-		wait = max(wait, 50*time.Microsecond)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		// Go's timers round a wait under 1ms up to about 1ms (the idle
+		// runtime sleeps in epoll_wait, which counts milliseconds), so a
+		// feed paced by them leaves in 1ms bursts and every record waits
+		// up to 1ms past its schedule. Long waits use a timer for all but
+		// the last millisecond; the rest is a precise sleep of at least
+		// minPaceSleep: finer sleeps cost more wake-ups than they save.
+		if wait > time.Millisecond+minPaceSleep {
+			t := time.NewTimer(wait - time.Millisecond)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+			continue
 		}
+		preciseSleep(max(wait, minPaceSleep))
 	}
 	wall := now.UnixNano()
 	for i := 0; i < want; i++ {
