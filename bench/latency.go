@@ -31,34 +31,56 @@ const (
 	FromSource
 )
 
+// String names the stamp the way reports do.
+func (s Stamp) String() string {
+	if s == FromSource {
+		return "schedule"
+	}
+	return "send"
+}
+
+// slot is one receiving thread's histogram. The thread records into
+// active under mu; the reader swaps active for an empty spare under mu
+// (O(1)) and merges the full one afterwards, so a merge never holds up the
+// receiving thread.
 type slot struct {
-	mu       sync.Mutex
-	total    *hdrhistogram.Histogram
-	interval *hdrhistogram.Histogram
-	clamped  int64
+	mu      sync.Mutex
+	active  *hdrhistogram.Histogram
+	clamped int64
+	_       [40]byte // keep neighbouring slots' locks off one cache line
 }
 
 // Recorder keeps one histogram per receiving thread.
 type Recorder struct {
 	from  Stamp
 	slots []slot
+
+	rmu     sync.Mutex // serialises readers; guards the fields below
+	spares  []*hdrhistogram.Histogram
+	total   *hdrhistogram.Histogram // every value swapped out so far
+	pending *hdrhistogram.Histogram // swapped out since the last Interval
 }
 
 // NewRecorder returns a recorder for n threads.
 func NewRecorder(n int, from Stamp) *Recorder {
-	r := &Recorder{from: from, slots: make([]slot, n)}
+	r := &Recorder{from: from, slots: make([]slot, n), spares: make([]*hdrhistogram.Histogram, n),
+		total: NewHistogram(), pending: NewHistogram()}
 	for i := range r.slots {
-		r.slots[i].total = NewHistogram()
-		r.slots[i].interval = NewHistogram()
+		r.slots[i].active = NewHistogram()
+		r.spares[i] = NewHistogram()
 	}
 	return r
 }
 
+// From is the stamp latency is measured from.
+func (r *Recorder) From() Stamp { return r.from }
+
 // Observe records the latency of recs, received at now (ns), into thread
-// i's histograms. It matches shard.SubConfig.Observe.
+// i's histogram. It matches shard.SubConfig.Observe.
 func (r *Recorder) Observe(i int, now int64, recs []feed.Record) {
 	s := &r.slots[i]
 	s.mu.Lock()
+	h := s.active
 	for k := range recs {
 		ts := recs[k].SendTS
 		if r.from == FromSource {
@@ -72,35 +94,62 @@ func (r *Recorder) Observe(i int, now int64, recs []feed.Record) {
 			v = maxValue
 			s.clamped++
 		}
-		s.total.RecordValue(v)
-		s.interval.RecordValue(v)
+		h.RecordValue(v)
 	}
 	s.mu.Unlock()
 }
 
-// Merged returns a new histogram with every thread's values so far.
-func (r *Recorder) Merged() *hdrhistogram.Histogram {
-	h := NewHistogram()
+// ObserveValues records latencies in ns into thread i's histogram.
+func (r *Recorder) ObserveValues(i int, vs []int64) {
+	s := &r.slots[i]
+	s.mu.Lock()
+	for _, v := range vs {
+		if v < minValue {
+			v = minValue
+		}
+		if v > maxValue {
+			v = maxValue
+			s.clamped++
+		}
+		s.active.RecordValue(v)
+	}
+	s.mu.Unlock()
+}
+
+// swap moves every thread's values into total and pending. r.rmu is held.
+func (r *Recorder) swap() {
 	for i := range r.slots {
 		s := &r.slots[i]
+		fresh := r.spares[i]
 		s.mu.Lock()
-		h.Merge(s.total)
+		full := s.active
+		s.active = fresh
 		s.mu.Unlock()
+		r.total.Merge(full)
+		r.pending.Merge(full)
+		full.Reset()
+		r.spares[i] = full
 	}
+}
+
+// Merged returns a new histogram with every thread's values so far.
+func (r *Recorder) Merged() *hdrhistogram.Histogram {
+	r.rmu.Lock()
+	defer r.rmu.Unlock()
+	r.swap()
+	h := NewHistogram()
+	h.Merge(r.total)
 	return h
 }
 
 // Interval returns the values recorded since the previous call, merged,
 // and starts a new interval.
 func (r *Recorder) Interval() *hdrhistogram.Histogram {
-	h := NewHistogram()
-	for i := range r.slots {
-		s := &r.slots[i]
-		s.mu.Lock()
-		h.Merge(s.interval)
-		s.interval.Reset()
-		s.mu.Unlock()
-	}
+	r.rmu.Lock()
+	defer r.rmu.Unlock()
+	r.swap()
+	h := r.pending
+	r.pending = NewHistogram()
 	return h
 }
 
@@ -118,11 +167,12 @@ func (r *Recorder) Clamped() int64 {
 
 // Percentiles is the latency block of the JSON summary, in microseconds.
 type Percentiles struct {
-	P50  float64 `json:"p50"`
-	P90  float64 `json:"p90"`
-	P99  float64 `json:"p99"`
-	P999 float64 `json:"p999"`
-	Max  float64 `json:"max"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	P9999 float64 `json:"p9999"`
+	Max   float64 `json:"max"`
 }
 
 // Summarize reads the summary percentiles of h (ns) in microseconds.
@@ -133,6 +183,6 @@ func Summarize(h *hdrhistogram.Histogram) Percentiles {
 	}
 	return Percentiles{
 		P50: us(h.ValueAtQuantile(50)), P90: us(h.ValueAtQuantile(90)), P99: us(h.ValueAtQuantile(99)),
-		P999: us(h.ValueAtQuantile(99.9)), Max: us(h.Max()),
+		P999: us(h.ValueAtQuantile(99.9)), P9999: us(h.ValueAtQuantile(99.99)), Max: us(h.Max()),
 	}
 }

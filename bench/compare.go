@@ -1,0 +1,230 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+)
+
+// RunSummary is what `bbox bench compare` reads of a bench JSON summary
+// (the CLI.md keys plus bench's own). Unknown keys are ignored, so
+// summaries from newer versions still compare.
+type RunSummary struct {
+	Command          string       `json:"command"`
+	RecordsPublished int64        `json:"records_published"`
+	RecordsReceived  int64        `json:"records_received"`
+	RecordsLost      int64        `json:"records_lost"`
+	Gaps             int64        `json:"gaps"`
+	ThroughputRPS    float64      `json:"throughput_rps"`
+	LatencyUS        Percentiles  `json:"latency_us"`
+	TargetRate       float64      `json:"target_rate"`
+	LatencyFrom      string       `json:"latency_from"`
+	Baselines        []PathResult `json:"baselines"`
+	Sweep            *SweepJSON   `json:"sweep"`
+}
+
+// PathResult is one path's outcome in a JSON summary.
+type PathResult struct {
+	Path          string      `json:"path"`
+	Published     int64       `json:"records_published"`
+	Received      int64       `json:"records_received"`
+	Lost          int64       `json:"records_lost"`
+	SentRPS       float64     `json:"sent_rps"`
+	ThroughputRPS float64     `json:"throughput_rps"`
+	LatencyUS     Percentiles `json:"latency_us"`
+	MaxRateUnder  float64     `json:"max_rate_under_sla,omitempty"`
+}
+
+// SweepJSON is a sweep in a JSON summary.
+type SweepJSON struct {
+	SLAUS        float64         `json:"sla_us"`
+	MaxRateUnder float64         `json:"max_rate_under_sla"`
+	BrokeAt      float64         `json:"broke_at_rate"`
+	Steps        []SweepStepJSON `json:"steps"`
+	Baselines    []SweepPathJSON `json:"baselines,omitempty"`
+}
+
+// SweepStepJSON is one step of a sweep in a JSON summary.
+type SweepStepJSON struct {
+	Rate      float64     `json:"rate"`
+	SentRPS   float64     `json:"sent_rps"`
+	Received  int64       `json:"records_received"`
+	Lost      int64       `json:"records_lost"`
+	LatencyUS Percentiles `json:"latency_us"`
+	OK        bool        `json:"ok"`
+	Reason    string      `json:"reason,omitempty"`
+}
+
+// SweepPathJSON is a baseline's sweep in a JSON summary.
+type SweepPathJSON struct {
+	Path         string          `json:"path"`
+	MaxRateUnder float64         `json:"max_rate_under_sla"`
+	Steps        []SweepStepJSON `json:"steps"`
+}
+
+// ParseSummary reads a bench JSON summary: a file holding one JSON object,
+// or output whose last non-empty line is one (`bbox bench --json > f`).
+// name is used in errors.
+func ParseSummary(name string, data []byte) (*RunSummary, error) {
+	var s RunSummary
+	trimmed := bytes.TrimSpace(data)
+	err := json.Unmarshal(trimmed, &s)
+	if err != nil {
+		if i := bytes.LastIndexByte(trimmed, '\n'); i >= 0 {
+			err = json.Unmarshal(trimmed[i+1:], &s)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bench: %s: not a bench JSON summary: %v", name, err)
+	}
+	if s.Command != "" && s.Command != "bench" {
+		return nil, fmt.Errorf("bench: %s: a %q summary, not a bench one", name, s.Command)
+	}
+	if s.RecordsReceived == 0 && s.Sweep == nil {
+		return nil, fmt.Errorf("bench: %s: the summary has no records_received and no sweep", name)
+	}
+	return &s, nil
+}
+
+// Delta is one compared metric.
+type Delta struct {
+	Metric string  `json:"metric"`
+	A      float64 `json:"a"`
+	B      float64 `json:"b"`
+	Change float64 `json:"change_pct"` // (B − A) / A × 100; NaN-free: 0 when A is 0
+	// Better is +1 when B is better, −1 when worse, 0 when equal or not judged.
+	Better int    `json:"better"`
+	Unit   string `json:"unit"` // "us", "rps", "records", "x"
+}
+
+// Compare lists the differences between run a (before) and run b (after).
+func Compare(a, b *RunSummary) []Delta {
+	var out []Delta
+	add := func(metric, unit string, va, vb float64, lowerBetter bool) {
+		d := Delta{Metric: metric, A: va, B: vb, Unit: unit}
+		if va != 0 {
+			d.Change = (vb - va) / math.Abs(va) * 100
+		}
+		switch {
+		case vb == va:
+		case (vb < va) == lowerBetter:
+			d.Better = 1
+		default:
+			d.Better = -1
+		}
+		out = append(out, d)
+	}
+	lat := func(prefix string, pa, pb Percentiles) {
+		add(prefix+"p50", "us", pa.P50, pb.P50, true)
+		add(prefix+"p90", "us", pa.P90, pb.P90, true)
+		add(prefix+"p99", "us", pa.P99, pb.P99, true)
+		add(prefix+"p99.9", "us", pa.P999, pb.P999, true)
+		if pa.P9999 > 0 || pb.P9999 > 0 {
+			add(prefix+"p99.99", "us", pa.P9999, pb.P9999, true)
+		}
+		add(prefix+"max", "us", pa.Max, pb.Max, true)
+	}
+	if a.RecordsReceived > 0 && b.RecordsReceived > 0 {
+		add("throughput_rps", "rps", a.ThroughputRPS, b.ThroughputRPS, false)
+		lat("", a.LatencyUS, b.LatencyUS)
+		add("records_lost", "records", float64(a.RecordsLost), float64(b.RecordsLost), true)
+		add("gaps", "records", float64(a.Gaps), float64(b.Gaps), true)
+		// Ratios to baselines measured in the same run compare fairly even
+		// across boxes: the box's speed cancels out.
+		for _, ba := range a.Baselines {
+			for _, bb := range b.Baselines {
+				if ba.Path != bb.Path || ba.LatencyUS.P50 == 0 || bb.LatencyUS.P50 == 0 || ba.LatencyUS.P99 == 0 || bb.LatencyUS.P99 == 0 {
+					continue
+				}
+				add("p50 / "+ba.Path+" p50", "x", a.LatencyUS.P50/ba.LatencyUS.P50, b.LatencyUS.P50/bb.LatencyUS.P50, true)
+				add("p99 / "+ba.Path+" p99", "x", a.LatencyUS.P99/ba.LatencyUS.P99, b.LatencyUS.P99/bb.LatencyUS.P99, true)
+			}
+		}
+	}
+	if a.Sweep != nil && b.Sweep != nil {
+		add("max_rate_under_sla", "rps", a.Sweep.MaxRateUnder, b.Sweep.MaxRateUnder, false)
+		for _, ba := range a.Sweep.Baselines {
+			for _, bb := range b.Sweep.Baselines {
+				if ba.Path == bb.Path && ba.MaxRateUnder > 0 && bb.MaxRateUnder > 0 {
+					add("max_rate_under_sla / "+ba.Path, "x", a.Sweep.MaxRateUnder/ba.MaxRateUnder, b.Sweep.MaxRateUnder/bb.MaxRateUnder, false)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// WriteCompare prints deltas as a table.
+func WriteCompare(w io.Writer, nameA, nameB string, a, b *RunSummary, ds []Delta) error {
+	bw := bufio.NewWriter(w)
+	if a.LatencyFrom != b.LatencyFrom && a.LatencyFrom != "" && b.LatencyFrom != "" {
+		fmt.Fprintf(bw, "  note: A measures latency from the %s time, B from the %s time: their latencies are not comparable\n", a.LatencyFrom, b.LatencyFrom)
+	}
+	if a.TargetRate != b.TargetRate && a.TargetRate > 0 && b.TargetRate > 0 {
+		fmt.Fprintf(bw, "  note: A ran at %s/s, B at %s/s\n", FormatRate(a.TargetRate), FormatRate(b.TargetRate))
+	}
+	fmt.Fprintf(bw, "  %-28s %12s %12s %9s\n", "metric", short(nameA, 12), short(nameB, 12), "change")
+	for _, d := range ds {
+		verdict := ""
+		switch d.Better {
+		case 1:
+			verdict = "better"
+		case -1:
+			verdict = "worse"
+		}
+		change := "-"
+		if d.A != 0 {
+			change = fmt.Sprintf("%+.1f%%", d.Change)
+		}
+		fmt.Fprintf(bw, "  %-28s %12s %12s %9s  %s\n", d.Metric, formatUnit(d.A, d.Unit), formatUnit(d.B, d.Unit), change, verdict)
+	}
+	return bw.Flush()
+}
+
+func short(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return "…" + string(r[len(r)-n+1:])
+	}
+	return s
+}
+
+func formatUnit(v float64, unit string) string {
+	switch unit {
+	case "us":
+		return FormatMicros(v)
+	case "rps":
+		return FormatRate(v) + "/s"
+	case "x":
+		return fmt.Sprintf("%.2fx", v)
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%.0f", v), ".")
+}
+
+// JSON is r's entry in a JSON summary.
+func (r *LoadResult) JSON() PathResult {
+	return PathResult{Path: string(r.Config.Path), Published: r.Published, Received: r.Received, Lost: r.Lost,
+		SentRPS: r.AchievedRate(), ThroughputRPS: r.Throughput(), LatencyUS: r.Latency()}
+}
+
+// StepsJSON is s's steps in a JSON summary.
+func (s *SweepResult) StepsJSON() []SweepStepJSON {
+	out := []SweepStepJSON{}
+	for _, st := range s.Steps {
+		r := st.Result
+		out = append(out, SweepStepJSON{Rate: st.Rate, SentRPS: r.AchievedRate(), Received: r.Received, Lost: r.Lost,
+			LatencyUS: r.Latency(), OK: st.OK, Reason: st.Reason})
+	}
+	return out
+}
+
+// MaxRate is the highest rate that held, 0 if none did.
+func (s *SweepResult) MaxRate() float64 {
+	if s.Best == nil {
+		return 0
+	}
+	return s.Best.Rate
+}

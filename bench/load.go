@@ -1,0 +1,501 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/workers"
+)
+
+// Path is what carries a load run's records from sender to receiver.
+type Path string
+
+const (
+	// PathBBox is the real pipeline: publisher → one PUB endpoint per
+	// shard → pinned subscriber threads → worker pool, over loopback TCP.
+	PathBBox Path = "bbox"
+	// PathTCP is plain Go TCP: length-prefixed records through bufio,
+	// flushed whenever the sender has nothing more due. It is the floor a
+	// messaging layer is measured against.
+	PathTCP Path = "tcp"
+	// PathZMQ4 is zmq4's own PUB and SUB sockets, one record per message:
+	// the naive way to use zmq4.
+	PathZMQ4 Path = "zmq4"
+)
+
+// ParsePath parses a path name.
+func ParsePath(s string) (Path, error) {
+	switch p := Path(s); p {
+	case PathBBox, PathTCP, PathZMQ4:
+		return p, nil
+	}
+	return "", fmt.Errorf("bench: path %q: want bbox, tcp or zmq4", s)
+}
+
+// LoadConfig shapes a fixed-rate load run. Zero values are documented
+// defaults; Rate and Duration are required.
+type LoadConfig struct {
+	// Path is what carries the records. "" means PathBBox.
+	Path Path
+	// Rate is the target in records per second. Required.
+	Rate float64
+	// Duration is how long records are sent. Required.
+	Duration time.Duration
+	// From is the stamp latency is measured from. The zero value,
+	// FromSend, hides sender stalls; FromSource measures from each
+	// record's scheduled send time and is what an honest run uses.
+	From Stamp
+	// Shards is the number of shards (bbox path). 0 means 1.
+	Shards int
+	// Partitions is the total partition count (bbox path). 0 means 4 per shard.
+	Partitions int
+	// Workers is the in-process worker count (bbox path). 0 means 1.
+	Workers int
+	// AtWorker records latency in each worker as it takes a batch instead
+	// of on the subscriber thread (bbox path): end to end, including
+	// the dispatch queue.
+	AtWorker bool
+	// CPUs pins subscriber thread i to CPUs[i % len(CPUs)] (bbox path).
+	// nil leaves them unpinned.
+	CPUs []int
+	// Linger and FrameSize are the publisher's (0: its defaults).
+	Linger    time.Duration
+	FrameSize int
+	// Size, Symbols and Seed shape the synthetic feed (0: its defaults,
+	// 100-byte records over 1000 symbols, seed 0).
+	Size    int
+	Symbols int
+	Seed    uint64
+	// RcvBuf and SndBuf set SO_RCVBUF/SO_SNDBUF on every socket (bbox
+	// path); 0 keeps the kernel's default.
+	RcvBuf, SndBuf int
+	// Interval is the length of one interval histogram. 0 means 1s.
+	Interval time.Duration
+	// Drain bounds the wait for records still in flight after sending
+	// stops. 0 means 5s.
+	Drain time.Duration
+	// Cores is how many cores the run may use, for the warning when the
+	// topology wants more. 0 means runtime.NumCPU().
+	Cores int
+	// OnInterval, if set, is called from the collecting goroutine once
+	// per interval (and once for the tail after sending stops) with the
+	// interval's histogram, valid only during the call. It must not block
+	// for long: the next interval waits.
+	OnInterval func(iv IntervalStat, h *hdrhistogram.Histogram)
+	// Logf receives operational messages. nil discards them.
+	Logf func(format string, args ...any)
+
+	// beforeNext, a test hook, runs before each chunk the sender takes
+	// from the generator: a place to stall the sender.
+	beforeNext func()
+}
+
+func (c LoadConfig) withDefaults() LoadConfig {
+	if c.Path == "" {
+		c.Path = PathBBox
+	}
+	if c.Shards == 0 {
+		c.Shards = 1
+	}
+	if c.Workers == 0 {
+		c.Workers = 1
+	}
+	if c.Interval == 0 {
+		c.Interval = time.Second
+	}
+	if c.Drain == 0 {
+		c.Drain = 5 * time.Second
+	}
+	if c.Cores == 0 {
+		c.Cores = runtime.NumCPU()
+	}
+	if c.Logf == nil {
+		c.Logf = func(string, ...any) {}
+	}
+	return c
+}
+
+// Validate reports the first unusable field, naming it.
+func (c LoadConfig) Validate() error {
+	if _, err := ParsePath(string(c.withDefaults().Path)); err != nil {
+		return err
+	}
+	switch {
+	case !(c.Rate > 0) || math.IsInf(c.Rate, 0):
+		return fmt.Errorf("bench: rate %v: want a positive number of records per second", c.Rate)
+	case c.Duration <= 0:
+		return fmt.Errorf("bench: duration %v: want a positive duration", c.Duration)
+	case c.Shards < 0 || c.Shards > 64:
+		return fmt.Errorf("bench: shards %d outside [1, 64]", c.Shards)
+	case c.Workers < 0 || c.Workers > 4096:
+		return fmt.Errorf("bench: workers %d outside [1, 4096]", c.Workers)
+	case c.Interval < 0 || c.Drain < 0:
+		return errors.New("bench: interval and drain must not be negative")
+	}
+	g := c.gen()
+	return g.Validate()
+}
+
+func (c LoadConfig) gen() feed.GenConfig {
+	return feed.GenConfig{Symbols: c.Symbols, Size: c.Size, Seed: c.Seed, Rate: c.Rate}
+}
+
+// IntervalStat summarises one interval of a run.
+type IntervalStat struct {
+	Start     float64     `json:"start_s"` // seconds since the run started
+	End       float64     `json:"end_s"`
+	Published int64       `json:"published"` // records sent in the interval
+	Received  int64       `json:"received"`  // latencies recorded in the interval
+	Latency   Percentiles `json:"latency_us"`
+}
+
+// SendRate and RecvRate are the interval's rates in records per second.
+func (iv IntervalStat) SendRate() float64 { return float64(iv.Published) / max(iv.End-iv.Start, 1e-9) }
+func (iv IntervalStat) RecvRate() float64 { return float64(iv.Received) / max(iv.End-iv.Start, 1e-9) }
+
+// Count is one shard's or worker's record count.
+type Count struct {
+	ID      int   `json:"id"`
+	Records int64 `json:"records"`
+}
+
+// LoadResult is the outcome of one load run.
+type LoadResult struct {
+	Config    LoadConfig    // with defaults filled in
+	Start     time.Time     // when sending started
+	Sending   time.Duration // how long sending took
+	Elapsed   time.Duration // until the last record arrived or the drain gave up
+	Published int64
+	Received  int64
+	Lost      int64 // published, not received (in one process we know exactly)
+	Gaps      int64 // sequence gaps the subscriber saw (bbox path)
+	Malformed int64 // frames the subscriber rejected (bbox path)
+	Clamped   int64 // latencies above the histogram's range
+	// Hist holds every latency in ns, merged from the receiving threads.
+	Hist      *hdrhistogram.Histogram
+	Intervals []IntervalStat
+	Shards    []Count
+	Workers   []Count
+	// SockBufCapped counts socket-buffer requests the kernel cut down.
+	SockBufCapped int64
+	// Threads is how many busy threads the topology runs: senders,
+	// subscriber threads, workers.
+	Threads  int
+	Warnings []string
+}
+
+// AchievedRate is records sent per second of sending.
+func (r *LoadResult) AchievedRate() float64 {
+	return float64(r.Published) / max(r.Sending.Seconds(), 1e-9)
+}
+
+// Throughput is records received per second of sending.
+func (r *LoadResult) Throughput() float64 {
+	return float64(r.Received) / max(r.Sending.Seconds(), 1e-9)
+}
+
+// Latency is the run's summary percentiles in µs.
+func (r *LoadResult) Latency() Percentiles { return Summarize(r.Hist) }
+
+// RateShortfall is how far below the target a run may send before it is
+// reported as not having reached it.
+const RateShortfall = 0.03
+
+func (r *LoadResult) warn(format string, args ...any) {
+	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
+}
+
+// checks adds the warnings every run gets.
+func (r *LoadResult) checks() {
+	c := r.Config
+	if got := r.AchievedRate(); got < c.Rate*(1-RateShortfall) {
+		r.warn("target rate not reached: sent %.0f records/s of %.0f (%.0f%%); the sender fell behind its schedule, so latencies from the schedule include that backlog",
+			got, c.Rate, 100*got/c.Rate)
+	}
+	if r.Threads > c.Cores {
+		r.warn("the topology wants %d busy threads (%s) but this box has %d cores: threads share cores and latency shows it",
+			r.Threads, r.threadList(), c.Cores)
+	}
+	if r.SockBufCapped > 0 {
+		r.warn("the kernel capped %d socket-buffer requests (SO_RCVBUF %d, SO_SNDBUF %d bytes): raise net.core.rmem_max and net.core.wmem_max",
+			r.SockBufCapped, c.RcvBuf, c.SndBuf)
+	}
+	if r.Clamped > 0 {
+		r.warn("%d latencies were above the histogram's range (%v) and recorded at its top", r.Clamped, time.Duration(maxValue))
+	}
+	if r.Lost > 0 {
+		r.warn("%d of %d records were lost", r.Lost, r.Published)
+	}
+}
+
+func (r *LoadResult) threadList() string {
+	c := r.Config
+	if c.Path != PathBBox {
+		return "1 sender, 1 receiver"
+	}
+	return fmt.Sprintf("1 publisher, %d subscriber threads, %d workers", c.Shards, c.Workers)
+}
+
+// RunLoad sends records at cfg.Rate for cfg.Duration through cfg.Path and
+// measures every record's latency. It returns when every record has
+// arrived or the drain time has passed.
+func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	switch cfg.Path {
+	case PathTCP:
+		return runTCP(ctx, cfg)
+	case PathZMQ4:
+		return runZMQ4(ctx, cfg)
+	}
+	return runBBox(ctx, cfg)
+}
+
+// collector turns the recorder's values into interval histograms once
+// per interval, off the receiving threads.
+type collector struct {
+	cfg       LoadConfig
+	rec       *Recorder
+	published func() int64
+	start     time.Time
+	last      time.Time
+	lastPub   int64
+	ivs       []IntervalStat
+	stop      chan struct{}
+	done      chan struct{}
+}
+
+func newCollector(cfg LoadConfig, rec *Recorder, published func() int64) *collector {
+	return &collector{cfg: cfg, rec: rec, published: published, stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// begin anchors interval 0 at start and starts ticking.
+func (c *collector) begin(start time.Time) {
+	c.start, c.last = start, start
+	go func() {
+		defer close(c.done)
+		t := time.NewTicker(c.cfg.Interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-t.C:
+				c.take(time.Now())
+			}
+		}
+	}()
+}
+
+func (c *collector) take(now time.Time) {
+	h := c.rec.Interval()
+	pub := c.published()
+	h.SetStartTimeMs(c.last.UnixMilli())
+	h.SetEndTimeMs(now.UnixMilli())
+	iv := IntervalStat{
+		Start: c.last.Sub(c.start).Seconds(), End: now.Sub(c.start).Seconds(),
+		Published: pub - c.lastPub, Received: h.TotalCount(), Latency: Summarize(h),
+	}
+	c.ivs = append(c.ivs, iv)
+	if c.cfg.OnInterval != nil {
+		c.cfg.OnInterval(iv, h)
+	}
+	c.last, c.lastPub = now, pub
+}
+
+// finish stops the ticker and takes the tail as a last interval.
+func (c *collector) finish() []IntervalStat {
+	close(c.stop)
+	<-c.done
+	c.take(time.Now())
+	return c.ivs
+}
+
+// sinkFunc adapts a function to shard.Sink.
+type sinkFunc func(shard int, b *feed.Batch)
+
+func (f sinkFunc) Deliver(shard int, b *feed.Batch) { f(shard, b) }
+
+func runBBox(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
+	res := &LoadResult{Config: cfg, Threads: 1 + cfg.Shards + cfg.Workers}
+	var subCounters zmqx.Counters
+	binds := make([]string, cfg.Shards)
+	for i := range binds {
+		binds[i] = "tcp://127.0.0.1:0"
+	}
+	conn := zmqx.Options{RcvBuf: cfg.RcvBuf, SndBuf: cfg.SndBuf, Logf: cfg.Logf}
+	pub, err := shard.NewPublisher(shard.PubConfig{Binds: binds, Partitions: cfg.Partitions, Linger: cfg.Linger,
+		FrameSize: cfg.FrameSize, Conn: conn, Logf: cfg.Logf})
+	if err != nil {
+		return nil, err
+	}
+	defer pub.Close()
+
+	slots := cfg.Shards
+	if cfg.AtWorker {
+		slots = cfg.Workers
+	}
+	rec := NewRecorder(slots, cfg.From)
+	pool, err := workers.NewPool(workers.PoolConfig{Workers: cfg.Workers, NewHandler: func(id int) workers.Handler {
+		h := workers.NewSymbolStats()
+		if !cfg.AtWorker {
+			return h
+		}
+		return workers.HandlerFunc(func(recs []feed.Record) {
+			rec.Observe(id, time.Now().UnixNano(), recs)
+			h.Handle(recs)
+		})
+	}})
+	if err != nil {
+		return nil, err
+	}
+	subConn := conn
+	subConn.Stats = &subCounters
+	sc := shard.SubConfig{Connect: pub.Endpoints(), CPUs: cfg.CPUs, ExitOnEOS: true, Conn: subConn, Name: "bench", Logf: cfg.Logf}
+	if !cfg.AtWorker {
+		sc.Observe = rec.Observe
+	}
+	sub, err := shard.NewSubscriber(sc, pool)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	sctx, scancel := context.WithCancel(ctx)
+	defer scancel()
+	subDone := make(chan error, 1)
+	go func() {
+		err := sub.Run(sctx)
+		pool.Close() // the workers finish what is queued before Run's caller reads their counts
+		subDone <- err
+	}()
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	err = pub.WaitSubscribers(wctx, 1)
+	wcancel()
+	if err != nil {
+		scancel()
+		<-subDone
+		return nil, err
+	}
+	gen, err := feed.NewGenerator(cfg.gen())
+	if err != nil {
+		scancel()
+		<-subDone
+		return nil, err
+	}
+
+	col := newCollector(cfg, rec, func() int64 { return pub.Stats().Records })
+	res.Start = time.Now()
+	col.begin(res.Start)
+	rctx, rcancel := context.WithTimeout(ctx, cfg.Duration)
+	var src feed.Source = gen
+	if cfg.beforeNext != nil {
+		src = hookedSource{gen, cfg.beforeNext}
+	}
+	perr := pub.Run(rctx, src)
+	rcancel()
+	res.Sending = time.Since(res.Start)
+	pub.Close() // flush, end of stream, drain
+
+	var subErr error
+	select {
+	case subErr = <-subDone:
+	case <-time.After(cfg.Drain):
+		cfg.Logf("bench: the subscriber did not see end-of-stream within %v; stopping it", cfg.Drain)
+		scancel()
+		subErr = <-subDone
+	}
+	res.Elapsed = time.Since(res.Start)
+	res.Intervals = col.finish()
+	if perr != nil && !errors.Is(perr, context.DeadlineExceeded) && !errors.Is(perr, shard.ErrClosed) {
+		return nil, perr
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if subErr != nil {
+		return nil, subErr
+	}
+
+	ps, ss := pub.Stats(), sub.Stats()
+	res.Published, res.Received = ps.Records, ss.Received
+	res.Lost = max(ss.Lost, ps.Records-ss.Received)
+	res.Gaps, res.Malformed = ss.Gaps, ss.Malformed
+	res.Hist = rec.Merged()
+	res.Clamped = rec.Clamped()
+	for _, s := range ss.Shards {
+		res.Shards = append(res.Shards, Count{ID: s.ID, Records: s.Records})
+	}
+	for _, w := range pool.Stats() {
+		res.Workers = append(res.Workers, Count{ID: w.ID, Records: w.Records})
+	}
+	res.SockBufCapped = subCounters.SockBufCapped.Load()
+	for _, s := range ps.Shards {
+		res.SockBufCapped += s.SockBufCapped
+	}
+	if ps.DroppedRecords > 0 {
+		res.warn("the publisher dropped %d records for a subscriber over its high-water mark", ps.DroppedRecords)
+	}
+	res.checks()
+	return res, nil
+}
+
+// pacedSender runs gen until ctx ends, handing each due chunk to send and
+// calling flush when nothing more is due (smart batching, as the bbox
+// publisher does), counting what it sent in sent.
+func pacedSender(ctx context.Context, gen *feed.Generator, before func(), sent *atomic.Int64, send func(recs []feed.Record) error, flush func() error) error {
+	var b feed.Batch
+	for {
+		b.Reset()
+		if before != nil {
+			before()
+		}
+		err := gen.Next(ctx, &b)
+		if b.Len() > 0 {
+			now := time.Now().UnixNano()
+			for i := range b.Recs {
+				b.Recs[i].SendTS = now
+			}
+			if serr := send(b.Recs); serr != nil {
+				return serr
+			}
+			sent.Add(int64(b.Len()))
+		}
+		if err != nil {
+			if ferr := flush(); ferr != nil {
+				return ferr
+			}
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return err
+		}
+		if !gen.Pending() {
+			if ferr := flush(); ferr != nil {
+				return ferr
+			}
+		}
+	}
+}
+
+// hookedSource runs a hook before each Next of a generator.
+type hookedSource struct {
+	*feed.Generator
+	before func()
+}
+
+func (h hookedSource) Next(ctx context.Context, b *feed.Batch) error {
+	h.before()
+	return h.Generator.Next(ctx, b)
+}

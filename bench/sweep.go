@@ -1,0 +1,239 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"time"
+)
+
+// SweepConfig shapes a rate sweep: a ladder of fixed-rate runs from From,
+// each Factor times the last, until a run breaks the SLA (or loses
+// records, or cannot reach its rate) or Max is passed; then Refine runs
+// bisect between the last rate that held and the first that broke.
+type SweepConfig struct {
+	// Load is the run template; its Rate is set per step.
+	Load LoadConfig
+	// From is the first rate. 0 means Load.Rate.
+	From float64
+	// Factor multiplies the rate from step to step. 0 means 2.
+	Factor float64
+	// Max is the highest rate tried. 0 means 100M records/s.
+	Max float64
+	// SLA is the p99 latency a rate must hold. Required.
+	SLA time.Duration
+	// Refine is the number of bisection runs after the break point.
+	// 0 means 2; negative means none.
+	Refine int
+	// OnStart, if set, is called before each step's run with its rate.
+	OnStart func(rate float64)
+	// OnStep, if set, is called after each step.
+	OnStep func(SweepStep)
+
+	// runLoad, a test hook, replaces RunLoad.
+	runLoad func(ctx context.Context, cfg LoadConfig) (*LoadResult, error)
+}
+
+// SweepStep is one rate of a sweep.
+type SweepStep struct {
+	Rate   float64 // target
+	Result *LoadResult
+	OK     bool   // p99 within the SLA, nothing lost, rate reached
+	Reason string // why not, when !OK
+}
+
+// SweepResult is a sweep's steps in rate order.
+type SweepResult struct {
+	Config SweepConfig
+	Steps  []SweepStep
+	// Best is the highest rate that held, nil if none did.
+	Best *SweepStep
+	// Broke is the lowest rate that did not hold, nil if none broke.
+	Broke *SweepStep
+}
+
+// judge decides whether a step held.
+func (c *SweepConfig) judge(r *LoadResult) (bool, string) {
+	p99 := time.Duration(Summarize(r.Hist).P99 * 1e3)
+	switch {
+	case r.Lost > 0 || r.Gaps > 0:
+		return false, fmt.Sprintf("lost %d records", r.Lost)
+	case r.AchievedRate() < r.Config.Rate*(1-RateShortfall):
+		return false, fmt.Sprintf("sent only %s/s", FormatRate(r.AchievedRate()))
+	case r.Hist.TotalCount() == 0:
+		return false, "nothing received"
+	case p99 > c.SLA:
+		return false, fmt.Sprintf("p99 %s over the SLA", FormatMicros(float64(p99)/1e3))
+	}
+	return true, ""
+}
+
+// Sweep runs the ladder and returns every step.
+func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
+	if cfg.From == 0 {
+		cfg.From = cfg.Load.Rate
+	}
+	if cfg.Factor == 0 {
+		cfg.Factor = 2
+	}
+	if cfg.Max == 0 {
+		cfg.Max = 100e6
+	}
+	if cfg.Refine == 0 {
+		cfg.Refine = 2
+	}
+	switch {
+	case cfg.SLA <= 0:
+		return nil, errors.New("bench: sweep needs a positive SLA")
+	case !(cfg.From > 0) || math.IsInf(cfg.From, 0):
+		return nil, fmt.Errorf("bench: sweep start rate %v: want a positive rate", cfg.From)
+	case !(cfg.Factor > 1.01) || math.IsInf(cfg.Factor, 0):
+		return nil, fmt.Errorf("bench: sweep factor %v: want more than 1.01", cfg.Factor)
+	case cfg.Max < cfg.From:
+		return nil, fmt.Errorf("bench: sweep maximum %v is below its start %v", cfg.Max, cfg.From)
+	}
+	load := cfg.Load
+	load.Rate = cfg.From
+	if err := load.Validate(); err != nil {
+		return nil, err
+	}
+	out := &SweepResult{Config: cfg}
+	run := func(rate float64) (*SweepStep, error) {
+		if cfg.OnStart != nil {
+			cfg.OnStart(rate)
+		}
+		lc := cfg.Load
+		lc.Rate = rate
+		runLoad := RunLoad
+		if cfg.runLoad != nil {
+			runLoad = cfg.runLoad
+		}
+		r, err := runLoad(ctx, lc)
+		if err != nil {
+			return nil, fmt.Errorf("bench: sweep at %s/s: %w", FormatRate(rate), err)
+		}
+		st := SweepStep{Rate: rate, Result: r}
+		st.OK, st.Reason = cfg.judge(r)
+		out.Steps = append(out.Steps, st)
+		if cfg.OnStep != nil {
+			cfg.OnStep(st)
+		}
+		return &out.Steps[len(out.Steps)-1], nil
+	}
+	var good, bad float64
+	for rate := cfg.From; rate <= cfg.Max*(1+1e-9); rate *= cfg.Factor {
+		st, err := run(rate)
+		if err != nil {
+			return out, err
+		}
+		if !st.OK {
+			bad = rate
+			break
+		}
+		good = rate
+	}
+	for k := 0; k < cfg.Refine && good > 0 && bad > 0; k++ {
+		mid := math.Round(math.Sqrt(good * bad))
+		if mid <= good || mid >= bad {
+			break
+		}
+		st, err := run(mid)
+		if err != nil {
+			return out, err
+		}
+		if st.OK {
+			good = mid
+		} else {
+			bad = mid
+		}
+	}
+	sort.SliceStable(out.Steps, func(i, j int) bool { return out.Steps[i].Rate < out.Steps[j].Rate })
+	for i := range out.Steps {
+		s := &out.Steps[i]
+		if s.OK && s.Rate == good {
+			out.Best = s
+		}
+		if !s.OK && s.Rate == bad {
+			out.Broke = s
+		}
+	}
+	return out, nil
+}
+
+// WriteSweepTable writes one row per step: target and achieved rate,
+// latency percentiles, loss and whether the step held.
+func WriteSweepTable(w io.Writer, name string, s *SweepResult) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "  %-6s %10s %10s %9s %9s %9s %9s %9s %8s  %s\n", "path", "target/s", "sent/s", "p50", "p90", "p99", "p99.9", "max", "lost", "verdict")
+	for i := range s.Steps {
+		st := &s.Steps[i]
+		r := st.Result
+		l := Summarize(r.Hist)
+		verdict := "holds"
+		if !st.OK {
+			verdict = "breaks: " + st.Reason
+		}
+		if s.Best == st {
+			verdict += " (best)"
+		}
+		fmt.Fprintf(bw, "  %-6s %10s %10s %9s %9s %9s %9s %9s %8d  %s\n", name, FormatRate(st.Rate), FormatRate(r.AchievedRate()),
+			FormatMicros(l.P50), FormatMicros(l.P90), FormatMicros(l.P99), FormatMicros(l.P999), FormatMicros(l.Max), r.Lost, verdict)
+	}
+	if s.Best != nil {
+		fmt.Fprintf(bw, "  %s: highest rate holding p99 ≤ %v with no loss: %s records/s\n", name, s.Config.SLA, FormatRate(s.Best.Rate))
+	} else {
+		fmt.Fprintf(bw, "  %s: no rate tried held p99 ≤ %v with no loss\n", name, s.Config.SLA)
+	}
+	return bw.Flush()
+}
+
+// SweepCurve is one path's sweep on a sweep plot.
+type SweepCurve struct {
+	Name   string
+	Result *SweepResult
+}
+
+// WriteSweepPlot draws latency (p50, p99, p99.9) against target rate, both
+// on log scales, with the SLA and each path's best rate marked.
+func WriteSweepPlot(w io.Writer, title string, notes []string, curves []SweepCurve, sla time.Duration) error {
+	loR, hiR := math.Inf(1), 0.0
+	loL, hiL := float64(sla)/1e3, float64(sla)/1e3
+	for _, c := range curves {
+		for _, st := range c.Result.Steps {
+			loR, hiR = math.Min(loR, st.Rate), math.Max(hiR, st.Rate)
+			l := Summarize(st.Result.Hist)
+			if st.Result.Hist.TotalCount() > 0 {
+				loL, hiL = math.Min(loL, l.P50), math.Max(hiL, l.P999)
+			}
+		}
+	}
+	ch := &chart{title: title, notes: notes, x: logAxis("target rate, records per second (log scale)", loR, hiR, FormatRate),
+		y: logAxis("latency (log scale)", loL, hiL, fmtTickMicros)}
+	dashes := []string{"", "6,3", "2,3"}
+	for i, c := range curves {
+		for k, q := range []struct {
+			name string
+			get  func(Percentiles) float64
+		}{{"p50", func(p Percentiles) float64 { return p.P50 }}, {"p99", func(p Percentiles) float64 { return p.P99 }},
+			{"p99.9", func(p Percentiles) float64 { return p.P999 }}} {
+			s := series{name: c.Name + " " + q.name, color: palette[(3*i+k)%len(palette)], dash: dashes[i%len(dashes)], dots: true}
+			for _, st := range c.Result.Steps {
+				if st.Result.Hist.TotalCount() == 0 {
+					continue
+				}
+				s.xs = append(s.xs, st.Rate)
+				s.ys = append(s.ys, q.get(Summarize(st.Result.Hist)))
+			}
+			ch.series = append(ch.series, s)
+		}
+		if b := c.Result.Best; b != nil {
+			ch.vlines = append(ch.vlines, vline{x: b.Rate, label: c.Name + " best " + FormatRate(b.Rate) + "/s", color: palette[(3*i)%len(palette)]})
+		}
+	}
+	ch.hlines = append(ch.hlines, hline{y: float64(sla) / 1e3, label: "SLA p99 " + FormatMicros(float64(sla)/1e3), color: "#d62728"})
+	return writeSVG(w, ch)
+}
