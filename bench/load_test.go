@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"sync"
@@ -181,10 +182,39 @@ func TestSweepLadder(t *testing.T) {
 	}
 	// p99 at 100k, 200k, 400k, 800k is 100, 200, 400, 800µs; 1.6M loses records.
 	f(300*time.Microsecond, -1, []float64{100e3, 200e3, 400e3}, 200e3, 400e3)
-	f(300*time.Microsecond, 1, []float64{100e3, 200e3, 400e3, 282843}, 282843, 400e3) // 282843: geometric mean, holds 282µs
-	f(time.Hour, -1, []float64{100e3, 200e3, 400e3, 800e3, 1.6e6}, 800e3, 1.6e6)      // loss breaks it
-	f(time.Microsecond, 2, []float64{100e3}, 0, 100e3)                                // nothing holds: no bisection
+	f(300*time.Microsecond, 1, []float64{100e3, 200e3, 400e3, 282843}, 282843, 400e3)                        // 282843: geometric mean, holds 282µs
+	f(time.Hour, -1, []float64{100e3, 200e3, 400e3, 800e3, 1.6e6}, 800e3, 1.6e6)                             // loss breaks it
+	f(time.Microsecond, 2, []float64{100e3, 50e3, 25e3, 12500, 6250, 3125, 1563, 782, 1106, 930}, 930, 1106) // from the top down, then bisect
+	f(time.Nanosecond, 2, []float64{100e3, 50e3, 25e3, 12500, 6250, 3125, 1563, 782, 391, 196}, 0, 196)      // nothing holds down to Min, From/1000
 	f(time.Hour, 0, []float64{100e3, 200e3, 400e3, 800e3, 1.6e6, 1131371, 951366}, 951366, 1131371)
+}
+
+// TestSweepDown starts above the break point: the ladder walks down to a
+// rate that holds, then bisects upwards.
+func TestSweepDown(t *testing.T) {
+	var runs []float64
+	res, err := Sweep(context.Background(), SweepConfig{Load: LoadConfig{Rate: 400e3, Duration: time.Second},
+		SLA: 150 * time.Microsecond, runLoad: fakeLoad(&runs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{400e3, 200e3, 100e3, 141421, 168179}
+	if len(runs) != len(want) {
+		t.Fatalf("ran %v, want %v", runs, want)
+	}
+	for i := range want {
+		if runs[i] != want[i] {
+			t.Fatalf("ran %v, want %v", runs, want)
+		}
+	}
+	if res.MaxRate() != 141421 || res.Broke.Rate != 168179 {
+		t.Fatalf("best %v, broke %v", res.MaxRate(), res.Broke.Rate)
+	}
+	var b bytes.Buffer
+	WriteSweepTable(&b, []SweepCurve{{"bbox", res}})
+	if !strings.Contains(b.String(), "holds (best)") || !strings.Contains(b.String(), "highest rate holding p99 ≤ 150µs with no loss: 141.4k records/s") {
+		t.Fatalf("table:\n%s", b.String())
+	}
 }
 
 func TestSweepValidate(t *testing.T) {

@@ -86,8 +86,8 @@ func (c *chart) draw(w *bufio.Writer, dy int) {
 	py := func(v float64) float64 { return marginT + (1-c.y.pos(v))*ph }
 	fmt.Fprintf(w, `<g transform="translate(0,%d)">`+"\n", dy)
 	fmt.Fprintf(w, `<text x="%d" y="22" font-size="16" font-weight="bold">%s</text>`+"\n", marginL, xmlEsc.Replace(c.title))
-	for i, n := range c.notes {
-		fmt.Fprintf(w, `<text x="%d" y="%d" font-size="11" fill="#555">%s</text>`+"\n", marginL, 38+13*i, xmlEsc.Replace(n))
+	for i, n := range wrap(c.notes, 125, 2) {
+		fmt.Fprintf(w, `<text x="%d" y="%d" font-size="11" fill="#555">%s</text>`+"\n", marginL, 36+12*i, xmlEsc.Replace(n))
 	}
 	fmt.Fprintf(w, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="#fff" stroke="#999"/>`+"\n", marginL, marginT, pw, ph)
 	// Grid and tick labels.
@@ -146,7 +146,15 @@ func (c *chart) draw(w *bufio.Writer, dy int) {
 		}
 	}
 	fmt.Fprintln(w, `</g>`)
-	// Legend, top left inside the plot.
+	// Legend, top left inside the plot, on a veil so curves under it stay legible.
+	if len(c.series) > 0 {
+		wmax := 0
+		for _, s := range c.series {
+			wmax = max(wmax, len([]rune(s.name)))
+		}
+		fmt.Fprintf(w, `<rect x="%d" y="%d" width="%d" height="%d" fill="#fff" fill-opacity="0.8"/>`+"\n",
+			marginL+4, marginT+4, 44+7*wmax, 16*len(c.series)+4)
+	}
 	for i, s := range c.series {
 		y := marginT + 16 + 16*i
 		fmt.Fprintf(w, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="2.5"/>`+"\n", marginL+10, marginL+34, y-4, y-4, s.color)
@@ -166,6 +174,32 @@ func writeSVG(out io.Writer, charts ...*chart) error {
 	}
 	fmt.Fprintln(w, `</svg>`)
 	return w.Flush()
+}
+
+// wrap breaks notes into lines of at most width runes at spaces, keeping
+// at most maxLines lines.
+func wrap(notes []string, width, maxLines int) []string {
+	var out []string
+	for _, n := range notes {
+		line := ""
+		for _, word := range strings.Fields(n) {
+			if line != "" && len([]rune(line))+1+len([]rune(word)) > width {
+				out = append(out, line)
+				line = ""
+			}
+			if line != "" {
+				line += " "
+			}
+			line += word
+		}
+		if line != "" {
+			out = append(out, line)
+		}
+	}
+	if len(out) > maxLines {
+		out = out[:maxLines]
+	}
+	return out
 }
 
 // logAxis covers [lo, hi] (raw values, > 0) with 1-2-5 ticks per decade.
@@ -324,16 +358,18 @@ func WriteTimelinePlot(w io.Writer, title string, notes []string, ivs []Interval
 	topRate = math.Max(topRate, target) * 1.1
 	timeAxis := linAxis("seconds since the start", end, func(v float64) string { return trimZero(fmt.Sprintf("%.2f", v)) })
 	rc := &chart{title: title, notes: notes, x: timeAxis, y: linAxis("records per second", topRate, FormatRate)}
-	sent := series{name: "sent", color: palette[0], dots: true}
-	recv := series{name: "received", color: palette[3], dash: "5,3", dots: true}
-	lc := &chart{title: "latency per interval", x: timeAxis, y: logAxis("latency (log scale)", lo, hi, fmtTickMicros)}
+	// Rates are steps over their intervals: the short tail interval after
+	// sending stops then shows as short, not as a collapse.
+	sent := series{name: "sent", color: palette[0]}
+	recv := series{name: "received", color: palette[3], dash: "5,3"}
+	lc := &chart{title: "Latency of each interval (p50, p99, max)", x: timeAxis, y: logAxis("latency (log scale)", lo, hi, fmtTickMicros)}
 	p50 := series{name: "p50", color: palette[0], dots: true}
 	p99 := series{name: "p99", color: palette[1], dots: true}
 	mx := series{name: "max", color: palette[2], dots: true}
 	for _, iv := range ivs {
 		mid := (iv.Start + iv.End) / 2
-		sent.xs, sent.ys = append(sent.xs, mid), append(sent.ys, iv.SendRate())
-		recv.xs, recv.ys = append(recv.xs, mid), append(recv.ys, iv.RecvRate())
+		sent.xs, sent.ys = append(sent.xs, iv.Start, iv.End), append(sent.ys, iv.SendRate(), iv.SendRate())
+		recv.xs, recv.ys = append(recv.xs, iv.Start, iv.End), append(recv.ys, iv.RecvRate(), iv.RecvRate())
 		if iv.Received > 0 {
 			p50.xs, p50.ys = append(p50.xs, mid), append(p50.ys, iv.Latency.P50)
 			p99.xs, p99.ys = append(p99.xs, mid), append(p99.ys, iv.Latency.P99)

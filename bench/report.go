@@ -49,7 +49,7 @@ func WriteTable(w io.Writer, cols []Column) error {
 			}
 		}
 		for i := 1; i < len(cols); i++ {
-			if vals[i] > 0 && cols[0].Hist.TotalCount() > 0 {
+			if unit && vals[i] > 0 && cols[0].Hist.TotalCount() > 0 {
 				fmt.Fprintf(bw, " %11.2fx", vals[0]/vals[i])
 			} else {
 				fmt.Fprintf(bw, " %12s", "-")

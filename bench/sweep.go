@@ -14,7 +14,9 @@ import (
 // SweepConfig shapes a rate sweep: a ladder of fixed-rate runs from From,
 // each Factor times the last, until a run breaks the SLA (or loses
 // records, or cannot reach its rate) or Max is passed; then Refine runs
-// bisect between the last rate that held and the first that broke.
+// bisect between the last rate that held and the first that broke. If
+// From itself breaks, the ladder goes down instead, dividing by Factor
+// until a rate holds or Min is passed.
 type SweepConfig struct {
 	// Load is the run template; its Rate is set per step.
 	Load LoadConfig
@@ -24,6 +26,9 @@ type SweepConfig struct {
 	Factor float64
 	// Max is the highest rate tried. 0 means 100M records/s.
 	Max float64
+	// Min is the lowest rate tried when From breaks. 0 means From/1000
+	// (at least 1 record/s).
+	Min float64
 	// SLA is the p99 latency a rate must hold. Required.
 	SLA time.Duration
 	// Refine is the number of bisection runs after the break point.
@@ -86,6 +91,9 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
 	if cfg.Refine == 0 {
 		cfg.Refine = 2
 	}
+	if cfg.Min == 0 {
+		cfg.Min = max(cfg.From/1000, 1)
+	}
 	switch {
 	case cfg.SLA <= 0:
 		return nil, errors.New("bench: sweep needs a positive SLA")
@@ -136,6 +144,20 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
 		}
 		good = rate
 	}
+	if good == 0 {
+		// The first rate broke: walk down to one that holds.
+		for rate := math.Round(cfg.From / cfg.Factor); rate >= cfg.Min*(1-1e-9); rate = math.Round(rate / cfg.Factor) {
+			st, err := run(rate)
+			if err != nil {
+				return out, err
+			}
+			if st.OK {
+				good = rate
+				break
+			}
+			bad = rate
+		}
+	}
 	for k := 0; k < cfg.Refine && good > 0 && bad > 0; k++ {
 		mid := math.Round(math.Sqrt(good * bad))
 		if mid <= good || mid >= bad {
@@ -164,29 +186,36 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
 	return out, nil
 }
 
-// WriteSweepTable writes one row per step: target and achieved rate,
-// latency percentiles, loss and whether the step held.
-func WriteSweepTable(w io.Writer, name string, s *SweepResult) error {
+// WriteSweepTable writes one row per step of each path's sweep: target
+// and achieved rate, latency percentiles, loss and whether the step held;
+// then each path's highest rate that held.
+func WriteSweepTable(w io.Writer, curves []SweepCurve) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "  %-6s %10s %10s %9s %9s %9s %9s %9s %8s  %s\n", "path", "target/s", "sent/s", "p50", "p90", "p99", "p99.9", "max", "lost", "verdict")
-	for i := range s.Steps {
-		st := &s.Steps[i]
-		r := st.Result
-		l := Summarize(r.Hist)
-		verdict := "holds"
-		if !st.OK {
-			verdict = "breaks: " + st.Reason
+	for _, c := range curves {
+		s := c.Result
+		for i := range s.Steps {
+			st := &s.Steps[i]
+			r := st.Result
+			l := Summarize(r.Hist)
+			verdict := "holds"
+			if !st.OK {
+				verdict = "breaks: " + st.Reason
+			}
+			if s.Best == st {
+				verdict += " (best)"
+			}
+			fmt.Fprintf(bw, "  %-6s %10s %10s %9s %9s %9s %9s %9s %8d  %s\n", c.Name, FormatRate(st.Rate), FormatRate(r.AchievedRate()),
+				FormatMicros(l.P50), FormatMicros(l.P90), FormatMicros(l.P99), FormatMicros(l.P999), FormatMicros(l.Max), r.Lost, verdict)
 		}
-		if s.Best == st {
-			verdict += " (best)"
-		}
-		fmt.Fprintf(bw, "  %-6s %10s %10s %9s %9s %9s %9s %9s %8d  %s\n", name, FormatRate(st.Rate), FormatRate(r.AchievedRate()),
-			FormatMicros(l.P50), FormatMicros(l.P90), FormatMicros(l.P99), FormatMicros(l.P999), FormatMicros(l.Max), r.Lost, verdict)
 	}
-	if s.Best != nil {
-		fmt.Fprintf(bw, "  %s: highest rate holding p99 ≤ %v with no loss: %s records/s\n", name, s.Config.SLA, FormatRate(s.Best.Rate))
-	} else {
-		fmt.Fprintf(bw, "  %s: no rate tried held p99 ≤ %v with no loss\n", name, s.Config.SLA)
+	for _, c := range curves {
+		s := c.Result
+		if s.Best != nil {
+			fmt.Fprintf(bw, "  %s: highest rate holding p99 ≤ %v with no loss: %s records/s\n", c.Name, s.Config.SLA, FormatRate(s.Best.Rate))
+		} else {
+			fmt.Fprintf(bw, "  %s: no rate tried held p99 ≤ %v with no loss\n", c.Name, s.Config.SLA)
+		}
 	}
 	return bw.Flush()
 }

@@ -37,6 +37,7 @@ type benchOpts struct {
 	sla       time.Duration
 	factor    float64
 	sweepMax  float64
+	sweepMin  float64
 	refine    int
 	baselines []bench.Path
 	verbose   bool
@@ -74,7 +75,7 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	c := commands["bench"]
 	fs := newFlags(e, c)
 	rate := rateFlag(100000)
-	fs.Var(&rate, "rate", "target records per second (100000, 100k, 1M); with --sweep, the first rate")
+	fs.Var(&rate, "rate", "target records per second (100000, 100k, 1M); with --sweep, the first rate (if it breaks the SLA, the ladder goes down)")
 	duration := fs.Duration("duration", 5*time.Second, "how long to send (with --sweep: per rate)")
 	out := fs.String("out", "", "write the reports into this directory: table.txt, latency.hgrm, latency.hlog, percentiles.svg, timeline.svg, summary.json")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
@@ -84,6 +85,8 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	factor := fs.Float64("sweep-factor", 2, "each --sweep rate is this many times the last")
 	var sweepMax rateFlag = 100e6
 	fs.Var(&sweepMax, "sweep-max", "highest rate a --sweep tries")
+	var sweepMin rateFlag
+	fs.Var(&sweepMin, "sweep-min", "lowest rate a --sweep tries when --rate already breaks the SLA (default: --rate/1000)")
 	refine := fs.Int("sweep-refine", 2, "bisection runs between the last rate that held and the first that broke (0: none)")
 	var baseline listFlag
 	fs.Var(&baseline, "baseline", "also run these paths with the same load, for ratios in the same report: tcp (plain Go TCP), zmq4 (naive zmq4 PUB/SUB)")
@@ -149,6 +152,9 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		if sweepMax == 0 || float64(sweepMax) < float64(rate) {
 			return usageErr(e, c, "--sweep-max %v: want a rate of at least --rate %v", sweepMax.String(), rate.String())
 		}
+		if float64(sweepMin) > float64(rate) {
+			return usageErr(e, c, "--sweep-min %v: want a rate of at most --rate %v", sweepMin.String(), rate.String())
+		}
 	}
 	var paths []bench.Path
 	for _, b := range baseline {
@@ -167,7 +173,7 @@ func runBench(ctx context.Context, e *env, args []string) int {
 			Workers: *nworkers, AtWorker: atWorker, CPUs: cpuList, Linger: *linger, FrameSize: *frameSize,
 			Size: *size, Symbols: *symbols, Seed: *seed, RcvBuf: *rcvbuf, SndBuf: *sndbuf, Interval: *interval,
 			Cores: len(tuning.Online())},
-		out: *out, asJSON: *asJSON, sweep: *sweep, sla: *sla, factor: *factor, sweepMax: float64(sweepMax),
+		out: *out, asJSON: *asJSON, sweep: *sweep, sla: *sla, factor: *factor, sweepMax: float64(sweepMax), sweepMin: float64(sweepMin),
 		refine: *refine, baselines: paths, verbose: *verbose,
 	}
 	if o.refine == 0 {
@@ -227,6 +233,13 @@ func (o *benchOpts) describe(path bench.Path) string {
 	}
 	return fmt.Sprintf("bbox over loopback (%d shard(s) → %d subscriber thread(s) → %d worker(s)), latency from %s to %s",
 		l.Shards, l.Shards, l.Workers, from, where)
+}
+
+func (o *benchOpts) fromText() string {
+	if o.load.From == bench.FromSend {
+		return "send time"
+	}
+	return "scheduled send time"
 }
 
 func (o *benchOpts) measuredAt() string {
@@ -330,9 +343,12 @@ func runPath(ctx context.Context, o *benchOpts, log *logger, f *files, path benc
 	}
 	cfg.OnInterval = func(iv bench.IntervalStat, h *hdrhistogram.Histogram) {
 		hl.add(h, "")
-		log.Logf("  [%5.1fs] sent %8s/s  received %8s/s  p50 %8s  p99 %8s  max %8s", iv.End,
-			bench.FormatRate(iv.SendRate()), bench.FormatRate(iv.RecvRate()),
-			bench.FormatMicros(iv.Latency.P50), bench.FormatMicros(iv.Latency.P99), bench.FormatMicros(iv.Latency.Max))
+		lat := "(nothing arrived)"
+		if iv.Received > 0 {
+			lat = fmt.Sprintf("p50 %8s  p99 %8s  max %8s", bench.FormatMicros(iv.Latency.P50),
+				bench.FormatMicros(iv.Latency.P99), bench.FormatMicros(iv.Latency.Max))
+		}
+		log.Logf("  [%5.1fs] sent %8s/s  received %8s/s  %s", iv.End, bench.FormatRate(iv.SendRate()), bench.FormatRate(iv.RecvRate()), lat)
 	}
 	res, err := bench.RunLoad(ctx, cfg)
 	if cerr := hl.close(f); err == nil {
@@ -383,8 +399,8 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	}
 
 	var report bytes.Buffer
-	fmt.Fprintf(&report, "\nbbox bench: %s records/s for %v; latency from the %s time to the %s (µs unless marked)\n",
-		bench.FormatRate(o.load.Rate), o.load.Duration, o.load.From, o.measuredAt())
+	fmt.Fprintf(&report, "\nbbox bench: %s records/s for %v; latency from each record's %s to the %s\n",
+		bench.FormatRate(o.load.Rate), o.load.Duration, o.fromText(), o.measuredAt())
 	if err := bench.WriteTable(&report, cols); err != nil {
 		return nil, err
 	}
@@ -492,7 +508,7 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 		lc.OnInterval = func(iv bench.IntervalStat, h *hdrhistogram.Histogram) { hl.add(h, tag) }
 		log.Logf("sweep %s: from %s/s, ×%g per step, up to %s/s or until p99 > %v: %s", path, bench.FormatRate(lc.Rate), o.factor,
 			bench.FormatRate(o.sweepMax), o.sla, o.describe(path))
-		return bench.Sweep(ctx, bench.SweepConfig{Load: lc, Factor: o.factor, Max: o.sweepMax, SLA: o.sla, Refine: o.refine,
+		return bench.Sweep(ctx, bench.SweepConfig{Load: lc, Factor: o.factor, Max: o.sweepMax, Min: o.sweepMin, SLA: o.sla, Refine: o.refine,
 			OnStart: func(rate float64) { tag = fmt.Sprintf("%s-%.0f", path, rate) },
 			OnStep: func(st bench.SweepStep) {
 				l := st.Result.Latency()
@@ -549,12 +565,10 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	s.Sweep = sj
 
 	var report bytes.Buffer
-	fmt.Fprintf(&report, "\nbbox bench --sweep: %v per rate, SLA p99 ≤ %v, latency from the %s time to the %s\n",
-		o.load.Duration, o.sla, o.load.From, o.measuredAt())
-	for _, cv := range curves {
-		if err := bench.WriteSweepTable(&report, cv.Name, cv.Result); err != nil {
-			return nil, err
-		}
+	fmt.Fprintf(&report, "\nbbox bench --sweep: %v per rate, SLA p99 ≤ %v, latency from each record's %s to the %s\n",
+		o.load.Duration, o.sla, o.fromText(), o.measuredAt())
+	if err := bench.WriteSweepTable(&report, curves); err != nil {
+		return nil, err
 	}
 	for _, cv := range curves[1:] {
 		if b := cv.Result.MaxRate(); b > 0 && bb.MaxRate() > 0 {

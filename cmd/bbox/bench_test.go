@@ -212,13 +212,14 @@ func TestBenchSweep(t *testing.T) {
 		t.Fatalf("sweep.txt:\n%s", txt)
 	}
 
-	code, p = runBBox(t, 60*time.Second, "bench", "--sweep", "--rate", "10000", "--duration", "200ms", "--sla", "1ns", "--json")
+	code, p = runBBox(t, 60*time.Second, "bench", "--sweep", "--rate", "10000", "--sweep-min", "5000", "--duration", "200ms", "--sla", "1ns", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, tail(p.stderr.String(), 30))
 	}
 	s = benchJSON{}
 	p.summary(&s)
-	if s.Sweep == nil || len(s.Sweep.Steps) != 1 || s.Sweep.MaxRateUnder != 0 || s.Sweep.BrokeAt != 10000 || s.Sweep.Steps[0].OK {
+	// 10k/s breaks, so the ladder goes down to --sweep-min, where it stops.
+	if s.Sweep == nil || len(s.Sweep.Steps) != 2 || s.Sweep.MaxRateUnder != 0 || s.Sweep.BrokeAt != 5000 || s.Sweep.Steps[0].OK || s.Sweep.Steps[1].OK {
 		t.Fatalf("sweep %+v", s.Sweep)
 	}
 	if !strings.Contains(p.stderr.String(), "no rate tried held p99") {
@@ -272,7 +273,7 @@ func TestBenchCoOff(t *testing.T) {
 	if s.LatencyFrom != "send" || s.RecordsReceived == 0 || s.RecordsLost != 0 || s.LatencyUS.P50 <= 0 {
 		t.Fatalf("summary %+v", s)
 	}
-	if !strings.Contains(p.stderr.String(), "latency from the send time to the worker") {
+	if !strings.Contains(p.stderr.String(), "latency from each record's send time to the worker") {
 		t.Fatalf("stderr:\n%s", p.stderr.String())
 	}
 }
@@ -337,6 +338,7 @@ func TestBenchUsage(t *testing.T) {
 	f("--at", "--at", "nic")
 	f("--sweep-max", "--sweep", "--rate", "1M", "--sweep-max", "10k")
 	f("--sla", "--sweep", "--sla", "0s")
+	f("--sweep-min", "--sweep", "--rate", "10k", "--sweep-min", "20k")
 	f("--shards", "--shards", "0")
 	f("no-such-flag", "--no-such-flag")
 	f("unexpected argument", "extra")
