@@ -556,6 +556,27 @@ func (c *Chunk) parseDict() error {
 // counted in skipped. A structurally bad record makes the whole chunk an
 // error (dst is returned unchanged in length).
 func (c *Chunk) Decode(dst []feed.Record, keep func(topic uint16, ts int64) bool) (out []feed.Record, skipped int, err error) {
+	offs, skipped, err := c.Index(nil, keep)
+	if err != nil {
+		return dst, 0, err
+	}
+	for _, off := range offs {
+		if len(dst) < cap(dst) {
+			dst = dst[:len(dst)+1]
+		} else {
+			dst = append(dst, feed.Record{})
+		}
+		c.Record(off, &dst[len(dst)-1])
+	}
+	return dst, skipped, nil
+}
+
+// Index checks every record of the chunk and appends the offsets (into
+// the uncompressed records) of those keep selects to dst; Record turns an
+// offset into a record. Offsets hold no pointers, so a replay can keep
+// many chunks' worth of them without making the garbage collector's work
+// grow. A structurally bad record makes the whole chunk an error.
+func (c *Chunk) Index(dst []uint32, keep func(topic uint16, ts int64) bool) (out []uint32, skipped int, err error) {
 	start := len(dst)
 	p := c.raw
 	pos := 0
@@ -577,28 +598,33 @@ func (c *Chunk) Decode(dst []feed.Record, keep func(topic uint16, ts int64) bool
 		if ts < c.Info.FirstTS || ts > c.Info.LastTS {
 			return dst[:start], 0, c.recErr(pos, i, "timestamp outside the chunk's time range")
 		}
-		pos += n
-		if keep != nil && !keep(ti, ts) {
-			skipped++
-			continue
-		}
-		if len(dst) < cap(dst) {
-			dst = dst[:len(dst)+1]
+		if keep == nil || keep(ti, ts) {
+			dst = append(dst, uint32(pos))
 		} else {
-			dst = append(dst, feed.Record{})
+			skipped++
 		}
-		o := &c.origins[oi]
-		dst[len(dst)-1] = feed.Record{
-			Topic: c.topics[ti], Payload: b[recordFixedLen:n:n], Kind: b[4],
-			Publisher: o.Publisher, Epoch: o.Epoch, Shard: le.Uint16(b[6:]), Partition: le.Uint32(b[8:]),
-			Seq: le.Uint64(b[12:]), SourceTS: ts, SendTS: int64(le.Uint64(b[28:])),
-		}
+		pos += n
 	}
 	if pos != len(p) {
 		return dst[:start], 0, c.recErr(pos, c.Info.Records, fmt.Sprintf("%d bytes after the last record", len(p)-pos))
 	}
 	return dst, skipped, nil
 }
+
+// Record fills r from the record at off, an offset Index returned.
+func (c *Chunk) Record(off uint32, r *feed.Record) {
+	b := c.raw[off:]
+	n := int(le.Uint16(b))
+	o := &c.origins[b[5]]
+	*r = feed.Record{
+		Topic: c.topics[le.Uint16(b[2:])], Payload: b[recordFixedLen:n:n], Kind: b[4],
+		Publisher: o.Publisher, Epoch: o.Epoch, Shard: le.Uint16(b[6:]), Partition: le.Uint32(b[8:]),
+		Seq: le.Uint64(b[12:]), SourceTS: int64(le.Uint64(b[20:])), SendTS: int64(le.Uint64(b[28:])),
+	}
+}
+
+// SourceTS is the timestamp of the record at off, an offset Index returned.
+func (c *Chunk) SourceTS(off uint32) int64 { return int64(le.Uint64(c.raw[off+20:])) }
 
 func (c *Chunk) recErr(pos int, i uint32, why string) error {
 	return &Error{File: c.file, Offset: c.Info.Offset + chunkHeaderLen + int64(c.Info.DictComp), Kind: KindCorrupt,

@@ -302,12 +302,15 @@ func TestSourceSkipCorrupt(t *testing.T) {
 	if !errors.As(err, &e) || e.Kind != KindCorrupt || e.Offset < bad.Offset || e.Offset >= bad.Offset+bad.Size() || !strings.Contains(err.Error(), "day.bbc") {
 		t.Fatalf("after %d records: err %v, want a corrupt-chunk error in chunk 3 (%d..%d) naming day.bbc", n, err, bad.Offset, bad.Offset+bad.Size())
 	}
-	var skipped []Problem
-	src, _ = NewSource(SourceConfig{Files: []*Reader{open()}, SkipCorrupt: true, OnSkip: func(_ string, p Problem) { skipped = append(skipped, p) }})
-	n, err = drainSource(src)
-	st := src.Stats()
-	if err != nil || n != 3000-int(bad.Records) || st.CorruptChunks != 1 || st.SkippedCorrupt != int64(bad.Records) || len(skipped) != 1 {
-		t.Fatalf("skip-corrupt: %d records, err %v, stats %+v, skipped %+v", n, err, st, skipped)
+	for _, pre := range []bool{false, true} {
+		var skipped []Problem
+		src, _ = NewSource(SourceConfig{Files: []*Reader{open()}, SkipCorrupt: true, Preload: pre,
+			OnSkip: func(_ string, p Problem) { skipped = append(skipped, p) }})
+		n, err = drainSource(src)
+		st := src.Stats()
+		if err != nil || n != 3000-int(bad.Records) || st.CorruptChunks != 1 || st.SkippedCorrupt != int64(bad.Records) || len(skipped) != 1 {
+			t.Fatalf("skip-corrupt (preload %v): %d records, err %v, stats %+v, skipped %+v", pre, n, err, st, skipped)
+		}
 	}
 }
 
@@ -360,11 +363,35 @@ func TestSourceFilters(t *testing.T) {
 			t.Fatalf("%+v: %d records (want %d), err %v, stats %+v", cfg, n, want, err, st)
 		}
 	}
-	f(SourceConfig{}, 4000)
-	f(SourceConfig{Loop: 3}, 12000)
-	f(SourceConfig{From: from, To: to}, wantWin)
-	f(SourceConfig{From: from, To: to, Symbols: []string{sym, "NOPE"}}, wantSym)
-	f(SourceConfig{Symbols: []string{"NOPE"}}, 0)
+	for _, pre := range []bool{false, true} {
+		f(SourceConfig{Preload: pre}, 4000)
+		f(SourceConfig{Loop: 3, Preload: pre}, 12000)
+		f(SourceConfig{From: from, To: to, Preload: pre}, wantWin)
+		f(SourceConfig{From: from, To: to, Symbols: []string{sym, "NOPE"}, Preload: pre}, wantSym)
+		f(SourceConfig{Symbols: []string{"NOPE"}, Preload: pre}, 0)
+		f(SourceConfig{Decoders: 3, Prefetch: 1, Loop: 2, Preload: pre}, 8000)
+	}
+	// Records come out in file order, whatever the decoders' timing.
+	src, _ := NewSource(SourceConfig{Files: []*Reader{r}, Decoders: 3})
+	defer src.Close()
+	var b feed.Batch
+	i := 0
+	for {
+		b.Reset()
+		err := src.Next(context.Background(), &b)
+		for k := range b.Recs {
+			if !sameRecord(&b.Recs[k], &recs[i]) {
+				t.Fatalf("record %d out of order or changed", i)
+			}
+			i++
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // TestSourceTimeline checks the paced replay's mapping of original time
@@ -373,7 +400,20 @@ func TestSourceFilters(t *testing.T) {
 func TestSourceTimeline(t *testing.T) {
 	s := &Source{cfg: SourceConfig{Speed: 2, MaxSleep: time.Second}}
 	base := int64(1_000_000_000_000)
-	s.cur = &loaded{recs: []feed.Record{{SourceTS: base}, {SourceTS: base + 1e9}, {SourceTS: base + 5e8}, {SourceTS: base + 3601e9}, {SourceTS: base + 3602e9}}}
+	recs := testRecords(t, 5, 1)
+	for i, ts := range []int64{base, base + 1e9, base + 5e8, base + 3601e9, base + 3602e9} {
+		recs[i].SourceTS = ts
+	}
+	file := writeFile(t, recs, 1<<20)
+	r, err := NewReader(bytes.NewReader(file), int64(len(file)), "mem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cur = &loaded{}
+	if err := r.ReadChunk(r.Chunks()[0], &s.cur.chunk); err != nil {
+		t.Fatal(err)
+	}
+	s.cur.offs, _, _ = s.cur.chunk.Index(nil, nil)
 	now := time.Unix(0, 0)
 	if n := s.due(now, 5); n != 1 {
 		t.Fatalf("at start %d records due, want 1", n)

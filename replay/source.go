@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/bbox-dev/bbox/feed"
 )
@@ -45,8 +47,17 @@ type SourceConfig struct {
 	// Batch caps the records one Next returns. 0 means 1024.
 	Batch int
 	// Prefetch is how many chunks are read and decompressed ahead of the
-	// publisher, on their own goroutine. 0 means 4.
+	// consumer. 0 means 8.
 	Prefetch int
+	// Decoders is how many goroutines decompress chunks in parallel (the
+	// order of records is kept). 0 means one per two CPUs, at least one:
+	// the publisher and subscriber threads need the others.
+	Decoders int
+	// Preload decompresses every selected chunk into memory in NewSource,
+	// before the replay starts (tcpreplay's --preload-pcap): the replay
+	// then runs at memory speed and loops reuse the chunks. It needs about
+	// the files' uncompressed size in RAM.
+	Preload bool
 	// OnSkip, if set, is called (on the goroutine calling Next) for each
 	// damaged part skipped with SkipCorrupt.
 	OnSkip func(file string, p Problem)
@@ -64,21 +75,28 @@ type SourceStats struct {
 	Loops          int64 // completed passes over the files
 	Done           int64 // records accounted for (handed out or skipped), for progress
 	Total          int64 // records in the selected chunks times the loops (-1: looping forever)
+	PreloadBytes   int64 // uncompressed bytes held in memory by Preload
+	PreloadTime    time.Duration
 }
 
 // Source replays capture files as a feed.Source. Records keep their
 // original SourceTS (and Kind, Topic, Payload); a publisher stamps the rest.
-// Only its Stats and Progress methods are safe to call from other goroutines.
+// Only its Stats method is safe to call from other goroutines.
 type Source struct {
 	cfg     SourceConfig
 	plan    []planned
 	symbols map[string]bool
 
-	ch    chan *loaded
-	free  chan *loaded
-	stop  chan struct{}
-	once  sync.Once
-	start sync.Once
+	ch      chan *loaded // decoded chunks, in order
+	work    chan *loaded // chunks to decode
+	free    chan *loaded
+	stop    chan struct{}
+	once    sync.Once
+	start   sync.Once
+	pre     []*loaded // Preload: every item of one pass
+	preOn   bool
+	preIdx  int
+	preLoop int
 
 	cur   *loaded
 	pos   int
@@ -90,7 +108,8 @@ type Source struct {
 	anchored    bool
 
 	records, wire, skipWin, skipSym, skipBad, badChunks, torn, loops, done atomic.Int64
-	total                                                                  int64
+	total, preBytes                                                        int64
+	preTime                                                                time.Duration
 }
 
 type planned struct {
@@ -98,10 +117,14 @@ type planned struct {
 	info ChunkInfo
 }
 
-// loaded is a decoded chunk handed from the prefetcher to Next.
+// loaded is one item of the replay: a decoded chunk (its records as
+// offsets, no pointers) or a damaged part to report.
 type loaded struct {
 	chunk     Chunk
-	recs      []feed.Record
+	offs      []uint32
+	recs      []feed.Record // Preload: the records built once, served by copying
+	plan      planned
+	keepTopic []bool
 	file      string
 	accounted int64 // records of the chunk (handed out + skipped)
 	skipWin   int64
@@ -111,6 +134,23 @@ type loaded struct {
 	loopStart bool
 	loopEnd   bool
 	eof       bool
+	ready     chan struct{} // closed once decoded
+}
+
+// len is the number of records the item hands out.
+func (l *loaded) len() int {
+	if l.recs != nil {
+		return len(l.recs)
+	}
+	return len(l.offs)
+}
+
+// ts is the SourceTS of the item's i-th record.
+func (l *loaded) ts(i int) int64 {
+	if l.recs != nil {
+		return l.recs[i].SourceTS
+	}
+	return l.chunk.SourceTS(l.offs[i])
 }
 
 // NewSource checks cfg and the files. Damage found when the files were
@@ -133,7 +173,10 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 		cfg.Batch = 1024
 	}
 	if cfg.Prefetch <= 0 {
-		cfg.Prefetch = 4
+		cfg.Prefetch = 8
+	}
+	if cfg.Decoders <= 0 {
+		cfg.Decoders = max(1, runtime.GOMAXPROCS(0)/2)
 	}
 	s := &Source{cfg: cfg, stop: make(chan struct{}), pacer: feed.Pacer{Rate: cfg.Rate}}
 	if len(cfg.Symbols) > 0 {
@@ -156,20 +199,17 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 			perLoop += int64(c.Records)
 		}
 	}
-	loops := int64(max(cfg.Loop, 1))
-	s.total = perLoop * loops
+	s.total = perLoop * int64(max(cfg.Loop, 1))
 	if cfg.Loop < 0 {
 		s.total = -1
 	}
-	s.ch = make(chan *loaded, cfg.Prefetch)
-	s.free = make(chan *loaded, cfg.Prefetch+2)
-	for i := 0; i < cfg.Prefetch+2; i++ {
-		s.free <- &loaded{}
+	if cfg.Preload {
+		s.preload()
 	}
 	return s, nil
 }
 
-// Close stops the prefetcher. The Source cannot be used after.
+// Close stops the decoders. The Source cannot be used after.
 func (s *Source) Close() {
 	s.once.Do(func() { close(s.stop) })
 }
@@ -180,17 +220,136 @@ func (s *Source) Stats() SourceStats {
 		Records: s.records.Load(), WireBytes: s.wire.Load(), SkippedWindow: s.skipWin.Load(),
 		SkippedSymbols: s.skipSym.Load(), SkippedCorrupt: s.skipBad.Load(), CorruptChunks: s.badChunks.Load(),
 		TornBytes: s.torn.Load(), Loops: s.loops.Load(), Done: s.done.Load(), Total: s.total,
+		PreloadBytes: s.preBytes, PreloadTime: s.preTime,
 	}
 }
 
-// prefetch reads and decodes the planned chunks in order, loop after loop.
-func (s *Source) prefetch() {
-	var keepTopic []bool
+// problems lists the damage found when the files were opened, reported
+// (with SkipCorrupt) before the first record.
+func (s *Source) problems() []*loaded {
+	var out []*loaded
+	if !s.cfg.SkipCorrupt {
+		return nil
+	}
+	for _, r := range s.cfg.Files {
+		for _, p := range r.Problems() {
+			p := p
+			out = append(out, &loaded{file: r.Name(), problem: &p})
+		}
+	}
+	return out
+}
+
+// preload decodes every planned chunk, on every CPU: nothing else runs
+// yet.
+func (s *Source) preload() {
+	t0 := time.Now()
+	s.preOn = true
+	s.pre = s.problems()
+	items := make([]*loaded, len(s.plan))
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(items) {
+					return
+				}
+				l := &loaded{plan: s.plan[i], loopStart: i == 0, loopEnd: i == len(items)-1}
+				s.decode(l)
+				l.chunk.buf = nil // the compressed copy is not needed again
+				// Build the records now: Next then only copies them, as
+				// from any in-memory source.
+				l.recs = make([]feed.Record, len(l.offs))
+				for k, off := range l.offs {
+					l.chunk.Record(off, &l.recs[k])
+				}
+				l.offs = nil
+				items[i] = l
+			}
+		}()
+	}
+	wg.Wait()
+	for _, l := range items {
+		s.preBytes += int64(len(l.chunk.raw)+len(l.chunk.dict)) + int64(len(l.recs))*int64(unsafe.Sizeof(feed.Record{}))
+	}
+	s.pre = append(s.pre, items...)
+	s.preTime = time.Since(t0)
+}
+
+// decode reads a planned chunk and indexes the records to replay.
+func (s *Source) decode(l *loaded) {
+	pc := l.plan
+	l.file, l.accounted = pc.r.Name(), int64(pc.info.Records)
+	if s.symbols != nil {
+		if err := pc.r.ReadDict(pc.info, &l.chunk); err != nil {
+			l.err = err
+			return
+		}
+		l.keepTopic = l.keepTopic[:0]
+		any := false
+		for _, t := range l.chunk.Topics() {
+			k := s.symbols[string(t)]
+			l.keepTopic = append(l.keepTopic, k)
+			any = any || k
+		}
+		if !any {
+			l.skipSym = int64(pc.info.Records)
+			return
+		}
+	}
+	if err := pc.r.ReadChunk(pc.info, &l.chunk); err != nil {
+		l.err = err
+		return
+	}
 	from, to := s.cfg.From, s.cfg.To
 	if to == 0 {
 		to = math.MaxInt64
 	}
-	send := func(l *loaded) bool {
+	var keep func(uint16, int64) bool
+	switch {
+	case s.symbols != nil:
+		keep = func(ti uint16, ts int64) bool {
+			if !l.keepTopic[ti] {
+				l.skipSym++
+				return false
+			}
+			if ts < from || ts >= to {
+				l.skipWin++
+				return false
+			}
+			return true
+		}
+	case pc.info.FirstTS < from || pc.info.LastTS >= to:
+		keep = func(_ uint16, ts int64) bool {
+			if ts < from || ts >= to {
+				l.skipWin++
+				return false
+			}
+			return true
+		}
+	}
+	var err error
+	if l.offs, _, err = l.chunk.Index(l.offs[:0], keep); err != nil {
+		l.err, l.skipWin, l.skipSym = err, 0, 0
+	}
+}
+
+// feed hands the planned chunks, loop after loop, to the decoders and,
+// in the same order, to Next.
+func (s *Source) feed() {
+	defer close(s.work)
+	send := func(l *loaded, decode bool) bool {
+		if decode {
+			select {
+			case s.work <- l:
+			case <-s.stop:
+				return false
+			}
+		}
 		select {
 		case s.ch <- l:
 			return true
@@ -198,100 +357,24 @@ func (s *Source) prefetch() {
 			return false
 		}
 	}
-	get := func() *loaded {
-		select {
-		case l := <-s.free:
-			return l
-		case <-s.stop:
-			return nil
-		}
-	}
-	// Damage found at open time is reported once, before the first record.
-	if s.cfg.SkipCorrupt {
-		for _, r := range s.cfg.Files {
-			for _, p := range r.Problems() {
-				l := get()
-				if l == nil {
-					return
-				}
-				l.reset()
-				p := p
-				l.file, l.problem = r.Name(), &p
-				if !send(l) {
-					return
-				}
-			}
+	for _, l := range s.problems() {
+		l.ready = make(chan struct{})
+		close(l.ready)
+		if !send(l, false) {
+			return
 		}
 	}
 	for loop := 0; s.cfg.Loop < 0 || loop < max(s.cfg.Loop, 1); loop++ {
 		for i, pc := range s.plan {
-			l := get()
-			if l == nil {
+			var l *loaded
+			select {
+			case l = <-s.free:
+			case <-s.stop:
 				return
 			}
-			l.reset()
-			l.file, l.loopStart, l.loopEnd = pc.r.Name(), i == 0, i == len(s.plan)-1
-			l.accounted = int64(pc.info.Records)
-			var keep func(uint16, int64) bool
-			if s.symbols != nil {
-				if err := pc.r.ReadDict(pc.info, &l.chunk); err != nil {
-					l.err = err
-					if !send(l) {
-						return
-					}
-					continue
-				}
-				keepTopic = keepTopic[:0]
-				any := false
-				for _, t := range l.chunk.Topics() {
-					k := s.symbols[string(t)]
-					keepTopic = append(keepTopic, k)
-					any = any || k
-				}
-				if !any {
-					l.skipSym = int64(pc.info.Records)
-					if !send(l) {
-						return
-					}
-					continue
-				}
-			}
-			if err := pc.r.ReadChunk(pc.info, &l.chunk); err != nil {
-				l.err = err
-				if !send(l) {
-					return
-				}
-				continue
-			}
-			windowed := (s.cfg.From != 0 && pc.info.FirstTS < from) || (s.cfg.To != 0 && pc.info.LastTS >= to)
-			switch {
-			case s.symbols != nil:
-				keep = func(ti uint16, ts int64) bool {
-					if !keepTopic[ti] {
-						l.skipSym++
-						return false
-					}
-					if ts < from || ts >= to {
-						l.skipWin++
-						return false
-					}
-					return true
-				}
-			case windowed:
-				keep = func(_ uint16, ts int64) bool {
-					if ts < from || ts >= to {
-						l.skipWin++
-						return false
-					}
-					return true
-				}
-			}
-			var err error
-			l.recs, _, err = l.chunk.Decode(l.recs[:0], keep)
-			if err != nil {
-				l.err, l.skipWin, l.skipSym = err, 0, 0
-			}
-			if !send(l) {
+			*l = loaded{chunk: l.chunk, offs: l.offs[:0], keepTopic: l.keepTopic[:0], plan: pc,
+				loopStart: i == 0, loopEnd: i == len(s.plan)-1, ready: make(chan struct{})}
+			if !send(l, true) {
 				return
 			}
 		}
@@ -299,72 +382,137 @@ func (s *Source) prefetch() {
 			break
 		}
 	}
-	l := get()
-	if l == nil {
-		return
-	}
-	l.reset()
-	l.eof = true
-	send(l)
+	l := &loaded{eof: true, ready: make(chan struct{})}
+	close(l.ready)
+	send(l, false)
 }
 
-func (l *loaded) reset() {
-	clear(l.recs)
-	*l = loaded{chunk: l.chunk, recs: l.recs[:0]}
+func (s *Source) decoder() {
+	for l := range s.work {
+		s.decode(l)
+		close(l.ready)
+	}
+}
+
+func (s *Source) startDecoders() {
+	n := s.cfg.Prefetch + s.cfg.Decoders
+	s.ch = make(chan *loaded, n)
+	s.work = make(chan *loaded, n)
+	s.free = make(chan *loaded, n+1)
+	for i := 0; i < n+1; i++ {
+		s.free <- &loaded{}
+	}
+	for i := 0; i < s.cfg.Decoders; i++ {
+		go s.decoder()
+	}
+	go s.feed()
+}
+
+// nextItem returns the next decoded item, waiting for it if need be.
+func (s *Source) nextItem(ctx context.Context) (*loaded, error) {
+	if s.preOn {
+		if s.preIdx == len(s.pre) {
+			s.preIdx, s.preLoop = 0, s.preLoop+1
+			for s.preIdx < len(s.pre) && s.pre[s.preIdx].problem != nil {
+				s.preIdx++ // damage is reported on the first pass only
+			}
+		}
+		if (s.cfg.Loop >= 0 && s.preLoop >= max(s.cfg.Loop, 1)) || s.preIdx == len(s.pre) {
+			return &loaded{eof: true}, nil
+		}
+		l := s.pre[s.preIdx]
+		s.preIdx++
+		return l, nil
+	}
+	var l *loaded
+	select {
+	case l = <-s.ch:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case <-l.ready:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return l, nil
 }
 
 // Pending reports whether Next would return without waiting.
 func (s *Source) Pending() bool {
-	if s.cur != nil && s.pos < len(s.cur.recs) {
+	if s.cur != nil && s.pos < s.cur.len() {
 		return s.due(time.Now(), 1) > 0
 	}
-	return len(s.ch) > 0 && s.cfg.Speed == 0 && s.cfg.Rate == 0
+	if s.cfg.Speed != 0 || s.cfg.Rate != 0 {
+		return false
+	}
+	if s.preOn {
+		return true
+	}
+	if len(s.ch) == 0 {
+		return false
+	}
+	// The next chunk is queued; it is ready unless a decoder is behind.
+	return true
 }
 
 // Next appends the next records that are due (never more than one
 // chunk's worth) to b.
 func (s *Source) Next(ctx context.Context, b *feed.Batch) error {
-	s.start.Do(func() { go s.prefetch() })
+	if !s.preOn {
+		s.start.Do(s.startDecoders)
+	}
 	for {
-		if s.cur != nil && s.pos >= len(s.cur.recs) {
+		if s.cur != nil && s.pos >= s.cur.len() {
 			// The consumer is done with the records of the previous call.
-			s.free <- s.cur
+			if !s.preOn {
+				s.free <- s.cur
+			}
 			s.cur = nil
 		}
 		if s.cur == nil {
-			var l *loaded
-			select {
-			case l = <-s.ch:
-			case <-ctx.Done():
-				return ctx.Err()
+			l, err := s.nextItem(ctx)
+			if err != nil {
+				return err
 			}
 			if err := s.take(l); err != nil {
 				return err
 			}
 			if l.eof {
-				s.free <- l
 				s.Close()
 				return io.EOF
+			}
+			if l.problem != nil {
+				continue
 			}
 			s.cur, s.pos = l, 0
 			continue
 		}
 		now := time.Now()
-		n := s.due(now, min(s.cfg.Batch, len(s.cur.recs)-s.pos))
+		n := s.due(now, min(s.cfg.Batch, s.cur.len()-s.pos))
 		if n == 0 {
 			if err := s.wait(ctx, now); err != nil {
 				return err
 			}
 			continue
 		}
-		recs := s.cur.recs[s.pos : s.pos+n]
-		b.Recs = append(b.Recs, recs...)
+		var w int64
+		if s.cur.recs != nil {
+			recs := s.cur.recs[s.pos : s.pos+n]
+			b.Recs = append(b.Recs, recs...)
+			for i := range recs {
+				w += int64(feed.RecordFixedLen + len(recs[i].Topic) + len(recs[i].Payload))
+			}
+		} else {
+			c := &s.cur.chunk
+			for _, off := range s.cur.offs[s.pos : s.pos+n] {
+				c.Record(off, b.Add())
+				r := &b.Recs[len(b.Recs)-1]
+				w += int64(feed.RecordFixedLen + len(r.Topic) + len(r.Payload))
+			}
+		}
 		s.pos += n
 		s.pacer.Sent(n)
-		var w int64
-		for i := range recs {
-			w += int64(recs[i].WireSize(false))
-		}
 		s.records.Add(int64(n))
 		s.wire.Add(w)
 		s.done.Add(int64(n))
@@ -372,8 +520,11 @@ func (s *Source) Next(ctx context.Context, b *feed.Batch) error {
 	}
 }
 
-// take accounts for a loaded chunk: skips, damage, loop boundaries.
+// take accounts for an item: skips, damage, loop boundaries.
 func (s *Source) take(l *loaded) error {
+	if l.eof {
+		return nil
+	}
 	if l.problem != nil {
 		p := l.problem
 		if p.Records > 0 {
@@ -386,17 +537,17 @@ func (s *Source) take(l *loaded) error {
 		if s.cfg.OnSkip != nil {
 			s.cfg.OnSkip(l.file, *p)
 		}
-		l.problem = nil
 		return nil
 	}
 	if l.err != nil {
-		var e *Error
 		if !s.cfg.SkipCorrupt {
 			s.Close()
 			return l.err
 		}
-		p := Problem{Chunk: int64(l.chunk.Info.Number), Records: l.accounted, Kind: KindCorrupt, Offset: l.chunk.Info.Offset,
-			Bytes: l.chunk.Info.Size(), Detail: l.err.Error()}
+		info := l.plan.info
+		p := Problem{Chunk: int64(info.Number), Records: l.accounted, Kind: KindCorrupt, Offset: info.Offset,
+			Bytes: info.Size(), Detail: l.err.Error()}
+		var e *Error
 		if errors.As(l.err, &e) {
 			p.Offset, p.Kind, p.Detail = e.Offset, e.Kind, e.Detail
 		}
@@ -406,7 +557,7 @@ func (s *Source) take(l *loaded) error {
 		if s.cfg.OnSkip != nil {
 			s.cfg.OnSkip(l.file, p)
 		}
-		l.err = nil
+		// Counted per pass, like the records of good chunks.
 	} else {
 		s.skipWin.Add(l.skipWin)
 		s.skipSym.Add(l.skipSym)
@@ -432,10 +583,9 @@ func (s *Source) due(now time.Time, want int) int {
 		n, _ := s.pacer.Due(now, want)
 		return n
 	case s.cfg.Speed > 0:
-		recs := s.cur.recs[s.pos:]
 		n := 0
 		for n < want {
-			ts := recs[n].SourceTS
+			ts := s.cur.ts(s.pos + n)
 			eff, sft := s.effective(ts)
 			if !s.anchored {
 				s.anchored, s.t0, s.e0, s.hi, s.sft = true, now, eff, ts, 0
@@ -487,7 +637,7 @@ func (s *Source) wait(ctx context.Context, now time.Time) error {
 	case s.cfg.Rate > 0:
 		_, d = s.pacer.Due(now, 1)
 	case s.cfg.Speed > 0:
-		eff, _ := s.effective(s.cur.recs[s.pos].SourceTS)
+		eff, _ := s.effective(s.cur.ts(s.pos))
 		d = s.dueAt(eff).Sub(now)
 	}
 	d = max(d, 50*time.Microsecond)
