@@ -605,3 +605,37 @@ func BenchmarkReplayThroughput(b *testing.B) {
 		len(ratios["replay/engine"]), median(ratios["replay/engine"]), median(ratios["replay/memory"]),
 		median(ratios["replay-preload/engine"]), median(ratios["replay-preload/memory"]), g.Ratio)
 }
+
+// TestCaptureCLI: help and usage errors of the capture commands (exit 2,
+// naming the flag).
+func TestCaptureCLI(t *testing.T) {
+	f := func(args []string, wantCode int, wantIn string) {
+		t.Helper()
+		code, out, errs := runIn(args...)
+		if code != wantCode || !strings.Contains(out+errs, wantIn) {
+			t.Fatalf("bbox %s: exit %d (want %d), output lacks %q?\n%s%s", strings.Join(args, " "), code, wantCode, wantIn, out, errs)
+		}
+	}
+	for _, c := range []string{"gen", "record", "replay", "inspect"} {
+		f([]string{"help", c}, exitOK, "Usage: bbox "+c)
+		f([]string{c, "--no-such-flag"}, exitUsage, "no-such-flag")
+	}
+	f([]string{"gen"}, exitUsage, "--out is required")
+	f([]string{"gen", "--out", "x", "--tz", "Mars/Olympus"}, exitUsage, "--tz")
+	f([]string{"record", "--out", "x"}, exitUsage, "--connect is required")
+	f([]string{"record", "--connect", "tcp://127.0.0.1:1", "--out", "x", "--rotate", "soon"}, exitUsage, "--rotate")
+	f([]string{"replay", "--bind", "tcp://127.0.0.1:0"}, exitUsage, "capture file")
+	f([]string{"replay", "x.bbc"}, exitUsage, "--bind is required")
+	f([]string{"replay", filepath.Join(t.TempDir(), "missing.bbc"), "--bind", "tcp://127.0.0.1:0"}, exitError, "missing.bbc")
+	f([]string{"inspect"}, exitUsage, "capture file")
+	for _, c := range []struct {
+		in   string
+		size int64
+		dur  time.Duration
+	}{{"1GB", 1e9, 0}, {"512MiB", 512 << 20, 0}, {"1h", 0, time.Hour}, {"90s", 0, 90 * time.Second}} {
+		size, dur, err := parseRotate(c.in)
+		if err != nil || size != c.size || dur != c.dur {
+			t.Errorf("--rotate %s: %d, %v, %v", c.in, size, dur, err)
+		}
+	}
+}
