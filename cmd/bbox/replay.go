@@ -202,6 +202,12 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, c)
 	var pf pubFlags
 	pf.register(fs)
+	if f := fs.Lookup("slow"); f != nil {
+		// A replay is history, not a live feed: by default it waits for a
+		// slow subscriber (lossless) instead of dropping at its --hwm.
+		f.Value.Set("block")
+		f.DefValue = "block"
+	}
 	speed := speedFlag(1)
 	fs.Var(&speed, "speed", "max (as fast as the engine takes it), 1x (original pacing) or a multiple like 10x")
 	var rate rateFlag

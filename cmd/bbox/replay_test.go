@@ -187,7 +187,7 @@ func TestRecordSIGKILL(t *testing.T) {
 	dir := t.TempDir()
 	port := freePorts(t, 1)
 	ep := tcpEndpoints(port...)
-	startBBox(t, "pub", "pub", "--bind", ep, "--source", "gen", "--rate", "200000", "--duration", "60s")
+	startBBox(t, "pub", "pub", "--bind", ep, "--source", "gen", "--rate", "100000", "--duration", "60s", "--slow", "block")
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	for i := 0; i < 5; i++ {
 		out := filepath.Join(dir, fmt.Sprintf("kill%d.bbc", i))
@@ -230,7 +230,7 @@ func TestRecordSignals(t *testing.T) {
 	dir := t.TempDir()
 	port := freePorts(t, 1)
 	ep := tcpEndpoints(port...)
-	startBBox(t, "pub", "pub", "--bind", ep, "--source", "gen", "--rate", "100000", "--duration", "60s")
+	startBBox(t, "pub", "pub", "--bind", ep, "--source", "gen", "--rate", "100000", "--duration", "60s", "--slow", "block")
 	for _, c := range []struct {
 		sig    syscall.Signal
 		rotate string
@@ -548,6 +548,7 @@ func BenchmarkReplayThroughput(b *testing.B) {
 	}
 	engineRecs := bench.Records(4096, 100, 1)
 	decoders, _ := strconv.Atoi(os.Getenv("BBOX_BENCH_DECODERS")) // 0: the default
+	prefetch, _ := strconv.Atoi(os.Getenv("BBOX_BENCH_PREFETCH"))
 	measures := []struct {
 		name string
 		run  func() float64
@@ -555,7 +556,7 @@ func BenchmarkReplayThroughput(b *testing.B) {
 		{"engine", func() float64 { return pipeline(b, &loopSource{recs: engineRecs, left: n}, n) }},
 		{"memory", func() float64 { return pipeline(b, &memSource{recs: dayInMemory()}, n) }},
 		{"replay", func() float64 {
-			src, err := replay.NewSource(replay.SourceConfig{Files: []*replay.Reader{r}, Decoders: decoders})
+			src, err := replay.NewSource(replay.SourceConfig{Files: []*replay.Reader{r}, Decoders: decoders, Prefetch: prefetch})
 			if err != nil {
 				b.Fatal(err)
 			}
