@@ -28,6 +28,10 @@ type frame struct {
 
 func (f *frame) ref() { f.refs.Add(1) }
 
+// cost is the memory a queued frame holds, which is what a subscriber's
+// high-water mark bounds.
+func (f *frame) cost() int { return cap(f.buf) }
+
 func (f *frame) unref() {
 	if f.refs.Add(-1) == 0 && f.pool != nil {
 		f.pool.Put(f)
@@ -64,7 +68,7 @@ type subConn struct {
 	done   chan struct{}
 	mu     sync.Mutex
 	q      []*frame
-	qBytes int
+	qBytes int // memory held by q and the batch being written (frame capacities)
 	closed bool
 	reason string
 	since  time.Time
@@ -140,11 +144,11 @@ func (c *subConn) enqueue(fr *frame) {
 		c.mu.Unlock()
 		return
 	}
-	if c.f.block && c.qBytes+len(fr.buf) > c.f.hwm && c.qBytes > 0 {
+	if c.f.block && c.qBytes+fr.cost() > c.f.hwm && c.qBytes > 0 {
 		// Lossless mode: wait for the subscriber. A stuck one is cut off
 		// at the write deadline, which ends this wait.
 		t0 := time.Now()
-		for !c.closed && c.qBytes+len(fr.buf) > c.f.hwm && c.qBytes > 0 {
+		for !c.closed && c.qBytes+fr.cost() > c.f.hwm && c.qBytes > 0 {
 			c.space.Wait()
 		}
 		c.blockedNs.Add(int64(time.Since(t0)))
@@ -153,7 +157,7 @@ func (c *subConn) enqueue(fr *frame) {
 			return
 		}
 	}
-	if c.qBytes+len(fr.buf) > c.f.hwm && c.qBytes > 0 {
+	if c.qBytes+fr.cost() > c.f.hwm && c.qBytes > 0 {
 		c.dropFrames.Add(1)
 		c.dropRecords.Add(int64(fr.records))
 		c.dropBytes.Add(int64(len(fr.buf)))
@@ -173,7 +177,7 @@ func (c *subConn) enqueue(fr *frame) {
 	c.dropping = false
 	fr.ref()
 	c.q = append(c.q, fr)
-	c.qBytes += len(fr.buf)
+	c.qBytes += fr.cost()
 	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
@@ -201,9 +205,10 @@ func (c *subConn) writeLoop() {
 				c.mu.Unlock()
 				return
 			}
-			n, size := 0, 0
+			n, size, cost := 0, 0, 0
 			for n < len(c.q) && (n == 0 || size+len(c.q[n].buf) <= maxFlush) {
 				size += len(c.q[n].buf)
+				cost += c.q[n].cost()
 				n++
 			}
 			batch = append(batch[:0], c.q[:n]...)
@@ -230,7 +235,7 @@ func (c *subConn) writeLoop() {
 				fr.unref()
 			}
 			c.mu.Lock()
-			c.qBytes -= size
+			c.qBytes -= cost
 			c.space.Broadcast()
 			c.mu.Unlock()
 			if err != nil {

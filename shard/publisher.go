@@ -303,6 +303,7 @@ func (p *Publisher) flushPart(ps *partState, now int64) {
 	ps.cur = nil
 	f.buf = ps.enc.Finish()
 	f.records = ps.enc.Count()
+	f = p.rightSize(ps, f)
 	p.sendFrame(ps, f, now)
 	ps.records.Add(int64(f.records))
 	p.records.Add(int64(f.records))
@@ -327,13 +328,32 @@ func (p *Publisher) sendFrame(ps *partState, f *frame, now int64) {
 	f.unref()
 }
 
+// rightSize copies a frame that uses a small part of its pooled buffer
+// into a buffer of its own size and recycles the big one at once. A queue
+// holding a slow subscriber's frames is bounded by the bytes they carry
+// (the HWM), so those bytes must be what they cost: at low rates frames
+// carry a few records, and 64 KiB buffers behind them multiplied the
+// publisher's memory (measured: 642 MiB with a stopped subscriber).
+func (p *Publisher) rightSize(ps *partState, f *frame) *frame {
+	if len(f.buf)*4 > cap(f.buf) || cap(f.buf) < 16<<10 {
+		return f
+	}
+	small := &frame{buf: append(make([]byte, 0, len(f.buf)), f.buf...), records: f.records}
+	small.prefix = feed.PartitionPrefix(small.pre[:0], ps.id)
+	small.refs.Store(1)
+	f.buf = f.buf[:0]
+	p.pool.Put(f)
+	return small
+}
+
 // control sends a record-less frame (heartbeat or EOS) for ps.
 func (p *Publisher) control(ps *partState, flags uint8, now int64) {
-	f := p.newFrame(ps)
+	f := &frame{buf: make([]byte, 0, feed.HeaderLen)}
+	f.prefix = feed.PartitionPrefix(f.pre[:0], ps.id)
+	f.refs.Store(1)
 	var enc feed.Encoder
-	enc.Reset(f.buf[:0], p.header(ps, flags))
+	enc.Reset(f.buf, p.header(ps, flags))
 	f.buf = enc.Finish()
-	f.records = 0
 	p.sendFrame(ps, f, now)
 }
 
