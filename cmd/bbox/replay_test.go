@@ -554,6 +554,14 @@ func BenchmarkReplayThroughput(b *testing.B) {
 		run  func() float64
 	}{
 		{"engine", func() float64 { return pipeline(b, &loopSource{recs: engineRecs, left: n}, n) }},
+		// The engine as a user runs it: bbox pub --source gen --rate max.
+		{"gen", func() float64 {
+			g, err := feed.NewGenerator(feed.GenConfig{Seed: 1, Records: n})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return pipeline(b, g, n)
+		}},
 		{"memory", func() float64 { return pipeline(b, &memSource{recs: dayInMemory()}, n) }},
 		{"replay", func() float64 {
 			src, err := replay.NewSource(replay.SourceConfig{Files: []*replay.Reader{r}, Decoders: decoders, Prefetch: prefetch})
@@ -587,8 +595,10 @@ func BenchmarkReplayThroughput(b *testing.B) {
 		}
 		for _, k := range []string{"memory", "replay", "replay-preload"} {
 			ratios[k+"/engine"] = append(ratios[k+"/engine"], res[k]/res["engine"])
+			ratios[k+"/gen"] = append(ratios[k+"/gen"], res[k]/res["gen"])
 			ratios[k+"/memory"] = append(ratios[k+"/memory"], res[k]/res["memory"])
 		}
+		fmt.Printf("round %d: live gen source %.2fM records/s, ", i, res["gen"]/1e6)
 		fmt.Printf("round %d: engine %.2fM records/s, the day from memory %.2fM/s, replay --speed max %.2fM/s, with --preload %.2fM/s\n",
 			i, res["engine"]/1e6, res["memory"]/1e6, res["replay"]/1e6, res["replay-preload"]/1e6)
 	}
@@ -597,11 +607,12 @@ func BenchmarkReplayThroughput(b *testing.B) {
 		sort.Float64s(v)
 		return v[len(v)/2]
 	}
-	for _, k := range []string{"memory/engine", "replay/engine", "replay/memory", "replay-preload/engine", "replay-preload/memory"} {
+	for _, k := range []string{"memory/engine", "replay/engine", "replay/memory", "replay/gen", "replay-preload/engine", "replay-preload/memory"} {
 		b.ReportMetric(median(ratios[k]), k)
 	}
 	b.ReportMetric(g.Ratio, "compression")
 	b.ReportMetric(0, "ns/op")
+	fmt.Printf("median: replay --speed max %.2fx the engine fed by its live synthetic source (bbox pub --source gen --rate max)\n", median(ratios["replay/gen"]))
 	fmt.Printf("median over %d rounds: replay --speed max %.2fx the engine (%.2fx the day from memory); with --preload %.2fx the engine (%.2fx from memory); gen data compresses %.2f:1\n",
 		len(ratios["replay/engine"]), median(ratios["replay/engine"]), median(ratios["replay/memory"]),
 		median(ratios["replay-preload/engine"]), median(ratios["replay-preload/memory"]), g.Ratio)
