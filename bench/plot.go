@@ -73,8 +73,8 @@ type chart struct {
 }
 
 const (
-	plotW, plotH                       = 860, 460
-	marginL, marginR, marginT, marginB = 78, 24, 58, 56
+	plotW, plotH                       = 880, 480
+	marginL, marginR, marginT, marginB = 78, 44, 72, 56
 )
 
 var xmlEsc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
@@ -86,7 +86,7 @@ func (c *chart) draw(w *bufio.Writer, dy int) {
 	py := func(v float64) float64 { return marginT + (1-c.y.pos(v))*ph }
 	fmt.Fprintf(w, `<g transform="translate(0,%d)">`+"\n", dy)
 	fmt.Fprintf(w, `<text x="%d" y="22" font-size="16" font-weight="bold">%s</text>`+"\n", marginL, xmlEsc.Replace(c.title))
-	for i, n := range wrap(c.notes, 125, 2) {
+	for i, n := range wrap(c.notes, 125, 3) {
 		fmt.Fprintf(w, `<text x="%d" y="%d" font-size="11" fill="#555">%s</text>`+"\n", marginL, 36+12*i, xmlEsc.Replace(n))
 	}
 	fmt.Fprintf(w, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="#fff" stroke="#999"/>`+"\n", marginL, marginT, pw, ph)
