@@ -66,10 +66,13 @@ func TestStalledSender(t *testing.T) {
 	const rate = 20000
 	run := func(from Stamp) *LoadResult {
 		var once sync.Once
-		start := time.Now()
+		var first time.Time // the first chunk starts the generator's schedule
 		res, err := RunLoad(context.Background(), LoadConfig{Rate: rate, Duration: 500 * time.Millisecond, From: from, Logf: t.Logf,
 			beforeNext: func() {
-				if time.Since(start) > 150*time.Millisecond {
+				if first.IsZero() {
+					first = time.Now()
+				}
+				if time.Since(first) > 150*time.Millisecond {
 					once.Do(func() { time.Sleep(stall) })
 				}
 			}})

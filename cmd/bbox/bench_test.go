@@ -175,7 +175,7 @@ func TestBenchReports(t *testing.T) {
 // and one that breaks at once (an SLA of 1ns).
 func TestBenchSweep(t *testing.T) {
 	dir := t.TempDir()
-	code, p := runBBox(t, 90*time.Second, "bench", "--sweep", "--rate", "10000", "--sweep-max", "40000", "--duration", "300ms",
+	code, p := runBBox(t, 90*time.Second, "bench", "--sweep", "--rate", "10000", "--sweep-max", "40000", "--duration", "500ms",
 		"--sla", "1h", "--out", dir, "--json", "--baseline", "tcp")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, tail(p.stderr.String(), 30))
