@@ -101,6 +101,10 @@ type Delta struct {
 	Unit   string `json:"unit"` // "us", "rps", "records", "x"
 }
 
+// NoiseFloor is the change, in percent, below which Compare calls a metric
+// neither better nor worse.
+const NoiseFloor = 1.0
+
 // Compare lists the differences between run a (before) and run b (after).
 func Compare(a, b *RunSummary) []Delta {
 	var out []Delta
@@ -111,6 +115,8 @@ func Compare(a, b *RunSummary) []Delta {
 		}
 		switch {
 		case vb == va:
+		case va != 0 && math.Abs(d.Change) < NoiseFloor:
+			// Within measurement noise: not called better or worse.
 		case (vb < va) == lowerBetter:
 			d.Better = 1
 		default:
