@@ -34,17 +34,9 @@ func runInspect(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print the report as one JSON object on the last line of stdout")
 	top := fs.Int("top", 10, "list this many of the busiest symbols")
 	tz := fs.String("tz", "", "time zone for times shown (default: the file's own, else UTC)")
-	var files []string
-	rest := args
-	for {
-		if code, ok := parse(fs, rest); !ok {
-			return code
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	files, code, ok := parseInterleaved(fs, args)
+	if !ok {
+		return code
 	}
 	if len(files) == 0 {
 		return usageErr(e, c, "name at least one capture file")
@@ -80,7 +72,7 @@ func runInspect(ctx context.Context, e *env, args []string) int {
 	}
 	// Damage is an error (exit 1), named by file and offset on stderr; a
 	// file that was merely not closed (no index, nothing lost) is not.
-	code := exitOK
+	code = exitOK
 	for _, p := range rep.Problems {
 		if p.Kind == replay.KindIndex {
 			continue

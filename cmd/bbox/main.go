@@ -120,6 +120,22 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 	return 0, true
 }
 
+// parseInterleaved parses flags that may come before, between or after
+// positional arguments (bbox replay FILE --bind ...), which the flag
+// package alone stops at; it returns the positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
+	for {
+		if code, ok := parse(fs, args); !ok {
+			return nil, code, false
+		}
+		if fs.NArg() == 0 {
+			return pos, 0, true
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 // usageErr reports a usage error naming the flag and exits 2.
 func usageErr(e *env, c *command, format string, args ...any) int {
 	fmt.Fprintf(e.stderr, "bbox %s: %s\nRun 'bbox %s -h' for usage.\n", c.name, fmt.Sprintf(format, args...), c.name)

@@ -224,18 +224,9 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	decoders := fs.Int("decoders", 0, "goroutines decompressing chunks ahead of the publisher (0: one per two CPUs)")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until the files end or SIGINT/SIGTERM)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
-	// Flags may come after the files too (bbox replay FILE --bind ...).
-	var files []string
-	rest := args
-	for {
-		if code, ok := parse(fs, rest); !ok {
-			return code
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	files, code, ok := parseInterleaved(fs, args)
+	if !ok {
+		return code
 	}
 	if len(files) == 0 {
 		return usageErr(e, c, "name at least one capture file to replay")
