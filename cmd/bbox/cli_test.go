@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -37,4 +39,8 @@ func TestCLIContract(t *testing.T) {
 	f([]string{"demo", "--shards", "0"}, exitUsage, "--shards")
 	f([]string{"demo", "--cpus", "x"}, exitUsage, "--cpus")
 	f([]string{"pub", "--bind", "tcp://256.0.0.1:99999", "--duration", "1ms"}, exitError, "256.0.0.1")
+	foreign := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(foreign, []byte("not a capture"), 0o644)
+	f([]string{"pub", "--bind", "tcp://127.0.0.1:0", "--source", foreign}, exitError, "notes.txt")
+	f([]string{"pub", "--bind", "tcp://127.0.0.1:0", "--source", "no-such-source"}, exitUsage, "--source")
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -209,6 +210,10 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	}
 	src, err := openSource(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records})
 	if err != nil {
+		if _, serr := os.Stat(*source); serr == nil {
+			// A file that is there but bad is bad input (exit 1), not a misspelt flag.
+			return fail(e, c, fmt.Errorf("--source %s: %w", *source, err))
+		}
 		return usageErr(e, c, "--source: %v", err)
 	}
 	cs, _ := src.(commandSource) // an upstream feed (upstream.go)
