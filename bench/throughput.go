@@ -242,7 +242,10 @@ func PipelineThroughput(recs []feed.Record, n int64, cfg PipelineConfig) (Throug
 	for i := range binds {
 		binds[i] = "tcp://127.0.0.1:0"
 	}
-	pub, err := shard.NewPublisher(shard.PubConfig{Binds: binds, Heartbeat: -1})
+	// Lossless: like TCP's back-pressure in the baseline, the subscriber's
+	// pace sets the rate, so the run measures what the path sustains
+	// rather than how much a publisher can drop at its HWM.
+	pub, err := shard.NewPublisher(shard.PubConfig{Binds: binds, Heartbeat: -1, Lossless: true, HWM: 8 << 20})
 	if err != nil {
 		return Throughput{}, err
 	}

@@ -135,3 +135,27 @@ func BenchmarkGenerator(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
 }
+
+func TestBufferRefcount(t *testing.T) {
+	buf := GetBuffer(100)
+	a, b := GetBatch(), GetBatch()
+	a.Buf = buf
+	b.Share(a)
+	if buf.refs.Load() != 2 {
+		t.Fatalf("refs %d after Share, want 2", buf.refs.Load())
+	}
+	PutBatch(a)
+	if buf.refs.Load() != 1 || len(buf.B) != 100 {
+		t.Fatalf("refs %d after one PutBatch, want 1", buf.refs.Load())
+	}
+	PutBatch(b)
+	if buf.refs.Load() != 0 {
+		t.Fatalf("refs %d after both, want 0", buf.refs.Load())
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("an extra Release did not panic")
+		}
+	}()
+	buf.Release()
+}

@@ -3,6 +3,7 @@ package feed
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,9 @@ type Pender interface {
 type Batch struct {
 	Recs  []Record
 	arena []byte
+	// Buf, when set, is the pooled buffer Recs alias; PutBatch releases
+	// it. A batch made from another's records must Share its buffer.
+	Buf *Buffer
 }
 
 // Reset empties b, keeping its storage.
@@ -125,8 +129,62 @@ var batchPool = sync.Pool{New: func() any { return &Batch{Recs: make([]Record, 0
 // to hand decoded frames to workers without allocating per frame.
 func GetBatch() *Batch { return batchPool.Get().(*Batch) }
 
-// PutBatch resets b and returns it to the pool; b must not be used after.
+// PutBatch resets b, releases its buffer and returns it to the pool; b
+// (and every record that aliased its buffer) must not be used after.
 func PutBatch(b *Batch) {
+	if b.Buf != nil {
+		b.Buf.Release()
+		b.Buf = nil
+	}
 	b.Reset()
 	batchPool.Put(b)
+}
+
+// Share makes b hold a reference to src's buffer, for a batch built from
+// src's records (a split by topic) that outlives PutBatch(src).
+func (b *Batch) Share(src *Batch) {
+	if src.Buf != nil && b.Buf != src.Buf {
+		if b.Buf != nil {
+			b.Buf.Release()
+		}
+		src.Buf.Retain()
+		b.Buf = src.Buf
+	}
+}
+
+// Buffer is a reference-counted, pooled byte buffer: a received frame that
+// decoded records alias, recycled when the last batch holding it is put
+// back. Receiving into pooled buffers instead of a fresh allocation per
+// frame keeps the garbage collector out of the hot path (measured: about
+// a quarter of a subscriber's CPU at 8 M records/s went to GC).
+// Retain and Release are safe for concurrent use.
+type Buffer struct {
+	B    []byte
+	refs atomic.Int32
+}
+
+var bufferPool = sync.Pool{New: func() any { return &Buffer{B: make([]byte, 0, 64<<10+512)} }}
+
+// GetBuffer returns a buffer of length n with one reference.
+func GetBuffer(n int) *Buffer {
+	f := bufferPool.Get().(*Buffer)
+	if cap(f.B) < n {
+		f.B = make([]byte, n)
+	}
+	f.B = f.B[:n]
+	f.refs.Store(1)
+	return f
+}
+
+// Retain adds a reference.
+func (f *Buffer) Retain() { f.refs.Add(1) }
+
+// Release drops a reference; the last one recycles the buffer.
+func (f *Buffer) Release() {
+	switch n := f.refs.Add(-1); {
+	case n == 0:
+		bufferPool.Put(f)
+	case n < 0:
+		panic("feed: Buffer released more often than retained")
+	}
 }

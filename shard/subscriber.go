@@ -411,9 +411,30 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 		peer.Close()
 	}()
 	defer t.st.connected.Store(false)
+	// The batch frame goes into a pooled, reference-counted buffer that
+	// the decoded records alias until the last batch holding them is put
+	// back; the prefix into scratch space.
+	var frames [][]byte
+	var buf *feed.Buffer
+	var scratch [64]byte
+	alloc := func(i, n int) []byte {
+		switch {
+		case i == 1 && buf == nil:
+			buf = feed.GetBuffer(n)
+			return buf.B
+		case n <= len(scratch) && i == 0:
+			return scratch[:n]
+		}
+		return make([]byte, n)
+	}
 	for {
-		msg, err := peer.RecvMsg()
+		var err error
+		buf = nil
+		frames, err = peer.RecvFrames(frames[:0], alloc)
 		if err != nil {
+			if buf != nil {
+				buf.Release()
+			}
 			if ctx.Err() != nil {
 				return true
 			}
@@ -421,28 +442,32 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 			return false
 		}
 		if err := peer.ServicePings(); err != nil {
+			if buf != nil {
+				buf.Release()
+			}
 			return false
 		}
-		if msg.Type == zmq4.CmdMsg {
-			continue
-		}
-		if t.frame(msg.Frames) {
+		if t.frame(frames, buf) {
 			return true
 		}
 	}
 }
 
-// frame handles one message; it returns true when the thread should exit.
-func (t *shardThread) frame(frames [][]byte) bool {
+// frame handles one message whose second frame is in buf (released with
+// the batch); it returns true when the thread should exit.
+func (t *shardThread) frame(frames [][]byte, buf *feed.Buffer) bool {
 	s, st := t.s, t.st
+	b := feed.GetBatch()
+	b.Buf = buf // every PutBatch(b) below releases it
 	if len(frames) != 2 {
+		feed.PutBatch(b)
 		return t.malformed(fmt.Errorf("message of %d frames, want [prefix][batch]", len(frames)))
 	}
 	part, ok := feed.ParsePrefix(frames[0])
 	if !ok {
+		feed.PutBatch(b)
 		return t.malformed(fmt.Errorf("bad prefix frame %q", frames[0]))
 	}
-	b := feed.GetBatch()
 	recs, h, err := feed.DecodeFrame(frames[1], b.Recs[:0])
 	b.Recs = recs
 	if err == nil && h.Partition != part {

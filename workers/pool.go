@@ -145,6 +145,7 @@ func (p *Pool) Deliver(shard int, b *feed.Batch) {
 			i := TopicWorker(r.Topic, n)
 			if parts[i] == nil {
 				parts[i] = feed.GetBatch()
+				parts[i].Share(b) // the records alias b's buffer
 			}
 			parts[i].Recs = append(parts[i].Recs, r)
 		}

@@ -22,8 +22,10 @@ package zmqx
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -264,6 +266,50 @@ func (p *Peer) ServicePings() error {
 // with ServicePings and Flush: a libzmq peer with ZMQ_HEARTBEAT_TIMEOUT
 // drops a connection whose PONG is late.
 func (p *Peer) Pinged() <-chan struct{} { return p.g.pinged }
+
+// RecvFrames reads the next message straight from the connection into
+// buffers from alloc(i, n) (frame i, n bytes), so a subscriber can receive
+// into pooled memory: zmq4's RecvMsg allocates every frame at its size,
+// which at millions of records a second keeps the garbage collector busy.
+// Frame sizes are vetted by the guard before alloc is called. Commands
+// (other than the PINGs the guard answers) are skipped. Only the NULL
+// mechanism is used by bbox, so frames need no decryption. Do not mix with
+// RecvMsg mid-message; one goroutine reads.
+func (p *Peer) RecvFrames(dst [][]byte, alloc func(i, n int) []byte) ([][]byte, error) {
+	var hdr [9]byte
+	for {
+		dst = dst[:0]
+		cmd := false
+		for more := true; more; {
+			if _, err := io.ReadFull(p.g, hdr[:2]); err != nil {
+				return dst, err
+			}
+			flags, size := hdr[0], uint64(hdr[1])
+			if flags&0x02 != 0 {
+				if _, err := io.ReadFull(p.g, hdr[2:9]); err != nil {
+					return dst, err
+				}
+				size = binary.BigEndian.Uint64(hdr[1:9])
+			}
+			more = flags&0x01 != 0
+			if flags&0x04 != 0 || cmd {
+				cmd = true
+				if _, err := io.CopyN(io.Discard, p.g, int64(size)); err != nil {
+					return dst, err
+				}
+				continue
+			}
+			b := alloc(len(dst), int(size))
+			if _, err := io.ReadFull(p.g, b); err != nil {
+				return dst, err
+			}
+			dst = append(dst, b)
+		}
+		if !cmd {
+			return dst, nil
+		}
+	}
+}
 
 // SetReadDeadline bounds the next reads.
 func (p *Peer) SetReadDeadline(t time.Time) error { return p.g.Conn.SetReadDeadline(t) }
