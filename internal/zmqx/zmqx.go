@@ -314,10 +314,38 @@ func (p *Peer) RecvFrames(dst [][]byte, alloc func(i, n int) []byte) ([][]byte, 
 // SetReadDeadline bounds the next reads.
 func (p *Peer) SetReadDeadline(t time.Time) error { return p.g.Conn.SetReadDeadline(t) }
 
+// ErrPeerPanic reports a peer whose bytes made zmq4 panic; the
+// connection is dropped and the process carries on.
+var ErrPeerPanic = errors.New("zmqx: peer's ZMTP made zmq4 panic")
+
+// openZMTP runs zmq4's handshake, turning its panics into errors: zmq4
+// v0.17.0 panics on a READY whose Socket-Type it does not know (found by
+// FuzzGuard), and a hostile peer must not take the process down.
+func openZMTP(g *guardConn, typ zmq4.SocketType, server bool) (zc *zmq4.Conn, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			zc, err = nil, fmt.Errorf("%w: %v", ErrPeerPanic, r)
+		}
+	}()
+	return zmq4.Open(g, null.Security(), typ, zmq4.SocketIdentity(""), server, nil)
+}
+
+// RecvMsg is zmq4's RecvMsg with its panics on malformed input turned
+// into errors (see openZMTP).
+func (p *Peer) RecvMsg() (m zmq4.Msg, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.Close()
+			err = fmt.Errorf("%w: %v", ErrPeerPanic, r)
+		}
+	}()
+	return p.Conn.RecvMsg()
+}
+
 func handshake(c net.Conn, typ zmq4.SocketType, server bool, o *Options) (*Peer, error) {
 	g := newGuard(c, o)
 	c.SetDeadline(time.Now().Add(o.handshakeTimeout()))
-	zc, err := zmq4.Open(g, null.Security(), typ, zmq4.SocketIdentity(""), server, nil)
+	zc, err := openZMTP(g, typ, server)
 	if err != nil {
 		c.Close()
 		return nil, err

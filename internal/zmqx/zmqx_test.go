@@ -201,3 +201,21 @@ func FuzzGuard(f *testing.F) {
 		<-done
 	})
 }
+
+// TestHandshakeUnknownSocketType: zmq4 panics on a READY naming a socket
+// type it does not know; bbox must refuse that peer and carry on.
+func TestHandshakeUnknownSocketType(t *testing.T) {
+	raw, res := pipePeer(t, Options{})
+	drain(raw)
+	raw.Write(greeting())
+	body := []byte{5}
+	body = append(body, "READY"...)
+	body = append(body, 11)
+	body = append(body, "Socket-Type"...)
+	body = binary.BigEndian.AppendUint32(body, 5)
+	body = append(body, "BOGUS"...)
+	raw.Write(append([]byte{0x04, byte(len(body))}, body...))
+	if err := <-res; !errors.Is(err, ErrPeerPanic) {
+		t.Fatalf("err %v, want ErrPeerPanic", err)
+	}
+}
