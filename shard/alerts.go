@@ -99,35 +99,15 @@ func WatchAlerts(ctx context.Context, endpoint, prefix string, o zmqx.Options, f
 	if err != nil {
 		return err
 	}
-	delay := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		p, err := zmqx.Dial(ctx, ep, zmq4.Sub, o)
-		if err != nil {
-			select {
-			case <-ctx.Done():
-			case <-time.After(delay):
-			}
-			delay = min(2*delay, 2*time.Second)
-			continue
-		}
-		delay = 100 * time.Millisecond
+	zmqx.Redial(ctx, ep, zmq4.Sub, o, 100*time.Millisecond, logf, func(p *zmqx.Peer) bool {
 		if err := p.SendMsg(zmq4.NewMsg(append([]byte{1}, prefix...))); err != nil {
-			p.Close()
-			continue
+			return false
 		}
 		logf("watching %s (%q)", endpoint, prefix)
-		stop := make(chan struct{})
-		go func() {
-			select {
-			case <-ctx.Done():
-			case <-stop:
-			}
-			p.Close()
-		}()
 		for {
 			m, err := p.RecvMsg()
 			if err != nil {
-				break
+				return false
 			}
 			if m.Type == zmq4.CmdMsg {
 				continue
@@ -143,7 +123,6 @@ func WatchAlerts(ctx context.Context, endpoint, prefix string, o zmqx.Options, f
 			}
 			fn(ev)
 		}
-		close(stop)
-	}
+	})
 	return nil
 }

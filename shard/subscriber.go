@@ -192,8 +192,12 @@ type shardCounters struct {
 	// delivering is when the thread started handing a batch to the sink
 	// (ns), 0 when it is not; the watchdog reads it.
 	delivering atomic.Int64
-	lastTopic  atomic.Pointer[string]
 	lastSeq    atomic.Uint64
+	// The last record handed over, for the watchdog's squawk: copied, not
+	// aliased (its buffer is recycled) and not a string (no allocation per frame).
+	lastMu    sync.Mutex
+	lastTopic [feed.MaxTopicLen]byte
+	lastLen   int
 }
 
 // Subscriber runs one pinned thread per shard endpoint.
@@ -299,10 +303,9 @@ func (s *Subscriber) watchdog(ctx context.Context) {
 			if since == 0 || now-since <= int64(s.cfg.MaxDelay) {
 				continue
 			}
-			topic := ""
-			if p := st.lastTopic.Load(); p != nil {
-				topic = *p
-			}
+			st.lastMu.Lock()
+			topic := string(st.lastTopic[:st.lastLen])
+			st.lastMu.Unlock()
 			q := Squawk{Kind: "stalled", Name: s.cfg.Name, Shard: i, Topic: topic, Seq: st.lastSeq.Load(),
 				Delay: time.Duration(now - since), Limit: s.cfg.MaxDelay, Croak: s.cfg.OnLate == LateCroak, Time: now}
 			if !q.Croak {
@@ -342,31 +345,15 @@ func (s *Subscriber) runShard(ctx context.Context, i int) {
 	st := &s.shards[i]
 	st.cpu.Store(int64(cpu))
 	t := &shardThread{s: s, id: i, st: st, seqs: map[seqKey]*seqState{}}
-	delay := s.cfg.Retry
 	connected := false
-	for attempt := 0; ctx.Err() == nil; attempt++ {
-		peer, err := zmqx.Dial(ctx, s.eps[i], zmq4.Sub, s.cfg.Conn)
-		if err != nil {
-			if attempt == 0 || attempt%20 == 0 {
-				s.cfg.Logf("shard %d: %v (retrying)", i, err)
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(delay):
-			}
-			delay = min(2*delay, 2*time.Second)
-			continue
-		}
-		delay = s.cfg.Retry
+	logf := func(f string, a ...any) { s.cfg.Logf("shard %d: "+f, append([]any{i}, a...)...) }
+	zmqx.Redial(ctx, s.eps[i], zmq4.Sub, s.cfg.Conn, s.cfg.Retry, logf, func(peer *zmqx.Peer) bool {
 		if connected {
 			st.reconnects.Add(1)
 		}
 		connected = true
-		done := t.serve(ctx, peer)
-		if done {
-			return
-		}
-	}
+		return t.serve(ctx, peer)
+	})
 }
 
 type shardThread struct {
@@ -401,15 +388,6 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 	}
 	t.st.connected.Store(true)
 	s.cfg.Logf("shard %d: connected to %s", t.id, s.eps[t.id].Raw)
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-stop:
-		}
-		peer.Close()
-	}()
 	defer t.st.connected.Store(false)
 	// The batch frame goes into a pooled, reference-counted buffer that
 	// the decoded records alias until the last batch holding them is put
@@ -582,10 +560,11 @@ func (t *shardThread) frame(frames [][]byte, buf *feed.Buffer) bool {
 	}
 	if s.cfg.MaxDelay > 0 {
 		last := &b.Recs[len(b.Recs)-1]
-		topic := string(last.Topic)
-		st.lastTopic.Store(&topic)
+		st.lastMu.Lock()
+		st.lastLen = copy(st.lastTopic[:], last.Topic)
+		st.lastMu.Unlock()
 		st.lastSeq.Store(last.Seq)
-		st.delivering.Store(time.Now().UnixNano())
+		st.delivering.Store(now) // the frame's arrival: one clock read per frame
 		s.sink.Deliver(t.id, b)
 		st.delivering.Store(0)
 	} else {

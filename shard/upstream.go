@@ -339,27 +339,11 @@ func (u *Upstream) start() {
 // run dials, reads and redials until ctx ends.
 func (u *Upstream) run(ctx context.Context) {
 	defer close(u.done)
-	delay := u.cfg.Retry
-	for fails := 0; ctx.Err() == nil; {
-		peer, err := zmqx.Dial(ctx, u.ep, zmq4.Sub, u.cfg.Conn)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			if fails%20 == 0 {
-				u.cfg.Logf("upstream %s: %v (retrying)", u.ep.Raw, err)
-			}
-			fails++
-			select {
-			case <-ctx.Done():
-			case <-time.After(delay):
-			}
-			delay = min(2*delay, 2*time.Second)
-			continue
-		}
-		fails, delay = 0, u.cfg.Retry
+	logf := func(f string, a ...any) { u.cfg.Logf("upstream %s: "+f, append([]any{u.ep.Raw}, a...)...) }
+	zmqx.Redial(ctx, u.ep, zmq4.Sub, u.cfg.Conn, u.cfg.Retry, logf, func(peer *zmqx.Peer) bool {
 		u.serve(ctx, peer)
-	}
+		return false
+	})
 }
 
 // serve subscribes and reads one connection until it fails or ctx ends.

@@ -123,7 +123,13 @@ func TestPoolAbortDropsStaleWork(t *testing.T) {
 }
 
 func TestPushToWorkerProcesses(t *testing.T) {
-	d, err := NewPushDispatcher(PushConfig{Bind: "tcp://127.0.0.1:0", Logf: t.Logf})
+	for _, order := range []Order{OrderNone, OrderTopic} {
+		t.Run(fmt.Sprint("order=", order), func(t *testing.T) { testPushToWorkers(t, order) })
+	}
+}
+
+func testPushToWorkers(t *testing.T, order Order) {
+	d, err := NewPushDispatcher(PushConfig{Bind: "tcp://127.0.0.1:0", Order: order, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,44 +121,20 @@ func (w *Worker) Run(ctx context.Context) error {
 
 // pull reads one endpoint, reconnecting, until ctx ends or it sends EOS.
 func (w *Worker) pull(ctx context.Context, ep zmqx.Endpoint, out chan<- []byte, cancel context.CancelFunc) {
-	delay := w.cfg.Retry
-	for attempt := 0; ctx.Err() == nil; attempt++ {
-		peer, err := zmqx.Dial(ctx, ep, zmq4.Pull, w.cfg.Conn)
-		if err != nil {
-			if attempt == 0 || attempt%20 == 0 {
-				w.cfg.Logf("%v (retrying)", err)
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(delay):
-			}
-			delay = min(2*delay, 2*time.Second)
-			continue
-		}
-		delay = w.cfg.Retry
+	zmqx.Redial(ctx, ep, zmq4.Pull, w.cfg.Conn, w.cfg.Retry, w.cfg.Logf, func(peer *zmqx.Peer) bool {
 		w.cfg.Logf("connected to %s", ep.Raw)
-		if w.serve(ctx, peer, out) {
-			if w.cfg.ExitOnEOS && w.eos.Add(1) == int64(len(w.eps)) {
-				cancel()
-			}
-			if w.cfg.ExitOnEOS {
-				return
-			}
+		if !w.serve(ctx, peer, out) || !w.cfg.ExitOnEOS {
+			return false
 		}
-	}
+		if w.eos.Add(1) == int64(len(w.eps)) {
+			cancel()
+		}
+		return true
+	})
 }
 
 // serve reads one connection; true means the peer sent end-of-stream.
 func (w *Worker) serve(ctx context.Context, peer *zmqx.Peer, out chan<- []byte) bool {
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-stop:
-		}
-		peer.Close()
-	}()
 	for {
 		msg, err := peer.RecvMsg()
 		if err != nil {

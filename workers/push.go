@@ -238,29 +238,47 @@ func (d *PushDispatcher) Deliver(shard int, b *feed.Batch) {
 	if n == 0 {
 		return
 	}
-	split := make([][]feed.Record, n)
-	for _, r := range b.Recs {
-		i := TopicWorker(r.Topic, n)
-		split[i] = append(split[i], r)
+	// Encode each topic's records straight into its worker's frame: no
+	// per-record copies into intermediate slices.
+	frames := make([]*pushFrame, n)
+	encs := make([]feed.Encoder, n)
+	for i := range b.Recs {
+		r := &b.Recs[i]
+		k := TopicWorker(r.Topic, n)
+		if frames[k] == nil {
+			frames[k] = d.open(&encs[k], r)
+		}
+		encs[k].Append(r)
 	}
-	for i, recs := range split {
-		if len(recs) > 0 {
-			d.send(d.encode(recs), i)
+	for k, f := range frames {
+		if f != nil {
+			d.send(d.finish(&encs[k], f), k)
 		}
 	}
 }
 
+// encode puts recs (one partition's) into one worker frame.
 func (d *PushDispatcher) encode(recs []feed.Record) *pushFrame {
-	f := d.pool.Get().(*pushFrame)
-	r0 := &recs[0]
 	var enc feed.Encoder
-	enc.Reset(f.buf[:0], feed.Header{Flags: feed.FlagSeq, Shard: r0.Shard, Partition: r0.Partition,
-		Publisher: r0.Publisher, Epoch: r0.Epoch, FirstSeq: r0.Seq})
+	f := d.open(&enc, &recs[0])
 	for i := range recs {
 		enc.Append(&recs[i])
 	}
+	return d.finish(&enc, f)
+}
+
+// open starts a worker frame (explicit sequences: a worker's records need
+// not be contiguous) with r's origin in the header.
+func (d *PushDispatcher) open(enc *feed.Encoder, r *feed.Record) *pushFrame {
+	f := d.pool.Get().(*pushFrame)
+	enc.Reset(f.buf[:0], feed.Header{Flags: feed.FlagSeq, Shard: r.Shard, Partition: r.Partition,
+		Publisher: r.Publisher, Epoch: r.Epoch, FirstSeq: r.Seq})
+	return f
+}
+
+func (d *PushDispatcher) finish(enc *feed.Encoder, f *pushFrame) *pushFrame {
 	f.buf = enc.Finish()
-	f.records = len(recs)
+	f.records = enc.Count()
 	return f
 }
 
