@@ -245,6 +245,19 @@ func (c *connFlags) options(log *logger) zmqx.Options {
 	return zmqx.Options{RcvBuf: c.rcvbuf, SndBuf: c.sndbuf, MaxFrame: c.maxFrame, Logf: log.Logf}
 }
 
+// parsePartitions parses --partitions values (partition numbers).
+func parsePartitions(list []string) ([]uint32, error) {
+	var out []uint32
+	for _, p := range list {
+		v, err := strconv.ParseUint(p, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a partition number", p)
+		}
+		out = append(out, uint32(v))
+	}
+	return out, nil
+}
+
 // cpuPlan parses --cpus: "auto" pins shard thread i to online core
 // i mod n, "none" leaves threads unpinned, or an explicit list.
 func cpuPlan(s string, shards int) ([]int, error) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -84,13 +83,9 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--chunk-size: %v", err)
 	}
-	var partList []uint32
-	for _, p := range parts {
-		v, err := strconv.ParseUint(p, 10, 32)
-		if err != nil {
-			return usageErr(e, c, "--partitions: %q is not a partition number", p)
-		}
-		partList = append(partList, uint32(v))
+	partList, err := parsePartitions(parts)
+	if err != nil {
+		return usageErr(e, c, "--partitions: %v", err)
 	}
 	first := *out
 	if rotBytes > 0 || rotEvery > 0 {
