@@ -221,6 +221,14 @@ func (g *Generator) Pending() bool {
 	return g.pacer.Pending(g.clock())
 }
 
+// minPaceSleep is the shortest sleep between paced chunks. With the
+// kernel's timer slack at 1µs a 50µs sleep ends ~60µs later. Shorter
+// floors cost more than they save: at 100k records/s, 20µs gave the same
+// p50 (measured from the schedule, ~70µs) with a worse p99 (0.55–3.8ms
+// against 0.3–0.42ms) and 15% more CPU, as every wake-up sends smaller
+// frames through the whole pipeline.
+const minPaceSleep = 50 * time.Microsecond
+
 // Next appends the records due now (up to Chunk) to b, waiting for the
 // pacer if none is due.
 func (g *Generator) Next(ctx context.Context, b *Batch) error {
