@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 )
 
 // RunSummary is what `bbox bench compare` reads of a bench JSON summary
@@ -207,7 +206,7 @@ func formatUnit(v float64, unit string) string {
 	case "x":
 		return fmt.Sprintf("%.2fx", v)
 	}
-	return strings.TrimSuffix(fmt.Sprintf("%.0f", v), ".")
+	return fmt.Sprintf("%.0f", v)
 }
 
 // JSON is r's entry in a JSON summary.
@@ -222,7 +221,7 @@ func (s *SweepResult) StepsJSON() []SweepStepJSON {
 	for _, st := range s.Steps {
 		r := st.Result
 		out = append(out, SweepStepJSON{Rate: st.Rate, SentRPS: r.AchievedRate(), Received: r.Received, Lost: r.Lost,
-			LatencyUS: r.Latency(), OK: st.OK, Reason: st.Reason})
+			LatencyUS: st.Latency, OK: st.OK, Reason: st.Reason})
 	}
 	return out
 }

@@ -13,7 +13,8 @@
 // Concurrency: a Recorder's Observe is called by one thread per slot; each
 // slot has its own lock, taken once per frame, and a reader only holds it
 // to swap in an empty histogram, so merging never stalls a receiving
-// thread. Merged and Interval may be called from any goroutine. RunLoad
+// thread. Merged and Interval may be called from any goroutine; the
+// histogram Interval returns is reused by the next Interval call. RunLoad
 // and Sweep may run concurrently with each other (each builds its own
 // pipeline), though on a small box they then measure each other. The
 // report writers are plain functions of their arguments.

@@ -59,12 +59,13 @@ type Recorder struct {
 	spares  []*hdrhistogram.Histogram
 	total   *hdrhistogram.Histogram // every value swapped out so far
 	pending *hdrhistogram.Histogram // swapped out since the last Interval
+	handed  *hdrhistogram.Histogram // what the last Interval returned; the next one reuses it
 }
 
 // NewRecorder returns a recorder for n threads.
 func NewRecorder(n int, from Stamp) *Recorder {
 	r := &Recorder{from: from, slots: make([]slot, n), spares: make([]*hdrhistogram.Histogram, n),
-		total: NewHistogram(), pending: NewHistogram()}
+		total: NewHistogram(), pending: NewHistogram(), handed: NewHistogram()}
 	for i := range r.slots {
 		r.slots[i].active = NewHistogram()
 		r.spares[i] = NewHistogram()
@@ -72,29 +73,19 @@ func NewRecorder(n int, from Stamp) *Recorder {
 	return r
 }
 
-// From is the stamp latency is measured from.
-func (r *Recorder) From() Stamp { return r.from }
-
 // Observe records the latency of recs, received at now (ns), into thread
 // i's histogram. It matches shard.SubConfig.Observe.
 func (r *Recorder) Observe(i int, now int64, recs []feed.Record) {
 	s := &r.slots[i]
 	s.mu.Lock()
-	h := s.active
-	for k := range recs {
-		ts := recs[k].SendTS
-		if r.from == FromSource {
-			ts = recs[k].SourceTS
+	if r.from == FromSource {
+		for k := range recs {
+			s.record(now - recs[k].SourceTS)
 		}
-		v := now - ts
-		if v < minValue {
-			v = minValue // clocks are monotonic per box; a skewed peer can still go below zero
+	} else {
+		for k := range recs {
+			s.record(now - recs[k].SendTS)
 		}
-		if v > maxValue {
-			v = maxValue
-			s.clamped++
-		}
-		h.RecordValue(v)
 	}
 	s.mu.Unlock()
 }
@@ -104,16 +95,21 @@ func (r *Recorder) ObserveValues(i int, vs []int64) {
 	s := &r.slots[i]
 	s.mu.Lock()
 	for _, v := range vs {
-		if v < minValue {
-			v = minValue
-		}
-		if v > maxValue {
-			v = maxValue
-			s.clamped++
-		}
-		s.active.RecordValue(v)
+		s.record(v)
 	}
 	s.mu.Unlock()
+}
+
+// record records v, clamped to the histogram's range. s.mu is held.
+func (s *slot) record(v int64) {
+	if v < minValue {
+		v = minValue // clocks are monotonic per box; a skewed peer can still go below zero
+	}
+	if v > maxValue {
+		v = maxValue
+		s.clamped++
+	}
+	s.active.RecordValue(v)
 }
 
 // swap moves every thread's values into total and pending. r.rmu is held.
@@ -143,13 +139,16 @@ func (r *Recorder) Merged() *hdrhistogram.Histogram {
 }
 
 // Interval returns the values recorded since the previous call, merged,
-// and starts a new interval.
+// and starts a new interval. The histogram is valid until the next call:
+// that call reuses it (a histogram is ~250 KB, and intervals come every
+// second for as long as a run lasts), so one goroutine takes intervals.
 func (r *Recorder) Interval() *hdrhistogram.Histogram {
 	r.rmu.Lock()
 	defer r.rmu.Unlock()
 	r.swap()
 	h := r.pending
-	r.pending = NewHistogram()
+	r.handed.Reset()
+	r.pending, r.handed = r.handed, h
 	return h
 }
 

@@ -188,6 +188,8 @@ type LoadResult struct {
 	Workers   []Count
 	// SockBufCapped counts socket-buffer requests the kernel cut down.
 	SockBufCapped int64
+	// Partitions is the publisher's partition count (bbox path).
+	Partitions int
 	// Threads is how many busy threads the topology runs: senders,
 	// subscriber threads, workers.
 	Threads  int
@@ -238,6 +240,14 @@ func (r *LoadResult) checks() {
 	}
 }
 
+// threads is how many busy threads c's topology runs; threadList names them.
+func (c LoadConfig) threads() int {
+	if c.Path != PathBBox {
+		return 2
+	}
+	return 1 + c.Shards + c.Workers
+}
+
 func (r *LoadResult) threadList() string {
 	c := r.Config
 	if c.Path != PathBBox {
@@ -254,13 +264,29 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	gen, err := feed.NewGenerator(cfg.gen())
+	if err != nil {
+		return nil, err
+	}
+	var src pacedSource = gen
+	if cfg.beforeNext != nil {
+		src = hookedSource{gen, cfg.beforeNext}
+	}
+	res := &LoadResult{Config: cfg, Threads: cfg.threads()}
 	switch cfg.Path {
 	case PathTCP:
-		return runTCP(ctx, cfg)
+		return runTCP(ctx, res, src)
 	case PathZMQ4:
-		return runZMQ4(ctx, cfg)
+		return runZMQ4(ctx, res, src)
 	}
-	return runBBox(ctx, cfg)
+	return runBBox(ctx, res, src)
+}
+
+// pacedSource is what a run sends: the paced generator, or the test hook
+// around it. Its clock starts at the first Next.
+type pacedSource interface {
+	feed.Source
+	feed.Pender
 }
 
 // collector turns the recorder's values into interval histograms once
@@ -323,13 +349,8 @@ func (c *collector) finish() []IntervalStat {
 	return c.ivs
 }
 
-// sinkFunc adapts a function to shard.Sink.
-type sinkFunc func(shard int, b *feed.Batch)
-
-func (f sinkFunc) Deliver(shard int, b *feed.Batch) { f(shard, b) }
-
-func runBBox(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
-	res := &LoadResult{Config: cfg, Threads: 1 + cfg.Shards + cfg.Workers}
+func runBBox(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult, error) {
+	cfg := res.Config
 	var subCounters zmqx.Counters
 	binds := make([]string, cfg.Shards)
 	for i := range binds {
@@ -342,6 +363,7 @@ func runBBox(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 		return nil, err
 	}
 	defer pub.Close()
+	res.Partitions = pub.Router().Partitions()
 
 	slots := cfg.Shards
 	if cfg.AtWorker {
@@ -388,21 +410,11 @@ func runBBox(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 		<-subDone
 		return nil, err
 	}
-	gen, err := feed.NewGenerator(cfg.gen())
-	if err != nil {
-		scancel()
-		<-subDone
-		return nil, err
-	}
 
 	col := newCollector(cfg, rec, func() int64 { return pub.Stats().Records })
 	res.Start = time.Now()
 	col.begin(res.Start)
 	rctx, rcancel := context.WithTimeout(ctx, cfg.Duration)
-	var src feed.Source = gen
-	if cfg.beforeNext != nil {
-		src = hookedSource{gen, cfg.beforeNext}
-	}
 	perr := pub.Run(rctx, src)
 	rcancel()
 	res.Sending = time.Since(res.Start)
@@ -451,17 +463,14 @@ func runBBox(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 	return res, nil
 }
 
-// pacedSender runs gen until ctx ends, handing each due chunk to send and
+// pacedSender runs src until ctx ends, handing each due chunk to send and
 // calling flush when nothing more is due (smart batching, as the bbox
 // publisher does), counting what it sent in sent.
-func pacedSender(ctx context.Context, gen *feed.Generator, before func(), sent *atomic.Int64, send func(recs []feed.Record) error, flush func() error) error {
+func pacedSender(ctx context.Context, src pacedSource, sent *atomic.Int64, send func(recs []feed.Record) error, flush func() error) error {
 	var b feed.Batch
 	for {
 		b.Reset()
-		if before != nil {
-			before()
-		}
-		err := gen.Next(ctx, &b)
+		err := src.Next(ctx, &b)
 		if b.Len() > 0 {
 			now := time.Now().UnixNano()
 			for i := range b.Recs {
@@ -481,7 +490,7 @@ func pacedSender(ctx context.Context, gen *feed.Generator, before func(), sent *
 			}
 			return err
 		}
-		if !gen.Pending() {
+		if !src.Pending() {
 			if ferr := flush(); ferr != nil {
 				return ferr
 			}

@@ -41,57 +41,45 @@ func waitDrained(got *atomic.Int64, want int64, d time.Duration, failed <-chan s
 	}
 }
 
-func runTCP(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
-	res := &LoadResult{Config: cfg, Threads: 2}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	defer ln.Close()
+// baselineEnds is one baseline path, connected, for runBaseline to drive.
+type baselineEnds struct {
+	// receive takes records until stop has run, recording each latency
+	// in slot 0 of rec and counting the records in received. It returns
+	// nil when stopped.
+	receive func(rec *Recorder, received *atomic.Int64) error
+	// send hands the sender's due records to the path; flush pushes out
+	// whatever send buffered, when nothing more is due.
+	send  func(recs []feed.Record) error
+	flush func() error
+	// stop ends receive once the records in flight have arrived or the
+	// drain time has passed.
+	stop func()
+}
+
+// runBaseline sends src through a baseline path for the run's duration,
+// waits for the records in flight, stops the receiver and fills in res.
+func runBaseline(ctx context.Context, res *LoadResult, src pacedSource, ends baselineEnds) (*LoadResult, error) {
+	cfg := res.Config
 	rec := NewRecorder(1, cfg.From)
 	var sent, received atomic.Int64
 	recvErr := make(chan error, 1)
 	failed := make(chan struct{})
 	go func() {
-		err := tcpReceive(ln, rec, cfg.From, &received)
+		err := ends.receive(rec, &received)
 		if err != nil {
 			close(failed)
 		}
 		recvErr <- err
 	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	gen, err := feed.NewGenerator(cfg.gen())
-	if err != nil {
-		return nil, err
-	}
-	w := bufio.NewWriterSize(c, 64<<10)
-	var scratch []byte
-	var hdr [4]byte
-	send := func(recs []feed.Record) error {
-		for i := range recs {
-			scratch, _ = feed.AppendRecord(scratch[:0], &recs[i], false)
-			binary.LittleEndian.PutUint32(hdr[:], uint32(len(scratch)))
-			w.Write(hdr[:])
-			if _, err := w.Write(scratch); err != nil {
-				return fmt.Errorf("tcp baseline: %w", err)
-			}
-		}
-		return nil
-	}
 	col := newCollector(cfg, rec, sent.Load)
 	res.Start = time.Now()
 	col.begin(res.Start)
 	rctx, cancel := context.WithTimeout(ctx, cfg.Duration)
-	serr := pacedSender(rctx, gen, cfg.beforeNext, &sent, send, w.Flush)
+	serr := pacedSender(rctx, src, &sent, ends.send, ends.flush)
 	cancel()
 	res.Sending = time.Since(res.Start)
 	waitDrained(&received, sent.Load(), cfg.Drain, failed)
-	c.Close()
-	ln.Close()
+	ends.stop()
 	rerr := <-recvErr
 	res.Elapsed = time.Since(res.Start)
 	res.Intervals = col.finish()
@@ -104,7 +92,49 @@ func runTCP(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	return finishBaseline(res, rec, sent.Load(), received.Load()), nil
+	res.Published, res.Received = sent.Load(), received.Load()
+	res.Lost = max(res.Published-res.Received, 0)
+	res.Hist = rec.Merged()
+	res.Clamped = rec.Clamped()
+	res.Shards = []Count{{ID: 0, Records: res.Received}}
+	res.Workers = []Count{}
+	res.checks()
+	return res, nil
+}
+
+func runTCP(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	defer ln.Close()
+	// The kernel completes the connection before the receiver accepts it.
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	w := newFramedWriter(c)
+	var scratch []byte
+	return runBaseline(ctx, res, src, baselineEnds{
+		receive: func(rec *Recorder, received *atomic.Int64) error {
+			return tcpReceive(ln, rec, res.Config.From, received)
+		},
+		send: func(recs []feed.Record) error {
+			for i := range recs {
+				scratch, _ = feed.AppendRecord(scratch[:0], &recs[i], false)
+				if err := w.write(scratch); err != nil {
+					return fmt.Errorf("tcp baseline: %w", err)
+				}
+			}
+			return nil
+		},
+		flush: w.Flush,
+		stop: func() {
+			c.Close()
+			ln.Close()
+		},
+	})
 }
 
 // tcpReceive reads length-prefixed records until the sender closes,
@@ -116,9 +146,7 @@ func tcpReceive(ln net.Listener, rec *Recorder, from Stamp, received *atomic.Int
 		return err
 	}
 	defer c.Close()
-	r := bufio.NewReaderSize(c, 64<<10)
-	var hdr [4]byte
-	buf := make([]byte, feed.MaxRecordLen)
+	r := newFramedReader(c)
 	vals := make([]int64, 0, 4096)
 	flush := func() {
 		rec.ObserveValues(0, vals)
@@ -127,114 +155,149 @@ func tcpReceive(ln net.Listener, rec *Recorder, from Stamp, received *atomic.Int
 	}
 	defer flush()
 	for {
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return fmt.Errorf("tcp baseline: %w", err)
+		b, err := r.next()
+		if err == io.EOF {
+			return nil
 		}
-		n := binary.LittleEndian.Uint32(hdr[:])
-		if n < feed.RecordFixedLen || n > feed.MaxRecordLen {
-			return fmt.Errorf("tcp baseline: record length %d", n)
+		if err != nil {
+			return err
 		}
-		if _, err := io.ReadFull(r, buf[:n]); err != nil {
-			return fmt.Errorf("tcp baseline: %w", err)
-		}
-		vals = append(vals, time.Now().UnixNano()-stampOf(buf[:n], from))
+		vals = append(vals, time.Now().UnixNano()-stampOf(b, from))
 		if r.Buffered() == 0 || len(vals) == cap(vals) {
 			flush()
 		}
 	}
 }
 
-func runZMQ4(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
-	res := &LoadResult{Config: cfg, Threads: 2}
+// framedWriter writes each record behind its length (4 bytes, little
+// endian): the plain-TCP baselines' framing.
+type framedWriter struct {
+	*bufio.Writer
+	hdr [4]byte
+}
+
+func newFramedWriter(w io.Writer) *framedWriter {
+	return &framedWriter{Writer: bufio.NewWriterSize(w, 64<<10)}
+}
+
+func (w *framedWriter) write(rec []byte) error {
+	binary.LittleEndian.PutUint32(w.hdr[:], uint32(len(rec)))
+	w.Write(w.hdr[:])
+	_, err := w.Write(rec)
+	return err
+}
+
+// framedReader reads what framedWriter writes, refusing a length no
+// record can have.
+type framedReader struct {
+	*bufio.Reader
+	hdr [4]byte
+	buf []byte
+}
+
+func newFramedReader(r io.Reader) *framedReader {
+	return &framedReader{Reader: bufio.NewReaderSize(r, 64<<10), buf: make([]byte, feed.MaxRecordLen)}
+}
+
+// next returns the next record, valid until the next call, or io.EOF
+// itself when the stream ends between records (the peer closed, or we
+// did).
+func (r *framedReader) next() ([]byte, error) {
+	if _, err := io.ReadFull(r.Reader, r.hdr[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+			return nil, io.EOF
+		}
+		return nil, fmt.Errorf("tcp baseline: %w", err)
+	}
+	n := binary.LittleEndian.Uint32(r.hdr[:])
+	if n < feed.RecordFixedLen || n > feed.MaxRecordLen {
+		return nil, fmt.Errorf("tcp baseline: record length %d", n)
+	}
+	if _, err := io.ReadFull(r.Reader, r.buf[:n]); err != nil {
+		return nil, fmt.Errorf("tcp baseline: %w", err)
+	}
+	return r.buf[:n], nil
+}
+
+func runZMQ4(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult, error) {
 	zctx, zcancel := context.WithCancel(ctx)
 	defer zcancel()
-	pub := zmq4.NewPub(zctx)
-	defer pub.Close()
-	if err := pub.Listen("tcp://127.0.0.1:0"); err != nil {
-		return nil, fmt.Errorf("zmq4 baseline: %w", err)
-	}
-	sub := zmq4.NewSub(zctx, zmq4.WithDialerRetry(10*time.Millisecond))
-	defer sub.Close()
-	if err := sub.Dial("tcp://" + pub.Addr().String()); err != nil {
-		return nil, fmt.Errorf("zmq4 baseline: %w", err)
-	}
-	if err := sub.SetOption(zmq4.OptionSubscribe, ""); err != nil {
-		return nil, fmt.Errorf("zmq4 baseline: %w", err)
-	}
-	if err := zmq4Join(ctx, pub, sub); err != nil {
-		return nil, err
-	}
-	rec := NewRecorder(1, cfg.From)
-	var sent, received atomic.Int64
-	recvErr := make(chan error, 1)
-	failed := make(chan struct{})
-	go func() {
-		vals := make([]int64, 1)
-		for {
-			m, err := sub.Recv()
-			if err != nil {
-				if zctx.Err() != nil {
-					recvErr <- nil
-				} else {
-					close(failed)
-					recvErr <- fmt.Errorf("zmq4 baseline: %w", err)
-				}
-				return
-			}
-			now := time.Now().UnixNano()
-			if len(m.Frames) != 1 || len(m.Frames[0]) < feed.RecordFixedLen {
-				continue // a join probe
-			}
-			vals[0] = now - stampOf(m.Frames[0], cfg.From)
-			rec.ObserveValues(0, vals)
-			received.Add(1)
-		}
-	}()
-	gen, err := feed.NewGenerator(cfg.gen())
+	pub, sub, err := zmq4Pair(zctx)
 	if err != nil {
 		return nil, err
 	}
-	send := func(recs []feed.Record) error {
-		for i := range recs {
-			// zmq4 may write a buffer after Send returns: each message
-			// gets its own, as a naive user's code would.
-			b, _ := feed.AppendRecord(nil, &recs[i], false)
-			if err := pub.Send(zmq4.NewMsg(b)); err != nil {
-				return fmt.Errorf("zmq4 baseline: %w", err)
+	defer pub.Close()
+	defer sub.Close()
+	from := res.Config.From
+	return runBaseline(ctx, res, src, baselineEnds{
+		receive: func(rec *Recorder, received *atomic.Int64) error {
+			vals := make([]int64, 1)
+			for {
+				m, err := sub.Recv()
+				if err != nil {
+					if zctx.Err() != nil {
+						return nil
+					}
+					return fmt.Errorf("zmq4 baseline: %w", err)
+				}
+				now := time.Now().UnixNano()
+				if len(m.Frames) != 1 || len(m.Frames[0]) < feed.RecordFixedLen {
+					continue // a join probe
+				}
+				vals[0] = now - stampOf(m.Frames[0], from)
+				rec.ObserveValues(0, vals)
+				received.Add(1)
 			}
-		}
-		return nil
-	}
-	col := newCollector(cfg, rec, sent.Load)
-	res.Start = time.Now()
-	col.begin(res.Start)
-	rctx, cancel := context.WithTimeout(ctx, cfg.Duration)
-	serr := pacedSender(rctx, gen, cfg.beforeNext, &sent, send, func() error { return nil })
-	cancel()
-	res.Sending = time.Since(res.Start)
-	waitDrained(&received, sent.Load(), cfg.Drain, failed)
-	zcancel()
-	sub.Close()
-	rerr := <-recvErr
-	res.Elapsed = time.Since(res.Start)
-	res.Intervals = col.finish()
-	if serr != nil {
-		return nil, serr
-	}
-	if rerr != nil {
-		return nil, rerr
-	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	return finishBaseline(res, rec, sent.Load(), received.Load()), nil
+		},
+		send: func(recs []feed.Record) error {
+			for i := range recs {
+				// zmq4 may write a buffer after Send returns: each message
+				// gets its own, as a naive user's code would.
+				b, _ := feed.AppendRecord(nil, &recs[i], false)
+				if err := pub.Send(zmq4.NewMsg(b)); err != nil {
+					return fmt.Errorf("zmq4 baseline: %w", err)
+				}
+			}
+			return nil
+		},
+		flush: func() error { return nil },
+		stop: func() {
+			zcancel()
+			sub.Close()
+		},
+	})
 }
 
-// zmq4Join probes until the subscription has reached the publisher (the
-// slow joiner), so no measured record is lost to it.
+// zmq4Pair opens zmq4's own PUB and SUB sockets on ctx, connected over
+// loopback TCP with the SUB subscribed to everything, and waits until
+// the subscription has reached the publisher (the slow joiner), so no
+// measured record is lost to it. The join probes are one-byte messages
+// the receiver skips. On error both sockets are closed.
+func zmq4Pair(ctx context.Context) (pub, sub zmq4.Socket, err error) {
+	pub = zmq4.NewPub(ctx)
+	sub = zmq4.NewSub(ctx, zmq4.WithDialerRetry(10*time.Millisecond))
+	defer func() {
+		if err != nil {
+			sub.Close()
+			pub.Close()
+		}
+	}()
+	if err := pub.Listen("tcp://127.0.0.1:0"); err != nil {
+		return nil, nil, fmt.Errorf("zmq4 baseline: %w", err)
+	}
+	if err := sub.Dial("tcp://" + pub.Addr().String()); err != nil {
+		return nil, nil, fmt.Errorf("zmq4 baseline: %w", err)
+	}
+	if err := sub.SetOption(zmq4.OptionSubscribe, ""); err != nil {
+		return nil, nil, fmt.Errorf("zmq4 baseline: %w", err)
+	}
+	if err := zmq4Join(ctx, pub, sub); err != nil {
+		return nil, nil, err
+	}
+	return pub, sub, nil
+}
+
+// zmq4Join probes until a probe arrives at sub, at most 10s.
 func zmq4Join(ctx context.Context, pub, sub zmq4.Socket) error {
 	probe := zmq4.NewMsg([]byte{0})
 	ready := make(chan struct{})
@@ -271,15 +334,4 @@ func zmq4Join(ctx context.Context, pub, sub zmq4.Socket) error {
 	case <-time.After(10 * time.Second):
 		return errors.New("zmq4 baseline: the subscriber did not join within 10s")
 	}
-}
-
-func finishBaseline(res *LoadResult, rec *Recorder, sent, received int64) *LoadResult {
-	res.Published, res.Received = sent, received
-	res.Lost = max(sent-received, 0)
-	res.Hist = rec.Merged()
-	res.Clamped = rec.Clamped()
-	res.Shards = []Count{{ID: 0, Records: received}}
-	res.Workers = []Count{}
-	res.checks()
-	return res
 }

@@ -45,10 +45,11 @@ type SweepConfig struct {
 
 // SweepStep is one rate of a sweep.
 type SweepStep struct {
-	Rate   float64 // target
-	Result *LoadResult
-	OK     bool   // p99 within the SLA, nothing lost, rate reached
-	Reason string // why not, when !OK
+	Rate    float64 // target
+	Result  *LoadResult
+	Latency Percentiles // Result.Latency(), read once by Sweep
+	OK      bool        // p99 within the SLA, nothing lost, rate reached
+	Reason  string      // why not, when !OK
 }
 
 // SweepResult is a sweep's steps in rate order.
@@ -62,8 +63,9 @@ type SweepResult struct {
 }
 
 // judge decides whether a step held.
-func (c *SweepConfig) judge(r *LoadResult) (bool, string) {
-	p99 := time.Duration(Summarize(r.Hist).P99 * 1e3)
+func (c *SweepConfig) judge(st *SweepStep) (bool, string) {
+	r := st.Result
+	p99 := time.Duration(st.Latency.P99 * 1e3)
 	switch {
 	case r.Lost > 0 || r.Gaps > 0:
 		return false, fmt.Sprintf("lost %d records", r.Lost)
@@ -124,8 +126,8 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bench: sweep at %s/s: %w", FormatRate(rate), err)
 		}
-		st := SweepStep{Rate: rate, Result: r}
-		st.OK, st.Reason = cfg.judge(r)
+		st := SweepStep{Rate: rate, Result: r, Latency: r.Latency()}
+		st.OK, st.Reason = cfg.judge(&st)
 		out.Steps = append(out.Steps, st)
 		if cfg.OnStep != nil {
 			cfg.OnStep(st)
@@ -196,8 +198,7 @@ func WriteSweepTable(w io.Writer, curves []SweepCurve) error {
 		s := c.Result
 		for i := range s.Steps {
 			st := &s.Steps[i]
-			r := st.Result
-			l := Summarize(r.Hist)
+			r, l := st.Result, st.Latency
 			verdict := "holds"
 			if !st.OK {
 				verdict = "breaks: " + st.Reason
@@ -234,9 +235,8 @@ func WriteSweepPlot(w io.Writer, title string, notes []string, curves []SweepCur
 	for _, c := range curves {
 		for _, st := range c.Result.Steps {
 			loR, hiR = math.Min(loR, st.Rate), math.Max(hiR, st.Rate)
-			l := Summarize(st.Result.Hist)
 			if st.Result.Hist.TotalCount() > 0 {
-				loL, hiL = math.Min(loL, l.P50), math.Max(hiL, l.P999)
+				loL, hiL = math.Min(loL, st.Latency.P50), math.Max(hiL, st.Latency.P999)
 			}
 		}
 	}
@@ -255,7 +255,7 @@ func WriteSweepPlot(w io.Writer, title string, notes []string, curves []SweepCur
 					continue
 				}
 				s.xs = append(s.xs, st.Rate)
-				s.ys = append(s.ys, q.get(Summarize(st.Result.Hist)))
+				s.ys = append(s.ys, q.get(st.Latency))
 			}
 			ch.series = append(ch.series, s)
 		}
