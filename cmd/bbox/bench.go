@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -429,17 +431,28 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	if err := writeRunFiles(f, res, bases, report.Bytes(), curves, notes); err != nil {
 		return nil, err
 	}
-	if err := f.write("summary.json", func(w io.Writer) error { s.Files = f.names; writeJSON(w, s); return nil }); err != nil {
+	if err := f.finish(s, report.Bytes(), human, "  (add --out DIR for the .hgrm, interval log, plots and JSON)\n"); err != nil {
 		return nil, err
 	}
+	return s, nil
+}
+
+// finish ends a run the same way for a fixed rate and a sweep: it writes
+// summary.json (whose files list is what was written before it), sets
+// s.Files to every file, prints the report and then the files written,
+// or noFiles if there are none.
+func (f *files) finish(s *benchSummary, report []byte, human io.Writer, noFiles string) error {
+	if err := f.write("summary.json", func(w io.Writer) error { s.Files = f.names; writeJSON(w, s); return nil }); err != nil {
+		return err
+	}
 	s.Files = f.names
-	human.Write(report.Bytes())
+	human.Write(report)
 	if len(f.names) > 0 {
 		fmt.Fprintf(human, "  wrote %s\n", strings.Join(f.names, ", "))
 	} else {
-		fmt.Fprintf(human, "  (add --out DIR for the .hgrm, interval log, plots and JSON)\n")
+		io.WriteString(human, noFiles)
 	}
-	return s, nil
+	return nil
 }
 
 func writeRunFiles(f *files, res *bench.LoadResult, bases []*bench.LoadResult, report []byte, curves []bench.Curve, notes []string) error {
@@ -475,11 +488,8 @@ func (o *benchOpts) summarize(res *bench.LoadResult) *benchSummary {
 		},
 		TargetRate: o.load.Rate, DurationS: o.load.Duration.Seconds(), LatencyFrom: o.load.From.String(),
 		MeasuredAt: o.measuredAt(), SentRPS: res.AchievedRate(), Intervals: res.Intervals,
-		Topology: benchTopology{Shards: o.load.Shards, Partitions: o.load.Partitions, Workers: o.load.Workers,
+		Topology: benchTopology{Shards: o.load.Shards, Partitions: res.Partitions, Workers: o.load.Workers,
 			CPUs: o.load.CPUs, Cores: o.load.Cores, Size: o.load.Size},
-	}
-	if s.Topology.Partitions == 0 {
-		s.Topology.Partitions = 4 * o.load.Shards
 	}
 	for _, sh := range res.Shards {
 		cpu := -1
@@ -511,7 +521,7 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 		return bench.Sweep(ctx, bench.SweepConfig{Load: lc, Factor: o.factor, Max: o.sweepMax, Min: o.sweepMin, SLA: o.sla, Refine: o.refine,
 			OnStart: func(rate float64) { tag = fmt.Sprintf("%s-%.0f", path, rate) },
 			OnStep: func(st bench.SweepStep) {
-				l := st.Result.Latency()
+				l := st.Latency
 				verdict := "holds"
 				if !st.OK {
 					verdict = "breaks: " + st.Reason
@@ -577,8 +587,8 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	}
 	for _, st := range bb.Steps {
 		for _, w := range st.Result.Warnings {
-			if !strings.HasPrefix(w, "target rate not reached") && !strings.Contains(w, "were lost") {
-				s.Warnings = appendOnce(s.Warnings, w)
+			if !strings.HasPrefix(w, "target rate not reached") && !strings.Contains(w, "were lost") && !slices.Contains(s.Warnings, w) {
+				s.Warnings = append(s.Warnings, w)
 			}
 		}
 	}
@@ -607,24 +617,10 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	}); err != nil {
 		return nil, err
 	}
-	if err := f.write("summary.json", func(w io.Writer) error { s.Files = f.names; writeJSON(w, s); return nil }); err != nil {
+	if err := f.finish(s, report.Bytes(), human, ""); err != nil {
 		return nil, err
 	}
-	s.Files = f.names
-	human.Write(report.Bytes())
-	if len(f.names) > 0 {
-		fmt.Fprintf(human, "  wrote %s\n", strings.Join(f.names, ", "))
-	}
 	return s, nil
-}
-
-func appendOnce(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }
 
 func runBenchCompare(e *env, args []string) int {
@@ -665,7 +661,7 @@ func runBenchCompare(e *env, args []string) int {
 	if *maxRegress > 0 {
 		for _, d := range ds {
 			judged := d.Unit == "us" && d.Metric != "max" && !strings.HasSuffix(d.Metric, "p99.99") || d.Unit == "rps"
-			if judged && d.Better < 0 && d.A != 0 && abs(d.Change) > *maxRegress {
+			if judged && d.Better < 0 && d.A != 0 && math.Abs(d.Change) > *maxRegress {
 				regress = append(regress, fmt.Sprintf("%s %+.1f%%", d.Metric, d.Change))
 			}
 		}
@@ -678,11 +674,4 @@ func runBenchCompare(e *env, args []string) int {
 		return exitError
 	}
 	return exitOK
-}
-
-func abs(v float64) float64 {
-	if v < 0 {
-		return -v
-	}
-	return v
 }
