@@ -53,15 +53,24 @@ func (s RuntimeState) String() string {
 }
 
 // Validate reports the first setting that does not parse, naming it.
+// Empty settings are not checked: they keep what the runtime took from
+// the environment at start (Go ignores a bad $GOGC; a bad $GOMEMLIMIT
+// stops it before bbox runs).
 func (r Runtime) Validate() error {
 	if r.MaxProcs < 0 {
 		return fmt.Errorf("tuning: GOMAXPROCS %d: want 0 (default) or more", r.MaxProcs)
 	}
-	if _, err := ParseGOGC(r.GOGC); err != nil {
-		return err
+	if r.GOGC != "" {
+		if _, err := ParseGOGC(r.GOGC); err != nil {
+			return err
+		}
 	}
-	_, err := ParseBytes(r.MemLimit)
-	return err
+	if r.MemLimit != "" {
+		if _, err := ParseBytes(r.MemLimit); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Apply sets the runtime and returns what it now runs with. It changes
@@ -128,10 +137,7 @@ func ParseBytes(s string) (int64, error) {
 		return math.MaxInt64, nil
 	}
 	num, mult := s, int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+	for _, u := range byteUnits {
 		if strings.HasSuffix(s, u.suffix) {
 			num, mult = strings.TrimSuffix(s, u.suffix), u.mult
 			break
@@ -144,12 +150,16 @@ func ParseBytes(s string) (int64, error) {
 	return v * mult, nil
 }
 
-// FormatBytes writes n with the largest binary unit that divides it.
+// byteUnits are the GOMEMLIMIT suffixes, largest first.
+var byteUnits = []struct {
+	suffix string
+	mult   int64
+}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+
+// FormatBytes writes n with the largest binary unit that divides it ("B"
+// for a count of bytes that none does, zero and negative counts).
 func FormatBytes(n int64) string {
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+	for _, u := range byteUnits {
 		if n >= u.mult && n%u.mult == 0 {
 			return strconv.FormatInt(n/u.mult, 10) + u.suffix
 		}

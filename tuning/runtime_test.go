@@ -45,7 +45,7 @@ func TestParseRuntimeValues(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "1GiB")
 	b("", 1<<30, true)
 
-	for n, want := range map[int64]string{4 << 30: "4GiB", 1536 << 20: "1536MiB", 1000: "1000B", 16 << 20: "16MiB"} {
+	for n, want := range map[int64]string{4 << 30: "4GiB", 1536 << 20: "1536MiB", 1000: "1000B", 16 << 20: "16MiB", 0: "0B", 1: "1B", -2048: "-2048B"} {
 		if got := FormatBytes(n); got != want {
 			t.Errorf("FormatBytes(%d) = %q, want %q", n, got, want)
 		}
@@ -75,5 +75,27 @@ func TestRuntimeApply(t *testing.T) {
 	}
 	if _, err := (Runtime{MaxProcs: -1}).Apply(); err == nil {
 		t.Error("Apply with GOMAXPROCS -1: no error")
+	}
+}
+
+// A bad $GOGC is not bbox's to reject when no setting asks for a value:
+// Go ignores it, and so do Validate and Apply. (Go refuses to start with a
+// bad $GOMEMLIMIT, but Validate does not read that either.)
+func TestRuntimeIgnoresBadEnv(t *testing.T) {
+	t.Setenv("GOGC", "abc")
+	t.Setenv("GOMEMLIMIT", "lots")
+	if err := (Runtime{}).Validate(); err != nil {
+		t.Errorf("Validate with GOGC=abc GOMEMLIMIT=lots and no settings: %v", err)
+	}
+	for _, r := range []Runtime{{GOGC: "abc"}, {MemLimit: "lots"}} {
+		if err := r.Validate(); err == nil {
+			t.Errorf("Validate(%+v): no error", r)
+		}
+	}
+	before := CurrentRuntime()
+	t.Cleanup(func() { runtime.GOMAXPROCS(before.MaxProcs) })
+	st, err := Runtime{}.Apply()
+	if err != nil || st.GOGC != before.GOGC || st.MemLimit != before.MemLimit {
+		t.Errorf("Apply with bad env = %+v, %v; want %+v unchanged", st, err, before)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/tuning"
 )
 
@@ -14,21 +13,17 @@ import (
 // in a config file is reported with its line.
 type boxFlags struct {
 	rt         tuning.Runtime
-	workerCPUs cpuSpec
-	hasWorkers bool
-	// stats counts what the subscriber's sockets were refused (capped
-	// buffers among them); the publisher keeps its own per shard.
-	stats zmqx.Counters
+	workerCPUs cpuSpec // none without --worker-cpus: no subscriber threads to keep apart
 }
 
 func (b *boxFlags) register(fs *flag.FlagSet, withWorkerCPUs bool) {
 	fs.IntVar(&b.rt.MaxProcs, "gomaxprocs", 0, "GOMAXPROCS (0: the cores this process may use at start, then fixed so narrowing the worker threads' cores cannot shrink it)")
-	fs.Var(checked{&b.rt.GOGC, func(s string) error { _, err := tuning.ParseGOGC(s); return err }}, "gogc",
+	fs.Var(checked{&b.rt.GOGC, func(s string) error { return tuning.Runtime{GOGC: s}.Validate() }}, "gogc",
 		"GC target percent or off (default $GOGC, else Go's 100: the hot path allocates almost nothing, so collections are rare; higher trades memory for fewer)")
-	fs.Var(checked{&b.rt.MemLimit, func(s string) error { _, err := tuning.ParseBytes(s); return err }}, "gomemlimit",
+	fs.Var(checked{&b.rt.MemLimit, func(s string) error { return tuning.Runtime{MemLimit: s}.Validate() }}, "gomemlimit",
 		"soft memory limit like 4GiB, or off (default $GOMEMLIMIT, else none; near it the GC works harder instead of the box swapping)")
+	b.workerCPUs = "none"
 	if withWorkerCPUs {
-		b.hasWorkers = true
 		b.workerCPUs = "auto"
 		fs.Var(&b.workerCPUs, "worker-cpus", "cores for everything but the subscriber threads (workers, Go runtime, I/O): a list like 0-1, auto (the cores not in --cpus, when --cpus pins), or none")
 	}
@@ -85,14 +80,11 @@ func (b *boxFlags) setup(log *logger, cf *connFlags, shards int, shardCPUs []int
 	var p boxPlan
 	in := tuning.CoreInput{Online: tuning.Online(), Shards: shards, ShardCPUs: shardCPUs, Workers: busyWorkers}
 	switch b.workerCPUs {
-	case "", "auto":
-	case "none":
+	case "auto":
+	case "", "none":
 		in.RestCPUs = []int{}
 	default:
 		in.RestCPUs, _ = tuning.ParseCPUList(string(b.workerCPUs)) // checked by Set
-	}
-	if !b.hasWorkers {
-		in.RestCPUs = []int{}
 	}
 	var err error
 	if p.cores, err = tuning.PlanCores(in); err != nil {
