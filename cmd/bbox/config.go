@@ -18,6 +18,24 @@ func (c *configFlag) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.path, "config", "", "topology file ([pub], [sub], [workers], [shard N] sections; README); flags given here override it")
 }
 
+// parse parses the command line of c (pub or sub: the side is its name),
+// rejects positional arguments and applies the file. When ok is false the
+// command returns code: the error is already reported (usage: exit 2; a
+// bad file: exit 1). notes are apply's.
+func (cf *configFlag) parse(e *env, c *command, fs *flag.FlagSet, args []string) (notes []string, code int, ok bool) {
+	if code, ok := parse(fs, args); !ok {
+		return nil, code, false
+	}
+	if fs.NArg() > 0 {
+		return nil, usageErr(e, c, "unexpected argument %q", fs.Arg(0)), false
+	}
+	notes, err := cf.apply(fs, c.name)
+	if err != nil {
+		return nil, fail(e, c, err), false
+	}
+	return notes, 0, true
+}
+
 // apply loads the file (if any) and sets the flags of side ("pub" or
 // "sub") that the command line left alone. It returns notes for the log
 // (what the command line overrode). Errors name the file and line.

@@ -80,6 +80,7 @@ func TestConfigErrors(t *testing.T) {
 	f("sub", "[sub]\nconnect = tcp://h:1\n[shard 0]\nendpoint = tcp://h:2\n", "topo.conf:2: [sub] connect is also set by the [shard N] sections (line 3)")
 	f("sub", "[sub]\ncpus = 0\n[shard 0]\nendpoint = tcp://h:2\nsub-cpu = 0\n", "topo.conf:2: [sub] cpus is also set by the shards' sub-cpu")
 	f("sub", "[workers]\ncpus = 0-x\n", `topo.conf:2: [workers] cpus = "0-x"`)
+	f("sub", "[sub]\nconnect = tcp://h:1\ncpus = x\n", `topo.conf:3: [sub] cpus = "x"`)
 	f("pub", "[shard 0]\nendpoint = tcp://h:1\npub-nic = a/b\n", "topo.conf:3: [shard 0] pub-nic")
 	f("pub", "[pub]\nconfig = other.conf\n", "topo.conf:2: [pub] config: a config file cannot name another")
 	f("pub", "[pub\n", "topo.conf:1: bad section header")

@@ -187,15 +187,9 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	cfgFile.register(fs)
 	var box boxFlags
 	box.register(fs, false)
-	if code, ok := parse(fs, args); !ok {
+	notes, code, ok := cfgFile.parse(e, c, fs, args)
+	if !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
-	}
-	notes, err := cfgFile.apply(fs, "pub")
-	if err != nil {
-		return fail(e, c, err)
 	}
 	if len(pf.binds) == 0 {
 		return usageErr(e, c, "--bind is required (one endpoint per shard)")
@@ -218,7 +212,9 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	}
 	cs, _ := src.(commandSource) // an upstream feed (upstream.go)
 	if cs != nil {
-		cs.attach(log, &pf)
+		if err := cs.attach(log, &pf); err != nil {
+			return fail(e, c, err)
+		}
 		defer cs.Close()
 	}
 	s, err := runPublisher(ctx, e, log, &pf, src, *duration, "pub")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -37,7 +38,9 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	push := fs.String("push", "", "serve batches to `bbox worker` processes on this endpoint instead of in-process workers")
 	order := fs.String("order", "none", "worker dispatch: none (whole batches, least busy worker) or topic (per-topic order)")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
-	cpus := fs.String("cpus", "none", "pin shard thread i to these cores: a list like 2,3, auto, or none")
+	cpus := "none"
+	// Checked when set, so a bad [sub] cpus in --config is reported with its line.
+	fs.Var(checked{&cpus, func(s string) error { _, err := cpuPlan(s, 0); return err }}, "cpus", "pin shard thread i to these cores: a list like 2,3, auto, or none")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every shard has seen the publisher's end-of-stream")
 	tapPath := fs.String("tap", "", "write one line per handled record (publisher epoch shard partition seq topic) to this file (in-process workers)")
@@ -51,15 +54,9 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	cfgFile.register(fs)
 	var box boxFlags
 	box.register(fs, true)
-	if code, ok := parse(fs, args); !ok {
+	notes, code, ok := cfgFile.parse(e, c, fs, args)
+	if !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
-	}
-	notes, err := cfgFile.apply(fs, "sub")
-	if err != nil {
-		return fail(e, c, err)
 	}
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required (one endpoint per shard)")
@@ -77,7 +74,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--order: %v", err)
 	}
-	cpuList, err := cpuPlan(*cpus, len(connect))
+	cpuList, err := cpuPlan(cpus, len(connect))
 	if err != nil {
 		return usageErr(e, c, "--cpus: %v", err)
 	}
@@ -109,7 +106,9 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	sc.Conn.Stats = &box.stats
+	// What the sockets were refused (capped buffers among them).
+	var sockStats zmqx.Counters
+	sc.Conn.Stats = &sockStats
 	publishAlert, closeAlerts, err := openAlerts(*alert, log, &cf)
 	if err != nil {
 		return fail(e, c, err)
@@ -176,7 +175,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	}
 	s := side.summary("sub")
 	s.Warnings = append(plan.warnings, s.Warnings...)
-	if w := sockBufWarning(box.stats.SockBufCapped.Load()); w != "" {
+	if w := sockBufWarning(sockStats.SockBufCapped.Load()); w != "" {
 		s.Warnings = append(s.Warnings, w)
 	}
 	s.Seconds = elapsed.Seconds()

@@ -18,20 +18,22 @@ func init() {
 }
 
 // commandSource is a --source that wants the command's logger and
-// connection flags before it runs (attach), adds its own counts to the
-// summary (report), and is closed when the command ends.
+// connection flags before it runs (attach, which the command must call
+// before anything else), adds its own counts to the summary (report), and
+// is closed when the command ends.
 type commandSource interface {
 	feed.Source
-	attach(log *logger, pf *pubFlags)
+	attach(log *logger, pf *pubFlags) error
 	report(s *summary)
 	Close() error
 }
 
-// upstreamSource builds its shard.Upstream on attach (or on first use), so
-// the upstream connection gets the command's --max-frame, buffers and log.
+// upstreamSource is checked when opened (a bad spelling is a usage error)
+// and builds its shard.Upstream on attach, so the upstream connection gets
+// the command's --max-frame, buffers and log.
 type upstreamSource struct {
 	cfg shard.UpstreamConfig
-	u   *shard.Upstream
+	u   *shard.Upstream // nil until attach
 }
 
 func openUpstream(name string, gen feed.GenConfig) (feed.Source, bool, error) {
@@ -43,17 +45,18 @@ func openUpstream(name string, gen feed.GenConfig) (feed.Source, bool, error) {
 		return nil, true, err
 	}
 	cfg.Records = gen.Records // --records bounds an upstream too; --rate, --size etc. are gen's
-	u, err := shard.NewUpstream(cfg)
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, true, err
 	}
-	return &upstreamSource{cfg: cfg, u: u}, true, nil
+	return &upstreamSource{cfg: cfg}, true, nil
 }
 
-func (s *upstreamSource) attach(log *logger, pf *pubFlags) {
+func (s *upstreamSource) attach(log *logger, pf *pubFlags) error {
 	s.cfg.Logf = log.Logf
 	s.cfg.Conn = pf.conn.options(log)
-	s.u, _ = shard.NewUpstream(s.cfg) // validated in openUpstream; not started yet
+	u, err := shard.NewUpstream(s.cfg) // connects on the first Next
+	s.u = u
+	return err
 }
 
 func (s *upstreamSource) Next(ctx context.Context, b *feed.Batch) error { return s.u.Next(ctx, b) }
