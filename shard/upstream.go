@@ -13,7 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,12 +95,24 @@ func (c UpstreamConfig) withDefaults() UpstreamConfig {
 
 // Validate reports the first unusable field, naming it.
 func (c UpstreamConfig) Validate() error {
+	_, err := c.validate()
+	return err
+}
+
+// validate is Validate that also returns the parsed endpoint.
+func (c UpstreamConfig) validate() (zmqx.Endpoint, error) {
 	if c.Endpoint == "" {
-		return errors.New("shard: upstream endpoint is required")
+		return zmqx.Endpoint{}, errors.New("shard: upstream endpoint is required")
 	}
-	if _, err := zmqx.ParseEndpoint(c.Endpoint); err != nil {
-		return fmt.Errorf("shard: upstream %w", err)
+	ep, err := zmqx.ParseEndpoint(c.Endpoint)
+	if err != nil {
+		return ep, fmt.Errorf("shard: upstream %w", err)
 	}
+	return ep, c.checkFields()
+}
+
+// checkFields checks everything but the endpoint.
+func (c UpstreamConfig) checkFields() error {
 	for _, t := range c.Topics {
 		if len(t) > feed.MaxTopicLen {
 			return fmt.Errorf("shard: upstream topic subscription %.20q… is %d bytes; topics are at most %d", t, len(t), feed.MaxTopicLen)
@@ -154,7 +168,9 @@ func ParseUpstream(spec string) (UpstreamConfig, error) {
 	if err != nil {
 		return c, fmt.Errorf("shard: upstream %q: options: %w", spec, err)
 	}
-	for key, vals := range q {
+	// In key order, so the error for two bad options is always the same one.
+	for _, key := range slices.Sorted(maps.Keys(q)) {
+		vals := q[key]
 		last := vals[len(vals)-1]
 		switch key {
 		case "topic":
@@ -184,7 +200,7 @@ func ParseUpstream(spec string) (UpstreamConfig, error) {
 			return c, fmt.Errorf("shard: upstream %q: unknown option %q (want topic, kind, heartbeat or timeout)", spec, key)
 		}
 	}
-	if err := c.Validate(); err != nil {
+	if err := c.checkFields(); err != nil { // the endpoint is checked above
 		return c, fmt.Errorf("shard: upstream %q: %s", spec, strings.TrimPrefix(err.Error(), "shard: "))
 	}
 	return c, nil
@@ -244,11 +260,11 @@ type upMsg struct {
 
 // NewUpstream checks cfg; the first Next connects.
 func NewUpstream(cfg UpstreamConfig) (*Upstream, error) {
-	if err := cfg.Validate(); err != nil {
+	ep, err := cfg.validate()
+	if err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	ep, _ := zmqx.ParseEndpoint(cfg.Endpoint)
 	u := &Upstream{cfg: cfg, ep: ep, ch: make(chan upMsg, cfg.Queue), done: make(chan struct{})}
 	for _, t := range cfg.Topics {
 		u.subs = append(u.subs, []byte(t))
@@ -346,9 +362,9 @@ func (u *Upstream) run(ctx context.Context) {
 	})
 }
 
-// serve subscribes and reads one connection until it fails or ctx ends.
+// serve subscribes and reads one connection until it fails or ctx ends
+// (Redial closes the peer then, and after serve returns).
 func (u *Upstream) serve(ctx context.Context, peer *zmqx.Peer) {
-	defer peer.Close()
 	for _, s := range u.subs {
 		if err := peer.SendMsg(zmq4.NewMsg(append([]byte{1}, s...))); err != nil {
 			u.cfg.Logf("upstream %s: subscribe: %v (reconnecting)", u.ep.Raw, err)
@@ -369,10 +385,13 @@ func (u *Upstream) serve(ctx context.Context, peer *zmqx.Peer) {
 	go u.watch(ctx, peer, &waiting, &silent, stop, wdone)
 	defer func() { close(stop); <-wdone }()
 
+	// One clock read per message: the receive time stamps the record and,
+	// since handling it takes next to no time, also starts the next wait.
+	now := time.Now().UnixNano()
 	for {
-		waiting.Store(time.Now().UnixNano())
+		waiting.Store(now)
 		msg, err := peer.RecvMsg()
-		now := time.Now().UnixNano()
+		now = time.Now().UnixNano()
 		waiting.Store(0)
 		if err != nil {
 			if ctx.Err() == nil && !silent.Load() {
@@ -395,8 +414,15 @@ func (u *Upstream) serve(ctx context.Context, peer *zmqx.Peer) {
 		}
 		select {
 		case u.ch <- m:
-		case <-ctx.Done():
-			return
+		default:
+			// The queue is full: wait for Next, then restart the clock, or
+			// the time spent here would count as upstream silence.
+			select {
+			case u.ch <- m:
+			case <-ctx.Done():
+				return
+			}
+			now = time.Now().UnixNano()
 		}
 	}
 }
@@ -418,8 +444,7 @@ func (u *Upstream) watch(ctx context.Context, peer *zmqx.Peer, waiting *atomic.I
 		case <-stop:
 			return
 		case <-ctx.Done():
-			peer.Close()
-			return
+			return // Redial closes the peer, which ends the reader
 		case <-peer.Pinged():
 		case <-t.C:
 		}
@@ -523,11 +548,11 @@ func parseUpstream(frames [][]byte, recv int64) (upMsg, upClass, string) {
 	if len(m.topic) == 0 || len(m.topic) > feed.MaxTopicLen {
 		return m, upBadTopic, fmt.Sprintf("topic of %d bytes, want 1..%d", len(m.topic), feed.MaxTopicLen)
 	}
-	// Counted with the 8-byte sequence that worker frames add, so a record
-	// accepted here also fits every frame it travels in later.
-	if n := feed.RecordFixedLen + 8 + len(m.topic) + len(m.payload); n > feed.MaxRecordLen {
-		return m, upTooLarge, fmt.Sprintf("topic and payload of %d bytes, the wire format carries at most %d",
-			len(m.topic)+len(m.payload), MaxUpstreamBody)
+	// MaxUpstreamBody leaves room for the 8-byte sequence that worker
+	// frames add, so a record accepted here also fits every frame it
+	// travels in later.
+	if n := len(m.topic) + len(m.payload); n > MaxUpstreamBody {
+		return m, upTooLarge, fmt.Sprintf("topic and payload of %d bytes, the wire format carries at most %d", n, MaxUpstreamBody)
 	}
 	return m, upOK, ""
 }

@@ -30,13 +30,7 @@ func ThreadCPUs() ([]int, error) {
 	if err := unix.SchedGetaffinity(0, &set); err != nil {
 		return nil, err
 	}
-	var out []int
-	for i := 0; i < 1024; i++ {
-		if set.IsSet(i) {
-			out = append(out, i)
-		}
-	}
-	return out, nil
+	return setList(&set), nil
 }
 
 // Tid is the calling thread's kernel id (for /proc/self/task/TID).
@@ -52,13 +46,7 @@ func Online() []int {
 		}
 		return out
 	}
-	var out []int
-	for i := 0; i < 1024; i++ {
-		if set.IsSet(i) {
-			out = append(out, i)
-		}
-	}
-	return out
+	return setList(&set)
 }
 
 // MaxCPU bounds CPU numbers: the affinity masks bbox uses (unix.CPUSet)
@@ -103,9 +91,10 @@ func ThreadAffinity(tid int) ([]int, error) {
 	return setList(&set), nil
 }
 
+// setList lists the CPUs in set, ascending.
 func setList(set *unix.CPUSet) []int {
 	var out []int
-	for i := 0; i < 1024; i++ {
+	for i := 0; i < MaxCPU; i++ {
 		if set.IsSet(i) {
 			out = append(out, i)
 		}

@@ -185,7 +185,7 @@ func checkNIC(fsys fs.FS, nic string) Check {
 		Recommended: "one NIC per shard (bind each shard's endpoint to it on both boxes: [shard N] pub-nic/sub-nic); MTU 9000 where every hop takes it",
 		Why:         "a NIC per shard gives each stream its own queue, interrupts and wire; jumbo frames carry a 64 KiB batch in 8 packets instead of 46"}
 	var parts []string
-	if s, err := readString(fsys, dir+"/speed"); err == nil && s != "-1" && !strings.HasPrefix(s, "-") {
+	if s, err := readString(fsys, dir+"/speed"); err == nil && !strings.HasPrefix(s, "-") {
 		parts = append(parts, "speed "+s+" Mb/s")
 	} else {
 		parts = append(parts, "speed unknown (virtual NIC or link down)")

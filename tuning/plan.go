@@ -67,7 +67,7 @@ func PlanCores(in CoreInput) (CorePlan, error) {
 		}
 	}
 	switch {
-	case in.RestCPUs != nil && len(in.RestCPUs) > 0:
+	case len(in.RestCPUs) > 0:
 		p.Rest = slices.Clone(in.RestCPUs)
 		for i, c := range p.Shards {
 			if slices.Contains(p.Rest, c) {

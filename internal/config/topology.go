@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/tuning"
 )
 
 // Topology is a checked config file: what the publisher box and the
@@ -170,8 +171,8 @@ func shardFrom(file string, s *Section) (Shard, error) {
 	}
 	if st := get("sub-cpu"); st.Key != "" {
 		v, err := strconv.Atoi(st.Value)
-		if err != nil || v < 0 || v > 1023 {
-			return sh, errAt(file, st.Line, "[%s] sub-cpu %q: want one core number (0..1023)", s.Title(), clip(st.Value))
+		if err != nil || v < 0 || v >= tuning.MaxCPU {
+			return sh, errAt(file, st.Line, "[%s] sub-cpu %q: want one core number (0..%d)", s.Title(), clip(st.Value), tuning.MaxCPU-1)
 		}
 		sh.SubCPU = v
 	}
