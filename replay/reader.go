@@ -441,7 +441,10 @@ func decompress(src, dst []byte, want int) ([]byte, error) {
 	if len(out) != want {
 		return nil, fmt.Errorf("decompressed to %d bytes, the header says %d", len(out), want)
 	}
-	return out, nil
+	// The cap limit keeps DecodeAll inside dst, so out is dst[:want:want].
+	// Hand back the full-capacity buffer: a caller that keeps it must not
+	// reallocate for the next, slightly bigger chunk.
+	return dst[:want], nil
 }
 
 // Chunk holds one decompressed chunk. Reuse a Chunk across ReadChunk calls
