@@ -2,7 +2,6 @@ package replay
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"sort"
@@ -16,14 +15,17 @@ import (
 // Records recorded from several shard threads interleave differently on
 // every run; the digest does not care, yet a changed, lost or duplicated
 // record changes it. The zero value is ready to use.
-type Digest struct{ sum uint64 }
+type Digest struct {
+	sum uint64
+	seq [8]byte // scratch: a local array would escape to the heap on every Add
+}
 
 // Add adds r to the digest.
 func (d *Digest) Add(r *feed.Record) {
-	var seq [8]byte
-	binary.LittleEndian.PutUint64(seq[:], r.Seq)
-	c := crc32.Update(crc32.Update(crc(r.Topic), castagnoli, seq[:]), castagnoli, r.Payload)
-	i := crc32.Update(crc32.Update(crc32.ChecksumIEEE(r.Topic), crc32.IEEETable, seq[:]), crc32.IEEETable, r.Payload)
+	seq := d.seq[:]
+	binary.LittleEndian.PutUint64(seq, r.Seq)
+	c := crc32.Update(crc32.Update(crc(r.Topic), castagnoli, seq), castagnoli, r.Payload)
+	i := crc32.Update(crc32.Update(crc32.ChecksumIEEE(r.Topic), crc32.IEEETable, seq), crc32.IEEETable, r.Payload)
 	d.sum += uint64(c)<<32 | uint64(i)
 }
 
@@ -128,7 +130,9 @@ func Inspect(files []*Reader, top int) (*Report, error) {
 	var kinds [256]int64
 	var dig Digest
 	var c Chunk
-	var recs []feed.Record
+	var offs []uint32
+	var tcount []int64 // per topic index of the chunk
+	var rec feed.Record
 	for _, r := range files {
 		rep.Files = append(rep.Files, FileReport{Name: r.Name(), Bytes: r.Size(), Indexed: r.Indexed(), Chunks: len(r.Chunks()),
 			Created: r.Header().Created, Meta: r.Header().Meta})
@@ -145,15 +149,10 @@ func Inspect(files []*Reader, top int) (*Report, error) {
 		for _, info := range r.Chunks() {
 			err := r.ReadChunk(info, &c)
 			if err == nil {
-				recs, _, err = c.Decode(recs[:0], nil)
+				offs, err = c.Index(offs[:0], nil)
 			}
 			if err != nil {
-				p := Problem{Offset: info.Offset, Bytes: info.Size(), Kind: KindCorrupt, Chunk: int64(info.Number), Records: int64(info.Records), Detail: err.Error()}
-				var e *Error
-				if errors.As(err, &e) {
-					p.Offset, p.Kind, p.Detail = e.Offset, e.Kind, e.Detail
-				}
-				rep.Problems = append(rep.Problems, FileProblem{File: r.Name(), Problem: p})
+				rep.Problems = append(rep.Problems, FileProblem{File: r.Name(), Problem: chunkProblem(info, err)})
 				rep.ChunksDamaged++
 				rep.RecordsLost += int64(info.Records)
 				continue
@@ -161,12 +160,13 @@ func Inspect(files []*Reader, top int) (*Report, error) {
 			rep.ChunksOK++
 			rep.Bytes += int64(info.WireBytes)
 			rep.RawBytes += int64(info.DictRaw) + int64(info.RecordsRaw)
-			for i := range recs {
-				rec := &recs[i]
+			tcount = append(tcount[:0], make([]int64, len(c.topics))...)
+			for _, off := range offs {
+				c.Record(off, &rec)
 				rep.Records++
-				counts[string(rec.Topic)]++
+				tcount[c.topic(off)]++
 				kinds[rec.Kind]++
-				dig.Add(rec)
+				dig.Add(&rec)
 				if minutes != nil {
 					minutes[(rec.SourceTS-start)/60e9]++
 				}
@@ -188,6 +188,12 @@ func Inspect(files []*Reader, top int) (*Report, error) {
 					rep.Sequences.OutOfOrder++
 				}
 				seqs[k] = max(prev, rec.Seq)
+			}
+			// Counted by topic index, then one map update per topic of the chunk.
+			for ti, n := range tcount {
+				if n > 0 {
+					counts[string(c.topics[ti])] += n
+				}
 			}
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
-	"sort"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -29,6 +28,18 @@ type Problem struct {
 // Err returns p as an *Error for file.
 func (p Problem) Err(file string) *Error {
 	return &Error{File: file, Offset: p.Offset, Kind: p.Kind, Detail: p.Detail}
+}
+
+// chunkProblem is the Problem for the chunk info that could not be read
+// because of err: where err says if it is an *Error, else the whole chunk.
+func chunkProblem(info ChunkInfo, err error) Problem {
+	p := Problem{Offset: info.Offset, Bytes: info.Size(), Kind: KindCorrupt, Chunk: int64(info.Number),
+		Records: int64(info.Records), Detail: err.Error()}
+	var e *Error
+	if errors.As(err, &e) {
+		p.Offset, p.Kind, p.Detail = e.Offset, e.Kind, e.Detail
+	}
+	return p
 }
 
 // TopicCount is a topic and how many records of it a file holds.
@@ -457,13 +468,11 @@ type Chunk struct {
 	raw     []byte
 	topics  [][]byte
 	origins []Origin
+	offs    []uint32 // Decode's scratch
 }
 
 // Topics are the chunk's distinct topics, in the order records index them.
 func (c *Chunk) Topics() [][]byte { return c.topics }
-
-// Origins are the chunk's distinct (publisher, epoch) pairs.
-func (c *Chunk) Origins() []Origin { return c.origins }
 
 // ReadDict reads and checks only the chunk's header and dictionary (its
 // topics and origins), so a reader looking for some symbols can skip a
@@ -554,16 +563,15 @@ func (c *Chunk) parseDict() error {
 }
 
 // Decode appends the chunk's records to dst. Topic and Payload alias the
-// chunk's buffers (valid until the next ReadChunk into c). keep, if not
-// nil, selects records by topic index and SourceTS; the others are
-// counted in skipped. A structurally bad record makes the whole chunk an
-// error (dst is returned unchanged in length).
-func (c *Chunk) Decode(dst []feed.Record, keep func(topic uint16, ts int64) bool) (out []feed.Record, skipped int, err error) {
-	offs, skipped, err := c.Index(nil, keep)
-	if err != nil {
-		return dst, 0, err
+// chunk's buffers (valid until the next ReadChunk into c). A structurally
+// bad record makes the whole chunk an error (dst is returned unchanged in
+// length).
+func (c *Chunk) Decode(dst []feed.Record) ([]feed.Record, error) {
+	var err error
+	if c.offs, err = c.Index(c.offs[:0], nil); err != nil {
+		return dst, err
 	}
-	for _, off := range offs {
+	for _, off := range c.offs {
 		if len(dst) < cap(dst) {
 			dst = dst[:len(dst)+1]
 		} else {
@@ -571,7 +579,7 @@ func (c *Chunk) Decode(dst []feed.Record, keep func(topic uint16, ts int64) bool
 		}
 		c.Record(off, &dst[len(dst)-1])
 	}
-	return dst, skipped, nil
+	return dst, nil
 }
 
 // Index checks every record of the chunk and appends the offsets (into
@@ -579,39 +587,37 @@ func (c *Chunk) Decode(dst []feed.Record, keep func(topic uint16, ts int64) bool
 // offset into a record. Offsets hold no pointers, so a replay can keep
 // many chunks' worth of them without making the garbage collector's work
 // grow. A structurally bad record makes the whole chunk an error.
-func (c *Chunk) Index(dst []uint32, keep func(topic uint16, ts int64) bool) (out []uint32, skipped int, err error) {
+func (c *Chunk) Index(dst []uint32, keep func(topic uint16, ts int64) bool) ([]uint32, error) {
 	start := len(dst)
 	p := c.raw
 	pos := 0
 	ntop, norig := len(c.topics), len(c.origins)
 	for i := uint32(0); i < c.Info.Records; i++ {
 		if len(p)-pos < recordFixedLen {
-			return dst[:start], 0, c.recErr(pos, i, "truncated record header")
+			return dst[:start], c.recErr(pos, i, "truncated record header")
 		}
 		b := p[pos:]
 		n := int(le.Uint16(b))
 		if n < recordFixedLen || n > len(b) {
-			return dst[:start], 0, c.recErr(pos, i, fmt.Sprintf("record length %d outside [%d, %d]", n, recordFixedLen, len(b)))
+			return dst[:start], c.recErr(pos, i, fmt.Sprintf("record length %d outside [%d, %d]", n, recordFixedLen, len(b)))
 		}
 		ti, oi := le.Uint16(b[2:]), int(b[5])
 		if int(ti) >= ntop || oi >= norig {
-			return dst[:start], 0, c.recErr(pos, i, fmt.Sprintf("topic %d or origin %d outside the dictionary", ti, oi))
+			return dst[:start], c.recErr(pos, i, fmt.Sprintf("topic %d or origin %d outside the dictionary", ti, oi))
 		}
 		ts := int64(le.Uint64(b[20:]))
 		if ts < c.Info.FirstTS || ts > c.Info.LastTS {
-			return dst[:start], 0, c.recErr(pos, i, "timestamp outside the chunk's time range")
+			return dst[:start], c.recErr(pos, i, "timestamp outside the chunk's time range")
 		}
 		if keep == nil || keep(ti, ts) {
 			dst = append(dst, uint32(pos))
-		} else {
-			skipped++
 		}
 		pos += n
 	}
 	if pos != len(p) {
-		return dst[:start], 0, c.recErr(pos, c.Info.Records, fmt.Sprintf("%d bytes after the last record", len(p)-pos))
+		return dst[:start], c.recErr(pos, c.Info.Records, fmt.Sprintf("%d bytes after the last record", len(p)-pos))
 	}
-	return dst, skipped, nil
+	return dst, nil
 }
 
 // Record fills r from the record at off, an offset Index returned.
@@ -629,31 +635,11 @@ func (c *Chunk) Record(off uint32, r *feed.Record) {
 // SourceTS is the timestamp of the record at off, an offset Index returned.
 func (c *Chunk) SourceTS(off uint32) int64 { return int64(le.Uint64(c.raw[off+20:])) }
 
+// topic is the index into Topics of the record at off, an offset Index
+// returned.
+func (c *Chunk) topic(off uint32) uint16 { return le.Uint16(c.raw[off+2:]) }
+
 func (c *Chunk) recErr(pos int, i uint32, why string) error {
 	return &Error{File: c.file, Offset: c.Info.Offset + chunkHeaderLen + int64(c.Info.DictComp), Kind: KindCorrupt,
 		Detail: fmt.Sprintf("chunk %d records: record %d at byte %d of the uncompressed records: %s", c.Info.Number, i, pos, why)}
-}
-
-// ScanTopics reads every chunk's dictionary to list a file's distinct
-// topics when it has no index (Topics is nil); the counts are then -1.
-func (r *Reader) ScanTopics() ([]TopicCount, error) {
-	if r.topics != nil {
-		return r.topics, nil
-	}
-	seen := map[string]bool{}
-	var c Chunk
-	for _, info := range r.chunks {
-		if err := r.ReadDict(info, &c); err != nil {
-			return nil, err
-		}
-		for _, t := range c.topics {
-			seen[string(t)] = true
-		}
-	}
-	out := make([]TopicCount, 0, len(seen))
-	for t := range seen {
-		out = append(out, TopicCount{Topic: t, Records: -1})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Topic < out[j].Topic })
-	return out, nil
 }

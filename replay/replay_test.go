@@ -75,7 +75,7 @@ func readAll(t testing.TB, b []byte) (*Reader, []feed.Record, error) {
 		if err := r.ReadChunk(ci, c); err != nil {
 			return r, out, err
 		}
-		if out, _, err = c.Decode(out, nil); err != nil {
+		if out, err = c.Decode(out); err != nil {
 			return r, out, err
 		}
 	}
@@ -413,7 +413,7 @@ func TestSourceTimeline(t *testing.T) {
 	if err := r.ReadChunk(r.Chunks()[0], &s.cur.chunk); err != nil {
 		t.Fatal(err)
 	}
-	s.cur.offs, _, _ = s.cur.chunk.Index(nil, nil)
+	s.cur.offs, _ = s.cur.chunk.Index(nil, nil)
 	now := time.Unix(0, 0)
 	if n := s.due(now, 5); n != 1 {
 		t.Fatalf("at start %d records due, want 1", n)

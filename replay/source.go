@@ -94,7 +94,6 @@ type Source struct {
 	once    sync.Once
 	start   sync.Once
 	pre     []*loaded // Preload: every item of one pass
-	preOn   bool
 	preIdx  int
 	preLoop int
 
@@ -123,10 +122,8 @@ type loaded struct {
 	chunk     Chunk
 	offs      []uint32
 	recs      []feed.Record // Preload: the records built once, served by copying
-	plan      planned
+	plan      planned       // for a problem item, only its Reader
 	keepTopic []bool
-	file      string
-	accounted int64 // records of the chunk (handed out + skipped)
 	skipWin   int64
 	skipSym   int64
 	problem   *Problem
@@ -234,7 +231,7 @@ func (s *Source) problems() []*loaded {
 	for _, r := range s.cfg.Files {
 		for _, p := range r.Problems() {
 			p := p
-			out = append(out, &loaded{file: r.Name(), problem: &p})
+			out = append(out, &loaded{plan: planned{r: r}, problem: &p})
 		}
 	}
 	return out
@@ -244,7 +241,6 @@ func (s *Source) problems() []*loaded {
 // yet.
 func (s *Source) preload() {
 	t0 := time.Now()
-	s.preOn = true
 	s.pre = s.problems()
 	items := make([]*loaded, len(s.plan))
 	var wg sync.WaitGroup
@@ -283,7 +279,6 @@ func (s *Source) preload() {
 // decode reads a planned chunk and indexes the records to replay.
 func (s *Source) decode(l *loaded) {
 	pc := l.plan
-	l.file, l.accounted = pc.r.Name(), int64(pc.info.Records)
 	if s.symbols != nil {
 		if err := pc.r.ReadDict(pc.info, &l.chunk); err != nil {
 			l.err = err
@@ -333,7 +328,7 @@ func (s *Source) decode(l *loaded) {
 		}
 	}
 	var err error
-	if l.offs, _, err = l.chunk.Index(l.offs[:0], keep); err != nil {
+	if l.offs, err = l.chunk.Index(l.offs[:0], keep); err != nil {
 		l.err, l.skipWin, l.skipSym = err, 0, 0
 	}
 }
@@ -410,7 +405,7 @@ func (s *Source) startDecoders() {
 
 // nextItem returns the next decoded item, waiting for it if need be.
 func (s *Source) nextItem(ctx context.Context) (*loaded, error) {
-	if s.preOn {
+	if s.cfg.Preload {
 		if s.preIdx == len(s.pre) {
 			s.preIdx, s.preLoop = 0, s.preLoop+1
 			for s.preIdx < len(s.pre) && s.pre[s.preIdx].problem != nil {
@@ -446,26 +441,23 @@ func (s *Source) Pending() bool {
 	if s.cfg.Speed != 0 || s.cfg.Rate != 0 {
 		return false
 	}
-	if s.preOn {
+	if s.cfg.Preload {
 		return true
 	}
-	if len(s.ch) == 0 {
-		return false
-	}
-	// The next chunk is queued; it is ready unless a decoder is behind.
-	return true
+	// A queued chunk is ready unless a decoder is behind.
+	return len(s.ch) > 0
 }
 
 // Next appends the next records that are due (never more than one
 // chunk's worth) to b.
 func (s *Source) Next(ctx context.Context, b *feed.Batch) error {
-	if !s.preOn {
+	if !s.cfg.Preload {
 		s.start.Do(s.startDecoders)
 	}
 	for {
 		if s.cur != nil && s.pos >= s.cur.len() {
 			// The consumer is done with the records of the previous call.
-			if !s.preOn {
+			if !s.cfg.Preload {
 				s.free <- s.cur
 			}
 			s.cur = nil
@@ -501,14 +493,14 @@ func (s *Source) Next(ctx context.Context, b *feed.Batch) error {
 			recs := s.cur.recs[s.pos : s.pos+n]
 			b.Recs = append(b.Recs, recs...)
 			for i := range recs {
-				w += int64(feed.RecordFixedLen + len(recs[i].Topic) + len(recs[i].Payload))
+				w += int64(recs[i].WireSize(false))
 			}
 		} else {
 			c := &s.cur.chunk
 			for _, off := range s.cur.offs[s.pos : s.pos+n] {
-				c.Record(off, b.Add())
-				r := &b.Recs[len(b.Recs)-1]
-				w += int64(feed.RecordFixedLen + len(r.Topic) + len(r.Payload))
+				r := b.Add()
+				c.Record(off, r)
+				w += int64(r.WireSize(false))
 			}
 		}
 		s.pos += n
@@ -535,7 +527,7 @@ func (s *Source) take(l *loaded) error {
 			s.badChunks.Add(1)
 		}
 		if s.cfg.OnSkip != nil {
-			s.cfg.OnSkip(l.file, *p)
+			s.cfg.OnSkip(l.plan.r.Name(), *p)
 		}
 		return nil
 	}
@@ -544,18 +536,12 @@ func (s *Source) take(l *loaded) error {
 			s.Close()
 			return l.err
 		}
-		info := l.plan.info
-		p := Problem{Chunk: int64(info.Number), Records: l.accounted, Kind: KindCorrupt, Offset: info.Offset,
-			Bytes: info.Size(), Detail: l.err.Error()}
-		var e *Error
-		if errors.As(l.err, &e) {
-			p.Offset, p.Kind, p.Detail = e.Offset, e.Kind, e.Detail
-		}
-		s.skipBad.Add(l.accounted)
+		p := chunkProblem(l.plan.info, l.err)
+		s.skipBad.Add(p.Records)
 		s.badChunks.Add(1)
-		s.done.Add(l.accounted)
+		s.done.Add(p.Records)
 		if s.cfg.OnSkip != nil {
-			s.cfg.OnSkip(l.file, p)
+			s.cfg.OnSkip(l.plan.r.Name(), p)
 		}
 		// Counted per pass, like the records of good chunks.
 	} else {

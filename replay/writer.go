@@ -186,7 +186,6 @@ func (w *Writer) Append(r *feed.Record) error {
 	le.PutUint64(b[20:], uint64(r.SourceTS))
 	le.PutUint64(b[28:], uint64(r.SendTS))
 	copy(b[recordFixedLen:], r.Payload)
-	w.stats.Pending++
 	if len(w.raw) >= w.cfg.ChunkSize {
 		return w.Flush()
 	}
@@ -261,7 +260,6 @@ func (w *Writer) Flush() error {
 		w.totals[t] += int64(w.tcount[i])
 	}
 	w.stats.Records += int64(c.Records)
-	w.stats.Pending = 0
 	w.stats.Chunks++
 	w.stats.Bytes = w.off
 	w.stats.WireBytes += int64(c.WireBytes)
@@ -274,7 +272,11 @@ func (w *Writer) Flush() error {
 }
 
 // Stats returns what has been written so far.
-func (w *Writer) Stats() WriterStats { return w.stats }
+func (w *Writer) Stats() WriterStats {
+	s := w.stats
+	s.Pending = int64(w.n)
+	return s
+}
 
 // Close seals the last chunk, writes the index and footer, syncs the file
 // to disk and closes it (if the Writer opened it).

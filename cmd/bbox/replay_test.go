@@ -143,7 +143,7 @@ func TestCaptureRoundTrip(t *testing.T) {
 		if err := gr.ReadChunk(info, &c); err != nil {
 			t.Fatal(err)
 		}
-		recs, _, _ = c.Decode(recs[:0], nil)
+		recs, _ = c.Decode(recs[:0])
 		for i := range recs {
 			p := router.Partition(recs[i].Topic)
 			next[p]++
@@ -168,7 +168,7 @@ func TestCaptureRoundTrip(t *testing.T) {
 		if err := rr.ReadChunk(info, &c); err != nil {
 			t.Fatal(err)
 		}
-		recs, _, _ = c.Decode(recs[:0], nil)
+		recs, _ = c.Decode(recs[:0])
 		for i := range recs {
 			r := &recs[i]
 			if ts := srcTS[[2]uint64{uint64(r.Partition), r.Seq}]; r.SourceTS != ts || r.SendTS < started {
@@ -542,7 +542,7 @@ func BenchmarkReplayThroughput(b *testing.B) {
 			if err := r.ReadChunk(info, c); err != nil {
 				b.Fatal(err)
 			}
-			mem, _, _ = c.Decode(mem, nil)
+			mem, _ = c.Decode(mem)
 		}
 		return mem
 	}
