@@ -149,13 +149,8 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	}
 	st := sub.Stats()
 	rs := rec.Stats()
-	s := summary{Command: "record", RecordsReceived: st.Received, RecordsLost: st.Lost, Gaps: st.Gaps,
-		RecordsPublished: st.Published, FramesMalformed: st.Malformed, BeforeJoin: st.JoinedLate, Restarts: st.Restarts,
-		Seconds: elapsed.Seconds(), ThroughputRPS: float64(st.Received) / elapsed.Seconds(), Workers: []workers.WorkerStats{}}
-	for _, sh := range st.Shards {
-		s.Shards = append(s.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint,
-			Lost: sh.Lost, Gaps: sh.Gaps, CPU: sh.CPU, Reconnects: sh.Reconnects})
-	}
+	s := streamSummary("record", st)
+	s.Seconds, s.ThroughputRPS, s.Workers = elapsed.Seconds(), float64(st.Received)/elapsed.Seconds(), []workers.WorkerStats{}
 	if rs.Dropped > 0 {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%s received records were not written", commas(rs.Dropped)))
 	}

@@ -120,20 +120,27 @@ func (s *subSide) workerStats() []workers.WorkerStats {
 	return s.disp.Stats()
 }
 
-// summary fills the receiving half of the JSON summary.
-func (s *subSide) summary(cmd string) summary {
-	st := s.sub.Stats()
+// streamSummary fills the summary keys every subscribing command shares
+// (the stream's counts and its shards) from st.
+func streamSummary(cmd string, st shard.SubStats) summary {
 	out := summary{
 		Command: cmd, RecordsReceived: st.Received, RecordsLost: st.Lost, Gaps: st.Gaps,
-		RecordsPublished: st.Published, RecordsFiltered: st.Filtered, RecordsLate: st.Late,
-		FramesMalformed: st.Malformed, BeforeJoin: st.JoinedLate, Restarts: st.Restarts,
-		LatencyUS: bench.Summarize(s.rec.Merged()),
-		Workers:   s.workerStats(),
+		RecordsPublished: st.Published, FramesMalformed: st.Malformed, BeforeJoin: st.JoinedLate, Restarts: st.Restarts,
 	}
 	for _, sh := range st.Shards {
 		out.Shards = append(out.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint,
 			Lost: sh.Lost, Gaps: sh.Gaps, CPU: sh.CPU, Reconnects: sh.Reconnects})
 	}
+	return out
+}
+
+// summary fills the receiving half of the JSON summary.
+func (s *subSide) summary(cmd string) summary {
+	st := s.sub.Stats()
+	out := streamSummary(cmd, st)
+	out.RecordsFiltered, out.RecordsLate = st.Filtered, st.Late
+	out.LatencyUS = bench.Summarize(s.rec.Merged())
+	out.Workers = s.workerStats()
 	if s.croak != nil {
 		out.Croaked, out.CroakReason = true, s.croak.Error()
 	}
