@@ -87,6 +87,10 @@ func (c *GenConfig) Validate() error {
 		return fmt.Errorf("feed: records %d must not be negative", c.Records)
 	case d.Chunk < 1:
 		return fmt.Errorf("feed: chunk %d must be positive", c.Chunk)
+	case d.SimRate < 0 || math.IsNaN(d.SimRate) || math.IsInf(d.SimRate, 0):
+		return fmt.Errorf("feed: sim rate %v must be a positive number (0 for 100000)", c.SimRate)
+	case c.SimCurve != nil && c.SimStart == 0:
+		return fmt.Errorf("feed: sim curve set without a sim start (the curve shapes the simulated clock only)")
 	}
 	return nil
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -113,13 +115,29 @@ func TestGeneratorPaced(t *testing.T) {
 }
 
 func TestGenConfigValidate(t *testing.T) {
-	for _, c := range []GenConfig{{Symbols: -1}, {Size: 70000}, {Rate: -5}, {Records: -1}, {Zipf: -1}} {
-		if err := c.Validate(); err == nil {
-			t.Errorf("Validate(%+v) = nil", c)
+	flat := func(time.Duration) float64 { return 1 }
+	for _, c := range []struct {
+		cfg  GenConfig
+		want string // the field the error must name
+	}{
+		{GenConfig{Symbols: -1}, "symbols"},
+		{GenConfig{Size: 70000}, "record size"},
+		{GenConfig{Rate: -5}, "rate"},
+		{GenConfig{Records: -1}, "records"},
+		{GenConfig{Zipf: -1}, "zipf"},
+		{GenConfig{SimStart: 1, SimRate: -1}, "sim rate"},
+		{GenConfig{SimStart: 1, SimRate: math.NaN()}, "sim rate"},
+		{GenConfig{SimStart: 1, SimRate: math.Inf(1)}, "sim rate"},
+		{GenConfig{SimCurve: flat}, "sim curve"},
+	} {
+		if err := c.cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Validate(%+v) = %v, want an error naming %s", c.cfg, err, c.want)
 		}
 	}
-	if err := (&GenConfig{}).Validate(); err != nil {
-		t.Fatalf("zero config invalid: %v", err)
+	for _, c := range []GenConfig{{}, {SimStart: 1, SimCurve: flat}} {
+		if err := c.Validate(); err != nil {
+			t.Fatalf("Validate(%+v): %v", c, err)
+		}
 	}
 }
 
