@@ -436,7 +436,7 @@ func (m *memSource) Next(ctx context.Context, b *feed.Batch) error {
 
 func (m *memSource) Pending() bool { return m.i < len(m.recs) }
 
-// loopSource cycles through bench.Records, as bench.PipelineThroughput does.
+// loopSource cycles through bench.Records, as bench's BenchmarkThroughput does.
 type loopSource struct {
 	recs []feed.Record
 	i    int
@@ -466,7 +466,7 @@ func (c *countSink) Deliver(_ int, b *feed.Batch) {
 }
 
 // pipeline publishes src through one shard over loopback TCP to a
-// subscriber thread, as bench.PipelineThroughput does, and returns
+// subscriber thread, as bench's BenchmarkThroughput does, and returns
 // records per second from the first publish to the last delivery.
 func pipeline(b *testing.B, src feed.Source, n int64) float64 {
 	// Lossless: the publisher waits for the subscriber instead of dropping
@@ -511,7 +511,7 @@ func pipeline(b *testing.B, src feed.Source, n int64) float64 {
 
 // BenchmarkReplayThroughput compares, in one run, replay --speed max of a
 // bbox gen day through the engine with the engine's own end-to-end
-// throughput (bench.Records looped from memory, as bench.PipelineThroughput
+// throughput (bench.Records looped from memory, as bench's BenchmarkThroughput
 // does) and with the same day's records served from memory, all through
 // the same publisher → TCP → subscriber thread path. It
 // reports the ratios and the day's compression ratio.
