@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -107,7 +108,14 @@ func setList(set *unix.CPUSet) []int {
 // it before pinning any thread with Pin, which it would otherwise undo.
 // Threads the runtime starts later inherit the mask: Go creates them from
 // an unlocked thread or from its template thread, never from a locked
-// (pinned) one. It repeats until a pass finds no thread it had not seen.
+// (pinned) one.
+//
+// A thread can be cloned while this runs: the kernel copies the parent's
+// mask early in clone, so a child of a parent restricted a moment later
+// keeps the old mask and appears in /proc/self/task only afterwards. So
+// each pass checks every thread's actual mask (not just the new ones) and
+// it returns only after two consecutive passes, a settle apart, found
+// nothing to change.
 func RestrictProcess(cpus []int) error {
 	if len(cpus) == 0 {
 		return fmt.Errorf("tuning: restrict process: no cpus")
@@ -116,29 +124,49 @@ func RestrictProcess(cpus []int) error {
 	for _, c := range cpus {
 		set.Set(c)
 	}
-	done := map[int]bool{}
-	for pass := 0; pass < 20; pass++ {
-		ents, err := os.ReadDir("/proc/self/task")
+	clean := 0
+	for pass := 0; pass < 50; pass++ {
+		changed, err := restrictPass(&set, cpus)
 		if err != nil {
-			return fmt.Errorf("tuning: restrict process: %w", err)
+			return err
 		}
-		fresh := 0
-		for _, e := range ents {
-			tid, err := strconv.Atoi(e.Name())
-			if err != nil || done[tid] {
-				continue
-			}
-			if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
-				return fmt.Errorf("tuning: restrict thread %d to cpus %s: %w", tid, FormatCPUList(cpus), err)
-			}
-			done[tid] = true
-			fresh++
+		if changed > 0 {
+			clean = 0
+			continue
 		}
-		if fresh == 0 {
+		if clean++; clean == 2 {
 			return nil
 		}
+		// Long enough for an in-flight clone to finish and be listed.
+		time.Sleep(2 * time.Millisecond)
 	}
-	return nil
+	return fmt.Errorf("tuning: restrict process to cpus %s: threads kept appearing with another mask", FormatCPUList(cpus))
+}
+
+// restrictPass sets set on every listed thread whose mask differs and says
+// how many it changed. A thread that exits meanwhile is not an error.
+func restrictPass(set *unix.CPUSet, cpus []int) (changed int, err error) {
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0, fmt.Errorf("tuning: restrict process: %w", err)
+	}
+	for _, e := range ents {
+		tid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		var cur unix.CPUSet
+		if err := unix.SchedGetaffinity(tid, &cur); err == unix.ESRCH {
+			continue
+		} else if err == nil && cur == *set {
+			continue
+		}
+		if err := unix.SchedSetaffinity(tid, set); err != nil && err != unix.ESRCH {
+			return changed, fmt.Errorf("tuning: restrict thread %d to cpus %s: %w", tid, FormatCPUList(cpus), err)
+		}
+		changed++
+	}
+	return changed, nil
 }
 
 // FormatCPUList writes cpus the way the kernel does: "0,2-3".
