@@ -57,6 +57,7 @@ type SubStats struct {
 	Malformed  int64           `json:"frames_malformed"`
 	Duplicates int64           `json:"records_duplicate"`
 	Restarts   int64           `json:"publisher_restarts"`
+	Stalls     int64           `json:"stalls"` // feeds silent past the heartbeat timeout
 	MaxDelayNs int64           `json:"max_delay_ns"`
 	Shards     []ShardSubStats `json:"shards"`
 }
@@ -76,4 +77,7 @@ type ShardSubStats struct {
 	CPU        int    `json:"cpu"`    // pinned core, -1 if not pinned
 	Connected  bool   `json:"connected"`
 	EOS        bool   `json:"eos"`
+	BeforeJoin int64  `json:"records_before_join"` // published before this thread's first frame
+	Stalls     int64  `json:"stalls"`              // silences past the heartbeat timeout
+	Silent     bool   `json:"silent"`              // stalled, and nothing has arrived since
 }

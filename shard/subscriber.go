@@ -78,8 +78,25 @@ type SubConfig struct {
 	// ExitOnEOS ends Run once every shard has seen end-of-stream on all
 	// partitions it subscribes to. false keeps waiting for a new publisher.
 	ExitOnEOS bool
-	// Retry is the first reconnect delay; it doubles up to 2s. 0 means 100ms.
+	// Retry is the wait between reconnect attempts (libzmq's
+	// ZMQ_RECONNECT_IVL). 0 means 100ms.
 	Retry time.Duration
+	// RetryMax, when larger than Retry, makes the wait double after every
+	// failed attempt up to RetryMax (libzmq's ZMQ_RECONNECT_IVL_MAX).
+	// 0 keeps it fixed at Retry.
+	RetryMax time.Duration
+	// HeartbeatTimeout is how long a connection may carry nothing (no
+	// frame, heartbeat or PONG) before the feed counts as stalled: the
+	// stall is squawked with the peer, counted, and the connection
+	// dropped and redialled (the gap shows on reconnect). With MaxDelay
+	// and OnLate LateCroak, a stall croaks instead: stale data is late
+	// data. A PING goes to the publisher after a third of it in silence.
+	// bbox publishers heartbeat idle partitions every second by default.
+	// 0 means DefaultHeartbeatTimeout; negative disables the check.
+	HeartbeatTimeout time.Duration
+	// Idle is what a shard thread does while it waits for data; the zero
+	// value parks it in the poller (as any Go read does).
+	Idle IdleStrategy
 	// Conn holds socket and guard options.
 	Conn zmqx.Options
 	// Name identifies this subscriber in squawks. "" means "sub".
@@ -101,9 +118,11 @@ type SubConfig struct {
 
 // Squawk describes a late record or a gap.
 type Squawk struct {
-	Kind      string        `json:"kind"` // "late", "gap" or "stalled"
+	Kind      string        `json:"kind"` // "late", "gap", "stalled" (workers) or "silent" (the feed)
 	Name      string        `json:"subscriber"`
 	Shard     int           `json:"shard"`
+	Endpoint  string        `json:"endpoint,omitempty"` // silent: the endpoint dialled
+	Peer      string        `json:"peer,omitempty"`     // silent: the publisher's address
 	Publisher uint64        `json:"publisher"`
 	Partition uint32        `json:"partition"`
 	Topic     string        `json:"topic,omitempty"`
@@ -125,6 +144,14 @@ func (q Squawk) String() string {
 		return fmt.Sprintf("%s: %s shard %d: workers have not taken a batch for %v, limit %v: what waits in the socket is older than that (last record handed over: %s seq %d)",
 			verb, q.Name, q.Shard, q.Delay.Round(time.Millisecond), q.Limit, q.Topic, q.Seq)
 	}
+	if q.Kind == "silent" {
+		then := "reconnecting"
+		if q.Croak {
+			then = "stale data is late data"
+		}
+		return fmt.Sprintf("%s: %s shard %d: feed silent: no frame or heartbeat from %s (%s) for %v, limit %v (%s; last seq %d)",
+			verb, q.Name, q.Shard, q.Endpoint, q.Peer, q.Delay.Round(time.Millisecond), q.Limit, then, q.Seq)
+	}
 	if q.Kind == "gap" {
 		return fmt.Sprintf("%s: %s shard %d: gap from publisher %x partition %d: expected seq %d, got %d (%d missing)",
 			verb, q.Name, q.Shard, q.Publisher, q.Partition, q.Expected, q.Seq, q.Missing)
@@ -140,7 +167,10 @@ func (e *CroakError) Error() string { return strings.TrimPrefix(e.Squawk.String(
 
 func (c SubConfig) withDefaults() SubConfig {
 	if c.Retry == 0 {
-		c.Retry = 100 * time.Millisecond
+		c.Retry = zmqx.DefaultReconnectIvl
+	}
+	if c.HeartbeatTimeout == 0 {
+		c.HeartbeatTimeout = DefaultHeartbeatTimeout
 	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
@@ -169,6 +199,12 @@ func (c SubConfig) Validate() error {
 	if c.MaxDelay < 0 || c.Warmup < 0 {
 		return errors.New("shard: max delay and warmup must not be negative")
 	}
+	if err := (zmqx.Reconnect{Ivl: c.Retry, Max: c.RetryMax}).Validate(); err != nil {
+		return fmt.Errorf("shard: %w", err)
+	}
+	if err := c.Idle.validate(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -188,11 +224,17 @@ type shardCounters struct {
 	records, frames, bytes, lost, gaps, malformed atomic.Int64
 	filtered, late, dups, restarts, joined        atomic.Int64
 	published, reconnects, lag, maxDelay, cpu     atomic.Int64
+	stalls                                        atomic.Int64
 	connected, eos                                atomic.Bool
+	// silent: the feed stalled and nothing has arrived since.
+	silent atomic.Bool
 	// delivering is when the thread started handing a batch to the sink
-	// (ns), 0 when it is not; the watchdog reads it.
+	// (ns), 0 when it is not; the watchdogs read it.
 	delivering atomic.Int64
-	lastSeq    atomic.Uint64
+	// active is when the connection last carried something (ns): a
+	// frame, a heartbeat, a PONG. The liveness check reads it.
+	active  atomic.Int64
+	lastSeq atomic.Uint64
 	// The last record handed over, for the watchdog's squawk: copied, not
 	// aliased (its buffer is recycled) and not a string (no allocation per frame).
 	lastMu    sync.Mutex
@@ -347,7 +389,7 @@ func (s *Subscriber) runShard(ctx context.Context, i int) {
 	t := &shardThread{s: s, id: i, st: st, seqs: map[seqKey]*seqState{}}
 	connected := false
 	logf := func(f string, a ...any) { s.cfg.Logf("shard %d: "+f, append([]any{i}, a...)...) }
-	zmqx.Redial(ctx, s.eps[i], zmq4.Sub, s.cfg.Conn, s.cfg.Retry, logf, func(peer *zmqx.Peer) bool {
+	zmqx.RedialPolicy(ctx, s.eps[i], zmq4.Sub, s.cfg.Conn, zmqx.Reconnect{Ivl: s.cfg.Retry, Max: s.cfg.RetryMax}, logf, func(peer *zmqx.Peer) bool {
 		if connected {
 			st.reconnects.Add(1)
 		}
@@ -366,12 +408,27 @@ type shardThread struct {
 	eosSeen     int
 	lastWarn    time.Time
 	warnBacklog int64
+
+	// Per read, flushed to the atomics once: frames, bytes, and the
+	// oldest age seen.
+	nFrames, nBytes, maxAge int64
+	// stalled is set by the liveness check before it closes a silent
+	// connection, so the reader reports a stall, not a vaguer error.
+	stalled atomic.Bool
 }
 
 // serve reads one connection until it fails or the thread is done; it
 // returns true when the thread should exit.
+//
+// Everything one socket read brings is handled as one unit: the messages
+// already in the read-ahead buffer are received into one pooled buffer,
+// decoded in place into one batch, and handed to the sink in one
+// delivery, with the clock read once (nats-server flushes each receiver
+// once per read loop for the same reason): at a fixed rate a publisher
+// sends many small frames, and a delivery per frame is a wake-up and a
+// channel send per frame.
 func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
-	s := t.s
+	s, st := t.s, t.st
 	var subs [][]byte
 	if len(s.cfg.Partitions) == 0 {
 		subs = append(subs, []byte("p"))
@@ -386,82 +443,166 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 			return false
 		}
 	}
-	t.st.connected.Store(true)
+	st.connected.Store(true)
 	s.cfg.Logf("shard %d: connected to %s", t.id, s.eps[t.id].Raw)
-	defer t.st.connected.Store(false)
-	// The batch frame goes into a pooled, reference-counted buffer that
-	// the decoded records alias until the last batch holding them is put
-	// back; the prefix into scratch space.
+	defer st.connected.Store(false)
+	t.stalled.Store(false)
+	st.active.Store(time.Now().UnixNano())
+	// From here on the liveness goroutine is the connection's only writer
+	// (PINGs, PONGs); this thread only reads.
+	done := make(chan struct{})
+	var lwg sync.WaitGroup
+	lwg.Add(1)
+	go func() { defer lwg.Done(); t.liveness(ctx, peer, done) }()
+	defer func() { close(done); lwg.Wait() }()
+	if s.cfg.Idle.spins() {
+		peer.SpinReads(s.cfg.Idle.Spin, s.cfg.Idle.Yield)
+	}
+
+	// Batch frames go into one pooled, reference-counted buffer per read,
+	// which the decoded records alias until the last batch holding them
+	// is put back; prefixes into scratch space.
 	var frames [][]byte
 	var buf *feed.Buffer
+	var used int
 	var scratch [64]byte
 	alloc := func(i, n int) []byte {
 		switch {
 		case i == 1 && buf == nil:
-			buf = feed.GetBuffer(n)
-			return buf.B
+			buf, used = feed.GetBuffer(max(n, min(peer.Buffered(), maxReadBuf))), 0
+			fallthrough
+		case i == 1 && used+n <= len(buf.B):
+			used += n
+			return buf.B[used-n : used : used]
 		case n <= len(scratch) && i == 0:
 			return scratch[:n]
 		}
 		return make([]byte, n)
 	}
+	fail := func(err error) bool {
+		if ctx.Err() != nil {
+			return true
+		}
+		if t.stalled.Load() {
+			s.cfg.Logf("shard %d: dropped the silent connection to %s (reconnecting)", t.id, s.eps[t.id].Raw)
+		} else {
+			s.cfg.Logf("shard %d: lost %s: %v (reconnecting)", t.id, s.eps[t.id].Raw, err)
+		}
+		return false
+	}
 	for {
-		var err error
 		buf = nil
-		frames, err = peer.RecvFrames(frames[:0], alloc)
+		var cmd bool
+		var err error
+		frames, cmd, err = peer.RecvMessage(frames[:0], alloc)
 		if err != nil {
 			if buf != nil {
 				buf.Release()
 			}
-			if ctx.Err() != nil {
-				return true
-			}
-			s.cfg.Logf("shard %d: lost %s: %v (reconnecting)", t.id, s.eps[t.id].Raw, err)
-			return false
+			return fail(err)
 		}
-		if err := peer.ServicePings(); err != nil {
+		now := time.Now().UnixNano() // once per read
+		st.active.Store(now)
+		if cmd {
 			if buf != nil {
 				buf.Release()
 			}
-			return false
+			continue
 		}
-		if t.frame(frames, buf) {
+		st.silent.Store(false)
+		b := feed.GetBatch()
+		b.Buf = buf // PutBatch(b) releases it
+		exit := t.frame(frames, b, now)
+		// The rest of this read: whole messages already buffered that fit
+		// in this read's buffer. Anything else waits for the next read.
+		for !exit && buf != nil {
+			size, ok := peer.MessageBuffered()
+			if !ok || used+size > len(buf.B) {
+				break
+			}
+			frames, cmd, err = peer.RecvMessage(frames[:0], alloc)
+			if err != nil {
+				t.deliver(b, now)
+				return fail(err)
+			}
+			if !cmd {
+				exit = t.frame(frames, b, now)
+			}
+		}
+		if t.deliver(b, now) || exit {
 			return true
 		}
 	}
 }
 
-// frame handles one message whose second frame is in buf (released with
-// the batch); it returns true when the thread should exit.
-func (t *shardThread) frame(frames [][]byte, buf *feed.Buffer) bool {
+// maxReadBuf bounds the buffer one read's frames share, so one buffer
+// pinned by a slow worker holds at most this much.
+const maxReadBuf = 1 << 20
+
+// deliver hands one read's records to the sink (or recycles an empty
+// batch) and flushes the read's counters; true means the subscriber croaked.
+func (t *shardThread) deliver(b *feed.Batch, now int64) bool {
 	s, st := t.s, t.st
-	b := feed.GetBatch()
-	b.Buf = buf // every PutBatch(b) below releases it
-	if len(frames) != 2 {
+	if t.nFrames > 0 {
+		st.frames.Add(t.nFrames)
+		st.bytes.Add(t.nBytes)
+		if t.maxAge > st.maxDelay.Load() {
+			st.maxDelay.Store(t.maxAge)
+		}
+		t.nFrames, t.nBytes, t.maxAge = 0, 0, 0
+	}
+	if len(b.Recs) == 0 || s.croakErr.Load() != nil {
 		feed.PutBatch(b)
+		return s.croakErr.Load() != nil
+	}
+	st.records.Add(int64(len(b.Recs)))
+	last := &b.Recs[len(b.Recs)-1]
+	st.lag.Store(now - last.SendTS - int64(s.cfg.ClockOffset))
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(t.id, now, b.Recs)
+	}
+	if s.cfg.MaxDelay > 0 {
+		st.lastMu.Lock()
+		st.lastLen = copy(st.lastTopic[:], last.Topic)
+		st.lastMu.Unlock()
+		st.lastSeq.Store(last.Seq)
+	}
+	// The read's arrival: the watchdogs measure time spent in Deliver
+	// from it (slow workers are back-pressure, not a silent feed).
+	st.delivering.Store(now)
+	s.sink.Deliver(t.id, b)
+	st.delivering.Store(0)
+	return s.croakErr.Load() != nil
+}
+
+// frame decodes one message (its batch frame in b.Buf) and appends its
+// new, wanted records to b; it returns true when the thread should exit.
+func (t *shardThread) frame(frames [][]byte, b *feed.Batch, now int64) bool {
+	s, st := t.s, t.st
+	if len(frames) != 2 {
 		return t.malformed(fmt.Errorf("message of %d frames, want [prefix][batch]", len(frames)))
 	}
 	part, ok := feed.ParsePrefix(frames[0])
 	if !ok {
-		feed.PutBatch(b)
 		return t.malformed(fmt.Errorf("bad prefix frame %q", frames[0]))
 	}
-	recs, h, err := feed.DecodeFrame(frames[1], b.Recs[:0])
+	start := len(b.Recs)
+	recs, h, err := feed.DecodeFrame(frames[1], b.Recs)
 	b.Recs = recs
 	if err == nil && h.Partition != part {
 		err = fmt.Errorf("prefix says partition %d, header says %d", part, h.Partition)
 	}
+	drop := func() { clear(b.Recs[start:]); b.Recs = b.Recs[:start] }
 	if err != nil {
-		feed.PutBatch(b)
+		drop()
 		return t.malformed(err)
 	}
 	if s.cfg.DropFrame != nil && s.cfg.DropFrame(t.id, &h) {
-		feed.PutBatch(b)
+		drop()
 		return false
 	}
-	now := time.Now().UnixNano()
-	st.frames.Add(1)
-	st.bytes.Add(int64(len(frames[1])))
+	t.nFrames++
+	t.nBytes += int64(len(frames[1]))
 
 	// Sequences: per (publisher, partition), so topic filtering and
 	// partial subscriptions never look like gaps.
@@ -484,7 +625,7 @@ func (t *shardThread) frame(frames [][]byte, buf *feed.Buffer) bool {
 		st.published.Add(int64(h.FirstSeq - 1))
 	case h.Epoch < q.epoch:
 		// A frame from a previous incarnation, still in flight: stale.
-		feed.PutBatch(b)
+		drop()
 		return false
 	}
 	if h.FirstSeq > q.next {
@@ -495,16 +636,18 @@ func (t *shardThread) frame(frames [][]byte, buf *feed.Buffer) bool {
 			Seq: h.FirstSeq, Expected: q.next, Missing: missing, Time: now,
 			Croak: s.cfg.GapCroak && missing > s.cfg.MaxGap}
 		if sq.Croak {
-			feed.PutBatch(b)
+			drop()
 			s.croak(sq)
 			return true
 		}
 		s.squawk(sq)
-	} else if h.FirstSeq < q.next && len(b.Recs) > 0 {
+	} else if h.FirstSeq < q.next && len(b.Recs) > start {
 		// Overlap (should not happen on PUB/SUB): keep only the new records.
-		skip := min(q.next-h.FirstSeq, uint64(len(b.Recs)))
+		skip := int(min(q.next-h.FirstSeq, uint64(len(b.Recs)-start)))
 		st.dups.Add(int64(skip))
-		b.Recs = b.Recs[:copy(b.Recs, b.Recs[skip:])]
+		n := copy(b.Recs[start:], b.Recs[start+skip:])
+		clear(b.Recs[start+n:])
+		b.Recs = b.Recs[:start+n]
 	}
 	end := h.FirstSeq + uint64(h.Count)
 	if end > q.next {
@@ -514,31 +657,28 @@ func (t *shardThread) frame(frames [][]byte, buf *feed.Buffer) bool {
 	if h.Flags&feed.FlagEOS != 0 && !q.eos {
 		q.eos = true
 		if t.eosDone(&h) {
-			feed.PutBatch(b)
 			return true
 		}
 	}
-	if len(b.Recs) == 0 {
-		feed.PutBatch(b)
+	if len(b.Recs) == start {
 		return false
 	}
 
-	// The snail: the clock was read once for the frame; records in a frame
-	// are in send order, so the first is the oldest.
-	st.lag.Store(now - b.Recs[len(b.Recs)-1].SendTS - int64(s.cfg.ClockOffset))
-	if age := now - b.Recs[0].SendTS - int64(s.cfg.ClockOffset); age > st.maxDelay.Load() {
-		st.maxDelay.Store(age)
+	// The snail: the clock was read once for the read; records in a
+	// frame are in send order, so the first is the oldest.
+	if age := now - b.Recs[start].SendTS - int64(s.cfg.ClockOffset); age > t.maxAge {
+		t.maxAge = age
 	}
 	if s.cfg.MaxDelay > 0 && time.Since(s.start) >= s.cfg.Warmup {
-		if t.checkLate(b, now) {
-			feed.PutBatch(b)
+		if t.checkLate(b.Recs[start:], now) {
+			drop()
 			return true
 		}
 	}
 
 	if len(s.topics) > 0 {
-		keep := b.Recs[:0]
-		for _, r := range b.Recs {
+		keep := b.Recs[:start]
+		for _, r := range b.Recs[start:] {
 			for _, p := range s.topics {
 				if bytes.HasPrefix(r.Topic, p) {
 					keep = append(keep, r)
@@ -550,36 +690,16 @@ func (t *shardThread) frame(frames [][]byte, buf *feed.Buffer) bool {
 		clear(b.Recs[len(keep):])
 		b.Recs = keep
 	}
-	if len(b.Recs) == 0 {
-		feed.PutBatch(b)
-		return false
-	}
-	st.records.Add(int64(len(b.Recs)))
-	if s.cfg.Observe != nil {
-		s.cfg.Observe(t.id, now, b.Recs)
-	}
-	if s.cfg.MaxDelay > 0 {
-		last := &b.Recs[len(b.Recs)-1]
-		st.lastMu.Lock()
-		st.lastLen = copy(st.lastTopic[:], last.Topic)
-		st.lastMu.Unlock()
-		st.lastSeq.Store(last.Seq)
-		st.delivering.Store(now) // the frame's arrival: one clock read per frame
-		s.sink.Deliver(t.id, b)
-		st.delivering.Store(0)
-	} else {
-		s.sink.Deliver(t.id, b)
-	}
-	return s.croakErr.Load() != nil
+	return false
 }
 
 // checkLate applies MaxDelay to every record; true means croak.
-func (t *shardThread) checkLate(b *feed.Batch, now int64) bool {
+func (t *shardThread) checkLate(recs []feed.Record, now int64) bool {
 	s := t.s
 	limit := int64(s.cfg.MaxDelay)
 	off := int64(s.cfg.ClockOffset)
-	for i := range b.Recs {
-		r := &b.Recs[i]
+	for i := range recs {
+		r := &recs[i]
 		age := now - r.SendTS - off
 		if age <= limit {
 			continue
@@ -652,6 +772,7 @@ func (s *Subscriber) Stats() SubStats {
 			ID: i, Endpoint: s.eps[i].Raw, Records: st.records.Load(), Frames: st.frames.Load(), Bytes: st.bytes.Load(),
 			Lost: st.lost.Load(), Gaps: st.gaps.Load(), Malformed: st.malformed.Load(), Reconnects: st.reconnects.Load(),
 			LagNs: st.lag.Load(), CPU: int(st.cpu.Load()), Connected: st.connected.Load(), EOS: st.eos.Load(),
+			BeforeJoin: st.joined.Load(), Stalls: st.stalls.Load(), Silent: st.silent.Load(),
 		}
 		out.Shards = append(out.Shards, ss)
 		out.Received += ss.Records
@@ -664,6 +785,7 @@ func (s *Subscriber) Stats() SubStats {
 		out.Restarts += st.restarts.Load()
 		out.JoinedLate += st.joined.Load()
 		out.Published += st.published.Load()
+		out.Stalls += ss.Stalls
 		out.MaxDelayNs = max(out.MaxDelayNs, st.maxDelay.Load())
 	}
 	return out

@@ -2,22 +2,67 @@ package zmqx
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
 )
 
-// MaxRetry caps the doubling reconnect delay of Redial.
-const MaxRetry = 2 * time.Second
+// DefaultReconnectIvl is libzmq's ZMQ_RECONNECT_IVL default: a dialler
+// retries every 100 ms, so a late joiner misses at most that much.
+const DefaultReconnectIvl = 100 * time.Millisecond
 
-// Redial keeps a connection to ep until ctx ends: it dials (backing off
-// from first, doubling to MaxRetry, and reporting the first failure and
-// every 20th through logf), hands each connection to serve, and closes the
-// peer when serve returns or ctx ends — closing is what unblocks serve's
-// reads on cancellation. serve returns true to stop redialling.
-func Redial(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Options, first time.Duration,
+// Reconnect is a dialler's retry policy, with libzmq's semantics:
+// ZMQ_RECONNECT_IVL is the wait between attempts and, when
+// ZMQ_RECONNECT_IVL_MAX is larger, the wait doubles after each failure up
+// to that maximum. The zero value retries every DefaultReconnectIvl.
+type Reconnect struct {
+	// Ivl is the wait before the next attempt. 0 means 100 ms.
+	Ivl time.Duration
+	// Max, when larger than Ivl, makes the wait double after every
+	// failed attempt up to Max. 0 (or ≤ Ivl) keeps it fixed at Ivl.
+	Max time.Duration
+}
+
+// Validate reports a negative interval.
+func (r Reconnect) Validate() error {
+	if r.Ivl < 0 || r.Max < 0 {
+		return fmt.Errorf("reconnect interval %v and maximum %v must not be negative", r.Ivl, r.Max)
+	}
+	return nil
+}
+
+func (r Reconnect) ivl() time.Duration {
+	if r.Ivl > 0 {
+		return r.Ivl
+	}
+	return DefaultReconnectIvl
+}
+
+// next is the wait after one more failure than cur.
+func (r Reconnect) next(cur time.Duration) time.Duration {
+	if r.Max <= r.ivl() {
+		return r.ivl()
+	}
+	return min(2*cur, r.Max)
+}
+
+// Redial keeps a connection to ep, retrying every `every` (0: 100 ms);
+// see RedialPolicy.
+func Redial(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Options, every time.Duration,
 	logf func(string, ...any), serve func(*Peer) (stop bool)) {
-	delay := first
+	RedialPolicy(ctx, ep, typ, o, Reconnect{Ivl: every}, logf, serve)
+}
+
+// RedialPolicy keeps a connection to ep until ctx ends: it dials (waiting
+// as r says between failed attempts, reporting the first failure and every
+// 20th through logf), hands each connection to serve, and closes the peer
+// when serve returns or ctx ends — closing is what unblocks serve's reads
+// on cancellation. serve returns true to stop redialling. After a lost
+// connection the first attempt is immediate, as libzmq's is.
+func RedialPolicy(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Options, r Reconnect,
+	logf func(string, ...any), serve func(*Peer) (stop bool)) {
+	delay := r.ivl()
 	for fails := 0; ctx.Err() == nil; {
 		p, err := Dial(ctx, ep, typ, o)
 		if err != nil {
@@ -25,17 +70,19 @@ func Redial(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Options, fi
 				return
 			}
 			if fails%20 == 0 {
-				logf("%v (retrying)", err)
+				logf("%v (retrying every %v)", err, delay)
 			}
 			fails++
+			t := time.NewTimer(delay)
 			select {
 			case <-ctx.Done():
-			case <-time.After(delay):
+			case <-t.C:
 			}
-			delay = min(2*delay, MaxRetry)
+			t.Stop()
+			delay = r.next(delay)
 			continue
 		}
-		fails, delay = 0, first
+		fails, delay = 0, r.ivl()
 		done := make(chan struct{})
 		go func() {
 			select {

@@ -1,0 +1,287 @@
+package shard
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/go-zeromq/zmq4"
+)
+
+// fakePub is a PUB endpoint the test scripts frame by frame: each
+// connection gets script(conn number, peer) and is then held open, silent,
+// until the test ends (a publisher whose link died without a reset).
+type fakePub struct {
+	ln    *zmqx.Listener
+	conns atomic.Int64
+	quit  chan struct{}
+	wg    sync.WaitGroup
+}
+
+func newFakePub(t *testing.T, script func(n int, p *zmqx.Peer)) *fakePub {
+	t.Helper()
+	ep, _ := zmqx.ParseEndpoint("tcp://127.0.0.1:0")
+	ln, err := zmqx.Listen(ep, zmqx.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakePub{ln: ln, quit: make(chan struct{})}
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		ln.Serve(zmq4.Pub, func(p *zmqx.Peer) {
+			n := int(f.conns.Add(1))
+			if _, err := p.RecvMsg(); err != nil { // the subscription
+				p.Close()
+				return
+			}
+			script(n, p)
+			<-f.quit // say nothing more, answer nothing (no PONG)
+			p.Close()
+		})
+	}()
+	t.Cleanup(func() { close(f.quit); ln.Close(); f.wg.Wait() })
+	return f
+}
+
+// sendFrame sends records first..first+count-1 (count 0: a heartbeat
+// announcing first) of partition 0 from publisher 7, epoch 1.
+func sendFrame(t *testing.T, p *zmqx.Peer, first uint64, count int) {
+	var enc feed.Encoder
+	h := feed.Header{Shards: 1, Partitions: 1, Publisher: 7, Epoch: 1, FirstSeq: first}
+	if count == 0 {
+		h.Flags = feed.FlagHeartbeat
+	}
+	enc.Reset(nil, h)
+	for i := 0; i < count; i++ {
+		enc.Append(&feed.Record{Topic: []byte("AAPL"), Payload: []byte("x"), SendTS: time.Now().UnixNano()})
+	}
+	frame := append([]byte(nil), enc.Finish()...)
+	if err := p.SendMsg(zmq4.NewMsgFrom(feed.PartitionPrefix(nil, 0), frame)); err != nil {
+		t.Errorf("fake publisher: %v", err)
+	}
+}
+
+// squawks collects squawks by kind.
+type squawks struct {
+	mu sync.Mutex
+	qs []Squawk
+}
+
+func (s *squawks) add(q Squawk) { s.mu.Lock(); s.qs = append(s.qs, q); s.mu.Unlock() }
+func (s *squawks) of(kind string) []Squawk {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Squawk
+	for _, q := range s.qs {
+		if q.Kind == kind {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// TestSilentPublisherStallsAndGapOnReconnect: a publisher that sends ten
+// records and then nothing (no heartbeat, no PONG) is found silent within
+// the heartbeat timeout, named, counted and redialled; on the new
+// connection it announces seq 21, and the ten records it published in the
+// silence are reported as exactly that gap.
+func TestSilentPublisherStallsAndGapOnReconnect(t *testing.T) {
+	f := newFakePub(t, func(n int, p *zmqx.Peer) {
+		if n == 1 {
+			sendFrame(t, p, 1, 10)
+		} else if n == 2 {
+			sendFrame(t, p, 21, 0)
+		}
+	})
+	var sq squawks
+	sink := &collect{seen: map[[2]uint64]int{}}
+	sub, err := NewSubscriber(SubConfig{Connect: []string{f.ln.Endpoint()}, HeartbeatTimeout: 200 * time.Millisecond,
+		Retry: 10 * time.Millisecond, OnSquawk: sq.add, Logf: t.Logf}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- sub.Run(ctx) }()
+	waitUntil(t, "the gap after the reconnect", func() bool { return len(sq.of("gap")) > 0 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st := sub.Stats()
+	silent := sq.of("silent")
+	if st.Stalls < 1 || len(silent) < 1 {
+		t.Fatalf("stalls %d, silent squawks %v", st.Stalls, silent)
+	}
+	q := silent[0]
+	if q.Peer == "" || q.Endpoint != f.ln.Endpoint() || q.Croak || q.Delay < 200*time.Millisecond || q.Seq != 10 {
+		t.Fatalf("silent squawk %+v: want the peer, the endpoint, no croak, at least the timeout, last seq 10", q)
+	}
+	g := sq.of("gap")[0]
+	if g.Expected != 11 || g.Seq != 21 || g.Missing != 10 || st.Lost != 10 || st.Gaps != 1 {
+		t.Fatalf("gap %+v, lost %d gaps %d: want seq 11..20 missing", g, st.Lost, st.Gaps)
+	}
+	if sink.n != 10 || st.Shards[0].Reconnects < 1 {
+		t.Fatalf("received %d, reconnects %d", sink.n, st.Shards[0].Reconnects)
+	}
+}
+
+// TestSilentFeedCroaksWithMaxDelay: stale data is late data.
+func TestSilentFeedCroaksWithMaxDelay(t *testing.T) {
+	f := newFakePub(t, func(n int, p *zmqx.Peer) { sendFrame(t, p, 1, 3) })
+	sub, err := NewSubscriber(SubConfig{Connect: []string{f.ln.Endpoint()}, HeartbeatTimeout: 150 * time.Millisecond,
+		MaxDelay: 50 * time.Millisecond, Logf: t.Logf}, &collect{seen: map[[2]uint64]int{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = sub.Run(ctx)
+	var ce *CroakError
+	if !errors.As(err, &ce) || ce.Squawk.Kind != "silent" || !ce.Squawk.Croak {
+		t.Fatalf("Run: %v, want a croak for a silent feed", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the croak came only at the test's deadline")
+	}
+	if st := sub.Stats(); st.Stalls != 1 || !st.Shards[0].Silent {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestQuietPublisherAnswersPings: a bbox publisher with heartbeats off
+// and nothing to publish stays alive through the subscriber's PINGs.
+func TestQuietPublisherAnswersPings(t *testing.T) {
+	var sq squawks
+	_, sub, done, ctx := startPair(t, 1, PubConfig{Heartbeat: -1},
+		SubConfig{HeartbeatTimeout: 150 * time.Millisecond, OnSquawk: sq.add}, &collect{seen: map[[2]uint64]int{}})
+	select {
+	case <-time.After(1200 * time.Millisecond): // eight timeouts of silence but for PONGs
+	case <-ctx.Done():
+	}
+	if st := sub.Stats(); st.Stalls != 0 || len(sq.of("silent")) != 0 {
+		t.Fatalf("a publisher answering PINGs was declared silent: %+v", sq.of("silent"))
+	}
+	_ = done
+}
+
+// TestOneDeliveryPerRead: frames that queue up while the sink is busy
+// reach it a read at a time, many frames per delivery, in order, whole.
+func TestOneDeliveryPerRead(t *testing.T) {
+	var deliveries atomic.Int64
+	gate := make(chan struct{})
+	var once sync.Once
+	sink := &countingSink{collect: collect{seen: map[[2]uint64]int{}}, onDeliver: func() {
+		deliveries.Add(1)
+		once.Do(func() { <-gate })
+	}}
+	pub, sub, done, ctx := startPair(t, 1, PubConfig{Partitions: 4, Lossless: true, FrameSize: 2048}, SubConfig{ExitOnEOS: true}, sink)
+	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 5, Records: 20000})
+	pubDone := make(chan error, 1)
+	go func() { pubDone <- pub.Run(ctx, gen) }()
+	time.Sleep(200 * time.Millisecond) // let frames queue behind the blocked sink
+	close(gate)
+	if err := <-pubDone; err != nil {
+		t.Fatal(err)
+	}
+	pub.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st := sub.Stats()
+	if sink.n != 20000 || st.Lost != 0 {
+		t.Fatalf("received %d of 20000, lost %d", sink.n, st.Lost)
+	}
+	for k, n := range sink.seen {
+		if n != 1 {
+			t.Fatalf("record %v received %d times", k, n)
+		}
+	}
+	if d := deliveries.Load(); d*2 > st.Shards[0].Frames {
+		t.Fatalf("%d deliveries for %d frames: want several frames per read", d, st.Shards[0].Frames)
+	}
+	t.Logf("%d frames in %d deliveries", st.Shards[0].Frames, deliveries.Load())
+}
+
+type countingSink struct {
+	collect
+	onDeliver func()
+}
+
+func (c *countingSink) Deliver(shard int, b *feed.Batch) {
+	c.onDeliver()
+	c.collect.Deliver(shard, b)
+}
+
+// TestOnePartitionSplits: a mixed batch reaches the wrapped sink as runs
+// of one origin, sharing the buffer, none lost.
+func TestOnePartitionSplits(t *testing.T) {
+	var got [][]uint32
+	sink := OnePartition(sinkFunc(func(_ int, b *feed.Batch) {
+		var parts []uint32
+		for _, r := range b.Recs {
+			parts = append(parts, r.Partition)
+		}
+		got = append(got, parts)
+		feed.PutBatch(b)
+	}))
+	buf := feed.GetBuffer(10)
+	b := feed.GetBatch()
+	b.Buf = buf
+	for _, p := range []uint32{1, 1, 2, 2, 2, 1, 3} {
+		b.Recs = append(b.Recs, feed.Record{Partition: p})
+	}
+	sink.Deliver(0, b)
+	want := [][]uint32{{1, 1}, {2, 2, 2}, {1}, {3}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if len(got[i]) != len(want[i]) || got[i][0] != want[i][0] {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+	one := feed.GetBatch()
+	one.Recs = append(one.Recs, feed.Record{Partition: 4}, feed.Record{Partition: 4})
+	got = nil
+	sink.Deliver(0, one)
+	if len(got) != 1 || len(got[0]) != 2 {
+		t.Fatalf("one-origin batch: %v", got)
+	}
+}
+
+func TestParseIdle(t *testing.T) {
+	for in, want := range map[string]IdleStrategy{"spin": IdleSpin, "yield": IdleYield, "park": IdlePark, "": IdlePark} {
+		if got, err := ParseIdle(in); err != nil || got != want {
+			t.Errorf("ParseIdle(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := ParseIdle("busy"); err == nil {
+		t.Error("ParseIdle(busy) accepted")
+	}
+}
+
+// TestSpinIdleDelivers: with the spin strategy a pinned-thread subscriber
+// still gets every record, and still exits on end-of-stream.
+func TestSpinIdleDelivers(t *testing.T) {
+	sink := &collect{seen: map[[2]uint64]int{}}
+	pub, sub, done, ctx := startPair(t, 1, PubConfig{}, SubConfig{ExitOnEOS: true, Idle: IdleStrategy{Spin: 100, Yield: 10}}, sink)
+	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 6, Records: 50000, Rate: 200000})
+	if err := pub.Run(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	pub.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if st := sub.Stats(); sink.n != 50000 || st.Lost != 0 {
+		t.Fatalf("received %d of 50000, lost %d", sink.n, st.Lost)
+	}
+}
