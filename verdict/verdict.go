@@ -25,9 +25,12 @@ const (
 	// Croaked: the subscriber stopped itself (late data, a gap over the
 	// limit, a silent feed with --max-delay).
 	Croaked Code = "croaked"
-	// Lost: records are known to be missing (before join, in gaps, at
-	// the workers, discarded upstream, or published and never received).
+	// Lost: records are known to be missing (in gaps, at the workers,
+	// discarded upstream, or published and never received).
 	Lost Code = "lost"
+	// MissedBeforeJoin: the only records missing were published before
+	// the subscriber joined (a late joiner); everything since arrived.
+	MissedBeforeJoin Code = "missed_before_join"
 	// Stalled: no loss was proven, but the feed went silent, so what was
 	// published meanwhile is not known to have arrived.
 	Stalled Code = "stalled"
@@ -119,10 +122,14 @@ type Verdict struct {
 	// published that is neither received, filtered, before join nor in a
 	// gap (lost at the tail, or in flight at a stop). 0 otherwise.
 	Unaccounted int64 `json:"records_unaccounted"`
+
+	findings []string // Detail, one finding each
 }
 
 // ExactlyOnceLine is the one sentence that claims no loss.
 const ExactlyOnceLine = "Every record published arrived exactly once, in sequence: no loss, no gaps."
+
+const interruptedFinding = "the run was interrupted before the end of the stream"
 
 // Line is the verdict as the human summary's last line.
 func (v Verdict) Line() string {
@@ -136,7 +143,16 @@ func (v Verdict) Line() string {
 	case Croaked:
 		return "Croaked, NOT exactly once: " + v.Detail + "."
 	case Interrupted:
-		return "Interrupted, so not a complete run: " + v.Detail + "."
+		var rest []string
+		for _, f := range v.findings {
+			if f != interruptedFinding {
+				rest = append(rest, f)
+			}
+		}
+		if len(rest) == 0 {
+			return "Interrupted before the end of the stream: up to the stop, nothing was lost or missed."
+		}
+		return "Interrupted before the end of the stream: " + strings.Join(rest, "; ") + "."
 	}
 	return "NOT exactly once (" + strings.ReplaceAll(string(v.Code), "_", " ") + "): " + v.Detail + "."
 }
@@ -145,7 +161,7 @@ func (v Verdict) Line() string {
 func Judge(in Input) Verdict {
 	var v Verdict
 	var found []string
-	lost, doubt := false, false
+	lost, doubt, late := false, false, false
 	add := func(isLoss bool, format string, args ...any) {
 		found = append(found, fmt.Sprintf(format, args...))
 		lost = lost || isLoss
@@ -159,7 +175,8 @@ func Judge(in Input) Verdict {
 		add(false, "the subscriber croaked (%s)", r)
 	}
 	if in.BeforeJoin > 0 {
-		add(true, "%s %s missed before join%s", commas(in.BeforeJoin), plural(in.BeforeJoin, "record", "records"),
+		late = true
+		add(false, "%s %s missed before join%s", commas(in.BeforeJoin), plural(in.BeforeJoin, "record", "records"),
 			where(in.Shards, func(s Shard) string { return nz(s.BeforeJoin, commas(s.BeforeJoin)) }))
 	}
 	if in.LostInGaps > 0 || in.Gaps > 0 {
@@ -213,7 +230,7 @@ func Judge(in Input) Verdict {
 		add(false, "the publisher restarted %d %s (the end of an earlier run is not provably received)", in.Restarts, plural(in.Restarts, "time", "times"))
 	}
 	if in.Interrupted {
-		add(false, "the run was interrupted before the end of the stream")
+		add(false, interruptedFinding)
 	}
 	if in.Redelivered > 0 {
 		add(false, "%s redelivered to another worker (handled at least once)", commas(in.Redelivered))
@@ -225,7 +242,7 @@ func Judge(in Input) Verdict {
 	if nothing && len(found) == 0 {
 		add(false, "no record was published or received")
 	}
-	v.Detail = strings.Join(found, "; ")
+	v.Detail, v.findings = strings.Join(found, "; "), found
 
 	switch {
 	case in.Croaked:
@@ -234,6 +251,8 @@ func Judge(in Input) Verdict {
 		v.Code = Lost
 	case in.Stalls > 0:
 		v.Code = Stalled
+	case late:
+		v.Code = MissedBeforeJoin
 	case in.Interrupted:
 		v.Code = Interrupted
 	case in.Malformed > 0 || in.Restarts > 0 || doubt:

@@ -23,7 +23,7 @@ func TestJudge(t *testing.T) {
 		{name: "clean", in: Input{Published: 100, Received: 100, Shards: shards}, code: ExactlyOnce},
 		{name: "clean exact publisher count", in: Input{Published: 100, PublishedExact: true, Received: 90, Filtered: 10}, code: ExactlyOnce},
 		{name: "nothing", in: Input{}, code: NoData, want: []string{"no record was published or received"}},
-		{name: "before join", code: Lost,
+		{name: "before join", code: MissedBeforeJoin,
 			in:   Input{Published: 100, Received: 60, BeforeJoin: 40, Shards: with(func(s []Shard) { s[1].BeforeJoin = 40 })},
 			want: []string{"40 records missed before join (shard 1 tcp://a:2: 40)"}, not: []string{"shard 0"}},
 		{name: "gaps", code: Lost,
@@ -48,6 +48,9 @@ func TestJudge(t *testing.T) {
 		{name: "stalled for good", code: Stalled,
 			in:   Input{Published: 10, Received: 10, Stalls: 1, Shards: with(func(s []Shard) { s[0].Stalls, s[0].Silent = 1, true })},
 			want: []string{"the feed went silent 1 time (shard 0 tcp://a:1: 1, still silent at the end: what it published since is unknown)"}},
+		{name: "before join and a gap", code: Lost, in: Input{Published: 100, Received: 50, BeforeJoin: 40, LostInGaps: 10, Gaps: 1},
+			want: []string{"40 records missed before join", "10 lost in 1 gap"}},
+		{name: "before join and a stall", code: Stalled, in: Input{Published: 100, Received: 60, BeforeJoin: 40, Stalls: 1}},
 		{name: "stalled and recovered with a gap", code: Lost,
 			in:   Input{Published: 20, Received: 15, LostInGaps: 5, Gaps: 1, Stalls: 1, Shards: with(func(s []Shard) { s[1].Stalls, s[1].Lost, s[1].Gaps = 1, 5, 1 })},
 			want: []string{"5 lost in 1 gap", "went silent 1 time (shard 1 tcp://a:2: 1)"}},
@@ -95,6 +98,19 @@ func TestJudge(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestInterruptedLine(t *testing.T) {
+	f := func(in Input, want string) {
+		t.Helper()
+		if got := Judge(in).Line(); got != want {
+			t.Errorf("Line() = %q, want %q", got, want)
+		}
+	}
+	f(Input{Published: 10, PublishedExact: true, Received: 10, Interrupted: true},
+		"Interrupted before the end of the stream: up to the stop, nothing was lost or missed.")
+	f(Input{Published: 12, PublishedExact: true, Received: 10, Interrupted: true},
+		"Interrupted before the end of the stream: 2 published but not yet received when interrupted.")
 }
 
 // TestOnlyCleanCountersSayExactlyOnce flips each counter of a clean run on

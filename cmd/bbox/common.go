@@ -212,6 +212,8 @@ type summary struct {
 	Warnings         []string              `json:"warnings,omitempty"`
 	TopSymbols       []workers.SymSummary  `json:"top_symbols,omitempty"`
 	Upstream         *shard.UpstreamStats  `json:"upstream,omitempty"`
+
+	verdictKeys // verdict, verdict_detail, stalls, interrupted, … (subside.go)
 }
 
 type shardSummary struct {
@@ -222,6 +224,8 @@ type shardSummary struct {
 	Gaps       int64  `json:"gaps"`
 	CPU        int    `json:"cpu"`
 	Reconnects int64  `json:"reconnects,omitempty"`
+
+	shardLiveness // records_before_join, stalls, silent (subside.go)
 }
 
 func writeJSON(w io.Writer, v any) {

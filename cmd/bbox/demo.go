@@ -47,6 +47,8 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	maxDelay := fs.Duration("max-delay", 0, "croak when a record is older than this (0: no check)")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var lf liveFlags
+	lf.register(fs)
 	var cf connFlags
 	cf.register(fs)
 	if code, ok := parse(fs, args); !ok {
@@ -90,17 +92,25 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	side, err := newSubSide(subSideConfig{
-		sub: shard.SubConfig{Connect: pub.Endpoints(), CPUs: cpuList, MaxDelay: *maxDelay, ExitOnEOS: true,
-			Conn: cf.options(log), Name: "demo"},
-		workers: *nworkers, order: ord, work: *work,
-	}, log)
+	sc := shard.SubConfig{Connect: pub.Endpoints(), CPUs: cpuList, MaxDelay: *maxDelay, ExitOnEOS: true,
+		Conn: cf.options(log), Name: "demo"}
+	if err := lf.apply(&sc); err != nil {
+		pub.Close()
+		return usageErr(e, c, "%v", err)
+	}
+	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work}, log)
 	if err != nil {
 		pub.Close()
 		return fail(e, c, err)
 	}
+	// The subscriber does not stop on Ctrl-C: the publisher does, and its
+	// end-of-stream lets the subscriber take what is in flight, so an
+	// interrupted demo counts only real loss (stopping both at once left
+	// the records in flight looking lost).
+	subCtx, subStop := context.WithCancel(context.Background())
+	defer subStop()
 	subDone := make(chan error, 1)
-	go func() { subDone <- side.run(ctx) }()
+	go func() { subDone <- side.run(subCtx) }()
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	err = pub.WaitSubscribers(wctx, 1)
 	cancel()
@@ -138,12 +148,17 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	perr := pub.Run(pctx, gen)
 	pcancel()
 	pubElapsed := time.Since(start)
+	interrupted := ctx.Err() != nil
 	pub.Close()
 	var subErr error
+	drain := 10 * time.Second
+	if interrupted {
+		drain = 3 * time.Second
+	}
 	select {
 	case subErr = <-subDone:
-	case <-time.After(10 * time.Second):
-		log.Logf("subscriber did not see end-of-stream within 10s; stopping it")
+	case <-time.After(drain):
+		log.Logf("subscriber did not see end-of-stream within %v; stopping it", drain)
 		side.stop()
 		subErr = <-subDone
 	}
@@ -158,9 +173,15 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	s := side.summary("demo")
 	s.RecordsPublished = ps.Records
 	s.RecordsDropped = ps.DroppedRecords
-	// In one process we know exactly what was sent: anything not received
-	// (and not filtered out) is lost, wherever it went missing.
-	s.RecordsLost = max(s.RecordsLost, ps.Records-s.RecordsReceived-s.RecordsFiltered)
+	// In one process we know exactly what was sent and discarded: the
+	// verdict counts what was published and never received; after an
+	// interrupt that is what was still in flight, not loss.
+	s.in.Published, s.in.PublishedExact, s.in.Discarded = ps.Records, true, ps.DroppedRecords
+	s.in.Interrupted = interrupted
+	s.judge()
+	if !interrupted {
+		s.RecordsLost += s.Unaccounted
+	}
 	s.Seconds = elapsed.Seconds()
 	s.ThroughputRPS = float64(s.RecordsReceived) / pubElapsed.Seconds()
 	code := exitOK

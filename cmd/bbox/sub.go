@@ -48,6 +48,8 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	alert := fs.String("alert", "", alertUsage)
 	name := fs.String("name", "", "this subscriber's name in squawks (default sub-PID)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var lf liveFlags
+	lf.register(fs)
 	var cf connFlags
 	cf.register(fs)
 	var cfgFile configFlag
@@ -94,6 +96,9 @@ func runSub(ctx context.Context, e *env, args []string) int {
 		MaxDelay: *maxDelay, OnLate: policy, Warmup: *warmup, ClockOffset: *clockOffset,
 		GapCroak: *maxGap >= 0, MaxGap: uint64(max(*maxGap, 0)),
 		ExitOnEOS: *exitOnEOS, Conn: cf.options(log), Name: *name,
+	}
+	if err := lf.apply(&sc); err != nil {
+		return usageErr(e, c, "%v", err)
 	}
 	if err := sc.Validate(); err != nil {
 		return usageErr(e, c, "%v", err)
@@ -156,12 +161,18 @@ func runSub(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(&b, "[%2.0fs]", el.Seconds())
 		for i, s := range st.Shards {
 			state := ""
-			if !s.Connected {
+			switch {
+			case s.Silent:
+				state = " (silent: reconnecting)"
+			case !s.Connected:
 				state = " (connecting)"
 			}
 			fmt.Fprintf(&b, " shard %d %s/s lag %s%s |", i, human(sr[i].rate(s.Records)), lagString(s.LagNs), state)
 		}
 		fmt.Fprintf(&b, " lost %d gaps %d late %d", st.Lost, st.Gaps, st.Late)
+		if st.Stalls > 0 {
+			fmt.Fprintf(&b, " stalls %d", st.Stalls)
+		}
 		return b.String()
 	})
 	start := time.Now()
@@ -174,6 +185,9 @@ func runSub(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, runErr)
 	}
 	s := side.summary("sub")
+	// A signal (not --duration, not end-of-stream) ended the run.
+	s.in.Interrupted = ctx.Err() != nil
+	s.judge()
 	s.Warnings = append(plan.warnings, s.Warnings...)
 	if w := sockBufWarning(sockStats.SockBufCapped.Load()); w != "" {
 		s.Warnings = append(s.Warnings, w)

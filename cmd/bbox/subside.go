@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"sync"
 	"time"
 
 	"github.com/bbox-dev/bbox/bench"
+	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/verdict"
 	"github.com/bbox-dev/bbox/workers"
 )
 
@@ -46,7 +50,9 @@ func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.disp, sink = d, d
+		// The subscriber delivers a whole read at once, which can span
+		// partitions; the dispatcher re-encodes a batch as one frame.
+		s.disp, sink = d, shard.OnePartition(d)
 	} else {
 		p, err := workers.NewPool(workers.PoolConfig{Workers: cfg.workers, Order: cfg.order, Work: cfg.work, Tap: cfg.tap})
 		if err != nil {
@@ -127,11 +133,64 @@ func streamSummary(cmd string, st shard.SubStats) summary {
 		Command: cmd, RecordsReceived: st.Received, RecordsLost: st.Lost, Gaps: st.Gaps,
 		RecordsPublished: st.Published, FramesMalformed: st.Malformed, BeforeJoin: st.JoinedLate, Restarts: st.Restarts,
 	}
+	out.Stalls = st.Stalls
 	for _, sh := range st.Shards {
 		out.Shards = append(out.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint,
-			Lost: sh.Lost, Gaps: sh.Gaps, CPU: sh.CPU, Reconnects: sh.Reconnects})
+			Lost: sh.Lost, Gaps: sh.Gaps, CPU: sh.CPU, Reconnects: sh.Reconnects,
+			shardLiveness: shardLiveness{BeforeJoin: sh.BeforeJoin, Stalls: sh.Stalls, Silent: sh.Silent}})
 	}
 	return out
+}
+
+// verdictKeys are the summary's verdict: what verdict.Judge concluded from
+// the counters in in, which the command completes (what only it knows:
+// an interruption, the publisher's own count) before calling judge.
+type verdictKeys struct {
+	Verdict       verdict.Code `json:"verdict,omitempty"`
+	VerdictDetail string       `json:"verdict_detail,omitempty"`
+	Unaccounted   int64        `json:"records_unaccounted,omitempty"`
+	Stalls        int64        `json:"stalls"`
+	Interrupted   bool         `json:"interrupted"`
+	LostToWorkers int64        `json:"records_lost_to_workers,omitempty"`
+	Redelivered   int64        `json:"records_redelivered,omitempty"`
+
+	in      verdict.Input
+	verdict verdict.Verdict
+}
+
+// shardLiveness is a shard's join and liveness counts in the summary.
+type shardLiveness struct {
+	BeforeJoin int64 `json:"records_before_join"`
+	Stalls     int64 `json:"stalls"`
+	Silent     bool  `json:"silent,omitempty"`
+}
+
+// judge fills the verdict keys from s.in.
+func (s *summary) judge() {
+	v := verdict.Judge(s.in)
+	s.verdict, s.Verdict, s.VerdictDetail, s.Unaccounted = v, v.Code, v.Detail, v.Unaccounted
+	s.Interrupted, s.LostToWorkers, s.Redelivered = s.in.Interrupted, s.in.LostToWorkers, s.in.Redelivered
+}
+
+// verdictInput is what the subscriber side's counters say; the publisher's
+// discards are unknown from here.
+func (s *subSide) verdictInput(st shard.SubStats) verdict.Input {
+	in := verdict.Input{
+		Published: st.Published, Received: st.Received, Filtered: st.Filtered, BeforeJoin: st.JoinedLate,
+		LostInGaps: st.Lost, Gaps: st.Gaps, Discarded: verdict.Unknown, Malformed: st.Malformed, Late: st.Late,
+		Stalls: st.Stalls, Restarts: st.Restarts,
+	}
+	if s.croak != nil {
+		in.Croaked, in.CroakReason = true, s.croak.Error()
+	}
+	if s.disp != nil {
+		in.LostToWorkers = s.disp.Lost()
+	}
+	for _, sh := range st.Shards {
+		in.Shards = append(in.Shards, verdict.Shard{ID: sh.ID, Endpoint: sh.Endpoint, BeforeJoin: sh.BeforeJoin,
+			Lost: sh.Lost, Gaps: sh.Gaps, Stalls: sh.Stalls, Silent: sh.Silent})
+	}
+	return in
 }
 
 // summary fills the receiving half of the JSON summary.
@@ -156,11 +215,7 @@ func (s *subSide) summary(cmd string) summary {
 		}
 		out.TopSymbols = workers.MergeTop(5, hs...)
 	}
-	if s.disp != nil {
-		if lost := s.disp.Lost(); lost > 0 {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("%d records may not have reached a worker (a worker disconnected with data in flight)", lost))
-		}
-	}
+	out.in = s.verdictInput(st)
 	return out
 }
 
@@ -168,8 +223,14 @@ func (s *subSide) summary(cmd string) summary {
 func printHuman(w io.Writer, s *summary, elapsed time.Duration) {
 	fmt.Fprintf(w, "\n%s: %s records received in %.1fs (%s records/s)\n", s.Command, commas(s.RecordsReceived), elapsed.Seconds(), human(s.ThroughputRPS))
 	fmt.Fprintf(w, "  published %s   received %s   lost %s   gaps %d", commas(s.RecordsPublished), commas(s.RecordsReceived), commas(s.RecordsLost), s.Gaps)
+	if s.BeforeJoin > 0 {
+		fmt.Fprintf(w, "   missed before join %s", commas(s.BeforeJoin))
+	}
 	if s.RecordsFiltered > 0 {
 		fmt.Fprintf(w, "   filtered out %s", commas(s.RecordsFiltered))
+	}
+	if s.Stalls > 0 {
+		fmt.Fprintf(w, "   stalls %d", s.Stalls)
 	}
 	fmt.Fprintln(w)
 	l := s.LatencyUS
@@ -180,7 +241,20 @@ func printHuman(w io.Writer, s *summary, elapsed time.Duration) {
 		if sh.CPU >= 0 {
 			pin = fmt.Sprintf("pinned to cpu %d", sh.CPU)
 		}
-		fmt.Fprintf(w, "  shard %d   %12s records   subscriber thread %s\n", sh.ID, commas(sh.Records), pin)
+		fmt.Fprintf(w, "  shard %d   %12s records   subscriber thread %s", sh.ID, commas(sh.Records), pin)
+		if sh.BeforeJoin > 0 {
+			fmt.Fprintf(w, "   missed before join %s", commas(sh.BeforeJoin))
+		}
+		if sh.Lost > 0 {
+			fmt.Fprintf(w, "   lost %s in %d gaps", commas(sh.Lost), sh.Gaps)
+		}
+		if sh.Stalls > 0 {
+			fmt.Fprintf(w, "   stalls %d", sh.Stalls)
+		}
+		if sh.Silent {
+			fmt.Fprintf(w, " (silent at the end)")
+		}
+		fmt.Fprintln(w)
 	}
 	for _, wk := range s.Workers {
 		fmt.Fprintf(w, "  worker %d  %12s records", wk.ID, commas(wk.Records))
@@ -199,12 +273,42 @@ func printHuman(w io.Writer, s *summary, elapsed time.Duration) {
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
-	switch {
-	case s.Croaked:
+	if s.Croaked {
 		fmt.Fprintf(w, "CROAKED: %s\n", s.CroakReason)
-	case s.RecordsLost == 0 && s.Gaps == 0 && s.RecordsReceived > 0:
-		fmt.Fprintf(w, "Every record published arrived exactly once, in sequence: no loss, no gaps.\n")
-	case s.RecordsLost > 0:
-		fmt.Fprintf(w, "%s records were lost (%d gaps): see the log above for where.\n", commas(s.RecordsLost), s.Gaps)
 	}
+	// The one verdict line: judged from the counters, never written here.
+	if s.Verdict == "" {
+		s.judge()
+	}
+	fmt.Fprintln(w, s.verdict.Line())
+}
+
+// liveFlags are the subscriber's liveness, reconnect and idle flags
+// (bbox sub, bbox demo).
+type liveFlags struct {
+	heartbeatTimeout, reconnectIvl, reconnectMax time.Duration
+	idle                                         string
+}
+
+func (l *liveFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&l.heartbeatTimeout, "heartbeat-timeout", shard.DefaultHeartbeatTimeout,
+		"a feed that sends no frame, heartbeat or PONG for this long is stalled: squawk, count, reconnect (croak with --max-delay); negative: off")
+	fs.DurationVar(&l.reconnectIvl, "reconnect-ivl", zmqx.DefaultReconnectIvl, "wait between reconnect attempts (libzmq's ZMQ_RECONNECT_IVL)")
+	fs.DurationVar(&l.reconnectMax, "reconnect-max", 0, "if above --reconnect-ivl, the wait doubles after each failed attempt up to this (ZMQ_RECONNECT_IVL_MAX); 0: fixed")
+	fs.StringVar(&l.idle, "idle", "park", "what a subscriber thread does with no data: park (block), yield (sched_yield, then park) or spin (poll, yield, then park: dedicated cores only)")
+}
+
+func (l *liveFlags) apply(sc *shard.SubConfig) error {
+	idle, err := shard.ParseIdle(l.idle)
+	if err != nil {
+		return fmt.Errorf("--idle: %v", err)
+	}
+	if l.heartbeatTimeout == 0 {
+		return errors.New("--heartbeat-timeout 0: give a duration (3s), or a negative one to turn the check off")
+	}
+	if l.reconnectIvl <= 0 || l.reconnectMax < 0 {
+		return fmt.Errorf("--reconnect-ivl %v / --reconnect-max %v: want a positive interval and a maximum ≥ 0", l.reconnectIvl, l.reconnectMax)
+	}
+	sc.HeartbeatTimeout, sc.Retry, sc.RetryMax, sc.Idle = l.heartbeatTimeout, l.reconnectIvl, l.reconnectMax, idle
+	return nil
 }
