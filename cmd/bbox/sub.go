@@ -100,6 +100,9 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if err := lf.apply(&sc); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
+	if sc.Idle != shard.IdlePark && len(cpuList) == 0 {
+		log.Logf("--idle %s without --cpus: a polling thread that is not pinned to a core of its own takes CPU from everything else on the box", lf.idle)
+	}
 	if err := sc.Validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
