@@ -285,3 +285,54 @@ func TestSpinIdleDelivers(t *testing.T) {
 		t.Fatalf("received %d of 50000, lost %d", sink.n, st.Lost)
 	}
 }
+
+// TestPublisherGoneIsDisconnected: a publisher that drops the connection
+// without an end-of-stream leaves the shard disconnected in the stats
+// (what it published after is unknown); one that ends its stream does not.
+func TestPublisherGoneIsDisconnected(t *testing.T) {
+	sent, closed := make(chan struct{}), make(chan struct{})
+	f := newFakePub(t, func(n int, p *zmqx.Peer) {
+		if n == 1 {
+			sendFrame(t, p, 1, 5)
+			close(sent)
+			<-closed // the listener is gone: no redial can succeed
+		}
+		p.Close()
+	})
+	sink := &collect{seen: map[[2]uint64]int{}}
+	sub, err := NewSubscriber(SubConfig{Connect: []string{f.ln.Endpoint()}, Retry: 10 * time.Millisecond, Logf: t.Logf}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := sub.Stats(); !st.Shards[0].Disconnected || st.Shards[0].Reached {
+		t.Fatalf("before Run: %+v, want disconnected, never reached", st.Shards[0])
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- sub.Run(ctx) }()
+	<-sent
+	f.ln.Close()
+	close(closed)
+	waitUntil(t, "the shard to be down", func() bool { return sub.Stats().Shards[0].Disconnected })
+	cancel()
+	<-done
+	if st := sub.Stats().Shards[0]; !st.Disconnected || !st.Reached || st.Records != 5 {
+		t.Fatalf("after: %+v", st)
+	}
+
+	// A publisher that ends its stream and goes: not disconnected, even
+	// for a subscriber that stays on after end-of-stream.
+	pub, sub2, done2, ctx2 := startPair(t, 1, PubConfig{}, SubConfig{Retry: 10 * time.Millisecond}, &collect{seen: map[[2]uint64]int{}})
+	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 7, Records: 1000})
+	if err := pub.Run(ctx2, gen); err != nil {
+		t.Fatal(err)
+	}
+	pub.Close()
+	waitUntil(t, "the publisher's connection to close", func() bool { return !sub2.Stats().Shards[0].Connected })
+	time.Sleep(50 * time.Millisecond) // a few failed redials
+	if st := sub2.Stats().Shards[0]; st.Disconnected || st.Records != 1000 {
+		t.Fatalf("after end-of-stream: %+v", st)
+	}
+	_ = done2
+}

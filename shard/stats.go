@@ -80,4 +80,8 @@ type ShardSubStats struct {
 	BeforeJoin int64  `json:"records_before_join"` // published before this thread's first frame
 	Stalls     int64  `json:"stalls"`              // silences past the heartbeat timeout
 	Silent     bool   `json:"silent"`              // stalled, and nothing has arrived since
+	// Disconnected: the connection was down (lost or never made) when
+	// asked, and the stream had not sent its end-of-stream.
+	Disconnected bool `json:"disconnected"`
+	Reached      bool `json:"reached"` // a connection was made at least once
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,55 +115,6 @@ type SubConfig struct {
 	DropFrame func(shard int, h *feed.Header) bool
 }
 
-// Squawk describes a late record or a gap.
-type Squawk struct {
-	Kind      string        `json:"kind"` // "late", "gap", "stalled" (workers) or "silent" (the feed)
-	Name      string        `json:"subscriber"`
-	Shard     int           `json:"shard"`
-	Endpoint  string        `json:"endpoint,omitempty"` // silent: the endpoint dialled
-	Peer      string        `json:"peer,omitempty"`     // silent: the publisher's address
-	Publisher uint64        `json:"publisher"`
-	Partition uint32        `json:"partition"`
-	Topic     string        `json:"topic,omitempty"`
-	Seq       uint64        `json:"seq"`
-	Expected  uint64        `json:"expected,omitempty"` // gaps: the sequence we wanted
-	Missing   uint64        `json:"missing,omitempty"`  // gaps: how many records
-	Delay     time.Duration `json:"delay_ns,omitempty"`
-	Limit     time.Duration `json:"limit_ns,omitempty"`
-	Croak     bool          `json:"croak"`
-	Time      int64         `json:"time_ns"`
-}
-
-func (q Squawk) String() string {
-	verb := "warning"
-	if q.Croak {
-		verb = "CROAK"
-	}
-	if q.Kind == "stalled" {
-		return fmt.Sprintf("%s: %s shard %d: workers have not taken a batch for %v, limit %v: what waits in the socket is older than that (last record handed over: %s seq %d)",
-			verb, q.Name, q.Shard, q.Delay.Round(time.Millisecond), q.Limit, q.Topic, q.Seq)
-	}
-	if q.Kind == "silent" {
-		then := "reconnecting"
-		if q.Croak {
-			then = "stale data is late data"
-		}
-		return fmt.Sprintf("%s: %s shard %d: feed silent: no frame or heartbeat from %s (%s) for %v, limit %v (%s; last seq %d)",
-			verb, q.Name, q.Shard, q.Endpoint, q.Peer, q.Delay.Round(time.Millisecond), q.Limit, then, q.Seq)
-	}
-	if q.Kind == "gap" {
-		return fmt.Sprintf("%s: %s shard %d: gap from publisher %x partition %d: expected seq %d, got %d (%d missing)",
-			verb, q.Name, q.Shard, q.Publisher, q.Partition, q.Expected, q.Seq, q.Missing)
-	}
-	return fmt.Sprintf("%s: %s shard %d: record %s seq %d (partition %d) is %v old, limit %v",
-		verb, q.Name, q.Shard, q.Topic, q.Seq, q.Partition, q.Delay.Round(time.Microsecond), q.Limit)
-}
-
-// CroakError is returned by Run when the subscriber croaked.
-type CroakError struct{ Squawk Squawk }
-
-func (e *CroakError) Error() string { return strings.TrimPrefix(e.Squawk.String(), "CROAK: ") }
-
 func (c SubConfig) withDefaults() SubConfig {
 	if c.Retry == 0 {
 		c.Retry = zmqx.DefaultReconnectIvl
@@ -228,6 +178,9 @@ type shardCounters struct {
 	connected, eos                                atomic.Bool
 	// silent: the feed stalled and nothing has arrived since.
 	silent atomic.Bool
+	// down: the connection is down (lost, or never made) and the stream
+	// had not ended; reached: a connection was made at least once.
+	down, reached atomic.Bool
 	// delivering is when the thread started handing a batch to the sink
 	// (ns), 0 when it is not; the watchdogs read it.
 	delivering atomic.Int64
@@ -276,6 +229,7 @@ func NewSubscriber(cfg SubConfig, sink Sink) (*Subscriber, error) {
 	for i := range s.shards {
 		s.shards[i].cpu.Store(-1)
 		s.shards[i].lag.Store(-1)
+		s.shards[i].down.Store(true)
 	}
 	return s, nil
 }
@@ -444,6 +398,8 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 		}
 	}
 	st.connected.Store(true)
+	st.reached.Store(true)
+	st.down.Store(false)
 	s.cfg.Logf("shard %d: connected to %s", t.id, s.eps[t.id].Raw)
 	defer st.connected.Store(false)
 	t.stalled.Store(false)
@@ -483,6 +439,7 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 		if ctx.Err() != nil {
 			return true
 		}
+		st.down.Store(!t.ended())
 		if t.stalled.Load() {
 			s.cfg.Logf("shard %d: dropped the silent connection to %s (reconnecting)", t.id, s.eps[t.id].Raw)
 		} else {
@@ -755,6 +712,17 @@ func (t *shardThread) eosDone(h *feed.Header) bool {
 	return true
 }
 
+// ended reports whether every stream this thread has seen sent its
+// end-of-stream (a publisher that closes after it is done, not lost).
+func (t *shardThread) ended() bool {
+	for _, q := range t.seqs {
+		if !q.eos {
+			return false
+		}
+	}
+	return len(t.seqs) > 0
+}
+
 func (t *shardThread) malformed(err error) bool {
 	n := t.st.malformed.Add(1)
 	if n <= 10 || n%1000 == 0 {
@@ -773,6 +741,7 @@ func (s *Subscriber) Stats() SubStats {
 			Lost: st.lost.Load(), Gaps: st.gaps.Load(), Malformed: st.malformed.Load(), Reconnects: st.reconnects.Load(),
 			LagNs: st.lag.Load(), CPU: int(st.cpu.Load()), Connected: st.connected.Load(), EOS: st.eos.Load(),
 			BeforeJoin: st.joined.Load(), Stalls: st.stalls.Load(), Silent: st.silent.Load(),
+			Disconnected: st.down.Load(), Reached: st.reached.Load(),
 		}
 		out.Shards = append(out.Shards, ss)
 		out.Received += ss.Records

@@ -28,12 +28,16 @@ const (
 	// Lost: records are known to be missing (in gaps, at the workers,
 	// discarded upstream, or published and never received).
 	Lost Code = "lost"
-	// MissedBeforeJoin: the only records missing were published before
-	// the subscriber joined (a late joiner); everything since arrived.
-	MissedBeforeJoin Code = "missed_before_join"
 	// Stalled: no loss was proven, but the feed went silent, so what was
 	// published meanwhile is not known to have arrived.
 	Stalled Code = "stalled"
+	// Incomplete: a shard's stream neither ended nor was connected at
+	// the end (its publisher went away), or it never connected: what it
+	// published after its last record seen is unknown.
+	Incomplete Code = "incomplete"
+	// MissedBeforeJoin: the only records missing were published before
+	// the subscriber joined (a late joiner); everything since arrived.
+	MissedBeforeJoin Code = "missed_before_join"
 	// Interrupted: the run was cut short (SIGINT/SIGTERM); what arrived
 	// arrived once, and what the stream would have carried after is unknown.
 	Interrupted Code = "interrupted"
@@ -63,6 +67,9 @@ type Shard struct {
 	Gaps       int64
 	Stalls     int64 // times the feed went silent past the heartbeat timeout
 	Silent     bool  // still silent (not reconnected) when the run ended
+	// Disconnected: the connection was down at the end and the stream
+	// had not ended; Reached: it was connected at least once.
+	Disconnected, Reached bool
 }
 
 // Input is every counter the verdict depends on. The zero value is a run
@@ -161,7 +168,7 @@ func (v Verdict) Line() string {
 func Judge(in Input) Verdict {
 	var v Verdict
 	var found []string
-	lost, doubt, late := false, false, false
+	lost, doubt, late, gone := false, false, false, false
 	add := func(isLoss bool, format string, args ...any) {
 		found = append(found, fmt.Sprintf(format, args...))
 		lost = lost || isLoss
@@ -223,6 +230,24 @@ func Judge(in Input) Verdict {
 				return t
 			}))
 	}
+	var never, away []string
+	for _, s := range in.Shards {
+		switch {
+		case !s.Disconnected || s.Silent: // a silent shard is named with its stall
+		case !s.Reached:
+			never = append(never, shardName(s))
+		default:
+			away = append(away, shardName(s))
+		}
+	}
+	if len(never) > 0 {
+		gone = true
+		add(false, "never connected: %s (nothing of its stream is known)", strings.Join(never, ", "))
+	}
+	if len(away) > 0 {
+		gone = true
+		add(false, "disconnected at the end before its end-of-stream: %s (what it published after its last record seen is unknown)", strings.Join(away, ", "))
+	}
 	if in.Malformed > 0 {
 		add(false, "%d malformed %s dropped", in.Malformed, plural(in.Malformed, "frame", "frames"))
 	}
@@ -239,7 +264,7 @@ func Judge(in Input) Verdict {
 		add(false, "%s delivered later than the allowed delay", commas(in.Late))
 	}
 	nothing := in.Received == 0 && in.Published <= 0 && in.Filtered == 0
-	if nothing && len(found) == 0 {
+	if nothing && (len(found) == 0 || gone && len(found) == 1) {
 		add(false, "no record was published or received")
 	}
 	v.Detail, v.findings = strings.Join(found, "; "), found
@@ -251,6 +276,8 @@ func Judge(in Input) Verdict {
 		v.Code = Lost
 	case in.Stalls > 0:
 		v.Code = Stalled
+	case gone && !nothing:
+		v.Code = Incomplete
 	case late:
 		v.Code = MissedBeforeJoin
 	case in.Interrupted:
@@ -275,17 +302,21 @@ func where(shards []Shard, f func(Shard) string) string {
 	var parts []string
 	for _, s := range shards {
 		if t := f(s); t != "" {
-			name := "shard " + strconv.Itoa(s.ID)
-			if s.Endpoint != "" {
-				name += " " + s.Endpoint
-			}
-			parts = append(parts, name+": "+t)
+			parts = append(parts, shardName(s)+": "+t)
 		}
 	}
 	if len(parts) == 0 {
 		return ""
 	}
 	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+func shardName(s Shard) string {
+	name := "shard " + strconv.Itoa(s.ID)
+	if s.Endpoint != "" {
+		name += " " + s.Endpoint
+	}
+	return name
 }
 
 func nz(n int64, s string) string {

@@ -137,7 +137,7 @@ func streamSummary(cmd string, st shard.SubStats) summary {
 	for _, sh := range st.Shards {
 		out.Shards = append(out.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint,
 			Lost: sh.Lost, Gaps: sh.Gaps, CPU: sh.CPU, Reconnects: sh.Reconnects,
-			shardLiveness: shardLiveness{BeforeJoin: sh.BeforeJoin, Stalls: sh.Stalls, Silent: sh.Silent}})
+			shardLiveness: shardLiveness{BeforeJoin: sh.BeforeJoin, Stalls: sh.Stalls, Silent: sh.Silent, Disconnected: sh.Disconnected}})
 	}
 	return out
 }
@@ -163,6 +163,8 @@ type shardLiveness struct {
 	BeforeJoin int64 `json:"records_before_join"`
 	Stalls     int64 `json:"stalls"`
 	Silent     bool  `json:"silent,omitempty"`
+	// Disconnected: down at the end, before the stream's end-of-stream.
+	Disconnected bool `json:"disconnected,omitempty"`
 }
 
 // judge fills the verdict keys from s.in.
@@ -188,7 +190,7 @@ func (s *subSide) verdictInput(st shard.SubStats) verdict.Input {
 	}
 	for _, sh := range st.Shards {
 		in.Shards = append(in.Shards, verdict.Shard{ID: sh.ID, Endpoint: sh.Endpoint, BeforeJoin: sh.BeforeJoin,
-			Lost: sh.Lost, Gaps: sh.Gaps, Stalls: sh.Stalls, Silent: sh.Silent})
+			Lost: sh.Lost, Gaps: sh.Gaps, Stalls: sh.Stalls, Silent: sh.Silent, Disconnected: sh.Disconnected, Reached: sh.Reached})
 	}
 	return in
 }
