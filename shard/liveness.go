@@ -2,7 +2,9 @@ package shard
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -57,7 +59,14 @@ func (t *shardThread) liveness(ctx context.Context, peer *zmqx.Peer, done <-chan
 		quiet := time.Duration(now - last)
 		if quiet >= hb/3 && pinged != last {
 			pinged = last
-			if peer.Ping() != nil {
+			if err := peer.Ping(hb); err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					// Not even a PING went out in a whole timeout: dead link.
+					t.stall(peer, time.Duration(time.Now().UnixNano()-last))
+				} else {
+					peer.Close() // broken: the reader reports why
+				}
 				return
 			}
 		}

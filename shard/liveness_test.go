@@ -314,7 +314,10 @@ func TestPublisherGoneIsDisconnected(t *testing.T) {
 	<-sent
 	f.ln.Close()
 	close(closed)
-	waitUntil(t, "the shard to be down", func() bool { return sub.Stats().Shards[0].Disconnected })
+	waitUntil(t, "the shard to be down", func() bool {
+		st := sub.Stats().Shards[0]
+		return st.Reached && st.Records == 5 && st.Disconnected
+	})
 	cancel()
 	<-done
 	if st := sub.Stats().Shards[0]; !st.Disconnected || !st.Reached || st.Records != 5 {

@@ -3,6 +3,7 @@ package zmqx
 import (
 	"encoding/binary"
 	"io"
+	"time"
 
 	"github.com/go-zeromq/zmq4"
 )
@@ -88,6 +89,13 @@ func (p *Peer) RecvMessage(dst [][]byte, alloc func(i, n int) []byte) (frames []
 }
 
 // Ping sends a ZMTP 3.1 PING (TTL 0, no context); the peer answers with a
-// PONG, which RecvMessage returns as a command. Call it only from the
-// goroutine that writes to p.
-func (p *Peer) Ping() error { return p.SendCmd(zmq4.CmdPing, []byte{0, 0}) }
+// PONG, which RecvMessage returns as a command. A write that does not
+// finish within d (0: no limit) fails, so a dead link cannot block the
+// goroutine that watches it. Call it only from the goroutine that writes to p.
+func (p *Peer) Ping(d time.Duration) error {
+	if d > 0 {
+		p.g.Conn.SetWriteDeadline(time.Now().Add(d))
+		defer p.g.Conn.SetWriteDeadline(time.Time{})
+	}
+	return p.SendCmd(zmq4.CmdPing, []byte{0, 0})
+}
