@@ -187,7 +187,9 @@ func (s *subSide) verdictInput(st shard.SubStats) verdict.Input {
 	}
 	if s.disp != nil {
 		in.LostToWorkers = s.disp.Lost()
+		// After merging branch workers: in.Redelivered = s.disp.Redelivered()
 	}
+	// After merging branch workers: if s.pool != nil { in.LostToWorkers = s.pool.Lost() }
 	for _, sh := range st.Shards {
 		in.Shards = append(in.Shards, verdict.Shard{ID: sh.ID, Endpoint: sh.Endpoint, BeforeJoin: sh.BeforeJoin,
 			Lost: sh.Lost, Gaps: sh.Gaps, Stalls: sh.Stalls, Silent: sh.Silent, Disconnected: sh.Disconnected, Reached: sh.Reached})
