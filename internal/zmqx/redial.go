@@ -59,7 +59,9 @@ func Redial(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Options, ev
 // 20th through logf), hands each connection to serve, and closes the peer
 // when serve returns or ctx ends — closing is what unblocks serve's reads
 // on cancellation. serve returns true to stop redialling. After a lost
-// connection the first attempt is immediate, as libzmq's is.
+// connection the first attempt also waits the interval, as libzmq's does:
+// a peer that accepts and at once drops the connection is not redialled
+// in a busy loop.
 func RedialPolicy(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Options, r Reconnect,
 	logf func(string, ...any), serve func(*Peer) (stop bool)) {
 	delay := r.ivl()
@@ -73,12 +75,7 @@ func RedialPolicy(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Optio
 				logf("%v (retrying every %v)", err, delay)
 			}
 			fails++
-			t := time.NewTimer(delay)
-			select {
-			case <-ctx.Done():
-			case <-t.C:
-			}
-			t.Stop()
+			sleepCtx(ctx, delay)
 			delay = r.next(delay)
 			continue
 		}
@@ -93,8 +90,20 @@ func RedialPolicy(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Optio
 		}()
 		stop := serve(p)
 		close(done)
-		if stop {
+		if stop || !sleepCtx(ctx, delay) {
 			return
 		}
+	}
+}
+
+// sleepCtx waits d or until ctx ends; it reports whether d passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
