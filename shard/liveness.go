@@ -32,7 +32,9 @@ func (t *shardThread) liveness(ctx context.Context, peer *zmqx.Peer, done <-chan
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
-	var busy, pinged int64 // last seen delivering; activity time our last PING answered to
+	// busy: last seen delivering; pinged: the activity time our last PING
+	// followed; a new connection counts as activity.
+	busy, pinged := time.Now().UnixNano(), int64(0)
 	for {
 		select {
 		case <-done:
@@ -86,7 +88,7 @@ func (t *shardThread) stall(peer *zmqx.Peer, quiet time.Duration) {
 	st.silent.Store(true)
 	t.stalled.Store(true)
 	q := Squawk{Kind: "silent", Name: s.cfg.Name, Shard: t.id, Endpoint: s.eps[t.id].Raw, Peer: peer.Remote,
-		Seq: t.lastSeqs(), Delay: quiet, Limit: s.cfg.HeartbeatTimeout, Time: time.Now().UnixNano()}
+		Seq: st.lastSeq.Load(), Delay: quiet, Limit: s.cfg.HeartbeatTimeout, Time: time.Now().UnixNano()}
 	if s.cfg.MaxDelay > 0 && s.cfg.OnLate == LateCroak && quiet > s.cfg.MaxDelay {
 		// Stale data is late data: whatever the feed sends next is older
 		// than the limit by now.
@@ -96,16 +98,6 @@ func (t *shardThread) stall(peer *zmqx.Peer, quiet time.Duration) {
 		s.squawk(q)
 	}
 	peer.Close()
-}
-
-// lastSeqs is the highest sequence received on any partition (for the
-// squawk; the gap on reconnect says exactly what was missed).
-func (t *shardThread) lastSeqs() uint64 {
-	var n uint64
-	for _, q := range t.seqs {
-		n = max(n, q.next-1)
-	}
-	return n
 }
 
 // IdleStrategy is what a shard thread does when a read finds no data

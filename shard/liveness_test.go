@@ -156,6 +156,38 @@ func TestSilentFeedCroaksWithMaxDelay(t *testing.T) {
 	}
 }
 
+// TestLongSilenceCroaksPastMaxDelay: with a delay limit longer than the
+// heartbeat timeout, the stall first reconnects, and the croak comes when
+// the silence (across reconnects) passes the limit.
+func TestLongSilenceCroaksPastMaxDelay(t *testing.T) {
+	f := newFakePub(t, func(n int, p *zmqx.Peer) {
+		if n == 1 {
+			sendFrame(t, p, 1, 3)
+		}
+	})
+	var sq squawks
+	sub, err := NewSubscriber(SubConfig{Connect: []string{f.ln.Endpoint()}, HeartbeatTimeout: 100 * time.Millisecond,
+		MaxDelay: 400 * time.Millisecond, Retry: 10 * time.Millisecond, OnSquawk: sq.add, Logf: t.Logf}, &collect{seen: map[[2]uint64]int{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = sub.Run(ctx)
+	var ce *CroakError
+	if !errors.As(err, &ce) || ce.Squawk.Kind != "silent" || ce.Squawk.Delay <= 400*time.Millisecond || ctx.Err() != nil {
+		t.Fatalf("Run: %v, want a croak once silent past 400ms", err)
+	}
+	if st := sub.Stats(); st.Stalls < 1 || f.conns.Load() < 2 {
+		t.Fatalf("stalls %d, connections %d: want a stall and a reconnect before the croak", st.Stalls, f.conns.Load())
+	}
+	for _, q := range sq.of("silent") {
+		if !q.Croak && q.Delay > 400*time.Millisecond {
+			t.Fatalf("a silence past the limit only warned: %v", q)
+		}
+	}
+}
+
 // TestQuietPublisherAnswersPings: a bbox publisher with heartbeats off
 // and nothing to publish stays alive through the subscriber's PINGs.
 func TestQuietPublisherAnswersPings(t *testing.T) {

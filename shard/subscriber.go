@@ -184,8 +184,9 @@ type shardCounters struct {
 	// delivering is when the thread started handing a batch to the sink
 	// (ns), 0 when it is not; the watchdogs read it.
 	delivering atomic.Int64
-	// active is when the connection last carried something (ns): a
-	// frame, a heartbeat, a PONG. The liveness check reads it.
+	// active is when a connection last carried something (ns): a frame,
+	// a heartbeat, a PONG. Kept across reconnects, so the watchdog can
+	// tell how long a feed has been silent in all.
 	active  atomic.Int64
 	lastSeq atomic.Uint64
 	// The last record handed over, for the watchdog's squawk: copied, not
@@ -295,6 +296,15 @@ func (s *Subscriber) watchdog(ctx context.Context) {
 		now := time.Now().UnixNano()
 		for i := range s.shards {
 			st := &s.shards[i]
+			if s.cfg.OnLate == LateCroak && st.silent.Load() {
+				// Silent past the heartbeat timeout, and still silent past
+				// the delay limit (longer than the timeout): stale is late.
+				if quiet := time.Duration(now - st.active.Load()); quiet > s.cfg.MaxDelay {
+					s.croak(Squawk{Kind: "silent", Name: s.cfg.Name, Shard: i, Endpoint: s.eps[i].Raw,
+						Peer: "not connected", Seq: st.lastSeq.Load(), Delay: quiet, Limit: s.cfg.MaxDelay, Croak: true, Time: now})
+					return
+				}
+			}
 			since := st.delivering.Load()
 			if since == 0 || now-since <= int64(s.cfg.MaxDelay) {
 				continue
@@ -403,7 +413,6 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 	s.cfg.Logf("shard %d: connected to %s", t.id, s.eps[t.id].Raw)
 	defer st.connected.Store(false)
 	t.stalled.Store(false)
-	st.active.Store(time.Now().UnixNano())
 	// From here on the liveness goroutine is the connection's only writer
 	// (PINGs, PONGs); this thread only reads.
 	done := make(chan struct{})
@@ -518,11 +527,11 @@ func (t *shardThread) deliver(b *feed.Batch, now int64) bool {
 	if s.cfg.Observe != nil {
 		s.cfg.Observe(t.id, now, b.Recs)
 	}
+	st.lastSeq.Store(last.Seq) // for squawks from the other goroutines
 	if s.cfg.MaxDelay > 0 {
 		st.lastMu.Lock()
 		st.lastLen = copy(st.lastTopic[:], last.Topic)
 		st.lastMu.Unlock()
-		st.lastSeq.Store(last.Seq)
 	}
 	// The read's arrival: the watchdogs measure time spent in Deliver
 	// from it (slow workers are back-pressure, not a silent feed).
