@@ -72,11 +72,26 @@ type SourceStats struct {
 	SkippedCorrupt int64 // records in skipped damaged chunks (known from their headers)
 	CorruptChunks  int64 // damaged chunks skipped
 	TornBytes      int64 // bytes of torn tails and unreadable stretches skipped
-	Loops          int64 // completed passes over the files
-	Done           int64 // records accounted for (handed out or skipped), for progress
-	Total          int64 // records in the selected chunks times the loops (-1: looping forever)
-	PreloadBytes   int64 // uncompressed bytes held in memory by Preload
-	PreloadTime    time.Duration
+	// Chunks valid on their own but out of place (docs/capture.md
+	// section 6), skipped with SkipCorrupt.
+	DuplicateChunks  int64 // copies of an earlier chunk
+	SkippedDuplicate int64 // their records: played once, from the original, not twice
+	OrderChunks      int64 // chunks whose number is out of order
+	SkippedOrder     int64 // their records, not played
+	MissingChunks    int64 // chunk numbers absent from the files
+	Loops            int64 // completed passes over the files
+	Done             int64 // records accounted for (handed out or skipped), for progress
+	Total            int64 // records in the selected chunks times the loops (-1: looping forever)
+	// Paced replays (Speed): recorded time, in ns of SourceTS after
+	// MaxSleep cuts, of one pass over the selected chunks, and how much of
+	// the current pass has been played; Passes is the number of passes
+	// planned (-1: until stopped) and Pass the number started.
+	PassSpan     int64
+	Played       int64
+	Passes       int64
+	Pass         int64
+	PreloadBytes int64 // uncompressed bytes held in memory by Preload
+	PreloadTime  time.Duration
 }
 
 // Source replays capture files as a feed.Source. Records keep their
@@ -107,9 +122,13 @@ type Source struct {
 	anchored    bool
 
 	records, wire, skipWin, skipSym, skipBad, badChunks, torn, loops, done atomic.Int64
-	total, preBytes                                                        int64
+	skipDup, dupChunks, skipOrder, orderChunks, missing, played, pass      atomic.Int64
+	total, preBytes, passSpan, passRecords                                 int64
 	preTime                                                                time.Duration
 }
+
+// errEmptyPass ends a loop whose last pass handed out no record.
+var errEmptyPass = errors.New("replay: a whole pass matched no record")
 
 type planned struct {
 	r    *Reader
@@ -200,6 +219,7 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	if cfg.Loop < 0 {
 		s.total = -1
 	}
+	s.passSpan = s.span()
 	if cfg.Preload {
 		s.preload()
 	}
@@ -216,9 +236,76 @@ func (s *Source) Stats() SourceStats {
 	return SourceStats{
 		Records: s.records.Load(), WireBytes: s.wire.Load(), SkippedWindow: s.skipWin.Load(),
 		SkippedSymbols: s.skipSym.Load(), SkippedCorrupt: s.skipBad.Load(), CorruptChunks: s.badChunks.Load(),
-		TornBytes: s.torn.Load(), Loops: s.loops.Load(), Done: s.done.Load(), Total: s.total,
+		TornBytes: s.torn.Load(), DuplicateChunks: s.dupChunks.Load(), SkippedDuplicate: s.skipDup.Load(),
+		OrderChunks: s.orderChunks.Load(), SkippedOrder: s.skipOrder.Load(), MissingChunks: s.missing.Load(),
+		Loops: s.loops.Load(), Done: s.done.Load(), Total: s.total,
+		PassSpan: s.passSpan, Played: s.played.Load(), Passes: s.passes(), Pass: s.pass.Load(),
 		PreloadBytes: s.preBytes, PreloadTime: s.preTime,
 	}
+}
+
+func (s *Source) passes() int64 {
+	if s.cfg.Loop < 0 {
+		return -1
+	}
+	return int64(max(s.cfg.Loop, 1))
+}
+
+// span is the recorded time one pass plays at a paced speed: from the
+// first selected timestamp to the last, less the part of every gap
+// between chunks that MaxSleep cuts. Gaps inside a chunk are not seen
+// here; a chunk spans at most a few seconds of a busy feed.
+func (s *Source) span() int64 {
+	if len(s.plan) == 0 {
+		return 0
+	}
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if s.cfg.From != 0 {
+		lo = s.cfg.From
+	}
+	if s.cfg.To != 0 {
+		hi = s.cfg.To - 1
+	}
+	limit := int64(math.MaxInt64)
+	if s.cfg.MaxSleep > 0 && s.cfg.Speed > 0 {
+		limit = int64(float64(s.cfg.MaxSleep) * s.cfg.Speed)
+	}
+	start := max(s.plan[0].info.FirstTS, lo)
+	top, cut := start, int64(0)
+	for _, pc := range s.plan {
+		first, last := max(pc.info.FirstTS, lo), min(pc.info.LastTS, hi)
+		if first > top && first-top > limit {
+			cut += first - top - limit
+		}
+		top = max(top, last)
+	}
+	return top - start - cut
+}
+
+// ETA estimates how long the replay has left. At a paced speed it is the
+// recorded time still to play divided by the speed (a day's opening burst
+// says nothing about its quiet afternoon); at a fixed rate, the records
+// left at that rate. ok is false when it cannot be known: as fast as
+// possible, or looping until stopped.
+func (s *Source) ETA() (eta time.Duration, ok bool) {
+	return paceETA(s.Stats(), s.cfg.Speed, s.cfg.Rate)
+}
+
+func paceETA(st SourceStats, speed, rate float64) (time.Duration, bool) {
+	switch {
+	case st.Passes < 0 || st.Total < 0:
+		return 0, false
+	case rate > 0:
+		return time.Duration(float64(max(st.Total-st.Done, 0)) / rate * 1e9), true
+	case speed > 0:
+		left := max(st.PassSpan-st.Played, 0) // of the pass under way
+		if st.Pass == 0 {
+			left = st.PassSpan // not started
+		}
+		left += max(st.Passes-max(st.Pass, 1), 0) * st.PassSpan
+		return time.Duration(float64(left) / speed), true
+	}
+	return 0, false
 }
 
 // problems lists the damage found when the files were opened, reported
@@ -230,6 +317,9 @@ func (s *Source) problems() []*loaded {
 	}
 	for _, r := range s.cfg.Files {
 		for _, p := range r.Problems() {
+			if p.Kind == KindIndex {
+				continue // nothing is skipped: the chunks were found by scanning
+			}
 			p := p
 			out = append(out, &loaded{plan: planned{r: r}, problem: &p})
 		}
@@ -467,7 +557,10 @@ func (s *Source) Next(ctx context.Context, b *feed.Batch) error {
 			if err != nil {
 				return err
 			}
-			if err := s.take(l); err != nil {
+			if err := s.take(l); err == errEmptyPass {
+				s.Close()
+				return io.EOF
+			} else if err != nil {
 				return err
 			}
 			if l.eof {
@@ -519,12 +612,23 @@ func (s *Source) take(l *loaded) error {
 	}
 	if l.problem != nil {
 		p := l.problem
-		if p.Records > 0 {
-			s.skipBad.Add(p.Records)
-		}
-		s.torn.Add(p.Bytes)
-		if p.Kind == KindCorrupt {
-			s.badChunks.Add(1)
+		switch p.Kind {
+		case KindDuplicate:
+			s.dupChunks.Add(1)
+			s.skipDup.Add(p.Records)
+		case KindOrder:
+			s.orderChunks.Add(1)
+			s.skipOrder.Add(p.Records)
+		case KindMissing:
+			s.missing.Add(p.MissingChunks)
+		default:
+			if p.Records > 0 {
+				s.skipBad.Add(p.Records)
+			}
+			s.torn.Add(p.Bytes)
+			if p.Kind == KindCorrupt {
+				s.badChunks.Add(1)
+			}
 		}
 		if s.cfg.OnSkip != nil {
 			s.cfg.OnSkip(l.plan.r.Name(), *p)
@@ -550,7 +654,14 @@ func (s *Source) take(l *loaded) error {
 		s.done.Add(l.skipWin + l.skipSym)
 	}
 	if l.loopStart {
+		if s.pass.Load() > 0 && s.records.Load() == s.passRecords {
+			// A whole pass matched nothing: every further one would too.
+			return errEmptyPass
+		}
+		s.passRecords = s.records.Load()
 		s.anchored = false // each pass starts on its own timeline
+		s.pass.Add(1)
+		s.played.Store(0)
 	}
 	if l.loopEnd {
 		s.loops.Add(1)
@@ -585,6 +696,9 @@ func (s *Source) due(now time.Time, want int) int {
 				s.hi, s.sft = ts, sft
 			}
 			n++
+		}
+		if n > 0 {
+			s.played.Store(s.hi - s.sft - s.e0)
 		}
 		return n
 	}
