@@ -111,8 +111,12 @@ func printInspect(w io.Writer, r *replay.Report, loc *time.Location, zone string
 		fmt.Fprintf(w, "  time       %s → %s (%v)\n", ts(r.FirstTS, "2006-01-02 15:04:05.000"), ts(r.LastTS, "15:04:05.000 MST"),
 			time.Duration(r.LastTS-r.FirstTS).Round(time.Millisecond))
 	}
-	fmt.Fprintf(w, "  bytes      %s on the wire, %s in the file(s): %.2f:1 (%s uncompressed in chunks)\n",
-		commas(r.Bytes), commas(r.CompressedBytes), r.Ratio, commas(r.RawBytes))
+	inFiles := "the file"
+	if len(r.Files) > 1 {
+		inFiles = fmt.Sprintf("the %d files", len(r.Files))
+	}
+	fmt.Fprintf(w, "  bytes      %s on the wire, %s in %s: %.2f:1 (%s uncompressed in chunks)\n",
+		commas(r.Bytes), commas(r.CompressedBytes), inFiles, r.Ratio, commas(r.RawBytes))
 	rs := r.RatePerMinute
 	if len(rs.Minutes) > 0 {
 		fmt.Fprintf(w, "  per minute mean %s, peak %s at %s, quietest %s at %s\n", commas(int64(rs.Mean+0.5)),
