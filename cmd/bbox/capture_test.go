@@ -193,6 +193,8 @@ func TestRecordTZ(t *testing.T) {
 	if z, err := sourceZone("Europe/London"); err != nil || z != "Europe/London" {
 		t.Fatalf("--tz Europe/London: %q, %v", z, err)
 	}
+	tokyo, _ := genDay(t, "tokyo.bbc", 1000, "--tz", "Local")
+	expect(t, 0, []string{"tz=Asia/Tokyo", "2024-01-02 09:30:00 JST"}, "inspect", tokyo)
 }
 
 // TestReplayPlaysNothing: filters that match no record, and a replay to

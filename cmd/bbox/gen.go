@@ -56,7 +56,7 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	date := fs.String("date", "2024-01-02", "trading day, YYYY-MM-DD")
 	open := fs.String("open", "09:30", "session open, time of day in --tz")
 	session := fs.Duration("session", 390*time.Minute, "session length; records follow an intraday curve over it (bursts at the open and the close)")
-	tz := fs.String("tz", "America/New_York", "time zone of --date and --open")
+	tz := fs.String("tz", "America/New_York", "time zone of the day (an IANA name, or Local for this box's): of --date and --open, and stored in the file for inspect and replay --from/--to")
 	flat := fs.Bool("flat", false, "spread records evenly over the session instead of the intraday curve")
 	chunk := fs.String("chunk-size", "1MiB", "uncompressed bytes of records per chunk")
 	level := fs.Int("level", 2, "zstd level: 1 fastest, 2 default, 3 better, 4 best")
@@ -76,7 +76,11 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	if *session <= 0 {
 		return usageErr(e, c, "--session %v: want a positive duration", *session)
 	}
-	loc, err := time.LoadLocation(*tz)
+	zone, err := sourceZone(*tz)
+	if err != nil {
+		return usageErr(e, c, "--tz: %v", err)
+	}
+	loc, err := time.LoadLocation(zone)
 	if err != nil {
 		return usageErr(e, c, "--tz: %v", err)
 	}
@@ -103,7 +107,7 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	meta := map[string]string{
 		"source": "bbox gen", "seed": strconv.FormatUint(*seed, 10), "symbols": strconv.Itoa(*symbols),
 		"records": strconv.FormatInt(*records, 10), "size": strconv.Itoa(*size), "zipf": strconv.FormatFloat(*zipf, 'g', -1, 64),
-		"tz": *tz, "open": start.Format(time.RFC3339), "session": session.String(), "curve": map[bool]string{true: "flat", false: "intraday"}[*flat],
+		"tz": zone, "open": start.Format(time.RFC3339), "session": session.String(), "curve": map[bool]string{true: "flat", false: "intraday"}[*flat],
 	}
 	// Created is the simulated open, not now: the same flags give the same bytes.
 	w, err := replay.Create(*out, replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level, Created: start.UnixNano(), Meta: meta})

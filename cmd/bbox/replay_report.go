@@ -15,7 +15,7 @@ func countOf(n int64, singular, plural string) string {
 	if plural == "" {
 		plural = singular + "s"
 	}
-	if n == 1 || n == -1 {
+	if n == 1 {
 		return commas(n) + " " + singular
 	}
 	return commas(n) + " " + plural
@@ -191,17 +191,6 @@ func filesText(files []string) string {
 	return fmt.Sprintf("%d files (%s ... %s)", len(files), files[0], files[len(files)-1])
 }
 
-// zoneNote says where the zone of --from/--to came from.
-func zoneNote(flag string, meta map[string]string) string {
-	switch {
-	case flag != "":
-		return "--tz " + flag
-	case meta["tz"] != "":
-		return meta["tz"] + ", the file's zone; --tz changes it"
-	}
-	return "UTC: the file names no zone; --tz sets one"
-}
-
 // emptySelection is the error for --from/--to and --symbols that cannot
 // select any record of the files, naming what they hold instead; "" when
 // the selection may hold records.
@@ -217,6 +206,9 @@ func emptySelection(sel *replay.Selection, files []string, from, to string, symb
 	verb := "holds"
 	if len(files) > 1 {
 		verb = "hold"
+	}
+	if sel.FirstTS == 0 && sel.LastTS == 0 {
+		return "" // no readable chunk at all: the replay says it played nothing
 	}
 	holds := fmt.Sprintf("%s %s records from %s to %s (times in %s)", filesText(files), verb, ts(sel.FirstTS), ts(sel.LastTS), zone)
 	if window != "" && sel.Chunks == 0 {
@@ -261,10 +253,10 @@ func nothingPlayed(files []string, from, to string, symbols []string, st replay.
 	if len(symbols) > 0 {
 		f = append(f, "--symbols "+strings.Join(symbols, ","))
 	}
-	filters := "the replay"
-	if len(f) > 0 {
-		filters = strings.Join(f, " ")
+	if len(f) == 0 {
+		return fmt.Sprintf("replayed nothing: %s hold no readable record (%s in damaged chunks)", filesText(files), commas(st.SkippedCorrupt))
 	}
+	filters := strings.Join(f, " ")
 	return fmt.Sprintf("replayed nothing: no record of %s matches %s (%s outside the window, %s of other symbols, %s in damaged chunks)",
 		filesText(files), filters, commas(st.SkippedWindow), commas(st.SkippedSymbols), commas(st.SkippedCorrupt))
 }
@@ -279,7 +271,7 @@ func unheard(s *summary, waitSubs int) []string {
 	}
 	hint := "--wait-subs N waits for N subscribers per shard before starting"
 	if waitSubs > 0 {
-		hint = "they left before the end"
+		hint = "the subscribers waited for took none: their subscriptions match no partition of these records, or they left"
 	}
 	var none []string
 	var lost int64
