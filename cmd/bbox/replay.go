@@ -304,7 +304,9 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if st.Records == 0 && (st.Total >= 0 && st.Done >= st.Total || st.Loops > 0) {
 		// Played through and matched nothing: the filters (checked against
 		// the chunks' ranges and dictionaries above) fell between records.
-		s.Warnings = append(s.Warnings, nothingPlayed(files, *from, *to, symbols, st))
+		msg := nothingPlayed(files, *from, *to, symbols, st)
+		s.Warnings = append(s.Warnings, msg)
+		defer fmt.Fprintf(e.stderr, "bbox replay: %s\n", msg) // after the summary, as the last word
 		code = exitError
 	}
 	s.Warnings = append(s.Warnings, unheard(&s, pf.waitSubs)...)

@@ -113,24 +113,24 @@ func printReplay(w io.Writer, r *replayReport, s *summary) {
 	}
 	var damage []string
 	if r.CorruptChunks > 0 || r.SkippedCorrupt > 0 {
-		damage = append(damage, fmt.Sprintf("%s (%s)", countOf(r.CorruptChunks, "damaged chunk", ""), countOf(r.SkippedCorrupt, "record", "")))
+		damage = append(damage, fmt.Sprintf("%s skipped (%s)", countOf(r.CorruptChunks, "damaged chunk", ""), countOf(r.SkippedCorrupt, "record", "")))
 	}
 	if r.DuplicateChunks > 0 {
-		damage = append(damage, fmt.Sprintf("%s (%s played once, not twice)", countOf(r.DuplicateChunks, "duplicated chunk", ""),
+		damage = append(damage, fmt.Sprintf("%s skipped (%s played once, not twice)", countOf(r.DuplicateChunks, "duplicated chunk", ""),
 			countOf(r.SkippedDuplicate, "record", "")))
 	}
 	if r.OrderChunks > 0 {
-		damage = append(damage, fmt.Sprintf("%s (%s)", countOf(r.OrderChunks, "chunk out of order", "chunks out of order"),
+		damage = append(damage, fmt.Sprintf("%s skipped (%s)", countOf(r.OrderChunks, "chunk out of order", "chunks out of order"),
 			countOf(r.SkippedOrder, "record", "")))
 	}
 	if r.MissingChunks > 0 {
-		damage = append(damage, countOf(r.MissingChunks, "chunk", "")+" missing from the file")
+		damage = append(damage, countOf(r.MissingChunks, "chunk", "")+" missing from the file (records unknown)")
 	}
 	if r.SkippedBytes > 0 {
-		damage = append(damage, countOf(r.SkippedBytes, "unreadable byte", ""))
+		damage = append(damage, countOf(r.SkippedBytes, "unreadable byte", "")+" skipped")
 	}
 	if len(damage) > 0 {
-		fmt.Fprintf(w, "  damage    skipped %s\n", strings.Join(damage, ", "))
+		fmt.Fprintf(w, "  damage    %s\n", strings.Join(damage, ", "))
 	}
 	for _, sh := range s.Shards {
 		fmt.Fprintf(w, "  shard %d  %12s records  %s\n", sh.ID, commas(sh.Records), sh.Endpoint)
