@@ -5,96 +5,138 @@ import (
 	"sort"
 )
 
-// numbering checks, while chunks are found by scanning, that they carry
-// the numbers the writer gives them: 0, 1, 2, ... in file order. Every
-// chunk is checksummed on its own, so a copy of one (a botched splice, a
-// retried write, two files pasted together) passes every other check;
-// only its number tells. Through the index the same rule is checked by
-// readIndex.
-type numbering struct {
-	seen    map[uint32]ChunkInfo // the first chunk met with each number
-	next    uint32               // the number the next chunk should carry
-	prev    int64                // number of the last chunk accepted, -1 before the first
-	checked int                  // problems already looked at for damage between chunks
-	damaged bool                 // damage found since the last chunk accepted
-	holes   []hole
-}
-
-// hole is a jump in the numbers of consecutive accepted chunks with
-// nothing damaged between them: chunks cut out of the file, unless they
-// turn up later, out of order.
-type hole struct {
-	at       int64  // offset of the chunk after the jump
-	after    int64  // number of the chunk before it, -1 at the start
-	from, to uint32 // the numbers missing, [from, to)
-}
-
-// accept decides whether chunk c, valid on its own, belongs where it
-// stands; when not, it records why in r's problems.
-func (n *numbering) accept(r *Reader, c ChunkInfo) bool {
-	if n.seen == nil {
-		n.seen, n.prev = map[uint32]ChunkInfo{}, -1
+// checkNumbers checks, once chunks have been found by scanning, that they
+// carry the numbers the writer gives them: 0, 1, 2, ... in file order.
+// Every chunk is checksummed on its own, so a copy of one (a botched
+// splice, a retried write), a chunk moved, or one pasted from another file
+// passes every other check; only its number tells. Through the index the
+// same rule is checked by readIndex.
+//
+// A byte-for-byte copy of an earlier chunk header is a duplicate. Of the
+// rest, the chunks kept are the longest subsequence, in file order, whose
+// numbers increase (so one stray chunk, whatever its number, cannot make
+// the good ones after it look out of place); the others are out of order.
+// Numbers the kept chunks jump over, found nowhere in the file and with no
+// damage between the two chunks to explain them, are missing.
+func (r *Reader) checkNumbers() {
+	cs := r.chunks
+	if len(cs) == 0 {
+		return
 	}
-	for _, p := range r.problems[n.checked:] {
-		if p.Kind == KindCorrupt || p.Kind == KindIO {
-			n.damaged = true // what was damaged may have been the missing chunks
-		}
-	}
-	n.checked = len(r.problems)
-	skip := func(kind, format string, args ...any) bool {
+	problem := func(c ChunkInfo, kind, format string, args ...any) {
 		r.problems = append(r.problems, Problem{Offset: c.Offset, Bytes: c.Size(), Kind: kind, Chunk: int64(c.Number),
 			Records: int64(c.Records), Detail: fmt.Sprintf(format, args...)})
-		n.checked = len(r.problems)
-		return false
 	}
-	if first, ok := n.seen[c.Number]; ok {
-		same := c
-		same.Offset = first.Offset
-		if same == first {
-			return skip(KindDuplicate, "duplicated chunk: chunk %d (%d records) is a copy of the chunk at offset %d; its records would play twice",
-				c.Number, c.Records, first.Offset)
+	first := map[uint32]int{} // number → the first chunk carrying it
+	var rest []int            // the chunks that are not copies
+	for i, c := range cs {
+		if j, ok := first[c.Number]; ok {
+			same := c
+			same.Offset = cs[j].Offset
+			if same == cs[j] {
+				problem(c, KindDuplicate, "duplicated chunk: chunk %d (%d records) is a copy of the chunk at offset %d; its records would play twice",
+					c.Number, c.Records, cs[j].Offset)
+				continue
+			}
+		} else {
+			first[c.Number] = i
 		}
-		return skip(KindOrder, "chunk number %d (%d records) again, with other contents than the chunk %d at offset %d: it belongs to another file or place",
-			c.Number, c.Records, c.Number, first.Offset)
+		rest = append(rest, i)
 	}
-	n.seen[c.Number] = c
-	if c.Number < n.next {
-		return skip(KindOrder, "chunk %d (%d records) out of order: it comes after chunk %d", c.Number, c.Records, n.prev)
+	keep := increasing(cs, rest)
+	kept := make([]ChunkInfo, 0, len(keep))
+	keptNum := map[uint32]int64{} // number → offset of the kept chunk
+	for _, i := range keep {
+		kept = append(kept, cs[i])
+		keptNum[cs[i].Number] = cs[i].Offset
 	}
-	if c.Number > n.next && !n.damaged {
-		n.holes = append(n.holes, hole{at: c.Offset, after: n.prev, from: n.next, to: c.Number})
+	k := 0
+	for _, i := range rest {
+		if k < len(keep) && keep[k] == i {
+			k++
+			continue
+		}
+		c := cs[i]
+		if off, ok := keptNum[c.Number]; ok {
+			problem(c, KindOrder, "chunk number %d (%d records) again, with other contents than the chunk %d at offset %d: it belongs to another file or place",
+				c.Number, c.Records, c.Number, off)
+			continue
+		}
+		after := "the file header"
+		if k > 0 {
+			after = fmt.Sprintf("chunk %d", cs[keep[k-1]].Number)
+		}
+		problem(c, KindOrder, "chunk %d (%d records) out of order: it comes after %s", c.Number, c.Records, after)
 	}
-	n.next, n.prev, n.damaged = c.Number+1, int64(c.Number), false
-	return true
+	r.missing(kept, first)
+	r.chunks = kept
+	sort.SliceStable(r.problems, func(i, j int) bool { return r.problems[i].Offset < r.problems[j].Offset })
 }
 
-// finish reports the holes whose chunks never turned up and puts the
-// problems in file order.
-func (n *numbering) finish(r *Reader) {
-	for _, h := range n.holes {
-		var missing int64
-		first := int64(-1)
-		for k := h.from; k < h.to; k++ {
-			if _, ok := n.seen[k]; !ok {
-				missing++
-				if first < 0 {
-					first = int64(k)
-				}
+// missing reports the numbers the kept chunks jump over that no chunk of
+// the file carries, unless damage between the two chunks explains them.
+func (r *Reader) missing(kept []ChunkInfo, present map[uint32]int) {
+	damaged := func(from, to int64) bool {
+		for _, p := range r.problems {
+			if (p.Kind == KindCorrupt || p.Kind == KindIO) && p.Offset >= from && p.Offset < to {
+				return true
 			}
 		}
-		if missing == 0 {
-			continue // they are there, out of order, and reported as such
-		}
-		before := "the file header"
-		if h.after >= 0 {
-			before = fmt.Sprintf("chunk %d", h.after)
-		}
-		what := fmt.Sprintf("chunk %d is", first)
-		if missing > 1 {
-			what = fmt.Sprintf("%d chunks between %d and %d are", missing, h.from, h.to-1)
-		}
-		r.problems = append(r.problems, Problem{Offset: h.at, Kind: KindMissing, Chunk: first, Records: -1, MissingChunks: missing,
-			Detail: fmt.Sprintf("missing chunks: chunk %d follows %s, so %s not in the file (cut out?)", h.to, before, what)})
+		return false
 	}
-	sort.SliceStable(r.problems, func(i, j int) bool { return r.problems[i].Offset < r.problems[j].Offset })
+	prevNum, prevEnd := int64(-1), int64(r.header.Len)
+	for _, c := range kept {
+		from, to := uint32(prevNum+1), c.Number
+		if to > from && !damaged(prevEnd, c.Offset) {
+			var n int64
+			firstMissing := int64(-1)
+			for k := from; k < to; k++ {
+				if _, ok := present[k]; !ok {
+					n++
+					if firstMissing < 0 {
+						firstMissing = int64(k)
+					}
+				}
+			}
+			if n > 0 {
+				before := "the file header"
+				if prevNum >= 0 {
+					before = fmt.Sprintf("chunk %d", prevNum)
+				}
+				what := fmt.Sprintf("chunk %d is", firstMissing)
+				if n > 1 {
+					what = fmt.Sprintf("%d chunks between %d and %d are", n, from, to-1)
+				}
+				r.problems = append(r.problems, Problem{Offset: c.Offset, Kind: KindMissing, Chunk: firstMissing, Records: -1, MissingChunks: n,
+					Detail: fmt.Sprintf("missing chunks: chunk %d follows %s, so %s not in the file (cut out?)", c.Number, before, what)})
+			}
+		}
+		prevNum, prevEnd = int64(c.Number), c.Offset+c.Size()
+	}
+}
+
+// increasing returns the longest subsequence of idx (indices into cs, in
+// file order) whose chunk numbers strictly increase: patience sorting,
+// O(n log n).
+func increasing(cs []ChunkInfo, idx []int) []int {
+	tails := []int{}              // tails[l]: position in idx of the smallest last chunk of a run of length l+1
+	prev := make([]int, len(idx)) // position in idx of the run's previous element, -1 at its start
+	for p, i := range idx {
+		n := cs[i].Number
+		l := sort.Search(len(tails), func(k int) bool { return cs[idx[tails[k]]].Number >= n })
+		prev[p] = -1
+		if l > 0 {
+			prev[p] = tails[l-1]
+		}
+		if l == len(tails) {
+			tails = append(tails, p)
+		} else {
+			tails[l] = p
+		}
+	}
+	out := make([]int, len(tails))
+	for p, k := tails[len(tails)-1], len(tails)-1; k >= 0; p, k = prev[p], k-1 {
+		out[k] = idx[p]
+	}
+	return out
 }

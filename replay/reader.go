@@ -309,8 +309,7 @@ func (r *Reader) readIndex() bool {
 func (r *Reader) scan() {
 	pos := int64(r.header.Len)
 	hb := make([]byte, chunkHeaderLen)
-	var nums numbering
-	defer func() { nums.finish(r) }()
+	defer r.checkNumbers()
 	for pos < r.size {
 		left := r.size - pos
 		if left < 4 {
@@ -339,9 +338,7 @@ func (r *Reader) scan() {
 							c.Number, c.Records, c.Size(), left)})
 					return
 				}
-				if nums.accept(r, c) {
-					r.chunks = append(r.chunks, c)
-				}
+				r.chunks = append(r.chunks, c)
 				pos += c.Size()
 				continue
 			}

@@ -105,8 +105,8 @@ func TestCaptureChunkNumbers(t *testing.T) {
 	dup, swap := filepath.Join(dir, "dup.bbc"), filepath.Join(dir, "swap.bbc")
 	spliceFile(t, day, dup, cs, order(n, func(o []int) []int { return append(o[:3:3], append([]int{2}, o[3:]...)...) }), true)
 	spliceFile(t, day, swap, cs, order(n, func(o []int) []int { o[2], o[3] = o[3], o[2]; return o }), false)
-	dupAt := cs[3].Offset                 // the copy of chunk 2 stands where chunk 3 stood
-	swapAt := cs[2].Offset + cs[3].Size() // chunk 2, after chunk 3
+	dupAt := cs[3].Offset  // the copy of chunk 2 stands where chunk 3 stood
+	swapAt := cs[2].Offset // chunk 3, after chunk 1 (of two swapped, the reader keeps the later)
 	bind := "tcp://127.0.0.1:0"
 
 	out, _ := expect(t, 1, []string{dup, fmt.Sprintf("offset %d", dupAt), "duplicated chunk", "DAMAGED", "1 duplicated chunk"}, "inspect", dup, "--json")
@@ -132,7 +132,7 @@ func TestCaptureChunkNumbers(t *testing.T) {
 	}
 	out, _ = expect(t, 0, []string{"skipped: " + swap, "1 chunk out of order"}, "replay", swap, "--bind", bind, "--speed", "max", "--skip-corrupt", "--json")
 	lastJSON(t, out, &rs)
-	if rs.RecordsPublished != 20000-int64(cs[2].Records) || rs.Replay.OrderChunks != 1 || rs.Replay.SkippedOrder != int64(cs[2].Records) {
+	if rs.RecordsPublished != 20000-int64(cs[3].Records) || rs.Replay.OrderChunks != 1 || rs.Replay.SkippedOrder != int64(cs[3].Records) {
 		t.Fatalf("swap --skip-corrupt: published %d, replay %+v", rs.RecordsPublished, rs.Replay)
 	}
 }
