@@ -75,6 +75,8 @@ func (r *Reader) checkNumbers() {
 
 // missing reports the numbers the kept chunks jump over that no chunk of
 // the file carries, unless damage between the two chunks explains them.
+// The work is bounded by the chunks in the file, not by the size of a jump
+// (a header may claim chunk 4,000,000,000).
 func (r *Reader) missing(kept []ChunkInfo, present map[uint32]int) {
 	damaged := func(from, to int64) bool {
 		for _, p := range r.problems {
@@ -84,21 +86,22 @@ func (r *Reader) missing(kept []ChunkInfo, present map[uint32]int) {
 		}
 		return false
 	}
+	nums := make([]int64, 0, len(present))
+	for k := range present {
+		nums = append(nums, int64(k))
+	}
+	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
 	prevNum, prevEnd := int64(-1), int64(r.header.Len)
 	for _, c := range kept {
-		from, to := uint32(prevNum+1), c.Number
+		from, to := prevNum+1, int64(c.Number)
 		if to > from && !damaged(prevEnd, c.Offset) {
-			var n int64
-			firstMissing := int64(-1)
-			for k := from; k < to; k++ {
-				if _, ok := present[k]; !ok {
-					n++
-					if firstMissing < 0 {
-						firstMissing = int64(k)
-					}
-				}
+			lo := sort.Search(len(nums), func(i int) bool { return nums[i] >= from })
+			hi := sort.Search(len(nums), func(i int) bool { return nums[i] >= to })
+			firstMissing := from
+			for j := lo; j < hi && nums[j] == firstMissing; j++ {
+				firstMissing++
 			}
-			if n > 0 {
+			if n := to - from - int64(hi-lo); n > 0 {
 				before := "the file header"
 				if prevNum >= 0 {
 					before = fmt.Sprintf("chunk %d", prevNum)

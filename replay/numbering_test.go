@@ -129,10 +129,21 @@ func TestChunkNumbers(t *testing.T) {
 			}
 		}
 	}
+	// A header claiming a huge number costs no more than any other.
+	huge := splice(t, file, seq(0, n), false)
+	last := bytes.Clone(huge[cs[n-1].Offset : cs[n-1].Offset+cs[n-1].Size()])
+	le.PutUint32(last[8:], 1<<31)
+	le.PutUint32(last[76:], crc(last[:76]))
+	huge = append(huge, last...)
+	rd, got, err := readAll(t, huge)
+	if err != nil || len(got) != len(recs)+int(cs[n-1].Records) || len(rd.Problems()) != 1 || rd.Problems()[0].Kind != KindMissing ||
+		rd.Problems()[0].MissingChunks != 1<<31-int64(n) || rd.Problems()[0].Chunk != int64(n) {
+		t.Fatalf("a chunk numbered 2^31 after %d chunks: %d records, err %v, problems %+v", n, len(got), err, rd.Problems())
+	}
 	// A chunk lost to a damaged header is reported as damaged, not also as missing.
 	bad := splice(t, file, seq(0, n), false)
 	bad[cs[2].Offset+10] ^= 1
-	rd, _, _ := readAll(t, bad)
+	rd, _, _ = readAll(t, bad)
 	for _, p := range rd.Problems() {
 		if p.Kind != KindCorrupt {
 			t.Fatalf("a damaged chunk header: problems %+v, want only the damage", rd.Problems())
