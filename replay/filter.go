@@ -48,14 +48,29 @@ func Select(files []*Reader, from, to int64, symbols []string, sample int) *Sele
 	if len(symbols) == 0 {
 		return sel
 	}
-	present := map[string]bool{}
-	var c Chunk
-	for _, pc := range window {
-		if err := pc.r.ReadDict(pc.info, &c); err != nil {
-			continue
+	indexed := true
+	counts := map[string]int64{}
+	for _, r := range files {
+		indexed = indexed && r.Indexed()
+		for _, tc := range r.Topics() {
+			counts[tc.Topic] += tc.Records
 		}
-		for _, t := range c.Topics() {
-			present[string(t)] = true
+	}
+	present := map[string]bool{}
+	if indexed && from == 0 && to == 0 {
+		// The whole files are selected: their indexes list every topic.
+		for t := range counts {
+			present[t] = true
+		}
+	} else {
+		var c Chunk
+		for _, pc := range window {
+			if err := pc.r.ReadDict(pc.info, &c); err != nil {
+				continue
+			}
+			for _, t := range c.Topics() {
+				present[string(t)] = true
+			}
 		}
 	}
 	sel.Symbols = len(present)
@@ -64,14 +79,6 @@ func Select(files []*Reader, from, to int64, symbols []string, sample int) *Sele
 			sel.Found = append(sel.Found, s)
 		} else {
 			sel.Missing = append(sel.Missing, s)
-		}
-	}
-	indexed := true
-	counts := map[string]int64{}
-	for _, r := range files {
-		indexed = indexed && r.Indexed()
-		for _, tc := range r.Topics() {
-			counts[tc.Topic] += tc.Records
 		}
 	}
 	for t := range present {

@@ -334,6 +334,17 @@ func TestSelect(t *testing.T) {
 		len(sel.Busiest) != 3 || sel.Busiest[0].Records < sel.Busiest[2].Records || sel.Busiest[0].Records <= 0 {
 		t.Fatalf("symbols: %+v", sel)
 	}
+	// A window: the symbols of the chunks it overlaps, from their dictionaries.
+	c0 := r.Chunks()[0]
+	var ch Chunk
+	if err := r.ReadDict(c0, &ch); err != nil {
+		t.Fatal(err)
+	}
+	in0 := string(ch.Topics()[0])
+	sel = Select([]*Reader{r}, c0.FirstTS, c0.LastTS, []string{in0}, 3)
+	if sel.Chunks != 1 || sel.Symbols != len(ch.Topics()) || len(sel.Found) != 1 {
+		t.Fatalf("window of chunk 0 (%d topics): %+v", len(ch.Topics()), sel)
+	}
 	// Unindexed: the same symbols from the dictionaries, without counts.
 	lastC := r.Chunks()[len(r.Chunks())-1]
 	ru, _, _ := readAll(t, file[:lastC.Offset+lastC.Size()])
