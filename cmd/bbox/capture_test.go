@@ -14,6 +14,7 @@ import (
 
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/replay"
+	"github.com/bbox-dev/bbox/shard"
 )
 
 // genDay writes a generated day (America/New_York, 09:30 open) with small
@@ -400,5 +401,24 @@ func TestReplayReadmeExamples(t *testing.T) {
 			t.Fatalf("README: bbox %s plays nothing", strings.Join(args, " "))
 		}
 		t.Logf("bbox %s: %d records", strings.Join(args, " "), rs.RecordsPublished)
+	}
+}
+
+// TestReplayUnheard: the warning names the shards no subscriber heard,
+// and says nothing when every shard was heard.
+func TestReplayUnheard(t *testing.T) {
+	s := summary{Shards: []shardSummary{{ID: 0, Records: 10}, {ID: 1, Records: 20}, {ID: 2, Records: 5}},
+		Connections: []shard.ConnStats{{Shard: 1, Records: 20}, {Shard: 0, Records: 0}}}
+	w := unheard(&s, 0)
+	if len(w) != 1 || !strings.Contains(w[0], "shards 0, 2: their 15 records went nowhere") || !strings.Contains(w[0], "--wait-subs") {
+		t.Fatalf("%q", w)
+	}
+	s.Connections = append(s.Connections, shard.ConnStats{Shard: 0, Records: 10}, shard.ConnStats{Shard: 2, Records: 1})
+	if w := unheard(&s, 1); len(w) != 0 {
+		t.Fatalf("every shard heard: %q", w)
+	}
+	s.Connections = nil
+	if w := unheard(&s, 1); len(w) != 1 || !strings.Contains(w[0], "the 35 records published went nowhere") || !strings.Contains(w[0], "subscribers waited for took none") {
+		t.Fatalf("none heard, after --wait-subs: %q", w)
 	}
 }
