@@ -13,16 +13,18 @@ type Selection struct {
 	FirstTS, LastTS int64 // the readable chunks' time range (0, 0 when there is none)
 	Chunks          int   // chunks overlapping the window
 	Records         int64 // records in them: an upper bound on what the window holds
-	// Symbols is how many distinct symbols the window's chunks hold, or
-	// -1 when no symbols were asked for (the dictionaries are then not
-	// read).
-	Symbols int
+	// Symbols is how many distinct symbols the files hold, or -1 when no
+	// symbols were asked for. With every file indexed they are counted
+	// over the whole files, from the indexes (WholeFiles); otherwise over
+	// the window's chunks, from their dictionaries.
+	Symbols    int
+	WholeFiles bool
 	// Busiest are a few of those symbols, busiest first when every file
 	// has an index (Records from the index, over the whole file), else in
 	// byte order (Records -1).
 	Busiest []TopicCount
-	Found   []string // symbols asked for that the window's chunks hold, in the order asked
-	Missing []string // symbols asked for that they do not
+	Found   []string // symbols asked for that are there, in the order asked
+	Missing []string // symbols asked for that are not
 }
 
 // Select describes what [from, to) (0: that side open) and symbols (nil:
@@ -57,8 +59,11 @@ func Select(files []*Reader, from, to int64, symbols []string, sample int) *Sele
 		}
 	}
 	present := map[string]bool{}
-	if indexed && from == 0 && to == 0 {
-		// The whole files are selected: their indexes list every topic.
+	if indexed {
+		// The indexes list every topic: no dictionary need be read (they
+		// cost about a millisecond a chunk). A symbol there but not in the
+		// window shows when the replay plays nothing.
+		sel.WholeFiles = true
 		for t := range counts {
 			present[t] = true
 		}

@@ -334,20 +334,23 @@ func TestSelect(t *testing.T) {
 		len(sel.Busiest) != 3 || sel.Busiest[0].Records < sel.Busiest[2].Records || sel.Busiest[0].Records <= 0 {
 		t.Fatalf("symbols: %+v", sel)
 	}
-	// A window: the symbols of the chunks it overlaps, from their dictionaries.
+	// Unindexed: the same symbols from the dictionaries, without counts;
+	// with a window, from the dictionaries of the chunks it overlaps.
+	lastC := r.Chunks()[len(r.Chunks())-1]
+	ru, _, _ := readAll(t, file[:lastC.Offset+lastC.Size()])
 	c0 := r.Chunks()[0]
 	var ch Chunk
 	if err := r.ReadDict(c0, &ch); err != nil {
 		t.Fatal(err)
 	}
 	in0 := string(ch.Topics()[0])
-	sel = Select([]*Reader{r}, c0.FirstTS, c0.LastTS, []string{in0}, 3)
-	if sel.Chunks != 1 || sel.Symbols != len(ch.Topics()) || len(sel.Found) != 1 {
-		t.Fatalf("window of chunk 0 (%d topics): %+v", len(ch.Topics()), sel)
+	sel = Select([]*Reader{ru}, c0.FirstTS, c0.LastTS, []string{in0}, 3)
+	if sel.Chunks != 1 || sel.Symbols != len(ch.Topics()) || len(sel.Found) != 1 || sel.WholeFiles {
+		t.Fatalf("unindexed, window of chunk 0 (%d topics): %+v", len(ch.Topics()), sel)
 	}
-	// Unindexed: the same symbols from the dictionaries, without counts.
-	lastC := r.Chunks()[len(r.Chunks())-1]
-	ru, _, _ := readAll(t, file[:lastC.Offset+lastC.Size()])
+	if sel := Select([]*Reader{r}, c0.FirstTS, c0.LastTS, []string{in0}, 3); sel.Chunks != 1 || sel.Symbols != 50 || !sel.WholeFiles {
+		t.Fatalf("indexed, window of chunk 0: %+v", sel)
+	}
 	sel = Select([]*Reader{ru}, 0, 0, []string{"NOSUCH"}, 3)
 	if sel.Symbols != 50 || len(sel.Found) != 0 || len(sel.Busiest) != 3 || sel.Busiest[0].Records != -1 {
 		t.Fatalf("unindexed: %+v", sel)

@@ -243,7 +243,7 @@ func TestReplayPlaysNothing(t *testing.T) {
 	}
 	for i, hm := range [][2]int{{9, 30}, {15, 0}} {
 		ts := time.Date(2024, 1, 2, hm[0], hm[1], 0, 0, ny).UnixNano()
-		if err := w.Append(&feed.Record{Topic: []byte("ABC"), Payload: []byte{byte(i)}, SourceTS: ts}); err != nil {
+		if err := w.Append(&feed.Record{Topic: []byte([]string{"ABC", "XYZ"}[i]), Payload: []byte{byte(i)}, SourceTS: ts}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -255,6 +255,9 @@ func TestReplayPlaysNothing(t *testing.T) {
 	if rs.RecordsPublished != 0 || rs.Replay.SkippedWindow != 2 || len(rs.Warnings) == 0 || !strings.Contains(rs.Warnings[0], "replayed nothing") {
 		t.Fatalf("gap: published %d, skipped %d, warnings %q", rs.RecordsPublished, rs.Replay.SkippedWindow, rs.Warnings)
 	}
+	// A symbol in the file, but not in the window.
+	expect(t, 1, []string{"replayed nothing", "--from 09:00 --to 10:00 --symbols XYZ"},
+		append([]string{"replay", gap, "--from", "09:00", "--to", "10:00", "--symbols", "XYZ"}, bind...)...)
 	// Looping until stopped over a selection that is empty ends too.
 	expect(t, 1, []string{"replayed nothing"}, append([]string{"replay", gap, "--from", "12:00", "--to", "12:01", "--loop", "0"}, bind...)...)
 

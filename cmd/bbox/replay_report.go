@@ -216,7 +216,7 @@ func emptySelection(sel *replay.Selection, files []string, from, to string, symb
 	}
 	if len(symbols) > 0 && len(sel.Found) == 0 {
 		where := filesText(files)
-		if window != "" {
+		if window != "" && !sel.WholeFiles {
 			where += " within" + window
 		}
 		var some []string
