@@ -158,7 +158,11 @@ func TestRecordTZ(t *testing.T) {
 	if code := recP.wait(30 * time.Second); code != 0 {
 		t.Fatalf("record: exit %d", code)
 	}
-	if s := recP.stdout.String() + recP.stderr.String(); !strings.Contains(s, "times in America/New_York") || strings.Contains(s, "(s)") {
+	var recJ struct {
+		TZ string `json:"tz"`
+	}
+	recP.summary(&recJ)
+	if s := recP.stdout.String() + recP.stderr.String(); !strings.Contains(s, "times in America/New_York") || strings.Contains(s, "(s)") || recJ.TZ != "America/New_York" {
 		t.Fatalf("record's summary does not name the zone, or has a (s):\n%s", s)
 	}
 	out, _ := expect(t, 0, []string{"tz=America/New_York", "2024-01-02 09:30:00", "EST", "zone       America/New_York"}, "inspect", rec, "--json")

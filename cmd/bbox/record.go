@@ -27,6 +27,7 @@ func init() {
 type recordSummary struct {
 	summary
 	Recording replay.RecorderStats `json:"recording"`
+	TZ        string               `json:"tz"` // the source's zone, stored in every file
 }
 
 // parseRotate reads --rotate: a duration (1h, 30m) or a size (1GB, 512MiB).
@@ -172,7 +173,7 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(hw, "  warning: %s\n", w)
 	}
 	if *asJSON {
-		writeJSON(e.stdout, recordSummary{summary: s, Recording: rs})
+		writeJSON(e.stdout, recordSummary{summary: s, Recording: rs, TZ: zone})
 	}
 	if closeErr != nil {
 		return fail(e, c, closeErr)
