@@ -157,8 +157,13 @@ func printInspect(w io.Writer, r *replay.Report, loc *time.Location, zone string
 	case "ok":
 		fmt.Fprintf(w, "  health     ok: %d of %s verified\n", r.ChunksOK, countOf(int64(r.Chunks), "chunk", ""))
 	case "unclosed":
-		fmt.Fprintf(w, "  health     ok, unclosed: %d of %s verified; the writer stopped between chunks and lost nothing written\n",
-			r.ChunksOK, countOf(int64(r.Chunks), "chunk", ""))
+		why := "the writer stopped between chunks and lost nothing written"
+		for _, p := range r.Problems {
+			if p.Kind == replay.KindIndex {
+				why = "the index is damaged, the chunks were found by scanning and nothing is lost"
+			}
+		}
+		fmt.Fprintf(w, "  health     ok, unclosed: %d of %s verified; %s\n", r.ChunksOK, countOf(int64(r.Chunks), "chunk", ""), why)
 	default:
 		fmt.Fprintf(w, "  health     DAMAGED: %s\n", damageText(r))
 	}
