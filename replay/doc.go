@@ -2,14 +2,17 @@
 // format): the Writer that packs records into zstd-compressed, checksummed,
 // self-delimiting chunks with an index at the end; the Reader that opens a
 // file through its index or, when the writer died, by scanning its chunks
-// and reporting a torn tail or damaged chunk by file and byte offset; the
-// Recorder, a shard.Sink that writes what a subscriber receives and rotates
+// and reporting a torn tail or damaged chunk by file and byte offset
+// (including a chunk copied, moved or cut out of a file, which only its
+// number gives away); the Recorder, a shard.Sink that writes what a subscriber receives and rotates
 // files by size or age; and the Source that replays files into a publisher
 // at full speed, at the original pacing or a multiple of it, or at a fixed
-// rate, filtered by time window and symbols.
+// rate, filtered by time window and symbols; and Select, which says what
+// such filters select before anything is replayed.
 //
 // Concurrency: a Writer, a Reader's chunk buffers and a Source belong to
 // one goroutine at a time. Reader.ReadChunk may be called concurrently with
 // distinct Chunk values. Recorder.Deliver is safe to call from every shard
-// thread at once; Recorder.Stats from any goroutine.
+// thread at once; Recorder.Stats, Source.Stats and Source.ETA from any
+// goroutine.
 package replay

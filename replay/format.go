@@ -50,7 +50,7 @@ var ErrTooLarge = errors.New("replay: record too large for a capture file")
 type Error struct {
 	File   string
 	Offset int64
-	Kind   string // "foreign", "version", "header", "torn", "corrupt", "index", "io"
+	Kind   string // "foreign", "version", "header", "torn", "corrupt", "duplicate", "order", "missing", "index", "io"
 	Detail string
 }
 
@@ -66,7 +66,12 @@ const (
 	KindTorn    = "torn"    // the file ends inside a chunk or the index: the writer did not finish
 	KindCorrupt = "corrupt" // a chunk whose header, checksum or contents are wrong
 	KindIndex   = "index"   // a damaged index (the chunks are scanned instead)
-	KindIO      = "io"      // the file could not be read
+	// Chunk numbering, checked when chunks are found by scanning: a chunk
+	// is valid on its own, but not where it stands in the file.
+	KindDuplicate = "duplicate" // a byte-for-byte copy of a chunk met earlier in the file
+	KindOrder     = "order"     // a chunk whose number comes before one already met (moved, or from another file)
+	KindMissing   = "missing"   // chunk numbers absent from the file (cut out), with nothing damaged in their place
+	KindIO        = "io"        // the file could not be read
 )
 
 // FileHeader is the start of a capture file.

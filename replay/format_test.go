@@ -51,6 +51,22 @@ func TestFormatDoc(t *testing.T) {
 	if string(h[:4]) != "BBCK" || c1.Offset != r.Chunks()[0].Offset+r.Chunks()[0].Size() || r.Chunks()[0].Offset != int64(hl) {
 		t.Fatal("chunks do not start where the document says")
 	}
+	// "number: 0, 1, 2, … in file order", and each chunk starts where the
+	// previous one ends.
+	if !strings.Contains(string(doc), "chunk number in the file: 0, 1, 2, … in file order") {
+		t.Fatal("docs/capture.md no longer says how chunks are numbered")
+	}
+	next := int64(hl)
+	for i, c := range r.Chunks() {
+		if c.Offset != next || le.Uint32(file[c.Offset+8:]) != uint32(i) {
+			t.Fatalf("chunk %d at offset %d carries number %d, want %d at %d", i, c.Offset, le.Uint32(file[c.Offset+8:]), i, next)
+		}
+		next = c.Offset + c.Size()
+	}
+	// The metadata key for the source's zone, as the document names it.
+	if !strings.Contains(string(doc), "`tz` is the IANA name of the time zone of the source") {
+		t.Fatal("docs/capture.md no longer describes the tz metadata key")
+	}
 	ft := file[len(file)-footerLen:]
 	ixOff := int64(le.Uint64(ft[8:]))
 	last := r.Chunks()[len(r.Chunks())-1]

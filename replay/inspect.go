@@ -47,9 +47,13 @@ type Report struct {
 	Chunks          int              `json:"chunks"`
 	ChunksOK        int              `json:"chunks_ok"`
 	ChunksDamaged   int              `json:"chunks_damaged"`
-	Health          string           `json:"health"` // "ok", "unclosed" (no index, nothing lost) or "damaged"
+	ChunksDuplicate int              `json:"chunks_duplicate"`    // copies of earlier chunks, not counted in records
+	ChunksOrder     int              `json:"chunks_out_of_order"` // chunks whose number is out of place, not counted in records
+	ChunksMissing   int64            `json:"chunks_missing"`      // chunk numbers absent from the files
+	Health          string           `json:"health"`              // "ok", "unclosed" (no index, nothing lost) or "damaged"
 	Problems        []FileProblem    `json:"problems"`
-	RecordsLost     int64            `json:"records_lost"` // in damaged chunks, as far as their headers tell
+	RecordsLost     int64            `json:"records_lost"`      // in damaged or misplaced chunks, as far as their headers tell
+	RecordsDup      int64            `json:"records_duplicate"` // in duplicated chunks: not counted twice in records
 	RatePerMinute   RateStats        `json:"rate_per_minute"`
 	Kinds           map[string]int64 `json:"kinds"`
 	TopSymbols      []TopicCount     `json:"top_symbols"`
@@ -139,11 +143,19 @@ func Inspect(files []*Reader, top int) (*Report, error) {
 		rep.CompressedBytes += r.Size()
 		for _, p := range r.Problems() {
 			rep.Problems = append(rep.Problems, FileProblem{File: r.Name(), Problem: p})
-			if p.Records > 0 {
-				rep.RecordsLost += p.Records
+			if n := p.Lost(); n > 0 {
+				rep.RecordsLost += n
 			}
-			if p.Kind == KindCorrupt {
+			switch p.Kind {
+			case KindCorrupt:
 				rep.ChunksDamaged++
+			case KindDuplicate:
+				rep.ChunksDuplicate++
+				rep.RecordsDup += p.Records
+			case KindOrder:
+				rep.ChunksOrder++
+			case KindMissing:
+				rep.ChunksMissing += p.MissingChunks
 			}
 		}
 		for _, info := range r.Chunks() {

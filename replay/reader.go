@@ -17,12 +17,26 @@ import (
 
 // Problem is damage found in a capture file.
 type Problem struct {
-	Offset  int64  `json:"offset"`  // where the damage starts
-	Bytes   int64  `json:"bytes"`   // how many bytes it covers (to the next good chunk or the end)
-	Kind    string `json:"kind"`    // KindTorn, KindCorrupt, KindIndex
-	Chunk   int64  `json:"chunk"`   // chunk number, -1 when unknown
-	Records int64  `json:"records"` // records lost with it, -1 when unknown
-	Detail  string `json:"detail"`
+	Offset int64  `json:"offset"` // where the damage starts
+	Bytes  int64  `json:"bytes"`  // how many bytes it covers (to the next good chunk or the end)
+	Kind   string `json:"kind"`   // KindTorn, KindCorrupt, KindDuplicate, KindOrder, KindMissing, KindIndex
+	Chunk  int64  `json:"chunk"`  // chunk number (KindMissing: the first one missing), -1 when unknown
+	// Records are the records in the part skipped, -1 when unknown. They
+	// are lost, except for KindDuplicate: a copy's records are also in
+	// the original chunk, and skipping the copy keeps them from playing
+	// twice.
+	Records int64 `json:"records"`
+	// MissingChunks is, for KindMissing, how many chunk numbers are absent.
+	MissingChunks int64  `json:"missing_chunks,omitempty"`
+	Detail        string `json:"detail"`
+}
+
+// Lost reports how many records p loses (0 for a duplicate, -1 unknown).
+func (p Problem) Lost() int64 {
+	if p.Kind == KindDuplicate {
+		return 0
+	}
+	return p.Records
 }
 
 // Err returns p as an *Error for file.
@@ -295,6 +309,7 @@ func (r *Reader) readIndex() bool {
 func (r *Reader) scan() {
 	pos := int64(r.header.Len)
 	hb := make([]byte, chunkHeaderLen)
+	defer r.checkNumbers()
 	for pos < r.size {
 		left := r.size - pos
 		if left < 4 {

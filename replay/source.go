@@ -72,11 +72,26 @@ type SourceStats struct {
 	SkippedCorrupt int64 // records in skipped damaged chunks (known from their headers)
 	CorruptChunks  int64 // damaged chunks skipped
 	TornBytes      int64 // bytes of torn tails and unreadable stretches skipped
-	Loops          int64 // completed passes over the files
-	Done           int64 // records accounted for (handed out or skipped), for progress
-	Total          int64 // records in the selected chunks times the loops (-1: looping forever)
-	PreloadBytes   int64 // uncompressed bytes held in memory by Preload
-	PreloadTime    time.Duration
+	// Chunks valid on their own but out of place (docs/capture.md
+	// section 6), skipped with SkipCorrupt.
+	DuplicateChunks  int64 // copies of an earlier chunk
+	SkippedDuplicate int64 // their records: played once, from the original, not twice
+	OrderChunks      int64 // chunks whose number is out of order
+	SkippedOrder     int64 // their records, not played
+	MissingChunks    int64 // chunk numbers absent from the files
+	Loops            int64 // completed passes over the files
+	Done             int64 // records accounted for (handed out or skipped), for progress
+	Total            int64 // records in the selected chunks times the loops (-1: looping forever)
+	// Paced replays (Speed): recorded time, in ns of SourceTS after
+	// MaxSleep cuts, of one pass over the selected chunks, and how much of
+	// the current pass has been played; Passes is the number of passes
+	// planned (-1: until stopped) and Pass the number started.
+	PassSpan     int64
+	Played       int64
+	Passes       int64
+	Pass         int64
+	PreloadBytes int64 // uncompressed bytes held in memory by Preload
+	PreloadTime  time.Duration
 }
 
 // Source replays capture files as a feed.Source. Records keep their
@@ -107,9 +122,13 @@ type Source struct {
 	anchored    bool
 
 	records, wire, skipWin, skipSym, skipBad, badChunks, torn, loops, done atomic.Int64
-	total, preBytes                                                        int64
+	skipDup, dupChunks, skipOrder, orderChunks, missing, played, pass      atomic.Int64
+	total, preBytes, passSpan, passRecords                                 int64
 	preTime                                                                time.Duration
 }
+
+// errEmptyPass ends a loop whose last pass handed out no record.
+var errEmptyPass = errors.New("replay: a whole pass matched no record")
 
 type planned struct {
 	r    *Reader
@@ -200,6 +219,7 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	if cfg.Loop < 0 {
 		s.total = -1
 	}
+	s.passSpan = s.span()
 	if cfg.Preload {
 		s.preload()
 	}
@@ -216,7 +236,10 @@ func (s *Source) Stats() SourceStats {
 	return SourceStats{
 		Records: s.records.Load(), WireBytes: s.wire.Load(), SkippedWindow: s.skipWin.Load(),
 		SkippedSymbols: s.skipSym.Load(), SkippedCorrupt: s.skipBad.Load(), CorruptChunks: s.badChunks.Load(),
-		TornBytes: s.torn.Load(), Loops: s.loops.Load(), Done: s.done.Load(), Total: s.total,
+		TornBytes: s.torn.Load(), DuplicateChunks: s.dupChunks.Load(), SkippedDuplicate: s.skipDup.Load(),
+		OrderChunks: s.orderChunks.Load(), SkippedOrder: s.skipOrder.Load(), MissingChunks: s.missing.Load(),
+		Loops: s.loops.Load(), Done: s.done.Load(), Total: s.total,
+		PassSpan: s.passSpan, Played: s.played.Load(), Passes: s.passes(), Pass: s.pass.Load(),
 		PreloadBytes: s.preBytes, PreloadTime: s.preTime,
 	}
 }
@@ -230,6 +253,9 @@ func (s *Source) problems() []*loaded {
 	}
 	for _, r := range s.cfg.Files {
 		for _, p := range r.Problems() {
+			if p.Kind == KindIndex {
+				continue // nothing is skipped: the chunks were found by scanning
+			}
 			p := p
 			out = append(out, &loaded{plan: planned{r: r}, problem: &p})
 		}
@@ -467,7 +493,10 @@ func (s *Source) Next(ctx context.Context, b *feed.Batch) error {
 			if err != nil {
 				return err
 			}
-			if err := s.take(l); err != nil {
+			if err := s.take(l); err == errEmptyPass {
+				s.Close()
+				return io.EOF
+			} else if err != nil {
 				return err
 			}
 			if l.eof {
@@ -519,12 +548,23 @@ func (s *Source) take(l *loaded) error {
 	}
 	if l.problem != nil {
 		p := l.problem
-		if p.Records > 0 {
-			s.skipBad.Add(p.Records)
-		}
-		s.torn.Add(p.Bytes)
-		if p.Kind == KindCorrupt {
-			s.badChunks.Add(1)
+		switch p.Kind {
+		case KindDuplicate:
+			s.dupChunks.Add(1)
+			s.skipDup.Add(p.Records)
+		case KindOrder:
+			s.orderChunks.Add(1)
+			s.skipOrder.Add(p.Records)
+		case KindMissing:
+			s.missing.Add(p.MissingChunks)
+		default:
+			if p.Records > 0 {
+				s.skipBad.Add(p.Records)
+			}
+			s.torn.Add(p.Bytes)
+			if p.Kind == KindCorrupt {
+				s.badChunks.Add(1)
+			}
 		}
 		if s.cfg.OnSkip != nil {
 			s.cfg.OnSkip(l.plan.r.Name(), *p)
@@ -550,7 +590,14 @@ func (s *Source) take(l *loaded) error {
 		s.done.Add(l.skipWin + l.skipSym)
 	}
 	if l.loopStart {
+		if s.pass.Load() > 0 && s.records.Load() == s.passRecords {
+			// A whole pass matched nothing: every further one would too.
+			return errEmptyPass
+		}
+		s.passRecords = s.records.Load()
 		s.anchored = false // each pass starts on its own timeline
+		s.pass.Add(1)
+		s.played.Store(0)
 	}
 	if l.loopEnd {
 		s.loops.Add(1)
@@ -585,6 +632,9 @@ func (s *Source) due(now time.Time, want int) int {
 				s.hi, s.sft = ts, sft
 			}
 			n++
+		}
+		if n > 0 {
+			s.played.Store(s.hi - s.sft - s.e0)
 		}
 		return n
 	}

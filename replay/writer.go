@@ -40,6 +40,7 @@ type WriterStats struct {
 	Bytes     int64 // file bytes written so far
 	WireBytes int64 // sum of the sealed records' wire sizes
 	RawBytes  int64 // sum of the sealed chunks' uncompressed sections
+	Topics    int   // distinct topics in the sealed chunks
 }
 
 // Writer writes one capture file. Append packs records into the current
@@ -275,6 +276,7 @@ func (w *Writer) Flush() error {
 func (w *Writer) Stats() WriterStats {
 	s := w.stats
 	s.Pending = int64(w.n)
+	s.Topics = len(w.totals)
 	return s
 }
 

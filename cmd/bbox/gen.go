@@ -22,12 +22,17 @@ func init() {
 	})
 }
 
-// genReport is bbox gen's JSON summary.
+// genReport is bbox gen's JSON summary. Its keys mean what they mean in
+// bbox inspect --json (CLI.md): symbols is the number of distinct symbols
+// in the file, like symbols_in_file; symbols_universe is --symbols, the
+// universe the Zipf draw picks from, of which a short day uses only part.
 type genReport struct {
 	Command         string  `json:"command"`
 	File            string  `json:"file"`
 	Records         int64   `json:"records"`
 	Symbols         int     `json:"symbols"`
+	SymbolsInFile   int     `json:"symbols_in_file"`
+	SymbolsUniverse int     `json:"symbols_universe"`
 	Seed            uint64  `json:"seed"`
 	FirstTS         int64   `json:"first_ts"`
 	LastTS          int64   `json:"last_ts"`
@@ -41,7 +46,8 @@ type genReport struct {
 func runGen(ctx context.Context, e *env, args []string) int {
 	c := commands["gen"]
 	fs := newFlags(e, c)
-	out := fs.String("out", "", "capture file to write (replaced if it exists)")
+	out := fs.String("out", "", "capture file to write")
+	force := fs.Bool("force", false, "replace an existing file (as bbox record, gen replaces nothing without it)")
 	records := fs.Int64("records", 1_000_000, "records in the day")
 	symbols := fs.Int("symbols", 8000, "distinct symbols (Zipf activity: a few very busy, a long quiet tail)")
 	seed := fs.Uint64("seed", 1, "seed: the same flags and seed give the same file, byte for byte")
@@ -50,7 +56,7 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	date := fs.String("date", "2024-01-02", "trading day, YYYY-MM-DD")
 	open := fs.String("open", "09:30", "session open, time of day in --tz")
 	session := fs.Duration("session", 390*time.Minute, "session length; records follow an intraday curve over it (bursts at the open and the close)")
-	tz := fs.String("tz", "America/New_York", "time zone of --date and --open")
+	tz := fs.String("tz", "America/New_York", "time zone of the day (an IANA name, or Local for this box's): of --date and --open, and stored in the file for inspect and replay --from/--to")
 	flat := fs.Bool("flat", false, "spread records evenly over the session instead of the intraday curve")
 	chunk := fs.String("chunk-size", "1MiB", "uncompressed bytes of records per chunk")
 	level := fs.Int("level", 2, "zstd level: 1 fastest, 2 default, 3 better, 4 best")
@@ -70,7 +76,11 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	if *session <= 0 {
 		return usageErr(e, c, "--session %v: want a positive duration", *session)
 	}
-	loc, err := time.LoadLocation(*tz)
+	zone, err := sourceZone(*tz)
+	if err != nil {
+		return usageErr(e, c, "--tz: %v", err)
+	}
+	loc, err := time.LoadLocation(zone)
 	if err != nil {
 		return usageErr(e, c, "--tz: %v", err)
 	}
@@ -91,10 +101,13 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "%v", err)
 	}
+	if fileExists(*out) && !*force {
+		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", *out))
+	}
 	meta := map[string]string{
 		"source": "bbox gen", "seed": strconv.FormatUint(*seed, 10), "symbols": strconv.Itoa(*symbols),
 		"records": strconv.FormatInt(*records, 10), "size": strconv.Itoa(*size), "zipf": strconv.FormatFloat(*zipf, 'g', -1, 64),
-		"tz": *tz, "open": start.Format(time.RFC3339), "session": session.String(), "curve": map[bool]string{true: "flat", false: "intraday"}[*flat],
+		"tz": zone, "open": start.Format(time.RFC3339), "session": session.String(), "curve": map[bool]string{true: "flat", false: "intraday"}[*flat],
 	}
 	// Created is the simulated open, not now: the same flags give the same bytes.
 	w, err := replay.Create(*out, replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level, Created: start.UnixNano(), Meta: meta})
@@ -141,18 +154,20 @@ func runGen(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, cerr)
 	}
 	st := w.Stats()
-	rep := genReport{Command: "gen", File: *out, Records: st.Records, Symbols: *symbols, Seed: *seed, FirstTS: first, LastTS: last,
+	rep := genReport{Command: "gen", File: *out, Records: st.Records, Symbols: st.Topics, SymbolsInFile: st.Topics,
+		SymbolsUniverse: *symbols, Seed: *seed, FirstTS: first, LastTS: last,
 		Bytes: st.WireBytes, CompressedBytes: st.Bytes, Ratio: float64(st.WireBytes) / float64(st.Bytes), Chunks: st.Chunks,
 		Seconds: time.Since(t0).Seconds()}
 	hw := e.stdout
 	if *asJSON {
 		hw = e.stderr
 	}
-	fmt.Fprintf(hw, "gen: %s records of %d symbols (seed %d) → %s\n", commas(rep.Records), rep.Symbols, rep.Seed, rep.File)
+	fmt.Fprintf(hw, "gen: %s of %s (drawn from a universe of %s; seed %d) → %s\n", countOf(rep.Records, "record", ""),
+		countOf(int64(rep.SymbolsInFile), "symbol", ""), commas(int64(rep.SymbolsUniverse)), rep.Seed, rep.File)
 	fmt.Fprintf(hw, "  day      %s → %s (%s)\n", time.Unix(0, first).In(loc).Format("2006-01-02 15:04:05.000"),
 		time.Unix(0, last).In(loc).Format("15:04:05.000 MST"), time.Duration(last-first).Round(time.Second))
-	fmt.Fprintf(hw, "  bytes    %s on the wire, %s in the file (%.1f:1) in %d chunks, written in %.1fs\n",
-		commas(rep.Bytes), commas(rep.CompressedBytes), rep.Ratio, rep.Chunks, rep.Seconds)
+	fmt.Fprintf(hw, "  bytes    %s on the wire, %s in the file (%.1f:1) in %s, written in %.1fs\n",
+		commas(rep.Bytes), commas(rep.CompressedBytes), rep.Ratio, countOf(rep.Chunks, "chunk", ""), rep.Seconds)
 	if *asJSON {
 		writeJSON(e.stdout, rep)
 	}

@@ -27,6 +27,7 @@ func init() {
 type recordSummary struct {
 	summary
 	Recording replay.RecorderStats `json:"recording"`
+	TZ        string               `json:"tz"` // the source's zone, stored in every file
 }
 
 // parseRotate reads --rotate: a duration (1h, 30m) or a size (1GB, 512MiB).
@@ -58,6 +59,7 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	chunk := fs.String("chunk-size", "1MiB", "uncompressed bytes of records per chunk")
 	level := fs.Int("level", 1, "zstd level: 1 fastest (keeps up with a fast feed), 2 default, 3 better, 4 best")
 	force := fs.Bool("force", false, "replace an existing capture file")
+	tz := fs.String("tz", "America/New_York", "time zone of the feed recorded (an IANA name, or Local for this box's), stored in the file: bbox inspect shows times in it and bbox replay --from/--to read times of day in it")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "stop once every shard has seen the publisher's end-of-stream")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
@@ -83,6 +85,10 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--chunk-size: %v", err)
 	}
+	zone, err := sourceZone(*tz)
+	if err != nil {
+		return usageErr(e, c, "--tz: %v", err)
+	}
 	partList, err := parsePartitions(parts)
 	if err != nil {
 		return usageErr(e, c, "--partitions: %v", err)
@@ -99,7 +105,7 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	rec, err := replay.NewRecorder(replay.RecorderConfig{
 		Out: *out, RotateBytes: rotBytes, RotateEvery: rotEvery, Flush: *flush, Logf: log.Logf,
 		Writer: replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level,
-			Meta: map[string]string{"source": "bbox record", "connect": strings.Join(connect, ","), "host": host}},
+			Meta: map[string]string{"source": "bbox record", "connect": strings.Join(connect, ","), "host": host, "tz": zone}},
 	})
 	if err != nil {
 		return fail(e, c, err)
@@ -160,14 +166,14 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(hw, "\nrecord: %s records received in %.1fs (%s records/s), %s written\n", commas(st.Received), elapsed.Seconds(),
 		human(s.ThroughputRPS), commas(rs.Records))
-	fmt.Fprintf(hw, "  files    %s (%s bytes, %d chunks, %.1f:1)\n", strings.Join(rs.Files, ", "), commas(rs.Bytes), rs.Chunks,
-		float64(rs.WireBytes)/float64(max(rs.Bytes, 1)))
-	fmt.Fprintf(hw, "  stream   published %s   lost %s   gaps %d\n", commas(st.Published), commas(st.Lost), st.Gaps)
+	fmt.Fprintf(hw, "  files    %s (%s bytes, %s, %.1f:1), times in %s\n", strings.Join(rs.Files, ", "), commas(rs.Bytes),
+		countOf(rs.Chunks, "chunk", ""), float64(rs.WireBytes)/float64(max(rs.Bytes, 1)), zone)
+	fmt.Fprintf(hw, "  stream   published %s   lost %s   %s\n", commas(st.Published), commas(st.Lost), countOf(st.Gaps, "gap", ""))
 	for _, w := range s.Warnings {
 		fmt.Fprintf(hw, "  warning: %s\n", w)
 	}
 	if *asJSON {
-		writeJSON(e.stdout, recordSummary{summary: s, Recording: rs})
+		writeJSON(e.stdout, recordSummary{summary: s, Recording: rs, TZ: zone})
 	}
 	if closeErr != nil {
 		return fail(e, c, closeErr)

@@ -149,54 +149,6 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	}
 }
 
-// progressLine is the replay status: a bar, records, rate and ETA.
-func progressLine(el time.Duration, st replay.SourceStats, r *rater) string {
-	rate := r.rate(st.Records)
-	if st.Total < 0 {
-		return fmt.Sprintf("[%2.0fs] %s records, %s rec/s (looping until stopped)", el.Seconds(), commas(st.Records), human(rate))
-	}
-	frac := 1.0
-	if st.Total > 0 {
-		frac = min(float64(st.Done)/float64(st.Total), 1)
-	}
-	const width = 30
-	fill := int(frac * width)
-	bar := strings.Repeat("=", fill)
-	if fill < width {
-		bar += ">" + strings.Repeat(" ", width-fill-1)
-	}
-	eta := "--"
-	if avg := float64(st.Done) / el.Seconds(); avg > 0 && st.Done > 0 {
-		eta = time.Duration(float64(st.Total-st.Done) / avg * 1e9).Round(time.Second).String()
-	}
-	return fmt.Sprintf("[%s] %3.0f%% %s/%s records  %s rec/s  ETA %s", bar, 100*frac, commas(st.Done), commas(st.Total), human(rate), eta)
-}
-
-// replaySummary is the JSON summary of bbox replay: the publisher's keys
-// (CLI.md) plus what the replay read and skipped.
-type replaySummary struct {
-	summary
-	Replay replayReport `json:"replay"`
-}
-
-type replayReport struct {
-	Files          []string         `json:"files"`
-	Records        int64            `json:"records"`
-	Bytes          int64            `json:"bytes"`
-	Seconds        float64          `json:"seconds"`
-	RecordsPerSec  float64          `json:"records_per_second"`
-	BytesPerSec    float64          `json:"bytes_per_second"`
-	Loops          int64            `json:"loops"`
-	SkippedWindow  int64            `json:"skipped_window"`
-	SkippedSymbols int64            `json:"skipped_symbols"`
-	SkippedCorrupt int64            `json:"skipped_corrupt_records"`
-	CorruptChunks  int64            `json:"corrupt_chunks"`
-	SkippedBytes   int64            `json:"skipped_bytes"`
-	PreloadBytes   int64            `json:"preload_bytes,omitempty"`
-	PreloadSeconds float64          `json:"preload_seconds,omitempty"`
-	Problems       []replay.Problem `json:"problems,omitempty"`
-}
-
 func runReplay(ctx context.Context, e *env, args []string) int {
 	c := commands["replay"]
 	fs := newFlags(e, c)
@@ -261,7 +213,7 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 			}
 		}
 		if err := r.Err(); err != nil && !*skip {
-			return fail(e, c, fmt.Errorf("%v\n(%d complete chunks with %s records are readable: --skip-corrupt replays them)", err, len(r.Chunks()), commas(r.Records())))
+			return fail(e, c, fmt.Errorf("%v\n(%s)", err, skipHint(r)))
 		}
 	}
 	cfg := replay.SourceConfig{Files: readers, Speed: float64(speed), Rate: float64(rate), Loop: *loop, Symbols: symbols,
@@ -272,11 +224,11 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if *loop == 0 {
 		cfg.Loop = -1
 	}
+	loc, err := loadTZ(*tz, readers[0].Header().Meta)
+	if err != nil {
+		return usageErr(e, c, "--tz: %v", err)
+	}
 	if *from != "" || *to != "" {
-		loc, err := loadTZ(*tz, readers[0].Header().Meta)
-		if err != nil {
-			return usageErr(e, c, "--tz: %v", err)
-		}
 		day0 := firstTS(readers)
 		if *from != "" {
 			if cfg.From, err = clockTime(*from, day0, loc); err != nil {
@@ -292,10 +244,20 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 			return usageErr(e, c, "--to %s is not after --from %s", *to, *from)
 		}
 	}
+	// A selection that cannot match is said before anything is bound,
+	// with what the files hold instead.
+	sel := replay.Select(readers, cfg.From, cfg.To, symbols, 5)
+	if msg := emptySelection(sel, files, *from, *to, symbols, loc, zoneNote(*tz, readers[0].Header().Meta)); msg != "" {
+		return fail(e, c, errors.New(msg))
+	}
+	if len(symbols) > 0 && len(sel.Missing) > 0 {
+		log.Logf("warning: --symbols: %s not in %s; replaying %s", strings.Join(sel.Missing, ","), filesText(files),
+			strings.Join(sel.Found, ","))
+	}
 	var problems []replay.Problem
 	var pmu sync.Mutex
 	cfg.OnSkip = func(file string, p replay.Problem) {
-		log.Logf("skipped: %s: offset %d: %s (%s records)", file, p.Offset, p.Detail, recordsText(p.Records))
+		log.Logf("%s", skipLine(file, p))
 		pmu.Lock()
 		if len(problems) < 100 {
 			problems = append(problems, p)
@@ -319,7 +281,10 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	inner := &logger{w: &lineWriter{log: log}}
 	var r rater
 	stop := make(chan struct{})
-	statusDone := log.statusLoop(stop, func(el time.Duration) string { return progressLine(el, src.Stats(), &r) })
+	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+		eta, ok := src.ETA()
+		return progressLine(el, src.Stats(), &r, eta, ok)
+	})
 	start := time.Now()
 	s, runErr := runPublisher(ctx, e, inner, &pf, src, *duration, "replay")
 	elapsed := time.Since(start)
@@ -334,28 +299,26 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if secs <= 0 {
 		secs = elapsed.Seconds()
 	}
-	rep := replayReport{Files: files, Records: st.Records, Bytes: st.WireBytes, Seconds: secs,
-		RecordsPerSec: float64(st.Records) / secs, BytesPerSec: float64(st.WireBytes) / secs,
-		Loops: st.Loops, SkippedWindow: st.SkippedWindow, SkippedSymbols: st.SkippedSymbols,
-		SkippedCorrupt: st.SkippedCorrupt, CorruptChunks: st.CorruptChunks, SkippedBytes: st.TornBytes, Problems: problems,
-		PreloadBytes: st.PreloadBytes, PreloadSeconds: st.PreloadTime.Seconds()}
+	rep := newReplayReport(files, st, secs, problems, loc)
+	code = exitOK
+	if st.Records == 0 && (st.Total >= 0 && st.Done >= st.Total || st.Loops > 0) {
+		// Played through and matched nothing: the filters (checked against
+		// the chunks' ranges and dictionaries above) fell between records.
+		msg := nothingPlayed(files, *from, *to, symbols, st)
+		s.Warnings = append(s.Warnings, msg)
+		defer fmt.Fprintf(e.stderr, "bbox replay: %s\n", msg) // after the summary, as the last word
+		code = exitError
+	}
+	s.Warnings = append(s.Warnings, unheard(&s, pf.waitSubs)...)
 	out := e.stdout
 	if *asJSON {
 		out = e.stderr
 	}
-	printReplay(out, &rep)
-	printPubHuman(out, &s)
+	printReplay(out, &rep, &s)
 	if *asJSON {
 		writeJSON(e.stdout, replaySummary{summary: s, Replay: rep})
 	}
-	return exitOK
-}
-
-func recordsText(n int64) string {
-	if n < 0 {
-		return "unknown"
-	}
-	return commas(n)
+	return code
 }
 
 func firstTS(rs []*replay.Reader) int64 {
@@ -369,16 +332,4 @@ func firstTS(rs []*replay.Reader) int64 {
 		return 0
 	}
 	return first
-}
-
-// printReplay is the tcpreplay-style closing report.
-func printReplay(w io.Writer, r *replayReport) {
-	fmt.Fprintf(w, "\nreplay: %s records (%s bytes) sent in %.2f seconds\n", commas(r.Records), commas(r.Bytes), r.Seconds)
-	fmt.Fprintf(w, "  rated:    %s records/s, %.1f MB/s\n", human(r.RecordsPerSec), r.BytesPerSec/1e6)
-	fmt.Fprintf(w, "  files:    %s (%d full pass(es))\n", strings.Join(r.Files, ", "), r.Loops)
-	if r.PreloadBytes > 0 {
-		fmt.Fprintf(w, "  preload:  %s bytes decompressed into memory in %.2f seconds, before the replay\n", commas(r.PreloadBytes), r.PreloadSeconds)
-	}
-	fmt.Fprintf(w, "  skipped:  %s outside --from/--to, %s of other symbols, %s in %d damaged chunk(s), %s unreadable bytes\n",
-		commas(r.SkippedWindow), commas(r.SkippedSymbols), commas(r.SkippedCorrupt), r.CorruptChunks, commas(r.SkippedBytes))
 }
