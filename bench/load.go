@@ -39,7 +39,7 @@ func ParsePath(s string) (Path, error) {
 	case PathBBox, PathTCP, PathZMQ4:
 		return p, nil
 	}
-	return "", fmt.Errorf("bench: path %q: want bbox, tcp or zmq4", s)
+	return "", fmt.Errorf("path %q: want bbox, tcp or zmq4", s)
 }
 
 // LoadConfig shapes a fixed-rate load run. Zero values are documented
@@ -132,15 +132,15 @@ func (c LoadConfig) Validate() error {
 	}
 	switch {
 	case !(c.Rate > 0) || math.IsInf(c.Rate, 0):
-		return fmt.Errorf("bench: rate %v: want a positive number of records per second", c.Rate)
+		return fmt.Errorf("rate %v: want a positive number of records per second", c.Rate)
 	case c.Duration <= 0:
-		return fmt.Errorf("bench: duration %v: want a positive duration", c.Duration)
+		return fmt.Errorf("duration %v: want a positive duration", c.Duration)
 	case c.Shards < 0 || c.Shards > 64:
-		return fmt.Errorf("bench: shards %d outside [1, 64]", c.Shards)
+		return fmt.Errorf("shards %d outside [1, 64]", c.Shards)
 	case c.Workers < 0 || c.Workers > 4096:
-		return fmt.Errorf("bench: workers %d outside [1, 4096]", c.Workers)
+		return fmt.Errorf("workers %d outside [1, 4096]", c.Workers)
 	case c.Interval < 0 || c.Drain < 0:
-		return errors.New("bench: interval and drain must not be negative")
+		return errors.New("interval and drain must not be negative")
 	}
 	g := c.gen()
 	return g.Validate()

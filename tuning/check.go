@@ -427,7 +427,7 @@ func ApplySysctls(root string) ([]SysctlChange, error) {
 		p := filepath.Join(root, "proc/sys", s.file)
 		nv := strconv.Itoa(s.rec)
 		if err := os.WriteFile(p, []byte(nv+"\n"), 0o644); err != nil {
-			return out, fmt.Errorf("tuning: set %s=%s: %w", s.name, nv, err)
+			return out, fmt.Errorf("set %s=%s: %w", s.name, nv, err)
 		}
 		out = append(out, SysctlChange{Name: s.name, Old: c.Found, New: nv, Undo: fmt.Sprintf("sysctl -w %s=%s", s.name, c.Found)})
 	}

@@ -135,5 +135,19 @@ func sockBufWarning(n int64) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d sockets got smaller buffers than --rcvbuf/--sndbuf asked for: the kernel caps them at net.core.rmem_max / net.core.wmem_max (see bbox tune)", n)
+	return fmt.Sprintf("%s got smaller buffers than --rcvbuf/--sndbuf asked for: the kernel caps them at net.core.rmem_max / net.core.wmem_max (see bbox tune)", plural(n, "socket", "sockets"))
+}
+
+// coreWarnings checks an in-process pipeline's layout (bbox demo) the way
+// setup checks bbox sub's, without restricting the process, and logs the
+// warnings: the same layout gets the same one warning in both.
+func coreWarnings(log *logger, shards int, shardCPUs []int, busyWorkers int) ([]string, error) {
+	p, err := tuning.PlanCores(tuning.CoreInput{Online: tuning.Online(), Shards: shards, ShardCPUs: shardCPUs, Workers: busyWorkers})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range p.Warnings {
+		log.Logf("warning: %s", w)
+	}
+	return p.Warnings, nil
 }

@@ -158,7 +158,7 @@ func (s *subSide) summary(cmd string) summary {
 	}
 	if s.disp != nil {
 		if lost := s.disp.Lost(); lost > 0 {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("%d records may not have reached a worker (a worker disconnected with data in flight)", lost))
+			out.Warnings = append(out.Warnings, fmt.Sprintf("%s may not have reached a worker (a worker disconnected with data in flight)", plural(lost, "record", "records")))
 		}
 	}
 	return out
@@ -166,7 +166,7 @@ func (s *subSide) summary(cmd string) summary {
 
 // printHuman writes the summary a newcomer can read.
 func printHuman(w io.Writer, s *summary, elapsed time.Duration) {
-	fmt.Fprintf(w, "\n%s: %s records received in %.1fs (%s records/s)\n", s.Command, commas(s.RecordsReceived), elapsed.Seconds(), human(s.ThroughputRPS))
+	fmt.Fprintf(w, "%s: %s records received in %.1fs (%s records/s)\n", s.Command, commas(s.RecordsReceived), elapsed.Seconds(), human(s.ThroughputRPS))
 	fmt.Fprintf(w, "  published %s   received %s   lost %s   gaps %d", commas(s.RecordsPublished), commas(s.RecordsReceived), commas(s.RecordsLost), s.Gaps)
 	if s.RecordsFiltered > 0 {
 		fmt.Fprintf(w, "   filtered out %s", commas(s.RecordsFiltered))
@@ -205,6 +205,6 @@ func printHuman(w io.Writer, s *summary, elapsed time.Duration) {
 	case s.RecordsLost == 0 && s.Gaps == 0 && s.RecordsReceived > 0:
 		fmt.Fprintf(w, "Every record published arrived exactly once, in sequence: no loss, no gaps.\n")
 	case s.RecordsLost > 0:
-		fmt.Fprintf(w, "%s records were lost (%d gaps): see the log above for where.\n", commas(s.RecordsLost), s.Gaps)
+		fmt.Fprintf(w, "%s lost (%s): see the log above for where.\n", plural(s.RecordsLost, "record was", "records were"), plural(s.Gaps, "gap", "gaps"))
 	}
 }
