@@ -173,6 +173,7 @@ func TestUpstreamIdleExit(t *testing.T) {
 	if s.ThroughputRPS != u.ActiveRPS || s.ThroughputRPS <= float64(sent)/s.Seconds {
 		t.Fatalf("throughput_rps %.0f, active rate %.0f, average over the run %.0f: want the active rate", s.ThroughputRPS, u.ActiveRPS, float64(sent)/s.Seconds)
 	}
+	t.Logf("bbox pub:\n%s", tail(pub.stderr.String(), 6))
 	if !strings.Contains(pub.stderr.String(), "while the feed was active") {
 		t.Errorf("the summary does not say the rate is the feed's active rate:\n%s", pub.stderr.String())
 	}

@@ -79,7 +79,7 @@ func setIdleExit(src feed.Source, d time.Duration) error {
 // average over the time bbox waited for it (report sets it so).
 func activeNote(s *summary) string {
 	if u := s.Upstream; u != nil && u.ActiveSeconds > 0 {
-		return fmt.Sprintf(" while the feed was active, %.1fs", u.ActiveSeconds)
+		return fmt.Sprintf(" while the feed was active, %v", time.Duration(u.ActiveSeconds*1e9).Round(time.Millisecond))
 	}
 	return ""
 }
