@@ -12,6 +12,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
@@ -253,7 +254,7 @@ func (r *LoadResult) threadList() string {
 	if c.Path != PathBBox {
 		return "1 sender, 1 receiver"
 	}
-	return fmt.Sprintf("1 publisher, %d subscriber threads, %d workers", c.Shards, c.Workers)
+	return "1 publisher, " + words.Count(c.Shards, "subscriber thread", "subscriber threads") + ", " + words.Count(c.Workers, "worker", "workers")
 }
 
 // RunLoad sends records at cfg.Rate for cfg.Duration through cfg.Path and

@@ -38,19 +38,33 @@ type CorePlan struct {
 	Warnings []string
 }
 
-// PlanCores checks in and makes the plan. An error names a core that is
-// not available to this process.
+// UnavailableCPUError is a core asked for that this process may not use.
+type UnavailableCPUError struct {
+	CPU    int
+	Shards bool // asked for a subscriber thread (ShardCPUs); else for the rest (RestCPUs)
+	Online []int
+}
+
+func (e *UnavailableCPUError) Error() string {
+	what := "workers"
+	if e.Shards {
+		what = "a subscriber thread"
+	}
+	return fmt.Sprintf("cpu %d for %s is not available to this process (online: %s)", e.CPU, what, FormatCPUList(e.Online))
+}
+
+// PlanCores checks in and makes the plan. An error is an
+// *UnavailableCPUError.
 func PlanCores(in CoreInput) (CorePlan, error) {
 	p := CorePlan{Busy: in.Shards + in.Workers, Cores: len(in.Online)}
-	online := FormatCPUList(in.Online)
 	for _, c := range in.ShardCPUs {
 		if !slices.Contains(in.Online, c) {
-			return p, fmt.Errorf("cpu %d for a subscriber thread is not available to this process (online: %s)", c, online)
+			return p, &UnavailableCPUError{CPU: c, Shards: true, Online: in.Online}
 		}
 	}
 	for _, c := range in.RestCPUs {
 		if !slices.Contains(in.Online, c) {
-			return p, fmt.Errorf("cpu %d for workers is not available to this process (online: %s)", c, online)
+			return p, &UnavailableCPUError{CPU: c, Online: in.Online}
 		}
 	}
 	if len(in.ShardCPUs) > 0 && in.Shards > 0 {

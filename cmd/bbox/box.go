@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 
@@ -88,7 +89,7 @@ func (b *boxFlags) setup(log *logger, cf *connFlags, shards int, shardCPUs []int
 	}
 	var err error
 	if p.cores, err = tuning.PlanCores(in); err != nil {
-		return p, err
+		return p, cpuUsage(err)
 	}
 	// GOMAXPROCS first: Go would otherwise shrink it to the restricted mask.
 	if p.state, err = b.rt.Apply(); err != nil {
@@ -144,10 +145,24 @@ func sockBufWarning(n int64) string {
 func coreWarnings(log *logger, shards int, shardCPUs []int, busyWorkers int) ([]string, error) {
 	p, err := tuning.PlanCores(tuning.CoreInput{Online: tuning.Online(), Shards: shards, ShardCPUs: shardCPUs, Workers: busyWorkers})
 	if err != nil {
-		return nil, err
+		return nil, cpuUsage(err)
 	}
 	for _, w := range p.Warnings {
 		log.Logf("warning: %s", w)
 	}
 	return p.Warnings, nil
+}
+
+// cpuUsage makes a core this process may not use a usage error naming the
+// flag that asked for it (fail reports it as one: exit 2).
+func cpuUsage(err error) error {
+	var ce *tuning.UnavailableCPUError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	flagName := "--worker-cpus"
+	if ce.Shards {
+		flagName = "--cpus"
+	}
+	return &usageError{fmt.Errorf("%s: %w", flagName, err)}
 }

@@ -85,7 +85,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	}
 	coreWarn, err := coreWarnings(log, *shards, cpuList, *nworkers)
 	if err != nil {
-		return usageErr(e, c, "--cpus: %v", err)
+		return fail(e, c, err)
 	}
 
 	binds := make([]string, *shards)

@@ -13,12 +13,14 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/tuning"
 	"github.com/bbox-dev/bbox/workers"
 )
 
@@ -319,6 +321,8 @@ func ruleFor(f *flag.Flag) func(string, flag.Value, string) error {
 		}
 	case f.Name == "frame-size":
 		return checkFrameSize(f.DefValue)
+	case f.Name == "cpus" || f.Name == "worker-cpus":
+		return checkCPUs
 	}
 	if negativeOK[f.Name] || strings.HasPrefix(f.DefValue, "-") {
 		return nil
@@ -382,6 +386,26 @@ func checkEndpoints(_ string, _ flag.Value, s string) error {
 	return nil
 }
 
+// checkCPUs holds a core list (not auto or none) to the cores this
+// process may use, so that a core the box lacks is refused in every
+// command that pins, before anything is pinned.
+func checkCPUs(_ string, _ flag.Value, s string) error {
+	if s == "auto" || s == "none" || s == "" {
+		return nil
+	}
+	cpus, err := tuning.ParseCPUList(s)
+	if err != nil {
+		return err
+	}
+	online := tuning.Online()
+	for _, c := range cpus {
+		if !slices.Contains(online, c) {
+			return fmt.Errorf("cpu %d is not available to this process (online: %s)", c, tuning.FormatCPUList(online))
+		}
+	}
+	return nil
+}
+
 // checkFrameSize holds --frame-size to the publisher's bounds; 0 is
 // allowed where it is the default ("the publisher's default").
 func checkFrameSize(def string) func(string, flag.Value, string) error {
@@ -414,8 +438,19 @@ func usageErr(e *env, c *command, format string, args ...any) int {
 	return exitUsage
 }
 
-// fail reports an error and exits 1.
+// usageError is an error found past parsing that is still the user's
+// mistake in the command line (a core the process may not use): fail
+// reports it as a usage error.
+type usageError struct{ error }
+
+func (u *usageError) Unwrap() error { return u.error }
+
+// fail reports an error and exits 1, or 2 for a *usageError.
 func fail(e *env, c *command, err error) int {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return usageErr(e, c, "%v", ue.error)
+	}
 	fmt.Fprintf(e.stderr, "bbox %s: %v\n", c.name, err)
 	return exitError
 }

@@ -148,6 +148,9 @@ func TestFlagMistakes(t *testing.T) {
 		{"records", "-5", "must not be negative"},
 		{"records", "many", "want a whole number"},
 		{"json", "=maybe", "want true or false"},
+		{"cpus", "1023", "cpu 1023 is not available to this process"},
+		{"cpus", "x", `bad cpu "x"`},
+		{"worker-cpus", "1023", "cpu 1023 is not available to this process"},
 	}
 	// Where each rule must be seen to hold, so the table cannot pass by
 	// finding no command with the flag.
@@ -159,6 +162,7 @@ func TestFlagMistakes(t *testing.T) {
 		"slow":       {"pub", "replay"},
 		"rate":       {"bench", "demo", "pub", "replay"},
 		"alert":      {"pub", "replay", "sub"},
+		"cpus":       {"bench", "demo", "sub"},
 	}
 	seen := map[string]map[string]bool{}
 	for _, cmd := range commandNames() {
