@@ -18,7 +18,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/tuning"
 	"github.com/bbox-dev/bbox/workers"
@@ -323,6 +325,14 @@ func ruleFor(f *flag.Flag) func(string, flag.Value, string) error {
 		return checkFrameSize(f.DefValue)
 	case f.Name == "cpus" || f.Name == "worker-cpus":
 		return checkCPUs
+	case f.Name == "level":
+		return checkLevel
+	}
+	if check, ok := genRules[f.Name]; ok && isInt(f.Value) {
+		return func(_ string, v flag.Value, _ string) error {
+			n, _ := v.(flag.Getter).Get().(int)
+			return check(n)
+		}
 	}
 	if negativeOK[f.Name] || strings.HasPrefix(f.DefValue, "-") {
 		return nil
@@ -384,6 +394,33 @@ func checkEndpoints(_ string, _ flag.Value, s string) error {
 		}
 	}
 	return nil
+}
+
+// genRules hold the synthetic feed's flags to the generator's bounds
+// (feed.GenConfig.Validate), for the int flags of these names only
+// (replay's --symbols is a list of topics).
+var genRules = map[string]func(n int) error{
+	"symbols": func(n int) error { return (&feed.GenConfig{Symbols: n}).Validate() },
+	"size":    func(n int) error { return (&feed.GenConfig{Size: n}).Validate() },
+}
+
+func isInt(v flag.Value) bool {
+	g, ok := v.(flag.Getter)
+	if !ok {
+		return false
+	}
+	_, ok = g.Get().(int)
+	return ok
+}
+
+// checkLevel holds --level to what the capture writer takes, by asking it.
+func checkLevel(_ string, v flag.Value, _ string) error {
+	n, _ := v.(flag.Getter).Get().(int)
+	w, err := replay.NewWriter(io.Discard, "", replay.WriterConfig{Level: n})
+	if err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 // checkCPUs holds a core list (not auto or none) to the cores this
