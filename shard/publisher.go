@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 )
 
@@ -439,7 +440,7 @@ func (p *Publisher) WaitSubscribers(ctx context.Context, n int) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for %d subscriber(s) per shard: %w", n, ctx.Err())
+			return fmt.Errorf("waiting for %s per shard: %w", words.Count(n, "subscriber", "subscribers"), ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/go-zeromq/zmq4"
 )
@@ -596,7 +597,7 @@ func parseUpstream(frames [][]byte, recv int64) (upMsg, upClass, string) {
 	case len(frames) == 3:
 		return m, upMalformed, fmt.Sprintf("third frame of %d bytes, want an 8-byte timestamp", len(frames[2]))
 	default:
-		return m, upMalformed, fmt.Sprintf("message of %d frame(s), want [topic][payload] or [topic][payload][timestamp]", len(frames))
+		return m, upMalformed, fmt.Sprintf("message of %s, want [topic][payload] or [topic][payload][timestamp]", words.Count(len(frames), "frame", "frames"))
 	}
 	m.topic, m.payload = frames[0], frames[1]
 	if len(m.topic) == 0 || len(m.topic) > feed.MaxTopicLen {
