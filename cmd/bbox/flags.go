@@ -235,7 +235,15 @@ type ruledValue struct {
 // ruledBool keeps a switch a switch (--json, not --json=true).
 type ruledBool struct{ *ruledValue }
 
-func (b ruledBool) IsBoolFlag() bool { return true }
+func (b *ruledBool) IsBoolFlag() bool { return true }
+
+// String works on a zero value too, as flag.PrintDefaults expects.
+func (r *ruledValue) String() string {
+	if r == nil || r.Value == nil {
+		return ""
+	}
+	return r.Value.String()
+}
 
 func (r *ruledValue) Get() any {
 	if g, ok := r.Value.(flag.Getter); ok {
@@ -258,12 +266,12 @@ func (r *ruledValue) Set(s string) error {
 func ruleValues(fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		switch f.Value.(type) {
-		case *ruledValue, ruledBool:
+		case *ruledValue, *ruledBool:
 			return
 		}
 		r := &ruledValue{Value: f.Value, name: f.Name, rule: ruleFor(f)}
 		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-			f.Value = ruledBool{r}
+			f.Value = &ruledBool{r}
 		} else {
 			f.Value = r
 		}

@@ -308,3 +308,20 @@ func TestPlural(t *testing.T) {
 		t.Errorf("plural(1, batch) = %q", got)
 	}
 }
+
+// TestRuledFlagsPrintDefaults: after parse wraps the values, the flag
+// package's own PrintDefaults (which docs generators may call) still works.
+func TestRuledFlagsPrintDefaults(t *testing.T) {
+	var out bytes.Buffer
+	fs := newFlags(&env{stdout: &out, stderr: &out}, &command{name: "x"})
+	fs.Bool("json", false, "a switch")
+	fs.Duration("duration", 0, "a duration")
+	if code, ok := parse(fs, []string{"--json", "--duration", "1s"}); !ok {
+		t.Fatalf("parse: %d", code)
+	}
+	fs.SetOutput(&out)
+	fs.PrintDefaults()
+	if s := out.String(); strings.Contains(s, "panic") || !strings.Contains(s, "-json") {
+		t.Fatalf("PrintDefaults after parse:\n%s", s)
+	}
+}
