@@ -61,6 +61,9 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required (one endpoint per shard)")
 	}
+	if *tapPath != "" && *push != "" {
+		return usageErr(e, c, "--tap taps in-process workers; with --push, give --tap to each bbox worker")
+	}
 	var policy shard.LatePolicy
 	switch *onLate {
 	case "croak":
@@ -124,9 +127,6 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	}
 	var tap *workers.Tap
 	if *tapPath != "" {
-		if *push != "" {
-			return usageErr(e, c, "--tap taps in-process workers; with --push, give --tap to each bbox worker")
-		}
 		f, err := os.Create(*tapPath)
 		if err != nil {
 			return fail(e, c, fmt.Errorf("--tap: %w", err))

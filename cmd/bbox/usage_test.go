@@ -217,6 +217,11 @@ func TestFlagMistakes(t *testing.T) {
 			t.Errorf("bbox %s: exit %d, %q; want 2 naming --hwm and --frame-size", strings.Join(args, " "), code, errOut)
 		}
 	}
+	// Nothing is logged (nothing has started) before the usage error.
+	if code, _, errOut := runLocal("sub", "--connect", "tcp://127.0.0.1:1", "--push", "tcp://127.0.0.1:0", "--tap", filepath.Join(t.TempDir(), "tap")); code != exitUsage ||
+		!strings.HasPrefix(errOut, "bbox sub: --tap taps in-process workers") || strings.Count(errOut, "\n") != 2 {
+		t.Errorf("bbox sub --push --tap: exit %d, %q; want 2 and only the usage error", code, errOut)
+	}
 	if code, _, errOut := runLocal("pub", "--bind", "tcp://127.0.0.1:0", "--idle-exit", "1s"); code != exitUsage || !strings.Contains(errOut, "--idle-exit: ends an upstream --source") {
 		t.Errorf("bbox pub --idle-exit with gen: exit %d, %q; want 2", code, errOut)
 	}
