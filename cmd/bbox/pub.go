@@ -207,6 +207,9 @@ func runPub(ctx context.Context, e *env, args []string) int {
 		if _, serr := os.Stat(*source); serr == nil {
 			// A file that is there but bad is bad input (exit 1), not a misspelt flag.
 			return fail(e, c, fmt.Errorf("--source: %w", err)) // err names the file
+		} else if strings.ContainsAny(*source, "/.") && !strings.Contains(*source, "://") {
+			// So is a path that is not there, as in bbox replay.
+			return fail(e, c, fmt.Errorf("--source: %s: %w", *source, errors.Unwrap(serr)))
 		}
 		return usageErr(e, c, "--source: %v", err)
 	}

@@ -256,6 +256,7 @@ func TestErrorsOnePrefix(t *testing.T) {
 	}{
 		{[]string{"replay", missing, "--bind", "tcp://127.0.0.1:0"}, "bbox replay: " + missing + ": open: no such file or directory"},
 		{[]string{"inspect", missing}, "bbox inspect: " + missing + ": open: no such file or directory"},
+		{[]string{"pub", "--bind", "tcp://127.0.0.1:0", "--source", missing}, "bbox pub: --source: " + missing + ": no such file or directory"},
 		{[]string{"gen", "--out", filepath.Join(dir, "no", "day.bbc"), "--records", "10"}, "bbox gen: open " + filepath.Join(dir, "no", "day.bbc") + ": no such file or directory"},
 		{[]string{"pub", "--bind", "tcp://127.0.0.1:0", "--source", foreign}, "bbox pub: --source: " + foreign + ": offset 0: not a bbox capture file"},
 		{[]string{"pub", "--bind", "tcp://192.0.2.1:7000"}, "bbox pub: shard 0: bind tcp://192.0.2.1:7000: listen tcp 192.0.2.1:7000: bind: cannot assign requested address"},
