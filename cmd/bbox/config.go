@@ -111,9 +111,16 @@ func (c *configFlag) apply(fs *flag.FlagSet, side string) (notes []string, err e
 			notes = append(notes, fmt.Sprintf("--%s on the command line overrides %s:%d (%s)", flagName, top.File, line, what))
 			return nil
 		}
-		if err := fs.Set(flagName, value); err != nil {
+		f := fs.Lookup(flagName)
+		err := fs.Set(flagName, value)
+		if err != nil {
+			err = explainValueError(f.Value, value, err)
+		} else {
+			err = checkFlag(f) // the rules a command line is held to (flags.go)
+		}
+		if err != nil {
 			return &config.Error{File: top.File, Line: line, Msg: fmt.Sprintf("%s = %q: invalid value for --%s (%s): %v",
-				what, value, flagName, fs.Lookup(flagName).Usage, err)}
+				what, value, flagName, f.Usage, err)}
 		}
 		return nil
 	}

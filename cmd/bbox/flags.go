@@ -5,7 +5,10 @@ package main
 // flag, what is wrong, the nearest flag for a typo, exit 2), and one set of
 // value rules that hold for a flag name in every command that has it, so
 // that the same mistake is refused the same way everywhere, before
-// anything starts, and also when it comes from a --config file.
+// anything starts, and also when it comes from a --config file (config.go
+// checks each setting with checkFlag). The flag values stay the flag
+// package's own, so flag.UnquoteUsage and the generated reference see
+// their types.
 
 import (
 	"errors"
@@ -71,9 +74,6 @@ func typeName(name string, v flag.Value) string {
 	if t, ok := valueNames[name]; ok {
 		return t
 	}
-	if w, ok := v.(*ruledValue); ok {
-		v = w.Value
-	}
 	if b, ok := v.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 		return ""
 	}
@@ -113,7 +113,6 @@ var valueNames = map[string]string{
 // stop: -h (0, after printing help) or a usage error (2, after one line
 // naming the flag and pointing at the help).
 func parse(fs *flag.FlagSet, args []string) (int, bool) {
-	ruleValues(fs)
 	out, usage := fs.Output(), fs.Usage
 	// The flag package would print its own message and the whole usage.
 	fs.SetOutput(io.Discard)
@@ -121,16 +120,42 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 	err := fs.Parse(args)
 	fs.SetOutput(out)
 	fs.Usage = usage
-	if err == nil {
-		return 0, true
-	}
-	if errors.Is(err, flag.ErrHelp) {
+	var msg string
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		usage()
 		return exitOK, false
+	case err != nil:
+		msg = explainParseError(fs, err)
+	default:
+		msg = ruleViolation(fs)
+	}
+	if msg == "" {
+		return 0, true
 	}
 	cmd := strings.TrimPrefix(fs.Name(), "bbox ")
-	fmt.Fprintf(out, "%s: %s\n%s\n", fs.Name(), explainParseError(fs, err), helpHint(cmd))
+	fmt.Fprintf(out, "%s: %s\n%s\n", fs.Name(), msg, helpHint(cmd))
 	return exitUsage, false
+}
+
+// ruleViolation checks every flag given against the rules of its name
+// and says what is wrong with the first that breaks one ("" if none).
+func ruleViolation(fs *flag.FlagSet) string {
+	var msg string
+	fs.Visit(func(f *flag.Flag) {
+		if err := checkFlag(f); err != nil && msg == "" {
+			msg = fmt.Sprintf("--%s %s: %v", f.Name, f.Value, err)
+		}
+	})
+	return msg
+}
+
+// checkFlag checks f's value against the rule of its name, if any.
+func checkFlag(f *flag.Flag) error {
+	if rule := ruleFor(f); rule != nil {
+		return rule(f.Name, f.Value, f.Value.String())
+	}
+	return nil
 }
 
 func helpHint(cmd string) string { return fmt.Sprintf("Run 'bbox help %s' for its flags.", cmd) }
@@ -155,7 +180,11 @@ func explainParseError(fs *flag.FlagSet, err error) string {
 	}
 	if m := reInvalid.FindStringSubmatch(msg); m != nil {
 		v, _ := strconv.Unquote(m[1])
-		return fmt.Sprintf("--%s %s: %s", m[2], v, m[3])
+		why := m[3]
+		if f := fs.Lookup(m[2]); f != nil {
+			why = explainValueError(f.Value, v, errors.New(why)).Error()
+		}
+		return fmt.Sprintf("--%s %s: %s", m[2], v, why)
 	}
 	if m := reBool.FindStringSubmatch(msg); m != nil {
 		v, _ := strconv.Unquote(m[1])
@@ -224,66 +253,12 @@ func parseInterleaved(fs *flag.FlagSet, args []string) (pos []string, code int, 
 	}
 }
 
-// ruledValue is a flag's value with bbox's rules for its name: its own
-// parse errors said in words, then the rule.
-type ruledValue struct {
-	flag.Value
-	name string
-	rule func(name string, v flag.Value, s string) error
-}
-
-// ruledBool keeps a switch a switch (--json, not --json=true).
-type ruledBool struct{ *ruledValue }
-
-func (b *ruledBool) IsBoolFlag() bool { return true }
-
-// String works on a zero value too, as flag.PrintDefaults expects.
-func (r *ruledValue) String() string {
-	if r == nil || r.Value == nil {
-		return ""
-	}
-	return r.Value.String()
-}
-
-func (r *ruledValue) Get() any {
-	if g, ok := r.Value.(flag.Getter); ok {
-		return g.Get()
-	}
-	return r.Value.String()
-}
-
-func (r *ruledValue) Set(s string) error {
-	if err := r.Value.Set(s); err != nil {
-		return explainValueError(r.Value, s, err)
-	}
-	if r.rule != nil {
-		return r.rule(r.name, r.Value, s)
-	}
-	return nil
-}
-
-// ruleValues puts every flag of fs behind its rules (once).
-func ruleValues(fs *flag.FlagSet) {
-	fs.VisitAll(func(f *flag.Flag) {
-		switch f.Value.(type) {
-		case *ruledValue, *ruledBool:
-			return
-		}
-		r := &ruledValue{Value: f.Value, name: f.Name, rule: ruleFor(f)}
-		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-			f.Value = &ruledBool{r}
-		} else {
-			f.Value = r
-		}
-	})
-}
-
-// explainValueError replaces the flag package's "parse error" with what
-// the value should look like.
+// explainValueError replaces the flag package's "parse error" for v's
+// type with what the value should look like.
 func explainValueError(v flag.Value, s string, err error) error {
 	g, ok := v.(flag.Getter)
-	if !ok {
-		return err // bbox's own flag types say what they want
+	if !ok || err.Error() != "parse error" {
+		return err // bbox's own flag types say what they want; "value out of range" says it
 	}
 	switch g.Get().(type) {
 	case time.Duration:

@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -315,9 +316,9 @@ func TestPlural(t *testing.T) {
 	}
 }
 
-// TestRuledFlagsPrintDefaults: after parse wraps the values, the flag
-// package's own PrintDefaults (which docs generators may call) still works.
-func TestRuledFlagsPrintDefaults(t *testing.T) {
+// TestFlagTypesAfterParse: parse leaves the flag package's own values in
+// place, so flag.UnquoteUsage (the generated reference) still sees types.
+func TestFlagTypesAfterParse(t *testing.T) {
 	var out bytes.Buffer
 	fs := newFlags(&env{stdout: &out, stderr: &out}, &command{name: "x"})
 	fs.Bool("json", false, "a switch")
@@ -325,9 +326,33 @@ func TestRuledFlagsPrintDefaults(t *testing.T) {
 	if code, ok := parse(fs, []string{"--json", "--duration", "1s"}); !ok {
 		t.Fatalf("parse: %d", code)
 	}
-	fs.SetOutput(&out)
-	fs.PrintDefaults()
-	if s := out.String(); strings.Contains(s, "panic") || !strings.Contains(s, "-json") {
-		t.Fatalf("PrintDefaults after parse:\n%s", s)
+	for name, want := range map[string]string{"json": "", "duration": "duration"} {
+		if typ, _ := flag.UnquoteUsage(fs.Lookup(name)); typ != want {
+			t.Errorf("--%s: UnquoteUsage type %q, want %q", name, typ, want)
+		}
+	}
+}
+
+// TestConfigHeldToFlagRules: a --config value breaking a flag rule is
+// refused with the file and line, like the same value on the command line.
+func TestConfigHeldToFlagRules(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"[pub]\nframe-size = 10\n", `topo.conf:2: [pub] frame-size = "10": invalid value for --frame-size`},
+		{"[pub]\nduration = 5\n", "a duration needs a unit: 5s"},
+		{"[pub]\nslow = fast\n", "want drop or block"},
+		{"[sub]\nduration = -1s\n", "must not be negative"},
+	} {
+		cfg := writeConfig(t, c.text)
+		side := strings.Trim(strings.SplitN(c.text, "\n", 2)[0], "[]")
+		args := []string{side, "--config", cfg}
+		if side == "pub" {
+			args = append(args, "--bind", "tcp://127.0.0.1:0")
+		} else {
+			args = append(args, "--connect", "tcp://127.0.0.1:1")
+		}
+		code, _, errOut := runLocal(args...)
+		if code != exitError || !strings.Contains(errOut, c.want) {
+			t.Errorf("%q: exit %d, %q; want 1 and %q", c.text, code, errOut, c.want)
+		}
 	}
 }
