@@ -81,8 +81,15 @@ func TestHelpDoubleDash(t *testing.T) {
 	}
 	// The line the flag package garbled ("-push bbox worker").
 	_, out, _ := runLocal("help", "sub")
-	if !strings.Contains(out, "\n  --push EP\n        serve batches to `bbox worker` processes") {
+	if !strings.Contains(out, "\n  --push EP\n        serve batches on this endpoint to worker processes (bbox worker --connect)") {
 		t.Errorf("bbox help sub: --push is not shown as `--push EP` with its usage below:\n%s", out)
+	}
+	// Usage text quotes no word in backquotes, which flag.UnquoteUsage (the
+	// generated reference) would take for the value's name.
+	for _, cmd := range commandNames() {
+		if _, out, _ := runLocal("help", cmd); strings.Contains(out, "`") {
+			t.Errorf("bbox help %s shows a backquote:\n%s", cmd, out)
+		}
 	}
 	// -h prints the same help.
 	if code, _, errOut := runLocal("sub", "-h"); code != exitOK || !strings.Contains(errOut, "\n  --push EP\n") {
