@@ -62,8 +62,9 @@ type UpstreamConfig struct {
 	Queue int
 	// Chunk caps the records one Next returns. 0 means 256.
 	Chunk int
-	// IdleExit ends the source (io.EOF) once nothing has arrived for this
-	// long: since the last message, or since the first Next if none came.
+	// IdleExit ends the source (io.EOF) once no message has arrived for
+	// this long (since the last one, or since the first Next if none came)
+	// and none is waiting.
 	// A ZeroMQ feed has no end-of-stream of its own, so this is how a run
 	// over a finite feed ends by itself. 0 means never.
 	IdleExit time.Duration
@@ -263,9 +264,8 @@ type Upstream struct {
 	ch   chan upMsg
 	n    int64 // records returned, owned by the Next goroutine
 
-	// Owned by the Next goroutine: the idle-exit clock.
-	idle       *time.Timer
-	lastRecvAt time.Time
+	idle      *time.Timer  // the idle-exit clock, owned by the Next goroutine
+	lastHeard atomic.Int64 // when the last message arrived (ns), or the first Next
 	// Receive times (ns) of the first and last record handed on, for Stats.
 	firstRecv, lastRecv atomic.Int64
 	idleExited          atomic.Bool
@@ -318,28 +318,9 @@ func (u *Upstream) Next(ctx context.Context, b *feed.Batch) error {
 	if u.cfg.Records > 0 {
 		want = int(min(int64(want), u.cfg.Records-u.n))
 	}
-	var m upMsg
-	var idle <-chan time.Time
-	if d := u.cfg.IdleExit; d > 0 {
-		if u.idle == nil {
-			u.lastRecvAt = time.Now()
-			u.idle = time.NewTimer(d)
-		} else {
-			u.idle.Reset(d - time.Since(u.lastRecvAt))
-		}
-		idle = u.idle.C
-	}
-	select {
-	case m = <-u.ch:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-u.done:
-		return errUpstreamClosed
-	case <-idle:
-		u.idleExited.Store(true)
-		u.cfg.Logf("upstream %s: nothing received for %v: the feed has ended", u.ep.Raw, u.cfg.IdleExit)
-		u.cancel()
-		return io.EOF
+	m, err := u.wait(ctx)
+	if err != nil {
+		return err
 	}
 	got := 0
 	if u.firstRecv.Load() == 0 {
@@ -361,11 +342,50 @@ func (u *Upstream) Next(ctx context.Context, b *feed.Batch) error {
 	}
 	u.n += int64(got)
 	u.records.Add(int64(got))
-	u.lastRecvAt = time.Unix(0, u.lastRecv.Load())
 	if u.cfg.Records > 0 && u.n >= u.cfg.Records {
 		u.cancel() // done: disconnect now rather than read what nobody takes
 	}
 	return nil
+}
+
+// wait returns the next message; with IdleExit, io.EOF once none has
+// arrived for that long and none is waiting.
+func (u *Upstream) wait(ctx context.Context) (upMsg, error) {
+	d := u.cfg.IdleExit
+	var idle <-chan time.Time
+	if d > 0 {
+		u.lastHeard.CompareAndSwap(0, time.Now().UnixNano())
+		if u.idle == nil {
+			u.idle = time.NewTimer(d)
+		}
+		u.idle.Reset(d - u.sinceHeard())
+		idle = u.idle.C
+	}
+	for {
+		select {
+		case m := <-u.ch:
+			return m, nil
+		case <-ctx.Done():
+			return upMsg{}, ctx.Err()
+		case <-u.done:
+			return upMsg{}, errUpstreamClosed
+		case <-idle:
+		}
+		// A message that arrived meanwhile restarts the clock, and one
+		// already queued goes first: only a quiet upstream ends the feed.
+		if quiet := u.sinceHeard(); quiet < d || len(u.ch) > 0 {
+			u.idle.Reset(d - quiet)
+			continue
+		}
+		u.idleExited.Store(true)
+		u.cfg.Logf("upstream %s: nothing received for %v: the feed has ended", u.ep.Raw, d)
+		u.cancel()
+		return upMsg{}, io.EOF
+	}
+}
+
+func (u *Upstream) sinceHeard() time.Duration {
+	return time.Duration(time.Now().UnixNano() - u.lastHeard.Load())
 }
 
 // Pending reports whether Next would return at once with records: the
@@ -457,6 +477,7 @@ func (u *Upstream) serve(ctx context.Context, peer *zmqx.Peer) {
 			continue // PONG or a command zmq4 passes up: liveness only
 		}
 		u.received.Add(1)
+		u.lastHeard.Store(now)
 		m, class, why := parseUpstream(msg.Frames, now)
 		m.recv = now
 		if class != upOK {

@@ -1,9 +1,13 @@
 package shard
 
 import (
+	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bbox-dev/bbox/feed"
 )
 
 // TestUpstreamIdleExit (issue 16.12): a finite feed ends the source once
@@ -62,5 +66,33 @@ func TestParseUpstreamIdleExit(t *testing.T) {
 	}
 	if err := (UpstreamConfig{Endpoint: "tcp://h:1", IdleExit: -time.Second}).Validate(); err == nil {
 		t.Error("a negative IdleExit validates")
+	}
+}
+
+// TestUpstreamIdleExitDrainsQueue: messages that arrived before the
+// upstream fell quiet are all handed on, however long the publisher took
+// to ask for them, before the idle exit ends the source.
+func TestUpstreamIdleExitDrainsQueue(t *testing.T) {
+	fu := newFakeUpstream(t)
+	const idle = 50 * time.Millisecond
+	u := newTestUpstream(t, UpstreamConfig{Endpoint: fu.ln.Endpoint(), IdleExit: idle, Chunk: 1})
+	first := make(chan error, 1)
+	go func() {
+		var b feed.Batch
+		first <- u.Next(context.Background(), &b) // starts the connection
+	}()
+	p, _ := fu.accept(t, 1)
+	const n = 50
+	for i := 0; i < n; i++ {
+		send(t, p, []byte("AAPL"), []byte{byte(i)})
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "every message to be queued", func() bool { return u.Stats().Received == n })
+	time.Sleep(2 * idle) // the upstream is now quiet for longer than IdleExit, with n-1 queued
+	got, err := nextAll(u)
+	if err != io.EOF || len(got) != n-1 || !u.Stats().IdleExit {
+		t.Fatalf("after the quiet: %d records, %v, stats %+v; want the %d queued, then io.EOF", len(got), err, u.Stats(), n-1)
 	}
 }
