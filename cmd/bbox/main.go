@@ -70,7 +70,8 @@ func run(ctx context.Context, e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "bbox help: unknown command %q\n", args[1])
 			return exitUsage
 		}
-		return c.run(ctx, &env{stdout: e.stdout, stderr: e.stdout}, []string{"-h"})
+		// The rest names a subcommand (bbox help bench compare).
+		return c.run(ctx, &env{stdout: e.stdout, stderr: e.stdout}, append(args[2:len(args):len(args)], "-h"))
 	}
 	c, ok := commands[name]
 	if !ok {

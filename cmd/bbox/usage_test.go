@@ -91,6 +91,13 @@ func TestHelpDoubleDash(t *testing.T) {
 			t.Errorf("bbox help %s shows a backquote:\n%s", cmd, out)
 		}
 	}
+	// The hint of a subcommand's mistake works.
+	if code, out, _ := runLocal("help", "bench", "compare"); code != exitOK || !strings.HasPrefix(out, "Usage: bbox bench compare") {
+		t.Errorf("bbox help bench compare: exit %d\n%s", code, out)
+	}
+	if _, _, errOut := runLocal("bench", "compare", "--max-regres", "5"); !strings.Contains(errOut, "(did you mean --max-regress?)\nRun 'bbox help bench compare' for its flags.") {
+		t.Errorf("bbox bench compare --max-regres: %q", errOut)
+	}
 	// -h prints the same help.
 	if code, _, errOut := runLocal("sub", "-h"); code != exitOK || !strings.Contains(errOut, "\n  --push EP\n") {
 		t.Errorf("bbox sub -h: exit %d\n%s", code, errOut)
