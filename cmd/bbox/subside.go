@@ -166,7 +166,7 @@ func (s *subSide) summary(cmd string) summary {
 
 // printHuman writes the summary a newcomer can read.
 func printHuman(w io.Writer, s *summary, elapsed time.Duration) {
-	fmt.Fprintf(w, "%s: %s records received in %.1fs (%s records/s)\n", s.Command, commas(s.RecordsReceived), elapsed.Seconds(), human(s.ThroughputRPS))
+	fmt.Fprintf(w, "%s: %s received in %.1fs (%s records/s)\n", s.Command, plural(s.RecordsReceived, "record", "records"), elapsed.Seconds(), human(s.ThroughputRPS))
 	fmt.Fprintf(w, "  published %s   received %s   lost %s   gaps %d", commas(s.RecordsPublished), commas(s.RecordsReceived), commas(s.RecordsLost), s.Gaps)
 	if s.RecordsFiltered > 0 {
 		fmt.Fprintf(w, "   filtered out %s", commas(s.RecordsFiltered))
