@@ -78,13 +78,13 @@ func ParseSummary(name string, data []byte) (*RunSummary, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("bench: %s: not a bench JSON summary: %v", name, err)
+		return nil, fmt.Errorf("%s: not a bench JSON summary: %v", name, err)
 	}
 	if s.Command != "" && s.Command != "bench" {
-		return nil, fmt.Errorf("bench: %s: a %q summary, not a bench one", name, s.Command)
+		return nil, fmt.Errorf("%s: a %q summary, not a bench one", name, s.Command)
 	}
 	if s.RecordsReceived == 0 && s.Sweep == nil {
-		return nil, fmt.Errorf("bench: %s: the summary has no records_received and no sweep", name)
+		return nil, fmt.Errorf("%s: the summary has no records_received and no sweep", name)
 	}
 	return &s, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
@@ -39,7 +40,7 @@ func ParsePath(s string) (Path, error) {
 	case PathBBox, PathTCP, PathZMQ4:
 		return p, nil
 	}
-	return "", fmt.Errorf("bench: path %q: want bbox, tcp or zmq4", s)
+	return "", fmt.Errorf("path %q: want bbox, tcp or zmq4", s)
 }
 
 // LoadConfig shapes a fixed-rate load run. Zero values are documented
@@ -132,15 +133,15 @@ func (c LoadConfig) Validate() error {
 	}
 	switch {
 	case !(c.Rate > 0) || math.IsInf(c.Rate, 0):
-		return fmt.Errorf("bench: rate %v: want a positive number of records per second", c.Rate)
+		return fmt.Errorf("rate %v: want a positive number of records per second", c.Rate)
 	case c.Duration <= 0:
-		return fmt.Errorf("bench: duration %v: want a positive duration", c.Duration)
+		return fmt.Errorf("duration %v: want a positive duration", c.Duration)
 	case c.Shards < 0 || c.Shards > 64:
-		return fmt.Errorf("bench: shards %d outside [1, 64]", c.Shards)
+		return fmt.Errorf("shards %d outside [1, 64]", c.Shards)
 	case c.Workers < 0 || c.Workers > 4096:
-		return fmt.Errorf("bench: workers %d outside [1, 4096]", c.Workers)
+		return fmt.Errorf("workers %d outside [1, 4096]", c.Workers)
 	case c.Interval < 0 || c.Drain < 0:
-		return errors.New("bench: interval and drain must not be negative")
+		return errors.New("interval and drain must not be negative")
 	}
 	g := c.gen()
 	return g.Validate()
@@ -253,7 +254,7 @@ func (r *LoadResult) threadList() string {
 	if c.Path != PathBBox {
 		return "1 sender, 1 receiver"
 	}
-	return fmt.Sprintf("1 publisher, %d subscriber threads, %d workers", c.Shards, c.Workers)
+	return "1 publisher, " + words.Count(c.Shards, "subscriber thread", "subscriber threads") + ", " + words.Count(c.Workers, "worker", "workers")
 }
 
 // RunLoad sends records at cfg.Rate for cfg.Duration through cfg.Path and

@@ -128,7 +128,7 @@ func ReadHGRM(r io.Reader) (*HGRM, error) {
 	line := 0
 	sawMax := false
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("bench: hgrm line %d: %s", line, fmt.Sprintf(format, args...))
+		return fmt.Errorf("hgrm line %d: %s", line, fmt.Sprintf(format, args...))
 	}
 	for sc.Scan() {
 		line++
@@ -184,13 +184,13 @@ func ReadHGRM(r io.Reader) (*HGRM, error) {
 		out.Rows = append(out.Rows, HGRMRow{Value: v, Percentile: p, TotalCount: n})
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("bench: hgrm line %d: %w", line+1, err)
+		return nil, fmt.Errorf("hgrm line %d: %w", line+1, err)
 	}
 	if !sawMax {
-		return nil, errors.New("bench: hgrm: no #[Max = …, Total count = …] footer (truncated file?)")
+		return nil, errors.New("hgrm: no #[Max = …, Total count = …] footer (truncated file?)")
 	}
 	if k := len(out.Rows); k > 0 && out.Rows[k-1].TotalCount != out.TotalCount {
-		return nil, fmt.Errorf("bench: hgrm: last row counts %d records, footer says %d", out.Rows[k-1].TotalCount, out.TotalCount)
+		return nil, fmt.Errorf("hgrm: last row counts %d records, footer says %d", out.Rows[k-1].TotalCount, out.TotalCount)
 	}
 	return out, nil
 }
@@ -245,7 +245,7 @@ func ReadIntervalLog(r io.Reader) ([]*hdrhistogram.Histogram, error) {
 	for {
 		h, err := lr.NextIntervalHistogram()
 		if err != nil {
-			return out, fmt.Errorf("bench: interval log, histogram %d: %w", len(out)+1, err)
+			return out, fmt.Errorf("interval log, histogram %d: %w", len(out)+1, err)
 		}
 		if h == nil {
 			return out, nil

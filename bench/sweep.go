@@ -98,13 +98,13 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
 	}
 	switch {
 	case cfg.SLA <= 0:
-		return nil, errors.New("bench: sweep needs a positive SLA")
+		return nil, errors.New("sweep needs a positive SLA")
 	case !(cfg.From > 0) || math.IsInf(cfg.From, 0):
-		return nil, fmt.Errorf("bench: sweep start rate %v: want a positive rate", cfg.From)
+		return nil, fmt.Errorf("sweep start rate %v: want a positive rate", cfg.From)
 	case !(cfg.Factor > 1.01) || math.IsInf(cfg.Factor, 0):
-		return nil, fmt.Errorf("bench: sweep factor %v: want more than 1.01", cfg.Factor)
+		return nil, fmt.Errorf("sweep factor %v: want more than 1.01", cfg.Factor)
 	case cfg.Max < cfg.From:
-		return nil, fmt.Errorf("bench: sweep maximum %v is below its start %v", cfg.Max, cfg.From)
+		return nil, fmt.Errorf("sweep maximum %v is below its start %v", cfg.Max, cfg.From)
 	}
 	load := cfg.Load
 	load.Rate = cfg.From
@@ -124,7 +124,7 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
 		}
 		r, err := runLoad(ctx, lc)
 		if err != nil {
-			return nil, fmt.Errorf("bench: sweep at %s/s: %w", FormatRate(rate), err)
+			return nil, fmt.Errorf("sweep at %s/s: %w", FormatRate(rate), err)
 		}
 		st := SweepStep{Rate: rate, Result: r, Latency: r.Latency()}
 		st.OK, st.Reason = cfg.judge(&st)

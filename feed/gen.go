@@ -76,21 +76,21 @@ func (c *GenConfig) Validate() error {
 	d := c.withDefaults()
 	switch {
 	case d.Symbols < 1 || d.Symbols > 1<<20:
-		return fmt.Errorf("feed: symbols %d outside [1, %d]", c.Symbols, 1<<20)
+		return fmt.Errorf("symbols %d outside [1, %d]", c.Symbols, 1<<20)
 	case d.Size < 0 || d.Size > MaxRecordLen:
-		return fmt.Errorf("feed: record size %d outside [1, %d]", c.Size, MaxRecordLen)
+		return fmt.Errorf("record size %d outside [1, %d]", c.Size, MaxRecordLen)
 	case d.Zipf < 0 || math.IsNaN(d.Zipf) || math.IsInf(d.Zipf, 0):
-		return fmt.Errorf("feed: zipf exponent %v must be a positive number", c.Zipf)
+		return fmt.Errorf("zipf exponent %v must be a positive number", c.Zipf)
 	case d.Rate < 0 || math.IsNaN(d.Rate) || math.IsInf(d.Rate, 0):
-		return fmt.Errorf("feed: rate %v must be positive (0 for full speed)", c.Rate)
+		return fmt.Errorf("rate %v must be positive (0 for full speed)", c.Rate)
 	case d.Records < 0:
-		return fmt.Errorf("feed: records %d must not be negative", c.Records)
+		return fmt.Errorf("records %d must not be negative", c.Records)
 	case d.Chunk < 1:
-		return fmt.Errorf("feed: chunk %d must be positive", c.Chunk)
+		return fmt.Errorf("chunk %d must be positive", c.Chunk)
 	case d.SimRate < 0 || math.IsNaN(d.SimRate) || math.IsInf(d.SimRate, 0):
-		return fmt.Errorf("feed: sim rate %v must be a positive number (0 for 100000)", c.SimRate)
+		return fmt.Errorf("sim rate %v must be a positive number (0 for 100000)", c.SimRate)
 	case c.SimCurve != nil && c.SimStart == 0:
-		return fmt.Errorf("feed: sim curve set without a sim start (the curve shapes the simulated clock only)")
+		return fmt.Errorf("sim curve set without a sim start (the curve shapes the simulated clock only)")
 	}
 	return nil
 }

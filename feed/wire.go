@@ -51,12 +51,12 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
-	return fmt.Sprintf("feed: malformed frame at offset %d: %s", e.Offset, e.Reason)
+	return fmt.Sprintf("malformed frame at offset %d: %s", e.Offset, e.Reason)
 }
 
 // ErrTooLarge is returned by the encoder when a record does not fit in
 // the wire format (topic over 255 bytes or record over 65535 bytes).
-var ErrTooLarge = errors.New("feed: record too large for the wire format")
+var ErrTooLarge = errors.New("record too large for the wire format")
 
 func bad(off int, format string, args ...any) error {
 	return &FormatError{Offset: off, Reason: fmt.Sprintf(format, args...)}

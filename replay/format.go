@@ -44,7 +44,7 @@ var le = binary.LittleEndian
 
 // ErrTooLarge is returned by Writer.Append for a record that does not fit
 // a capture record (topic 1..255 bytes, payload up to 65499 bytes).
-var ErrTooLarge = errors.New("replay: record too large for a capture file")
+var ErrTooLarge = errors.New("record too large for a capture file")
 
 // Error is a problem with a capture file, located by byte offset.
 type Error struct {
@@ -55,7 +55,10 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("replay: %s: offset %d: %s", e.File, e.Offset, e.Detail)
+	if e.Kind == KindIO && e.Offset == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Detail) // not opened or not read at all: no place to point at
+	}
+	return fmt.Sprintf("%s: offset %d: %s", e.File, e.Offset, e.Detail)
 }
 
 // Problem kinds.

@@ -85,12 +85,12 @@ type Reader struct {
 func Open(path string) (*Reader, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &Error{File: path, Kind: KindIO, Detail: err.Error()}
+		return nil, &Error{File: path, Kind: KindIO, Detail: ioDetail(err)}
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, &Error{File: path, Kind: KindIO, Detail: err.Error()}
+		return nil, &Error{File: path, Kind: KindIO, Detail: ioDetail(err)}
 	}
 	r, err := NewReader(f, st.Size(), path)
 	if err != nil {
@@ -99,6 +99,16 @@ func Open(path string) (*Reader, error) {
 	}
 	r.closer = f
 	return r, nil
+}
+
+// ioDetail is err without the file name an *os.PathError repeats
+// ("open: no such file or directory"): Error names the file once.
+func ioDetail(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // NewReader reads a capture file of size bytes from ra; name is used in

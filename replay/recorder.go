@@ -79,10 +79,10 @@ func RotatedName(out string, n int) string {
 // NewRecorder opens the first file and starts the writer goroutine.
 func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	if cfg.Out == "" {
-		return nil, fmt.Errorf("replay: recorder needs an output file")
+		return nil, fmt.Errorf("recorder needs an output file")
 	}
 	if cfg.RotateBytes < 0 || cfg.RotateEvery < 0 {
-		return nil, fmt.Errorf("replay: rotation size and interval must not be negative")
+		return nil, fmt.Errorf("rotation size and interval must not be negative")
 	}
 	if cfg.Flush == 0 {
 		cfg.Flush = time.Second

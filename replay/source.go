@@ -174,16 +174,16 @@ func (l *loaded) ts(i int) int64 {
 // SkipCorrupt is set.
 func NewSource(cfg SourceConfig) (*Source, error) {
 	if len(cfg.Files) == 0 {
-		return nil, errors.New("replay: no files to replay")
+		return nil, errors.New("no files to replay")
 	}
 	if cfg.Speed < 0 || math.IsNaN(cfg.Speed) || math.IsInf(cfg.Speed, 0) || cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) {
-		return nil, fmt.Errorf("replay: speed %v and rate %v must be positive numbers", cfg.Speed, cfg.Rate)
+		return nil, fmt.Errorf("speed %v and rate %v must be positive numbers", cfg.Speed, cfg.Rate)
 	}
 	if cfg.Speed > 0 && cfg.Rate > 0 {
-		return nil, errors.New("replay: speed and rate are exclusive")
+		return nil, errors.New("speed and rate are exclusive")
 	}
 	if cfg.To != 0 && cfg.To <= cfg.From {
-		return nil, fmt.Errorf("replay: empty time window [%d, %d)", cfg.From, cfg.To)
+		return nil, fmt.Errorf("empty time window [%d, %d)", cfg.From, cfg.To)
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 1024

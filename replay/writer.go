@@ -82,7 +82,7 @@ type Writer struct {
 func Create(path string, cfg WriterConfig) (*Writer, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("replay: %w", err)
+		return nil, err // an *os.PathError: "open FILE: why"
 	}
 	w, err := NewWriter(f, path, cfg)
 	if err != nil {
@@ -100,11 +100,11 @@ func NewWriter(w io.Writer, name string, cfg WriterConfig) (*Writer, error) {
 		cfg.ChunkSize = 1 << 20
 	}
 	if cfg.ChunkSize < 0 || cfg.ChunkSize > MaxChunkRaw-feed.MaxRecordLen {
-		return nil, fmt.Errorf("replay: chunk size %d outside [1, %d]", cfg.ChunkSize, MaxChunkRaw-feed.MaxRecordLen)
+		return nil, fmt.Errorf("chunk size %d outside [1, %d]", cfg.ChunkSize, MaxChunkRaw-feed.MaxRecordLen)
 	}
 	levels := [...]zstd.EncoderLevel{zstd.SpeedDefault, zstd.SpeedFastest, zstd.SpeedDefault, zstd.SpeedBetterCompression, zstd.SpeedBestCompression}
 	if cfg.Level < 0 || cfg.Level >= len(levels) {
-		return nil, fmt.Errorf("replay: compression level %d outside [1, 4]", cfg.Level)
+		return nil, fmt.Errorf("compression level %d outside [1, 4]", cfg.Level)
 	}
 	if cfg.Created == 0 {
 		cfg.Created = time.Now().UnixNano()
@@ -115,20 +115,20 @@ func NewWriter(w io.Writer, name string, cfg WriterConfig) (*Writer, error) {
 	}
 	mb, err := json.Marshal(meta) // map keys are sorted: the same metadata gives the same bytes
 	if err != nil {
-		return nil, fmt.Errorf("replay: metadata: %w", err)
+		return nil, fmt.Errorf("metadata: %w", err)
 	}
 	if len(mb) > MaxMetaLen {
-		return nil, fmt.Errorf("replay: metadata of %d bytes over the %d-byte limit", len(mb), MaxMetaLen)
+		return nil, fmt.Errorf("metadata of %d bytes over the %d-byte limit", len(mb), MaxMetaLen)
 	}
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(levels[cfg.Level]), zstd.WithEncoderConcurrency(1),
 		zstd.WithEncoderCRC(false)) // the chunk carries its own CRC-32C of the raw bytes
 	if err != nil {
-		return nil, fmt.Errorf("replay: %w", err)
+		return nil, fmt.Errorf("zstd encoder: %w", err)
 	}
 	wr := &Writer{w: w, name: name, cfg: cfg, enc: enc, topicIdx: map[string]uint16{}, totals: map[string]int64{}}
 	hdr := putFileHeader(nil, cfg.Created, mb)
 	if _, err := w.Write(hdr); err != nil {
-		return nil, fmt.Errorf("replay: %s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	wr.off = int64(len(hdr))
 	wr.stats.Bytes = wr.off
@@ -252,7 +252,7 @@ func (w *Writer) Flush() error {
 	w.out = out
 	// One write per chunk: a kill leaves it whole or, at worst, torn at the tail.
 	if _, err := w.w.Write(out); err != nil {
-		w.err = fmt.Errorf("replay: %s: writing chunk %d at offset %d: %w", w.name, c.Number, w.off, err)
+		w.err = fmt.Errorf("%s: writing chunk %d at offset %d: %w", w.name, c.Number, w.off, err)
 		return w.err
 	}
 	w.off += int64(len(out))
@@ -289,18 +289,18 @@ func (w *Writer) Close() error {
 	}
 	if err == nil && w.syncer != nil {
 		if serr := w.syncer.Sync(); serr != nil {
-			err = fmt.Errorf("replay: %s: sync: %w", w.name, serr)
+			err = fmt.Errorf("%s: sync: %w", w.name, serr)
 		}
 	}
 	if w.closer != nil {
 		if cerr := w.closer.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("replay: %s: %w", w.name, cerr)
+			err = fmt.Errorf("%s: %w", w.name, cerr)
 		}
 		w.closer = nil
 	}
 	w.enc.Close()
 	if err == nil {
-		w.err = fmt.Errorf("replay: %s: writer closed", w.name)
+		w.err = fmt.Errorf("%s: writer closed", w.name)
 	}
 	return err
 }
@@ -330,7 +330,7 @@ func (w *Writer) writeIndex() error {
 	out = append(out, comp...)
 	out = putFooter(out, footer{indexOff: w.off, indexLen: int64(indexHeaderLen + len(comp)), chunks: uint32(len(w.chunks))})
 	if _, err := w.w.Write(out); err != nil {
-		w.err = fmt.Errorf("replay: %s: writing the index at offset %d: %w", w.name, w.off, err)
+		w.err = fmt.Errorf("%s: writing the index at offset %d: %w", w.name, w.off, err)
 		return w.err
 	}
 	w.off += int64(len(out))

@@ -3,7 +3,6 @@ package shard
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"time"
 
@@ -41,14 +40,14 @@ type AlertPub struct {
 func NewAlertPub(endpoint string, o zmqx.Options, logf func(string, ...any)) (*AlertPub, error) {
 	ep, err := zmqx.ParseEndpoint(endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("shard: alert %w", err)
+		return nil, err // names the endpoint
 	}
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
 	f, err := newFanout(-1, ep, o, 4<<20, 2*time.Second, logf, nil)
 	if err != nil {
-		return nil, fmt.Errorf("shard: alert endpoint: %w", err)
+		return nil, err // "bind ENDPOINT: why"
 	}
 	host, _ := os.Hostname()
 	return &AlertPub{out: f, host: host}, nil

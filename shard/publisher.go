@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 )
 
@@ -109,11 +110,11 @@ func (c PubConfig) withDefaults() PubConfig {
 // Validate reports the first unusable field, naming it.
 func (c PubConfig) Validate() error {
 	if len(c.Binds) == 0 {
-		return errors.New("shard: publisher needs at least one bind endpoint (one per shard)")
+		return errors.New("publisher needs at least one bind endpoint (one per shard)")
 	}
 	for _, b := range c.Binds {
 		if _, err := zmqx.ParseEndpoint(b); err != nil {
-			return fmt.Errorf("shard: bind %w", err)
+			return fmt.Errorf("bind %w", err)
 		}
 	}
 	d := c.withDefaults()
@@ -121,10 +122,10 @@ func (c PubConfig) Validate() error {
 		return err
 	}
 	if d.FrameSize < feed.HeaderLen+64 || d.FrameSize > 64<<20 {
-		return fmt.Errorf("shard: frame size %d outside [%d, %d]", c.FrameSize, feed.HeaderLen+64, 64<<20)
+		return fmt.Errorf("frame size %d outside [%d, %d]", c.FrameSize, feed.HeaderLen+64, 64<<20)
 	}
 	if d.HWM < d.FrameSize {
-		return fmt.Errorf("shard: high-water mark %d below the frame size %d", d.HWM, d.FrameSize)
+		return fmt.Errorf("high-water mark %d below the frame size %d", d.HWM, d.FrameSize)
 	}
 	return nil
 }
@@ -221,7 +222,7 @@ func (p *Publisher) Endpoints() []string {
 }
 
 // ErrClosed is returned by Publish after Close.
-var ErrClosed = errors.New("shard: publisher closed")
+var ErrClosed = errors.New("publisher closed")
 
 // Publish stamps each record (publisher, epoch, shard, partition, sequence,
 // a fresh SendTS; SourceTS is kept) in place and appends it to its
@@ -245,7 +246,7 @@ func (p *Publisher) Publish(recs []feed.Record) error {
 		if size > feed.MaxRecordLen || len(r.Topic) == 0 || len(r.Topic) > feed.MaxTopicLen {
 			p.tooLarge.Add(1)
 			if firstErr == nil {
-				firstErr = fmt.Errorf("shard: record %d (topic %.40q, %d bytes): %w", i, r.Topic, size, feed.ErrTooLarge)
+				firstErr = fmt.Errorf("record %d (topic %.40q, %d bytes): %w", i, r.Topic, size, feed.ErrTooLarge)
 			}
 			continue
 		}
@@ -439,7 +440,7 @@ func (p *Publisher) WaitSubscribers(ctx context.Context, n int) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for %d subscriber(s) per shard: %w", n, ctx.Err())
+			return fmt.Errorf("waiting for %s per shard: %w", words.Count(n, "subscriber", "subscribers"), ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}

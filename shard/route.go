@@ -19,14 +19,14 @@ type Router struct {
 // shards to 65536 works; every shard carries partitions/shards of them (±1).
 func NewRouter(shards, partitions int, overrides map[string]uint32) (*Router, error) {
 	if shards < 1 || shards > 0xFFFF {
-		return nil, fmt.Errorf("shard: %d shards outside [1, 65535]", shards)
+		return nil, fmt.Errorf("%d shards outside [1, 65535]", shards)
 	}
 	if partitions < shards || partitions > 0x10000 {
-		return nil, fmt.Errorf("shard: %d partitions outside [%d (one per shard), 65536]", partitions, shards)
+		return nil, fmt.Errorf("%d partitions outside [%d (one per shard), 65536]", partitions, shards)
 	}
 	for t, p := range overrides {
 		if int(p) >= partitions {
-			return nil, fmt.Errorf("shard: topic %q mapped to partition %d of %d", t, p, partitions)
+			return nil, fmt.Errorf("topic %q mapped to partition %d of %d", t, p, partitions)
 		}
 	}
 	return &Router{shards: shards, partitions: partitions, overrides: overrides}, nil

@@ -134,20 +134,20 @@ func (c SubConfig) withDefaults() SubConfig {
 // Validate reports the first unusable field, naming it.
 func (c SubConfig) Validate() error {
 	if len(c.Connect) == 0 {
-		return errors.New("shard: subscriber needs at least one connect endpoint (one per shard)")
+		return errors.New("subscriber needs at least one connect endpoint (one per shard)")
 	}
 	for _, e := range c.Connect {
 		if _, err := zmqx.ParseEndpoint(e); err != nil {
-			return fmt.Errorf("shard: connect %w", err)
+			return fmt.Errorf("connect %w", err)
 		}
 	}
 	for _, p := range c.Partitions {
 		if p >= feed.MaxPartitions {
-			return fmt.Errorf("shard: partition %d over the limit %d", p, feed.MaxPartitions-1)
+			return fmt.Errorf("partition %d over the limit %d", p, feed.MaxPartitions-1)
 		}
 	}
 	if c.MaxDelay < 0 || c.Warmup < 0 {
-		return errors.New("shard: max delay and warmup must not be negative")
+		return errors.New("max delay and warmup must not be negative")
 	}
 	if err := (zmqx.Reconnect{Ivl: c.Retry, Max: c.RetryMax}).Validate(); err != nil {
 		return fmt.Errorf("shard: %w", err)
@@ -216,7 +216,7 @@ func NewSubscriber(cfg SubConfig, sink Sink) (*Subscriber, error) {
 		return nil, err
 	}
 	if sink == nil {
-		return nil, errors.New("shard: subscriber needs a sink")
+		return nil, errors.New("subscriber needs a sink")
 	}
 	cfg = cfg.withDefaults()
 	s := &Subscriber{cfg: cfg, sink: sink, shards: make([]shardCounters, len(cfg.Connect))}

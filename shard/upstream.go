@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/go-zeromq/zmq4"
 )
@@ -61,6 +62,12 @@ type UpstreamConfig struct {
 	Queue int
 	// Chunk caps the records one Next returns. 0 means 256.
 	Chunk int
+	// IdleExit ends the source (io.EOF) once no message has arrived for
+	// this long (since the last one, or since the first Next if none came)
+	// and none is waiting.
+	// A ZeroMQ feed has no end-of-stream of its own, so this is how a run
+	// over a finite feed ends by itself. 0 means never.
+	IdleExit time.Duration
 	// Conn holds socket and guard options for the upstream connection.
 	Conn zmqx.Options
 	// Logf receives connects, disconnects and dropped messages (at most
@@ -102,11 +109,11 @@ func (c UpstreamConfig) Validate() error {
 // validate is Validate that also returns the parsed endpoint.
 func (c UpstreamConfig) validate() (zmqx.Endpoint, error) {
 	if c.Endpoint == "" {
-		return zmqx.Endpoint{}, errors.New("shard: upstream endpoint is required")
+		return zmqx.Endpoint{}, errors.New("upstream endpoint is required")
 	}
 	ep, err := zmqx.ParseEndpoint(c.Endpoint)
 	if err != nil {
-		return ep, fmt.Errorf("shard: upstream %w", err)
+		return ep, fmt.Errorf("upstream %w", err)
 	}
 	return ep, c.checkFields()
 }
@@ -115,19 +122,21 @@ func (c UpstreamConfig) validate() (zmqx.Endpoint, error) {
 func (c UpstreamConfig) checkFields() error {
 	for _, t := range c.Topics {
 		if len(t) > feed.MaxTopicLen {
-			return fmt.Errorf("shard: upstream topic subscription %.20q… is %d bytes; topics are at most %d", t, len(t), feed.MaxTopicLen)
+			return fmt.Errorf("upstream topic subscription %.20q… is %d bytes; topics are at most %d", t, len(t), feed.MaxTopicLen)
 		}
 	}
 	d := c.withDefaults()
 	switch {
 	case d.Records < 0:
-		return fmt.Errorf("shard: upstream records %d must not be negative", c.Records)
+		return fmt.Errorf("upstream records %d must not be negative", c.Records)
 	case d.Heartbeat > 0 && d.Timeout <= d.Heartbeat:
-		return fmt.Errorf("shard: upstream timeout %v must be longer than the heartbeat %v", d.Timeout, d.Heartbeat)
+		return fmt.Errorf("upstream timeout %v must be longer than the heartbeat %v", d.Timeout, d.Heartbeat)
 	case d.Retry < 0:
-		return fmt.Errorf("shard: upstream retry %v must not be negative", c.Retry)
+		return fmt.Errorf("upstream retry %v must not be negative", c.Retry)
 	case d.Queue < 1 || d.Chunk < 1:
-		return fmt.Errorf("shard: upstream queue %d and chunk %d must be positive", c.Queue, c.Chunk)
+		return fmt.Errorf("upstream queue %d and chunk %d must be positive", c.Queue, c.Chunk)
+	case d.IdleExit < 0:
+		return fmt.Errorf("upstream idle exit %v must not be negative", c.IdleExit)
 	}
 	return nil
 }
@@ -151,22 +160,23 @@ const UpstreamScheme = "zmq+"
 //	kind=C         the one-character kind stamped on records (default M)
 //	heartbeat=D    PING after D of silence, or off (default 1s)
 //	timeout=D      redial after D with nothing received (default 5s)
+//	idle-exit=D    end the source after D with nothing received (default: never)
 //
 // The spelling is cut at the first '?', so an ipc path cannot contain one.
 func ParseUpstream(spec string) (UpstreamConfig, error) {
 	var c UpstreamConfig
 	rest, ok := strings.CutPrefix(spec, UpstreamScheme)
 	if !ok {
-		return c, fmt.Errorf("shard: upstream %q: want %stcp://HOST:PORT or %sipc://PATH", spec, UpstreamScheme, UpstreamScheme)
+		return c, fmt.Errorf("upstream %q: want %stcp://HOST:PORT or %sipc://PATH", spec, UpstreamScheme, UpstreamScheme)
 	}
 	ep, query, _ := strings.Cut(rest, "?")
 	if _, err := zmqx.ParseEndpoint(ep); err != nil {
-		return c, fmt.Errorf("shard: upstream %q: %w", spec, err)
+		return c, fmt.Errorf("upstream %q: %w", spec, err)
 	}
 	c.Endpoint = ep
 	q, err := url.ParseQuery(query)
 	if err != nil {
-		return c, fmt.Errorf("shard: upstream %q: options: %w", spec, err)
+		return c, fmt.Errorf("upstream %q: options: %w", spec, err)
 	}
 	// In key order, so the error for two bad options is always the same one.
 	for _, key := range slices.Sorted(maps.Keys(q)) {
@@ -177,7 +187,7 @@ func ParseUpstream(spec string) (UpstreamConfig, error) {
 			c.Topics = append(c.Topics, vals...)
 		case "kind":
 			if len(last) != 1 || last[0] < 0x21 || last[0] > 0x7e {
-				return c, fmt.Errorf("shard: upstream %q: kind=%q: want one printable ASCII character", spec, last)
+				return c, fmt.Errorf("upstream %q: kind=%q: want one printable ASCII character", spec, last)
 			}
 			c.Kind = last[0]
 		case "heartbeat":
@@ -187,21 +197,27 @@ func ParseUpstream(spec string) (UpstreamConfig, error) {
 			}
 			d, err := time.ParseDuration(last)
 			if err != nil || d <= 0 {
-				return c, fmt.Errorf("shard: upstream %q: heartbeat=%q: want a positive duration (1s) or off", spec, last)
+				return c, fmt.Errorf("upstream %q: heartbeat=%q: want a positive duration (1s) or off", spec, last)
 			}
 			c.Heartbeat = d
 		case "timeout":
 			d, err := time.ParseDuration(last)
 			if err != nil || d <= 0 {
-				return c, fmt.Errorf("shard: upstream %q: timeout=%q: want a positive duration (5s)", spec, last)
+				return c, fmt.Errorf("upstream %q: timeout=%q: want a positive duration (5s)", spec, last)
 			}
 			c.Timeout = d
+		case "idle-exit":
+			d, err := time.ParseDuration(last)
+			if err != nil || d <= 0 {
+				return c, fmt.Errorf("upstream %q: idle-exit=%q: want a positive duration (5s)", spec, last)
+			}
+			c.IdleExit = d
 		default:
-			return c, fmt.Errorf("shard: upstream %q: unknown option %q (want topic, kind, heartbeat or timeout)", spec, key)
+			return c, fmt.Errorf("upstream %q: unknown option %q (want topic, kind, heartbeat, timeout or idle-exit)", spec, key)
 		}
 	}
 	if err := c.checkFields(); err != nil { // the endpoint is checked above
-		return c, fmt.Errorf("shard: upstream %q: %s", spec, strings.TrimPrefix(err.Error(), "shard: "))
+		return c, fmt.Errorf("upstream %q: %w", spec, err)
 	}
 	return c, nil
 }
@@ -218,6 +234,12 @@ type UpstreamStats struct {
 	TooLarge  int64  `json:"too_large"`         // record over 65535 bytes on the wire
 	Filtered  int64  `json:"filtered"`          // matched no subscription (a peer that ignores them)
 	Silent    int64  `json:"silent_disconnects"`
+	// ActiveSeconds is the time from the first record received to the
+	// last, and ActiveRPS the rate over it: a feed's own rate, not
+	// averaged over the time bbox waited for it to start or to end.
+	ActiveSeconds float64 `json:"active_seconds"`
+	ActiveRPS     float64 `json:"active_records_per_second"`
+	IdleExit      bool    `json:"idle_exit,omitempty"` // the source ended after IdleExit without messages
 }
 
 // Dropped is the number of messages dropped as unusable.
@@ -242,6 +264,12 @@ type Upstream struct {
 	ch   chan upMsg
 	n    int64 // records returned, owned by the Next goroutine
 
+	idle      *time.Timer  // the idle-exit clock, owned by the Next goroutine
+	lastHeard atomic.Int64 // when the last message arrived (ns), or the first Next
+	// Receive times (ns) of the first and last record handed on, for Stats.
+	firstRecv, lastRecv atomic.Int64
+	idleExited          atomic.Bool
+
 	once   sync.Once
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -256,6 +284,7 @@ type Upstream struct {
 type upMsg struct {
 	topic, payload []byte
 	ts             int64
+	recv           int64 // when it was read (ns), for the active rate
 }
 
 // NewUpstream checks cfg; the first Next connects.
@@ -276,7 +305,7 @@ func NewUpstream(cfg UpstreamConfig) (*Upstream, error) {
 }
 
 // errUpstreamClosed is returned by Next after Close.
-var errUpstreamClosed = errors.New("shard: upstream source closed")
+var errUpstreamClosed = errors.New("upstream source closed")
 
 // Next waits for at least one message and returns it with every message
 // already waiting, up to Chunk. Records alias the received frames.
@@ -289,16 +318,16 @@ func (u *Upstream) Next(ctx context.Context, b *feed.Batch) error {
 	if u.cfg.Records > 0 {
 		want = int(min(int64(want), u.cfg.Records-u.n))
 	}
-	var m upMsg
-	select {
-	case m = <-u.ch:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-u.done:
-		return errUpstreamClosed
+	m, err := u.wait(ctx)
+	if err != nil {
+		return err
 	}
 	got := 0
+	if u.firstRecv.Load() == 0 {
+		u.firstRecv.Store(m.recv)
+	}
 	for {
+		u.lastRecv.Store(m.recv)
 		r := b.Add()
 		r.Topic, r.Payload, r.SourceTS, r.Kind = m.topic, m.payload, m.ts, u.cfg.Kind
 		if got++; got == want {
@@ -319,6 +348,46 @@ func (u *Upstream) Next(ctx context.Context, b *feed.Batch) error {
 	return nil
 }
 
+// wait returns the next message; with IdleExit, io.EOF once none has
+// arrived for that long and none is waiting.
+func (u *Upstream) wait(ctx context.Context) (upMsg, error) {
+	d := u.cfg.IdleExit
+	var idle <-chan time.Time
+	if d > 0 {
+		u.lastHeard.CompareAndSwap(0, time.Now().UnixNano())
+		if u.idle == nil {
+			u.idle = time.NewTimer(d)
+		}
+		u.idle.Reset(d - u.sinceHeard())
+		idle = u.idle.C
+	}
+	for {
+		select {
+		case m := <-u.ch:
+			return m, nil
+		case <-ctx.Done():
+			return upMsg{}, ctx.Err()
+		case <-u.done:
+			return upMsg{}, errUpstreamClosed
+		case <-idle:
+		}
+		// A message that arrived meanwhile restarts the clock, and one
+		// already queued goes first: only a quiet upstream ends the feed.
+		if quiet := u.sinceHeard(); quiet < d || len(u.ch) > 0 {
+			u.idle.Reset(d - quiet)
+			continue
+		}
+		u.idleExited.Store(true)
+		u.cfg.Logf("upstream %s: nothing received for %v: the feed has ended", u.ep.Raw, d)
+		u.cancel()
+		return upMsg{}, io.EOF
+	}
+}
+
+func (u *Upstream) sinceHeard() time.Duration {
+	return time.Duration(time.Now().UnixNano() - u.lastHeard.Load())
+}
+
 // Pending reports whether Next would return at once with records: the
 // publisher flushes its frames when it is false (smart batching).
 func (u *Upstream) Pending() bool {
@@ -327,12 +396,17 @@ func (u *Upstream) Pending() bool {
 
 // Stats returns the counters; safe from any goroutine.
 func (u *Upstream) Stats() UpstreamStats {
-	return UpstreamStats{
+	st := UpstreamStats{
 		Endpoint: u.ep.Raw, Connected: u.connected.Load(), Connects: u.connects.Load(),
 		Received: u.received.Load(), Records: u.records.Load(),
 		Malformed: u.malformed.Load(), BadTopic: u.badTopic.Load(), TooLarge: u.tooLarge.Load(),
-		Filtered: u.filtered.Load(), Silent: u.silent.Load(),
+		Filtered: u.filtered.Load(), Silent: u.silent.Load(), IdleExit: u.idleExited.Load(),
 	}
+	if first, last := u.firstRecv.Load(), u.lastRecv.Load(); first > 0 && last > first {
+		st.ActiveSeconds = float64(last-first) / 1e9
+		st.ActiveRPS = float64(st.Records) / st.ActiveSeconds
+	}
+	return st
 }
 
 // Close disconnects and stops the reader; Next then fails. Safe to call
@@ -403,7 +477,9 @@ func (u *Upstream) serve(ctx context.Context, peer *zmqx.Peer) {
 			continue // PONG or a command zmq4 passes up: liveness only
 		}
 		u.received.Add(1)
+		u.lastHeard.Store(now)
 		m, class, why := parseUpstream(msg.Frames, now)
+		m.recv = now
 		if class != upOK {
 			u.drop(class, why)
 			continue
@@ -542,7 +618,7 @@ func parseUpstream(frames [][]byte, recv int64) (upMsg, upClass, string) {
 	case len(frames) == 3:
 		return m, upMalformed, fmt.Sprintf("third frame of %d bytes, want an 8-byte timestamp", len(frames[2]))
 	default:
-		return m, upMalformed, fmt.Sprintf("message of %d frame(s), want [topic][payload] or [topic][payload][timestamp]", len(frames))
+		return m, upMalformed, fmt.Sprintf("message of %s, want [topic][payload] or [topic][payload][timestamp]", words.Count(len(frames), "frame", "frames"))
 	}
 	m.topic, m.payload = frames[0], frames[1]
 	if len(m.topic) == 0 || len(m.topic) > feed.MaxTopicLen {

@@ -20,7 +20,7 @@ func Pin(cpu int) error {
 	var set unix.CPUSet
 	set.Set(cpu)
 	if err := unix.SchedSetaffinity(0, &set); err != nil {
-		return fmt.Errorf("tuning: pin thread to cpu %d: %w", cpu, err)
+		return fmt.Errorf("pin thread to cpu %d: %w", cpu, err)
 	}
 	return nil
 }
@@ -87,7 +87,7 @@ func ParseCPUList(s string) ([]int, error) {
 func ThreadAffinity(tid int) ([]int, error) {
 	var set unix.CPUSet
 	if err := unix.SchedGetaffinity(tid, &set); err != nil {
-		return nil, fmt.Errorf("tuning: affinity of thread %d: %w", tid, err)
+		return nil, fmt.Errorf("affinity of thread %d: %w", tid, err)
 	}
 	return setList(&set), nil
 }
@@ -118,7 +118,7 @@ func setList(set *unix.CPUSet) []int {
 // nothing to change.
 func RestrictProcess(cpus []int) error {
 	if len(cpus) == 0 {
-		return fmt.Errorf("tuning: restrict process: no cpus")
+		return fmt.Errorf("restrict process: no cpus")
 	}
 	var set unix.CPUSet
 	for _, c := range cpus {
@@ -140,7 +140,7 @@ func RestrictProcess(cpus []int) error {
 		// Long enough for an in-flight clone to finish and be listed.
 		time.Sleep(2 * time.Millisecond)
 	}
-	return fmt.Errorf("tuning: restrict process to cpus %s: threads kept appearing with another mask", FormatCPUList(cpus))
+	return fmt.Errorf("restrict process to cpus %s: threads kept appearing with another mask", FormatCPUList(cpus))
 }
 
 // restrictPass sets set on every listed thread whose mask differs and says
@@ -148,7 +148,7 @@ func RestrictProcess(cpus []int) error {
 func restrictPass(set *unix.CPUSet, cpus []int) (changed int, err error) {
 	ents, err := os.ReadDir("/proc/self/task")
 	if err != nil {
-		return 0, fmt.Errorf("tuning: restrict process: %w", err)
+		return 0, fmt.Errorf("restrict process: %w", err)
 	}
 	for _, e := range ents {
 		tid, err := strconv.Atoi(e.Name())
@@ -162,7 +162,7 @@ func restrictPass(set *unix.CPUSet, cpus []int) (changed int, err error) {
 			continue
 		}
 		if err := unix.SchedSetaffinity(tid, set); err != nil && err != unix.ESRCH {
-			return changed, fmt.Errorf("tuning: restrict thread %d to cpus %s: %w", tid, FormatCPUList(cpus), err)
+			return changed, fmt.Errorf("restrict thread %d to cpus %s: %w", tid, FormatCPUList(cpus), err)
 		}
 		changed++
 	}

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // Check is one line of the box report (bbox tune).
@@ -90,12 +92,7 @@ func readCPUList(fsys fs.FS, name string) ([]int, error) {
 	return ParseCPUList(s)
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
+func plural(n int, one, many string) string { return words.Count(n, one, many) }
 
 func checkCores(fsys fs.FS, cpus []int, err error) Check {
 	c := Check{Name: "cores", Status: StatusInfo,
@@ -427,7 +424,7 @@ func ApplySysctls(root string) ([]SysctlChange, error) {
 		p := filepath.Join(root, "proc/sys", s.file)
 		nv := strconv.Itoa(s.rec)
 		if err := os.WriteFile(p, []byte(nv+"\n"), 0o644); err != nil {
-			return out, fmt.Errorf("tuning: set %s=%s: %w", s.name, nv, err)
+			return out, fmt.Errorf("set %s=%s: %w", s.name, nv, err)
 		}
 		out = append(out, SysctlChange{Name: s.name, Old: c.Found, New: nv, Undo: fmt.Sprintf("sysctl -w %s=%s", s.name, c.Found)})
 	}

@@ -38,19 +38,33 @@ type CorePlan struct {
 	Warnings []string
 }
 
-// PlanCores checks in and makes the plan. An error names a core that is
-// not available to this process.
+// UnavailableCPUError is a core asked for that this process may not use.
+type UnavailableCPUError struct {
+	CPU    int
+	Shards bool // asked for a subscriber thread (ShardCPUs); else for the rest (RestCPUs)
+	Online []int
+}
+
+func (e *UnavailableCPUError) Error() string {
+	what := "workers"
+	if e.Shards {
+		what = "a subscriber thread"
+	}
+	return fmt.Sprintf("cpu %d for %s is not available to this process (online: %s)", e.CPU, what, FormatCPUList(e.Online))
+}
+
+// PlanCores checks in and makes the plan. An error is an
+// *UnavailableCPUError.
 func PlanCores(in CoreInput) (CorePlan, error) {
 	p := CorePlan{Busy: in.Shards + in.Workers, Cores: len(in.Online)}
-	online := FormatCPUList(in.Online)
 	for _, c := range in.ShardCPUs {
 		if !slices.Contains(in.Online, c) {
-			return p, fmt.Errorf("tuning: cpu %d for a subscriber thread is not available to this process (online: %s)", c, online)
+			return p, &UnavailableCPUError{CPU: c, Shards: true, Online: in.Online}
 		}
 	}
 	for _, c := range in.RestCPUs {
 		if !slices.Contains(in.Online, c) {
-			return p, fmt.Errorf("tuning: cpu %d for workers is not available to this process (online: %s)", c, online)
+			return p, &UnavailableCPUError{CPU: c, Online: in.Online}
 		}
 	}
 	if len(in.ShardCPUs) > 0 && in.Shards > 0 {
@@ -80,14 +94,45 @@ func PlanCores(in CoreInput) (CorePlan, error) {
 				p.Rest = append(p.Rest, c)
 			}
 		}
-		if len(p.Rest) == 0 {
-			p.Warnings = append(p.Warnings, fmt.Sprintf("no core left for workers and the Go runtime: the %d subscriber threads take all %d cores (%s), so everything else shares them; pin fewer threads or use a box with more cores",
-				len(p.Shards), p.Cores, online))
-		}
 	}
-	if p.Busy > p.Cores {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("%d busy threads (%s + %s) on %d cores: they will preempt each other under load; use fewer workers, serve worker processes on other boxes (--push), or more cores",
-			p.Busy, plural(in.Shards, "subscriber thread", "subscriber threads"), plural(in.Workers, "in-process worker", "in-process workers"), p.Cores))
+	if w := crowdedWarning(in, p); w != "" {
+		p.Warnings = append(p.Warnings, w)
 	}
 	return p, nil
+}
+
+// crowdedWarning is the one warning about a layout that has more busy
+// threads than cores, or pins subscriber threads to every core ("" if
+// neither): both are the same fact, that threads will take turns.
+func crowdedWarning(in CoreInput, p CorePlan) string {
+	allPinned := in.RestCPUs == nil && p.Shards != nil && len(p.Rest) == 0
+	over := p.Busy > p.Cores
+	if !allPinned && !over {
+		return ""
+	}
+	threads := plural(in.Shards, "subscriber thread", "subscriber threads")
+	if p.Shards != nil {
+		word := "cores"
+		if len(distinct(p.Shards)) == 1 {
+			word = "core"
+		}
+		threads += " pinned to " + word + " " + FormatCPUList(p.Shards)
+	}
+	cores := plural(p.Cores, "core", "cores")
+	switch {
+	case allPinned && over:
+		return fmt.Sprintf("%s and %s on %s: the subscriber threads take every core, so the workers and the Go runtime preempt them under load; pin fewer threads (--cpus), serve worker processes on other boxes (--push), or use more cores",
+			threads, plural(in.Workers, "in-process worker", "in-process workers"), cores)
+	case allPinned:
+		return fmt.Sprintf("%s on %s: no core is left for the Go runtime and I/O, which preempt the subscriber threads; pin fewer threads (--cpus) or use more cores",
+			threads, cores)
+	}
+	return fmt.Sprintf("%s (%s and %s) on %s: they will preempt each other under load; use fewer workers, serve worker processes on other boxes (--push), or more cores",
+		plural(p.Busy, "busy thread", "busy threads"), threads, plural(in.Workers, "in-process worker", "in-process workers"), cores)
+}
+
+func distinct(cpus []int) []int {
+	out := slices.Clone(cpus)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -40,10 +40,15 @@ func TestPlanCores(t *testing.T) {
 	// "none": pinned, but nothing else restricted.
 	f(CoreInput{Online: four, Shards: 1, ShardCPUs: []int{1}, RestCPUs: []int{}}, []int{1}, nil)
 	// The 2-core box: two pinned threads leave nothing; busy threads outnumber cores.
+	// One warning for one layout (bbox demo's and bbox sub --cpus 0,1's).
 	f(CoreInput{Online: []int{0, 1}, Shards: 2, ShardCPUs: []int{0, 1}, Workers: 2}, []int{0, 1}, nil,
-		"no core left for workers", "4 busy threads (2 subscriber threads + 2 in-process workers) on 2 cores")
+		"2 subscriber threads pinned to cores 0-1 and 2 in-process workers on 2 cores: the subscriber threads take every core")
+	f(CoreInput{Online: []int{0, 1}, Shards: 2, ShardCPUs: []int{0, 1}}, []int{0, 1}, nil,
+		"2 subscriber threads pinned to cores 0-1 on 2 cores: no core is left for the Go runtime")
+	f(CoreInput{Online: []int{0}, Shards: 1, ShardCPUs: []int{0}, Workers: 1}, []int{0}, nil,
+		"1 subscriber thread pinned to core 0 and 1 in-process worker on 1 core:")
 	f(CoreInput{Online: []int{0, 1}, Shards: 1, ShardCPUs: []int{1}, Workers: 1}, []int{1}, []int{0})
-	f(CoreInput{Online: []int{0, 1}, Shards: 2, Workers: 1}, nil, nil, "3 busy threads")
+	f(CoreInput{Online: []int{0, 1}, Shards: 2, Workers: 1}, nil, nil, "3 busy threads (2 subscriber threads and 1 in-process worker) on 2 cores")
 
 	for _, in := range []CoreInput{
 		{Online: []int{0, 1}, Shards: 1, ShardCPUs: []int{5}},

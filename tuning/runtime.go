@@ -58,7 +58,7 @@ func (s RuntimeState) String() string {
 // stops it before bbox runs).
 func (r Runtime) Validate() error {
 	if r.MaxProcs < 0 {
-		return fmt.Errorf("tuning: GOMAXPROCS %d: want 0 (default) or more", r.MaxProcs)
+		return fmt.Errorf("GOMAXPROCS %d: want 0 (default) or more", r.MaxProcs)
 	}
 	if r.GOGC != "" {
 		if _, err := ParseGOGC(r.GOGC); err != nil {
@@ -119,7 +119,7 @@ func ParseGOGC(s string) (int, error) {
 	}
 	v, err := strconv.Atoi(s)
 	if err != nil || v < 0 {
-		return 0, fmt.Errorf("tuning: GOGC %q: want a percentage (100) or off", s)
+		return 0, fmt.Errorf("GOGC %q: want a percentage (100) or off", s)
 	}
 	return v, nil
 }
@@ -145,7 +145,7 @@ func ParseBytes(s string) (int64, error) {
 	}
 	v, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || v < 0 || v > math.MaxInt64/mult {
-		return 0, fmt.Errorf("tuning: memory limit %q: want bytes with an optional KiB, MiB, GiB or TiB suffix, or off", s)
+		return 0, fmt.Errorf("memory limit %q: want bytes with an optional KiB, MiB, GiB or TiB suffix, or off", s)
 	}
 	return v * mult, nil
 }

@@ -45,7 +45,7 @@ func ProbeSockBufs(rcv, snd int) ([]SockBufResult, error) {
 	}
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("tuning: probe socket buffers: %w", err)
+		return nil, fmt.Errorf("probe socket buffers: %w", err)
 	}
 	defer unix.Close(fd)
 	for _, b := range []struct {
@@ -61,11 +61,11 @@ func ProbeSockBufs(rcv, snd int) ([]SockBufResult, error) {
 			continue
 		}
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, b.opt, b.want); err != nil {
-			return out, fmt.Errorf("tuning: %s=%d: %w", b.name, b.want, err)
+			return out, fmt.Errorf("%s=%d: %w", b.name, b.want, err)
 		}
 		got, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, b.opt)
 		if err != nil {
-			return out, fmt.Errorf("tuning: read back %s: %w", b.name, err)
+			return out, fmt.Errorf("read back %s: %w", b.name, err)
 		}
 		out = append(out, SockBufResult{Option: b.name, Sysctl: b.sysctl, Requested: b.want, Granted: got / 2,
 			Max: readProcInt("/proc/sys/net/core/" + b.procSysPathEnd)})

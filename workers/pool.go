@@ -90,10 +90,10 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 		cfg.Queue = 16
 	}
 	if cfg.Workers < 1 || cfg.Workers > 4096 {
-		return nil, fmt.Errorf("workers: %d workers outside [1, 4096]", cfg.Workers)
+		return nil, fmt.Errorf("%d workers outside [1, 4096]", cfg.Workers)
 	}
 	if cfg.Queue < 1 {
-		return nil, errors.New("workers: queue must be positive")
+		return nil, errors.New("queue must be positive")
 	}
 	if cfg.NewHandler == nil {
 		cfg.NewHandler = func(int) Handler { return NewSymbolStats() }

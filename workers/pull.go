@@ -50,7 +50,7 @@ type Worker struct {
 // NewWorker checks cfg.
 func NewWorker(cfg WorkerConfig, h Handler) (*Worker, error) {
 	if len(cfg.Connect) == 0 {
-		return nil, errors.New("workers: worker needs at least one --connect endpoint")
+		return nil, errors.New("worker needs at least one --connect endpoint")
 	}
 	if cfg.Queue == 0 {
 		cfg.Queue = 64
@@ -68,7 +68,7 @@ func NewWorker(cfg WorkerConfig, h Handler) (*Worker, error) {
 	for _, c := range cfg.Connect {
 		ep, err := zmqx.ParseEndpoint(c)
 		if err != nil {
-			return nil, fmt.Errorf("workers: connect %w", err)
+			return nil, fmt.Errorf("connect %w", err)
 		}
 		w.eps = append(w.eps, ep)
 	}

@@ -90,7 +90,7 @@ func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
 	}
 	ep, err := zmqx.ParseEndpoint(cfg.Bind)
 	if err != nil {
-		return nil, fmt.Errorf("workers: bind %w", err)
+		return nil, fmt.Errorf("bind %w", err)
 	}
 	d := &PushDispatcher{cfg: cfg, abort: make(chan struct{})}
 	d.cond = sync.NewCond(&d.mu)
@@ -98,7 +98,7 @@ func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
 	o := cfg.Conn
 	o.Stats = &d.stats
 	if d.ln, err = zmqx.Listen(ep, o); err != nil {
-		return nil, fmt.Errorf("workers: %w", err)
+		return nil, err
 	}
 	go d.ln.Serve(zmq4.Push, d.add)
 	return d, nil

@@ -34,7 +34,7 @@ func openAlerts(endpoint string, log *logger, cf *connFlags) (publish func(shard
 	}
 	a, err := shard.NewAlertPub(endpoint, cf.options(log), log.Logf)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("--alert: %w", err)
 	}
 	log.Logf("alerts on %s", a.Endpoint())
 	return a.Publish, func() { a.Close(2 * time.Second) }, nil
@@ -86,8 +86,7 @@ func runAlerts(ctx context.Context, e *env, args []string) int {
 			b, _ := json.Marshal(ev)
 			fmt.Fprintf(e.stdout, "%s\n", b)
 		} else {
-			fmt.Fprintf(e.stdout, "%s %s pid %d %s: %s\n", time.Unix(0, ev.Time).Format("15:04:05.000"),
-				ev.Host, ev.PID, strings.ToUpper(ev.Kind), ev.Message)
+			fmt.Fprintln(e.stdout, alertLine(ev))
 		}
 		if n := seen.Add(1); *count > 0 && n >= int64(*count) {
 			cancel()
@@ -109,4 +108,16 @@ func runAlerts(ctx context.Context, e *env, args []string) int {
 	}
 	wg.Wait()
 	return exitOK
+}
+
+// alertLine is an event as bbox alerts shows it: time, host, pid, the
+// kind as its label, then the subscriber's or publisher's own line without
+// the label that line already starts with ("CROAK: ", "warning: "), so the
+// label is said once.
+func alertLine(ev shard.Event) string {
+	msg := ev.Message
+	for _, verb := range []string{"CROAK: ", "warning: "} {
+		msg = strings.TrimPrefix(msg, verb)
+	}
+	return fmt.Sprintf("%s %s pid %d %s: %s", time.Unix(0, ev.Time).Format("15:04:05.000"), ev.Host, ev.PID, strings.ToUpper(ev.Kind), msg)
 }

@@ -233,8 +233,8 @@ func (o *benchOpts) describe(path bench.Path) string {
 	case bench.PathZMQ4:
 		return "naive zmq4 PUB→SUB over loopback (one record per message), latency from " + from
 	}
-	return fmt.Sprintf("bbox over loopback (%d shard(s) → %d subscriber thread(s) → %d worker(s)), latency from %s to %s",
-		l.Shards, l.Shards, l.Workers, from, where)
+	return fmt.Sprintf("bbox over loopback (%s → %s → %s), latency from %s to %s",
+		plural(l.Shards, "shard", "shards"), plural(l.Shards, "subscriber thread", "subscriber threads"), plural(l.Workers, "worker", "workers"), from, where)
 }
 
 func (o *benchOpts) fromText() string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 
@@ -88,7 +89,7 @@ func (b *boxFlags) setup(log *logger, cf *connFlags, shards int, shardCPUs []int
 	}
 	var err error
 	if p.cores, err = tuning.PlanCores(in); err != nil {
-		return p, err
+		return p, cpuUsage(err)
 	}
 	// GOMAXPROCS first: Go would otherwise shrink it to the restricted mask.
 	if p.state, err = b.rt.Apply(); err != nil {
@@ -135,5 +136,33 @@ func sockBufWarning(n int64) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d sockets got smaller buffers than --rcvbuf/--sndbuf asked for: the kernel caps them at net.core.rmem_max / net.core.wmem_max (see bbox tune)", n)
+	return fmt.Sprintf("%s got smaller buffers than --rcvbuf/--sndbuf asked for: the kernel caps them at net.core.rmem_max / net.core.wmem_max (see bbox tune)", plural(n, "socket", "sockets"))
+}
+
+// coreWarnings checks an in-process pipeline's layout (bbox demo) the way
+// setup checks bbox sub's, without restricting the process, and logs the
+// warnings: the same layout gets the same one warning in both.
+func coreWarnings(log *logger, shards int, shardCPUs []int, busyWorkers int) ([]string, error) {
+	p, err := tuning.PlanCores(tuning.CoreInput{Online: tuning.Online(), Shards: shards, ShardCPUs: shardCPUs, Workers: busyWorkers})
+	if err != nil {
+		return nil, cpuUsage(err)
+	}
+	for _, w := range p.Warnings {
+		log.Logf("warning: %s", w)
+	}
+	return p.Warnings, nil
+}
+
+// cpuUsage makes a core this process may not use a usage error naming the
+// flag that asked for it (fail reports it as one: exit 2).
+func cpuUsage(err error) error {
+	var ce *tuning.UnavailableCPUError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	flagName := "--worker-cpus"
+	if ce.Shards {
+		flagName = "--cpus"
+	}
+	return &usageError{fmt.Errorf("%s: %w", flagName, err)}
 }

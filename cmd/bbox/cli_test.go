@@ -38,7 +38,9 @@ func TestCLIContract(t *testing.T) {
 	f([]string{"sub", "--connect", "tcp://127.0.0.1:1", "--on-late", "panic"}, exitUsage, "--on-late")
 	f([]string{"demo", "--shards", "0"}, exitUsage, "--shards")
 	f([]string{"demo", "--cpus", "x"}, exitUsage, "--cpus")
-	f([]string{"pub", "--bind", "tcp://256.0.0.1:99999", "--duration", "1ms"}, exitError, "256.0.0.1")
+	// An address that cannot be bound is an error (1), named; a port out of range is a usage error (2).
+	f([]string{"pub", "--bind", "tcp://192.0.2.1:7000", "--duration", "1ms"}, exitError, "shard 0: bind tcp://192.0.2.1:7000")
+	f([]string{"pub", "--bind", "tcp://127.0.0.1:99999", "--duration", "1ms"}, exitUsage, `port "99999"`)
 	foreign := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(foreign, []byte("not a capture"), 0o644)
 	f([]string{"pub", "--bind", "tcp://127.0.0.1:0", "--source", foreign}, exitError, "notes.txt")

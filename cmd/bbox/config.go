@@ -9,16 +9,17 @@ import (
 	"github.com/bbox-dev/bbox/internal/config"
 )
 
-// configFlag is --config FILE on pub and sub: the topology file's
+// configFlag is --config FILE on pub, sub and worker: the topology file's
 // settings for this side become flag values, except for flags given on
-// the command line, which win.
+// the command line, which win. A worker takes only its --connect, the
+// [workers] endpoint that bbox sub serves (--push).
 type configFlag struct{ path string }
 
 func (c *configFlag) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.path, "config", "", "topology file ([pub], [sub], [workers], [shard N] sections; README); flags given here override it")
 }
 
-// parse parses the command line of c (pub or sub: the side is its name),
+// parse parses the command line of c (pub, sub or worker: the side is its name),
 // rejects positional arguments and applies the file. When ok is false the
 // command returns code: the error is already reported (usage: exit 2; a
 // bad file: exit 1). notes are apply's.
@@ -36,8 +37,8 @@ func (cf *configFlag) parse(e *env, c *command, fs *flag.FlagSet, args []string)
 	return notes, 0, true
 }
 
-// apply loads the file (if any) and sets the flags of side ("pub" or
-// "sub") that the command line left alone. It returns notes for the log
+// apply loads the file (if any) and sets the flags of side ("pub", "sub"
+// or "worker") that the command line left alone. It returns notes for the log
 // (what the command line overrode). Errors name the file and line.
 func (c *configFlag) apply(fs *flag.FlagSet, side string) (notes []string, err error) {
 	if c.path == "" {
@@ -86,8 +87,21 @@ func (c *configFlag) apply(fs *flag.FlagSet, side string) (notes []string, err e
 				}
 			}
 		}
+	case "worker":
+		var st config.Setting
+		ok := false
+		if top.Workers != nil {
+			st, ok = top.Workers.Get("endpoint")
+		}
+		if !ok {
+			if explicit["connect"] {
+				return nil, nil
+			}
+			return nil, &config.Error{File: top.File, Msg: "no [workers] endpoint: bbox worker connects to it (or give --connect)"}
+		}
+		ds = append(ds, derived{"connect", st.Value, "[workers] endpoint", st.Line})
 	default:
-		return nil, fmt.Errorf("config: no section for bbox %s", side)
+		return nil, fmt.Errorf("%s: no section for bbox %s", top.File, side)
 	}
 	setting := func(flagName, value, what string, line int) error {
 		if fs.Lookup(flagName) == nil {
@@ -97,9 +111,16 @@ func (c *configFlag) apply(fs *flag.FlagSet, side string) (notes []string, err e
 			notes = append(notes, fmt.Sprintf("--%s on the command line overrides %s:%d (%s)", flagName, top.File, line, what))
 			return nil
 		}
-		if err := fs.Set(flagName, value); err != nil {
+		f := fs.Lookup(flagName)
+		err := fs.Set(flagName, value)
+		if err != nil {
+			err = explainValueError(f.Value, value, err)
+		} else {
+			err = checkFlag(f) // the rules a command line is held to (flags.go)
+		}
+		if err != nil {
 			return &config.Error{File: top.File, Line: line, Msg: fmt.Sprintf("%s = %q: invalid value for --%s (%s): %v",
-				what, value, flagName, fs.Lookup(flagName).Usage, err)}
+				what, value, flagName, f.Usage, err)}
 		}
 		return nil
 	}

@@ -76,6 +76,19 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "%v", err)
 	}
+	if !*asJSON || e.stderrTTY {
+		r := "max"
+		if rate > 0 {
+			r = human(float64(rate)) + "/s"
+		}
+		log.Line(fmt.Sprintf("bbox demo: synthetic feed (%s, ~%d-byte records) at %s for %v → %s → %s → %s",
+			plural(*symbols, "symbol", "symbols"), *size, r, *duration, plural(*shards, "shard", "shards"),
+			plural(*shards, "subscriber thread", "subscriber threads"), plural(*nworkers, "worker", "workers")))
+	}
+	coreWarn, err := coreWarnings(log, *shards, cpuList, *nworkers)
+	if err != nil {
+		return fail(e, c, err)
+	}
 
 	binds := make([]string, *shards)
 	for i := range binds {
@@ -118,14 +131,6 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		pub.Close()
 		side.stop()
 		return fail(e, c, err)
-	}
-	if !*asJSON || e.stderrTTY {
-		r := "max"
-		if rate > 0 {
-			r = human(float64(rate)) + "/s"
-		}
-		log.Line(fmt.Sprintf("bbox demo: synthetic feed (%d symbols, ~%d-byte records) at %s for %v → %d shards → %d subscriber threads → %d workers",
-			*symbols, *size, r, *duration, *shards, *shards, *nworkers))
 	}
 
 	var pr rater
@@ -173,6 +178,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	s := side.summary("demo")
 	s.RecordsPublished = ps.Records
 	s.RecordsDropped = ps.DroppedRecords
+	s.Warnings = append(coreWarn, s.Warnings...)
 	// In one process we know exactly what was sent and discarded: the
 	// verdict counts what was published and never received; after an
 	// interrupt that is what was still in flight, not loss.

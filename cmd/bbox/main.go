@@ -5,8 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -72,7 +70,8 @@ func run(ctx context.Context, e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "bbox help: unknown command %q\n", args[1])
 			return exitUsage
 		}
-		return c.run(ctx, &env{stdout: e.stdout, stderr: e.stdout}, []string{"-h"})
+		// The rest names a subcommand (bbox help bench compare).
+		return c.run(ctx, &env{stdout: e.stdout, stderr: e.stdout}, append(args[2:len(args):len(args)], "-h"))
 	}
 	c, ok := commands[name]
 	if !ok {
@@ -95,57 +94,6 @@ func topUsage(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nRun 'bbox help <command>' or 'bbox <command> -h' for its flags.\n")
 	fmt.Fprintf(w, "Exit status: 0 done, 1 error, 2 usage error, 3 croaked (a subscriber was too slow).\n")
-}
-
-// newFlags returns a flag set whose -h output is generated from its flags.
-func newFlags(e *env, c *command) *flag.FlagSet {
-	fs := flag.NewFlagSet("bbox "+c.name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: bbox %s %s\n\n%s\n\nFlags:\n", c.name, c.usage, c.summary)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parse parses args; it returns (exit code, false) when the command should
-// stop: -h (0) or a usage error (2, after printing usage).
-func parse(fs *flag.FlagSet, args []string) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, false
-		}
-		return exitUsage, false
-	}
-	return 0, true
-}
-
-// parseInterleaved parses flags that may come before, between or after
-// positional arguments (bbox replay FILE --bind ...), which the flag
-// package alone stops at; it returns the positional arguments.
-func parseInterleaved(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
-	for {
-		if code, ok := parse(fs, args); !ok {
-			return nil, code, false
-		}
-		if fs.NArg() == 0 {
-			return pos, 0, true
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
-// usageErr reports a usage error naming the flag and exits 2.
-func usageErr(e *env, c *command, format string, args ...any) int {
-	fmt.Fprintf(e.stderr, "bbox %s: %s\nRun 'bbox %s -h' for usage.\n", c.name, fmt.Sprintf(format, args...), c.name)
-	return exitUsage
-}
-
-// fail reports an error and exits 1.
-func fail(e *env, c *command, err error) int {
-	fmt.Fprintf(e.stderr, "bbox %s: %v\n", c.name, err)
-	return exitError
 }
 
 // listFlag collects a repeatable, comma-separated flag.

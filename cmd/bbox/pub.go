@@ -106,7 +106,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		var b strings.Builder
 		fmt.Fprintf(&b, "[%2.0fs] %s rec/s, %s published", el.Seconds(), human(r.rate(st.Records)), commas(st.Records))
 		for _, sh := range st.Shards {
-			fmt.Fprintf(&b, " | shard %d: %d subs", sh.ID, sh.Subscribers)
+			fmt.Fprintf(&b, " | shard %d: %s", sh.ID, plural(sh.Subscribers, "sub", "subs"))
 		}
 		for _, c := range st.Conns {
 			if c.DroppedRecords > 0 && c.State == "connected" {
@@ -140,7 +140,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 			s.Warnings = append(s.Warnings, fmt.Sprintf("shard %d: %s", sh.ID, w))
 		}
 		if sh.Refused > 0 {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("shard %d refused %d peers or frames (%d oversize frames, %d not ZMTP)", sh.ID, sh.Refused, sh.Oversize, sh.NotZMTP))
+			s.Warnings = append(s.Warnings, fmt.Sprintf("shard %d refused %s or frames (%s, %d not ZMTP)", sh.ID, plural(sh.Refused, "peer", "peers"), plural(sh.Oversize, "oversize frame", "oversize frames"), sh.NotZMTP))
 		}
 	}
 	for _, c := range st.Conns {
@@ -153,13 +153,13 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 }
 
 func printPubHuman(w io.Writer, s *summary) {
-	fmt.Fprintf(w, "\n%s: %s records published in %.1fs (%s records/s)\n", s.Command, commas(s.RecordsPublished), s.Seconds, human(s.ThroughputRPS))
+	fmt.Fprintf(w, "%s: %s published in %.1fs (%s records/s%s)\n", s.Command, plural(s.RecordsPublished, "record", "records"), s.Seconds, human(s.ThroughputRPS), activeNote(s))
 	for _, sh := range s.Shards {
 		fmt.Fprintf(w, "  shard %d  %12s records  %s\n", sh.ID, commas(sh.Records), sh.Endpoint)
 	}
 	if u := s.Upstream; u != nil {
-		fmt.Fprintf(w, "  upstream %s  %s messages, %s records, %s dropped, %d connects\n",
-			u.Endpoint, commas(u.Received), commas(u.Records), commas(u.Dropped()), u.Connects)
+		fmt.Fprintf(w, "  upstream %s  %s, %s, %s dropped, %s\n",
+			u.Endpoint, plural(u.Received, "message", "messages"), plural(u.Records, "record", "records"), commas(u.Dropped()), plural(u.Connects, "connect", "connects"))
 	}
 	for _, c := range s.Connections {
 		fmt.Fprintf(w, "  subscriber %-21s shard %d  %12s records  dropped %s  (%s)\n", c.Peer, c.Shard, commas(c.Records), commas(c.DroppedRecords), c.State)
@@ -179,6 +179,7 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	fs.Var(&rate, "rate", "records per second, or max")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until the source ends or SIGINT/SIGTERM)")
 	records := fs.Int64("records", 0, "stop after this many records (0: no limit)")
+	idleExit := fs.Duration("idle-exit", 0, "with an upstream --source (zmq+tcp://...): stop once nothing has arrived for this long, since a ZeroMQ feed never says it has ended (0: never)")
 	symbols := fs.Int("symbols", 1000, "distinct symbols (gen)")
 	size := fs.Int("size", 100, "mean record size on the wire, bytes (gen)")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic feed (gen)")
@@ -194,21 +195,32 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	if len(pf.binds) == 0 {
 		return usageErr(e, c, "--bind is required (one endpoint per shard)")
 	}
+	if err := pf.validate(); err != nil {
+		return usageErr(e, c, "%v", err)
+	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY}
 	for _, n := range notes {
 		log.Logf("%s", n)
-	}
-	plan, err := box.setup(log, &pf.conn, 0, nil, 0)
-	if err != nil {
-		return fail(e, c, err)
 	}
 	src, err := openSource(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records})
 	if err != nil {
 		if _, serr := os.Stat(*source); serr == nil {
 			// A file that is there but bad is bad input (exit 1), not a misspelt flag.
-			return fail(e, c, fmt.Errorf("--source %s: %w", *source, err))
+			return fail(e, c, fmt.Errorf("--source: %w", err)) // err names the file
+		} else if strings.ContainsAny(*source, "/.") && !strings.Contains(*source, "://") {
+			// So is a path that is not there, as in bbox replay.
+			return fail(e, c, fmt.Errorf("--source: %s: %w", *source, errors.Unwrap(serr)))
 		}
 		return usageErr(e, c, "--source: %v", err)
+	}
+	if *idleExit > 0 {
+		if err := setIdleExit(src, *idleExit); err != nil {
+			return usageErr(e, c, "--idle-exit: %v", err)
+		}
+	}
+	plan, err := box.setup(log, &pf.conn, 0, nil, 0)
+	if err != nil {
+		return fail(e, c, err)
 	}
 	cs, _ := src.(commandSource) // an upstream feed (upstream.go)
 	if cs != nil {

@@ -186,6 +186,9 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if len(pf.binds) == 0 {
 		return usageErr(e, c, "--bind is required (one endpoint per shard)")
 	}
+	if err := pf.validate(); err != nil {
+		return usageErr(e, c, "%v", err)
+	}
 	setFlags := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
 	if setFlags["rate"] && setFlags["speed"] {

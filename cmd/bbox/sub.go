@@ -35,7 +35,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	warmup := fs.Duration("warmup", 0, "do not check ages during this start-up grace period")
 	clockOffset := fs.Duration("clock-offset", 0, "how far the publisher's clock runs ahead of this box's (subtracted from ages)")
 	nworkers := fs.Int("workers", 2, "in-process workers (ignored with --push)")
-	push := fs.String("push", "", "serve batches to `bbox worker` processes on this endpoint instead of in-process workers")
+	push := fs.String("push", "", "serve batches on this endpoint to worker processes (bbox worker --connect) instead of in-process workers")
 	order := fs.String("order", "none", "worker dispatch: none (whole batches, least busy worker) or topic (per-topic order)")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
 	cpus := "none"
@@ -62,6 +62,9 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	}
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required (one endpoint per shard)")
+	}
+	if *tapPath != "" && *push != "" {
+		return usageErr(e, c, "--tap taps in-process workers; with --push, give --tap to each bbox worker")
 	}
 	var policy shard.LatePolicy
 	switch *onLate {
@@ -132,9 +135,6 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	}
 	var tap *workers.Tap
 	if *tapPath != "" {
-		if *push != "" {
-			return usageErr(e, c, "--tap taps in-process workers; with --push, give --tap to each bbox worker")
-		}
 		f, err := os.Create(*tapPath)
 		if err != nil {
 			return fail(e, c, fmt.Errorf("--tap: %w", err))

@@ -225,7 +225,7 @@ func (s *subSide) summary(cmd string) summary {
 
 // printHuman writes the summary a newcomer can read.
 func printHuman(w io.Writer, s *summary, elapsed time.Duration) {
-	fmt.Fprintf(w, "\n%s: %s records received in %.1fs (%s records/s)\n", s.Command, commas(s.RecordsReceived), elapsed.Seconds(), human(s.ThroughputRPS))
+	fmt.Fprintf(w, "%s: %s received in %.1fs (%s records/s)\n", s.Command, plural(s.RecordsReceived, "record", "records"), elapsed.Seconds(), human(s.ThroughputRPS))
 	published := "published"
 	for _, sh := range s.Shards {
 		if sh.Silent || sh.Disconnected {

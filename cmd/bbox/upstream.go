@@ -1,6 +1,6 @@
 package main
 
-// `bbox pub --source zmq+tcp://HOST:PORT[?topic=PFX&kind=C&heartbeat=D&timeout=D]`:
+// `bbox pub --source zmq+tcp://HOST:PORT[?topic=PFX&kind=C&heartbeat=D&timeout=D&idle-exit=D]`:
 // ingest an existing ZeroMQ feed (shard.Upstream; spelling in
 // shard.ParseUpstream and docs/wire.md section 8).
 
@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/shard"
@@ -63,16 +64,39 @@ func (s *upstreamSource) Next(ctx context.Context, b *feed.Batch) error { return
 func (s *upstreamSource) Pending() bool                                 { return s.u.Pending() }
 func (s *upstreamSource) Close() error                                  { return s.u.Close() }
 
+// setIdleExit applies pub's --idle-exit, which only an upstream has use for.
+func setIdleExit(src feed.Source, d time.Duration) error {
+	u, ok := src.(*upstreamSource)
+	if !ok {
+		return fmt.Errorf("ends an upstream --source (%stcp://HOST:PORT); other sources end by themselves or with --duration/--records", shard.UpstreamScheme)
+	}
+	u.cfg.IdleExit = d
+	return nil
+}
+
+// activeNote qualifies the headline rate of a summary whose source is an
+// upstream feed: the rate is the feed's while it was flowing, not an
+// average over the time bbox waited for it (report sets it so).
+func activeNote(s *summary) string {
+	if u := s.Upstream; u != nil && u.ActiveSeconds > 0 {
+		return fmt.Sprintf(" while the feed was active, %v", time.Duration(u.ActiveSeconds*1e9).Round(time.Millisecond))
+	}
+	return ""
+}
+
 func (s *upstreamSource) report(sum *summary) {
 	st := s.u.Stats()
 	sum.Upstream = &st
+	if st.ActiveSeconds > 0 {
+		sum.ThroughputRPS = st.ActiveRPS
+	}
 	if st.Dropped() > 0 {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: dropped %s unusable messages (%d malformed, %d bad topic, %d too large)",
 			st.Endpoint, commas(st.Dropped()), st.Malformed, st.BadTopic, st.TooLarge))
 	}
 	if st.Connects > 1 || st.Silent > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: connected %d times (%d after silence): messages sent while disconnected are lost",
-			st.Endpoint, st.Connects, st.Silent))
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: connected %s (%d after silence): messages sent while disconnected are lost",
+			st.Endpoint, plural(st.Connects, "time", "times"), st.Silent))
 	}
 	if st.Connects == 0 {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: never connected", st.Endpoint))

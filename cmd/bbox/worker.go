@@ -33,16 +33,19 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
 	var cf connFlags
 	cf.register(fs)
-	if code, ok := parse(fs, args); !ok {
+	var cfgFile configFlag // --connect from the topology's [workers] endpoint
+	cfgFile.register(fs)
+	notes, code, ok := cfgFile.parse(e, c, fs, args)
+	if !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
 	}
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required")
 	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	for _, n := range notes {
+		log.Logf("%s", n)
+	}
 	var tap io.Writer
 	if *tapPath != "" {
 		f, err := os.Create(*tapPath)
@@ -95,9 +98,9 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	if *asJSON {
 		out = e.stderr
 	}
-	fmt.Fprintf(out, "worker: %s records in %s batches over %.1fs", commas(st.Records), commas(st.Batches), elapsed.Seconds())
+	fmt.Fprintf(out, "worker: %s in %s over %.1fs", plural(st.Records, "record", "records"), plural(st.Batches, "batch", "batches"), elapsed.Seconds())
 	if st.Malformed > 0 {
-		fmt.Fprintf(out, ", %d malformed frames dropped", st.Malformed)
+		fmt.Fprintf(out, ", %s dropped", plural(st.Malformed, "malformed frame", "malformed frames"))
 	}
 	fmt.Fprintln(out)
 	if *asJSON {

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"slices"
@@ -60,7 +59,7 @@ var (
 func Load(path string) (*Topology, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, err // an *os.PathError: "open FILE: why"
 	}
 	return Decode(path, data)
 }

@@ -22,7 +22,7 @@ var (
 
 type guardError struct{ msg string }
 
-func (e *guardError) Error() string   { return "zmqx: " + e.msg }
+func (e *guardError) Error() string   { return e.msg }
 func (e *guardError) Timeout() bool   { return false }
 func (e *guardError) Temporary() bool { return false }
 
@@ -195,4 +195,4 @@ func (g *guardConn) Flush(d time.Duration) error {
 func (g *guardConn) Pending() int { return g.pendLen }
 
 // ErrStuck reports a peer that did not take data within the write deadline.
-var ErrStuck = errors.New("zmqx: peer stuck")
+var ErrStuck = errors.New("peer stuck")

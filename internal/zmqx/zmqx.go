@@ -28,6 +28,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -168,6 +169,9 @@ func ParseEndpoint(s string) (Endpoint, error) {
 	}
 	if port == "" || port == "*" {
 		port = "0"
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n > 65535 {
+		return ep, fmt.Errorf("endpoint %q: port %q: want a number 0..65535 (0 or *: any free port)", s, port)
 	}
 	if host == "*" {
 		host = ""
@@ -316,7 +320,7 @@ func (p *Peer) SetReadDeadline(t time.Time) error { return p.g.Conn.SetReadDeadl
 
 // ErrPeerPanic reports a peer whose bytes made zmq4 panic; the
 // connection is dropped and the process carries on.
-var ErrPeerPanic = errors.New("zmqx: peer's ZMTP made zmq4 panic")
+var ErrPeerPanic = errors.New("peer's ZMTP made zmq4 panic")
 
 // openZMTP runs zmq4's handshake, turning its panics into errors: zmq4
 // v0.17.0 panics on a READY whose Socket-Type it does not know (found by

@@ -1,0 +1,7 @@
+package main
+
+import "github.com/bbox-dev/bbox/internal/words"
+
+// plural spells a count with its noun, "1 shard" or "2 shards", with
+// thousands separators (words.Count, which every package uses).
+func plural[N words.Integer](n N, one, many string) string { return words.Count(n, one, many) }
