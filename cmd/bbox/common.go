@@ -212,6 +212,7 @@ type summary struct {
 	Warnings         []string              `json:"warnings,omitempty"`
 	TopSymbols       []workers.SymSummary  `json:"top_symbols,omitempty"`
 	Upstream         *shard.UpstreamStats  `json:"upstream,omitempty"`
+	*pubLoss                               // bbox pub and replay: records_discarded etc. (pub.go)
 }
 
 type shardSummary struct {
