@@ -155,6 +155,7 @@ type Publisher struct {
 	parts  []partState
 	outs   []*fanout
 	pool   sync.Pool
+	small  [len(smallSizes)]sync.Pool // right-sized frames, by size class
 
 	mu     sync.Mutex
 	dirty  []*partState
@@ -348,15 +349,44 @@ func (p *Publisher) sendFrame(ps *partState, f *frame, now int64) {
 // (the HWM), so those bytes must be what they cost: at low rates frames
 // carry a few records, and 64 KiB buffers behind them multiplied the
 // publisher's memory (measured: 642 MiB with a stopped subscriber).
+//
+// The copies come from pools by power-of-two size class, so they cost at
+// most twice what they carry and no allocation in steady state: at a
+// fixed rate most frames are small (TestPublishAllocsPerFrame).
 func (p *Publisher) rightSize(ps *partState, f *frame) *frame {
 	if len(f.Body)*4 > cap(f.Body) || cap(f.Body) < 16<<10 {
 		return f
 	}
-	small := newFrame(append(make([]byte, 0, len(f.Body)), f.Body...), nil, f.Records)
+	small := p.smallFrame(len(f.Body))
+	small.Body = append(small.Body[:0], f.Body...)
+	small.Records = f.Records
 	small.Prefix = feed.PartitionPrefix(small.pre[:0], ps.id)
 	f.Body = f.Body[:0]
 	f.Unref() // back to the pool
 	return small
+}
+
+// smallSizes are the size classes of right-sized frames; a frame is
+// right-sized only when it fills at most a quarter of a full buffer.
+var smallSizes = [...]int{512, 1 << 10, 2 << 10, 4 << 10, 8 << 10, 16 << 10, 32 << 10}
+
+// smallFrame returns a pooled frame with room for n bytes.
+func (p *Publisher) smallFrame(n int) *frame {
+	for i, size := range smallSizes {
+		if n > size {
+			continue
+		}
+		f, _ := p.small[i].Get().(*frame)
+		if f == nil {
+			f = &frame{}
+			f.Body = make([]byte, 0, size)
+			pool := &p.small[i]
+			f.put = func() { pool.Put(f) }
+		}
+		f.Init(f.put)
+		return f
+	}
+	return newFrame(make([]byte, 0, n), nil, 0)
 }
 
 // control sends a record-less frame (heartbeat or EOS) for ps.
