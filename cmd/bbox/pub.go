@@ -151,8 +151,17 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 	}
 	for _, c := range st.Conns {
 		if c.DroppedRecords > 0 || c.DiscardedRecords > 0 || c.Cut() {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("slow subscriber %s on shard %d: %s records dropped over the high-water mark, %s discarded when the connection ended; %s",
-				c.Peer, c.Shard, commas(c.DroppedRecords), commas(c.DiscardedRecords), c.State))
+			var lost []string
+			if c.DroppedRecords > 0 {
+				lost = append(lost, commas(c.DroppedRecords)+" records dropped over the high-water mark")
+			}
+			if c.DiscardedRecords > 0 {
+				lost = append(lost, commas(c.DiscardedRecords)+" records discarded when the connection ended")
+			}
+			if len(lost) == 0 {
+				lost = append(lost, "nothing was queued for it")
+			}
+			s.Warnings = append(s.Warnings, fmt.Sprintf("slow subscriber %s on shard %d: %s; %s", c.Peer, c.Shard, strings.Join(lost, ", "), c.State))
 		}
 	}
 	if st.ConnsOmitted > 0 {
