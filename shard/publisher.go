@@ -425,16 +425,18 @@ func (p *Publisher) flushIdle(now int64) {
 	for i := 0; i < len(p.dirty); {
 		ps := p.dirty[i]
 		out := p.outs[ps.shard]
-		if !ps.held {
-			// Marked before looking at the writers, which look at the mark
-			// after going idle: one side always sees the other.
-			ps.held = true
-			p.held[ps.shard]++
-			out.held.Store(true)
-		}
 		if out.busyFor(ps.cur.Prefix) {
-			i++
-			continue
+			if !ps.held {
+				ps.held = true
+				p.held[ps.shard]++
+				out.held.Store(true)
+			}
+			// Looked at again after the mark, as a writer going idle looks
+			// at the mark after saying so: one side always sees the other.
+			if out.busyFor(ps.cur.Prefix) {
+				i++
+				continue
+			}
 		}
 		p.flushPart(ps, now) // removes ps from p.dirty
 	}
