@@ -14,6 +14,7 @@ import (
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/go-zeromq/zmq4"
+	"go.uber.org/goleak"
 )
 
 // silentSub connects a SUB to ep, subscribes to everything and reads
@@ -362,5 +363,64 @@ func BenchmarkPublishFrame(b *testing.B) {
 				runtime.Gosched()
 			}
 		})
+	}
+}
+
+// TestIdlePublisherAnswersPing: with nothing to publish (heartbeats off),
+// a subscriber's ZMTP PING is answered at once — libzmq's
+// ZMQ_HEARTBEAT_TIMEOUT and bbox's own subscriber liveness rely on it.
+func TestIdlePublisherAnswersPing(t *testing.T) {
+	pub, err := NewPublisher(PubConfig{Binds: []string{"tcp://127.0.0.1:0"}, Heartbeat: -1, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	sub := rawSub(t, pubEndpoint(t, pub))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := pub.WaitSubscribers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(sub)
+	for i := 0; i < 3; i++ {
+		// PING: TTL 1s (in tenths), context "c<i>".
+		if _, err := sub.Write([]byte{0x04, 9, 4, 'P', 'I', 'N', 'G', 0, 10, 'c', byte('0' + i)}); err != nil {
+			t.Fatal(err)
+		}
+		sub.SetReadDeadline(time.Now().Add(10 * time.Second))
+		var hdr [2]byte
+		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			t.Fatalf("ping %d: no answer: %v", i, err)
+		}
+		body := make([]byte, hdr[1])
+		if _, err := io.ReadFull(br, body); err != nil || hdr[0] != 0x04 || string(body[:5]) != "\x04PONG" {
+			t.Fatalf("ping %d: got flags %#x %q (%v), want a PONG command", i, hdr[0], body, err)
+		}
+	}
+}
+
+// TestPublisherCloseLeavesNoGoroutines: Close returns only when every
+// connection's reader and writer, the listener and the background
+// goroutine have exited.
+func TestPublisherCloseLeavesNoGoroutines(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	pub, err := NewPublisher(PubConfig{Binds: []string{"tcp://127.0.0.1:0", "tcp://127.0.0.1:0"}, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range pub.Endpoints() {
+		c := rawSub(t, strings.TrimPrefix(ep, "tcp://"))
+		go io.Copy(io.Discard, c)
+	}
+	silentSub(t, pub.Endpoints()[0])
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := pub.WaitSubscribers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	pub.Publish(genRecords(t, 1000))
+	pub.Close()
+	if st := pub.Stats(); len(st.Conns) != 3 || st.Shards[0].Closed["shutdown"]+st.Shards[1].Closed["shutdown"] != 3 {
+		t.Fatalf("after Close: %+v", st)
 	}
 }
