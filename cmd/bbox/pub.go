@@ -138,8 +138,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 	s := summary{Command: cmd, RecordsPublished: st.Records, RecordsDropped: st.DroppedRecords,
 		Seconds: elapsed.Seconds(), ThroughputRPS: float64(st.Records) / elapsed.Seconds(), Connections: st.Conns,
 		Workers: []workers.WorkerStats{}, Shards: []shardSummary{},
-		pubLoss: &pubLoss{RecordsDiscarded: st.DiscardedRecords, FramesDiscarded: st.DiscardedFrames,
-			FramesDropped: st.DroppedFrames, ConnectionsCut: st.ConnectionsCut, ConnectionsOmitted: st.ConnsOmitted}}
+		pubLoss: pubLossOf(&st)}
 	for _, sh := range st.Shards {
 		s.Shards = append(s.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint, CPU: -1})
 		if w := sockBufWarning(sh.SockBufCapped); w != "" {
@@ -178,6 +177,13 @@ type pubLoss struct {
 	FramesDropped      int64 `json:"frames_dropped_slow"` // frames of records_dropped_slow
 	ConnectionsCut     int64 `json:"connections_cut"`     // stuck, failed writes, over the HWM
 	ConnectionsOmitted int64 `json:"connections_omitted,omitempty"`
+}
+
+// pubLossOf takes a publisher's loss counters for a summary (pub, replay;
+// demo and bench can set summary.pubLoss the same way).
+func pubLossOf(st *shard.PubStats) *pubLoss {
+	return &pubLoss{RecordsDiscarded: st.DiscardedRecords, FramesDiscarded: st.DiscardedFrames,
+		FramesDropped: st.DroppedFrames, ConnectionsCut: st.ConnectionsCut, ConnectionsOmitted: st.ConnsOmitted}
 }
 
 func printPubHuman(w io.Writer, s *summary) {
