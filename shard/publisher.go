@@ -164,6 +164,7 @@ type Publisher struct {
 	hbStop chan struct{}
 	hbDone chan struct{}
 	kicked chan struct{} // a writer went idle while frames were held (capacity 1)
+	inline bool          // kick may flush on the calling writer (see kick)
 
 	records, frames, bytes, tooLarge atomic.Int64
 	shardRecs                        []atomic.Int64
@@ -197,6 +198,13 @@ func NewPublisher(cfg PubConfig) (*Publisher, error) {
 		p.parts[i].id = uint32(i)
 		p.parts[i].shard = router.Shard(uint32(i))
 	}
+	most := 0
+	for s := 0; s < len(cfg.Binds); s++ {
+		most = max(most, len(router.ShardPartitions(s)))
+	}
+	// A frame's buffer is FrameSize+256, or grown by append for a single
+	// record larger than FrameSize: twice the larger bounds it.
+	p.inline = !cfg.Lossless || cfg.HWM >= most*2*max(cfg.FrameSize+256, feed.HeaderLen+feed.MaxRecordLen)
 	for i, b := range cfg.Binds {
 		ep, _ := zmqx.ParseEndpoint(b)
 		f, err := newFanoutFor(i, ep, cfg.Conn, cfg.HWM, cfg.WriteTimeout, cfg.Logf, cfg.OnEvent, cfg.Lossless, p.kick)
@@ -443,11 +451,14 @@ func (p *Publisher) flushIdle(now int64) {
 }
 
 // kick is called by a subscriber's writer that went idle (or closed) while
-// frames of its shard were held. It flushes them at once if the publisher
-// is not busy; otherwise (or in lossless mode, where a send may wait for
-// the very writer that calls kick) the background goroutine does.
+// frames of its shard were held. It flushes them on that writer's
+// goroutine if the publisher is not busy; otherwise the background
+// goroutine does. In lossless mode a send waits for space, so flushing on
+// the writer itself is safe only if its empty queue takes every held frame
+// of its shard at once (HWM ≥ two full frames per partition of a shard,
+// as the default is).
 func (p *Publisher) kick() {
-	if !p.cfg.Lossless && p.mu.TryLock() {
+	if p.inline && p.mu.TryLock() {
 		p.flushHeld()
 		p.mu.Unlock()
 		return

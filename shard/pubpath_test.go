@@ -214,11 +214,45 @@ func TestGoneHistoryIsBounded(t *testing.T) {
 // frame per call; when the writer goes idle the held frame is sent at
 // once, with no further record from the source.
 func TestHeldFrameKeepsFilling(t *testing.T) {
-	pub, err := NewPublisher(PubConfig{Binds: []string{"tcp://127.0.0.1:0"}, Partitions: 1, Linger: -1, Heartbeat: -1,
-		WriteTimeout: time.Minute, Conn: zmqx.Options{SndBuf: 4096}, Logf: t.Logf})
+	t.Run("drop", func(t *testing.T) { heldFrameKeepsFilling(t, PubConfig{}) })
+	t.Run("lossless", func(t *testing.T) { heldFrameKeepsFilling(t, PubConfig{Lossless: true}) })
+}
+
+// TestInlineKick: a writer going idle flushes held frames itself unless,
+// lossless, its empty queue might not take every held frame of a shard
+// (it would wait for its own space).
+func TestInlineKick(t *testing.T) {
+	f := func(cfg PubConfig, want bool) {
+		t.Helper()
+		cfg.Binds, cfg.Heartbeat = []string{"tcp://127.0.0.1:0", "tcp://127.0.0.1:0"}, -1
+		p, err := NewPublisher(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if p.inline != want {
+			t.Fatalf("%+v: inline %v, want %v", cfg, p.inline, want)
+		}
+	}
+	f(PubConfig{}, true)
+	f(PubConfig{HWM: 64 << 10}, true)
+	f(PubConfig{Lossless: true}, true)
+	f(PubConfig{Lossless: true, HWM: 4 * 2 * (64<<10 + 256)}, true)   // 4 partitions per shard, each two full frames
+	f(PubConfig{Lossless: true, HWM: 4*2*(64<<10+256) - 1}, false)    // one byte short
+	f(PubConfig{Lossless: true, HWM: 2 << 20, Partitions: 40}, false) // 20 per shard
+	// A single record can outgrow a small frame: the bound allows for it.
+	f(PubConfig{Lossless: true, HWM: 1 << 20, FrameSize: 1024}, true)
+	f(PubConfig{Lossless: true, HWM: 256 << 10, FrameSize: 1024}, false)
+}
+
+func heldFrameKeepsFilling(t *testing.T, cfg PubConfig) {
+	cfg.Binds, cfg.Partitions, cfg.Linger, cfg.Heartbeat = []string{"tcp://127.0.0.1:0"}, 1, -1, -1
+	cfg.WriteTimeout, cfg.Conn, cfg.Logf = time.Minute, zmqx.Options{SndBuf: 4096}, t.Logf
+	pub, err := NewPublisher(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	defer pub.Close()
 	sub := rawSub(t, pubEndpoint(t, pub))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
