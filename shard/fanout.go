@@ -65,7 +65,7 @@ type fanout struct {
 	// because every subscriber's writer was busy; a writer going idle then
 	// calls kick to have them sent at once.
 	held atomic.Bool
-	kick func()
+	kick func(shard int)
 }
 
 var closedStates = zmqx.ClosedStates()
@@ -112,7 +112,7 @@ func newFanout(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Du
 // newFanoutFor is newFanout for a publisher: block is its lossless mode,
 // kick its flush of held frames. Both are set before the first peer.
 func newFanoutFor(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Duration, logf func(string, ...any), event func(Event),
-	block bool, kick func()) (*fanout, error) {
+	block bool, kick func(shard int)) (*fanout, error) {
 	f := &fanout{shard: shard, name: fmt.Sprintf("shard %d", shard), hwm: hwm, wdl: wdl, logf: logf, event: event,
 		closedBy: make([]int64, len(closedStates)), block: block, kick: kick}
 	if shard < 0 {
@@ -165,7 +165,7 @@ func (f *fanout) add(p *zmqx.Peer) {
 // idle runs on a writer that has just emptied its queue.
 func (f *fanout) idle() {
 	if f.held.Load() && f.kick != nil {
-		f.kick()
+		f.kick(f.shard)
 	}
 }
 
@@ -276,7 +276,7 @@ func (c *subConn) closed(info zmqx.CloseInfo) {
 		}
 	}
 	if f.held.Load() && f.kick != nil {
-		f.kick() // frames held for this writer must not wait for the next source record
+		f.kick(f.shard) // frames held for this writer must not wait for the next source record
 	}
 	f.live.Done()
 }

@@ -457,9 +457,9 @@ func (p *Publisher) flushIdle(now int64) {
 // the writer itself is safe only if its empty queue takes every held frame
 // of its shard at once (HWM ≥ two full frames per partition of a shard,
 // as the default is).
-func (p *Publisher) kick() {
+func (p *Publisher) kick(shard int) {
 	if p.inline && p.mu.TryLock() {
-		p.flushHeld()
+		p.flushHeld(shard) // its own shard only: other shards' writers may be full
 		p.mu.Unlock()
 		return
 	}
@@ -469,15 +469,16 @@ func (p *Publisher) kick() {
 	}
 }
 
-// flushHeld sends held frames that a subscriber's writer is ready for.
-func (p *Publisher) flushHeld() {
+// flushHeld sends held frames (of one shard, or all for -1) that a
+// subscriber's writer is ready for.
+func (p *Publisher) flushHeld(shard int) {
 	if p.closed {
 		return
 	}
 	now := time.Now().UnixNano()
 	for i := 0; i < len(p.dirty); {
 		ps := p.dirty[i]
-		if ps.held && !p.outs[ps.shard].busyFor(ps.cur.Prefix) {
+		if ps.held && (shard < 0 || ps.shard == shard) && !p.outs[ps.shard].busyFor(ps.cur.Prefix) {
 			p.flushPart(ps, now)
 			continue
 		}
@@ -509,7 +510,7 @@ func (p *Publisher) background() {
 			p.mu.Unlock()
 			return
 		}
-		p.flushHeld()
+		p.flushHeld(-1)
 		if hb {
 			now := time.Now().UnixNano()
 			for i := 0; i < len(p.dirty); {
