@@ -69,10 +69,9 @@ func (a *AlertPub) Publish(ev Event) {
 		ev.Time = time.Now().UnixNano()
 	}
 	body, _ := json.Marshal(ev)
-	fr := &frame{buf: body, prefix: []byte(AlertTopic + ev.Kind)}
-	fr.refs.Store(1)
+	fr := newFrame(body, []byte(AlertTopic+ev.Kind), 0)
 	a.out.send(fr)
-	fr.unref()
+	fr.Unref()
 }
 
 // Consoles is the number of connected, subscribed consoles.

@@ -2,9 +2,8 @@ package shard
 
 import (
 	"bytes"
-	"errors"
+	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,76 +13,108 @@ import (
 	"github.com/go-zeromq/zmq4"
 )
 
-// frame is one encoded batch on its way to subscribers. It is shared by
-// every subscriber queue it sits in and recycled when the last one has
-// written it, so a busy publisher does not allocate per frame.
+// frame is one encoded batch on its way to subscribers: a two-part ZMTP
+// message [partition prefix][batch], shared by every subscriber's writer
+// it is queued on and recycled when the last one has written it, so a busy
+// publisher does not allocate per frame.
 type frame struct {
-	buf     []byte
-	prefix  []byte
-	pre     [feed.PrefixLen]byte
-	records int
-	refs    atomic.Int32
-	pool    *sync.Pool
+	zmqx.Frame
+	pre [feed.PrefixLen]byte
+	put func() // returns the frame to its pool; nil for unpooled frames
 }
 
-func (f *frame) ref() { f.refs.Add(1) }
-
-// cost is the memory a queued frame holds, which is what a subscriber's
-// high-water mark bounds.
-func (f *frame) cost() int { return cap(f.buf) }
-
-func (f *frame) unref() {
-	if f.refs.Add(-1) == 0 && f.pool != nil {
-		f.pool.Put(f)
-	}
+// newFrame is an unpooled frame holding the caller's reference.
+func newFrame(body, prefix []byte, records int) *frame {
+	f := &frame{}
+	f.Prefix, f.Body, f.Records = prefix, body, records
+	f.Init(nil)
+	return f
 }
 
-// fanout is the PUB side of one shard: a listener and one bounded queue
-// and writer goroutine per subscriber connection. Unlike zmq4's PUB, a
-// stuck subscriber only fills its own queue; at the high-water mark its
-// frames are dropped (counted, so it sees a gap), and a write that makes no
-// progress within the write deadline disconnects it.
+// maxGone bounds the closed connections a fanout remembers by name; the
+// totals over all of them stay exact (goneTotals).
+const maxGone = 256
+
+// fanout is the PUB side of one shard: a listener and one zmqx.Writer per
+// subscriber connection. Unlike zmq4's PUB, a stuck subscriber only fills
+// its own queue; at the high-water mark its frames are dropped (counted,
+// so it sees a gap), and a write that makes no progress within the write
+// deadline disconnects it, counting what was still queued for it.
 type fanout struct {
-	shard   int
-	name    string // for logs: "shard 3" or "alerts ENDPOINT"
-	ln      *zmqx.Listener
-	hwm     int
-	block   bool // at the HWM, wait for the subscriber instead of dropping
-	wdl     time.Duration
-	logf    func(string, ...any)
-	event   func(Event) // slow-consumer alerts; nil for none
-	conns   atomic.Pointer[[]*subConn]
-	mu      sync.Mutex // serialises conns updates and gone
-	gone    []ConnStats
-	stats   zmqx.Counters
-	closing atomic.Bool
+	shard int
+	name  string // for logs: "shard 3" or "alerts ENDPOINT"
+	ln    *zmqx.Listener
+	hwm   int
+	block bool // at the HWM, wait for the subscriber instead of dropping
+	wdl   time.Duration
+	logf  func(string, ...any)
+	event func(Event) // slow-consumer alerts; nil for none
+	conns atomic.Pointer[[]*subConn]
+	stats zmqx.Counters
+
+	mu       sync.Mutex // serialises conns updates, closing, the history and totals
+	gone     []ConnStats
+	goneNext int   // ring position of the oldest entry once gone is full
+	omitted  int64 // closed connections no longer in gone
+	totals   connTotals
+	closedBy []int64 // per zmqx.ClosedState
+	closing  atomic.Bool
+	live     sync.WaitGroup // every connection's reader and writer
+
+	// held is set while the publisher keeps frames of this shard open
+	// because every subscriber's writer was busy; a writer going idle then
+	// calls kick to have them sent at once.
+	held atomic.Bool
+	kick func(shard int)
+}
+
+var closedStates = zmqx.ClosedStates()
+
+// connTotals sums the counters of connections that have closed.
+type connTotals struct {
+	frames, records, bytes                  int64
+	droppedFrames, droppedRecords, dropped  int64
+	discFrames, discRecords, discBytes, cut int64
+	slow                                    int64
+}
+
+func (t *connTotals) add(c *ConnStats) {
+	t.frames += c.Frames
+	t.records += c.Records
+	t.bytes += c.Bytes
+	t.droppedFrames += c.DroppedFrames
+	t.droppedRecords += c.DroppedRecords
+	t.dropped += c.DroppedBytes
+	t.discFrames += c.DiscardedFrames
+	t.discRecords += c.DiscardedRecords
+	t.discBytes += c.DiscardedBytes
+	if c.slow() {
+		t.slow++
+	}
+	if c.cut() {
+		t.cut++
+	}
 }
 
 // subConn is one subscriber connection.
 type subConn struct {
-	f      *fanout
-	peer   *zmqx.Peer
-	subs   atomic.Pointer[[][]byte]
-	wake   chan struct{}
-	done   chan struct{}
-	mu     sync.Mutex
-	q      []*frame
-	qBytes int // memory held by q and the batch being written (frame capacities)
-	closed bool
-	reason string
-	since  time.Time
-
-	frames, bytes, records  atomic.Int64
-	dropFrames, dropRecords atomic.Int64
-	dropBytes, hwmEvents    atomic.Int64
-	blockedNs               atomic.Int64 // lossless mode: time the publisher waited for us
-	space                   *sync.Cond   // on mu: signalled when qBytes shrinks
-	dropping                bool         // guarded by mu: inside a drop episode
-	lastDrop                time.Time
+	f     *fanout
+	peer  *zmqx.Peer
+	w     *zmqx.Writer
+	subs  atomic.Pointer[[][]byte]
+	since time.Time
 }
 
 func newFanout(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Duration, logf func(string, ...any), event func(Event)) (*fanout, error) {
-	f := &fanout{shard: shard, name: fmt.Sprintf("shard %d", shard), hwm: hwm, wdl: wdl, logf: logf, event: event}
+	return newFanoutFor(shard, ep, o, hwm, wdl, logf, event, false, nil)
+}
+
+// newFanoutFor is newFanout for a publisher: block is its lossless mode,
+// kick its flush of held frames. Both are set before the first peer.
+func newFanoutFor(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Duration, logf func(string, ...any), event func(Event),
+	block bool, kick func(shard int)) (*fanout, error) {
+	f := &fanout{shard: shard, name: fmt.Sprintf("shard %d", shard), hwm: hwm, wdl: wdl, logf: logf, event: event,
+		closedBy: make([]int64, len(closedStates)), block: block, kick: kick}
 	if shard < 0 {
 		f.name = "alerts " + ep.Raw
 	}
@@ -100,33 +131,68 @@ func newFanout(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Du
 }
 
 func (f *fanout) add(p *zmqx.Peer) {
-	c := &subConn{f: f, peer: p, wake: make(chan struct{}, 1), done: make(chan struct{}), since: time.Now()}
-	c.space = sync.NewCond(&c.mu)
+	c := &subConn{f: f, peer: p, since: time.Now()}
 	none := [][]byte{}
 	c.subs.Store(&none)
-	p.Coalesce()
 	f.mu.Lock()
 	if f.closing.Load() {
 		f.mu.Unlock()
 		p.Close()
 		return
 	}
+	full := zmqx.FullDrop
+	if f.block {
+		full = zmqx.FullBlock
+	}
+	f.live.Add(2)
+	w, err := zmqx.NewWriter(p, zmqx.WriterConfig{MaxBytes: f.hwm, Full: full, WriteTimeout: f.wdl,
+		OnIdle: f.idle, OnHWM: c.overHWM, OnClose: c.closed})
+	if err != nil { // a config we built: cannot happen, but never leak the peer
+		f.live.Add(-2)
+		f.mu.Unlock()
+		p.Close()
+		f.logf("%s: subscriber %s: %v", f.name, p.Remote, err)
+		return
+	}
+	c.w = w
 	old := *f.conns.Load()
 	next := append(append([]*subConn(nil), old...), c)
 	f.conns.Store(&next)
 	f.mu.Unlock()
 	go c.readLoop()
-	go c.writeLoop()
+}
+
+// idle runs on a writer that has just emptied its queue.
+func (f *fanout) idle() {
+	if f.held.Load() && f.kick != nil {
+		f.kick(f.shard)
+	}
 }
 
 // send queues fr for every subscriber whose subscriptions match its
 // prefix. The caller holds one reference, which it releases afterwards.
 func (f *fanout) send(fr *frame) {
 	for _, c := range *f.conns.Load() {
-		if c.matches(fr.prefix) {
-			c.enqueue(fr)
+		if c.matches(fr.Prefix) {
+			c.w.Send(&fr.Frame)
 		}
 	}
+}
+
+// busyFor reports whether every subscriber that wants prefix has a writer
+// still busy with earlier frames (and there is at least one): a frame for
+// them can keep filling, as it would only wait in their queues.
+func (f *fanout) busyFor(prefix []byte) bool {
+	any := false
+	for _, c := range *f.conns.Load() {
+		if c.matches(prefix) {
+			if !c.w.Busy() {
+				return false
+			}
+			any = true
+		}
+	}
+	return any
 }
 
 func (c *subConn) matches(prefix []byte) bool {
@@ -138,141 +204,26 @@ func (c *subConn) matches(prefix []byte) bool {
 	return false
 }
 
-func (c *subConn) enqueue(fr *frame) {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return
-	}
-	if c.f.block && c.qBytes+fr.cost() > c.f.hwm && c.qBytes > 0 {
-		// Lossless mode: wait for the subscriber. A stuck one is cut off
-		// at the write deadline, which ends this wait.
-		t0 := time.Now()
-		for !c.closed && c.qBytes+fr.cost() > c.f.hwm && c.qBytes > 0 {
-			c.space.Wait()
-		}
-		c.blockedNs.Add(int64(time.Since(t0)))
-		if c.closed {
-			c.mu.Unlock()
-			return
-		}
-	}
-	if c.qBytes+fr.cost() > c.f.hwm && c.qBytes > 0 {
-		c.dropFrames.Add(1)
-		c.dropRecords.Add(int64(fr.records))
-		c.dropBytes.Add(int64(len(fr.buf)))
-		first := !c.dropping
-		c.dropping = true
-		c.lastDrop = time.Now()
-		c.mu.Unlock()
-		if first {
-			c.hwmEvents.Add(1)
-			msg := fmt.Sprintf("%s: slow subscriber %s: over the high-water mark (%d bytes queued): dropping its frames",
-				c.f.name, c.peer.Remote, c.f.hwm)
-			c.f.logf("%s", msg)
-			c.f.emit(Event{Kind: "slow_consumer", Message: msg, Peer: c.peer.Remote, Shard: c.f.shard})
-		}
-		return
-	}
-	c.dropping = false
-	fr.ref()
-	c.q = append(c.q, fr)
-	c.qBytes += fr.cost()
-	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
-
-// maxFlush bounds the bytes handed to one writev, so the write deadline
-// measures lack of progress rather than the size of a backlog.
-const maxFlush = 1 << 20
-
-func (c *subConn) writeLoop() {
-	var batch []*frame
-	msg := zmq4.Msg{Frames: make([][]byte, 2)}
-	for {
-		select {
-		case <-c.wake:
-		case <-c.peer.Pinged():
-		case <-c.done:
-			return
-		}
-		for {
-			c.mu.Lock()
-			if c.closed {
-				c.mu.Unlock()
-				return
-			}
-			n, size, cost := 0, 0, 0
-			for n < len(c.q) && (n == 0 || size+len(c.q[n].buf) <= maxFlush) {
-				size += len(c.q[n].buf)
-				cost += c.q[n].cost()
-				n++
-			}
-			batch = append(batch[:0], c.q[:n]...)
-			c.q = c.q[:copy(c.q, c.q[n:])]
-			c.mu.Unlock()
-			if n == 0 {
-				break
-			}
-			var err error
-			if err = c.peer.ServicePings(); err == nil {
-				for _, fr := range batch {
-					msg.Frames[0], msg.Frames[1] = fr.prefix, fr.buf
-					if err = c.peer.SendMsg(msg); err != nil {
-						break
-					}
-				}
-			}
-			if err == nil {
-				err = c.peer.Flush(c.f.wdl)
-			}
-			recs := 0
-			for _, fr := range batch {
-				recs += fr.records
-				fr.unref()
-			}
-			c.mu.Lock()
-			c.qBytes -= cost
-			c.space.Broadcast()
-			c.mu.Unlock()
-			if err != nil {
-				reason := "write failed: " + err.Error()
-				if errors.Is(err, zmqx.ErrStuck) {
-					reason = "stuck: no progress within the write deadline (" + c.f.wdl.String() + ")"
-				}
-				c.close(reason)
-				return
-			}
-			c.frames.Add(int64(n))
-			c.bytes.Add(int64(size))
-			c.records.Add(int64(recs))
-		}
-		// A PING that found nothing queued is answered now, not with the
-		// next frame: libzmq's ZMQ_HEARTBEAT_TIMEOUT may be shorter.
-		err := c.peer.ServicePings()
-		if err == nil {
-			err = c.peer.Flush(c.f.wdl)
-		}
-		if err != nil {
-			c.close("write failed: " + err.Error())
-			return
-		}
-	}
+// overHWM reports the start of a drop episode.
+func (c *subConn) overHWM(int) {
+	msg := fmt.Sprintf("%s: slow subscriber %s: over the high-water mark (%d bytes queued): dropping its frames",
+		c.f.name, c.peer.Remote, c.f.hwm)
+	c.f.logf("%s", msg)
+	c.f.emit(Event{Kind: "slow_consumer", Message: msg, Peer: c.peer.Remote, Shard: c.f.shard})
 }
 
 // readLoop applies subscription messages ([1|0][prefix], ZMTP 3.0 style,
 // which is what libzmq sends a 3.0 peer such as zmq4) until the peer goes.
+// Reading is also what lets the guard see (and the writer answer) PINGs.
 func (c *subConn) readLoop() {
+	defer c.f.live.Done()
 	for {
 		msg, err := c.peer.RecvMsg()
 		if err != nil {
 			if c.f.closing.Load() {
-				c.close("publisher closed")
+				c.w.Close(zmqx.Shutdown, "publisher closed")
 			} else {
-				c.close("disconnected: " + err.Error())
+				c.w.Close(zmqx.ReadCloseReason(err))
 			}
 			return
 		}
@@ -298,23 +249,11 @@ func (c *subConn) readLoop() {
 	}
 }
 
-func (c *subConn) close(reason string) {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return
-	}
-	c.closed, c.reason = true, reason
-	c.space.Broadcast()
-	q := c.q
-	c.q, c.qBytes = nil, 0
-	c.mu.Unlock()
-	for _, fr := range q {
-		fr.unref()
-	}
-	close(c.done)
-	c.peer.Close()
+// closed runs once on the writer goroutine when the connection has ended,
+// with exactly what the writer discarded.
+func (c *subConn) closed(info zmqx.CloseInfo) {
 	f := c.f
+	st := c.stats(info.Stats)
 	f.mu.Lock()
 	old := *f.conns.Load()
 	next := make([]*subConn, 0, len(old))
@@ -324,33 +263,60 @@ func (c *subConn) close(reason string) {
 		}
 	}
 	f.conns.Store(&next)
-	f.gone = append(f.gone, c.snapshot())
+	f.remember(st)
 	f.mu.Unlock()
 	if !f.closing.Load() {
-		msg := fmt.Sprintf("%s: subscriber %s %s", f.name, c.peer.Remote, reason)
+		msg := fmt.Sprintf("%s: subscriber %s %s", f.name, c.peer.Remote, st.State)
+		if d := info.Discarded; d.Frames > 0 {
+			msg += fmt.Sprintf("; discarded %d frames (%d records) still queued for it", d.Frames, d.Records)
+		}
 		f.logf("%s", msg)
-		if strings.HasPrefix(reason, "stuck") || strings.HasPrefix(reason, "write failed") {
+		if st.cut() {
 			f.emit(Event{Kind: "disconnect", Message: msg, Peer: c.peer.Remote, Shard: f.shard})
 		}
 	}
+	if f.held.Load() && f.kick != nil {
+		f.kick(f.shard) // frames held for this writer must not wait for the next source record
+	}
+	f.live.Done()
 }
 
-func (c *subConn) snapshot() ConnStats {
-	c.mu.Lock()
-	state, queued := "connected", c.qBytes
-	if c.closed {
-		state = c.reason
+// remember adds a closed connection to the history ring and the totals;
+// the caller holds f.mu.
+func (f *fanout) remember(st ConnStats) {
+	f.totals.add(&st)
+	f.closedBy[st.CloseReason]++
+	if len(f.gone) < maxGone {
+		f.gone = append(f.gone, st)
+		return
 	}
-	c.mu.Unlock()
+	f.gone[f.goneNext] = st
+	f.goneNext = (f.goneNext + 1) % maxGone
+	f.omitted++
+}
+
+func (c *subConn) snapshot() ConnStats { return c.stats(c.w.Stats()) }
+
+func (c *subConn) stats(ws zmqx.WriterStats) ConnStats {
+	state := "connected"
+	switch ws.Reason {
+	case zmqx.Open:
+	case zmqx.Shutdown:
+		state = "publisher closed"
+	default:
+		state = ws.Reason.Describe(ws.Detail)
+	}
 	var subs []string
 	for _, s := range *c.subs.Load() {
 		subs = append(subs, string(s))
 	}
 	return ConnStats{
-		Shard: c.f.shard, Peer: c.peer.Remote, State: state, Subscriptions: subs,
-		Frames: c.frames.Load(), Bytes: c.bytes.Load(), Records: c.records.Load(),
-		DroppedFrames: c.dropFrames.Load(), DroppedRecords: c.dropRecords.Load(), DroppedBytes: c.dropBytes.Load(),
-		HWMEvents: c.hwmEvents.Load(), BlockedMs: c.blockedNs.Load() / 1e6, QueuedBytes: int64(queued), ConnectedFor: time.Since(c.since).Round(time.Millisecond).String(),
+		Shard: c.f.shard, Peer: c.peer.Remote, State: state, CloseReason: ws.Reason, Subscriptions: subs,
+		Frames: ws.Written.Frames, Bytes: ws.Written.Bytes, Records: ws.Written.Records,
+		DroppedFrames: ws.Dropped.Frames, DroppedRecords: ws.Dropped.Records, DroppedBytes: ws.Dropped.Bytes,
+		DiscardedFrames: ws.Discarded.Frames, DiscardedRecords: ws.Discarded.Records, DiscardedBytes: ws.Discarded.Bytes,
+		HWMEvents: ws.HWMEvents, BlockedMs: ws.Blocked.Milliseconds(), QueuedBytes: int64(ws.QueuedBytes),
+		ConnectedFor: time.Since(c.since).Round(time.Millisecond).String(),
 	}
 }
 
@@ -374,30 +340,72 @@ func (f *fanout) subscribed() int {
 // drained reports whether no connection has queued or unflushed frames.
 func (f *fanout) drained() bool {
 	for _, c := range *f.conns.Load() {
-		c.mu.Lock()
-		q := c.qBytes
-		c.mu.Unlock()
-		if q > 0 {
+		if c.w.Stats().QueuedFrames > 0 {
 			return false
 		}
 	}
 	return true
 }
 
+// drain waits until every connection has written what is queued for it,
+// or ctx ends.
+func (f *fanout) drain(ctx context.Context) {
+	for _, c := range *f.conns.Load() {
+		c.w.Drain(ctx) // a connection that closes meanwhile has counted its loss
+	}
+}
+
+// connStats lists the remembered closed connections, oldest first, then
+// the live ones.
 func (f *fanout) connStats() []ConnStats {
 	f.mu.Lock()
-	out := append([]ConnStats(nil), f.gone...)
+	out := append(append([]ConnStats(nil), f.gone[f.goneNext:]...), f.gone[:f.goneNext]...)
+	conns := *f.conns.Load()
 	f.mu.Unlock()
-	for _, c := range *f.conns.Load() {
+	for _, c := range conns {
 		out = append(out, c.snapshot())
 	}
 	return out
 }
 
-func (f *fanout) close() {
-	f.closing.Store(true)
-	f.ln.Close()
-	for _, c := range *f.conns.Load() {
-		c.close("publisher closed")
+// shardTotals fills s with the counters over every connection the shard
+// has had: the closed ones exactly (listed or not) and the live ones as
+// they stand. It returns the slow consumers among them and how many closed
+// connections fell out of the history.
+func (f *fanout) shardTotals(s *ShardPubStats) (slow, omitted int64) {
+	f.mu.Lock()
+	t := f.totals
+	omitted = f.omitted
+	conns := *f.conns.Load() // not yet in the totals, under the same lock
+	for i, n := range f.closedBy {
+		if n > 0 {
+			if s.Closed == nil {
+				s.Closed = map[string]int64{}
+			}
+			s.Closed[closedStates[i].String()] = n
+		}
 	}
+	f.mu.Unlock()
+	for _, c := range conns {
+		st := c.snapshot()
+		t.add(&st)
+	}
+	s.DroppedFrames, s.DroppedRecords = t.droppedFrames, t.droppedRecords
+	s.DiscardedFrames, s.DiscardedRecords, s.DiscardedBytes = t.discFrames, t.discRecords, t.discBytes
+	s.ConnectionsCut = t.cut
+	return t.slow, omitted
+}
+
+// close disconnects every subscriber (reason Shutdown) and waits until
+// their goroutines have exited and their losses are counted.
+func (f *fanout) close() {
+	f.mu.Lock()
+	f.closing.Store(true)
+	conns := *f.conns.Load()
+	f.mu.Unlock()
+	f.ln.Close()
+	for _, c := range conns {
+		c.w.Close(zmqx.Shutdown, "publisher closed")
+	}
+	f.live.Wait()
 }

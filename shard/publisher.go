@@ -36,8 +36,12 @@ type PubConfig struct {
 	FrameSize int
 	// Linger bounds how long a record may wait in a partly filled frame
 	// while the source keeps producing. 0 means 200µs. A source that has
-	// nothing waiting triggers an immediate flush, so a quiet feed never
-	// pays the linger. Negative disables the time bound (size only).
+	// nothing waiting triggers a flush (Run), so a quiet feed never pays
+	// the linger — except that a frame whose subscribers' writers are all
+	// still busy writing stays open and keeps filling until one of them is
+	// idle (it is sent the moment one is, so it waits no longer than it
+	// would have in their queues), it is full, or it is Linger old.
+	// Negative disables the time bound (size only).
 	Linger time.Duration
 	// HWM is the per-subscriber high-water mark in queued bytes. Past it,
 	// frames for that subscriber are dropped and counted (it will see a
@@ -139,6 +143,7 @@ type partState struct {
 	opened   int64 // when cur got its first record (ns)
 	lastSend int64 // when the partition last sent anything (ns)
 	dirty    bool
+	held     bool // kept open by flushIdle: its subscribers' writers were busy
 	records  atomic.Int64
 }
 
@@ -151,12 +156,16 @@ type Publisher struct {
 	parts  []partState
 	outs   []*fanout
 	pool   sync.Pool
+	small  [len(smallSizes)]sync.Pool // right-sized frames, by size class
 
 	mu     sync.Mutex
 	dirty  []*partState
+	held   []int // per shard: partitions held open (see flushIdle)
 	closed bool
 	hbStop chan struct{}
 	hbDone chan struct{}
+	kicked chan struct{} // a writer went idle while frames were held (capacity 1)
+	inline bool          // kick may flush on the calling writer (see kick)
 
 	records, frames, bytes, tooLarge atomic.Int64
 	shardRecs                        []atomic.Int64
@@ -175,20 +184,31 @@ func NewPublisher(cfg PubConfig) (*Publisher, error) {
 		epoch:     uint64(time.Now().UnixNano()),
 		parts:     make([]partState, cfg.Partitions),
 		shardRecs: make([]atomic.Int64, len(cfg.Binds)),
+		held:      make([]int, len(cfg.Binds)),
 		hbStop:    make(chan struct{}),
 		hbDone:    make(chan struct{}),
+		kicked:    make(chan struct{}, 1),
 	}
-	p.pool.New = func() any { return &frame{buf: make([]byte, 0, cfg.FrameSize+256), pool: &p.pool} }
+	p.pool.New = func() any {
+		f := &frame{}
+		f.Body = make([]byte, 0, cfg.FrameSize+256)
+		f.put = func() { p.pool.Put(f) }
+		return f
+	}
 	for i := range p.parts {
 		p.parts[i].id = uint32(i)
 		p.parts[i].shard = router.Shard(uint32(i))
 	}
+	most := 0
+	for s := 0; s < len(cfg.Binds); s++ {
+		most = max(most, len(router.ShardPartitions(s)))
+	}
+	// A frame's buffer is FrameSize+256, or grown by append for a single
+	// record larger than FrameSize: twice the larger bounds it.
+	p.inline = !cfg.Lossless || cfg.HWM >= most*2*max(cfg.FrameSize+256, feed.HeaderLen+feed.MaxRecordLen)
 	for i, b := range cfg.Binds {
 		ep, _ := zmqx.ParseEndpoint(b)
-		f, err := newFanout(i, ep, cfg.Conn, cfg.HWM, cfg.WriteTimeout, cfg.Logf, cfg.OnEvent)
-		if f != nil {
-			f.block = cfg.Lossless
-		}
+		f, err := newFanoutFor(i, ep, cfg.Conn, cfg.HWM, cfg.WriteTimeout, cfg.Logf, cfg.OnEvent, cfg.Lossless, p.kick)
 		if err != nil {
 			for _, o := range p.outs {
 				o.close()
@@ -197,11 +217,7 @@ func NewPublisher(cfg PubConfig) (*Publisher, error) {
 		}
 		p.outs = append(p.outs, f)
 	}
-	if cfg.Heartbeat > 0 {
-		go p.heartbeats()
-	} else {
-		close(p.hbDone)
-	}
+	go p.background()
 	return p, nil
 }
 
@@ -284,14 +300,14 @@ func (p *Publisher) header(ps *partState, flags uint8) feed.Header {
 
 func (p *Publisher) newFrame(ps *partState) *frame {
 	f := p.pool.Get().(*frame)
-	f.refs.Store(1)
-	f.prefix = feed.PartitionPrefix(f.pre[:0], ps.id)
+	f.Init(f.put)
+	f.Prefix = feed.PartitionPrefix(f.pre[:0], ps.id)
 	return f
 }
 
 func (p *Publisher) open(ps *partState, now int64) {
 	ps.cur = p.newFrame(ps)
-	ps.enc.Reset(ps.cur.buf[:0], p.header(ps, 0))
+	ps.enc.Reset(ps.cur.Body[:0], p.header(ps, 0))
 	ps.opened = now
 	if !ps.dirty {
 		ps.dirty = true
@@ -302,13 +318,20 @@ func (p *Publisher) open(ps *partState, now int64) {
 func (p *Publisher) flushPart(ps *partState, now int64) {
 	f := ps.cur
 	ps.cur = nil
-	f.buf = ps.enc.Finish()
-	f.records = ps.enc.Count()
+	f.Body = ps.enc.Finish()
+	f.Records = ps.enc.Count()
 	f = p.rightSize(ps, f)
+	recs := int64(f.Records) // f may be recycled once sent
 	p.sendFrame(ps, f, now)
-	ps.records.Add(int64(f.records))
-	p.records.Add(int64(f.records))
-	p.shardRecs[ps.shard].Add(int64(f.records))
+	ps.records.Add(recs)
+	p.records.Add(recs)
+	p.shardRecs[ps.shard].Add(recs)
+	if ps.held {
+		ps.held = false
+		if p.held[ps.shard]--; p.held[ps.shard] == 0 {
+			p.outs[ps.shard].held.Store(false)
+		}
+	}
 	if ps.dirty {
 		ps.dirty = false
 		for i, d := range p.dirty {
@@ -323,10 +346,10 @@ func (p *Publisher) flushPart(ps *partState, now int64) {
 
 func (p *Publisher) sendFrame(ps *partState, f *frame, now int64) {
 	p.frames.Add(1)
-	p.bytes.Add(int64(len(f.buf)))
+	p.bytes.Add(int64(len(f.Body)))
 	ps.lastSend = now
 	p.outs[ps.shard].send(f)
-	f.unref()
+	f.Unref()
 }
 
 // rightSize copies a frame that uses a small part of its pooled buffer
@@ -335,26 +358,53 @@ func (p *Publisher) sendFrame(ps *partState, f *frame, now int64) {
 // (the HWM), so those bytes must be what they cost: at low rates frames
 // carry a few records, and 64 KiB buffers behind them multiplied the
 // publisher's memory (measured: 642 MiB with a stopped subscriber).
+//
+// The copies come from pools by power-of-two size class, so they cost at
+// most twice what they carry and no allocation in steady state: at a
+// fixed rate most frames are small (TestPublishAllocsPerFrame).
 func (p *Publisher) rightSize(ps *partState, f *frame) *frame {
-	if len(f.buf)*4 > cap(f.buf) || cap(f.buf) < 16<<10 {
+	if len(f.Body)*4 > cap(f.Body) || cap(f.Body) < 16<<10 {
 		return f
 	}
-	small := &frame{buf: append(make([]byte, 0, len(f.buf)), f.buf...), records: f.records}
-	small.prefix = feed.PartitionPrefix(small.pre[:0], ps.id)
-	small.refs.Store(1)
-	f.buf = f.buf[:0]
-	p.pool.Put(f)
+	small := p.smallFrame(len(f.Body))
+	small.Body = append(small.Body[:0], f.Body...)
+	small.Records = f.Records
+	small.Prefix = feed.PartitionPrefix(small.pre[:0], ps.id)
+	f.Body = f.Body[:0]
+	f.Unref() // back to the pool
 	return small
+}
+
+// smallSizes are the size classes of right-sized frames; a frame is
+// right-sized only when it fills at most a quarter of a full buffer.
+var smallSizes = [...]int{512, 1 << 10, 2 << 10, 4 << 10, 8 << 10, 16 << 10, 32 << 10}
+
+// smallFrame returns a pooled frame with room for n bytes.
+func (p *Publisher) smallFrame(n int) *frame {
+	for i, size := range smallSizes {
+		if n > size {
+			continue
+		}
+		f, _ := p.small[i].Get().(*frame)
+		if f == nil {
+			f = &frame{}
+			f.Body = make([]byte, 0, size)
+			pool := &p.small[i]
+			f.put = func() { pool.Put(f) }
+		}
+		f.Init(f.put)
+		return f
+	}
+	return newFrame(make([]byte, 0, n), nil, 0)
 }
 
 // control sends a record-less frame (heartbeat or EOS) for ps.
 func (p *Publisher) control(ps *partState, flags uint8, now int64) {
-	f := &frame{buf: make([]byte, 0, feed.HeaderLen)}
-	f.prefix = feed.PartitionPrefix(f.pre[:0], ps.id)
-	f.refs.Store(1)
+	f := newFrame(make([]byte, 0, feed.HeaderLen), nil, 0)
+	f.Prefix = feed.PartitionPrefix(f.pre[:0], ps.id)
 	var enc feed.Encoder
-	enc.Reset(f.buf, p.header(ps, flags))
-	f.buf = enc.Finish()
+	enc.Reset(f.Body, p.header(ps, flags))
+	f.Body = enc.Finish()
 	p.sendFrame(ps, f, now)
 }
 
@@ -372,26 +422,110 @@ func (p *Publisher) flushAll() {
 	}
 }
 
-func (p *Publisher) heartbeats() {
+// flushIdle is Run's flush when the source has nothing waiting: it sends
+// every partly filled frame, except one whose subscribers' writers are all
+// still busy with earlier frames. That one keeps filling (it would only
+// wait in their queues) and is sent when one of them goes idle (kick),
+// when it is full, or when it is Linger old: at a steady rate frames grow
+// with the backlog instead of queuing many small ones, each with its own
+// per-frame costs downstream; at a low rate writers are idle and every
+// frame goes at once.
+func (p *Publisher) flushIdle(now int64) {
+	for i := 0; i < len(p.dirty); {
+		ps := p.dirty[i]
+		out := p.outs[ps.shard]
+		if out.busyFor(ps.cur.Prefix) {
+			if !ps.held {
+				ps.held = true
+				p.held[ps.shard]++
+				out.held.Store(true)
+			}
+			// Looked at again after the mark, as a writer going idle looks
+			// at the mark after saying so: one side always sees the other.
+			if out.busyFor(ps.cur.Prefix) {
+				i++
+				continue
+			}
+		}
+		p.flushPart(ps, now) // removes ps from p.dirty
+	}
+}
+
+// kick is called by a subscriber's writer that went idle (or closed) while
+// frames of its shard were held. It flushes them on that writer's
+// goroutine if the publisher is not busy; otherwise the background
+// goroutine does. In lossless mode a send waits for space, so flushing on
+// the writer itself is safe only if its empty queue takes every held frame
+// of its shard at once (HWM ≥ two full frames per partition of a shard,
+// as the default is).
+func (p *Publisher) kick(shard int) {
+	if p.inline && p.mu.TryLock() {
+		p.flushHeld(shard) // its own shard only: other shards' writers may be full
+		p.mu.Unlock()
+		return
+	}
+	select {
+	case p.kicked <- struct{}{}:
+	default:
+	}
+}
+
+// flushHeld sends held frames (of one shard, or all for -1) that a
+// subscriber's writer is ready for.
+func (p *Publisher) flushHeld(shard int) {
+	if p.closed {
+		return
+	}
+	now := time.Now().UnixNano()
+	for i := 0; i < len(p.dirty); {
+		ps := p.dirty[i]
+		if ps.held && (shard < 0 || ps.shard == shard) && !p.outs[ps.shard].busyFor(ps.cur.Prefix) {
+			p.flushPart(ps, now)
+			continue
+		}
+		i++
+	}
+}
+
+// background sends heartbeats, flushes held frames when kicked, and sends
+// frames that have lingered while the source went quiet.
+func (p *Publisher) background() {
 	defer close(p.hbDone)
-	t := time.NewTicker(p.cfg.Heartbeat / 4)
-	defer t.Stop()
+	var tick <-chan time.Time
+	if p.cfg.Heartbeat > 0 {
+		t := time.NewTicker(p.cfg.Heartbeat / 4)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
+		hb := false
 		select {
 		case <-p.hbStop:
 			return
-		case <-t.C:
+		case <-p.kicked:
+		case <-tick:
+			hb = true
 		}
 		p.mu.Lock()
 		if p.closed {
 			p.mu.Unlock()
 			return
 		}
-		now := time.Now().UnixNano()
-		for i := range p.parts {
-			ps := &p.parts[i]
-			if ps.cur == nil && now-ps.lastSend >= int64(p.cfg.Heartbeat) {
-				p.control(ps, feed.FlagHeartbeat, now)
+		p.flushHeld(-1)
+		if hb {
+			now := time.Now().UnixNano()
+			for i := 0; i < len(p.dirty); {
+				if ps := p.dirty[i]; p.cfg.Linger > 0 && now-ps.opened >= int64(p.cfg.Linger) {
+					p.flushPart(ps, now)
+					continue
+				}
+				i++
+			}
+			for i := range p.parts {
+				ps := &p.parts[i]
+				if ps.cur == nil && now-ps.lastSend >= int64(p.cfg.Heartbeat) {
+					p.control(ps, feed.FlagHeartbeat, now)
+				}
 			}
 		}
 		p.mu.Unlock()
@@ -420,7 +554,9 @@ func (p *Publisher) Run(ctx context.Context, src feed.Source) error {
 			return err
 		}
 		if pender == nil || !pender.Pending() {
-			p.Flush()
+			p.mu.Lock()
+			p.flushIdle(time.Now().UnixNano())
+			p.mu.Unlock()
 		}
 	}
 }
@@ -467,19 +603,11 @@ func (p *Publisher) Close() error {
 		// From here on subscribers leave because the stream ended: not news.
 		o.closing.Store(true)
 	}
-	deadline := time.Now().Add(p.cfg.Drain)
-	for time.Now().Before(deadline) {
-		done := true
-		for _, o := range p.outs {
-			if !o.drained() {
-				done = false
-			}
-		}
-		if done {
-			break
-		}
-		time.Sleep(2 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.Drain)
+	for _, o := range p.outs {
+		o.drain(ctx)
 	}
+	cancel()
 	for _, o := range p.outs {
 		o.close()
 	}
@@ -497,14 +625,16 @@ func (p *Publisher) Stats() PubStats {
 		ss := ShardPubStats{ID: i, Endpoint: o.ln.Endpoint(), Records: p.shardRecs[i].Load(),
 			Subscribers: len(*o.conns.Load()), Refused: o.stats.Refused(), Oversize: o.stats.Oversize.Load(), NotZMTP: o.stats.NotZMTP.Load(),
 			SockBufCapped: o.stats.SockBufCapped.Load()}
+		slow, omitted := o.shardTotals(&ss)
+		s.SlowConsumers += int(slow)
+		s.ConnsOmitted += omitted
+		s.DroppedRecords += ss.DroppedRecords
+		s.DroppedFrames += ss.DroppedFrames
+		s.DiscardedRecords += ss.DiscardedRecords
+		s.DiscardedFrames += ss.DiscardedFrames
+		s.ConnectionsCut += ss.ConnectionsCut
 		s.Shards = append(s.Shards, ss)
 		s.Conns = append(s.Conns, o.connStats()...)
-	}
-	for _, c := range s.Conns {
-		s.DroppedRecords += c.DroppedRecords
-		if c.HWMEvents > 0 || c.DroppedFrames > 0 {
-			s.SlowConsumers++
-		}
 	}
 	return s
 }

@@ -1,17 +1,37 @@
 package shard
 
+import "github.com/bbox-dev/bbox/internal/zmqx"
+
 // PubStats is a publisher's counters, shaped for the JSON summary.
+//
+// Every record a subscriber connection was meant to get is, per
+// connection, written (Records), dropped at its high-water mark
+// (DroppedRecords: it sees a gap) or discarded when the connection ended
+// with records still queued for it or in a write cut short
+// (DiscardedRecords). The totals here cover every connection the
+// publisher has had, also those no longer listed in Conns.
 type PubStats struct {
-	ID             uint64          `json:"publisher_id"`
-	Epoch          uint64          `json:"epoch"`
-	Records        int64           `json:"records_published"`
-	Frames         int64           `json:"frames"`
-	Bytes          int64           `json:"bytes"`
-	TooLarge       int64           `json:"records_too_large"`
-	DroppedRecords int64           `json:"records_dropped_slow"`
-	SlowConsumers  int             `json:"slow_consumers"`
-	Shards         []ShardPubStats `json:"shards"`
-	Conns          []ConnStats     `json:"connections"`
+	ID             uint64 `json:"publisher_id"`
+	Epoch          uint64 `json:"epoch"`
+	Records        int64  `json:"records_published"`
+	Frames         int64  `json:"frames"`
+	Bytes          int64  `json:"bytes"`
+	TooLarge       int64  `json:"records_too_large"`
+	DroppedRecords int64  `json:"records_dropped_slow"`
+	DroppedFrames  int64  `json:"frames_dropped_slow"`
+	// DiscardedRecords and DiscardedFrames were queued for (or being
+	// written to) connections when they were cut or closed.
+	DiscardedRecords int64 `json:"records_discarded"`
+	DiscardedFrames  int64 `json:"frames_discarded"`
+	// ConnectionsCut counts connections the publisher cut off: stuck past
+	// the write deadline, a failed write, or over the high-water mark.
+	ConnectionsCut int64 `json:"connections_cut"`
+	SlowConsumers  int   `json:"slow_consumers"`
+	// ConnsOmitted counts closed connections no longer listed in Conns
+	// (the history keeps the most recent ones); they are in the totals.
+	ConnsOmitted int64           `json:"connections_omitted,omitempty"`
+	Shards       []ShardPubStats `json:"shards"`
+	Conns        []ConnStats     `json:"connections"`
 }
 
 // ShardPubStats counts one shard endpoint.
@@ -24,26 +44,58 @@ type ShardPubStats struct {
 	Oversize    int64  `json:"oversize_frames"`
 	NotZMTP     int64  `json:"not_zmtp"`
 	// SockBufCapped counts SO_RCVBUF/SO_SNDBUF requests the kernel cut down.
-	SockBufCapped int64 `json:"sockbuf_capped,omitempty"`
+	SockBufCapped    int64 `json:"sockbuf_capped,omitempty"`
+	DroppedRecords   int64 `json:"records_dropped_slow"`
+	DroppedFrames    int64 `json:"frames_dropped_slow"`
+	DiscardedRecords int64 `json:"records_discarded"`
+	DiscardedFrames  int64 `json:"frames_discarded"`
+	DiscardedBytes   int64 `json:"bytes_discarded"`
+	ConnectionsCut   int64 `json:"connections_cut"`
+	// Closed counts ended connections by close reason (zmqx.ClosedState
+	// names: "stuck", "closed_by_peer", "shutdown", ...).
+	Closed map[string]int64 `json:"connections_closed,omitempty"`
 }
 
 // ConnStats names one subscriber connection and what happened to it.
 type ConnStats struct {
-	Shard          int      `json:"shard"`
-	Peer           string   `json:"peer"`
-	State          string   `json:"state"`
-	Subscriptions  []string `json:"subscriptions"`
-	Frames         int64    `json:"frames"`
-	Records        int64    `json:"records"`
-	Bytes          int64    `json:"bytes"`
-	QueuedBytes    int64    `json:"queued_bytes"`
-	DroppedFrames  int64    `json:"dropped_frames"`
-	DroppedRecords int64    `json:"dropped_records"`
-	DroppedBytes   int64    `json:"dropped_bytes"`
-	HWMEvents      int64    `json:"hwm_events"`
-	BlockedMs      int64    `json:"publisher_blocked_ms,omitempty"` // lossless mode only
-	ConnectedFor   string   `json:"connected_for"`
+	Shard int    `json:"shard"`
+	Peer  string `json:"peer"`
+	// State is for people: "connected", "publisher closed", "stuck: no
+	// progress within the write deadline (2s)", "disconnected: ...".
+	State string `json:"state"`
+	// CloseReason is the typed reason (omitted while connected).
+	CloseReason    zmqx.ClosedState `json:"close_reason,omitempty"`
+	Subscriptions  []string         `json:"subscriptions"`
+	Frames         int64            `json:"frames"`
+	Records        int64            `json:"records"`
+	Bytes          int64            `json:"bytes"`
+	QueuedBytes    int64            `json:"queued_bytes"`
+	DroppedFrames  int64            `json:"dropped_frames"`
+	DroppedRecords int64            `json:"dropped_records"`
+	DroppedBytes   int64            `json:"dropped_bytes"`
+	// Discarded* were still queued, or in a write cut short, when the
+	// connection ended: frames that subscriber never got.
+	DiscardedFrames  int64  `json:"discarded_frames"`
+	DiscardedRecords int64  `json:"discarded_records"`
+	DiscardedBytes   int64  `json:"discarded_bytes"`
+	HWMEvents        int64  `json:"hwm_events"`
+	BlockedMs        int64  `json:"publisher_blocked_ms,omitempty"` // lossless mode only
+	ConnectedFor     string `json:"connected_for"`
 }
+
+// Cut reports whether the publisher cut this connection off (stuck, a
+// failed write, over the high-water mark) rather than it ending normally.
+func (c *ConnStats) Cut() bool { return c.cut() }
+
+func (c *ConnStats) cut() bool {
+	switch c.CloseReason {
+	case zmqx.Stuck, zmqx.WriteError, zmqx.HWM:
+		return true
+	}
+	return false
+}
+
+func (c *ConnStats) slow() bool { return c.HWMEvents > 0 || c.DroppedFrames > 0 }
 
 // SubStats is a subscriber's counters.
 type SubStats struct {

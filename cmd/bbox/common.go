@@ -214,6 +214,7 @@ type summary struct {
 	Upstream         *shard.UpstreamStats  `json:"upstream,omitempty"`
 
 	verdictKeys // verdict, verdict_detail, stalls, interrupted, … (subside.go)
+	*pubLoss    // bbox pub and replay: records_discarded etc. (pub.go)
 }
 
 type shardSummary struct {

@@ -182,7 +182,8 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	// In one process we know exactly what was sent and discarded: the
 	// verdict counts what was published and never received; after an
 	// interrupt that is what was still in flight, not loss.
-	s.in.Published, s.in.PublishedExact, s.in.Discarded = ps.Records, true, ps.DroppedRecords
+	s.in.Published, s.in.PublishedExact, s.in.Discarded = ps.Records, true, ps.DroppedRecords+ps.DiscardedRecords
+	s.pubLoss = pubLossOf(&ps)
 	s.in.Interrupted = interrupted
 	s.judge()
 	if !interrupted {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -109,9 +110,12 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 			fmt.Fprintf(&b, " | shard %d: %s", sh.ID, plural(sh.Subscribers, "sub", "subs"))
 		}
 		for _, c := range st.Conns {
-			if c.DroppedRecords > 0 && c.State == "connected" {
+			if c.DroppedRecords > 0 && c.CloseReason == zmqx.Open {
 				fmt.Fprintf(&b, " | SLOW %s dropped %s", c.Peer, commas(c.DroppedRecords))
 			}
+		}
+		if st.ConnectionsCut > 0 {
+			fmt.Fprintf(&b, " | CUT %d (discarded %s)", st.ConnectionsCut, commas(st.DiscardedRecords))
 		}
 		return b.String()
 	})
@@ -133,7 +137,8 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 	st := pub.Stats()
 	s := summary{Command: cmd, RecordsPublished: st.Records, RecordsDropped: st.DroppedRecords,
 		Seconds: elapsed.Seconds(), ThroughputRPS: float64(st.Records) / elapsed.Seconds(), Connections: st.Conns,
-		Workers: []workers.WorkerStats{}, Shards: []shardSummary{}}
+		Workers: []workers.WorkerStats{}, Shards: []shardSummary{},
+		pubLoss: pubLossOf(&st)}
 	for _, sh := range st.Shards {
 		s.Shards = append(s.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint, CPU: -1})
 		if w := sockBufWarning(sh.SockBufCapped); w != "" {
@@ -144,12 +149,41 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		}
 	}
 	for _, c := range st.Conns {
-		if c.DroppedRecords > 0 || strings.HasPrefix(c.State, "stuck") {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("slow subscriber %s on shard %d: %s records dropped over the high-water mark; %s",
-				c.Peer, c.Shard, commas(c.DroppedRecords), c.State))
+		if c.DroppedRecords > 0 || c.DiscardedRecords > 0 || c.Cut() {
+			var lost []string
+			if c.DroppedRecords > 0 {
+				lost = append(lost, commas(c.DroppedRecords)+" records dropped over the high-water mark")
+			}
+			if c.DiscardedRecords > 0 {
+				lost = append(lost, commas(c.DiscardedRecords)+" records discarded when the connection ended")
+			}
+			if len(lost) == 0 {
+				lost = append(lost, "nothing was queued for it")
+			}
+			s.Warnings = append(s.Warnings, fmt.Sprintf("slow subscriber %s on shard %d: %s; %s", c.Peer, c.Shard, strings.Join(lost, ", "), c.State))
 		}
 	}
+	if st.ConnsOmitted > 0 {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%d earlier closed connections are not listed; the totals include them", st.ConnsOmitted))
+	}
 	return s, nil
+}
+
+// pubLoss is what the publisher could not deliver, in its JSON summary:
+// records dropped over a subscriber's high-water mark are records_dropped_slow.
+type pubLoss struct {
+	RecordsDiscarded   int64 `json:"records_discarded"`   // queued for connections when they were cut or closed
+	FramesDiscarded    int64 `json:"frames_discarded"`    // the frames that held them
+	FramesDropped      int64 `json:"frames_dropped_slow"` // frames of records_dropped_slow
+	ConnectionsCut     int64 `json:"connections_cut"`     // stuck, failed writes, over the HWM
+	ConnectionsOmitted int64 `json:"connections_omitted,omitempty"`
+}
+
+// pubLossOf takes a publisher's loss counters for a summary (pub, replay;
+// demo and bench can set summary.pubLoss the same way).
+func pubLossOf(st *shard.PubStats) *pubLoss {
+	return &pubLoss{RecordsDiscarded: st.DiscardedRecords, FramesDiscarded: st.DiscardedFrames,
+		FramesDropped: st.DroppedFrames, ConnectionsCut: st.ConnectionsCut, ConnectionsOmitted: st.ConnsOmitted}
 }
 
 func printPubHuman(w io.Writer, s *summary) {
@@ -162,7 +196,12 @@ func printPubHuman(w io.Writer, s *summary) {
 			u.Endpoint, plural(u.Received, "message", "messages"), plural(u.Records, "record", "records"), commas(u.Dropped()), plural(u.Connects, "connect", "connects"))
 	}
 	for _, c := range s.Connections {
-		fmt.Fprintf(w, "  subscriber %-21s shard %d  %12s records  dropped %s  (%s)\n", c.Peer, c.Shard, commas(c.Records), commas(c.DroppedRecords), c.State)
+		fmt.Fprintf(w, "  subscriber %-21s shard %d  %12s records  dropped %s  discarded %s  (%s)\n",
+			c.Peer, c.Shard, commas(c.Records), commas(c.DroppedRecords), commas(c.DiscardedRecords), c.State)
+	}
+	if l := s.pubLoss; l != nil && (s.RecordsDropped > 0 || l.RecordsDiscarded > 0) {
+		fmt.Fprintf(w, "  not delivered: %s records dropped over a subscriber's high-water mark, %s discarded when connections ended (%d cut off)\n",
+			commas(s.RecordsDropped), commas(l.RecordsDiscarded), l.ConnectionsCut)
 	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)

@@ -13,11 +13,16 @@
 // zmq4.Open on it to get a *zmq4.Conn. Above that, the socket semantics are
 // ours: shard/ fans out to per-subscriber bounded queues, workers/ chooses
 // exactly one worker per batch, and every connection is one peer we can
-// name, count and drop.
+// name, count and drop. Writer (writer.go) is the one per-peer writer both
+// of them use: a bounded queue of reference-counted frames, one goroutine
+// writing coalesced writevs under a deadline, PONGs, and exact accounting
+// of what a closed peer never got, with a typed ClosedState.
 //
 // Concurrency: a Listener serves connections from its own goroutines and is
 // safe for concurrent use. A Peer may be read by one goroutine and written
-// by one other goroutine at the same time, not more. Counters are atomic.
+// by one other goroutine at the same time, not more (with a Writer, its
+// goroutine is the one writer). Writer's methods are safe for concurrent
+// use. Counters are atomic.
 package zmqx
 
 import (
