@@ -147,7 +147,7 @@ func (c LoadConfig) Validate() error {
 }
 
 func (c LoadConfig) gen() feed.GenConfig {
-	return feed.GenConfig{Symbols: c.Symbols, Size: c.Size, Seed: c.Seed, Rate: c.Rate}
+	return feed.GenConfig{Symbols: c.Symbols, Size: c.Size, Seed: c.Seed, Rate: c.Rate, Cycle: feed.DefaultCycle}
 }
 
 // IntervalStat summarises one interval of a run.
