@@ -36,6 +36,8 @@ type PathResult struct {
 	ThroughputRPS float64     `json:"throughput_rps"`
 	LatencyUS     Percentiles `json:"latency_us"`
 	MaxRateUnder  float64     `json:"max_rate_under_sla,omitempty"`
+	CPU           []ProcCPU   `json:"cpu,omitempty"`
+	Warmup        *WarmupJSON `json:"warmup,omitempty"`
 }
 
 // SweepJSON is a sweep in a JSON summary.

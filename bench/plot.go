@@ -350,6 +350,9 @@ func WriteTimelinePlot(w io.Writer, title string, notes []string, ivs []Interval
 	for _, iv := range ivs {
 		end = math.Max(end, iv.End)
 		topRate = math.Max(topRate, math.Max(iv.SendRate(), iv.RecvRate()))
+		if iv.SendUnknown {
+			topRate = math.Max(topRate, iv.RecvRate())
+		}
 		if iv.Received > 0 {
 			lo = math.Min(lo, iv.Latency.P50)
 			hi = math.Max(hi, iv.Latency.Max)
@@ -377,6 +380,9 @@ func WriteTimelinePlot(w io.Writer, title string, notes []string, ivs []Interval
 		}
 	}
 	rc.series = []series{sent, recv}
+	if len(ivs) > 0 && ivs[0].SendUnknown {
+		rc.series = []series{recv} // a receiver in another process does not know when records were sent
+	}
 	if target > 0 {
 		rc.hlines = append(rc.hlines, hline{y: target, label: "target " + FormatRate(target) + "/s", color: "#7f7f7f"})
 	}

@@ -249,7 +249,7 @@ func TestPlots(t *testing.T) {
 		}
 	}
 	b.Reset()
-	ivs := []IntervalStat{{0, 1, 100, 100, Percentiles{P50: 50, P99: 500, Max: 900}}, {1, 2, 90, 95, Percentiles{P50: 60, P99: 700, Max: 1200}}, {2, 2.01, 0, 5, Percentiles{}}}
+	ivs := []IntervalStat{{0, 1, 100, 100, Percentiles{P50: 50, P99: 500, Max: 900}, false}, {1, 2, 90, 95, Percentiles{P50: 60, P99: 700, Max: 1200}, false}, {2, 2.01, 0, 5, Percentiles{}, false}}
 	if err := WriteTimelinePlot(&b, "timeline", nil, ivs, 100); err != nil {
 		t.Fatal(err)
 	}
