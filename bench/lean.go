@@ -147,80 +147,87 @@ type LeanConfig struct {
 }
 
 // LeanSend is the plain-TCP baseline's sender: the same records as bbox
-// (pre-generated, cycled), each behind a 4-byte length through a 64 KiB
-// bufio.Writer, paced like bbox's generator: per wake-up it writes every
-// record due, stamped with its scheduled time at source_ts computed from
-// the schedule (no clock read per record), and flushes when nothing more
-// is due. It returns the records sent and the seconds it took.
+// (the cycled generator, encoded once), each behind a 4-byte length
+// through a 64 KiB bufio.Writer, paced by the same generator bbox pub
+// uses (one clock read per wake-up, never one per record): each due
+// record gets its scheduled time patched in at source_ts, and the writer
+// is flushed whenever nothing more is due, as bbox's publisher flushes.
+// It returns the records sent and the seconds it took.
 func LeanSend(ctx context.Context, c net.Conn, cfg LeanConfig) (int64, float64, error) {
 	gc := cfg.Gen
-	gc.Rate, gc.Cycle, gc.Chunk = cfg.Rate, feed.DefaultCycle, 1024
+	gc.Cycle, gc.Chunk = feed.DefaultCycle, 1024
+	// The encodings come from an unpaced twin: the cycle is the stream's
+	// first DefaultCycle records, the same for both.
+	enc, err := encodeCycle(gc)
+	if err != nil {
+		return 0, 0, err
+	}
+	gc.Rate = cfg.Rate
 	g, err := feed.NewGenerator(gc)
 	if err != nil {
 		return 0, 0, err
 	}
-	// Encode the cycle once; each send patches source_ts (offset 12).
-	var enc [][]byte
-	var b feed.Batch
-	for len(enc) < feed.DefaultCycle {
-		b.Reset()
-		if err := g.Next(context.Background(), &b); err != nil {
-			return 0, 0, err
-		}
-		for i := range b.Recs {
-			rec, err := feed.AppendRecord(make([]byte, 4, 4+b.Recs[i].WireSize(false)), &b.Recs[i], false)
-			if err != nil {
-				return 0, 0, err
-			}
-			binary.LittleEndian.PutUint32(rec, uint32(len(rec)-4))
-			enc = append(enc, rec)
-		}
-	}
 	w := bufio.NewWriterSize(c, 64<<10)
+	rctx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	defer cancel()
 	start := time.Now()
-	startNs := start.UnixNano()
-	end := start.Add(cfg.Duration)
 	var sent int64
-	nsPer := 0.0
-	if cfg.Rate > 0 {
-		nsPer = 1e9 / cfg.Rate
-	}
-	for ctx.Err() == nil {
-		now := time.Now()
-		if !now.Before(end) {
-			break
+	var b feed.Batch
+	for {
+		b.Reset()
+		err := g.Next(rctx, &b)
+		for i := range b.Recs {
+			rec := enc[sent%int64(len(enc))]
+			binary.LittleEndian.PutUint64(rec[4+12:], uint64(b.Recs[i].SourceTS))
+			if _, werr := w.Write(rec); werr != nil {
+				return sent, time.Since(start).Seconds(), fmt.Errorf("tcp baseline: %w", werr)
+			}
+			sent++
 		}
-		due := int64(1024)
-		if cfg.Rate > 0 {
-			due = int64(float64(now.Sub(start))*cfg.Rate/1e9) + 1 - sent
-			if due <= 0 {
-				next := start.Add(time.Duration(float64(sent) * nsPer))
-				wait := max(next.Sub(now), 50*time.Microsecond)
-				if err := w.Flush(); err != nil {
-					return sent, time.Since(start).Seconds(), err
-				}
-				time.Sleep(wait)
-				continue
+		if err != nil {
+			break // the run's end (or ctx's)
+		}
+		if !g.Pending() {
+			if ferr := w.Flush(); ferr != nil {
+				return sent, time.Since(start).Seconds(), fmt.Errorf("tcp baseline: %w", ferr)
 			}
 		}
-		stamp := now.UnixNano()
-		for i := range due {
-			rec := enc[(sent+i)%int64(len(enc))]
-			if cfg.Rate > 0 {
-				stamp = startNs + int64(float64(sent+i)*nsPer)
-			}
-			binary.LittleEndian.PutUint64(rec[4+12:], uint64(stamp))
-			if _, err := w.Write(rec); err != nil {
-				return sent, time.Since(start).Seconds(), fmt.Errorf("tcp baseline: %w", err)
-			}
-		}
-		sent += due
 	}
 	secs := time.Since(start).Seconds()
 	if err := w.Flush(); err != nil {
 		return sent, secs, fmt.Errorf("tcp baseline: %w", err)
 	}
 	return sent, secs, nil
+}
+
+// encodeCycle encodes the first DefaultCycle records of gc's stream, each
+// behind its 4-byte length.
+func encodeCycle(gc feed.GenConfig) ([][]byte, error) {
+	gc.Rate, gc.Records = 0, feed.DefaultCycle
+	g, err := feed.NewGenerator(gc)
+	if err != nil {
+		return nil, err
+	}
+	var enc [][]byte
+	var b feed.Batch
+	for {
+		b.Reset()
+		err := g.Next(context.Background(), &b)
+		for i := range b.Recs {
+			rec, aerr := feed.AppendRecord(make([]byte, 4, 4+b.Recs[i].WireSize(false)), &b.Recs[i], false)
+			if aerr != nil {
+				return nil, aerr
+			}
+			binary.LittleEndian.PutUint32(rec, uint32(len(rec)-4))
+			enc = append(enc, rec)
+		}
+		if errors.Is(err, io.EOF) {
+			return enc, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // LeanRecv is the plain-TCP baseline's receiver: it reads whatever one

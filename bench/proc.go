@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -141,6 +142,13 @@ func procBBox(ctx context.Context, res *LoadResult, env ProcEnv, dir string) err
 	if cfg.FrameSize > 0 {
 		pubArgs = append(pubArgs, "--frame-size", strconv.Itoa(cfg.FrameSize))
 	}
+	if cfg.Rate <= 0 {
+		// As fast as it goes means as fast as the subscriber takes it, as
+		// TCP's own flow control gives the plain-TCP baseline: at a fixed
+		// rate the publisher drops over its high-water mark, as a live
+		// feed's does, and the loss is reported.
+		pubArgs = append(pubArgs, "--slow", "block")
+	}
 	pub, m, err := startChild(ctx, "pub", env.Exe, pubArgs, cfg, regexp.MustCompile(` on (tcp://\S+(?:, tcp://\S+)*)`), true)
 	if err != nil {
 		return err
@@ -159,7 +167,7 @@ func procBBox(ctx context.Context, res *LoadResult, env ProcEnv, dir string) err
 	}
 	var ps struct {
 		Published int64   `json:"records_published"`
-		Dropped   int64   `json:"records_dropped"`
+		Dropped   int64   `json:"records_dropped_slow"`
 		Seconds   float64 `json:"seconds"`
 	}
 	var ss struct {
@@ -388,10 +396,13 @@ type child struct {
 
 // startChild starts exe with args and, if ready is set, waits until a line
 // of its stdout (stderr with onStderr) matches it, returning the match.
-// ctx ending interrupts the child (SIGINT) so it reports what it has; a
-// child still running well past the run's length is killed.
+// Children run in their own process group, so a terminal's Ctrl-C reaches
+// only bench: ctx ending then interrupts (SIGINT) the sender alone, which
+// stops and ends its stream, and the receiver drains what was sent and
+// reports it. A child still running well past the run's length is killed.
 func startChild(ctx context.Context, name, exe string, args []string, cfg LoadConfig, ready *regexp.Regexp, onStderr bool) (*child, []string, error) {
 	c := &child{name: name, cmd: exec.Command(exe, args...), done: make(chan struct{})}
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	c.cmd.Env = append(os.Environ(), "GOTRACEBACK=single")
 	outp, err := c.cmd.StdoutPipe()
 	if err != nil {
@@ -405,7 +416,12 @@ func startChild(ctx context.Context, name, exe string, args []string, cfg LoadCo
 	if err := c.cmd.Start(); err != nil {
 		return nil, nil, fmt.Errorf("bench: starting %s: %w", name, err)
 	}
-	c.stop = context.AfterFunc(ctx, func() { c.cmd.Process.Signal(os.Interrupt) })
+	interrupt := func() { c.cmd.Process.Signal(os.Interrupt) }
+	if name != "pub" {
+		// A receiver gets the drain time to see the sender's end first.
+		interrupt = func() { time.AfterFunc(cfg.Drain, func() { c.cmd.Process.Signal(os.Interrupt) }) }
+	}
+	c.stop = context.AfterFunc(ctx, interrupt)
 	hard := time.AfterFunc(cfg.Duration+cfg.Drain+30*time.Second, func() { c.cmd.Process.Kill() })
 	matched := make(chan []string, 1)
 	var wg sync.WaitGroup

@@ -505,7 +505,7 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 		return nil, err
 	}
 	fmt.Fprintf(&report, "  throughput: bbox sent %s/s (target %s/s), received %s/s", bench.FormatRate(res.AchievedRate()),
-		bench.FormatRate(o.load.Rate), bench.FormatRate(res.Throughput()))
+		bench.FormatTarget(o.load.Rate), bench.FormatRate(res.Throughput()))
 	for _, b := range bases {
 		fmt.Fprintf(&report, "; %s sent %s/s, received %s/s", b.Config.Path, bench.FormatRate(b.AchievedRate()), bench.FormatRate(b.Throughput()))
 	}
