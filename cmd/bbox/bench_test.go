@@ -307,6 +307,9 @@ func TestBenchCompare(t *testing.T) {
 		}
 	}
 	f(exitError, "p99 +50.0%", "--max-regress", "10", a, b)
+	// Flags after the files work too, as in bbox replay FILE --bind ….
+	f(exitError, "p99 +50.0%", a, b, "--max-regress", "10")
+	f(exitOK, "p99", a, "--max-regress", "60", b)
 	f(exitOK, "p99", "--max-regress", "60", a, b)
 	f(exitError, `demo.json: a "demo" summary`, a, demo)
 	f(exitError, "nope.json", a, filepath.Join(dir, "nope.json"))
