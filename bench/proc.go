@@ -357,6 +357,11 @@ func readBucketFile(path string) (main, warm *hdrhistogram.Histogram, err error)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bench: the libzmq subscriber's histogram: %w", err)
 	}
+	return parseBuckets(path, data)
+}
+
+// parseBuckets parses "m|w VALUE COUNT" lines; name is for errors.
+func parseBuckets(path string, data []byte) (main, warm *hdrhistogram.Histogram, err error) {
 	main, warm = NewHistogram(), NewHistogram()
 	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		if line == "" {
@@ -370,7 +375,7 @@ func readBucketFile(path string) (main, warm *hdrhistogram.Histogram, err error)
 				n, err = strconv.ParseInt(f[2], 10, 64)
 			}
 		}
-		if len(f) != 3 || err != nil || (f[0] != "m" && f[0] != "w") {
+		if len(f) != 3 || err != nil || (f[0] != "m" && f[0] != "w") || n < 0 {
 			return nil, nil, fmt.Errorf("bench: %s line %d: want \"m|w VALUE COUNT\", got %q", path, i+1, line)
 		}
 		h := main

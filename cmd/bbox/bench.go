@@ -149,6 +149,9 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		}
 		ladder = append(ladder, float64(rf))
 	}
+	if process && *sweep {
+		return usageErr(e, c, "--sweep runs in-process; with --mode process give the rates: --rates 100k,250k,…,max")
+	}
 	if len(ladder) > 0 && *sweep {
 		return usageErr(e, c, "--rates and --sweep: give one (a ladder of chosen rates, or a search for the break point)")
 	}
@@ -639,7 +642,14 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 		return nil, err
 	}
 	curves := []bench.SweepCurve{{Name: "bbox", Result: bb}}
+	if len(bb.Steps) == 0 {
+		hl.close(f)
+		return nil, ctx.Err()
+	}
 	for _, p := range o.baselines {
+		if o.interrupt() {
+			break
+		}
 		r, err := sweepOne(p)
 		if err != nil {
 			hl.close(f)
@@ -659,6 +669,7 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	s := o.summarize(pick.Result)
 	s.TargetRate = pick.Rate
 	s.Intervals = nil
+	s.Interrupted = o.interrupt()
 	sj := &bench.SweepJSON{SLAUS: float64(o.sla) / 1e3, MaxRateUnder: bb.MaxRate(), Steps: bb.StepsJSON()}
 	if bb.Broke != nil {
 		sj.BrokeAt = bb.Broke.Rate
