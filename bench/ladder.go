@@ -8,8 +8,6 @@ import (
 	"math"
 	"strings"
 	"time"
-
-	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // A ladder runs every path at each of a list of rates, interleaved (rate
@@ -37,6 +35,9 @@ func WarmupOf(r *LoadResult) *WarmupJSON {
 type LadderStep struct {
 	Rate    float64 // target; 0 is max
 	Results []*LoadResult
+	// Failed names the paths whose run failed at this rate, and why; the
+	// ladder goes on without them.
+	Failed []string
 }
 
 // LadderConfig shapes a ladder.
@@ -48,8 +49,10 @@ type LadderConfig struct {
 	SLA time.Duration
 	// Run runs one path at one rate.
 	Run func(ctx context.Context, path Path, rate float64) (*LoadResult, error)
-	// OnResult, if set, is called after each run.
+	// OnResult, if set, is called after each run; OnFail after a run that
+	// failed (the ladder goes on).
 	OnResult func(rate float64, r *LoadResult)
+	OnFail   func(rate float64, p Path, err error)
 }
 
 // RunLadder runs the ladder until its end or ctx ends; an interrupted run
@@ -67,14 +70,18 @@ func RunLadder(ctx context.Context, cfg LadderConfig) ([]LadderStep, error) {
 				if ctx.Err() != nil {
 					break
 				}
-				return steps, fmt.Errorf("%s at %s/s: %w", p, FormatTarget(rate), err)
+				st.Failed = append(st.Failed, fmt.Sprintf("%s at %s/s failed: %v", p, FormatTarget(rate), err))
+				if cfg.OnFail != nil {
+					cfg.OnFail(rate, p, err)
+				}
+				continue
 			}
 			st.Results = append(st.Results, r)
 			if cfg.OnResult != nil {
 				cfg.OnResult(rate, r)
 			}
 		}
-		if len(st.Results) > 0 {
+		if len(st.Results) > 0 || len(st.Failed) > 0 {
 			steps = append(steps, st)
 		}
 		if ctx.Err() != nil {
@@ -107,6 +114,8 @@ type LadderJSON struct {
 	// Ratios per target rate: bbox's p50, p99 and CPU per record over each
 	// baseline's ("p50_vs_tcp"), and its received rate over theirs.
 	Ratios map[string]map[string]float64 `json:"ratios,omitempty"`
+	// Failed lists the runs that failed, and why.
+	Failed []string `json:"failed,omitempty"`
 }
 
 // LadderPathJSON is one path's runs of a ladder.
@@ -152,6 +161,7 @@ func LadderSummary(steps []LadderStep, sla time.Duration) *LadderJSON {
 	for _, st := range steps {
 		t := FormatTarget(st.Rate)
 		out.Rates = append(out.Rates, t)
+		out.Failed = append(out.Failed, st.Failed...)
 		var bb *LoadResult
 		for _, r := range st.Results {
 			p := r.Config.Path
@@ -229,9 +239,12 @@ func WriteLadderTable(w io.Writer, steps []LadderStep, sla time.Duration) error 
 					cpu[i] = fmt.Sprintf("%.3f", c.PerMillion)
 				}
 			}
+			lat := []string{FormatMicros(l.P50), FormatMicros(l.P90), FormatMicros(l.P99), FormatMicros(l.P999), FormatMicros(l.Max)}
+			if r.Hist == nil || r.Hist.TotalCount() == 0 {
+				lat = []string{"-", "-", "-", "-", "-"} // nothing arrived after the warm-up
+			}
 			fmt.Fprintf(bw, "  %-7s %-9s %9s %9s %8s %8s %8s %8s %8s %9d %7s %7s  %s\n", FormatTarget(st.Rate), r.Config.Path,
-				FormatRate(r.AchievedRate()), FormatRate(r.Throughput()), FormatMicros(l.P50), FormatMicros(l.P90), FormatMicros(l.P99),
-				FormatMicros(l.P999), FormatMicros(l.Max), r.Lost, cpu[0], cpu[1], verdict)
+				FormatRate(r.AchievedRate()), FormatRate(r.Throughput()), lat[0], lat[1], lat[2], lat[3], lat[4], r.Lost, cpu[0], cpu[1], verdict)
 			if _, seen := best[r.Config.Path]; !seen {
 				order = append(order, r.Config.Path)
 				best[r.Config.Path] = -1
@@ -239,6 +252,11 @@ func WriteLadderTable(w io.Writer, steps []LadderStep, sla time.Duration) error 
 			if ok && st.Rate > 0 && st.Rate > best[r.Config.Path] {
 				best[r.Config.Path] = st.Rate
 			}
+		}
+	}
+	for _, st := range steps {
+		for _, f := range st.Failed {
+			fmt.Fprintf(bw, "  %s\n", short(f, 300))
 		}
 	}
 	fmt.Fprintf(bw, "  (pub µs, sub µs: CPU seconds per million records of each process = µs of CPU per record)\n")
@@ -310,12 +328,4 @@ func LadderCurves(steps []LadderStep, sla time.Duration) []SweepCurve {
 		}
 	}
 	return out
-}
-
-// emptyIfNil returns h, or an empty histogram for nil.
-func emptyIfNil(h *hdrhistogram.Histogram) *hdrhistogram.Histogram {
-	if h == nil {
-		return NewHistogram()
-	}
-	return h
 }

@@ -183,6 +183,7 @@ func procBBox(ctx context.Context, res *LoadResult, env ProcEnv, dir string) err
 		Workers []Count `json:"workers"`
 	}
 	perr := pub.wait(&ps)
+	sub.finishWithin(cfg.Drain)
 	serr := sub.wait(&ss)
 	if err := errors.Join(perr, serr); err != nil {
 		return err
@@ -228,7 +229,9 @@ func procTCP(ctx context.Context, res *LoadResult, env ProcEnv, dir string) erro
 	var rs struct {
 		Received int64 `json:"records_received"`
 	}
-	if err := errors.Join(send.wait(&ps), recv.wait(&rs)); err != nil {
+	serr := send.wait(&ps)
+	recv.finishWithin(cfg.Drain)
+	if err := errors.Join(serr, recv.wait(&rs)); err != nil {
 		return err
 	}
 	res.fillBaseline(ps.Published, rs.Received, ps.Seconds)
@@ -261,7 +264,9 @@ func procZMQ(ctx context.Context, res *LoadResult, env ProcEnv, dir string) erro
 	var rs struct {
 		Received int64 `json:"records_received"`
 	}
-	if err := errors.Join(pub.wait(&ps), sub.wait(&rs)); err != nil {
+	perr := pub.wait(&ps)
+	sub.finishWithin(cfg.Drain)
+	if err := errors.Join(perr, sub.wait(&rs)); err != nil {
 		return err
 	}
 	res.fillBaseline(ps.Published, rs.Received, ps.Seconds)
@@ -486,6 +491,19 @@ func startChild(ctx context.Context, name, exe string, args []string, cfg LoadCo
 		c.kill()
 		return nil, nil, fmt.Errorf("bench: %s was not ready within 20s: %s", name, c.tailText())
 	}
+}
+
+// finishWithin gives a receiver whose sender has exited d to see the end
+// of the stream (a subscriber the publisher cut off never will), then
+// interrupts it so it reports what it received, and kills it 10s later.
+func (c *child) finishWithin(d time.Duration) {
+	t1 := time.AfterFunc(d, func() { c.cmd.Process.Signal(os.Interrupt) })
+	t2 := time.AfterFunc(d+10*time.Second, func() { c.cmd.Process.Kill() })
+	go func() {
+		<-c.done
+		t1.Stop()
+		t2.Stop()
+	}()
 }
 
 func (c *child) tailText() string {

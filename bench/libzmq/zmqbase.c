@@ -9,7 +9,9 @@
 //     DURATION_NS, up to BATCH records (as many as are due) per message,
 //     each carrying its scheduled send time (ns since the epoch,
 //     little-endian) at byte 12 as bbox records carry source_ts; an empty
-//     message ends the stream. Prints {"records_published":N,"seconds":S}.
+//     message ends the stream. Paced, it drops at the high-water mark (as a
+//     live PUB does); at RATE 0 it waits there instead (ZMQ_XPUB_NODROP).
+//     Prints {"records_published":N,"seconds":S}.
 //   zmqbase sub EP WARMUP_NS SIZE OUT
 //     subscribes to everything, reads the clock once per message, records
 //     now - scheduled for each record into a log-linear histogram (2048
@@ -65,6 +67,14 @@ static int run_pub(double rate, int64_t dur, int size, int batch) {
 	int hwm = 100000, linger = 5000;
 	zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+	if (rate <= 0) {
+		// As fast as it goes means as fast as the subscriber takes it (as
+		// bbox pub --slow block and TCP's flow control do): at the
+		// high-water mark, wait instead of dropping. A paced run drops
+		// there, as a live PUB does, and the loss is counted.
+		int nodrop = 1;
+		zmq_setsockopt(s, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
+	}
 	if (zmq_bind(s, "tcp://127.0.0.1:*") != 0) die("bind");
 	char ep[256];
 	size_t epl = sizeof ep;
@@ -101,10 +111,13 @@ static int run_pub(double rate, int64_t dur, int size, int batch) {
 				int64_t sched = rate > 0 ? start + (int64_t)((double)(sent + i) * ns_per) : now;
 				memcpy(buf + (size_t)i * size + 12, &sched, 8);
 			}
-			if (zmq_send(s, buf, (size_t)n * size, 0) < 0) {
+			while (zmq_send(s, buf, (size_t)n * size, rate <= 0 ? ZMQ_DONTWAIT : 0) < 0) {
 				if (stop) break;
-				die("send");
+				if (zmq_errno() != EAGAIN) die("send");
+				zmq_pollitem_t it = {s, 0, ZMQ_POLLOUT, 0};
+				zmq_poll(&it, 1, 10);
 			}
+			if (stop) break;
 			sent += n;
 			due -= n;
 		}

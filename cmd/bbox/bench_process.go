@@ -164,6 +164,9 @@ func runLadder(ctx context.Context, o *benchOpts, log *logger, human io.Writer) 
 		Run: func(ctx context.Context, p bench.Path, rate float64) (*bench.LoadResult, error) {
 			defer runtime.GC()
 			return runPath(ctx, o, log, f, p, rate, fmt.Sprintf("ladder-%s-%s.hlog", p, bench.FormatTarget(rate)))
+		},
+		OnFail: func(rate float64, p bench.Path, err error) {
+			log.Logf("  %s at %s/s failed, going on without it: %v", p, bench.FormatTarget(rate), err)
 		}})
 	if err != nil {
 		return nil, err
