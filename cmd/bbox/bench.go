@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -117,7 +118,7 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	partitions := fs.Int("partitions", 0, "total partitions (0: 4 per shard)")
 	nworkers := fs.Int("workers", 1, "in-process workers behind the subscriber threads")
 	at := fs.String("at", "sub", "where latency is recorded: sub (each subscriber thread, as it decodes a frame) or worker (each worker, as it takes a batch)")
-	cpus := fs.String("cpus", "auto", "subscriber thread cores: auto (thread i on core i), none, or a list like 0,1")
+	cpus := fs.String("cpus", "auto", "subscriber thread cores: auto (thread i on core i), none, or a list like 0,1 (--mode process: bbox sub's --cpus, unpinned unless given)")
 	size := fs.Int("size", 100, "record size on the wire, bytes")
 	symbols := fs.Int("symbols", 1000, "distinct symbols in the synthetic feed")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic feed")
@@ -151,6 +152,9 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	}
 	if process && *sweep {
 		return usageErr(e, c, "--sweep runs in-process; with --mode process give the rates: --rates 100k,250k,…,max")
+	}
+	if !process && slices.Contains(ladder, 0) {
+		return usageErr(e, c, "--rates max: as fast as it goes needs --mode process (in-process runs are paced)")
 	}
 	if len(ladder) > 0 && *sweep {
 		return usageErr(e, c, "--rates and --sweep: give one (a ladder of chosen rates, or a search for the break point)")
@@ -244,7 +248,18 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		interrupt: func() bool { return ctx.Err() != nil },
 	}
 	if process {
-		if code := o.setupProcess(e, c, *cpus); code >= 0 {
+		// bbox sub's own default (unpinned) unless --cpus was given: a
+		// thread pinned to a core that other work holds cannot move away.
+		subCPUs := "none"
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "cpus" {
+				subCPUs = *cpus
+			}
+		})
+		if subCPUs == "none" {
+			o.load.CPUs = nil // for the summary's shard lines
+		}
+		if code := o.setupProcess(e, c, subCPUs); code >= 0 {
 			return code
 		}
 	}

@@ -229,6 +229,8 @@ func TestBenchProcessUsage(t *testing.T) {
 	f("--baseline", "--baseline", "libzmq")
 	f("--at worker", "--mode", "process", "--at", "worker")
 	f("--rates and --sweep", "--rates", "10k", "--sweep")
+	f("--rates max", "--rates", "10k,max")
+	f("--sweep runs in-process", "--mode", "process", "--sweep")
 }
 
 // bbox sub --latency-* flags: bad values are usage errors.
