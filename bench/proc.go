@@ -149,7 +149,7 @@ func procBBox(ctx context.Context, res *LoadResult, env ProcEnv, dir string) err
 		// feed's does, and the loss is reported.
 		pubArgs = append(pubArgs, "--slow", "block")
 	}
-	pub, m, err := startChild(ctx, "pub", env.Exe, pubArgs, cfg, regexp.MustCompile(` on (tcp://\S+(?:, tcp://\S+)*)`), true)
+	pub, m, err := startChild(ctx, "pub", env.Exe, pubArgs, cfg, regexp.MustCompile(` on (tcp://[^\s,]+(?:, tcp://[^\s,]+)*)`), true)
 	if err != nil {
 		return err
 	}

@@ -245,3 +245,22 @@ func TestSubLatencyFlagsUsage(t *testing.T) {
 		}
 	}
 }
+
+// Process mode with two shards: bbox pub binds two endpoints, bbox sub
+// connects to both, and every record is counted on one of them.
+func TestBenchProcessShards(t *testing.T) {
+	code, p := runBBox(t, 60*time.Second, "bench", "--mode", "process", "--rate", "20k", "--duration", "500ms", "--shards", "2",
+		"--workers", "2", "--baseline", "none", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, tail(p.stderr.String(), 30))
+	}
+	var s benchFull
+	p.summary(&s)
+	if len(s.Shards) != 2 || s.Shards[0].Records == 0 || s.Shards[1].Records == 0 ||
+		s.Shards[0].Records+s.Shards[1].Records != s.RecordsReceived || s.RecordsReceived != s.RecordsPublished {
+		t.Fatalf("published %d received %d shards %+v", s.RecordsPublished, s.RecordsReceived, s.Shards)
+	}
+	if len(s.Baselines) != 0 || len(s.CPU) != 2 {
+		t.Fatalf("baselines %+v cpu %+v", s.Baselines, s.CPU)
+	}
+}
