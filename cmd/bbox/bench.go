@@ -93,7 +93,7 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	c := commands["bench"]
 	fs := newFlags(e, c)
 	rate := rateFlag(100000)
-	fs.Var(&rate, "rate", "target records per second (100000, 100k, 1M); with --sweep, the first rate (if it breaks the SLA, the ladder goes down)")
+	fs.Var(&rate, "rate", "target records per second (100000, 100k, 1M; max: as fast as it goes, --mode process only); with --sweep, the first rate (if it breaks the SLA, the ladder goes down)")
 	duration := fs.Duration("duration", 5*time.Second, "how long to send (with --sweep: per rate)")
 	out := fs.String("out", "", "write the reports into this directory: table.txt, latency.hgrm, latency.hlog, percentiles.svg, timeline.svg, summary.json")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
