@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,28 @@ func TestRunLadder(t *testing.T) {
 	steps, err = RunLadder(ctx, cfg)
 	if err != nil || len(steps) != 1 || len(ran) != 1 || !steps[0].Results[0].Interrupted {
 		t.Fatalf("after an interrupt: steps %+v ran %v err %v", steps, ran, err)
+	}
+}
+
+// Two ladder summaries compare rate by rate, path by path.
+func TestCompareLadders(t *testing.T) {
+	mk := func(p99 float64, cpu float64) *RunSummary {
+		return &RunSummary{Command: "bench", RecordsReceived: 10, Ladder: &LadderJSON{Rates: []string{"1M"},
+			Paths: []LadderPathJSON{{Path: "bbox", Steps: []LadderStepJSON{{Target: "1M", Received: 10, ThroughputRPS: 1e6,
+				LatencyUS: Percentiles{P50: 50, P99: p99}, CPU: []ProcCPU{{Name: "pub", PerMillion: cpu}, {Name: "sub", PerMillion: cpu}}}}}},
+			Ratios: map[string]map[string]float64{"1M": {"p99_vs_tcp": p99 / 100}}}}
+	}
+	ds := Compare(mk(400, 0.3), mk(200, 0.2))
+	want := map[string]float64{"bbox@1M p99": -50, "bbox@1M cpu_us_per_record": 100 * (0.4 - 0.6) / 0.6, "bbox@1M p99 / tcp p99": -50}
+	for _, d := range ds {
+		if w, ok := want[d.Metric]; ok {
+			if math.Abs(d.Change-w) > 1e-9 || d.Better != 1 {
+				t.Fatalf("%s: %+v, want a change of %v%%, better", d.Metric, d, w)
+			}
+			delete(want, d.Metric)
+		}
+	}
+	if len(want) != 0 {
+		t.Fatalf("not compared: %v (deltas %+v)", want, ds)
 	}
 }

@@ -14,7 +14,7 @@ func runBenchCompare(e *env, args []string) int {
 	c := &command{name: "bench compare", summary: "compare two bench JSON summaries (before/after a change)", usage: "[flags] A.json B.json"}
 	fs := newFlags(e, c)
 	asJSON := fs.Bool("json", false, "print the differences as one JSON object on the last line of stdout")
-	maxRegress := fs.Float64("max-regress", 0, "exit 1 if p50, p90, p99, p99.9, the throughput or the max rate under the SLA got worse by more than this many percent (0: never; max and p99.99 are too noisy to gate on)")
+	maxRegress := fs.Float64("max-regress", 0, "exit 1 if p50, p90, p99, p99.9, CPU per record, the throughput or the max rate under the SLA (of a ladder: at any rate) got worse by more than this many percent (0: never; max and p99.99 are too noisy to gate on)")
 	pos, code, ok := parseInterleaved(fs, args)
 	if !ok {
 		return code
@@ -48,7 +48,7 @@ func runBenchCompare(e *env, args []string) int {
 	var regress []string
 	if *maxRegress > 0 {
 		for _, d := range ds {
-			judged := d.Unit == "us" && d.Metric != "max" && !strings.HasSuffix(d.Metric, "p99.99") || d.Unit == "rps"
+			judged := d.Unit == "us" && !strings.HasSuffix(d.Metric, "max") && !strings.HasSuffix(d.Metric, "p99.99") || d.Unit == "rps"
 			if judged && d.Better < 0 && d.A != 0 && math.Abs(d.Change) > *maxRegress {
 				regress = append(regress, fmt.Sprintf("%s %+.1f%%", d.Metric, d.Change))
 			}
