@@ -3,7 +3,10 @@ package bench
 import (
 	"context"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +74,30 @@ func TestLeanTCPAndLatencyLog(t *testing.T) {
 	}
 	if err := lg.Close(); err == nil {
 		t.Fatal("a second Close succeeded")
+	}
+}
+
+// BuildLibZMQ builds the C baseline when zmq.h is there (it is in CI:
+// libzmq3-dev) and, without a compiler, says why and what to install.
+func TestBuildLibZMQ(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := os.Stat("/usr/include/zmq.h"); err != nil {
+		t.Log("zmq.h is not installed (apt-get install libzmq3-dev): only the error path is tested")
+	} else {
+		exe, err := BuildLibZMQ(dir)
+		if err != nil {
+			t.Fatalf("zmq.h is present but the baseline did not build: %v", err)
+		}
+		out, err := exec.Command(exe).CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "usage: zmqbase") {
+			t.Fatalf("%s without arguments: %v %q, want its usage and exit 2", exe, err, out)
+		}
+		if again, err := BuildLibZMQ(dir); err != nil || again != exe {
+			t.Fatalf("second build: %q %v, want the cached %q", again, err, exe)
+		}
+	}
+	t.Setenv("PATH", "")
+	if _, err := BuildLibZMQ(t.TempDir()); err == nil || !strings.Contains(err.Error(), "apt-get install") {
+		t.Fatalf("without cc: %v, want an error saying what to install", err)
 	}
 }
