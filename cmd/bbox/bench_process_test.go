@@ -152,10 +152,11 @@ func TestBenchInterruptKeepsResults(t *testing.T) {
 				"--baseline", "tcp", "--out", dir, "--json", "--verbose")
 			waitFor(t, 30*time.Second, "a run under way", func() bool {
 				// In-process logs each interval as it ends; process mode
-				// logs when it starts bbox sub (the publisher is bound).
-				return strings.Contains(p.stderr.String(), "[  0.4s]") || strings.Contains(p.stderr.String(), "starting bbox sub")
+				// (--verbose) relays bbox sub's log, which says when it
+				// has connected: from then on the publisher sends.
+				return strings.Contains(p.stderr.String(), "[  0.4s]") || strings.Contains(p.stderr.String(), "shard 0: connected to")
 			})
-			time.Sleep(1500 * time.Millisecond)
+			time.Sleep(time.Second)
 			syscall.Kill(p.cmd.Process.Pid, syscall.SIGINT)
 			if code := p.wait(30 * time.Second); code != 0 {
 				t.Fatalf("exit %d after SIGINT\n%s", code, tail(p.stderr.String(), 20))
