@@ -175,6 +175,9 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	default:
 		return usageErr(e, c, "--co %q: want on or off", *co)
 	}
+	if process && from == bench.FromSend {
+		return usageErr(e, c, "--co off: --mode process measures from the scheduled send time only (the baselines carry no send stamp)")
+	}
 	atWorker := false
 	switch *at {
 	case "sub":

@@ -234,6 +234,7 @@ func TestBenchProcessUsage(t *testing.T) {
 	f("--at worker", "--mode", "process", "--at", "worker")
 	f("--rates and --sweep", "--rates", "10k", "--sweep")
 	f("--rates max", "--rates", "10k,max")
+	f("--co off", "--mode", "process", "--co", "off")
 	f("--sweep runs in-process", "--mode", "process", "--sweep")
 }
 
