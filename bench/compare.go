@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
+	"strings"
 )
 
 // RunSummary is what `bbox bench compare` reads of a bench JSON summary
@@ -24,6 +26,8 @@ type RunSummary struct {
 	LatencyFrom      string       `json:"latency_from"`
 	Baselines        []PathResult `json:"baselines"`
 	Sweep            *SweepJSON   `json:"sweep"`
+	CPU              []ProcCPU    `json:"cpu"`
+	Ladder           *LadderJSON  `json:"ladder"`
 }
 
 // PathResult is one path's outcome in a JSON summary.
@@ -36,6 +40,8 @@ type PathResult struct {
 	ThroughputRPS float64     `json:"throughput_rps"`
 	LatencyUS     Percentiles `json:"latency_us"`
 	MaxRateUnder  float64     `json:"max_rate_under_sla,omitempty"`
+	CPU           []ProcCPU   `json:"cpu,omitempty"`
+	Warmup        *WarmupJSON `json:"warmup,omitempty"`
 }
 
 // SweepJSON is a sweep in a JSON summary.
@@ -150,6 +156,12 @@ func Compare(a, b *RunSummary) []Delta {
 			}
 		}
 	}
+	if ca, cb := cpuTotal(a.CPU), cpuTotal(b.CPU); ca > 0 && cb > 0 {
+		add("cpu_us_per_record", "us", ca, cb, true)
+	}
+	if a.Ladder != nil && b.Ladder != nil {
+		compareLadders(a.Ladder, b.Ladder, add, lat)
+	}
 	if a.Sweep != nil && b.Sweep != nil {
 		add("max_rate_under_sla", "rps", a.Sweep.MaxRateUnder, b.Sweep.MaxRateUnder, false)
 		for _, ba := range a.Sweep.Baselines {
@@ -161,6 +173,55 @@ func Compare(a, b *RunSummary) []Delta {
 		}
 	}
 	return out
+}
+
+func cpuTotal(cs []ProcCPU) float64 {
+	var t float64
+	for _, c := range cs {
+		t += c.PerMillion
+	}
+	return t
+}
+
+// compareLadders adds, for every path and target rate both ladders ran,
+// the received rate, the latency percentiles and the CPU per record
+// ("bbox@1M p99"), and bbox's p99 ratio to each baseline at that rate.
+func compareLadders(a, b *LadderJSON, add func(metric, unit string, va, vb float64, lowerBetter bool), lat func(prefix string, pa, pb Percentiles)) {
+	for _, pa := range a.Paths {
+		for _, pb := range b.Paths {
+			if pa.Path != pb.Path {
+				continue
+			}
+			for _, sa := range pa.Steps {
+				for _, sb := range pb.Steps {
+					if sa.Target != sb.Target || sa.Received == 0 || sb.Received == 0 {
+						continue
+					}
+					prefix := pa.Path + "@" + sa.Target + " "
+					add(prefix+"throughput_rps", "rps", sa.ThroughputRPS, sb.ThroughputRPS, false)
+					lat(prefix, sa.LatencyUS, sb.LatencyUS)
+					add(prefix+"records_lost", "records", float64(sa.Lost), float64(sb.Lost), true)
+					if ca, cb := cpuTotal(sa.CPU), cpuTotal(sb.CPU); ca > 0 && cb > 0 {
+						add(prefix+"cpu_us_per_record", "us", ca, cb, true)
+					}
+				}
+			}
+		}
+	}
+	for _, t := range a.Rates {
+		ra, rb := a.Ratios[t], b.Ratios[t]
+		keys := make([]string, 0, len(ra))
+		for k := range ra {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			va := ra[k]
+			if vb, ok := rb[k]; ok && strings.HasPrefix(k, "p99_vs_") && va > 0 && vb > 0 {
+				add("bbox@"+t+" p99 / "+strings.TrimPrefix(k, "p99_vs_")+" p99", "x", va, vb, true)
+			}
+		}
+	}
 }
 
 // WriteCompare prints deltas as a table.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -49,5 +51,30 @@ func FuzzParseSummary(f *testing.F) {
 			t.Fatalf("round trip changed the summary:\n%+v\n%+v", s, again)
 		}
 		Compare(s, again) // must not panic
+	})
+}
+
+// FuzzBuckets: the libzmq baseline's histogram file parses or is refused
+// with an error, never a panic, and what parses counts what it says.
+func FuzzBuckets(f *testing.F) {
+	f.Add([]byte("m 18888 1\nm 23800 2\nw 100 5\n"))
+	f.Add([]byte("m -5 1\n"))
+	f.Add([]byte("x 1 1\n"))
+	f.Add([]byte("m 1 9223372036854775807\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, w, err := parseBuckets("fuzz", data)
+		if err != nil {
+			return
+		}
+		var want int64
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			if fs := strings.Fields(line); len(fs) == 3 {
+				n, _ := strconv.ParseInt(fs[2], 10, 64)
+				want += n
+			}
+		}
+		if got := m.TotalCount() + w.TotalCount(); got != want && want >= 0 {
+			t.Fatalf("parsed %d values, the lines say %d", got, want)
+		}
 	})
 }

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
@@ -46,62 +48,115 @@ func (s Stamp) String() string {
 type slot struct {
 	mu      sync.Mutex
 	active  *hdrhistogram.Histogram
+	warm    *hdrhistogram.Histogram // values of the warm-up, when there is one
 	clamped int64
-	_       [40]byte // keep neighbouring slots' locks off one cache line
+	_       [32]byte // keep neighbouring slots' locks off one cache line
 }
 
 // Recorder keeps one histogram per receiving thread.
 type Recorder struct {
-	from  Stamp
-	slots []slot
+	from    Stamp
+	created time.Time
+	slots   []slot
+	// warmup is the length of the warm-up (0: none); until is the stamp
+	// (ns) before which a frame belongs to it, set from the first frame.
+	warmup int64
+	until  atomic.Int64
 
 	rmu     sync.Mutex // serialises readers; guards the fields below
 	spares  []*hdrhistogram.Histogram
-	total   *hdrhistogram.Histogram // every value swapped out so far
+	wspares []*hdrhistogram.Histogram
+	total   *hdrhistogram.Histogram // every value after the warm-up swapped out so far
+	wtotal  *hdrhistogram.Histogram // every value of the warm-up swapped out so far
 	pending *hdrhistogram.Histogram // swapped out since the last Interval
 	handed  *hdrhistogram.Histogram // what the last Interval returned; the next one reuses it
 }
 
 // NewRecorder returns a recorder for n threads.
 func NewRecorder(n int, from Stamp) *Recorder {
-	r := &Recorder{from: from, slots: make([]slot, n), spares: make([]*hdrhistogram.Histogram, n),
-		total: NewHistogram(), pending: NewHistogram(), handed: NewHistogram()}
+	r := &Recorder{from: from, created: time.Now(), slots: make([]slot, n), spares: make([]*hdrhistogram.Histogram, n), wspares: make([]*hdrhistogram.Histogram, n),
+		total: NewHistogram(), wtotal: NewHistogram(), pending: NewHistogram(), handed: NewHistogram()}
 	for i := range r.slots {
 		r.slots[i].active = NewHistogram()
+		r.slots[i].warm = NewHistogram()
 		r.spares[i] = NewHistogram()
+		r.wspares[i] = NewHistogram()
 	}
 	return r
+}
+
+// SetWarmup splits off a warm-up of length d: every frame whose first
+// record's stamp (the one latency is measured from) is earlier than the
+// first frame's plus d is recorded apart, in MergedWarmup, and left out
+// of Merged; intervals include both. Call it before the first Observe.
+func (r *Recorder) SetWarmup(d time.Duration) { r.warmup = int64(d) }
+
+// SetWarmupUntil fixes the warm-up's end as an absolute stamp (ns since
+// the epoch) instead of from the first frame: a run that knows when its
+// schedule started uses it, so a slow first frame cannot shift it.
+func (r *Recorder) SetWarmupUntil(until int64) {
+	if r.warmup == 0 {
+		r.warmup = 1
+	}
+	r.until.Store(until)
+}
+
+// target is the histogram a frame stamped stamp goes into. s.mu is held.
+func (r *Recorder) target(s *slot, stamp int64) *hdrhistogram.Histogram {
+	if r.warmup == 0 {
+		return s.active
+	}
+	until := r.until.Load()
+	if until == 0 {
+		r.until.CompareAndSwap(0, stamp+r.warmup)
+		until = r.until.Load()
+	}
+	if stamp < until {
+		return s.warm
+	}
+	return s.active
 }
 
 // Observe records the latency of recs, received at now (ns), into thread
 // i's histogram. It matches shard.SubConfig.Observe.
 func (r *Recorder) Observe(i int, now int64, recs []feed.Record) {
+	if len(recs) == 0 {
+		return
+	}
 	s := &r.slots[i]
 	s.mu.Lock()
 	if r.from == FromSource {
+		h := r.target(s, recs[0].SourceTS)
 		for k := range recs {
-			s.record(now - recs[k].SourceTS)
+			s.record(h, now-recs[k].SourceTS)
 		}
 	} else {
+		h := r.target(s, recs[0].SendTS)
 		for k := range recs {
-			s.record(now - recs[k].SendTS)
+			s.record(h, now-recs[k].SendTS)
 		}
 	}
 	s.mu.Unlock()
 }
 
-// ObserveValues records latencies in ns into thread i's histogram.
-func (r *Recorder) ObserveValues(i int, vs []int64) {
+// ObserveValues records latencies in ns into thread i's histogram; stamp
+// is the first value's record stamp (ns since the epoch), which places
+// them in or after the warm-up.
+func (r *Recorder) ObserveValues(i int, stamp int64, vs []int64) {
+	if len(vs) == 0 {
+		return
+	}
 	s := &r.slots[i]
 	s.mu.Lock()
+	h := r.target(s, stamp)
 	for _, v := range vs {
-		s.record(v)
+		s.record(h, v)
 	}
 	s.mu.Unlock()
 }
 
-// record records v, clamped to the histogram's range. s.mu is held.
-func (s *slot) record(v int64) {
+// record records v into h, clamped to the histogram's range. s.mu is held.
+func (s *slot) record(h *hdrhistogram.Histogram, v int64) {
 	if v < minValue {
 		v = minValue // clocks are monotonic per box; a skewed peer can still go below zero
 	}
@@ -109,32 +164,50 @@ func (s *slot) record(v int64) {
 		v = maxValue
 		s.clamped++
 	}
-	s.active.RecordValue(v)
+	h.RecordValue(v)
 }
 
 // swap moves every thread's values into total and pending. r.rmu is held.
 func (r *Recorder) swap() {
 	for i := range r.slots {
 		s := &r.slots[i]
-		fresh := r.spares[i]
+		fresh, wfresh := r.spares[i], r.wspares[i]
 		s.mu.Lock()
-		full := s.active
-		s.active = fresh
+		full, wfull := s.active, s.warm
+		s.active, s.warm = fresh, wfresh
 		s.mu.Unlock()
 		r.total.Merge(full)
 		r.pending.Merge(full)
 		full.Reset()
 		r.spares[i] = full
+		if wfull.TotalCount() > 0 {
+			r.wtotal.Merge(wfull)
+			r.pending.Merge(wfull)
+			wfull.Reset()
+		}
+		r.wspares[i] = wfull
 	}
 }
 
-// Merged returns a new histogram with every thread's values so far.
+// Merged returns a new histogram with every thread's values so far,
+// the warm-up's left out.
 func (r *Recorder) Merged() *hdrhistogram.Histogram {
 	r.rmu.Lock()
 	defer r.rmu.Unlock()
 	r.swap()
 	h := NewHistogram()
 	h.Merge(r.total)
+	return h
+}
+
+// MergedWarmup returns a new histogram with the warm-up's values so far
+// (empty without a warm-up).
+func (r *Recorder) MergedWarmup() *hdrhistogram.Histogram {
+	r.rmu.Lock()
+	defer r.rmu.Unlock()
+	r.swap()
+	h := NewHistogram()
+	h.Merge(r.wtotal)
 	return h
 }
 
@@ -150,6 +223,15 @@ func (r *Recorder) Interval() *hdrhistogram.Histogram {
 	r.handed.Reset()
 	r.pending, r.handed = r.handed, h
 	return h
+}
+
+// pendingEmpty reports whether nothing was recorded since the last
+// Interval.
+func (r *Recorder) pendingEmpty() bool {
+	r.rmu.Lock()
+	defer r.rmu.Unlock()
+	r.swap()
+	return r.pending.TotalCount() == 0
 }
 
 // Clamped is the number of values above the histogram's range.

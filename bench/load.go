@@ -82,6 +82,11 @@ type LoadConfig struct {
 	RcvBuf, SndBuf int
 	// Interval is the length of one interval histogram. 0 means 1s.
 	Interval time.Duration
+	// Warmup is the start of the run whose latencies are kept apart
+	// (LoadResult.WarmupHist) and left out of Hist: connections, caches
+	// and the runtime settle there. It counts from the first record's
+	// stamp and is part of Duration. 0 means none.
+	Warmup time.Duration
 	// Drain bounds the wait for records still in flight after sending
 	// stops. 0 means 5s.
 	Drain time.Duration
@@ -142,13 +147,15 @@ func (c LoadConfig) Validate() error {
 		return fmt.Errorf("workers %d outside [1, 4096]", c.Workers)
 	case c.Interval < 0 || c.Drain < 0:
 		return errors.New("interval and drain must not be negative")
+	case c.Warmup < 0 || c.Warmup >= c.Duration:
+		return fmt.Errorf("warmup %v: want at least 0 and less than the duration %v", c.Warmup, c.Duration)
 	}
 	g := c.gen()
 	return g.Validate()
 }
 
 func (c LoadConfig) gen() feed.GenConfig {
-	return feed.GenConfig{Symbols: c.Symbols, Size: c.Size, Seed: c.Seed, Rate: c.Rate}
+	return feed.GenConfig{Symbols: c.Symbols, Size: c.Size, Seed: c.Seed, Rate: c.Rate, Cycle: feed.DefaultCycle}
 }
 
 // IntervalStat summarises one interval of a run.
@@ -158,16 +165,21 @@ type IntervalStat struct {
 	Published int64       `json:"published"` // records sent in the interval
 	Received  int64       `json:"received"`  // latencies recorded in the interval
 	Latency   Percentiles `json:"latency_us"`
+	// SendUnknown is set when the interval comes from a receiver in
+	// another process, which does not know what was sent when.
+	SendUnknown bool `json:"-"`
 }
 
 // SendRate and RecvRate are the interval's rates in records per second.
 func (iv IntervalStat) SendRate() float64 { return float64(iv.Published) / max(iv.End-iv.Start, 1e-9) }
 func (iv IntervalStat) RecvRate() float64 { return float64(iv.Received) / max(iv.End-iv.Start, 1e-9) }
 
-// Count is one shard's or worker's record count.
+// Count is one shard's or worker's record count (and, for a worker, the
+// batches it took).
 type Count struct {
 	ID      int   `json:"id"`
 	Records int64 `json:"records"`
+	Batches int64 `json:"batches,omitempty"`
 }
 
 // LoadResult is the outcome of one load run.
@@ -182,11 +194,13 @@ type LoadResult struct {
 	Gaps      int64 // sequence gaps the subscriber saw (bbox path)
 	Malformed int64 // frames the subscriber rejected (bbox path)
 	Clamped   int64 // latencies above the histogram's range
-	// Hist holds every latency in ns, merged from the receiving threads.
-	Hist      *hdrhistogram.Histogram
-	Intervals []IntervalStat
-	Shards    []Count
-	Workers   []Count
+	// Hist holds every latency in ns after the warm-up, merged from the
+	// receiving threads; WarmupHist the warm-up's (empty without one).
+	Hist       *hdrhistogram.Histogram
+	WarmupHist *hdrhistogram.Histogram
+	Intervals  []IntervalStat
+	Shards     []Count
+	Workers    []Count
 	// SockBufCapped counts socket-buffer requests the kernel cut down.
 	SockBufCapped int64
 	// Partitions is the publisher's partition count (bbox path).
@@ -195,6 +209,10 @@ type LoadResult struct {
 	// subscriber threads, workers.
 	Threads  int
 	Warnings []string
+	// CPU is each child process's CPU time (process mode).
+	CPU []ProcCPU
+	// Interrupted is set when the caller's context ended the run early.
+	Interrupted bool
 }
 
 // AchievedRate is records sent per second of sending.
@@ -218,10 +236,17 @@ func (r *LoadResult) warn(format string, args ...any) {
 	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
 }
 
+// interrupted warns of an interrupted run.
+func (r *LoadResult) interrupted() {
+	if r.Interrupted {
+		r.warn("interrupted after %.1fs of %v: the figures are what was measured until then", r.Sending.Seconds(), r.Config.Duration)
+	}
+}
+
 // checks adds the warnings every run gets.
 func (r *LoadResult) checks() {
 	c := r.Config
-	if got := r.AchievedRate(); got < c.Rate*(1-RateShortfall) {
+	if got := r.AchievedRate(); c.Rate > 0 && !r.Interrupted && got < c.Rate*(1-RateShortfall) {
 		r.warn("target rate not reached: sent %.0f records/s of %.0f (%.0f%%); the sender fell behind its schedule, so latencies from the schedule include that backlog",
 			got, c.Rate, 100*got/c.Rate)
 	}
@@ -342,10 +367,16 @@ func (c *collector) take(now time.Time) {
 	c.last, c.lastPub = now, pub
 }
 
-// finish stops the ticker and takes the tail as a last interval.
+// finish stops the ticker and takes the tail as a last interval, unless
+// nothing was sent or received in it: an empty tail (the drain after the
+// last record, often a few ms) would show as a collapse to 0 at the end
+// of the timeline.
 func (c *collector) finish() []IntervalStat {
 	close(c.stop)
 	<-c.done
+	if c.rec.pendingEmpty() && c.published() == c.lastPub {
+		return c.ivs
+	}
 	c.take(time.Now())
 	return c.ivs
 }
@@ -371,6 +402,7 @@ func runBBox(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult
 		slots = cfg.Workers
 	}
 	rec := NewRecorder(slots, cfg.From)
+	rec.SetWarmup(cfg.Warmup)
 	pool, err := workers.NewPool(workers.PoolConfig{Workers: cfg.Workers, NewHandler: func(id int) workers.Handler {
 		h := workers.NewSymbolStats()
 		if !cfg.AtWorker {
@@ -395,7 +427,10 @@ func runBBox(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult
 		pool.Close()
 		return nil, err
 	}
-	sctx, scancel := context.WithCancel(ctx)
+	// The subscriber is not cancelled with ctx: on an interrupt the
+	// publisher stops sending and closes, and the subscriber drains to its
+	// end of stream, so what was sent is counted as received, not lost.
+	sctx, scancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer scancel()
 	subDone := make(chan error, 1)
 	go func() {
@@ -431,12 +466,10 @@ func runBBox(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult
 	}
 	res.Elapsed = time.Since(res.Start)
 	res.Intervals = col.finish()
-	if perr != nil && !errors.Is(perr, context.DeadlineExceeded) && !errors.Is(perr, shard.ErrClosed) {
+	if perr != nil && !errors.Is(perr, context.DeadlineExceeded) && !errors.Is(perr, context.Canceled) && !errors.Is(perr, shard.ErrClosed) {
 		return nil, perr
 	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
+	res.Interrupted = ctx.Err() != nil
 	if subErr != nil {
 		return nil, subErr
 	}
@@ -445,18 +478,19 @@ func runBBox(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult
 	res.Published, res.Received = ps.Records, ss.Received
 	res.Lost = max(ss.Lost, ps.Records-ss.Received)
 	res.Gaps, res.Malformed = ss.Gaps, ss.Malformed
-	res.Hist = rec.Merged()
+	res.Hist, res.WarmupHist = rec.Merged(), rec.MergedWarmup()
 	res.Clamped = rec.Clamped()
 	for _, s := range ss.Shards {
 		res.Shards = append(res.Shards, Count{ID: s.ID, Records: s.Records})
 	}
 	for _, w := range pool.Stats() {
-		res.Workers = append(res.Workers, Count{ID: w.ID, Records: w.Records})
+		res.Workers = append(res.Workers, Count{ID: w.ID, Records: w.Records, Batches: w.Batches})
 	}
 	res.SockBufCapped = subCounters.SockBufCapped.Load()
 	for _, s := range ps.Shards {
 		res.SockBufCapped += s.SockBufCapped
 	}
+	res.interrupted()
 	if ps.DroppedRecords > 0 {
 		res.warn("the publisher dropped %d records for a subscriber over its high-water mark", ps.DroppedRecords)
 	}

@@ -61,6 +61,7 @@ type baselineEnds struct {
 func runBaseline(ctx context.Context, res *LoadResult, src pacedSource, ends baselineEnds) (*LoadResult, error) {
 	cfg := res.Config
 	rec := NewRecorder(1, cfg.From)
+	rec.SetWarmup(cfg.Warmup)
 	var sent, received atomic.Int64
 	recvErr := make(chan error, 1)
 	failed := make(chan struct{})
@@ -89,12 +90,11 @@ func runBaseline(ctx context.Context, res *LoadResult, src pacedSource, ends bas
 	if rerr != nil {
 		return nil, rerr
 	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
+	res.Interrupted = ctx.Err() != nil
+	res.interrupted()
 	res.Published, res.Received = sent.Load(), received.Load()
 	res.Lost = max(res.Published-res.Received, 0)
-	res.Hist = rec.Merged()
+	res.Hist, res.WarmupHist = rec.Merged(), rec.MergedWarmup()
 	res.Clamped = rec.Clamped()
 	res.Shards = []Count{{ID: 0, Records: res.Received}}
 	res.Workers = []Count{}
@@ -148,8 +148,9 @@ func tcpReceive(ln net.Listener, rec *Recorder, from Stamp, received *atomic.Int
 	defer c.Close()
 	r := newFramedReader(c)
 	vals := make([]int64, 0, 4096)
+	var first int64 // the stamp of vals[0]
 	flush := func() {
-		rec.ObserveValues(0, vals)
+		rec.ObserveValues(0, first, vals)
 		received.Add(int64(len(vals)))
 		vals = vals[:0]
 	}
@@ -162,7 +163,11 @@ func tcpReceive(ln net.Listener, rec *Recorder, from Stamp, received *atomic.Int
 		if err != nil {
 			return err
 		}
-		vals = append(vals, time.Now().UnixNano()-stampOf(b, from))
+		st := stampOf(b, from)
+		if len(vals) == 0 {
+			first = st
+		}
+		vals = append(vals, time.Now().UnixNano()-st)
 		if r.Buffered() == 0 || len(vals) == cap(vals) {
 			flush()
 		}
@@ -220,7 +225,7 @@ func (r *framedReader) next() ([]byte, error) {
 }
 
 func runZMQ4(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult, error) {
-	zctx, zcancel := context.WithCancel(ctx)
+	zctx, zcancel := context.WithCancel(context.WithoutCancel(ctx)) // drain on an interrupt
 	defer zcancel()
 	pub, sub, err := zmq4Pair(zctx)
 	if err != nil {
@@ -244,8 +249,9 @@ func runZMQ4(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult
 				if len(m.Frames) != 1 || len(m.Frames[0]) < feed.RecordFixedLen {
 					continue // a join probe
 				}
-				vals[0] = now - stampOf(m.Frames[0], from)
-				rec.ObserveValues(0, vals)
+				st := stampOf(m.Frames[0], from)
+				vals[0] = now - st
+				rec.ObserveValues(0, st, vals)
 				received.Add(1)
 			}
 		},

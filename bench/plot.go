@@ -81,7 +81,8 @@ var xmlEsc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&
 
 // draw renders c as a group at vertical offset dy.
 func (c *chart) draw(w *bufio.Writer, dy int) {
-	pw, ph := float64(plotW-marginL-marginR), float64(plotH-marginT-marginB)
+	lay := c.layout()
+	pw, ph := lay.pw, float64(plotH-marginT-marginB)
 	px := func(v float64) float64 { return marginL + c.x.pos(v)*pw }
 	py := func(v float64) float64 { return marginT + (1-c.y.pos(v))*ph }
 	fmt.Fprintf(w, `<g transform="translate(0,%d)">`+"\n", dy)
@@ -146,21 +147,99 @@ func (c *chart) draw(w *bufio.Writer, dy int) {
 		}
 	}
 	fmt.Fprintln(w, `</g>`)
-	// Legend, top left inside the plot, on a veil so curves under it stay legible.
+	// Legend: in a corner of the plot where no curve runs, else outside
+	// it on the right (the plot narrows to make room), never over data.
 	if len(c.series) > 0 {
-		wmax := 0
-		for _, s := range c.series {
-			wmax = max(wmax, len([]rune(s.name)))
+		lb := lay.legend
+		fmt.Fprintf(w, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#fff" stroke="#ccc"/>`+"\n", lb.x, lb.y, lb.w, lb.h)
+		for i, s := range c.series {
+			y := lb.y + 16 + 16*float64(i)
+			fmt.Fprintf(w, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="2.5"/>`+"\n", lb.x+6, lb.x+30, y-4, y-4, s.color)
+			fmt.Fprintf(w, `<text x="%.1f" y="%.1f" font-size="12">%s</text>`+"\n", lb.x+36, y, xmlEsc.Replace(s.name))
 		}
-		fmt.Fprintf(w, `<rect x="%d" y="%d" width="%d" height="%d" fill="#fff" fill-opacity="0.8"/>`+"\n",
-			marginL+4, marginT+4, 44+7*wmax, 16*len(c.series)+4)
-	}
-	for i, s := range c.series {
-		y := marginT + 16 + 16*i
-		fmt.Fprintf(w, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="2.5"/>`+"\n", marginL+10, marginL+34, y-4, y-4, s.color)
-		fmt.Fprintf(w, `<text x="%d" y="%d" font-size="12">%s</text>`+"\n", marginL+40, y, xmlEsc.Replace(s.name))
 	}
 	fmt.Fprintln(w, `</g>`)
+}
+
+// box is a rectangle in SVG pixels.
+type box struct{ x, y, w, h float64 }
+
+func (b box) contains(x, y float64) bool {
+	return x >= b.x && x <= b.x+b.w && y >= b.y && y <= b.y+b.h
+}
+
+// chartLayout is where a chart's plot area ends and its legend goes.
+type chartLayout struct {
+	pw     float64 // plot area width
+	legend box
+	inside bool // the legend sits inside the plot area
+}
+
+// legendSize is the legend's width and height for c's series names.
+func (c *chart) legendSize() (float64, float64) {
+	wmax := 0
+	for _, s := range c.series {
+		wmax = max(wmax, len([]rune(s.name)))
+	}
+	return float64(40 + 7*wmax), float64(16*len(c.series) + 6)
+}
+
+// points returns every series' points in pixels for a plot area pw wide,
+// with points added along each segment every few pixels, so a box that
+// no point falls in is crossed by no curve either.
+func (c *chart) points(pw float64) [][2]float64 {
+	ph := float64(plotH - marginT - marginB)
+	var out [][2]float64
+	for _, s := range c.series {
+		for i := range s.xs {
+			x, y := marginL+c.x.pos(s.xs[i])*pw, marginT+(1-c.y.pos(s.ys[i]))*ph
+			if i > 0 {
+				x0, y0 := marginL+c.x.pos(s.xs[i-1])*pw, marginT+(1-c.y.pos(s.ys[i-1]))*ph
+				n := int(math.Hypot(x-x0, y-y0)/3) + 1
+				for k := 1; k < n; k++ {
+					f := float64(k) / float64(n)
+					out = append(out, [2]float64{x0 + f*(x-x0), y0 + f*(y-y0)})
+				}
+			}
+			out = append(out, [2]float64{x, y})
+		}
+	}
+	return out
+}
+
+// layout places the legend in the first corner of the plot area (top
+// left, top right, bottom right, bottom left) that no curve crosses, with
+// a few pixels to spare; if every corner is taken it narrows the plot and
+// puts the legend to its right, outside.
+func (c *chart) layout() chartLayout {
+	pw := float64(plotW - marginL - marginR)
+	ph := float64(plotH - marginT - marginB)
+	lw, lh := c.legendSize()
+	if len(c.series) == 0 {
+		return chartLayout{pw: pw}
+	}
+	const pad = 4.0
+	pts := c.points(pw)
+	for _, b := range []box{
+		{marginL + pad, marginT + pad, lw, lh},
+		{marginL + pw - pad - lw, marginT + pad, lw, lh},
+		{marginL + pw - pad - lw, marginT + ph - pad - lh, lw, lh},
+		{marginL + pad, marginT + ph - pad - lh, lw, lh},
+	} {
+		grown := box{b.x - pad, b.y - pad, b.w + 2*pad, b.h + 2*pad}
+		free := true
+		for _, p := range pts {
+			if grown.contains(p[0], p[1]) {
+				free = false
+				break
+			}
+		}
+		if free {
+			return chartLayout{pw: pw, legend: b, inside: true}
+		}
+	}
+	npw := math.Max(pw-lw-3*pad, pw/2)
+	return chartLayout{pw: npw, legend: box{marginL + npw + 2*pad, marginT, math.Min(lw, float64(plotW)-(marginL+npw+2*pad)-2), lh}}
 }
 
 // writeSVG writes charts stacked vertically into one SVG document.
@@ -350,6 +429,9 @@ func WriteTimelinePlot(w io.Writer, title string, notes []string, ivs []Interval
 	for _, iv := range ivs {
 		end = math.Max(end, iv.End)
 		topRate = math.Max(topRate, math.Max(iv.SendRate(), iv.RecvRate()))
+		if iv.SendUnknown {
+			topRate = math.Max(topRate, iv.RecvRate())
+		}
 		if iv.Received > 0 {
 			lo = math.Min(lo, iv.Latency.P50)
 			hi = math.Max(hi, iv.Latency.Max)
@@ -377,6 +459,9 @@ func WriteTimelinePlot(w io.Writer, title string, notes []string, ivs []Interval
 		}
 	}
 	rc.series = []series{sent, recv}
+	if len(ivs) > 0 && ivs[0].SendUnknown {
+		rc.series = []series{recv} // a receiver in another process does not know when records were sent
+	}
 	if target > 0 {
 		rc.hlines = append(rc.hlines, hline{y: target, label: "target " + FormatRate(target) + "/s", color: "#7f7f7f"})
 	}

@@ -249,7 +249,7 @@ func TestPlots(t *testing.T) {
 		}
 	}
 	b.Reset()
-	ivs := []IntervalStat{{0, 1, 100, 100, Percentiles{P50: 50, P99: 500, Max: 900}}, {1, 2, 90, 95, Percentiles{P50: 60, P99: 700, Max: 1200}}, {2, 2.01, 0, 5, Percentiles{}}}
+	ivs := []IntervalStat{{0, 1, 100, 100, Percentiles{P50: 50, P99: 500, Max: 900}, false}, {1, 2, 90, 95, Percentiles{P50: 60, P99: 700, Max: 1200}, false}, {2, 2.01, 0, 5, Percentiles{}, false}}
 	if err := WriteTimelinePlot(&b, "timeline", nil, ivs, 100); err != nil {
 		t.Fatal(err)
 	}
@@ -259,4 +259,37 @@ func TestPlots(t *testing.T) {
 		t.Fatal(err)
 	}
 	wellFormed(t, "empty timeline", b.Bytes())
+}
+
+// SetWarmup splits by stamp: frames whose first record is stamped before
+// the first frame's stamp plus the warm-up go apart, intervals keep both.
+func TestRecorderWarmupSplit(t *testing.T) {
+	r := NewRecorder(2, FromSource)
+	r.SetWarmup(100 * time.Millisecond)
+	base := int64(1_700_000_000e9)
+	frame := func(slot int, at time.Duration, n int) {
+		recs := make([]feed.Record, n)
+		for i := range recs {
+			recs[i].SourceTS = base + int64(at)
+		}
+		r.Observe(slot, base+int64(at)+1000, recs)
+	}
+	frame(0, 0, 10)
+	frame(1, 50*time.Millisecond, 5)
+	frame(0, 99*time.Millisecond, 3)
+	frame(1, 100*time.Millisecond, 7)
+	frame(0, 2*time.Second, 4)
+	r.ObserveValues(1, base+int64(10*time.Millisecond), []int64{500, 600})
+	r.ObserveValues(1, base+int64(time.Second), []int64{700})
+	if w, m := r.MergedWarmup().TotalCount(), r.Merged().TotalCount(); w != 20 || m != 12 {
+		t.Fatalf("warm-up %d, after it %d; want 20 and 12", w, m)
+	}
+	if n := r.Interval().TotalCount(); n != 32 {
+		t.Fatalf("the interval holds %d values, want all 32", n)
+	}
+	none := NewRecorder(1, FromSend)
+	none.Observe(0, 10, []feed.Record{{SendTS: 5}})
+	if none.MergedWarmup().TotalCount() != 0 || none.Merged().TotalCount() != 1 {
+		t.Fatal("without a warm-up everything is in Merged")
+	}
 }

@@ -128,14 +128,20 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
 		}
 		st := SweepStep{Rate: rate, Result: r, Latency: r.Latency()}
 		st.OK, st.Reason = cfg.judge(&st)
+		if r.Interrupted {
+			st.OK, st.Reason = false, "interrupted"
+		}
 		out.Steps = append(out.Steps, st)
 		if cfg.OnStep != nil {
 			cfg.OnStep(st)
 		}
 		return &out.Steps[len(out.Steps)-1], nil
 	}
+	// An interrupt (ctx ending) keeps the steps run so far, the last one
+	// partial, and runs no more.
+	stopped := func() bool { return ctx.Err() != nil }
 	var good, bad float64
-	for rate := cfg.From; rate <= cfg.Max*(1+1e-9); rate *= cfg.Factor {
+	for rate := cfg.From; rate <= cfg.Max*(1+1e-9) && !stopped(); rate *= cfg.Factor {
 		st, err := run(rate)
 		if err != nil {
 			return out, err
@@ -148,7 +154,7 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
 	}
 	if good == 0 {
 		// The first rate broke: walk down to one that holds.
-		for rate := math.Round(cfg.From / cfg.Factor); rate >= cfg.Min*(1-1e-9); rate = math.Round(rate / cfg.Factor) {
+		for rate := math.Round(cfg.From / cfg.Factor); rate >= cfg.Min*(1-1e-9) && !stopped(); rate = math.Round(rate / cfg.Factor) {
 			st, err := run(rate)
 			if err != nil {
 				return out, err
@@ -160,7 +166,7 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
 			bad = rate
 		}
 	}
-	for k := 0; k < cfg.Refine && good > 0 && bad > 0; k++ {
+	for k := 0; k < cfg.Refine && good > 0 && bad > 0 && !stopped(); k++ {
 		mid := math.Round(math.Sqrt(good * bad))
 		if mid <= good || mid >= bad {
 			break

@@ -152,6 +152,7 @@ func BenchmarkGenerator(b *testing.B) {
 		n += bt.Len()
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/record")
 }
 
 func TestBufferRefcount(t *testing.T) {

@@ -3,10 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,8 +23,8 @@ import (
 func init() {
 	register(&command{
 		name:    "bench",
-		summary: "fixed-rate load through the pipeline: latency histograms, percentile table, .hgrm, interval log, plots (bbox bench compare A.json B.json: before/after)",
-		usage:   "[flags] | bbox bench compare A.json B.json",
+		summary: "fixed-rate load through the pipeline, in this process or (--mode process) as separate bbox pub and bbox sub processes next to plain TCP and libzmq baselines, at one rate or a --rates ladder: latency histograms, percentile table, .hgrm, interval log, plots, JSON; SIGINT/SIGTERM stops it early and still writes the reports for what was measured (exit 0, \"interrupted\": true) (bbox bench compare A.json B.json: before/after)",
+		usage:   "[flags] | bbox bench compare A.json B.json [--max-regress PCT]",
 		run:     runBench,
 	})
 }
@@ -43,6 +42,11 @@ type benchOpts struct {
 	refine    int
 	baselines []bench.Path
 	verbose   bool
+	process   bool          // --mode process
+	rates     []float64     // --rates: a ladder (0 is max)
+	env       bench.ProcEnv // what process mode starts
+	skipped   []string      // baselines that could not run, and why
+	interrupt func() bool   // reports whether SIGINT/SIGTERM arrived
 }
 
 // benchSummary is the CLI.md summary plus bench's own keys.
@@ -58,7 +62,16 @@ type benchSummary struct {
 	Ratios      map[string]float64   `json:"ratios,omitempty"`
 	Sweep       *bench.SweepJSON     `json:"sweep,omitempty"`
 	Intervals   []bench.IntervalStat `json:"intervals,omitempty"`
-	Files       []string             `json:"files,omitempty"`
+	// Warmup is the start of the run left out of latency_us (--warmup).
+	Warmup *bench.WarmupJSON `json:"warmup,omitempty"`
+	// Interrupted is set when SIGINT/SIGTERM ended the run early: the
+	// figures are what was measured until then.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// Mode is "inprocess" or "process"; Ladder is the --rates ladder.
+	Mode   string            `json:"mode"`
+	CPU    []bench.ProcCPU   `json:"cpu,omitempty"` // process mode: each process's CPU time
+	Ladder *bench.LadderJSON `json:"ladder,omitempty"`
+	Files  []string          `json:"files,omitempty"`
 }
 
 type benchTopology struct {
@@ -74,10 +87,13 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	if len(args) > 0 && args[0] == "compare" {
 		return runBenchCompare(e, args[1:])
 	}
+	if len(args) > 0 && args[0] == "internal" {
+		return runBenchInternal(ctx, e, args[1:])
+	}
 	c := commands["bench"]
 	fs := newFlags(e, c)
 	rate := rateFlag(100000)
-	fs.Var(&rate, "rate", "target records per second (100000, 100k, 1M); with --sweep, the first rate (if it breaks the SLA, the ladder goes down)")
+	fs.Var(&rate, "rate", "target records per second (100000, 100k, 1M; max: as fast as it goes, --mode process only); with --sweep, the first rate (if it breaks the SLA, the ladder goes down)")
 	duration := fs.Duration("duration", 5*time.Second, "how long to send (with --sweep: per rate)")
 	out := fs.String("out", "", "write the reports into this directory: table.txt, latency.hgrm, latency.hlog, percentiles.svg, timeline.svg, summary.json")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
@@ -91,12 +107,16 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	fs.Var(&sweepMin, "sweep-min", "lowest rate a --sweep tries when --rate already breaks the SLA (default: --rate/1000)")
 	refine := fs.Int("sweep-refine", 2, "bisection runs between the last rate that held and the first that broke (0: none)")
 	var baseline listFlag
-	fs.Var(&baseline, "baseline", "also run these paths with the same load, for ratios in the same report: tcp (plain Go TCP), zmq4 (naive zmq4 PUB/SUB)")
+	fs.Var(&baseline, "baseline", "also run these paths with the same load, for ratios in the same report: tcp (plain Go TCP), zmq4 (naive zmq4 PUB/SUB, in-process mode only), libzmq and libzmq64 (libzmq C PUB/SUB, 1 or up to 64 records a message, process mode only), none (default: none in-process; tcp,libzmq,libzmq64 with --mode process)")
+	mode := fs.String("mode", "inprocess", "inprocess: publisher, subscriber threads and workers in this process; process: bbox pub and bbox sub as separate processes of this binary (as users run them), baselines as separate processes too, CPU per record from each process's rusage")
+	var rates listFlag
+	fs.Var(&rates, "rates", "a ladder: run bbox and every baseline at each of these rates in turn (e.g. 100k,250k,500k,1M,2M,4M,max; max: as fast as the sender goes) and report them side by side, with the highest rate holding p99 ≤ --sla")
+	warmup := fs.Duration("warmup", 0, "leave the first D of every run out of its latency figures (connections, caches, the runtime settle) and report it separately; part of --duration")
 	shards := fs.Int("shards", 1, "shards: PUB endpoints and subscriber threads")
 	partitions := fs.Int("partitions", 0, "total partitions (0: 4 per shard)")
 	nworkers := fs.Int("workers", 1, "in-process workers behind the subscriber threads")
 	at := fs.String("at", "sub", "where latency is recorded: sub (each subscriber thread, as it decodes a frame) or worker (each worker, as it takes a batch)")
-	cpus := fs.String("cpus", "auto", "subscriber thread cores: auto (thread i on core i), none, or a list like 0,1")
+	cpus := fs.String("cpus", "auto", "subscriber thread cores: auto (thread i on core i), none, or a list like 0,1 (--mode process: bbox sub's --cpus, unpinned unless given)")
 	size := fs.Int("size", 100, "record size on the wire, bytes")
 	symbols := fs.Int("symbols", 1000, "distinct symbols in the synthetic feed")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic feed")
@@ -112,8 +132,39 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	if fs.NArg() > 0 {
 		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
 	}
-	if rate == 0 {
-		return usageErr(e, c, "--rate max: bench needs a fixed rate (records per second); use --sweep to find the highest rate that holds")
+	var process bool
+	switch *mode {
+	case "inprocess":
+	case "process":
+		process = true
+	default:
+		return usageErr(e, c, "--mode %q: want inprocess or process", *mode)
+	}
+	var ladder []float64
+	for _, r := range rates {
+		var rf rateFlag
+		if err := rf.Set(r); err != nil {
+			return usageErr(e, c, "--rates %q: %v", r, err)
+		}
+		ladder = append(ladder, float64(rf))
+	}
+	if process && *sweep {
+		return usageErr(e, c, "--sweep runs in-process; with --mode process give the rates: --rates 100k,250k,…,max")
+	}
+	if !process && slices.Contains(ladder, 0) {
+		return usageErr(e, c, "--rates max: as fast as it goes needs --mode process (in-process runs are paced)")
+	}
+	if len(ladder) > 0 && *sweep {
+		return usageErr(e, c, "--rates and --sweep: give one (a ladder of chosen rates, or a search for the break point)")
+	}
+	if rate == 0 && !process && len(ladder) == 0 {
+		return usageErr(e, c, "--rate max: bench needs a fixed rate (records per second) in-process; use --mode process, --rates …,max or --sweep")
+	}
+	if *warmup < 0 || *warmup >= *duration {
+		return usageErr(e, c, "--warmup %v: want at least 0 and less than --duration %v", *warmup, *duration)
+	}
+	if process && *at == "worker" {
+		return usageErr(e, c, "--at worker: --mode process records latency on the subscriber thread (bbox sub --latency-out)")
 	}
 	var from bench.Stamp
 	switch *co {
@@ -123,6 +174,9 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		from = bench.FromSend
 	default:
 		return usageErr(e, c, "--co %q: want on or off", *co)
+	}
+	if process && from == bench.FromSend {
+		return usageErr(e, c, "--co off: --mode process measures from the scheduled send time only (the baselines carry no send stamp)")
 	}
 	atWorker := false
 	switch *at {
@@ -158,13 +212,28 @@ func runBench(ctx context.Context, e *env, args []string) int {
 			return usageErr(e, c, "--sweep-min %v: want a rate of at most --rate %v", sweepMin.String(), rate.String())
 		}
 	}
+	if process && len(baseline) == 0 {
+		baseline = listFlag{"tcp", "libzmq", "libzmq64"}
+	}
 	var paths []bench.Path
 	for _, b := range baseline {
-		p, err := bench.ParsePath(b)
-		if err != nil || p == bench.PathBBox {
-			return usageErr(e, c, "--baseline %q: want tcp or zmq4", b)
+		if b == "none" {
+			continue
 		}
-		paths = append(paths, p)
+		p := bench.Path(b)
+		switch {
+		case p == bench.PathTCP:
+		case p == bench.PathZMQ4 && !process:
+		case (p == bench.PathLibZMQ || p == bench.PathLibZMQ64) && process:
+		default:
+			if process {
+				return usageErr(e, c, "--baseline %q: want tcp, libzmq, libzmq64 or none with --mode process", b)
+			}
+			return usageErr(e, c, "--baseline %q: want tcp, zmq4 or none in-process (libzmq needs --mode process)", b)
+		}
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
 	}
 	cpuList, err := cpuPlan(*cpus, *shards)
 	if err != nil {
@@ -174,14 +243,35 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		load: bench.LoadConfig{Rate: float64(rate), Duration: *duration, From: from, Shards: *shards, Partitions: *partitions,
 			Workers: *nworkers, AtWorker: atWorker, CPUs: cpuList, Linger: *linger, FrameSize: *frameSize,
 			Size: *size, Symbols: *symbols, Seed: *seed, RcvBuf: *rcvbuf, SndBuf: *sndbuf, Interval: *interval,
-			Cores: len(tuning.Online())},
+			Cores: len(tuning.Online()), Warmup: *warmup},
 		out: *out, asJSON: *asJSON, sweep: *sweep, sla: *sla, factor: *factor, sweepMax: float64(sweepMax), sweepMin: float64(sweepMin),
-		refine: *refine, baselines: paths, verbose: *verbose,
+		refine: *refine, baselines: paths, verbose: *verbose, process: process, rates: ladder,
+		interrupt: func() bool { return ctx.Err() != nil },
+	}
+	if process {
+		// bbox sub's own default (unpinned) unless --cpus was given: a
+		// thread pinned to a core that other work holds cannot move away.
+		subCPUs := "none"
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "cpus" {
+				subCPUs = *cpus
+			}
+		})
+		if subCPUs == "none" {
+			o.load.CPUs = nil // for the summary's shard lines
+		}
+		if code := o.setupProcess(e, c, subCPUs); code >= 0 {
+			return code
+		}
 	}
 	if o.refine == 0 {
 		o.refine = -1 // the flag's 0 means none; the library's 0 means its default
 	}
-	if err := o.load.Validate(); err != nil {
+	vl := o.load
+	if vl.Rate == 0 {
+		vl.Rate = 1 // max: Validate wants a fixed rate, which process mode does not need
+	}
+	if err := vl.Validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY}
@@ -198,17 +288,23 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		human = e.stderr
 	}
 	var s *benchSummary
-	if o.sweep {
+	switch {
+	case o.sweep:
 		s, err = runSweep(ctx, &o, log, human)
-	} else {
+	case len(o.rates) > 0:
+		s, err = runLadder(ctx, &o, log, human)
+	default:
 		s, err = runFixed(ctx, &o, log, human)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			fmt.Fprintf(e.stderr, "bbox bench: interrupted\n")
+			fmt.Fprintf(e.stderr, "bbox bench: interrupted before anything was measured: %v\n", err)
 			return exitError
 		}
 		return fail(e, c, err)
+	}
+	if s.Interrupted {
+		log.Logf("bbox bench: interrupted; the reports hold what was measured until then")
 	}
 	if o.asJSON {
 		writeJSON(e.stdout, s)
@@ -226,6 +322,9 @@ func (o *benchOpts) describe(path bench.Path) string {
 	from := "its scheduled send time (coordinated omission corrected: --co on)"
 	if l.From == bench.FromSend {
 		from = "its actual send time (--co off: a stalled sender hides latency)"
+	}
+	if o.process {
+		return o.describeProcess(path, from)
 	}
 	switch path {
 	case bench.PathTCP:
@@ -332,10 +431,13 @@ func (h *hlog) close(f *files) error {
 
 // runPath runs one path at o's load, logging each interval and writing
 // its interval log as it goes.
-func runPath(ctx context.Context, o *benchOpts, log *logger, f *files, path bench.Path, logName string) (*bench.LoadResult, error) {
+func runPath(ctx context.Context, o *benchOpts, log *logger, f *files, path bench.Path, rate float64, logName string) (*bench.LoadResult, error) {
 	cfg := o.load
-	cfg.Path = path
-	log.Logf("%s: %s/s for %v: %s", path, bench.FormatRate(cfg.Rate), cfg.Duration, o.describe(path))
+	cfg.Path, cfg.Rate = path, rate
+	log.Logf("%s: %s/s for %v: %s", path, bench.FormatTarget(cfg.Rate), cfg.Duration, o.describe(path))
+	if o.process {
+		return runProcessPath(ctx, o, log, f, cfg, logName)
+	}
 	// The log's header needs the start time; intervals are stamped with
 	// absolute times, so opening it just before the run is exact enough.
 	hl, err := openHlog(f, logName, fmt.Sprintf("bbox bench path=%s rate=%.0f duration=%v latency_from=%s measured_at=%s",
@@ -361,21 +463,28 @@ func runPath(ctx context.Context, o *benchOpts, log *logger, f *files, path benc
 
 func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (*benchSummary, error) {
 	f := &files{dir: o.out}
-	res, err := runPath(ctx, o, log, f, bench.PathBBox, "latency.hlog")
+	res, err := runPath(ctx, o, log, f, bench.PathBBox, o.load.Rate, "latency.hlog")
 	if err != nil {
 		return nil, err
 	}
 	runtime.GC() // the next path should not pay for this one's garbage
 	var bases []*bench.LoadResult
 	for _, p := range o.baselines {
-		b, err := runPath(ctx, o, log, f, p, string(p)+".hlog")
+		if o.interrupt() {
+			break
+		}
+		b, err := runPath(ctx, o, log, f, p, o.load.Rate, string(p)+".hlog")
 		if err != nil {
+			if o.interrupt() {
+				break
+			}
 			return nil, fmt.Errorf("baseline %s: %w", p, err)
 		}
 		bases = append(bases, b)
 		runtime.GC()
 	}
 	s := o.summarize(res)
+	s.Interrupted = o.interrupt()
 	cols := []bench.Column{{Name: "bbox", Hist: res.Hist}}
 	curves := []bench.Curve{{Name: "bbox", Hist: res.Hist}}
 	s.Ratios = map[string]float64{}
@@ -383,7 +492,9 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 		name := string(b.Config.Path)
 		cols = append(cols, bench.Column{Name: name, Hist: b.Hist})
 		curves = append(curves, bench.Curve{Name: name, Hist: b.Hist})
-		s.Baselines = append(s.Baselines, b.JSON())
+		bj := b.JSON()
+		bj.CPU, bj.Warmup = b.CPU, bench.WarmupOf(b)
+		s.Baselines = append(s.Baselines, bj)
 		bl := b.Latency()
 		if bl.P50 > 0 {
 			s.Ratios["p50_vs_"+name] = s.LatencyUS.P50 / bl.P50
@@ -392,26 +503,34 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 		if b.Throughput() > 0 {
 			s.Ratios["throughput_vs_"+name] = res.Throughput() / b.Throughput()
 		}
+		if c := bench.CPUPerRecord(b); c > 0 && bench.CPUPerRecord(res) > 0 {
+			s.Ratios["cpu_per_record_vs_"+name] = bench.CPUPerRecord(res) / c
+		}
 		for _, w := range b.Warnings {
 			s.Warnings = append(s.Warnings, name+" baseline: "+w)
 		}
+	}
+	for _, sk := range o.skipped {
+		s.Warnings = append(s.Warnings, sk)
 	}
 	if len(s.Ratios) == 0 {
 		s.Ratios = nil
 	}
 
 	var report bytes.Buffer
-	fmt.Fprintf(&report, "\nbbox bench: %s records/s for %v; latency from each record's %s to the %s\n",
-		bench.FormatRate(o.load.Rate), o.load.Duration, o.fromText(), o.measuredAt())
+	fmt.Fprintf(&report, "\nbbox bench%s: %s records/s for %v; latency from each record's %s to the %s%s\n",
+		o.modeText(), bench.FormatTarget(o.load.Rate), o.load.Duration, o.fromText(), o.measuredAt(), o.warmupText())
 	if err := bench.WriteTable(&report, cols); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(&report, "  throughput: bbox sent %s/s (target %s/s), received %s/s", bench.FormatRate(res.AchievedRate()),
-		bench.FormatRate(o.load.Rate), bench.FormatRate(res.Throughput()))
+		bench.FormatTarget(o.load.Rate), bench.FormatRate(res.Throughput()))
 	for _, b := range bases {
 		fmt.Fprintf(&report, "; %s sent %s/s, received %s/s", b.Config.Path, bench.FormatRate(b.AchievedRate()), bench.FormatRate(b.Throughput()))
 	}
 	fmt.Fprintf(&report, "\n  published %s   received %s   lost %s   gaps %d\n", commas(s.RecordsPublished), commas(s.RecordsReceived), commas(s.RecordsLost), s.Gaps)
+	writeWarmupLines(&report, append([]*bench.LoadResult{res}, bases...))
+	writeCPULines(&report, append([]*bench.LoadResult{res}, bases...))
 	for _, sh := range s.Shards {
 		fmt.Fprintf(&report, "  shard %d  %12s records", sh.ID, commas(sh.Records))
 		if sh.CPU >= 0 {
@@ -426,7 +545,7 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 		fmt.Fprintf(&report, "  warning: %s\n", w)
 	}
 
-	notes := []string{o.describe(bench.PathBBox), fmt.Sprintf("%s records/s for %v, %d-byte records; %s", bench.FormatRate(o.load.Rate),
+	notes := []string{o.describe(bench.PathBBox), fmt.Sprintf("%s records/s for %v, %d-byte records; %s", bench.FormatTarget(o.load.Rate),
 		o.load.Duration, o.load.Size, time.Now().Format(time.RFC3339))}
 	if err := writeRunFiles(f, res, bases, report.Bytes(), curves, notes); err != nil {
 		return nil, err
@@ -487,7 +606,8 @@ func (o *benchOpts) summarize(res *bench.LoadResult) *benchSummary {
 			Warnings: append([]string(nil), res.Warnings...),
 		},
 		TargetRate: o.load.Rate, DurationS: o.load.Duration.Seconds(), LatencyFrom: o.load.From.String(),
-		MeasuredAt: o.measuredAt(), SentRPS: res.AchievedRate(), Intervals: res.Intervals,
+		MeasuredAt: o.measuredAt(), SentRPS: res.AchievedRate(), Intervals: res.Intervals, Warmup: bench.WarmupOf(res),
+		Mode: o.modeName(), CPU: res.CPU, Interrupted: res.Interrupted,
 		Topology: benchTopology{Shards: o.load.Shards, Partitions: res.Partitions, Workers: o.load.Workers,
 			CPUs: o.load.CPUs, Cores: o.load.Cores, Size: o.load.Size},
 	}
@@ -499,7 +619,7 @@ func (o *benchOpts) summarize(res *bench.LoadResult) *benchSummary {
 		s.Shards = append(s.Shards, shardSummary{ID: sh.ID, Records: sh.Records, CPU: cpu})
 	}
 	for _, w := range res.Workers {
-		s.Workers = append(s.Workers, workers.WorkerStats{ID: w.ID, Records: w.Records})
+		s.Workers = append(s.Workers, workers.WorkerStats{ID: w.ID, Records: w.Records, Batches: w.Batches})
 	}
 	return s
 }
@@ -538,7 +658,14 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 		return nil, err
 	}
 	curves := []bench.SweepCurve{{Name: "bbox", Result: bb}}
+	if len(bb.Steps) == 0 {
+		hl.close(f)
+		return nil, ctx.Err()
+	}
 	for _, p := range o.baselines {
+		if o.interrupt() {
+			break
+		}
 		r, err := sweepOne(p)
 		if err != nil {
 			hl.close(f)
@@ -558,6 +685,7 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	s := o.summarize(pick.Result)
 	s.TargetRate = pick.Rate
 	s.Intervals = nil
+	s.Interrupted = o.interrupt()
 	sj := &bench.SweepJSON{SLAUS: float64(o.sla) / 1e3, MaxRateUnder: bb.MaxRate(), Steps: bb.StepsJSON()}
 	if bb.Broke != nil {
 		sj.BrokeAt = bb.Broke.Rate
@@ -621,57 +749,4 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 		return nil, err
 	}
 	return s, nil
-}
-
-func runBenchCompare(e *env, args []string) int {
-	c := &command{name: "bench compare", summary: "compare two bench JSON summaries (before/after a change)", usage: "[flags] A.json B.json"}
-	fs := newFlags(e, c)
-	asJSON := fs.Bool("json", false, "print the differences as one JSON object on the last line of stdout")
-	maxRegress := fs.Float64("max-regress", 0, "exit 1 if p50, p90, p99, p99.9, the throughput or the max rate under the SLA got worse by more than this many percent (0: never; max and p99.99 are too noisy to gate on)")
-	if code, ok := parse(fs, args); !ok {
-		return code
-	}
-	if fs.NArg() != 2 {
-		return usageErr(e, c, "want two JSON summaries (A is before, B after), got %d arguments", fs.NArg())
-	}
-	if *maxRegress < 0 {
-		return usageErr(e, c, "--max-regress %v: want a percentage ≥ 0", *maxRegress)
-	}
-	var sums [2]*bench.RunSummary
-	for i, name := range fs.Args() {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return fail(e, c, err)
-		}
-		if sums[i], err = bench.ParseSummary(name, data); err != nil {
-			return fail(e, c, err)
-		}
-	}
-	ds := bench.Compare(sums[0], sums[1])
-	if len(ds) == 0 {
-		return fail(e, c, errors.New("nothing to compare: one summary is a sweep and the other a fixed-rate run"))
-	}
-	human := e.stdout
-	if *asJSON {
-		human = e.stderr
-	}
-	fmt.Fprintf(human, "bbox bench compare: A = %s, B = %s\n", fs.Arg(0), fs.Arg(1))
-	bench.WriteCompare(human, "A", "B", sums[0], sums[1], ds)
-	var regress []string
-	if *maxRegress > 0 {
-		for _, d := range ds {
-			judged := d.Unit == "us" && d.Metric != "max" && !strings.HasSuffix(d.Metric, "p99.99") || d.Unit == "rps"
-			if judged && d.Better < 0 && d.A != 0 && math.Abs(d.Change) > *maxRegress {
-				regress = append(regress, fmt.Sprintf("%s %+.1f%%", d.Metric, d.Change))
-			}
-		}
-	}
-	if *asJSON {
-		writeJSON(e.stdout, map[string]any{"a": fs.Arg(0), "b": fs.Arg(1), "deltas": ds, "regressions": regress})
-	}
-	if len(regress) > 0 {
-		fmt.Fprintf(e.stderr, "bbox bench compare: worse by more than %g%%: %s\n", *maxRegress, strings.Join(regress, ", "))
-		return exitError
-	}
-	return exitOK
 }

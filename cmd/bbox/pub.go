@@ -241,7 +241,7 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	for _, n := range notes {
 		log.Logf("%s", n)
 	}
-	src, err := openSource(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records})
+	src, err := openSource(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records, Cycle: feed.DefaultCycle})
 	if err != nil {
 		if _, serr := os.Stat(*source); serr == nil {
 			// A file that is there but bad is bad input (exit 1), not a misspelt flag.

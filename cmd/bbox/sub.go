@@ -49,6 +49,8 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	name := fs.String("name", "", "this subscriber's name in squawks (default sub-PID)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
 	var lf liveFlags
+	var latf latencyFlags
+	latf.register(fs)
 	lf.register(fs)
 	var cf connFlags
 	cf.register(fs)
@@ -143,8 +145,13 @@ func runSub(ctx context.Context, e *env, args []string) int {
 		tap = workers.NewTap(f)
 		tap.Payload = *tapPayload
 	}
-	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap}, log)
+	lat, err := latf.open(len(connect))
 	if err != nil {
+		return fail(e, c, err)
+	}
+	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap, rec: lat.recorder()}, log)
+	if err != nil {
+		lat.close()
 		return fail(e, c, err)
 	}
 	if side.disp != nil {
@@ -183,6 +190,9 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	elapsed := time.Since(start)
 	close(stop)
 	<-statusDone
+	if err := lat.close(); err != nil {
+		return fail(e, c, err)
+	}
 	var ce *shard.CroakError
 	if runErr != nil && !errors.As(runErr, &ce) {
 		return fail(e, c, runErr)

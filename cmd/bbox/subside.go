@@ -26,6 +26,7 @@ type subSideConfig struct {
 	work    time.Duration
 	push    string // endpoint for `bbox worker` processes; "" for in-process
 	tap     *workers.Tap
+	rec     *bench.Recorder // latency recorder (sub --latency-out); nil: one from the send time
 }
 
 type subSide struct {
@@ -43,7 +44,10 @@ type subSide struct {
 }
 
 func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
-	s := &subSide{cfg: cfg, log: log, rec: bench.NewRecorder(len(cfg.sub.Connect), bench.FromSend)}
+	s := &subSide{cfg: cfg, log: log, rec: cfg.rec}
+	if s.rec == nil {
+		s.rec = bench.NewRecorder(len(cfg.sub.Connect), bench.FromSend)
+	}
 	var sink shard.Sink
 	if cfg.push != "" {
 		d, err := workers.NewPushDispatcher(workers.PushConfig{Bind: cfg.push, Order: cfg.order, Conn: cfg.sub.Conn, Logf: log.Logf})

@@ -1,0 +1,104 @@
+package bench
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bbox-dev/bbox/feed"
+)
+
+// The lean TCP pair over loopback: every record sent is received and
+// recorded, and the receiver's latency log reads back with the same
+// counts (intervals, the whole run, the warm-up).
+func TestLeanTCPAndLatencyLog(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	rec := NewRecorder(1, FromSource)
+	rec.SetWarmup(50 * time.Millisecond)
+	path := filepath.Join(t.TempDir(), "lat.hlog")
+	lg, err := CreateLatencyLog(path, rec, 50*time.Millisecond, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	got := make(chan int64, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- -1
+			return
+		}
+		defer c.Close()
+		n, err := LeanRecv(ctx, c, rec, FromSource)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- n
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, secs, err := LeanSend(ctx, c, LeanConfig{Rate: 20000, Duration: 300 * time.Millisecond, Gen: feed.GenConfig{Seed: 3}})
+	c.Close()
+	if err != nil || sent == 0 || secs <= 0 {
+		t.Fatalf("sent %d in %vs: %v", sent, secs, err)
+	}
+	n := <-got
+	if n != sent {
+		t.Fatalf("received %d of %d", n, sent)
+	}
+	if err := lg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := &LoadResult{}
+	if err := r.readLatencyLog(path); err != nil {
+		t.Fatal(err)
+	}
+	var ivs int64
+	for _, iv := range r.Intervals {
+		ivs += iv.Received
+	}
+	if w, m := r.WarmupHist.TotalCount(), r.Hist.TotalCount(); w == 0 || m == 0 || w+m != n || ivs != n {
+		t.Fatalf("log: warm-up %d + after %d, intervals %d; want %d", w, m, ivs, n)
+	}
+	if err := lg.Close(); err == nil {
+		t.Fatal("a second Close succeeded")
+	}
+}
+
+// BuildLibZMQ builds the C baseline when zmq.h is there (it is in CI:
+// libzmq3-dev) and, without a compiler, says why and what to install.
+func TestBuildLibZMQ(t *testing.T) {
+	dir := t.TempDir()
+	_, ccErr := exec.LookPath("cc")
+	if _, err := os.Stat("/usr/include/zmq.h"); err != nil || ccErr != nil {
+		t.Log("zmq.h or cc is not installed (apt-get install libzmq3-dev gcc): only the error path is tested")
+	} else {
+		exe, err := BuildLibZMQ(dir)
+		if err != nil {
+			t.Fatalf("zmq.h is present but the baseline did not build: %v", err)
+		}
+		out, err := exec.Command(exe).CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "usage: zmqbase") {
+			t.Fatalf("%s without arguments: %v %q, want its usage and exit 2", exe, err, out)
+		}
+		if again, err := BuildLibZMQ(dir); err != nil || again != exe {
+			t.Fatalf("second build: %q %v, want the cached %q", again, err, exe)
+		}
+	}
+	t.Setenv("PATH", "")
+	if _, err := BuildLibZMQ(t.TempDir()); err == nil || !strings.Contains(err.Error(), "apt-get install") {
+		t.Fatalf("without cc: %v, want an error saying what to install", err)
+	}
+}

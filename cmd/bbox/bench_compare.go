@@ -1,0 +1,65 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/bbox-dev/bbox/bench"
+)
+
+func runBenchCompare(e *env, args []string) int {
+	c := &command{name: "bench compare", summary: "compare two bench JSON summaries (before/after a change)", usage: "[flags] A.json B.json"}
+	fs := newFlags(e, c)
+	asJSON := fs.Bool("json", false, "print the differences as one JSON object on the last line of stdout")
+	maxRegress := fs.Float64("max-regress", 0, "exit 1 if p50, p90, p99, p99.9, CPU per record, the throughput or the max rate under the SLA (of a ladder: at any rate) got worse by more than this many percent (0: never; max and p99.99 are too noisy to gate on)")
+	pos, code, ok := parseInterleaved(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 2 {
+		return usageErr(e, c, "want two JSON summaries (A is before, B after), got %d arguments", len(pos))
+	}
+	if *maxRegress < 0 {
+		return usageErr(e, c, "--max-regress %v: want a percentage ≥ 0", *maxRegress)
+	}
+	var sums [2]*bench.RunSummary
+	for i, name := range pos {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return fail(e, c, err)
+		}
+		if sums[i], err = bench.ParseSummary(name, data); err != nil {
+			return fail(e, c, err)
+		}
+	}
+	ds := bench.Compare(sums[0], sums[1])
+	if len(ds) == 0 {
+		return fail(e, c, errors.New("nothing to compare: one summary is a sweep and the other a fixed-rate run"))
+	}
+	human := e.stdout
+	if *asJSON {
+		human = e.stderr
+	}
+	fmt.Fprintf(human, "bbox bench compare: A = %s, B = %s\n", pos[0], pos[1])
+	bench.WriteCompare(human, "A", "B", sums[0], sums[1], ds)
+	var regress []string
+	if *maxRegress > 0 {
+		for _, d := range ds {
+			judged := d.Unit == "us" && !strings.HasSuffix(d.Metric, "max") && !strings.HasSuffix(d.Metric, "p99.99") || d.Unit == "rps"
+			if judged && d.Better < 0 && d.A != 0 && math.Abs(d.Change) > *maxRegress {
+				regress = append(regress, fmt.Sprintf("%s %+.1f%%", d.Metric, d.Change))
+			}
+		}
+	}
+	if *asJSON {
+		writeJSON(e.stdout, map[string]any{"a": pos[0], "b": pos[1], "deltas": ds, "regressions": regress})
+	}
+	if len(regress) > 0 {
+		fmt.Fprintf(e.stderr, "bbox bench compare: worse by more than %g%%: %s\n", *maxRegress, strings.Join(regress, ", "))
+		return exitError
+	}
+	return exitOK
+}
