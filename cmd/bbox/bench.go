@@ -81,6 +81,8 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	duration := fs.Duration("duration", 5*time.Second, "how long to send (with --sweep: per rate)")
 	out := fs.String("out", "", "write the reports into this directory: table.txt, latency.hgrm, latency.hlog, percentiles.svg, timeline.svg, summary.json")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var ops opsFlags
+	ops.register(fs)
 	co := fs.String("co", "on", "on: measure latency from each record's scheduled send time, so a stalled sender cannot hide latency (coordinated omission); off: from the actual send time")
 	sweep := fs.Bool("sweep", false, "run a ladder of rates from --rate up to the break point and report the highest rate that holds p99 under --sla with no loss")
 	sla := fs.Duration("sla", time.Millisecond, "p99 latency a rate must hold in a --sweep")
@@ -184,7 +186,11 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	if err := o.load.Validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	if o.verbose {
 		o.load.Logf = log.Logf
 	}
@@ -352,6 +358,7 @@ func runPath(ctx context.Context, o *benchOpts, log *logger, f *files, path benc
 		}
 		log.Logf("  [%5.1fs] sent %8s/s  received %8s/s  %s", iv.End, bench.FormatRate(iv.SendRate()), bench.FormatRate(iv.RecvRate()), lat)
 	}
+	cfg.OnInterval = log.benchInterval(path, cfg.OnInterval)
 	res, err := bench.RunLoad(ctx, cfg)
 	if cerr := hl.close(f); err == nil {
 		err = cerr
@@ -515,7 +522,7 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	sweepOne := func(path bench.Path) (*bench.SweepResult, error) {
 		lc := o.load
 		lc.Path = path
-		lc.OnInterval = func(iv bench.IntervalStat, h *hdrhistogram.Histogram) { hl.add(h, tag) }
+		lc.OnInterval = log.benchInterval(path, func(iv bench.IntervalStat, h *hdrhistogram.Histogram) { hl.add(h, tag) })
 		log.Logf("sweep %s: from %s/s, ×%g per step, up to %s/s or until p99 > %v: %s", path, bench.FormatRate(lc.Rate), o.factor,
 			bench.FormatRate(o.sweepMax), o.sla, o.describe(path))
 		return bench.Sweep(ctx, bench.SweepConfig{Load: lc, Factor: o.factor, Max: o.sweepMax, Min: o.sweepMin, SLA: o.sla, Refine: o.refine,

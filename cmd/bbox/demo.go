@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -47,6 +48,8 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	maxDelay := fs.Duration("max-delay", 0, "croak when a record is older than this (0: no check)")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var ops opsFlags
+	ops.register(fs)
 	var cf connFlags
 	cf.register(fs)
 	if code, ok := parse(fs, args); !ok {
@@ -69,7 +72,11 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--cpus: %v", err)
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	gen, err := feed.NewGenerator(feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate)})
 	if err != nil {
 		return usageErr(e, c, "%v", err)
@@ -90,6 +97,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
+	log.addMetrics(metrics.Publisher(pub.Stats))
 	side, err := newSubSide(subSideConfig{
 		sub: shard.SubConfig{Connect: pub.Endpoints(), CPUs: cpuList, MaxDelay: *maxDelay, ExitOnEOS: true,
 			Conn: cf.options(log), Name: "demo"},

@@ -59,6 +59,8 @@ func run(ctx context.Context, e *env, args []string) int {
 	}
 	name := args[0]
 	switch name {
+	case "--version", "-version":
+		return runVersion(ctx, e, args[1:])
 	case "-h", "-help", "--help":
 		topUsage(e.stdout)
 		return exitOK

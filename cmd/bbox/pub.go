@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -90,6 +91,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		return summary{}, err
 	}
 	log.Logf("publisher %x epoch %d on %s", pub.ID(), pub.Epoch(), strings.Join(pub.Endpoints(), ", "))
+	log.addMetrics(metrics.Publisher(pub.Stats))
 	if pf.waitSubs > 0 {
 		wctx, cancel := context.WithTimeout(ctx, pf.waitTimeout)
 		err := pub.WaitSubscribers(wctx, pf.waitSubs)
@@ -183,6 +185,8 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	size := fs.Int("size", 100, "mean record size on the wire, bytes (gen)")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic feed (gen)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var ops opsFlags
+	ops.register(fs)
 	var cfgFile configFlag
 	cfgFile.register(fs)
 	var box boxFlags
@@ -194,7 +198,11 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	if len(pf.binds) == 0 {
 		return usageErr(e, c, "--bind is required (one endpoint per shard)")
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	for _, n := range notes {
 		log.Logf("%s", n)
 	}

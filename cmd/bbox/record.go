@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
@@ -61,6 +62,8 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "stop once every shard has seen the publisher's end-of-stream")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var ops opsFlags
+	ops.register(fs)
 	var cf connFlags
 	cf.register(fs)
 	if code, ok := parse(fs, args); !ok {
@@ -94,7 +97,11 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	if fileExists(first) && !*force {
 		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", first))
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	host, _ := os.Hostname()
 	rec, err := replay.NewRecorder(replay.RecorderConfig{
 		Out: *out, RotateBytes: rotBytes, RotateEvery: rotEvery, Flush: *flush, Logf: log.Logf,
@@ -112,6 +119,7 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 		rec.Close()
 		return usageErr(e, c, "%v", err)
 	}
+	log.addMetrics(metrics.Subscriber(sub.Stats, nil), metrics.Recorder(rec.Stats))
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if *duration > 0 {

@@ -15,6 +15,7 @@ import (
 	_ "time/tzdata" // --tz works on boxes without /usr/share/zoneinfo
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/replay"
 )
 
@@ -224,6 +225,8 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	decoders := fs.Int("decoders", 0, "goroutines decompressing chunks ahead of the publisher (0: one per two CPUs)")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until the files end or SIGINT/SIGTERM)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var ops opsFlags
+	ops.register(fs)
 	files, code, ok := parseInterleaved(fs, args)
 	if !ok {
 		return code
@@ -242,7 +245,11 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if *loop < 0 {
 		return usageErr(e, c, "--loop %d: want a count, or 0 to loop until stopped", *loop)
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	var readers []*replay.Reader
 	defer func() {
 		for _, r := range readers {
@@ -316,7 +323,8 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 
 	// runPublisher's own status line gives way to the progress bar: its
 	// log lines go through ours.
-	inner := &logger{w: &lineWriter{log: log}}
+	inner := log.child("pub")
+	log.addMetrics(metrics.ReplaySource(src.Stats))
 	var r rater
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string { return progressLine(el, src.Stats(), &r) })

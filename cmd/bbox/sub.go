@@ -48,6 +48,8 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	alert := fs.String("alert", "", alertUsage)
 	name := fs.String("name", "", "this subscriber's name in squawks (default sub-PID)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	var ops opsFlags
+	ops.register(fs)
 	var cf connFlags
 	cf.register(fs)
 	var cfgFile configFlag
@@ -85,7 +87,11 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if *name == "" {
 		*name = fmt.Sprintf("sub-%d", pid())
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	for _, n := range notes {
 		log.Logf("%s", n)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/workers"
 )
 
@@ -33,6 +34,8 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
 	var cf connFlags
 	cf.register(fs)
+	var ops opsFlags
+	ops.register(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -42,7 +45,11 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required")
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	var tap io.Writer
 	if *tapPath != "" {
 		f, err := os.Create(*tapPath)
@@ -58,6 +65,7 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "%v", err)
 	}
+	log.addMetrics(metrics.WorkerProcess(w.Stats))
 	rctx := ctx
 	if *duration > 0 {
 		var cancel context.CancelFunc
