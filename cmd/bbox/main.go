@@ -43,6 +43,7 @@ type env struct {
 	stdout, stderr io.Writer
 	stdinTTY       bool
 	stderrTTY      bool
+	onFlags        func(*flag.FlagSet) // sees every flag set made (the generated docs/cli.md)
 }
 
 func main() {
@@ -103,6 +104,9 @@ func topUsage(w io.Writer) {
 func newFlags(e *env, c *command) *flag.FlagSet {
 	fs := flag.NewFlagSet("bbox "+c.name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	if e.onFlags != nil {
+		e.onFlags(fs)
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: bbox %s %s\n\n%s\n\nFlags:\n", c.name, c.usage, c.summary)
 		fs.PrintDefaults()
