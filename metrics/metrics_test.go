@@ -111,7 +111,7 @@ func TestBuckets(t *testing.T) {
 	if sum < 20.0 || sum > 20.1 {
 		t.Errorf("sum %v s, want about 20.003", sum)
 	}
-	lint(t, Histogram("sub_record_age_seconds", "Record age.", nil, func() *hdrhistogramH { return h }))
+	lint(t, Histogram("sub_record_age_seconds", "Record age.", nil, func(f func(*hdrhistogramH)) { f(h) }))
 }
 
 func TestReasons(t *testing.T) {
@@ -127,5 +127,48 @@ func TestReasons(t *testing.T) {
 	}
 	if got := r.label("something new"); got != "other" {
 		t.Errorf("past MaxReasons: %q, want other", got)
+	}
+}
+
+// Buckets agrees with HdrHistogram's own Distribution (the slow way).
+func TestBucketsMatchDistribution(t *testing.T) {
+	h := bench.NewHistogram()
+	v := int64(1)
+	for i := 0; i < 200000; i++ {
+		v = v*6364136223846793005 + 1442695040888963407
+		h.RecordValue(int64(uint64(v)>>40) + 1) // 1 ns .. ~16 ms
+	}
+	h.RecordValue(3e9)
+	h.RecordValue(599e9)
+	count, _, got := Buckets(h, LatencyBuckets)
+	per := make(map[float64]uint64)
+	for _, bar := range h.Distribution() {
+		for _, b := range LatencyBuckets {
+			if float64(bar.To)/1e9 <= b {
+				per[b] += uint64(bar.Count)
+				break
+			}
+		}
+	}
+	var cum uint64
+	for _, b := range LatencyBuckets {
+		cum += per[b]
+		if got[b] != cum {
+			t.Errorf("le=%g: %d, Distribution says %d", b, got[b], cum)
+		}
+	}
+	if count != uint64(h.TotalCount()) {
+		t.Errorf("count %d, want %d", count, h.TotalCount())
+	}
+}
+
+func BenchmarkHistogramScrape(b *testing.B) {
+	rec := bench.NewRecorder(2, bench.FromSend)
+	rec.ObserveValues(0, []int64{1000, 20000, 3000000})
+	r := prometheus.NewRegistry()
+	r.MustRegister(Histogram("x_seconds", "x", nil, rec.Visit))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		r.Gather()
 	}
 }

@@ -306,7 +306,7 @@ func writeMetrics(b *strings.Builder) (n int) {
 	cs := []prometheus.Collector{
 		metrics.Publisher(func() shard.PubStats { return shard.PubStats{} }),
 		metrics.Subscriber(func() shard.SubStats { return shard.SubStats{} }, nil),
-		metrics.Histogram("sub_record_age_seconds", "Record age at the subscriber thread: arrival time minus the publisher's send stamp (what --max-delay checks).", nil, func() *hdrhistogram.Histogram { return nil }),
+		metrics.Histogram("sub_record_age_seconds", "Record age at the subscriber thread: arrival time minus the publisher's send stamp (what --max-delay checks).", nil, func(func(*hdrhistogram.Histogram)) {}),
 		metrics.Pool(func() metrics.PoolView { return metrics.PoolView{} }),
 		metrics.WorkerProcess(func() workers.WorkerProcStats { return workers.WorkerProcStats{} }),
 		metrics.Recorder(func() replay.RecorderStats { return replay.RecorderStats{} }),
