@@ -85,15 +85,12 @@ func TestParseFormat(t *testing.T) {
 // and one summary counting the rest; other lines pass.
 func TestRateLimit(t *testing.T) {
 	var b syncBuf
-	l := New(Config{W: &b, Component: "pub", Window: 200 * time.Millisecond, Burst: 5})
+	l := New(Config{W: &b, Component: "pub", Window: time.Hour, Burst: 5})
 	for i := 0; i < 20000; i++ {
 		l.Logf("shard 0: refused %s: not ZMTP", "10.0.0.1:"+strings.Repeat("1", i%5+1))
 	}
 	l.Logf("publisher %d ready", 1)
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(b.String(), "more like it") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	l.Flush()
 	out := b.String()
 	if n := strings.Count(out, "refused 10.0.0.1"); n != 6 { // 5 passed + the summary's "last:"
 		t.Errorf("%d refused lines, want 5 and a summary:\n%s", n, out)
@@ -104,10 +101,26 @@ func TestRateLimit(t *testing.T) {
 	if !strings.Contains(out, "publisher 1 ready") {
 		t.Errorf("an unrelated line was held back:\n%s", out)
 	}
-	// A new window lets lines through again.
+	// The summary starts a new window: lines pass again.
 	l.Logf("shard 0: refused %s: not ZMTP", "10.0.0.2:1")
 	if !strings.Contains(b.String(), "refused 10.0.0.2:1") {
 		t.Error("the next window's first line was suppressed")
+	}
+}
+
+// A flood that stops is still summarised, when its window ends.
+func TestRateLimitTimer(t *testing.T) {
+	var b syncBuf
+	l := New(Config{W: &b, Component: "sub", Window: 50 * time.Millisecond, Burst: 2})
+	for i := 0; i < 7; i++ {
+		l.Logf("shard %d: connect refused", 0)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(b.String(), "more like it") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !strings.Contains(b.String(), "… and 5 more like it in the last") {
+		t.Errorf("no timed summary of the 5 held back:\n%s", b.String())
 	}
 }
 
