@@ -209,3 +209,55 @@ func TestMetricsFlagsUsage(t *testing.T) {
 		t.Errorf("unbindable --metrics: exit %d, stderr %q", code, p.stderr.String())
 	}
 }
+
+// TestMetricsWorkerPipeline: with worker processes, the subscriber's
+// per-worker counters and the worker's own equal their JSON summaries.
+func TestMetricsWorkerPipeline(t *testing.T) {
+	ports := freePorts(t, 2)
+	const records = 20000
+	push := tcpEndpoints(ports[1])
+	sub := startBBox(t, "sub", "sub", "--connect", tcpEndpoints(ports[0]), "--push", push, "--exit-on-eos", "--json",
+		"--metrics", "127.0.0.1:0", "--metrics-linger", "2m")
+	subURL := metricsURL(t, sub)
+	waitFor(t, 30*time.Second, "the subscriber to serve workers", func() bool { return strings.Contains(sub.stderr.String(), "serving workers on") })
+	worker := startBBox(t, "worker", "worker", "--connect", push, "--exit-on-eos", "--json", "--metrics", "127.0.0.1:0", "--metrics-linger", "2m")
+	workerURL := metricsURL(t, worker)
+	waitFor(t, 30*time.Second, "the worker to connect", func() bool {
+		_, m := scrape(t, subURL)
+		_, ok := m[`bbox_worker_records_total{worker="0"}`]
+		return ok
+	})
+	pub := startBBox(t, "pub", "pub", "--bind", tcpEndpoints(ports[0]), "--records", fmt.Sprint(records), "--rate", "50k", "--wait-subs", "1")
+	if code := pub.wait(60 * time.Second); code != 0 {
+		t.Fatalf("pub exit %d", code)
+	}
+	for _, p := range []*proc{sub, worker} {
+		waitFor(t, 60*time.Second, p.name+"'s summary", func() bool { return strings.Contains(p.stderr.String(), "holding the final metrics") })
+	}
+	var ss jsonSummary
+	sub.summary(&ss)
+	var ws struct {
+		Records, Batches int64
+	}
+	worker.summary(&ws)
+	_, sm := scrape(t, subURL)
+	wText, wm := scrape(t, workerURL)
+	promtoolCheck(t, "bbox worker's /metrics", wText)
+	if ws.Records != records {
+		t.Errorf("worker handled %d of %d", ws.Records, records)
+	}
+	if got := wm["bbox_worker_process_records_total"]; got != float64(ws.Records) {
+		t.Errorf("worker: bbox_worker_process_records_total = %v, JSON says %d", got, ws.Records)
+	}
+	if got := wm["bbox_worker_process_batches_total"]; got != float64(ws.Batches) {
+		t.Errorf("worker: bbox_worker_process_batches_total = %v, JSON says %d", got, ws.Batches)
+	}
+	for _, w := range ss.Workers {
+		if got := sm[fmt.Sprintf(`bbox_worker_records_total{worker="%d"}`, w.ID)]; got != float64(w.Records) {
+			t.Errorf("sub: worker %d records %v, JSON says %d", w.ID, got, w.Records)
+		}
+	}
+	if got, ok := sm["bbox_worker_records_lost_total"]; !ok || got != 0 {
+		t.Errorf("sub: bbox_worker_records_lost_total = %v (present %v), want 0", got, ok)
+	}
+}
