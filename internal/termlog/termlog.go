@@ -151,9 +151,29 @@ func (l *Logger) Warnf(format string, args ...any) { l.log(slog.LevelWarn, forma
 func (l *Logger) Errorf(format string, args ...any) { l.log(slog.LevelError, format, args) }
 
 // Line logs s as it is (squawks, banners): WARN if it reads like an
-// alert, else INFO. Never rate limited: each one is an event.
+// alert, else INFO. Lines of one shape (the same first five words, numbers
+// aside: "warning: sub-1 shard 0: gap") are rate limited like Logf's, so a
+// lossy link's gap squawks cannot flood the log (the alert stream still
+// gets each one); a croak ("CROAK: ...") always passes.
 func (l *Logger) Line(s string) {
-	l.c.emit(levelOf(s), l.component, s, 0)
+	level := levelOf(s)
+	if !strings.HasPrefix(s, "CROAK") && !l.c.lim.allow(l.component, lineShape(s), level, s) {
+		return
+	}
+	l.c.emit(level, l.component, s, 0)
+}
+
+// lineShape is the rate-limit key of a Line: its first five words, each
+// word with a digit in it replaced by "#".
+func lineShape(s string) string {
+	f := strings.Fields(s)
+	f = f[:min(len(f), 5)]
+	for i, w := range f {
+		if strings.ContainsAny(w, "0123456789") {
+			f[i] = "#"
+		}
+	}
+	return "\x00line " + strings.Join(f, " ")
 }
 
 // Event logs msg at level with structured attributes (for JSON readers),

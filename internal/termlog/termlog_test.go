@@ -2,6 +2,7 @@ package termlog
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -186,5 +187,26 @@ func TestStatusLoop(t *testing.T) {
 	<-done
 	if !strings.Contains(nb.String(), "INFO  sub: status: [1s] 5 rec/s") || strings.Contains(nb.String(), "\r") {
 		t.Errorf("off a terminal the status should be logged: %q", nb.String())
+	}
+}
+
+// Squawk lines of one kind are limited; a croak always passes.
+func TestLineLimit(t *testing.T) {
+	var b syncBuf
+	l := New(Config{W: &b, Component: "sub", Window: time.Hour, Burst: 3})
+	for i := 0; i < 100; i++ {
+		l.Line(fmt.Sprintf("warning: sub-1 shard %d: gap from publisher 2a partition %d: expected seq %d, got %d (1 missing)", i%2, i, i, i+1))
+	}
+	l.Line("warning: sub-1 shard 0: record ABC seq 9 (partition 1) is 7ms old, limit 5ms")
+	for i := 0; i < 3; i++ {
+		l.Line("CROAK: sub-1 shard 0: record ABC seq 9 (partition 1) is 7ms old, limit 5ms")
+	}
+	l.Flush()
+	out := b.String()
+	if n := strings.Count(out, ": gap from publisher"); n != 4 { // 3 and the summary's last
+		t.Errorf("%d gap lines, want 3 and a summary:\n%s", n, out)
+	}
+	if !strings.Contains(out, "… and 97 more like it") || !strings.Contains(out, "is 7ms old") || strings.Count(out, "CROAK") != 3 {
+		t.Errorf("want the gap summary, the late line and every croak:\n%s", out)
 	}
 }
