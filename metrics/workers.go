@@ -30,7 +30,7 @@ func Pool(view func() PoolView) prometheus.Collector {
 		perWorker("worker_records_total", "Records handed to the worker (workers.WorkerStats.Records).", func(w *workers.WorkerStats) int64 { return w.Records }),
 		perWorker("worker_batches_total", "Batches handed to the worker.", func(w *workers.WorkerStats) int64 { return w.Batches }),
 		gauge("worker_queue_batches", "Batches waiting for a worker.", func(v *PoolView) float64 { return float64(v.Queued) }),
-		counter("worker_records_lost_total", "Records that may not have reached a worker (a worker left with data in flight).", func(v *PoolView) int64 { return v.Lost }),
+		counter("worker_dispatch_records_lost_total", "Records that may not have reached a worker (a worker left with data in flight).", func(v *PoolView) int64 { return v.Lost }),
 	})
 }
 

@@ -257,7 +257,7 @@ func TestMetricsWorkerPipeline(t *testing.T) {
 			t.Errorf("sub: worker %d records %v, JSON says %d", w.ID, got, w.Records)
 		}
 	}
-	if got, ok := sm["bbox_worker_records_lost_total"]; !ok || got != 0 {
-		t.Errorf("sub: bbox_worker_records_lost_total = %v (present %v), want 0", got, ok)
+	if got, ok := sm["bbox_worker_dispatch_records_lost_total"]; !ok || got != 0 {
+		t.Errorf("sub: bbox_worker_dispatch_records_lost_total = %v (present %v), want 0", got, ok)
 	}
 }
