@@ -2,8 +2,8 @@ package termlog
 
 import (
 	"bytes"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
