@@ -39,7 +39,7 @@ func TestPublisherCollector(t *testing.T) {
 # HELP bbox_pub_connections_closed_total Subscriber connections closed, by reason (stuck, write_failed, closed...).
 # TYPE bbox_pub_connections_closed_total counter
 bbox_pub_connections_closed_total{reason="stuck",shard="1"} 2
-# HELP bbox_pub_hwm_dropped_records_total Records dropped at a subscriber's high-water mark or discarded when it was cut off.
+# HELP bbox_pub_hwm_dropped_records_total Records dropped at a subscriber's high-water mark.
 # TYPE bbox_pub_hwm_dropped_records_total counter
 bbox_pub_hwm_dropped_records_total{shard="0"} 0
 bbox_pub_hwm_dropped_records_total{shard="1"} 35
@@ -58,7 +58,7 @@ bbox_pub_records_total 100
 	// counter go backwards.
 	st.Conns = st.Conns[:1]
 	held := `
-# HELP bbox_pub_hwm_dropped_records_total Records dropped at a subscriber's high-water mark or discarded when it was cut off.
+# HELP bbox_pub_hwm_dropped_records_total Records dropped at a subscriber's high-water mark.
 # TYPE bbox_pub_hwm_dropped_records_total counter
 bbox_pub_hwm_dropped_records_total{shard="0"} 0
 bbox_pub_hwm_dropped_records_total{shard="1"} 35
