@@ -76,13 +76,13 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	}
 	c := commands["bench"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	rate := rateFlag(100000)
 	fs.Var(&rate, "rate", "target records per second (100000, 100k, 1M); with --sweep, the first rate (if it breaks the SLA, the ladder goes down)")
 	duration := fs.Duration("duration", 5*time.Second, "how long to send (with --sweep: per rate)")
 	out := fs.String("out", "", "write the reports into this directory: table.txt, latency.hgrm, latency.hlog, percentiles.svg, timeline.svg, summary.json")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
-	var ops opsFlags
-	ops.register(fs)
 	co := fs.String("co", "on", "on: measure latency from each record's scheduled send time, so a stalled sender cannot hide latency (coordinated omission); off: from the actual send time")
 	sweep := fs.Bool("sweep", false, "run a ladder of rates from --rate up to the break point and report the highest rate that holds p99 under --sla with no loss")
 	sla := fs.Duration("sla", time.Millisecond, "p99 latency a rate must hold in a --sweep")

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
-	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -34,6 +33,8 @@ const (
 func runDemo(ctx context.Context, e *env, args []string) int {
 	c := commands["demo"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	rate := rateFlag(demoRate)
 	fs.Var(&rate, "rate", "records per second, or max for full speed")
 	duration := fs.Duration("duration", demoDuration, "how long to publish")
@@ -48,8 +49,6 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	maxDelay := fs.Duration("max-delay", 0, "croak when a record is older than this (0: no check)")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
-	var ops opsFlags
-	ops.register(fs)
 	var cf connFlags
 	cf.register(fs)
 	if code, ok := parse(fs, args); !ok {
@@ -97,7 +96,6 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	log.addMetrics(metrics.Publisher(pub.Stats))
 	side, err := newSubSide(subSideConfig{
 		sub: shard.SubConfig{Connect: pub.Endpoints(), CPUs: cpuList, MaxDelay: *maxDelay, ExitOnEOS: true,
 			Conn: cf.options(log), Name: "demo"},
@@ -126,6 +124,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 			*symbols, *size, r, *duration, *shards, *shards, *nworkers))
 	}
 
+	log.pubMetrics(pub)
 	var pr rater
 	var sr = make([]rater, *shards)
 	stopStatus := make(chan struct{})

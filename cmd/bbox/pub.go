@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
-	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -91,7 +90,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		return summary{}, err
 	}
 	log.Logf("publisher %x epoch %d on %s", pub.ID(), pub.Epoch(), strings.Join(pub.Endpoints(), ", "))
-	log.addMetrics(metrics.Publisher(pub.Stats))
+	log.pubMetrics(pub)
 	if pf.waitSubs > 0 {
 		wctx, cancel := context.WithTimeout(ctx, pf.waitTimeout)
 		err := pub.WaitSubscribers(wctx, pf.waitSubs)
@@ -174,6 +173,8 @@ func printPubHuman(w io.Writer, s *summary) {
 func runPub(ctx context.Context, e *env, args []string) int {
 	c := commands["pub"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	var pf pubFlags
 	pf.register(fs)
 	source := fs.String("source", "gen", "what to publish: gen (synthetic feed), a capture file, or an upstream ZeroMQ PUB of [topic][payload]: zmq+tcp://HOST:PORT[?topic=PFX&kind=C]")
@@ -185,8 +186,6 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	size := fs.Int("size", 100, "mean record size on the wire, bytes (gen)")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic feed (gen)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
-	var ops opsFlags
-	ops.register(fs)
 	var cfgFile configFlag
 	cfgFile.register(fs)
 	var box boxFlags

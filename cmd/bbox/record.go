@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
@@ -50,6 +49,8 @@ func parseRotate(s string) (size int64, every time.Duration, err error) {
 func runRecord(ctx context.Context, e *env, args []string) int {
 	c := commands["record"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	var connect, parts listFlag
 	fs.Var(&connect, "connect", "publisher shard endpoints, one per shard (comma-separated or repeated)")
 	fs.Var(&parts, "partitions", "record only these partitions (comma-separated numbers; default all)")
@@ -62,8 +63,6 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "stop once every shard has seen the publisher's end-of-stream")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
-	var ops opsFlags
-	ops.register(fs)
 	var cf connFlags
 	cf.register(fs)
 	if code, ok := parse(fs, args); !ok {
@@ -119,7 +118,7 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 		rec.Close()
 		return usageErr(e, c, "%v", err)
 	}
-	log.addMetrics(metrics.Subscriber(sub.Stats, nil), metrics.Recorder(rec.Stats))
+	log.recordMetrics(sub, rec)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if *duration > 0 {

@@ -15,7 +15,6 @@ import (
 	_ "time/tzdata" // --tz works on boxes without /usr/share/zoneinfo
 
 	"github.com/bbox-dev/bbox/feed"
-	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/replay"
 )
 
@@ -201,6 +200,8 @@ type replayReport struct {
 func runReplay(ctx context.Context, e *env, args []string) int {
 	c := commands["replay"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	var pf pubFlags
 	pf.register(fs)
 	if f := fs.Lookup("slow"); f != nil {
@@ -225,8 +226,6 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	decoders := fs.Int("decoders", 0, "goroutines decompressing chunks ahead of the publisher (0: one per two CPUs)")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until the files end or SIGINT/SIGTERM)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
-	var ops opsFlags
-	ops.register(fs)
 	files, code, ok := parseInterleaved(fs, args)
 	if !ok {
 		return code
@@ -324,7 +323,7 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	// runPublisher's own status line gives way to the progress bar: its
 	// log lines go through ours.
 	inner := log.child("pub")
-	log.addMetrics(metrics.ReplaySource(src.Stats))
+	log.replayMetrics(src)
 	var r rater
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string { return progressLine(el, src.Stats(), &r) })

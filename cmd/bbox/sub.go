@@ -25,6 +25,8 @@ func init() {
 func runSub(ctx context.Context, e *env, args []string) int {
 	c := commands["sub"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	var connect, topics, parts listFlag
 	fs.Var(&connect, "connect", "publisher shard endpoints, one per shard (comma-separated or repeated)")
 	fs.Var(&topics, "topics", "keep only records whose topic starts with one of these prefixes (comma-separated)")
@@ -48,8 +50,6 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	alert := fs.String("alert", "", alertUsage)
 	name := fs.String("name", "", "this subscriber's name in squawks (default sub-PID)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
-	var ops opsFlags
-	ops.register(fs)
 	var cf connFlags
 	cf.register(fs)
 	var cfgFile configFlag

@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/workers"
 )
 
@@ -25,6 +24,8 @@ func pid() int { return os.Getpid() }
 func runWorker(ctx context.Context, e *env, args []string) int {
 	c := commands["worker"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	var connect listFlag
 	fs.Var(&connect, "connect", "subscribers' --push endpoints (repeatable or comma-separated)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every endpoint has sent end-of-stream")
@@ -34,8 +35,6 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
 	var cf connFlags
 	cf.register(fs)
-	var ops opsFlags
-	ops.register(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -65,7 +64,7 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	log.addMetrics(metrics.WorkerProcess(w.Stats))
+	log.workerMetrics(w)
 	rctx := ctx
 	if *duration > 0 {
 		var cancel context.CancelFunc
