@@ -86,8 +86,13 @@ func (l *logger) get() *termlog.Logger {
 // kind of line are folded into a count every few seconds.
 func (l *logger) Logf(format string, args ...any) { l.get().Logf(format, args...) }
 
-// Line logs an event (squawks, banners) as it is, never rate limited.
+// Line prints a line that is output, not a log event (a banner), around
+// the status line; in --log-format json it is an INFO record.
 func (l *logger) Line(s string) { l.get().Line(s) }
+
+// squawk logs a squawk (WARN; a croak at ERROR): squawks of one kind are
+// rate limited in the log, never in the alert stream.
+func (l *logger) squawk(s string) { l.get().Alert(s) }
 
 // statusLoop redraws a one-line status, cut to the terminal's width, about
 // once a second while on a terminal (off one, it logs it every 10s), until

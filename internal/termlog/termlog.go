@@ -150,17 +150,31 @@ func (l *Logger) Warnf(format string, args ...any) { l.log(slog.LevelWarn, forma
 // Errorf logs an ERROR line, rate limited per format string.
 func (l *Logger) Errorf(format string, args ...any) { l.log(slog.LevelError, format, args) }
 
-// Line logs s as it is (squawks, banners): WARN if it reads like an
-// alert, else INFO. Lines of one shape (the same first five words, numbers
-// aside: "warning: sub-1 shard 0: gap") are rate limited like Logf's, so a
-// lossy link's gap squawks cannot flood the log (the alert stream still
-// gets each one); a croak ("CROAK: ...") always passes.
+// Line prints s as it is, for output that is not a log event (a banner):
+// in text format unprefixed, around the status line; in JSON format as an
+// INFO record, so every line stays one JSON object. Never rate limited.
 func (l *Logger) Line(s string) {
-	level := levelOf(s)
-	if !strings.HasPrefix(s, "CROAK") && !l.c.lim.allow(l.component, lineShape(s), level, s) {
+	if l.c.cfg.Format == JSON {
+		l.c.emit(slog.LevelInfo, l.component, s, 0)
 		return
 	}
-	l.c.emit(level, l.component, s, 0)
+	l.c.writeRaw(s + "\n")
+}
+
+// Alert logs an event raised for operators (a squawk) at WARN. Alerts of
+// one shape (the same first five words, numbers aside: "warning: sub-1
+// shard 0: gap") are rate limited like Logf's lines, so a lossy link's gap
+// squawks cannot flood the log (the alert stream still gets each one); a
+// croak ("CROAK: ...") always passes, at ERROR.
+func (l *Logger) Alert(s string) {
+	if strings.HasPrefix(s, "CROAK") {
+		l.c.emit(slog.LevelError, l.component, s, 0)
+		return
+	}
+	if !l.c.lim.allow(l.component, lineShape(s), slog.LevelWarn, s) {
+		return
+	}
+	l.c.emit(slog.LevelWarn, l.component, s, 0)
 }
 
 // lineShape is the rate-limit key of a Line: its first five words, each
@@ -194,10 +208,35 @@ func (l *Logger) log(level slog.Level, format string, args []any) {
 	if level == slog.LevelInfo {
 		level = levelOf(msg)
 	}
-	if !l.c.lim.allow(l.component, format, level, msg) {
+	key := format
+	if literalLen(format) < 8 {
+		key = lineShape(msg) // logf("%s", msg) carries many kinds of line
+	}
+	if !l.c.lim.allow(l.component, key, level, msg) {
 		return
 	}
 	l.c.emit(level, l.component, msg, 0)
+}
+
+// literalLen counts a format's letters outside its verbs.
+func literalLen(format string) int {
+	n := 0
+	for i := 0; i < len(format); i++ {
+		c := format[i]
+		if c == '%' {
+			i++ // skip the verb letter (flags and widths count, harmlessly)
+			continue
+		}
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			n++
+		}
+	}
+	return n
+}
+
+// writeRaw writes s (whole lines) to the output around the status line.
+func (c *core) writeRaw(s string) {
+	(&statusWriter{c: c}).Write([]byte(s))
 }
 
 // emit writes one line through slog; suppressed > 0 adds that count.

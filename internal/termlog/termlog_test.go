@@ -37,7 +37,7 @@ func TestTextLines(t *testing.T) {
 	l.Logf("publisher %x on %s", 42, "tcp://127.0.0.1:7001")
 	l.Logf("warning: %d busy threads", 3)
 	l.With("shard").Logf("subscriber %s stuck: no progress", "10.0.0.1:5000")
-	l.Line("CROAK: risk-a shard 0 record age 12ms over --max-delay 5ms")
+	l.Alert("CROAK: risk-a shard 0 record age 12ms over --max-delay 5ms")
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	if len(lines) != 4 {
 		t.Fatalf("got %d lines:\n%s", len(lines), b.String())
@@ -48,7 +48,7 @@ func TestTextLines(t *testing.T) {
 		}
 	}
 	for i, want := range []string{"INFO  pub: publisher 2a on tcp://127.0.0.1:7001", "WARN  pub: warning: 3 busy threads",
-		"WARN  shard: subscriber 10.0.0.1:5000 stuck", "WARN  pub: CROAK: risk-a"} {
+		"WARN  shard: subscriber 10.0.0.1:5000 stuck", "ERROR pub: CROAK: risk-a"} {
 		if !strings.Contains(lines[i], want) {
 			t.Errorf("line %d = %q, want it to contain %q", i, lines[i], want)
 		}
@@ -191,15 +191,15 @@ func TestStatusLoop(t *testing.T) {
 }
 
 // Squawk lines of one kind are limited; a croak always passes.
-func TestLineLimit(t *testing.T) {
+func TestAlertLimit(t *testing.T) {
 	var b syncBuf
 	l := New(Config{W: &b, Component: "sub", Window: time.Hour, Burst: 3})
 	for i := 0; i < 100; i++ {
-		l.Line(fmt.Sprintf("warning: sub-1 shard %d: gap from publisher 2a partition %d: expected seq %d, got %d (1 missing)", i%2, i, i, i+1))
+		l.Alert(fmt.Sprintf("warning: sub-1 shard %d: gap from publisher 2a partition %d: expected seq %d, got %d (1 missing)", i%2, i, i, i+1))
 	}
-	l.Line("warning: sub-1 shard 0: record ABC seq 9 (partition 1) is 7ms old, limit 5ms")
+	l.Alert("warning: sub-1 shard 0: record ABC seq 9 (partition 1) is 7ms old, limit 5ms")
 	for i := 0; i < 3; i++ {
-		l.Line("CROAK: sub-1 shard 0: record ABC seq 9 (partition 1) is 7ms old, limit 5ms")
+		l.Alert("CROAK: sub-1 shard 0: record ABC seq 9 (partition 1) is 7ms old, limit 5ms")
 	}
 	l.Flush()
 	out := b.String()
@@ -208,5 +208,34 @@ func TestLineLimit(t *testing.T) {
 	}
 	if !strings.Contains(out, "… and 97 more like it") || !strings.Contains(out, "is 7ms old") || strings.Count(out, "CROAK") != 3 {
 		t.Errorf("want the gap summary, the late line and every croak:\n%s", out)
+	}
+}
+
+// Line is output, not a log event: as is in text, a record in JSON.
+func TestLine(t *testing.T) {
+	var b syncBuf
+	New(Config{W: &b}).Line("bbox demo: synthetic feed")
+	if b.String() != "bbox demo: synthetic feed\n" {
+		t.Errorf("text Line = %q", b.String())
+	}
+	var j syncBuf
+	New(Config{W: &j, Format: JSON, Component: "demo"}).Line("bbox demo: synthetic feed")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(j.String()), &m); err != nil || m["msg"] != "bbox demo: synthetic feed" || m["component"] != "demo" {
+		t.Errorf("JSON Line = %q (%v)", j.String(), err)
+	}
+}
+
+// Lines logged through one "%s" format are limited by their own shape, so
+// one flood does not silence other messages.
+func TestVerbOnlyFormatKeysOnShape(t *testing.T) {
+	var b syncBuf
+	l := New(Config{W: &b, Window: time.Hour, Burst: 2})
+	for i := 0; i < 50; i++ {
+		l.Logf("%s", fmt.Sprintf("shard 0: subscriber 10.0.0.1:%d disconnected: EOF", i))
+	}
+	l.Logf("%s", "shard 0: subscriber 10.0.0.9:1 over the high-water mark: dropping")
+	if !strings.Contains(b.String(), "over the high-water mark") {
+		t.Errorf("a different message through the same %%s format was suppressed:\n%s", b.String())
 	}
 }
