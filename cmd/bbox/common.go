@@ -87,12 +87,17 @@ func (l *logger) get() *termlog.Logger {
 func (l *logger) Logf(format string, args ...any) { l.get().Logf(format, args...) }
 
 // Line prints a line that is output, not a log event (a banner), around
-// the status line; in --log-format json it is an INFO record.
-func (l *logger) Line(s string) { l.get().Line(s) }
-
-// squawk logs a squawk (WARN; a croak at ERROR): squawks of one kind are
-// rate limited in the log, never in the alert stream.
-func (l *logger) squawk(s string) { l.get().Alert(s) }
+// the status line; in --log-format json it is an INFO record. A squawk
+// (Squawk.String: "warning: ..." or "CROAK: ...") is an alert instead: a
+// WARN log line (a croak ERROR), rate limited by kind in the log, never in
+// the alert stream.
+func (l *logger) Line(s string) {
+	if strings.HasPrefix(s, "CROAK: ") || strings.HasPrefix(s, "warning: ") {
+		l.get().Alert(s)
+		return
+	}
+	l.get().Line(s)
+}
 
 // statusLoop redraws a one-line status, cut to the terminal's width, about
 // once a second while on a terminal (off one, it logs it every 10s), until

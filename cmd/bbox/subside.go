@@ -59,7 +59,7 @@ func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
 	sc.Observe = s.rec.Observe
 	user := log.countSquawks(sc.OnSquawk)
 	sc.OnSquawk = func(q shard.Squawk) {
-		log.squawk(q.String())
+		log.Line(q.String())
 		s.mu.Lock()
 		if len(s.squawks) < 100 {
 			s.squawks = append(s.squawks, q)
