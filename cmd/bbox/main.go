@@ -43,7 +43,7 @@ type env struct {
 	stdout, stderr io.Writer
 	stdinTTY       bool
 	stderrTTY      bool
-	onFlags        func(*flag.FlagSet) // sees every flag set made (the generated docs/cli.md)
+	onFlags        flagSetHook // sees every flag set made (the generated docs/cli.md)
 }
 
 func main() {

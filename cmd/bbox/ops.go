@@ -28,6 +28,10 @@ import (
 	"github.com/bbox-dev/bbox/workers"
 )
 
+// flagSetHook is env.onFlags: it sees each flag set newFlags makes (the
+// generated command reference reads them).
+type flagSetHook = func(*flag.FlagSet)
+
 // opsFlags are the operations flags of a long-running command.
 type opsFlags struct {
 	metrics   string
