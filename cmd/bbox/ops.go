@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -92,7 +93,9 @@ func (o *opsFlags) start(ctx context.Context, e *env, c *command) (log *logger, 
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
-	rt.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// The server's own complaints (a bad request line) become our log lines.
+	errLog := slog.NewLogLogger(log.get().With("metrics").Slog().Handler(), slog.LevelWarn)
+	rt.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
 	go func() { rt.serveErr <- rt.srv.Serve(ln) }()
 	log.ops = rt
 	what := "metrics on http://" + rt.addr + "/metrics"
