@@ -92,6 +92,8 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	}
 	c := commands["bench"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	rate := rateFlag(100000)
 	fs.Var(&rate, "rate", "target records per second (100000, 100k, 1M; max: as fast as it goes, --mode process only); with --sweep, the first rate (if it breaks the SLA, the ladder goes down)")
 	duration := fs.Duration("duration", 5*time.Second, "how long to send (with --sweep: per rate)")
@@ -274,7 +276,11 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	if err := vl.Validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	if o.verbose {
 		o.load.Logf = log.Logf
 	}
@@ -454,6 +460,7 @@ func runPath(ctx context.Context, o *benchOpts, log *logger, f *files, path benc
 		}
 		log.Logf("  [%5.1fs] sent %8s/s  received %8s/s  %s", iv.End, bench.FormatRate(iv.SendRate()), bench.FormatRate(iv.RecvRate()), lat)
 	}
+	cfg.OnInterval = log.benchInterval(path, cfg.OnInterval)
 	res, err := bench.RunLoad(ctx, cfg)
 	if cerr := hl.close(f); err == nil {
 		err = cerr
@@ -635,7 +642,7 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	sweepOne := func(path bench.Path) (*bench.SweepResult, error) {
 		lc := o.load
 		lc.Path = path
-		lc.OnInterval = func(iv bench.IntervalStat, h *hdrhistogram.Histogram) { hl.add(h, tag) }
+		lc.OnInterval = log.benchInterval(path, func(iv bench.IntervalStat, h *hdrhistogram.Histogram) { hl.add(h, tag) })
 		log.Logf("sweep %s: from %s/s, ×%g per step, up to %s/s or until p99 > %v: %s", path, bench.FormatRate(lc.Rate), o.factor,
 			bench.FormatRate(o.sweepMax), o.sla, o.describe(path))
 		return bench.Sweep(ctx, bench.SweepConfig{Load: lc, Factor: o.factor, Max: o.sweepMax, Min: o.sweepMin, SLA: o.sla, Refine: o.refine,

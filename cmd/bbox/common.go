@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/bbox-dev/bbox/internal/termlog"
 
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/zmqx"
@@ -56,77 +57,62 @@ func (r *rateFlag) Set(s string) error {
 	return nil
 }
 
-// logger writes timestamped operational lines to stderr, clearing the
-// live status line first so the two never mangle each other.
+// logger is a command's operator output (internal/termlog): log lines
+// with date, time, level and component, the live status line, and the
+// command's metrics registry (ops.go). A zero logger with only w and tty
+// set works: it writes text lines for component "bbox".
 type logger struct {
-	mu     sync.Mutex
-	w      io.Writer
-	tty    bool
-	status string // last status line shown, redrawn after a log line
-	quiet  bool
+	w     io.Writer
+	tty   bool
+	quiet bool
+
+	once      sync.Once
+	t         *termlog.Logger
+	format    termlog.Format
+	component string
+	ops       *opsRuntime // nil: no --metrics server
 }
 
-func (l *logger) Logf(format string, args ...any) {
-	if l.quiet {
+func (l *logger) get() *termlog.Logger {
+	l.once.Do(func() {
+		if l.t == nil {
+			l.t = termlog.New(termlog.Config{W: l.w, TTY: l.tty, Format: l.format, Component: l.component, Quiet: l.quiet})
+		}
+	})
+	return l.t
+}
+
+// Logf logs a line (INFO, or WARN when it reports trouble); floods of one
+// kind of line are folded into a count every few seconds.
+func (l *logger) Logf(format string, args ...any) { l.get().Logf(format, args...) }
+
+// Line prints a line that is output, not a log event (a banner), around
+// the status line; in --log-format json it is an INFO record. A squawk
+// (Squawk.String: "warning: ..." or "CROAK: ...") is an alert instead: a
+// WARN log line (a croak ERROR), rate limited by kind in the log, never in
+// the alert stream.
+func (l *logger) Line(s string) {
+	if strings.HasPrefix(s, "CROAK: ") || strings.HasPrefix(s, "warning: ") {
+		l.get().Alert(s)
 		return
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.tty && l.status != "" {
-		fmt.Fprint(l.w, "\r\033[K")
-	}
-	fmt.Fprintf(l.w, "%s %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
-	if l.tty && l.status != "" {
-		fmt.Fprint(l.w, l.status)
-	}
+	l.get().Line(s)
 }
 
-// Line prints an unprefixed line (squawks, summaries) the same way.
-func (l *logger) Line(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.tty && l.status != "" {
-		fmt.Fprint(l.w, "\r\033[K")
-	}
-	fmt.Fprintln(l.w, s)
-	if l.tty && l.status != "" {
-		fmt.Fprint(l.w, l.status)
-	}
-}
-
-// statusLoop redraws a one-line status about once a second while on a
-// terminal, until stop is closed; it then ends the line.
+// statusLoop redraws a one-line status, cut to the terminal's width, about
+// once a second while on a terminal (off one, it logs it every 10s), until
+// stop is closed.
 func (l *logger) statusLoop(stop <-chan struct{}, line func(elapsed time.Duration) string) (done chan struct{}) {
-	done = make(chan struct{})
-	if !l.tty {
-		close(done)
-		return done
-	}
-	start := time.Now()
-	go func() {
-		defer close(done)
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				l.mu.Lock()
-				if l.status != "" {
-					fmt.Fprint(l.w, "\r\033[K")
-				}
-				l.status = ""
-				l.mu.Unlock()
-				return
-			case <-t.C:
-			}
-			s := line(time.Since(start))
-			l.mu.Lock()
-			l.status = s
-			fmt.Fprint(l.w, "\r\033[K"+s)
-			l.mu.Unlock()
-		}
-	}()
-	return done
+	return l.get().StatusLoop(stop, line)
+}
+
+// child is a logger for a part of the command (component name) sharing
+// l's output and metrics, whose status loop draws nothing: the part's
+// status is shown by l's.
+func (l *logger) child(component string) *logger {
+	c := &logger{w: l.w, tty: l.tty, quiet: l.quiet, format: l.format, component: component, ops: l.ops}
+	c.t = l.get().With(component).WithoutStatus()
+	return c
 }
 
 // rater turns a cumulative counter into a per-second rate between calls.
@@ -227,11 +213,6 @@ type shardSummary struct {
 	Reconnects int64  `json:"reconnects,omitempty"`
 
 	shardLiveness // records_before_join, stalls, silent (subside.go)
-}
-
-func writeJSON(w io.Writer, v any) {
-	b, _ := json.Marshal(v)
-	fmt.Fprintf(w, "%s\n", b)
 }
 
 // connFlags are the socket and guard options every networked command has.

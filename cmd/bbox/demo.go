@@ -33,6 +33,8 @@ const (
 func runDemo(ctx context.Context, e *env, args []string) int {
 	c := commands["demo"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	rate := rateFlag(demoRate)
 	fs.Var(&rate, "rate", "records per second, or max for full speed")
 	duration := fs.Duration("duration", demoDuration, "how long to publish")
@@ -71,7 +73,11 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--cpus: %v", err)
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	gen, err := feed.NewGenerator(feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate)})
 	if err != nil {
 		return usageErr(e, c, "%v", err)
@@ -133,6 +139,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, err)
 	}
 
+	log.pubMetrics(pub)
 	var pr rater
 	var sr = make([]rater, *shards)
 	stopStatus := make(chan struct{})

@@ -34,6 +34,9 @@ import (
 func newFlags(e *env, c *command) *flag.FlagSet {
 	fs := flag.NewFlagSet("bbox "+c.name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	if e.onFlags != nil {
+		e.onFlags(fs)
+	}
 	fs.Usage = func() { io.WriteString(fs.Output(), usageText(fs, c)) }
 	return fs
 }

@@ -41,6 +41,7 @@ type env struct {
 	stdout, stderr io.Writer
 	stdinTTY       bool
 	stderrTTY      bool
+	onFlags        flagSetHook // sees every flag set made (the generated docs/cli.md)
 }
 
 func main() {
@@ -57,6 +58,8 @@ func run(ctx context.Context, e *env, args []string) int {
 	}
 	name := args[0]
 	switch name {
+	case "--version", "-version":
+		return runVersion(ctx, e, args[1:])
 	case "-h", "-help", "--help":
 		topUsage(e.stdout)
 		return exitOK

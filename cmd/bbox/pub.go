@@ -91,6 +91,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		return summary{}, err
 	}
 	log.Logf("publisher %x epoch %d on %s", pub.ID(), pub.Epoch(), strings.Join(pub.Endpoints(), ", "))
+	log.pubMetrics(pub)
 	if pf.waitSubs > 0 {
 		wctx, cancel := context.WithTimeout(ctx, pf.waitTimeout)
 		err := pub.WaitSubscribers(wctx, pf.waitSubs)
@@ -211,6 +212,8 @@ func printPubHuman(w io.Writer, s *summary) {
 func runPub(ctx context.Context, e *env, args []string) int {
 	c := commands["pub"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	var pf pubFlags
 	pf.register(fs)
 	source := fs.String("source", "gen", "what to publish: gen (synthetic feed), a capture file, or an upstream ZeroMQ PUB of [topic][payload]: zmq+tcp://HOST:PORT[?topic=PFX&kind=C]")
@@ -237,7 +240,11 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	if err := pf.validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	for _, n := range notes {
 		log.Logf("%s", n)
 	}

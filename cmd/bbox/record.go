@@ -50,6 +50,8 @@ func parseRotate(s string) (size int64, every time.Duration, err error) {
 func runRecord(ctx context.Context, e *env, args []string) int {
 	c := commands["record"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	var connect, parts listFlag
 	fs.Var(&connect, "connect", "publisher shard endpoints, one per shard (comma-separated or repeated)")
 	fs.Var(&parts, "partitions", "record only these partitions (comma-separated numbers; default all)")
@@ -100,7 +102,11 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	if fileExists(first) && !*force {
 		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", first))
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	host, _ := os.Hostname()
 	rec, err := replay.NewRecorder(replay.RecorderConfig{
 		Out: *out, RotateBytes: rotBytes, RotateEvery: rotEvery, Flush: *flush, Logf: log.Logf,
@@ -118,6 +124,7 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 		rec.Close()
 		return usageErr(e, c, "%v", err)
 	}
+	log.recordMetrics(sub, rec)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if *duration > 0 {

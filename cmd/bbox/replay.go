@@ -152,6 +152,8 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 func runReplay(ctx context.Context, e *env, args []string) int {
 	c := commands["replay"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	var pf pubFlags
 	pf.register(fs)
 	if f := fs.Lookup("slow"); f != nil {
@@ -197,7 +199,11 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if *loop < 0 {
 		return usageErr(e, c, "--loop %d: want a count, or 0 to loop until stopped", *loop)
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	var readers []*replay.Reader
 	defer func() {
 		for _, r := range readers {
@@ -281,7 +287,8 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 
 	// runPublisher's own status line gives way to the progress bar: its
 	// log lines go through ours.
-	inner := &logger{w: &lineWriter{log: log}}
+	inner := log.child("pub")
+	log.replayMetrics(src)
 	var r rater
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {

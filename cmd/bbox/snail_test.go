@@ -35,8 +35,8 @@ func TestSnailCroaks(t *testing.T) {
 	}
 	var line string
 	for _, l := range strings.Split(a.stderr.String(), "\n") {
-		if strings.HasPrefix(l, "CROAK: snailA shard ") {
-			line = l
+		if i := strings.Index(l, "CROAK: snailA shard "); i >= 0 { // after the log line's date, level and component
+			line = l[i:]
 		}
 	}
 	if line == "" || !strings.Contains(line, "limit 50ms") || !(strings.Contains(line, " seq ") && (strings.Contains(line, " old") || strings.Contains(line, "workers have not taken"))) {

@@ -25,6 +25,8 @@ func init() {
 func runSub(ctx context.Context, e *env, args []string) int {
 	c := commands["sub"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	var connect, topics, parts listFlag
 	fs.Var(&connect, "connect", "publisher shard endpoints, one per shard (comma-separated or repeated)")
 	fs.Var(&topics, "topics", "keep only records whose topic starts with one of these prefixes (comma-separated)")
@@ -92,7 +94,11 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if *name == "" {
 		*name = fmt.Sprintf("sub-%d", pid())
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	for _, n := range notes {
 		log.Logf("%s", n)
 	}

@@ -67,7 +67,7 @@ func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
 	sc := cfg.sub
 	sc.Logf = log.Logf
 	sc.Observe = s.rec.Observe
-	user := sc.OnSquawk
+	user := log.countSquawks(sc.OnSquawk)
 	sc.OnSquawk = func(q shard.Squawk) {
 		log.Line(q.String())
 		s.mu.Lock()
@@ -85,6 +85,7 @@ func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
 		return nil, err
 	}
 	s.sub = sub
+	log.subSideMetrics(s)
 	return s, nil
 }
 

@@ -24,6 +24,8 @@ func pid() int { return os.Getpid() }
 func runWorker(ctx context.Context, e *env, args []string) int {
 	c := commands["worker"]
 	fs := newFlags(e, c)
+	var ops opsFlags
+	ops.register(fs)
 	var connect listFlag
 	fs.Var(&connect, "connect", "subscribers' --push endpoints (repeatable or comma-separated)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every endpoint has sent end-of-stream")
@@ -42,7 +44,11 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required")
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	for _, n := range notes {
 		log.Logf("%s", n)
 	}
@@ -61,6 +67,7 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "%v", err)
 	}
+	log.workerMetrics(w)
 	rctx := ctx
 	if *duration > 0 {
 		var cancel context.CancelFunc

@@ -1,0 +1,216 @@
+package main
+
+// The operations flags every long-running command shares: --metrics
+// (Prometheus), --pprof, --metrics-linger and --log-format. A command
+// registers them with one call and starts them with another; collectors
+// are added through the logger, which every part already holds.
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/bbox-dev/bbox/bench"
+	"github.com/bbox-dev/bbox/internal/termlog"
+	"github.com/bbox-dev/bbox/metrics"
+	"github.com/bbox-dev/bbox/replay"
+	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/workers"
+)
+
+// flagSetHook is env.onFlags: it sees each flag set newFlags makes (the
+// generated command reference reads them).
+type flagSetHook = func(*flag.FlagSet)
+
+// opsFlags are the operations flags of a long-running command.
+type opsFlags struct {
+	metrics   string
+	pprof     bool
+	linger    time.Duration
+	logFormat string
+}
+
+func (o *opsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on http://ADDR/metrics (e.g. 127.0.0.1:9464; port 0 picks one and logs it)")
+	fs.BoolVar(&o.pprof, "pprof", false, "also serve /debug/pprof on the --metrics address")
+	fs.DurationVar(&o.linger, "metrics-linger", 0, "after the summary, keep serving the final metrics this long before exiting, so a scraper reads the final counts (SIGINT/SIGTERM ends it)")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log lines as text (date time LEVEL component: message) or json (one slog object per line)")
+}
+
+// opsRuntime is what start set up: the registry and its server.
+type opsRuntime struct {
+	reg      *prometheus.Registry
+	srv      *http.Server
+	addr     string
+	linger   time.Duration
+	bench    *metrics.Bench
+	squawks  atomic.Int64
+	croaks   atomic.Int64
+	serveErr chan error
+}
+
+// start makes the command's logger and, with --metrics, starts serving.
+// ok is false after a usage error (printed; exit with code). stop must be
+// called before the command returns: it holds the final metrics for
+// --metrics-linger, closes the server and flushes rate-limited log lines.
+func (o *opsFlags) start(ctx context.Context, e *env, c *command) (log *logger, stop func(), code int, ok bool) {
+	format, err := termlog.ParseFormat(o.logFormat)
+	if err != nil {
+		return nil, nil, usageErr(e, c, "--log-format %v", err), false
+	}
+	if o.pprof && o.metrics == "" {
+		return nil, nil, usageErr(e, c, "--pprof serves on the --metrics address: give --metrics ADDR too"), false
+	}
+	if o.linger < 0 {
+		return nil, nil, usageErr(e, c, "--metrics-linger %v: want a positive duration", o.linger), false
+	}
+	log = &logger{w: e.stderr, tty: e.stderrTTY, format: format, component: c.name}
+	if o.metrics == "" {
+		return log, func() { log.get().Flush() }, 0, true
+	}
+	ln, err := net.Listen("tcp", o.metrics)
+	if err != nil {
+		return nil, nil, fail(e, c, fmt.Errorf("--metrics %s: %w", o.metrics, err)), false
+	}
+	rt := &opsRuntime{reg: metrics.NewRegistry(c.name), addr: ln.Addr().String(), linger: o.linger, serveErr: make(chan error, 1)}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(rt.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	if o.pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	// The server's own complaints (a bad request line) become our log lines.
+	errLog := slog.NewLogLogger(log.get().With("metrics").Slog().Handler(), slog.LevelWarn)
+	rt.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
+	go func() { rt.serveErr <- rt.srv.Serve(ln) }()
+	log.ops = rt
+	what := "metrics on http://" + rt.addr + "/metrics"
+	if o.pprof {
+		what += ", pprof on http://" + rt.addr + "/debug/pprof/"
+	}
+	log.Logf("%s", what)
+	stop = func() {
+		if rt.linger > 0 && ctx.Err() == nil {
+			log.Logf("holding the final metrics on http://%s/metrics for %v (a signal ends it)", rt.addr, rt.linger)
+			t := time.NewTimer(rt.linger)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+			}
+		}
+		rt.srv.Close()
+		if err := <-rt.serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Logf("warning: metrics server on %s: %v", rt.addr, err)
+		}
+		log.get().Flush()
+	}
+	return log, stop, 0, true
+}
+
+// addMetrics registers collectors with the command's registry (a no-op
+// without --metrics). A collector that clashes with one already there is
+// a programming error and is logged, not fatal.
+func (l *logger) addMetrics(cs ...prometheus.Collector) {
+	if l == nil || l.ops == nil {
+		return
+	}
+	for _, c := range cs {
+		if err := l.ops.reg.Register(c); err != nil {
+			l.Logf("warning: metrics: %v", err)
+		}
+	}
+}
+
+// pubMetrics registers a publisher's counters.
+func (l *logger) pubMetrics(p *shard.Publisher) { l.addMetrics(metrics.Publisher(p.Stats)) }
+
+// workerMetrics registers a worker process's counters.
+func (l *logger) workerMetrics(w *workers.Worker) { l.addMetrics(metrics.WorkerProcess(w.Stats)) }
+
+// recordMetrics registers bbox record's subscriber and capture counters.
+func (l *logger) recordMetrics(sub *shard.Subscriber, rec *replay.Recorder) {
+	l.addMetrics(metrics.Subscriber(sub.Stats, nil), metrics.Recorder(rec.Stats))
+}
+
+// replayMetrics registers what a replay has read.
+func (l *logger) replayMetrics(src *replay.Source) { l.addMetrics(metrics.ReplaySource(src.Stats)) }
+
+// countSquawks wraps a subscriber's OnSquawk so squawks and croaks are
+// counted for bbox_sub_squawks_total and bbox_sub_croaks_total.
+func (l *logger) countSquawks(next func(shard.Squawk)) func(shard.Squawk) {
+	if l == nil || l.ops == nil {
+		return next
+	}
+	rt := l.ops
+	return func(q shard.Squawk) {
+		rt.squawks.Add(1)
+		if q.Croak {
+			rt.croaks.Add(1)
+		}
+		if next != nil {
+			next(q)
+		}
+	}
+}
+
+// subSideMetrics registers the receiving half of sub and demo: the
+// subscriber, its worker pool and the record-age histogram.
+func (l *logger) subSideMetrics(s *subSide) {
+	if l == nil || l.ops == nil {
+		return
+	}
+	rt := l.ops
+	l.addMetrics(
+		metrics.Subscriber(s.sub.Stats, func() metrics.SubExtra {
+			return metrics.SubExtra{Squawks: rt.squawks.Load(), Croaks: rt.croaks.Load()}
+		}),
+		metrics.Pool(func() metrics.PoolView {
+			v := metrics.PoolView{Workers: s.workerStats()}
+			if s.pool != nil {
+				v.Queued = s.pool.Queued()
+			}
+			if s.disp != nil {
+				v.Lost = s.disp.Lost()
+			}
+			return v
+		}),
+		metrics.Histogram("sub_record_age_seconds",
+			"Record age at the subscriber thread: arrival time minus the publisher's send stamp (what --max-delay checks).",
+			nil, s.rec.Visit),
+	)
+}
+
+// benchInterval wraps a bench run's OnInterval so the run's intervals are
+// also served as metrics (bbox_bench_*, labelled by path).
+func (l *logger) benchInterval(path bench.Path, next func(bench.IntervalStat, *hdrhistogram.Histogram)) func(bench.IntervalStat, *hdrhistogram.Histogram) {
+	if l == nil || l.ops == nil {
+		return next
+	}
+	rt := l.ops
+	if rt.bench == nil {
+		rt.bench = metrics.NewBench()
+		l.addMetrics(rt.bench)
+	}
+	name := fmt.Sprint(path)
+	return func(iv bench.IntervalStat, h *hdrhistogram.Histogram) {
+		rt.bench.Interval(name, iv, h)
+		if next != nil {
+			next(iv, h)
+		}
+	}
+}

@@ -1,0 +1,5 @@
+package metrics
+
+import "github.com/HdrHistogram/hdrhistogram-go"
+
+type hdrhistogramH = hdrhistogram.Histogram
