@@ -27,7 +27,10 @@ func lint(t *testing.T, c prometheus.Collector) {
 
 func TestPublisherCollector(t *testing.T) {
 	st := shard.PubStats{Records: 100, Frames: 4, Bytes: 9000,
-		Shards: []shard.ShardPubStats{{ID: 0, Records: 60, Subscribers: 1}, {ID: 1, Records: 40}},
+		// The shard totals cover every connection, also those the bounded
+		// history no longer lists; the collector reads them, not the list.
+		Shards: []shard.ShardPubStats{{ID: 0, Records: 60, Subscribers: 1},
+			{ID: 1, Records: 40, DroppedRecords: 35, Closed: map[string]int64{"stuck": 2}}},
 		Conns: []shard.ConnStats{
 			{Shard: 0, Peer: "10.0.0.1:5000", State: "connected", Records: 60, Frames: 2, Bytes: 5000},
 			{Shard: 1, Peer: "10.0.0.2:5000", State: "stuck: no progress within the write deadline (2s)", Records: 10, DroppedRecords: 30},
@@ -153,7 +156,7 @@ func TestBucketsMatchDistribution(t *testing.T) {
 
 func BenchmarkHistogramScrape(b *testing.B) {
 	rec := bench.NewRecorder(2, bench.FromSend)
-	rec.ObserveValues(0, []int64{1000, 20000, 3000000})
+	rec.ObserveValues(0, 0, []int64{1000, 20000, 3000000})
 	r := prometheus.NewRegistry()
 	r.MustRegister(Histogram("x_seconds", "x", nil, rec.Visit))
 	b.ReportAllocs()

@@ -26,10 +26,9 @@ type pubView struct {
 	shard.PubStats
 	conns []connSum // by shard: every connection, open and closed
 	live  [][]shard.ConnStats
-	cut   []map[string]int64 // by shard: closed connections by reason
 }
 
-type connSum struct{ frames, records, bytes, dropFrames, dropRecords, dropBytes, hwm, blockedMs, queued int64 }
+type connSum struct{ frames, records, bytes, dropBytes, hwm, blockedMs, queued int64 }
 
 // Publisher collects a publisher's counters from stats (shard.Publisher's
 // Stats) at each scrape.
@@ -38,7 +37,7 @@ func Publisher(stats func() shard.PubStats) prometheus.Collector {
 	view := func() pubView {
 		v := pubView{PubStats: stats()}
 		n := len(v.Shards)
-		v.conns, v.live, v.cut = make([]connSum, n), make([][]shard.ConnStats, n), make([]map[string]int64, n)
+		v.conns, v.live = make([]connSum, n), make([][]shard.ConnStats, n)
 		for _, c := range v.Conns {
 			if c.Shard < 0 || c.Shard >= n {
 				continue
@@ -47,20 +46,13 @@ func Publisher(stats func() shard.PubStats) prometheus.Collector {
 			s.frames += c.Frames
 			s.records += c.Records
 			s.bytes += c.Bytes
-			s.dropFrames += c.DroppedFrames
-			s.dropRecords += c.DroppedRecords
 			s.dropBytes += c.DroppedBytes
 			s.hwm += c.HWMEvents
 			s.blockedMs += c.BlockedMs
 			if c.State == "connected" {
 				s.queued += c.QueuedBytes
 				v.live[c.Shard] = append(v.live[c.Shard], c)
-				continue
 			}
-			if v.cut[c.Shard] == nil {
-				v.cut[c.Shard] = map[string]int64{}
-			}
-			v.cut[c.Shard][rs.label(c.State)]++
 		}
 		return v
 	}
@@ -99,16 +91,22 @@ func Publisher(stats func() shard.PubStats) prometheus.Collector {
 		perShard("pub_sent_records_total", "Records written to the shard's subscribers (each copy counts).", C, func(v *pubView, i int) float64 { return float64(v.conns[i].records) }),
 		perShard("pub_sent_frames_total", "Frames written to the shard's subscribers.", C, func(v *pubView, i int) float64 { return float64(v.conns[i].frames) }),
 		perShard("pub_sent_bytes_total", "Bytes written to the shard's subscribers.", C, func(v *pubView, i int) float64 { return float64(v.conns[i].bytes) }),
-		perShard("pub_hwm_dropped_records_total", "Records dropped at a subscriber's high-water mark.", C, func(v *pubView, i int) float64 { return float64(v.conns[i].dropRecords) }),
-		perShard("pub_hwm_dropped_frames_total", "Frames dropped at a subscriber's high-water mark.", C, func(v *pubView, i int) float64 { return float64(v.conns[i].dropFrames) }),
+		// Exact over every connection the shard has had (the listed
+		// history is bounded, so these come from the shard's own totals).
+		perShard("pub_hwm_dropped_records_total", "Records dropped at a subscriber's high-water mark.", C, func(v *pubView, i int) float64 { return float64(v.Shards[i].DroppedRecords) }),
+		perShard("pub_hwm_dropped_frames_total", "Frames dropped at a subscriber's high-water mark.", C, func(v *pubView, i int) float64 { return float64(v.Shards[i].DroppedFrames) }),
+		perShard("pub_discarded_records_total", "Records still queued for (or mid-write to) a connection when it was cut or closed.", C, func(v *pubView, i int) float64 { return float64(v.Shards[i].DiscardedRecords) }),
+		perShard("pub_discarded_frames_total", "Frames still queued for (or mid-write to) a connection when it was cut or closed.", C, func(v *pubView, i int) float64 { return float64(v.Shards[i].DiscardedFrames) }),
+		perShard("pub_discarded_bytes_total", "Bytes still queued for (or mid-write to) a connection when it was cut or closed.", C, func(v *pubView, i int) float64 { return float64(v.Shards[i].DiscardedBytes) }),
+		perShard("pub_connections_cut_total", "Connections the publisher cut off (stuck, failed write, over the high-water mark).", C, func(v *pubView, i int) float64 { return float64(v.Shards[i].ConnectionsCut) }),
 		perShard("pub_hwm_dropped_bytes_total", "Bytes dropped at a subscriber's high-water mark.", C, func(v *pubView, i int) float64 { return float64(v.conns[i].dropBytes) }),
 		perShard("pub_hwm_events_total", "Times a subscriber reached its high-water mark.", C, func(v *pubView, i int) float64 { return float64(v.conns[i].hwm) }),
 		perShard("pub_blocked_seconds_total", "Time the publisher waited for slow subscribers (--slow block).", C, func(v *pubView, i int) float64 { return float64(v.conns[i].blockedMs) / 1e3 }),
 		perShard("pub_queued_bytes", "Bytes queued for the shard's live subscribers.", G, func(v *pubView, i int) float64 { return float64(v.conns[i].queued) }),
 		labelled("pub_connections_closed_total", "Subscriber connections closed, by reason (stuck, write_failed, closed...).", C, reasonL, func(v *pubView, e emit) {
-			for sh, m := range v.cut {
-				for r, n := range m {
-					e(float64(n), itoa(sh), r)
+			for sh := range v.Shards {
+				for r, n := range v.Shards[sh].Closed {
+					e(float64(n), itoa(sh), rs.label(r))
 				}
 			}
 		}),

@@ -54,6 +54,7 @@ func Subscriber(stats func() shard.SubStats, extra func() SubExtra) prometheus.C
 		counter("sub_records_duplicate_total", "Records seen twice (sequence already passed).", func(v *subView) int64 { return v.Duplicates }),
 		counter("sub_publisher_restarts_total", "Publisher restarts seen (new epoch).", func(v *subView) int64 { return v.Restarts }),
 		gauge("sub_max_record_age_seconds", "The largest record age seen at a subscriber thread.", func(v *subView) float64 { return float64(v.MaxDelayNs) / 1e9 }),
+		counter("sub_stalls_total", "Times a feed went silent past the heartbeat timeout (no frame, heartbeat or PONG).", func(v *subView) int64 { return v.Stalls }),
 		counter("sub_croaks_total", "Times this subscriber croaked (too slow, or a gap over --max-gap).", func(v *subView) int64 { return v.x.Croaks }),
 		counter("sub_squawks_total", "Squawks raised.", func(v *subView) int64 { return v.x.Squawks }),
 		// Per shard thread (shard.ShardSubStats).
@@ -65,6 +66,9 @@ func Subscriber(stats func() shard.SubStats, extra func() SubExtra) prometheus.C
 		perShard("sub_shard_frames_malformed_total", "Malformed frames on the shard.", C, func(s *shard.ShardSubStats) float64 { return float64(s.Malformed) }),
 		perShard("sub_shard_reconnects_total", "Reconnections to the shard's endpoint.", C, func(s *shard.ShardSubStats) float64 { return float64(s.Reconnects) }),
 		perShard("sub_shard_lag_seconds", "Age of the newest record at its arrival.", G, func(s *shard.ShardSubStats) float64 { return float64(max(s.LagNs, 0)) / 1e9 }),
+		perShard("sub_shard_stalls_total", "Times the shard's feed went silent past the heartbeat timeout.", C, func(s *shard.ShardSubStats) float64 { return float64(s.Stalls) }),
+		perShard("sub_shard_records_before_join_total", "Records the shard's publisher sent before this subscriber joined.", C, func(s *shard.ShardSubStats) float64 { return float64(s.BeforeJoin) }),
+		perShard("sub_shard_silent", "1 while the shard's feed is silent past the heartbeat timeout.", G, func(s *shard.ShardSubStats) float64 { return b2f(s.Silent) }),
 		perShard("sub_shard_connected", "1 while the shard thread is connected.", G, func(s *shard.ShardSubStats) float64 { return b2f(s.Connected) }),
 		perShard("sub_shard_eos", "1 once the shard has seen the publisher's end-of-stream.", G, func(s *shard.ShardSubStats) float64 { return b2f(s.EOS) }),
 		perShard("sub_shard_cpu", "Core the shard thread is pinned to (-1: unpinned).", G, func(s *shard.ShardSubStats) float64 { return float64(s.CPU) }),
