@@ -215,7 +215,7 @@ func procTCP(ctx context.Context, res *LoadResult, env ProcEnv, dir string) erro
 	if err != nil {
 		return err
 	}
-	send, _, err := startChild(ctx, "pub", env.Exe, []string{"bench", "internal", "tcp-send", "--connect", m[1],
+	send, _, err := startChild(ctx, "pub", env.Exe, []string{"bench", "internal", "tcp-send", "--addr", m[1],
 		"--rate", rateArg(cfg.Rate), "--duration", cfg.Duration.String(), "--size", strconv.Itoa(cfg.Size),
 		"--symbols", strconv.Itoa(cfg.Symbols), "--seed", strconv.FormatUint(cfg.Seed, 10)}, cfg, nil, false)
 	if err != nil {

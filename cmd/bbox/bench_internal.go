@@ -65,7 +65,7 @@ func runBenchInternal(ctx context.Context, e *env, args []string) int {
 		writeJSON(e.stdout, map[string]int64{"records_received": got})
 		return exitOK
 	case "tcp-send":
-		connect := fs.String("connect", "", "receiver address")
+		addr := fs.String("addr", "", "receiver address (HOST:PORT, as tcp-recv printed it)")
 		rate := rateFlag(100000)
 		fs.Var(&rate, "rate", "records per second, or max")
 		duration := fs.Duration("duration", 5*time.Second, "how long to send")
@@ -75,7 +75,7 @@ func runBenchInternal(ctx context.Context, e *env, args []string) int {
 		if code, ok := parse(fs, args[1:]); !ok {
 			return code
 		}
-		conn, err := net.Dial("tcp", *connect)
+		conn, err := net.Dial("tcp", *addr)
 		if err != nil {
 			return fail(e, c, err)
 		}

@@ -150,7 +150,8 @@ func writeCommand(t *testing.T, b *strings.Builder, name, summary, usage string,
 	}
 	b.WriteString("| flag | default | meaning |\n|---|---|---|\n")
 	fs.VisitAll(func(f *flag.Flag) {
-		typ, usage := flag.UnquoteUsage(f)
+		// The same value names as the help (typeName), so the two agree.
+		typ, usage := typeName(f.Name, f.Value), f.Usage
 		arg := "--" + f.Name
 		if typ != "" {
 			arg += " " + typ

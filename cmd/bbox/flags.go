@@ -110,6 +110,7 @@ func typeName(name string, v flag.Value) string {
 var valueNames = map[string]string{
 	"alert": "EP", "push": "EP", "config": "FILE", "out": "FILE", "tap": "FILE", "root": "DIR",
 	"source": "SOURCE", "cpus": "CPUS", "gogc": "PERCENT", "gomemlimit": "BYTES",
+	"latency-out": "FILE", "latency-from": "STAMP", "latency-warmup": "DURATION", "latency-interval": "DURATION",
 }
 
 // parse parses args; it returns (exit code, false) when the command should

@@ -20,8 +20,8 @@ type latencyFlags struct {
 }
 
 func (l *latencyFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&l.out, "latency-out", "", "write to `FILE` the subscriber threads' latency as an HdrHistogram interval log: one histogram per --latency-interval, then the whole run's, tagged total (after --latency-warmup) and warmup")
-	fs.Func("latency-from", "what --latency-out measures latency from, `send|schedule`: send (the publisher's send stamp, the default) or schedule (each record's source time; for bbox pub --source gen --rate R that is its scheduled send time, so a publisher behind its schedule cannot hide latency)", func(s string) error {
+	fs.StringVar(&l.out, "latency-out", "", "write to FILE the subscriber threads' latency as an HdrHistogram interval log: one histogram per --latency-interval, then the whole run's, tagged total (after --latency-warmup) and warmup")
+	fs.Func("latency-from", "what --latency-out measures latency from: send (the publisher's send stamp, the default) or schedule (each record's source time; for bbox pub --source gen --rate R that is its scheduled send time, so a publisher behind its schedule cannot hide latency)", func(s string) error {
 		switch s {
 		case "send":
 			l.from = bench.FromSend
@@ -32,7 +32,7 @@ func (l *latencyFlags) register(fs *flag.FlagSet) {
 		}
 		return nil
 	})
-	fs.Func("latency-warmup", "keep the latencies of the first `D` of the stream (from the first record's stamp) apart, in --latency-out's warmup histogram (default 0)", func(s string) error {
+	fs.Func("latency-warmup", "keep the latencies of the first D of the stream (from the first record's stamp) apart, in --latency-out's warmup histogram (default 0)", func(s string) error {
 		d, err := time.ParseDuration(s)
 		if err != nil || d < 0 {
 			return errors.New("want a duration ≥ 0 such as 1s")
@@ -41,7 +41,7 @@ func (l *latencyFlags) register(fs *flag.FlagSet) {
 		return nil
 	})
 	l.interval = time.Second
-	fs.Func("latency-interval", "length `D` of one interval histogram in --latency-out (default 1s)", func(s string) error {
+	fs.Func("latency-interval", "length D of one interval histogram in --latency-out (default 1s)", func(s string) error {
 		d, err := time.ParseDuration(s)
 		if err != nil || d < 10*time.Millisecond {
 			return errors.New("want a duration of at least 10ms")
