@@ -69,11 +69,17 @@ func (d *Directory) Symbol(m Message) ([]byte, Attribution) {
 // Problem is one message that could not be used, and where it was.
 type Problem struct {
 	File   string `json:"file,omitempty"`
-	Offset int64  `json:"offset"` // byte offset in the file (decompressed stream for gzip; the packet's for pcaps)
+	Offset int64  `json:"offset"`           // byte offset in the file (of the decompressed stream for gzip)
+	Packet int64  `json:"packet,omitempty"` // in a capture: the packet's number, from 1 (Wireshark's frame number)
 	Detail string `json:"detail"`
 }
 
-func (p Problem) String() string { return fmt.Sprintf("%s: offset %d: %s", p.File, p.Offset, p.Detail) }
+func (p Problem) String() string {
+	if p.Packet > 0 {
+		return fmt.Sprintf("%s: packet %d: %s", p.File, p.Packet, p.Detail)
+	}
+	return fmt.Sprintf("%s: offset %d: %s", p.File, p.Offset, p.Detail)
+}
 
 // MaxProblems is how many problems Stats keeps in detail; all are counted.
 const MaxProblems = 100

@@ -1,0 +1,57 @@
+package exchange
+
+import (
+	"bytes"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bbox-dev/bbox/itch"
+)
+
+// FuzzPcap: any capture bytes read to the end or fail cleanly; every
+// message delivered is a whole block of a parsed packet, and sequence
+// accounting never delivers more than the packets announced.
+func FuzzPcap(f *testing.F) {
+	dir := f.TempDir()
+	for _, ng := range []bool{false, true} {
+		p := filepath.Join(dir, "seed")
+		WritePcap(p, PcapConfig{Gen: itch.GenConfig{Symbols: 2, Messages: 30}, Ng: ng, PerPacket: 4,
+			Flows: []Flow{{Group: netip.MustParseAddr("233.1.1.1"), Port: 9}, {Group: netip.MustParseAddr("233.1.1.2"), Port: 9, VLAN: 7}}})
+		b, _ := os.ReadFile(p)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		kind := sniff(b)
+		if kind != PCAP && kind != PCAPNG {
+			kind = PCAP
+		}
+		p, err := newPcapReader(Input{Path: "fuzz", Kind: kind}, bytes.NewReader(b), func(itch.Problem) {})
+		if err != nil {
+			return
+		}
+		for i := 0; i < 1<<16; i++ {
+			if _, _, err := p.next(); err != nil {
+				break
+			}
+		}
+		if p.st.Malformed > p.st.Packets {
+			t.Fatalf("%d malformed of %d packets", p.st.Malformed, p.st.Packets)
+		}
+	})
+}
+
+// FuzzSniff: detection never panics and an ITCH verdict means the first
+// frame holds a well-formed message.
+func FuzzSniff(f *testing.F) {
+	f.Add([]byte{0, 12, 'S', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'O'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if sniff(b) == ITCH {
+			n := int(b[0])<<8 | int(b[1])
+			if itch.Check(b[2:2+n]) != nil {
+				t.Fatal("ITCH verdict on a bad first message")
+			}
+		}
+	})
+}
