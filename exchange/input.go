@@ -34,6 +34,8 @@ type Input struct {
 	Group netip.Addr // keep only flows to this destination address (invalid: any)
 	Kind  Kind
 	Gzip  bool
+	Date  string // date=YYYY-MM-DD: the trading day (else Config.Day, the file name, or the capture)
+	TZ    string // tz=ZONE: the feed's time zone (else Config.Loc)
 }
 
 // ParseInput splits a file name from its ?port=&group= options. A name
@@ -67,8 +69,18 @@ func ParseInput(spec string) (Input, error) {
 				return in, fmt.Errorf("%s: group=%q: want an IPv4 address", spec, val)
 			}
 			in.Group = a
+		case "date":
+			if _, err := time.Parse("2006-01-02", val); err != nil {
+				return in, fmt.Errorf("%s: date=%q: want YYYY-MM-DD", spec, val)
+			}
+			in.Date = val
+		case "tz":
+			if _, err := time.LoadLocation(val); err != nil {
+				return in, fmt.Errorf("%s: tz=%q: %v", spec, val, err)
+			}
+			in.TZ = val
 		default:
-			return in, fmt.Errorf("%s: unknown option %q (want port= or group=)", spec, k)
+			return in, fmt.Errorf("%s: unknown option %q (want port=, group=, date= or tz=)", spec, k)
 		}
 	}
 	return in, nil

@@ -40,8 +40,11 @@ type Config struct {
 	// listed. From/To keep source times in [From, To) (ns, 0: open).
 	Symbols  []string
 	From, To int64
-	Loop     int  // play the inputs this many times (0: once; negative: until stopped)
-	Strict   bool // stop at the first unknown type or wrong length instead of counting it
+	// FromTOD/ToTOD keep ITCH times of day in [FromTOD, ToTOD) (0: open),
+	// for a window given before the day is known (a capture's).
+	FromTOD, ToTOD time.Duration
+	Loop           int  // play the inputs this many times (0: once; negative: until stopped)
+	Strict         bool // stop at the first unknown type or wrong length instead of counting it
 	// OnProblem is called for each bad message or packet (all are
 	// counted in Stats either way).
 	OnProblem func(itch.Problem)
@@ -67,6 +70,9 @@ type Stats struct {
 	Capture        *CaptureStats    `json:"capture,omitempty"`
 	Symbols        map[string]int64 `json:"-"` // records per topic
 }
+
+// Bad is how many messages were unusable.
+func (s *Stats) Bad() int64 { return s.Unknown + s.BadLength }
 
 type pos struct{ off, pkt, ts int64 }
 
@@ -188,7 +194,13 @@ func (s *Source) open(i int) error {
 		}
 		s.cur, s.pcap = r, r
 	}
-	if !s.cfg.Day.IsZero() {
+	if in.TZ != "" {
+		s.loc, _ = time.LoadLocation(in.TZ) // checked by ParseInput
+	}
+	if in.Date != "" {
+		t, _ := time.Parse("2006-01-02", in.Date)
+		s.setDay(t.Year(), t.Month(), t.Day())
+	} else if !s.cfg.Day.IsZero() {
 		s.setDay(s.cfg.Day.Year(), s.cfg.Day.Month(), s.cfg.Day.Day())
 	} else if y, m, d, ok := DateFromName(in.Path); ok {
 		s.setDay(y, m, d)
@@ -430,7 +442,9 @@ func (s *Source) read() (bool, error) {
 		s.st.SkippedSymbols++
 		return false, nil
 	}
-	if (s.cfg.From != 0 && ts < s.cfg.From) || (s.cfg.To != 0 && ts >= s.cfg.To) {
+	tod := time.Duration(itch.Message(m).Timestamp())
+	if (s.cfg.From != 0 && ts < s.cfg.From) || (s.cfg.To != 0 && ts >= s.cfg.To) ||
+		(s.cfg.FromTOD != 0 && tod < s.cfg.FromTOD) || (s.cfg.ToTOD != 0 && tod >= s.cfg.ToTOD) {
 		s.st.SkippedWindow++
 		return false, nil
 	}

@@ -104,8 +104,6 @@ func TestITCHFiles(t *testing.T) {
 	}
 }
 
-func (s Stats) Bad() int64 { return s.Unknown + s.BadLength }
-
 func TestPcapAB(t *testing.T) {
 	ny, _ := time.LoadLocation("America/New_York")
 	day := time.Date(2019, 1, 30, 0, 0, 0, 0, ny)
