@@ -121,21 +121,24 @@ func sniff(b []byte) Kind {
 			return PCAPNG
 		}
 	}
-	// NASDAQ framing: length-prefixed well-formed messages, back to back,
-	// as far as the sample goes (at least one message, all of the first
-	// eight).
-	ok := 0
-	for p := b; len(p) >= 2 && ok < 8; ok++ {
+	// NASDAQ framing: length-prefixed messages back to back through the
+	// sample, most of them (at least one, and at least three of four)
+	// well-formed; a damaged message or two is the reader's to report.
+	good, bad := 0, 0
+	p := b
+	for len(p) >= 2 && good+bad < 64 {
 		n := int(p[0])<<8 | int(p[1])
 		if len(p) < 2+n {
 			break
 		}
 		if itch.Check(p[2:2+n]) != nil {
-			return None
+			bad++
+		} else {
+			good++
 		}
 		p = p[2+n:]
 	}
-	if ok > 0 {
+	if good > 0 && good >= 3*bad && itch.Check(b[2:2+(int(b[0])<<8|int(b[1]))]) == nil {
 		return ITCH
 	}
 	return None
