@@ -1,0 +1,336 @@
+package moldudp64
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// ReceiverConfig sets up a Receiver. Zero values are documented per field.
+type ReceiverConfig struct {
+	Lines []Line // the A line, and optionally the B line
+	// Rewind is the request server, HOST:PORT (empty: gaps on every line
+	// are lost after Wait).
+	Rewind string
+	// Wait is how long a gap waits for the other line before it is
+	// requested (or, without Rewind, given up) (0: 20ms).
+	Wait time.Duration
+	// RequestTimeout is how long a request waits for its answer before it
+	// is sent again (0: 200ms); Retries how often (0: 3) before the gap is
+	// given up as lost.
+	RequestTimeout time.Duration
+	Retries        int
+	// Idle ends the session as lost if no line has sent anything, not
+	// even a heartbeat, for this long after the first packet (0: never).
+	Idle    time.Duration
+	RcvBuf  int // socket receive buffer, bytes (0: 8 MiB)
+	MaxHeld int // messages held behind a gap before it is given up (0: 1M)
+}
+
+// ReceiverStats counts a Receiver's session.
+type ReceiverStats struct {
+	Session    string      `json:"session"`
+	Next       uint64      `json:"next_sequence"`
+	BeforeJoin uint64      `json:"before_join"` // sequence numbers before the first one seen
+	Delivered  int64       `json:"delivered"`
+	Gaps       int64       `json:"gaps"`      // gaps missing on every line after Wait
+	Requests   int64       `json:"requests"`  // retransmission requests sent
+	Recovered  int64       `json:"recovered"` // messages delivered from retransmissions
+	Lost       int64       `json:"lost"`      // sequence numbers given up: never delivered
+	Malformed  int64       `json:"malformed_packets"`
+	OtherSess  int64       `json:"other_session_packets"`
+	Lines      []LineStats `json:"lines"`
+	Ended      bool        `json:"ended"`        // the end of session arrived
+	Idle       bool        `json:"idle_timeout"` // no packet for ReceiverConfig.Idle: given up
+}
+
+type rxPkt struct {
+	line int
+	b    []byte
+	buf  *[]byte
+}
+
+// Receiver joins one or two lines of a MoldUDP64 session, arbitrates
+// them, requests what both lines miss, and delivers every message once,
+// in sequence. Next belongs to one goroutine; Stats and Close are safe
+// from any.
+type Receiver struct {
+	cfg   ReceiverConfig
+	conns []*net.UDPConn
+	rw    *net.UDPConn
+	rwTo  *net.UDPAddr
+	pkts  chan rxPkt
+	pool  sync.Pool
+	seq   *Sequencer
+	msgs  [][]byte
+	wg    sync.WaitGroup
+	done  chan struct{}
+	once  sync.Once
+
+	gapFrom  uint64
+	gapSince time.Time
+	reqAt    time.Time
+	tries    int
+	lastPkt  time.Time
+	idled    bool
+
+	mu sync.Mutex
+	st ReceiverStats
+}
+
+// NewReceiver joins the lines.
+func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
+	if len(cfg.Lines) == 0 || len(cfg.Lines) > 2 {
+		return nil, fmt.Errorf("moldudp64: %d lines: want 1 or 2", len(cfg.Lines))
+	}
+	if cfg.Wait <= 0 {
+		cfg.Wait = 20 * time.Millisecond
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 200 * time.Millisecond
+	}
+	if cfg.Retries <= 0 {
+		cfg.Retries = 3
+	}
+	if cfg.RcvBuf <= 0 {
+		cfg.RcvBuf = 8 << 20
+	}
+	r := &Receiver{cfg: cfg, pkts: make(chan rxPkt, 4096), seq: NewSequencer(0), done: make(chan struct{})}
+	r.seq.MaxHeld = cfg.MaxHeld
+	r.pool.New = func() any { b := make([]byte, 65536); return &b }
+	for _, l := range cfg.Lines {
+		c, err := listenGroup(l, cfg.RcvBuf)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		r.conns = append(r.conns, c)
+	}
+	if cfg.Rewind != "" {
+		a, err := net.ResolveUDPAddr("udp4", cfg.Rewind)
+		if err != nil {
+			r.Close()
+			return nil, fmt.Errorf("moldudp64: rewind=%s: %v", cfg.Rewind, err)
+		}
+		if r.rw, err = net.ListenUDP("udp4", &net.UDPAddr{}); err != nil {
+			r.Close()
+			return nil, fmt.Errorf("moldudp64: request socket: %v", err)
+		}
+		r.rw.SetReadBuffer(cfg.RcvBuf)
+		r.rwTo = a
+	}
+	for i, c := range r.conns {
+		r.wg.Add(1)
+		go r.read(i, c)
+	}
+	if r.rw != nil {
+		r.wg.Add(1)
+		go r.read(LineRewind, r.rw)
+	}
+	return r, nil
+}
+
+func (r *Receiver) read(line int, c *net.UDPConn) {
+	defer r.wg.Done()
+	for {
+		bp := r.pool.Get().(*[]byte)
+		n, err := c.Read(*bp)
+		if err != nil {
+			r.pool.Put(bp)
+			select {
+			case <-r.done:
+				return
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		select {
+		case r.pkts <- rxPkt{line: line, b: (*bp)[:n], buf: bp}:
+		case <-r.done:
+			return
+		}
+	}
+}
+
+// Next blocks until it has delivered at least one message (deliver is
+// called for each, in sequence order; msg is valid during the call
+// only), and returns nil; or returns io.EOF once the session has ended
+// and nothing is missing, or the context's error.
+func (r *Receiver) Next(ctx context.Context, deliver func(seq uint64, msg []byte)) error {
+	delivered := 0
+	dv := func(q uint64, m []byte) { delivered++; deliver(q, m) }
+	defer r.sync()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		if r.seq.Done() || (r.idled && r.seq.Held() == 0) {
+			if delivered > 0 {
+				return nil
+			}
+			return io.EOF
+		}
+		r.checkGap(time.Now(), dv)
+		if delivered > 0 && len(r.pkts) == 0 {
+			return nil
+		}
+		timer.Reset(r.wakeIn(time.Now()))
+		select {
+		case <-ctx.Done():
+			if delivered > 0 {
+				return nil
+			}
+			return ctx.Err()
+		case p := <-r.pkts:
+			r.packet(p, dv)
+		case <-timer.C:
+			if r.cfg.Idle > 0 && !r.lastPkt.IsZero() && time.Since(r.lastPkt) > r.cfg.Idle {
+				// The sender is gone: what is missing now will not come.
+				r.seq.GiveUp(dv)
+				r.idled = true
+			}
+		}
+	}
+}
+
+func (r *Receiver) packet(p rxPkt, dv func(uint64, []byte)) {
+	defer r.pool.Put(p.buf)
+	h, msgs, err := Parse(p.b, r.msgs[:0])
+	r.msgs = msgs
+	if err != nil {
+		r.mu.Lock()
+		r.st.Malformed++
+		r.mu.Unlock()
+		r.seq.Lines[p.line].Malformed++
+		return
+	}
+	if r.seq.Session != (Session{}) && h.Session != r.seq.Session {
+		r.mu.Lock()
+		r.st.OtherSess++
+		r.mu.Unlock()
+		r.seq.Lines[p.line].OtherSess++
+		return
+	}
+	r.lastPkt = time.Now()
+	if p.line == LineRewind {
+		before := r.seq.Lines[LineRewind].Delivered
+		r.seq.Packet(p.line, &h, msgs, dv)
+		r.mu.Lock()
+		r.st.Recovered += r.seq.Lines[LineRewind].Delivered - before
+		r.mu.Unlock()
+		return
+	}
+	r.seq.Packet(p.line, &h, msgs, dv)
+}
+
+// checkGap requests a gap open longer than Wait, re-requests it after
+// RequestTimeout, and gives it up after Retries (at once without a
+// rewind server).
+func (r *Receiver) checkGap(now time.Time, dv func(uint64, []byte)) {
+	from, to := r.seq.Gap()
+	if from == to {
+		r.gapSince = time.Time{}
+		return
+	}
+	if r.gapSince.IsZero() || from != r.gapFrom {
+		r.gapFrom, r.gapSince, r.reqAt, r.tries = from, now, time.Time{}, 0
+		return
+	}
+	if now.Sub(r.gapSince) < r.cfg.Wait {
+		return
+	}
+	if r.reqAt.IsZero() {
+		r.mu.Lock()
+		r.st.Gaps++
+		r.mu.Unlock()
+	}
+	if r.rw == nil || (r.tries >= r.cfg.Retries && now.Sub(r.reqAt) >= r.cfg.RequestTimeout) {
+		n := r.seq.GiveUp(dv)
+		r.mu.Lock()
+		r.st.Lost += int64(n)
+		r.mu.Unlock()
+		r.gapSince = time.Time{}
+		return
+	}
+	if r.reqAt.IsZero() || now.Sub(r.reqAt) >= r.cfg.RequestTimeout {
+		for q := from; q < to; {
+			n := min(to-q, 0xFFFE)
+			r.rw.WriteToUDP(AppendRequest(nil, Request{Session: r.seq.Session, Seq: q, Count: uint16(n)}), r.rwTo)
+			q += n
+			r.mu.Lock()
+			r.st.Requests++
+			r.mu.Unlock()
+		}
+		r.reqAt = now
+		r.tries++
+	}
+}
+
+// wakeIn is when checkGap next has something to do.
+func (r *Receiver) wakeIn(now time.Time) time.Duration {
+	d := time.Second
+	if r.cfg.Idle > 0 {
+		d = min(d, r.cfg.Idle)
+	}
+	if !r.gapSince.IsZero() {
+		at := r.gapSince.Add(r.cfg.Wait)
+		if !r.reqAt.IsZero() {
+			at = r.reqAt.Add(r.cfg.RequestTimeout)
+		}
+		d = min(d, max(at.Sub(now), time.Millisecond))
+	} else if from, to := r.seq.Gap(); from != to {
+		d = time.Millisecond
+	}
+	return d
+}
+
+func (r *Receiver) sync() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.st.Session = r.seq.Session.String()
+	r.st.Next = r.seq.Next()
+	r.st.BeforeJoin = r.seq.BeforeJoin
+	r.st.Ended = r.seq.Ended
+	r.st.Idle = r.idled
+	// Losses forced by MaxHeld are given up inside the sequencer.
+	r.st.Lost = int64(r.seq.Lost)
+	r.st.Lines = r.st.Lines[:0]
+	var d int64
+	for i, l := range r.seq.Lines {
+		d += l.Delivered
+		if i < len(r.conns) || (i == LineRewind && r.rw != nil) {
+			r.st.Lines = append(r.st.Lines, l.LineStats)
+		}
+	}
+	r.st.Delivered = d
+}
+
+// Stats returns a snapshot (as of the last Next).
+func (r *Receiver) Stats() ReceiverStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.st
+	st.Lines = append([]LineStats(nil), r.st.Lines...)
+	return st
+}
+
+// Close leaves the groups and stops the readers.
+func (r *Receiver) Close() error {
+	r.once.Do(func() {
+		close(r.done)
+		for _, c := range r.conns {
+			c.Close()
+		}
+		if r.rw != nil {
+			r.rw.Close()
+		}
+		r.wg.Wait()
+	})
+	return nil
+}
