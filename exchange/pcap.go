@@ -46,6 +46,7 @@ type pcapReader struct {
 	parser *gopacket.DecodingLayerParser
 	eth    layers.Ethernet
 	sll    layers.LinuxSLL
+	sll2   layers.LinuxSLL2
 	dot1q  layers.Dot1Q
 	ip4    layers.IPv4
 	udp    layers.UDP
@@ -111,12 +112,14 @@ func newPcapReader(in Input, f io.Reader, onProb func(itch.Problem)) (*pcapReade
 		first = layers.LayerTypeEthernet
 	case layers.LinkTypeLinuxSLL:
 		first = layers.LayerTypeLinuxSLL
+	case layers.LinkTypeLinuxSLL2: // tcpdump -i any
+		first = layers.LayerTypeLinuxSLL2
 	case layers.LinkTypeRaw, layers.LinkTypeIPv4:
 		first = layers.LayerTypeIPv4
 	default:
 		return nil, fmt.Errorf("%s: link type %v: want Ethernet, Linux cooked (tcpdump -i any) or raw IPv4", in.Path, p.link)
 	}
-	p.parser = gopacket.NewDecodingLayerParser(first, &p.eth, &p.sll, &p.dot1q, &p.ip4, &p.udp, &p.pay)
+	p.parser = gopacket.NewDecodingLayerParser(first, &p.eth, &p.sll, &p.sll2, &p.dot1q, &p.ip4, &p.udp, &p.pay)
 	p.parser.IgnoreUnsupported = true
 	return p, nil
 }

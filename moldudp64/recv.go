@@ -71,12 +71,11 @@ type Receiver struct {
 	done  chan struct{}
 	once  sync.Once
 
-	gapFrom  uint64
-	gapSince time.Time
-	reqAt    time.Time
-	tries    int
-	lastPkt  time.Time
-	idled    bool
+	holes      map[uint64]*hole
+	lastCheck  time.Time
+	checkEvery time.Duration
+	lastPkt    time.Time
+	idled      bool
 
 	mu sync.Mutex
 	st ReceiverStats
@@ -101,6 +100,8 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 	}
 	r := &Receiver{cfg: cfg, pkts: make(chan rxPkt, 4096), seq: NewSequencer(0), done: make(chan struct{})}
 	r.seq.MaxHeld = cfg.MaxHeld
+	r.holes = map[uint64]*hole{}
+	r.checkEvery = max(min(cfg.Wait, cfg.RequestTimeout)/4, time.Millisecond)
 	r.pool.New = func() any { b := make([]byte, 65536); return &b }
 	for _, l := range cfg.Lines {
 		c, err := listenGroup(l, cfg.RcvBuf)
@@ -229,46 +230,75 @@ func (r *Receiver) packet(p rxPkt, dv func(uint64, []byte)) {
 	r.seq.Packet(p.line, &h, msgs, dv)
 }
 
-// checkGap requests a gap open longer than Wait, re-requests it after
-// RequestTimeout, and gives it up after Retries (at once without a
-// rewind server).
+// hole is one missing range's request state, by its first sequence.
+type hole struct {
+	to      uint64
+	seen    time.Time // first noticed
+	reqAt   time.Time // last requested
+	tries   int
+	counted bool
+}
+
+// checkGap requests every missing range older than Wait (both lines
+// missed it), re-requests it after RequestTimeout, and gives the first
+// one up after Retries (at once without a rewind server). Ranges are
+// requested together, not one after the other, so a burst of gaps costs
+// one round trip.
 func (r *Receiver) checkGap(now time.Time, dv func(uint64, []byte)) {
 	from, to := r.seq.Gap()
 	if from == to {
-		r.gapSince = time.Time{}
+		clear(r.holes)
 		return
 	}
-	if r.gapSince.IsZero() || from != r.gapFrom {
-		r.gapFrom, r.gapSince, r.reqAt, r.tries = from, now, time.Time{}, 0
+	if now.Sub(r.lastCheck) < r.checkEvery && r.holes[from] != nil {
 		return
 	}
-	if now.Sub(r.gapSince) < r.cfg.Wait {
-		return
+	r.lastCheck = now
+	for k := range r.holes {
+		if k < from {
+			delete(r.holes, k)
+		}
 	}
-	if r.reqAt.IsZero() {
-		r.mu.Lock()
-		r.st.Gaps++
-		r.mu.Unlock()
-	}
-	if r.rw == nil || (r.tries >= r.cfg.Retries && now.Sub(r.reqAt) >= r.cfg.RequestTimeout) {
-		n := r.seq.GiveUp(dv)
-		r.mu.Lock()
-		r.st.Lost += int64(n)
-		r.mu.Unlock()
-		r.gapSince = time.Time{}
-		return
-	}
-	if r.reqAt.IsZero() || now.Sub(r.reqAt) >= r.cfg.RequestTimeout {
-		for q := from; q < to; {
-			n := min(to-q, 0xFFFE)
-			r.rw.WriteToUDP(AppendRequest(nil, Request{Session: r.seq.Session, Seq: q, Count: uint16(n)}), r.rwTo)
-			q += n
+	giveUp := false
+	r.seq.Holes(func(a, b uint64) {
+		h := r.holes[a]
+		if h == nil || h.to != b {
+			h = &hole{to: b, seen: now}
+			if old := r.holes[a]; old != nil {
+				h.seen, h.counted = old.seen, old.counted
+			}
+			r.holes[a] = h
+		}
+		if now.Sub(h.seen) < r.cfg.Wait {
+			return
+		}
+		if !h.counted {
+			h.counted = true
 			r.mu.Lock()
-			r.st.Requests++
+			r.st.Gaps++
 			r.mu.Unlock()
 		}
-		r.reqAt = now
-		r.tries++
+		if r.rw == nil || (h.tries >= r.cfg.Retries && now.Sub(h.reqAt) >= r.cfg.RequestTimeout) {
+			giveUp = giveUp || a == from
+			return
+		}
+		if h.reqAt.IsZero() || now.Sub(h.reqAt) >= r.cfg.RequestTimeout {
+			for q := a; q < b; {
+				n := min(b-q, 0xFFFE)
+				r.rw.WriteToUDP(AppendRequest(nil, Request{Session: r.seq.Session, Seq: q, Count: uint16(n)}), r.rwTo)
+				q += n
+				r.mu.Lock()
+				r.st.Requests++
+				r.mu.Unlock()
+			}
+			h.reqAt = now
+			h.tries++
+		}
+	})
+	if giveUp {
+		delete(r.holes, from)
+		r.seq.GiveUp(dv)
+		r.lastCheck = time.Time{} // look at the next hole now
 	}
 }
 
@@ -278,14 +308,8 @@ func (r *Receiver) wakeIn(now time.Time) time.Duration {
 	if r.cfg.Idle > 0 {
 		d = min(d, r.cfg.Idle)
 	}
-	if !r.gapSince.IsZero() {
-		at := r.gapSince.Add(r.cfg.Wait)
-		if !r.reqAt.IsZero() {
-			at = r.reqAt.Add(r.cfg.RequestTimeout)
-		}
-		d = min(d, max(at.Sub(now), time.Millisecond))
-	} else if from, to := r.seq.Gap(); from != to {
-		d = time.Millisecond
+	if from, to := r.seq.Gap(); from != to {
+		d = r.checkEvery
 	}
 	return d
 }
@@ -298,8 +322,7 @@ func (r *Receiver) sync() {
 	r.st.BeforeJoin = r.seq.BeforeJoin
 	r.st.Ended = r.seq.Ended
 	r.st.Idle = r.idled
-	// Losses forced by MaxHeld are given up inside the sequencer.
-	r.st.Lost = int64(r.seq.Lost)
+	r.st.Lost = int64(r.seq.Lost) // given up here, at the end, or forced by MaxHeld
 	r.st.Lines = r.st.Lines[:0]
 	var d int64
 	for i, l := range r.seq.Lines {

@@ -241,3 +241,28 @@ func (s *Sequencer) Done() bool {
 	from, to := s.Gap()
 	return s.Ended && from == to
 }
+
+// Holes calls fn for each missing range [from, to) between the next
+// sequence to deliver and the highest one any line announced, in order.
+// It walks the window, so callers pace how often they ask.
+func (s *Sequencer) Holes(fn func(from, to uint64)) {
+	end := max(s.highest, s.next)
+	q := s.next
+	for q < end {
+		if _, ok := s.held[q]; ok {
+			q++
+			continue
+		}
+		from := q
+		for q < end {
+			if _, ok := s.held[q]; ok {
+				break
+			}
+			q++
+		}
+		fn(from, q)
+		if len(s.held) == 0 {
+			return
+		}
+	}
+}

@@ -23,12 +23,14 @@ import (
 type exchangeFlags struct {
 	date   *string
 	strict *bool
+	mold   *string
 }
 
 func registerExchangeFlags(fs *flag.FlagSet) *exchangeFlags {
 	return &exchangeFlags{
 		date:   fs.String("date", "", "ITCH files and pcaps: trading day YYYY-MM-DD (default: from a NASDAQ file name like 01302019.NASDAQ_ITCH50, else the capture's packet times)"),
 		strict: fs.Bool("strict", false, "ITCH files and pcaps: stop at the first message of unknown type or wrong length (default: count, report and skip)"),
+		mold:   fs.String("mold", "", "send the files as MoldUDP64 multicast instead of --bind: udp://GROUP:PORT?nic=DEV&b=GROUP2:PORT2&rewind=HOST:PORT&session=NAME (mold.go)"),
 	}
 }
 
@@ -47,6 +49,9 @@ func timeOfDay(s string) (time.Duration, error) {
 // replayExchange is bbox replay for ITCH files and pcaps; done is false
 // when the files are bbox captures (replay carries on as before).
 func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, pf *pubFlags, files []string, xf *exchangeFlags) (code int, done bool) {
+	if *xf.mold != "" {
+		return replayMold(ctx, e, c, fs, *xf.mold, files, xf), true
+	}
 	ins, ok, err := exchangeInputs(files)
 	if !ok {
 		return 0, false

@@ -87,6 +87,9 @@ type exchangeSource struct {
 }
 
 func openExchange(name string, gen feed.GenConfig) (feed.Source, bool, error) {
+	if strings.HasPrefix(name, exchange.MoldScheme) {
+		return openMold(name, gen)
+	}
 	if _, err := exchange.ParseInput(name); err != nil {
 		if fileExists(strings.SplitN(name, "?", 2)[0]) {
 			return nil, true, err

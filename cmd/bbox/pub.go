@@ -113,6 +113,9 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 				fmt.Fprintf(&b, " | SLOW %s dropped %s", c.Peer, commas(c.DroppedRecords))
 			}
 		}
+		if sl, ok := src.(interface{ statusLine() string }); ok { // a live feed's own counters (mold.go)
+			b.WriteString(sl.statusLine())
+		}
 		return b.String()
 	})
 	start := time.Now()
@@ -231,7 +234,7 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	}
 	printPubHuman(out, &s)
 	if *asJSON {
-		writeJSON(e.stdout, s)
+		writeJSON(e.stdout, sourceJSON(s, src)) // plus a source's own counters (mold.go)
 	}
 	return exitOK
 }
