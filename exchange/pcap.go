@@ -98,13 +98,13 @@ func newPcapReader(in Input, f io.Reader, onProb func(itch.Problem)) (*pcapReade
 		if err != nil {
 			return nil, fmt.Errorf("%s: pcapng: %v", in.Path, err)
 		}
-		p.read, p.link = r.ReadPacketData, r.LinkType()
+		p.read, p.link = r.ZeroCopyReadPacketData, r.LinkType() // packets are parsed before the next read
 	} else {
 		r, err := pcapgo.NewReader(f)
 		if err != nil {
 			return nil, fmt.Errorf("%s: pcap: %v", in.Path, err)
 		}
-		p.read, p.link = r.ReadPacketData, r.LinkType()
+		p.read, p.link = r.ZeroCopyReadPacketData, r.LinkType() // packets are parsed before the next read
 	}
 	var first gopacket.LayerType
 	switch p.link {

@@ -14,6 +14,7 @@ import (
 type FileReader struct {
 	r   *bufio.Reader
 	off int64 // offset of the next length prefix
+	hdr [2]byte
 	buf [1 << 16]byte
 }
 
@@ -34,9 +35,9 @@ var ErrTruncated = errors.New("itch: file ends inside a message")
 // returns io.EOF; a stream that ends mid-message returns an error
 // wrapping ErrTruncated that says where.
 func (f *FileReader) Next() (Message, int64, error) {
-	var hdr [2]byte
+	hdr := f.hdr[:] // a field: a local array would escape through io.ReadFull
 	off := f.off
-	if n, err := io.ReadFull(f.r, hdr[:]); err != nil {
+	if n, err := io.ReadFull(f.r, hdr); err != nil {
 		if err == io.EOF {
 			return nil, off, io.EOF
 		}
@@ -45,7 +46,7 @@ func (f *FileReader) Next() (Message, int64, error) {
 		}
 		return nil, off, err
 	}
-	n := int(binary.BigEndian.Uint16(hdr[:]))
+	n := int(binary.BigEndian.Uint16(hdr))
 	m := f.buf[:n]
 	if got, err := io.ReadFull(f.r, m); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {

@@ -170,7 +170,7 @@ func inspectExchange(ctx context.Context, e *env, c *command, files []string, as
 		out = e.stderr
 	}
 	fmt.Fprintf(out, "%s: %s, %s ITCH 5.0 messages, %s bytes of them, %s symbols\n", strings.Join(files, ", "), ins[0].Kind,
-		commas(st.Messages), commas(st.Bytes), commas(int64(len(st.Symbols))))
+		commas(st.Messages), commas(st.Bytes), commas(int64(st.Symbols)))
 	printExchange(out, &st, tops, loc)
 	if asJSON {
 		writeJSON(e.stdout, struct {
@@ -185,7 +185,7 @@ func inspectExchange(ctx context.Context, e *env, c *command, files []string, as
 			Chunks          int64               `json:"chunks"`
 			TopSymbols      []exchange.SymCount `json:"top_symbols"`
 			Exchange        exchange.Stats      `json:"exchange"`
-		}{"inspect", string(ins[0].Kind), st.Records, len(st.Symbols), st.FirstTS, st.LastTS, st.Bytes, fileBytes, 0, tops, st})
+		}{"inspect", string(ins[0].Kind), st.Records, st.Symbols, st.FirstTS, st.LastTS, st.Bytes, fileBytes, 0, tops, st})
 	}
 	if st.Bad() > 0 || (st.Capture != nil && st.Capture.Lost > 0) {
 		fmt.Fprintf(e.stderr, "bbox inspect: %s\n", strings.Join(exchangeWarnings(&st), "; "))

@@ -209,3 +209,33 @@ func TestExchangeBadMessages(t *testing.T) {
 		t.Fatalf("inspect: exit %d\n%s", code, p.stdout.String())
 	}
 }
+
+// Usage errors of the exchange inputs exit 2 naming the flag or option.
+func TestExchangeUsage(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "01302019.NASDAQ_ITCH50")
+	if code, p := runBBox(t, 30*time.Second, "gen", "--format", "itch", "--out", f, "--records", "20", "--symbols", "2"); code != 0 {
+		t.Fatalf("gen: %s", p.stderr.String())
+	}
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"import", f}, exitUsage, "--out is required"},
+		{[]string{"import", f, "--out", filepath.Join(dir, "x.bbc"), "--tz", "Mars/Base"}, exitUsage, "--tz"},
+		{[]string{"import", f + "?port=0", "--out", filepath.Join(dir, "x.bbc")}, exitError, "port="},
+		{[]string{"gen", "--format", "csv", "--out", filepath.Join(dir, "y")}, exitUsage, "--format"},
+		{[]string{"replay", f, "--bind", "tcp://127.0.0.1:0", "--skip-corrupt"}, exitUsage, "--skip-corrupt"},
+		{[]string{"replay", f, "--mold", "udp://10.0.0.1:5"}, exitUsage, "multicast"},
+		{[]string{"replay", f, "--mold", "udp://239.1.1.1:5?nope=1"}, exitUsage, "nope"},
+		{[]string{"pub", "--bind", "tcp://127.0.0.1:0", "--source", "moldudp64://239.1.1.1:5?b=1.2.3.4:5"}, exitUsage, "line B"},
+		{[]string{"pub", "--bind", "tcp://127.0.0.1:0", "--source", "moldudp64://239.1.1.1:5?rewind=host"}, exitUsage, "rewind="},
+	}
+	for _, c := range cases {
+		code, p := runBBox(t, 30*time.Second, c.args...)
+		if out := p.stderr.String(); code != c.code || !strings.Contains(out, c.want) {
+			t.Errorf("bbox %s: exit %d (want %d), stderr lacks %q:\n%s", strings.Join(c.args, " "), code, c.code, c.want, out)
+		}
+	}
+}

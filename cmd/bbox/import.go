@@ -247,7 +247,7 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	}
 	st := src.Stats()
 	ws := w.Stats()
-	rep := importReport{Command: "import", Out: *out, Records: ws.Records, Symbols: len(st.Symbols), FirstTS: st.FirstTS, LastTS: st.LastTS,
+	rep := importReport{Command: "import", Out: *out, Records: ws.Records, Symbols: st.Symbols, FirstTS: st.FirstTS, LastTS: st.LastTS,
 		Bytes: ws.WireBytes, CompressedBytes: ws.Bytes, Chunks: ws.Chunks, Seconds: time.Since(t0).Seconds(), Exchange: st,
 		TopSymbols: src.TopSymbols(10), Warnings: exchangeWarnings(&st)}
 	hw := e.stdout
