@@ -55,3 +55,20 @@ func FuzzSniff(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseSpecs: source and destination specs never panic, and one
+// that parses names a multicast line A.
+func FuzzParseSpecs(f *testing.F) {
+	f.Add("moldudp64://239.1.1.1:5?nic=eth1&b=239.1.1.2:5&rewind=10.0.0.1:9&wait=5ms")
+	f.Add("udp://239.1.1.1:5?b=239.1.1.2:6&test-drop-a=0.5&session=X")
+	f.Add("day.pcap?port=26477&group=233.54.12.1&date=2019-01-30&tz=UTC")
+	f.Fuzz(func(t *testing.T, s string) {
+		if c, err := ParseLive(s); err == nil && (len(c.Receiver.Lines) == 0 || !c.Receiver.Lines[0].Group.Addr().IsMulticast()) {
+			t.Fatalf("%q: %+v", s, c)
+		}
+		if c, err := ParseSender(s); err == nil && (len(c.Sender.Lines) == 0 || !c.Sender.Lines[0].Group.Addr().IsMulticast()) {
+			t.Fatalf("%q: %+v", s, c)
+		}
+		ParseInput(s)
+	})
+}

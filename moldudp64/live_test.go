@@ -18,7 +18,7 @@ import (
 // inNetns runs f on a thread moved into a fresh network namespace whose
 // loopback carries multicast, so sockets f creates live there (they keep
 // working from other threads). The namespace is deleted afterwards.
-func inNetns(t *testing.T, f func()) {
+func inNetns(t testing.TB, f func()) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for a network namespace")
@@ -144,4 +144,52 @@ func TestLiveABRewindAndLoss(t *testing.T) {
 		}
 	}
 	t.Logf("sender %+v\nrewind receiver %+v\nplain receiver %+v", st, rs, ns)
+}
+
+// BenchmarkSendReceive: messages/s from a Sender through loopback
+// multicast into a Receiver, one line, 40-byte messages (ITCH-sized);
+// lost messages are reported (a benchmark never fails on load).
+func BenchmarkSendReceive(b *testing.B) {
+	var snd *Sender
+	var rx *Receiver
+	l := Line{Group: netip.MustParseAddrPort("239.1.1.9:30009"), NIC: "lo"}
+	inNetns(b, func() {
+		var err error
+		if snd, err = NewSender(SenderConfig{Session: MakeSession("BENCH"), Lines: []Line{l}}); err != nil {
+			b.Error(err)
+			return
+		}
+		if rx, err = NewReceiver(ReceiverConfig{Lines: []Line{l}, RcvBuf: 32 << 20}); err != nil {
+			b.Error(err)
+		}
+	})
+	if snd == nil || rx == nil {
+		b.Skip("no network namespace")
+	}
+	defer snd.Close()
+	defer rx.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	got := make(chan int64, 1)
+	go func() {
+		var n int64
+		for rx.Next(ctx, func(uint64, []byte) { n++ }) == nil {
+		}
+		got <- n
+	}()
+	msgs := make([][]byte, 64)
+	for i := range msgs {
+		msgs[i] = make([]byte, 40)
+	}
+	b.SetBytes(40)
+	b.ResetTimer()
+	for i := 0; i < b.N; i += len(msgs) {
+		snd.Send(msgs[:min(len(msgs), b.N-i)])
+	}
+	snd.End(ctx, 0)
+	n := <-got
+	b.StopTimer()
+	st := rx.Stats()
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "delivered/s")
+	b.ReportMetric(float64(st.Lost), "lost")
 }

@@ -59,6 +59,7 @@ type Sender struct {
 	seq      uint64     // next sequence number
 	hist     [][]byte   // retransmission history: sequence histBase+i at hist[i]
 	histBase uint64
+	chunk    []byte // the history chunk being filled
 	pending  [][]byte
 	pktBuf   []byte
 	last     time.Time
@@ -153,7 +154,14 @@ func (s *Sender) keep(m []byte) []byte {
 		s.histBase += uint64(half)
 		s.hist = append(s.hist[:0:0], s.hist[half:]...)
 	}
-	c := append([]byte(nil), m...)
+	// Copies go into 1 MiB chunks, not one allocation each; a chunk is
+	// freed once the history no longer refers to any of its messages.
+	if cap(s.chunk)-len(s.chunk) < len(m) {
+		s.chunk = make([]byte, 0, max(1<<20, len(m)))
+	}
+	off := len(s.chunk)
+	s.chunk = append(s.chunk, m...)
+	c := s.chunk[off:len(s.chunk):len(s.chunk)]
 	s.hist = append(s.hist, c)
 	return c
 }
