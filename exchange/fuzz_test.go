@@ -10,10 +10,10 @@ import (
 	"github.com/bbox-dev/bbox/itch"
 )
 
-// FuzzPcap: any capture bytes read to the end or fail cleanly; every
+// FuzzPcapSource: any capture bytes read to the end or fail cleanly; every
 // message delivered is a whole block of a parsed packet, and sequence
 // accounting never delivers more than the packets announced.
-func FuzzPcap(f *testing.F) {
+func FuzzPcapSource(f *testing.F) {
 	dir := f.TempDir()
 	for _, ng := range []bool{false, true} {
 		p := filepath.Join(dir, "seed")
@@ -42,9 +42,9 @@ func FuzzPcap(f *testing.F) {
 	})
 }
 
-// FuzzSniff: detection never panics and an ITCH verdict means the first
+// FuzzSniffInput: detection never panics and an ITCH verdict means the first
 // frame holds a well-formed message.
-func FuzzSniff(f *testing.F) {
+func FuzzSniffInput(f *testing.F) {
 	f.Add([]byte{0, 12, 'S', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'O'})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if sniff(b) == ITCH {
@@ -56,9 +56,9 @@ func FuzzSniff(f *testing.F) {
 	})
 }
 
-// FuzzParseSpecs: source and destination specs never panic, and one
+// FuzzExchangeSpecs: source and destination specs never panic, and one
 // that parses names a multicast line A.
-func FuzzParseSpecs(f *testing.F) {
+func FuzzExchangeSpecs(f *testing.F) {
 	f.Add("moldudp64://239.1.1.1:5?nic=eth1&b=239.1.1.2:5&rewind=10.0.0.1:9&wait=5ms")
 	f.Add("udp://239.1.1.1:5?b=239.1.1.2:6&test-drop-a=0.5&session=X")
 	f.Add("day.pcap?port=26477&group=233.54.12.1&date=2019-01-30&tz=UTC")

@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// FuzzDecode: any bytes either fail Check or decode and re-encode to the
+// FuzzITCHDecode: any bytes either fail Check or decode and re-encode to the
 // same bytes; attribution never panics.
-func FuzzDecode(f *testing.F) {
+func FuzzITCHDecode(f *testing.F) {
 	Generate(GenConfig{Symbols: 2, Messages: 60, Seed: 1}, func(m Message) error {
 		f.Add(bytes.Clone(m))
 		return nil
@@ -31,9 +31,9 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// FuzzFileReader: framing never panics and offsets only move forward by
+// FuzzITCHFileReader: framing never panics and offsets only move forward by
 // what was consumed.
-func FuzzFileReader(f *testing.F) {
+func FuzzITCHFileReader(f *testing.F) {
 	var buf bytes.Buffer
 	w := NewFileWriter(&buf)
 	Generate(GenConfig{Messages: 20}, func(m Message) error { return w.Write(m) })

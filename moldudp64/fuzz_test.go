@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// FuzzParse: a packet that parses re-encodes to the same bytes; nothing
+// FuzzMoldPacket: a packet that parses re-encodes to the same bytes; nothing
 // panics.
-func FuzzParse(f *testing.F) {
+func FuzzMoldPacket(f *testing.F) {
 	s := MakeSession("FUZZ")
 	f.Add(AppendPacket(nil, s, 1, [][]byte{[]byte("abc"), []byte("de")}))
 	f.Add(AppendHeartbeat(nil, s, 3))
@@ -34,10 +34,10 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// FuzzSequencer: any interleaving of packets on A, B and rewind delivers
+// FuzzMoldSequencer: any interleaving of packets on A, B and rewind delivers
 // each sequence number at most once, in order, and accounts for every
 // one: delivered + lost + held == the window seen.
-func FuzzSequencer(f *testing.F) {
+func FuzzMoldSequencer(f *testing.F) {
 	f.Add([]byte{0, 1, 3, 1, 1, 3, 2, 4, 2, 0, 9, 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s := NewSequencer(0)
