@@ -158,12 +158,22 @@ func NewLive(cfg LiveConfig) (*Live, error) {
 	return l, nil
 }
 
-// Next appends what the feed delivers next.
+// Next appends what the feed delivers next: at least one record, or an
+// error (io.EOF at the end of the session).
 func (l *Live) Next(ctx context.Context, b *feed.Batch) error {
-	if l.cfg.Records > 0 && l.left <= 0 {
-		return io.EOF
+	for {
+		if l.cfg.Records > 0 && l.left <= 0 {
+			return io.EOF
+		}
+		if err := l.next(ctx, b); err != nil || b.Len() > 0 {
+			return err
+		}
+		// Every message delivered was skipped (not ITCH): wait for more.
 	}
-	err := l.rx.Next(ctx, func(seq uint64, m []byte) {
+}
+
+func (l *Live) next(ctx context.Context, b *feed.Batch) error {
+	return l.rx.Next(ctx, func(seq uint64, m []byte) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if cerr := itch.Check(m); cerr != nil {
@@ -202,10 +212,6 @@ func (l *Live) Next(ctx context.Context, b *feed.Batch) error {
 		l.st.Records++
 		l.st.ByType[string(m[:1])]++
 	})
-	if err == nil && b.Len() == 0 {
-		return nil // every message delivered was skipped; the caller asks again
-	}
-	return err
 }
 
 // Stats returns a snapshot; safe from any goroutine.

@@ -73,6 +73,10 @@ func (s *moldSource) statusLine() string {
 
 func (s *moldSource) report(sum *summary) {
 	st := s.live.Stats()
+	// The feed's losses are this publisher's: records_lost and gaps say
+	// so in the keys scripts check, not only in the moldudp64 block.
+	sum.RecordsLost += st.Lost
+	sum.Gaps += st.Gaps
 	if st.Lost > 0 {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("moldudp64: %s messages LOST: missing on every line and not recovered (%d gaps, %d requests, %s recovered)",
 			commas(st.Lost), st.Gaps, st.Requests, commas(st.Recovered)))

@@ -105,6 +105,9 @@ func TestMoldUDP64Live(t *testing.T) {
 			if m.Lost != wantLost || ps.RecordsPublished != int64(len(all))-wantLost {
 				t.Fatalf("lost %d (want %d), published %d of %d\nreceiver %+v\nsender %+v", m.Lost, wantLost, ps.RecordsPublished, len(all), m.ReceiverStats, rs.Mold)
 			}
+			if ps.RecordsLost != wantLost {
+				t.Errorf("pub's records_lost %d, want %d", ps.RecordsLost, wantLost)
+			}
 			if tc.rewind && m.Recovered != rs.Mold.DroppedBoth {
 				t.Errorf("recovered %d from the rewind server, sender left %d out of both lines", m.Recovered, rs.Mold.DroppedBoth)
 			}
