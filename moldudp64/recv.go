@@ -27,7 +27,7 @@ type ReceiverConfig struct {
 	// Idle ends the session as lost if no line has sent anything, not
 	// even a heartbeat, for this long after the first packet (0: never).
 	Idle    time.Duration
-	RcvBuf  int // socket receive buffer, bytes (0: 8 MiB)
+	RcvBuf  int // socket receive buffer, bytes (0: 32 MiB; forced past net.core.rmem_max when root)
 	MaxHeld int // messages held behind a gap before it is given up (0: 1M)
 }
 
@@ -46,6 +46,7 @@ type ReceiverStats struct {
 	Lines      []LineStats `json:"lines"`
 	Ended      bool        `json:"ended"`        // the end of session arrived
 	Idle       bool        `json:"idle_timeout"` // no packet for ReceiverConfig.Idle: given up
+	RcvBuf     int         `json:"rcvbuf_bytes"` // the smallest socket receive buffer the kernel granted (as it reports it)
 }
 
 type rxPkt struct {
@@ -96,7 +97,7 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 		cfg.Retries = 3
 	}
 	if cfg.RcvBuf <= 0 {
-		cfg.RcvBuf = 8 << 20
+		cfg.RcvBuf = 32 << 20
 	}
 	r := &Receiver{cfg: cfg, pkts: make(chan rxPkt, 4096), seq: NewSequencer(0), done: make(chan struct{})}
 	r.seq.MaxHeld = cfg.MaxHeld
@@ -104,10 +105,13 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 	r.checkEvery = max(min(cfg.Wait, cfg.RequestTimeout)/4, time.Millisecond)
 	r.pool.New = func() any { b := make([]byte, 65536); return &b }
 	for _, l := range cfg.Lines {
-		c, err := listenGroup(l, cfg.RcvBuf)
+		c, got, err := listenGroup(l, cfg.RcvBuf)
 		if err != nil {
 			r.Close()
 			return nil, err
+		}
+		if r.st.RcvBuf == 0 || got < r.st.RcvBuf {
+			r.st.RcvBuf = got
 		}
 		r.conns = append(r.conns, c)
 	}
@@ -121,7 +125,7 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 			r.Close()
 			return nil, fmt.Errorf("moldudp64: request socket: %v", err)
 		}
-		r.rw.SetReadBuffer(cfg.RcvBuf)
+		setRcvBuf(r.rw, cfg.RcvBuf)
 		r.rwTo = a
 	}
 	for i, c := range r.conns {

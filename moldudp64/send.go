@@ -61,6 +61,7 @@ type Sender struct {
 	histBase uint64
 	chunk    []byte // the history chunk being filled
 	pending  [][]byte
+	pendLen  int // PacketLen(pending)
 	pktBuf   []byte
 	last     time.Time
 	st       SenderStats
@@ -113,7 +114,7 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 		s.wg.Add(1)
 		go s.serve()
 	}
-	s.last = time.Now()
+	s.last, s.pendLen = time.Now(), HeaderLen
 	s.wg.Add(1)
 	go s.heartbeats()
 	return s, nil
@@ -136,12 +137,13 @@ func (s *Sender) Send(msgs [][]byte) error {
 		if len(m) > MaxPayload-HeaderLen-2 {
 			return fmt.Errorf("moldudp64: message of %d bytes does not fit a packet", len(m))
 		}
-		if PacketLen(s.pending)+2+len(m) > MaxPayload {
+		if s.pendLen+2+len(m) > MaxPayload {
 			if err := s.flushLocked(); err != nil {
 				return err
 			}
 		}
 		s.pending = append(s.pending, s.keep(m))
+		s.pendLen += 2 + len(m)
 	}
 	return nil
 }
@@ -180,7 +182,7 @@ func (s *Sender) flushLocked() error {
 	s.pktBuf = AppendPacket(s.pktBuf[:0], s.cfg.Session, s.seq, s.pending)
 	n := len(s.pending)
 	s.seq += uint64(n)
-	s.pending = s.pending[:0]
+	s.pending, s.pendLen = s.pending[:0], HeaderLen
 	sent := 0
 	for i, c := range s.conns {
 		if s.cfg.Drop[i] > 0 && s.rng.Float64() < s.cfg.Drop[i] {
