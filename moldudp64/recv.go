@@ -2,10 +2,12 @@ package moldudp64
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"sort"
 	"sync"
 	"time"
 )
@@ -77,6 +79,9 @@ type Receiver struct {
 	checkEvery time.Duration
 	lastPkt    time.Time
 	idled      bool
+	joined     bool      // the first packets' window has been settled
+	joinAt     time.Time // when it settles
+	joinBuf    []rxPkt
 
 	mu sync.Mutex
 	st ReceiverStats
@@ -181,6 +186,9 @@ func (r *Receiver) Next(ctx context.Context, deliver func(seq uint64, msg []byte
 			}
 			return io.EOF
 		}
+		if !r.joinAt.IsZero() && !time.Now().Before(r.joinAt) {
+			r.settleJoin(dv)
+		}
 		r.checkGap(time.Now(), dv)
 		if delivered > 0 && len(r.pkts) == 0 {
 			return nil
@@ -193,7 +201,7 @@ func (r *Receiver) Next(ctx context.Context, deliver func(seq uint64, msg []byte
 			}
 			return ctx.Err()
 		case p := <-r.pkts:
-			r.packet(p, dv)
+			r.arrive(p, time.Now(), dv)
 		case <-timer.C:
 			if r.cfg.Idle > 0 && !r.lastPkt.IsZero() && time.Since(r.lastPkt) > r.cfg.Idle {
 				// The sender is gone: what is missing now will not come.
@@ -202,6 +210,40 @@ func (r *Receiver) Next(ctx context.Context, deliver func(seq uint64, msg []byte
 			}
 		}
 	}
+}
+
+// arrive takes a packet. The first packets are held for Wait and then
+// taken lowest sequence first: the lines race, and the B line's copy of
+// the session's first packet may come after the A line's second; the
+// sequence starts at the lowest one seen in that window, not at whichever
+// line won the race.
+func (r *Receiver) arrive(p rxPkt, now time.Time, dv func(uint64, []byte)) {
+	if r.joined {
+		r.packet(p, dv)
+		return
+	}
+	if r.joinAt.IsZero() {
+		r.joinAt = now.Add(r.cfg.Wait)
+	}
+	r.joinBuf = append(r.joinBuf, p)
+	if len(r.joinBuf) >= cap(r.pkts) {
+		r.settleJoin(dv)
+	}
+}
+
+func (r *Receiver) settleJoin(dv func(uint64, []byte)) {
+	r.joined, r.joinAt = true, time.Time{}
+	seqOf := func(p rxPkt) uint64 {
+		if len(p.b) < HeaderLen {
+			return 0
+		}
+		return binary.BigEndian.Uint64(p.b[10:])
+	}
+	sort.SliceStable(r.joinBuf, func(i, j int) bool { return seqOf(r.joinBuf[i]) < seqOf(r.joinBuf[j]) })
+	for _, p := range r.joinBuf {
+		r.packet(p, dv)
+	}
+	r.joinBuf = nil
 }
 
 func (r *Receiver) packet(p rxPkt, dv func(uint64, []byte)) {
@@ -309,6 +351,9 @@ func (r *Receiver) checkGap(now time.Time, dv func(uint64, []byte)) {
 // wakeIn is when checkGap next has something to do.
 func (r *Receiver) wakeIn(now time.Time) time.Duration {
 	d := time.Second
+	if !r.joinAt.IsZero() {
+		d = max(r.joinAt.Sub(now), time.Millisecond)
+	}
 	if r.cfg.Idle > 0 {
 		d = min(d, r.cfg.Idle)
 	}
