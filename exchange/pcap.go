@@ -1,11 +1,13 @@
 package exchange
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"os"
+	"sort"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -39,31 +41,33 @@ type flowKey struct {
 // capture, in sequence order, each once: flows of the same session are
 // A and B lines, arbitrated by a Sequencer.
 type pcapReader struct {
-	in     Input
-	f      *os.File
-	read   func() ([]byte, gopacket.CaptureInfo, error)
-	link   layers.LinkType
-	parser *gopacket.DecodingLayerParser
-	eth    layers.Ethernet
-	sll    layers.LinuxSLL
-	sll2   layers.LinuxSLL2
-	dot1q  layers.Dot1Q
-	ip4    layers.IPv4
-	udp    layers.UDP
-	pay    gopacket.Payload
-	decod  []gopacket.LayerType
-	flows  map[flowKey]int
-	seq    *moldudp64.Sequencer
-	msgs   [][]byte
-	out    []qmsg // delivered, waiting for next
-	outPos int
-	arena  []byte
-	pktNum int64
-	pktTS  int64
-	gapAt  int64 // capture time the current gap was first seen (0: none)
-	eof    bool
-	st     CaptureStats
-	onProb func(itch.Problem)
+	in      Input
+	f       *os.File
+	read    func() ([]byte, gopacket.CaptureInfo, error)
+	link    layers.LinkType
+	parser  *gopacket.DecodingLayerParser
+	eth     layers.Ethernet
+	sll     layers.LinuxSLL
+	sll2    layers.LinuxSLL2
+	dot1q   layers.Dot1Q
+	ip4     layers.IPv4
+	udp     layers.UDP
+	pay     gopacket.Payload
+	decod   []gopacket.LayerType
+	flows   map[flowKey]int
+	seq     *moldudp64.Sequencer
+	msgs    [][]byte
+	out     []qmsg // delivered, waiting for next
+	outPos  int
+	arena   []byte
+	pktNum  int64
+	pktTS   int64
+	gapAt   int64 // capture time the current gap was first seen (0: none)
+	eof     bool
+	joined  bool
+	joinBuf []joinPkt
+	st      CaptureStats
+	onProb  func(itch.Problem)
 }
 
 type qmsg struct {
@@ -144,6 +148,9 @@ func (p *pcapReader) next() ([]byte, pos, error) {
 				return nil, pos{}, err
 			}
 			p.eof = true
+			if !p.joined {
+				p.settleJoin()
+			}
 			p.seq.GiveUp(p.deliver) // what is still missing at the end is lost
 			for g := 0; ; g++ {
 				if from, to := p.seq.Gap(); from == to || g > 1<<20 {
@@ -231,7 +238,51 @@ func (p *pcapReader) packet() error {
 		p.flows[key] = line
 		p.st.Flows = append(p.st.Flows, fmt.Sprintf("%s:%d", dst, key.port))
 	}
+	if !p.joined {
+		// The first packets wait, then go in sequence order: the lines
+		// race, and the capture may hold B's copy of the first packet
+		// after A's second (see moldudp64.Receiver's join).
+		p.joinBuf = append(p.joinBuf, joinPkt{line: line, b: append([]byte(nil), payload...), ts: p.pktTS, num: p.pktNum})
+		if len(p.joinBuf) >= joinPackets {
+			p.settleJoin()
+		}
+		return nil
+	}
 	p.seq.Packet(line, &h, msgs, p.deliver)
+	p.checkGap()
+	return nil
+}
+
+// joinPackets is how many first packets of a capture are taken together
+// in sequence order: far more than any A/B skew in packets (capture
+// time would not do: before the open a packet may come every minute).
+const joinPackets = 64
+
+type joinPkt struct {
+	line    int
+	b       []byte
+	ts, num int64
+}
+
+// settleJoin feeds the held first packets lowest sequence first.
+func (p *pcapReader) settleJoin() {
+	p.joined = true
+	sort.SliceStable(p.joinBuf, func(i, j int) bool {
+		return binary.BigEndian.Uint64(p.joinBuf[i].b[10:]) < binary.BigEndian.Uint64(p.joinBuf[j].b[10:])
+	})
+	ts, num := p.pktTS, p.pktNum
+	for _, j := range p.joinBuf {
+		h, msgs, _ := moldudp64.Parse(j.b, p.msgs[:0]) // parsed once already
+		p.msgs = msgs
+		p.pktTS, p.pktNum = j.ts, j.num
+		p.seq.Packet(j.line, &h, msgs, p.deliver)
+	}
+	p.pktTS, p.pktNum = ts, num
+	p.joinBuf = nil
+	p.checkGap()
+}
+
+func (p *pcapReader) checkGap() {
 	if from, to := p.seq.Gap(); from == to {
 		p.gapAt = 0
 	} else if p.gapAt == 0 {
@@ -241,7 +292,6 @@ func (p *pcapReader) packet() error {
 		p.gapAt = 0
 	}
 	p.sync()
-	return nil
 }
 
 func (p *pcapReader) sync() {

@@ -109,10 +109,11 @@ func TestPcapAB(t *testing.T) {
 	day := time.Date(2019, 1, 30, 0, 0, 0, 0, ny)
 	a := Flow{Group: netip.MustParseAddr("233.54.12.1"), Port: 26477}
 	b := Flow{Group: netip.MustParseAddr("233.54.12.2"), Port: 26478, VLAN: 100}
+	lagged := 0
 	f := func(name string, ng bool, drop func(int, int) bool, wantLost int64) {
 		t.Helper()
 		path := filepath.Join(t.TempDir(), name)
-		msgs, packets, err := WritePcap(path, PcapConfig{Gen: testGen, Day: day, Flows: []Flow{a, b}, Ng: ng, Drop: drop})
+		msgs, packets, err := WritePcap(path, PcapConfig{Gen: testGen, Day: day, Flows: []Flow{a, b}, Ng: ng, Drop: drop, Lag: lagged})
 		if err != nil || packets < 100 {
 			t.Fatalf("%d messages %d packets: %v", msgs, packets, err)
 		}
@@ -137,6 +138,11 @@ func TestPcapAB(t *testing.T) {
 	f("ab.pcapng", true, nil, 0)
 	// A and B drop different packets: nothing lost.
 	f("drops.pcap", false, func(fl, i int) bool { return (fl == 0 && i%4 == 1) || (fl == 1 && i%4 == 3) }, 0)
+	// B lags 3 packets behind A, which lost its first two: the session
+	// still starts at 1, nothing lost.
+	lagged = 3
+	f("lag.pcap", false, func(fl, i int) bool { return fl == 0 && i < 2 }, 0)
+	lagged = 0
 	// Both drop packet 20: its 16 messages are lost, exactly.
 	f("lost.pcap", false, func(fl, i int) bool { return i == 20 }, 16)
 }

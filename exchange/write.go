@@ -67,6 +67,9 @@ type PcapConfig struct {
 	PerPacket int
 	// Drop, when set, leaves packet number i (from 0) of flow f out.
 	Drop func(flow, i int) bool
+	// Lag writes the second flow's copies this many packets after the
+	// first flow's, as a capture of two lines with skew shows them.
+	Lag int
 }
 
 // WritePcap writes a generated day as MoldUDP64 packets, one copy per
@@ -114,6 +117,11 @@ func WritePcap(path string, cfg PcapConfig) (msgs, packets int64, err error) {
 	seq := uint64(1)
 	var pkt []byte
 	var frame gopacket.SerializeBuffer = gopacket.NewSerializeBuffer()
+	type lagged struct{ b []byte }
+	var lag []lagged
+	out := func(b []byte, at time.Time) error {
+		return write(gopacket.CaptureInfo{Timestamp: at, CaptureLength: len(b), Length: len(b)}, b)
+	}
 	emit := func(payload []byte, ts uint64) error {
 		for fi, fl := range cfg.Flows {
 			if cfg.Drop != nil && cfg.Drop(fi, int(packets)) {
@@ -124,8 +132,18 @@ func WritePcap(path string, cfg PcapConfig) (msgs, packets int64, err error) {
 				return err
 			}
 			at := day0.Add(time.Duration(ts) + time.Duration(fi)*time.Microsecond)
-			if err := write(gopacket.CaptureInfo{Timestamp: at, CaptureLength: len(b), Length: len(b)}, b); err != nil {
+			if fi == 1 && cfg.Lag > 0 {
+				lag = append(lag, lagged{append([]byte(nil), b...)})
+				continue
+			}
+			if err := out(b, at); err != nil {
 				return err
+			}
+			for len(lag) > cfg.Lag { // later copies keep capture time order
+				if err := out(lag[0].b, at.Add(time.Microsecond)); err != nil {
+					return err
+				}
+				lag = lag[1:]
 			}
 		}
 		packets++
@@ -172,6 +190,11 @@ func WritePcap(path string, cfg PcapConfig) (msgs, packets int64, err error) {
 	if err == nil {
 		err = emit(moldudp64.AppendEnd(pkt[:0], sess, seq), lastTS+1000)
 		packets-- // the end-of-session packet is not a data packet
+	}
+	for i, l := range lag {
+		if err == nil {
+			err = out(l.b, day0.Add(time.Duration(lastTS)+time.Duration(i+2)*time.Millisecond))
+		}
 	}
 	if err == nil && ngw != nil {
 		err = ngw.Flush()
