@@ -229,6 +229,7 @@ func TestExchangeUsage(t *testing.T) {
 		{[]string{"replay", f, "--bind", "tcp://127.0.0.1:0", "--skip-corrupt"}, exitUsage, "--skip-corrupt"},
 		{[]string{"replay", f, "--mold", "udp://10.0.0.1:5"}, exitUsage, "multicast"},
 		{[]string{"replay", f, "--mold", "udp://239.1.1.1:5?nope=1"}, exitUsage, "nope"},
+		{[]string{"replay", f, "--mold", "udp://239.1.1.1:5", "--loop", "2"}, exitUsage, "--loop"},
 		{[]string{"pub", "--bind", "tcp://127.0.0.1:0", "--source", "moldudp64://239.1.1.1:5?b=1.2.3.4:5"}, exitUsage, "line B"},
 		{[]string{"pub", "--bind", "tcp://127.0.0.1:0", "--source", "moldudp64://239.1.1.1:5?rewind=host"}, exitUsage, "rewind="},
 	}

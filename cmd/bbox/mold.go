@@ -127,6 +127,12 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 	if set["bind"] {
 		return usageErr(e, c, "--mold sends the files as MoldUDP64 multicast: give it or --bind, not both")
 	}
+	for _, n := range []string{"from", "to", "symbols", "loop", "skip-corrupt", "preload", "max-sleep", "wait-subs"} {
+		if set[n] {
+			// A MoldUDP64 session is one pass of whole sequence numbers.
+			return usageErr(e, c, "--%s does not apply with --mold (a MoldUDP64 session is the whole file, once, in sequence)", n)
+		}
+	}
 	var rate, speed float64
 	if set["rate"] && set["speed"] {
 		return usageErr(e, c, "--speed and --rate are exclusive: pace by the timestamps or at a fixed rate")
