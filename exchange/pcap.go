@@ -63,6 +63,8 @@ type pcapReader struct {
 	pktNum  int64
 	pktTS   int64
 	gapAt   int64 // capture time the current gap was first seen (0: none)
+	gapFrom uint64
+	gapPkts int // packets since the gap was first seen
 	eof     bool
 	joined  bool
 	joinBuf []joinPkt
@@ -282,14 +284,28 @@ func (p *pcapReader) settleJoin() {
 	p.checkGap()
 }
 
+// checkGap gives up a gap that no flow can still fill: every flow has
+// carried something past it, or it has stayed open for GapWait of
+// capture time and joinPackets packets (a flow that lags, in a capture
+// whose packets are minutes apart before the open, is waited for).
 func (p *pcapReader) checkGap() {
-	if from, to := p.seq.Gap(); from == to {
-		p.gapAt = 0
-	} else if p.gapAt == 0 {
-		p.gapAt = p.pktTS
-	} else if p.pktTS-p.gapAt > GapWait {
+	from, to := p.seq.Gap()
+	if from == to {
+		p.gapAt, p.gapPkts = 0, 0
+		p.sync()
+		return
+	}
+	if p.gapAt == 0 || from != p.gapFrom {
+		p.gapAt, p.gapFrom, p.gapPkts = p.pktTS, from, 0
+	}
+	p.gapPkts++
+	passed := true
+	for i := 0; i < len(p.flows); i++ {
+		passed = passed && p.seq.LineNext(i) >= to
+	}
+	if passed || (p.pktTS-p.gapAt > GapWait && p.gapPkts > joinPackets) {
 		p.seq.GiveUp(p.deliver)
-		p.gapAt = 0
+		p.gapAt, p.gapPkts = 0, 0
 	}
 	p.sync()
 }

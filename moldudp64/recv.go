@@ -9,7 +9,10 @@ import (
 	"net"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // ReceiverConfig sets up a Receiver. Zero values are documented per field.
@@ -18,8 +21,10 @@ type ReceiverConfig struct {
 	// Rewind is the request server, HOST:PORT (empty: gaps on every line
 	// are lost after Wait).
 	Rewind string
-	// Wait is how long a gap waits for the other line before it is
-	// requested (or, without Rewind, given up) (0: 20ms).
+	// Wait is how long a line may be silent before a gap it has not
+	// reached is taken as missing on it too; a gap every line has passed
+	// is requested (or, without Rewind, given up) at once, and none waits
+	// longer than 50 Waits for a line that is alive but behind (0: 20ms).
 	Wait time.Duration
 	// RequestTimeout is how long a request waits for its answer before it
 	// is sent again (0: 200ms); Retries how often (0: 3) before the gap is
@@ -78,6 +83,9 @@ type Receiver struct {
 	lastCheck  time.Time
 	checkEvery time.Duration
 	lastPkt    time.Time
+	firstPkt   time.Time
+	lineLast   [2]time.Time    // last packet per line
+	queued     [3]atomic.Int64 // packets read from a line's socket, not yet processed
 	idled      bool
 	joined     bool      // the first packets' window has been settled
 	joinAt     time.Time // when it settles
@@ -161,6 +169,7 @@ func (r *Receiver) read(line int, c *net.UDPConn) {
 			}
 			continue
 		}
+		r.queued[line].Add(1)
 		select {
 		case r.pkts <- rxPkt{line: line, b: (*bp)[:n], buf: bp}:
 		case <-r.done:
@@ -248,6 +257,7 @@ func (r *Receiver) settleJoin(dv func(uint64, []byte)) {
 
 func (r *Receiver) packet(p rxPkt, dv func(uint64, []byte)) {
 	defer r.pool.Put(p.buf)
+	r.queued[p.line].Add(-1)
 	h, msgs, err := Parse(p.b, r.msgs[:0])
 	r.msgs = msgs
 	if err != nil {
@@ -265,6 +275,12 @@ func (r *Receiver) packet(p rxPkt, dv func(uint64, []byte)) {
 		return
 	}
 	r.lastPkt = time.Now()
+	if r.firstPkt.IsZero() {
+		r.firstPkt = r.lastPkt
+	}
+	if p.line < len(r.lineLast) {
+		r.lineLast[p.line] = r.lastPkt
+	}
 	if p.line == LineRewind {
 		before := r.seq.Lines[LineRewind].Delivered
 		r.seq.Packet(p.line, &h, msgs, dv)
@@ -315,7 +331,7 @@ func (r *Receiver) checkGap(now time.Time, dv func(uint64, []byte)) {
 			}
 			r.holes[a] = h
 		}
-		if now.Sub(h.seen) < r.cfg.Wait {
+		if !r.missingEverywhere(b, now) && now.Sub(h.seen) < 50*r.cfg.Wait {
 			return
 		}
 		if !h.counted {
@@ -346,6 +362,37 @@ func (r *Receiver) checkGap(now time.Time, dv func(uint64, []byte)) {
 		r.seq.GiveUp(dv)
 		r.lastCheck = time.Time{} // look at the next hole now
 	}
+}
+
+// missingEverywhere says no line can still bring [.., end): each has
+// carried something past it, or has been silent for Wait (down, or
+// never up). A line that is merely behind (the lines race; a loaded box
+// reads one socket before the other) is waited for.
+func (r *Receiver) missingEverywhere(end uint64, now time.Time) bool {
+	for i := range r.conns {
+		if r.seq.LineNext(i) >= end {
+			continue
+		}
+		if last := r.lineLast[i]; !last.IsZero() && now.Sub(last) < r.cfg.Wait {
+			return false
+		}
+		if r.lineLast[i].IsZero() && now.Sub(r.firstPkt) < r.cfg.Wait {
+			return false
+		}
+		if r.queued[i].Load() > 0 || inQueue(r.conns[i]) > 0 {
+			return false // not silent: read but not yet processed, or not yet read
+		}
+	}
+	return true
+}
+
+// inQueue is how many bytes wait in c's receive queue.
+func inQueue(c *net.UDPConn) int {
+	n := 0
+	if rc, err := c.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { n, _ = unix.IoctlGetInt(int(fd), unix.SIOCINQ) })
+	}
+	return n
 }
 
 // wakeIn is when checkGap next has something to do.

@@ -266,3 +266,7 @@ func (s *Sequencer) Holes(fn func(from, to uint64)) {
 		}
 	}
 }
+
+// LineNext is the sequence number line l expects next: one past the
+// highest it has carried (0 before its first packet).
+func (s *Sequencer) LineNext(l int) uint64 { return s.Lines[l].next }
