@@ -47,7 +47,7 @@ func parseDur(q url.Values, k string, dst *time.Duration) error {
 }
 
 // ParseLive reads moldudp64://GROUP:PORT?nic=eth1&b=GROUP2:PORT2&bnic=eth2
-// &rewind=HOST:PORT&wait=20ms&timeout=200ms&retries=3&idle=5s&date=D&tz=Z.
+// &rewind=HOST:PORT&wait=20ms&timeout=200ms&retries=3&idle=5s&start=1&date=D&tz=Z.
 func ParseLive(spec string) (LiveConfig, error) {
 	var c LiveConfig
 	rest, ok := strings.CutPrefix(spec, MoldScheme)
@@ -91,6 +91,11 @@ func ParseLive(spec string) (LiveConfig, error) {
 			return wrap(err)
 		}
 	}
+	if v := q.Get("start"); v != "" {
+		if rc.Start, err = strconv.ParseUint(v, 10, 64); err != nil || rc.Start < 1 {
+			return wrap(fmt.Errorf("start=%q: want a sequence number ≥ 1", v))
+		}
+	}
 	if v := q.Get("retries"); v != "" {
 		if rc.Retries, err = strconv.Atoi(v); err != nil || rc.Retries < 1 {
 			return wrap(fmt.Errorf("retries=%q: want a count ≥ 1", v))
@@ -109,7 +114,7 @@ func ParseLive(spec string) (LiveConfig, error) {
 	}
 	for k := range q {
 		switch k {
-		case "nic", "b", "bnic", "rewind", "wait", "timeout", "retries", "idle", "date", "tz":
+		case "nic", "b", "bnic", "rewind", "wait", "timeout", "retries", "idle", "date", "tz", "start":
 		default:
 			return wrap(fmt.Errorf("unknown option %q", k))
 		}

@@ -33,7 +33,11 @@ type ReceiverConfig struct {
 	Retries        int
 	// Idle ends the session as lost if no line has sent anything, not
 	// even a heartbeat, for this long after the first packet (0: never).
-	Idle    time.Duration
+	Idle time.Duration
+	// Start is the first sequence number wanted: a late joiner with a
+	// rewind server sets 1 to have the session from its start (0: from
+	// the first packet seen; earlier ones count as before_join).
+	Start   uint64
 	RcvBuf  int // socket receive buffer, bytes (0: 32 MiB; forced past net.core.rmem_max when root)
 	MaxHeld int // messages held behind a gap before it is given up (0: 1M)
 }
@@ -112,11 +116,13 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 	if cfg.RcvBuf <= 0 {
 		cfg.RcvBuf = 32 << 20
 	}
-	r := &Receiver{cfg: cfg, pkts: make(chan rxPkt, 4096), seq: NewSequencer(0), done: make(chan struct{})}
+	r := &Receiver{cfg: cfg, pkts: make(chan rxPkt, 4096), seq: NewSequencer(cfg.Start), done: make(chan struct{})}
 	r.seq.MaxHeld = cfg.MaxHeld
 	r.holes = map[uint64]*hole{}
 	r.checkEvery = max(min(cfg.Wait, cfg.RequestTimeout)/4, time.Millisecond)
-	r.pool.New = func() any { b := make([]byte, 65536); return &b }
+	// Jumbo-frame sized: a larger datagram is cut short and counted as
+	// malformed; 4096 queued buffers stay within ~37 MiB.
+	r.pool.New = func() any { b := make([]byte, 9216); return &b }
 	for _, l := range cfg.Lines {
 		c, got, err := listenGroup(l, cfg.RcvBuf)
 		if err != nil {

@@ -118,3 +118,16 @@ func TestLateJoinAndMaxHeld(t *testing.T) {
 		t.Errorf("forced %d lost %d got %v", s.Forced, s.Lost, got)
 	}
 }
+
+// A late joiner that wants the session from 1 sees the messages before
+// its first packet as a gap to recover, not as before_join.
+func TestStartFromOne(t *testing.T) {
+	s := NewSequencer(1)
+	var got []uint64
+	feedLine(s, LineA, 50, 60, nil, &got)
+	if from, to := s.Gap(); from != 1 || to != 50 || len(got) != 0 || s.BeforeJoin != 0 {
+		t.Fatalf("gap %d..%d got %d before %d", from, to, len(got), s.BeforeJoin)
+	}
+	feedLine(s, LineRewind, 1, 50, nil, &got)
+	inOrder(t, got, 1, 59)
+}
