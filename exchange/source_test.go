@@ -5,9 +5,14 @@ import (
 	"context"
 	"io"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/itch"
@@ -225,5 +230,58 @@ func TestFiltersAndLoop(t *testing.T) {
 	recs, _ = readAll(t, Config{Inputs: []Input{{Path: name}}, Rate: 1e6})
 	if len(recs) != len(msgs) {
 		t.Fatalf("rate: %d records", len(recs))
+	}
+}
+
+// A capture with other traffic: a non-MoldUDP64 UDP flow is counted and
+// reported by packet number (and skipped by port=), ARP-like non-IP
+// frames are skipped, and the day's messages all arrive.
+func TestPcapNoise(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	day := time.Date(2019, 1, 30, 0, 0, 0, 0, ny)
+	src := filepath.Join(t.TempDir(), "clean.pcap")
+	if _, _, err := WritePcap(src, PcapConfig{Gen: testGen, Day: day}); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Open(src)
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noisy := filepath.Join(t.TempDir(), "noisy.pcap")
+	out, _ := os.Create(noisy)
+	w := pcapgo.NewWriterNanos(out)
+	w.WriteFileHeader(65535, layers.LinkTypeEthernet)
+	buf := gopacket.NewSerializeBuffer()
+	n := 0
+	for {
+		data, ci, err := r.ReadPacketData()
+		if err != nil {
+			break
+		}
+		w.WritePacket(ci, data)
+		n++
+		if n == 3 { // packet 4: UDP to another port, not MoldUDP64
+			b, _ := udpFrame(buf, Flow{Group: netip.MustParseAddr("233.54.12.9"), Port: 9999}, []byte("hello"))
+			w.WritePacket(gopacket.CaptureInfo{Timestamp: ci.Timestamp, CaptureLength: len(b), Length: len(b)}, b)
+			arp := make([]byte, 60)
+			arp[12], arp[13] = 0x08, 0x06 // EtherType ARP
+			w.WritePacket(gopacket.CaptureInfo{Timestamp: ci.Timestamp, CaptureLength: 60, Length: 60}, arp)
+		}
+	}
+	out.Close()
+	f.Close()
+	var probs []itch.Problem
+	recs, s := readAll(t, Config{Inputs: []Input{{Path: noisy}}, OnProblem: func(p itch.Problem) { probs = append(probs, p) }})
+	check(t, recs, day)
+	c := s.Stats().Capture
+	if c.Malformed != 1 || c.OtherFlows != 1 || len(probs) != 1 || probs[0].Packet != 4 {
+		t.Fatalf("capture %+v problems %+v", c, probs)
+	}
+	in, _ := ParseInput(noisy + "?port=26477")
+	recs, s = readAll(t, Config{Inputs: []Input{in}})
+	check(t, recs, day)
+	if c := s.Stats().Capture; c.Malformed != 0 || c.OtherFlows != 2 {
+		t.Fatalf("port=: %+v", c)
 	}
 }

@@ -240,3 +240,33 @@ func TestExchangeUsage(t *testing.T) {
 		}
 	}
 }
+
+// bbox inspect --json on an ITCH file carries CLI.md's inspect keys.
+func TestExchangeInspectJSON(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "01302019.NASDAQ_ITCH50.gz")
+	if code, p := runBBox(t, 30*time.Second, "gen", "--format", "itch.gz", "--out", f, "--records", "3000", "--symbols", "9", "--seed", "7"); code != 0 {
+		t.Fatalf("gen: %s", p.stderr.String())
+	}
+	code, p := runBBox(t, 30*time.Second, "inspect", f, "--json", "--top", "3")
+	if code != 0 {
+		t.Fatalf("inspect exit %d: %s", code, p.stderr.String())
+	}
+	var rep map[string]any
+	p.summary(&rep)
+	for _, k := range []string{"records", "symbols", "first_ts", "last_ts", "bytes", "compressed_bytes", "chunks", "top_symbols", "exchange"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("inspect --json lacks %q", k)
+		}
+	}
+	_, _, all := expectedDay(t, 3000, 9)
+	st, _ := os.Stat(f)
+	if rep["records"].(float64) != float64(len(all)) || rep["symbols"].(float64) != 10 || rep["compressed_bytes"].(float64) != float64(st.Size()) ||
+		len(rep["top_symbols"].([]any)) != 3 || rep["last_ts"].(float64) <= rep["first_ts"].(float64) {
+		t.Errorf("inspect report %v", rep)
+	}
+	for _, want := range []string{"Stock Directory", "busiest", "2019-01-30"} {
+		if !strings.Contains(p.stderr.String(), want) {
+			t.Errorf("inspect text lacks %q:\n%s", want, p.stderr.String())
+		}
+	}
+}
