@@ -61,6 +61,7 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	chunk := fs.String("chunk-size", "1MiB", "uncompressed bytes of records per chunk")
 	level := fs.Int("level", 2, "zstd level: 1 fastest, 2 default, 3 better, 4 best")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	format := fs.String("format", "bbc", "bbc (bbox capture), itch or itch.gz (NASDAQ ITCH 5.0 file, every type), pcap or pcapng (MoldUDP64 on an A and a VLAN-tagged B line)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -72,6 +73,9 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	}
 	if *records < 1 {
 		return usageErr(e, c, "--records %d: want at least 1", *records)
+	}
+	if *format != "bbc" {
+		return genExchange(e, c, fs, *format) // exchange_cmd.go
 	}
 	if *session <= 0 {
 		return usageErr(e, c, "--session %v: want a positive duration", *session)

@@ -42,6 +42,9 @@ func runInspect(ctx context.Context, e *env, args []string) int {
 	if len(files) == 0 {
 		return usageErr(e, c, "name at least one capture file")
 	}
+	if code, done := inspectExchange(ctx, e, c, files, *asJSON, *top, *tz); done { // ITCH files, pcaps
+		return code
+	}
 	var readers []*replay.Reader
 	defer func() {
 		for _, r := range readers {

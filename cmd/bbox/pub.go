@@ -118,6 +118,9 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		if st.ConnectionsCut > 0 {
 			fmt.Fprintf(&b, " | CUT %d (discarded %s)", st.ConnectionsCut, commas(st.DiscardedRecords))
 		}
+		if sl, ok := src.(interface{ statusLine() string }); ok { // a live feed's own counters (mold.go)
+			b.WriteString(sl.statusLine())
+		}
 		return b.String()
 	})
 	start := time.Now()
@@ -289,7 +292,7 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	}
 	printPubHuman(out, &s)
 	if *asJSON {
-		writeJSON(e.stdout, s)
+		writeJSON(e.stdout, sourceJSON(s, src)) // plus a source's own counters (mold.go)
 	}
 	return exitOK
 }

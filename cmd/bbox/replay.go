@@ -178,12 +178,16 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	decoders := fs.Int("decoders", 0, "goroutines decompressing chunks ahead of the publisher (0: one per two CPUs)")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until the files end or SIGINT/SIGTERM)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	xf := registerExchangeFlags(fs) // ITCH files and pcaps (exchange_cmd.go)
 	files, code, ok := parseInterleaved(fs, args)
 	if !ok {
 		return code
 	}
 	if len(files) == 0 {
 		return usageErr(e, c, "name at least one capture file to replay")
+	}
+	if code, done := replayExchange(ctx, e, c, fs, &pf, files, xf); done {
+		return code
 	}
 	if len(pf.binds) == 0 {
 		return usageErr(e, c, "--bind is required (one endpoint per shard)")
