@@ -97,7 +97,7 @@ func (l *LatencyLog) interval(now time.Time) {
 
 // Close writes the last interval and the whole run's histograms.
 func (l *LatencyLog) Close() error {
-	err := errors.New("bench: latency log closed twice")
+	err := errors.New("latency log closed twice")
 	l.close.Do(func() {
 		close(l.stop)
 		<-l.done

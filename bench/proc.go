@@ -68,7 +68,7 @@ type ProcCPU struct {
 func RunProcess(ctx context.Context, cfg LoadConfig, env ProcEnv) (*LoadResult, error) {
 	cfg = cfg.withDefaults()
 	if cfg.AtWorker {
-		return nil, errors.New("bench: process mode records latency on the subscriber thread only")
+		return nil, errors.New("process mode records latency on the subscriber thread only")
 	}
 	dir := env.Dir
 	if dir == "" {
@@ -88,11 +88,11 @@ func RunProcess(ctx context.Context, cfg LoadConfig, env ProcEnv) (*LoadResult, 
 		err = procTCP(ctx, res, env, dir)
 	case PathLibZMQ, PathLibZMQ64:
 		if env.ZMQ == "" {
-			return nil, errors.New("bench: the libzmq baseline is not built")
+			return nil, errors.New("the libzmq baseline is not built")
 		}
 		err = procZMQ(ctx, res, env, dir)
 	default:
-		return nil, fmt.Errorf("bench: path %s: process mode runs bbox, tcp, libzmq and libzmq64", cfg.Path)
+		return nil, fmt.Errorf("path %s: process mode runs bbox, tcp, libzmq and libzmq64", cfg.Path)
 	}
 	if err != nil {
 		return nil, err
@@ -305,7 +305,7 @@ func (r *LoadResult) setCPU(sender, receiver *child) {
 func (r *LoadResult) readLatencyLog(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("bench: the subscriber's latency log: %w", err)
+		return fmt.Errorf("the subscriber's latency log: %w", err)
 	}
 	defer f.Close()
 	hs, err := ReadIntervalLog(f)
@@ -325,7 +325,7 @@ func (r *LoadResult) readLatencyLog(path string) error {
 		}
 	}
 	if r.Hist == nil {
-		return fmt.Errorf("bench: %s: no total histogram (the subscriber did not finish its log)", path)
+		return fmt.Errorf("%s: no total histogram (the subscriber did not finish its log)", path)
 	}
 	r.Intervals = intervalsOf(ivs)
 	return nil
@@ -360,7 +360,7 @@ func intervalsOf(hs []*hdrhistogram.Histogram) []IntervalStat {
 func readBucketFile(path string) (main, warm *hdrhistogram.Histogram, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bench: the libzmq subscriber's histogram: %w", err)
+		return nil, nil, fmt.Errorf("the libzmq subscriber's histogram: %w", err)
 	}
 	return parseBuckets(path, data)
 }
@@ -381,7 +381,7 @@ func parseBuckets(path string, data []byte) (main, warm *hdrhistogram.Histogram,
 			}
 		}
 		if len(f) != 3 || err != nil || (f[0] != "m" && f[0] != "w") || n < 0 {
-			return nil, nil, fmt.Errorf("bench: %s line %d: want \"m|w VALUE COUNT\", got %q", path, i+1, line)
+			return nil, nil, fmt.Errorf("%s line %d: want \"m|w VALUE COUNT\", got %q", path, i+1, line)
 		}
 		h := main
 		if f[0] == "w" {
@@ -424,7 +424,7 @@ func startChild(ctx context.Context, name, exe string, args []string, cfg LoadCo
 	}
 	cfg.Logf("bench: starting %s %s", filepath.Base(exe), strings.Join(args, " "))
 	if err := c.cmd.Start(); err != nil {
-		return nil, nil, fmt.Errorf("bench: starting %s: %w", name, err)
+		return nil, nil, fmt.Errorf("starting %s: %w", name, err)
 	}
 	interrupt := func() { c.cmd.Process.Signal(os.Interrupt) }
 	if name != "pub" {
@@ -484,12 +484,12 @@ func startChild(ctx context.Context, name, exe string, args []string, cfg LoadCo
 	case <-c.done:
 		err := c.wait(nil)
 		if err == nil {
-			err = fmt.Errorf("bench: %s ended before it was ready", name)
+			err = fmt.Errorf("%s ended before it was ready", name)
 		}
 		return nil, nil, err
 	case <-time.After(20 * time.Second):
 		c.kill()
-		return nil, nil, fmt.Errorf("bench: %s was not ready within 20s: %s", name, c.tailText())
+		return nil, nil, fmt.Errorf("%s was not ready within 20s: %s", name, c.tailText())
 	}
 }
 
@@ -527,7 +527,7 @@ func (c *child) wait(v any) error {
 		c.cpu = (st.UserTime() + st.SystemTime()).Seconds()
 	}
 	if err != nil {
-		return fmt.Errorf("bench: %s (%s): %v: %s", c.name, filepath.Base(c.cmd.Path), err, c.tailText())
+		return fmt.Errorf("%s (%s): %v: %s", c.name, filepath.Base(c.cmd.Path), err, c.tailText())
 	}
 	if v == nil {
 		return nil
@@ -537,7 +537,7 @@ func (c *child) wait(v any) error {
 		out = out[i+1:]
 	}
 	if err := json.Unmarshal(out, v); err != nil {
-		return fmt.Errorf("bench: %s: its summary %q: %v", c.name, short(string(out), 80), err)
+		return fmt.Errorf("%s: its summary %q: %v", c.name, short(string(out), 80), err)
 	}
 	return nil
 }

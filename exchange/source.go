@@ -149,7 +149,7 @@ type heldRec struct {
 // error now rather than mid-replay.
 func NewSource(cfg Config) (*Source, error) {
 	if len(cfg.Inputs) == 0 {
-		return nil, fmt.Errorf("exchange: no inputs")
+		return nil, fmt.Errorf("no inputs")
 	}
 	for _, in := range cfg.Inputs {
 		if in.Kind == None {

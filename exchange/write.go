@@ -224,7 +224,7 @@ func udpFrame(buf gopacket.SerializeBuffer, fl Flow, payload []byte) ([]byte, er
 	}
 	ls = append(ls, ip, udp, gopacket.Payload(payload))
 	if err := gopacket.SerializeLayers(buf, opts, ls...); err != nil {
-		return nil, fmt.Errorf("exchange: building a frame: %v", err)
+		return nil, fmt.Errorf("building a frame: %v", err)
 	}
 	return buf.Bytes(), nil
 }

@@ -28,7 +28,7 @@ func NewFileReader(r io.Reader) *FileReader {
 }
 
 // ErrTruncated is returned when the stream ends inside a message.
-var ErrTruncated = errors.New("itch: file ends inside a message")
+var ErrTruncated = errors.New("file ends inside a message")
 
 // Next returns the next message and the offset of its length prefix. The
 // message aliases the reader's buffer until the next call. At the end it
@@ -72,7 +72,7 @@ func NewFileWriter(w io.Writer) *FileWriter { return &FileWriter{w: bufio.NewWri
 // Write frames one message.
 func (f *FileWriter) Write(m []byte) error {
 	if len(m) > 0xffff {
-		return fmt.Errorf("itch: message of %d bytes does not fit a 2-byte length", len(m))
+		return fmt.Errorf("message of %d bytes does not fit a 2-byte length", len(m))
 	}
 	var hdr [2]byte
 	binary.BigEndian.PutUint16(hdr[:], uint16(len(m)))

@@ -28,7 +28,7 @@ func Generate(cfg GenConfig, emit func(Message) error) error {
 		cfg.Messages = 10000
 	}
 	if cfg.Symbols < 1 || cfg.Symbols > 65535 || cfg.Messages < 0 {
-		return fmt.Errorf("itch: gen: %d symbols, %d messages: want 1..65535 symbols", cfg.Symbols, cfg.Messages)
+		return fmt.Errorf("gen: %d symbols, %d messages: want 1..65535 symbols", cfg.Symbols, cfg.Messages)
 	}
 	g := &gen{rng: rand.New(rand.NewPCG(cfg.Seed, 0x17c4)), emit: emit, ts: uint64(4 * time.Hour)}
 	span := uint64(16*time.Hour) / uint64(cfg.Messages+4*cfg.Symbols+64)
@@ -115,7 +115,7 @@ func (g *gen) msg(t byte, locate uint16, vals ...any) {
 		case uint64:
 			g.values = append(g.values, Value{Uint: v})
 		default:
-			panic(fmt.Sprintf("itch: gen: field type %T", v))
+			panic(fmt.Sprintf("gen: field type %T", v))
 		}
 	}
 	d := Decoded{Header: Header{Type: t, Locate: locate, Tracking: g.track, Timestamp: g.ts}, Values: g.values}

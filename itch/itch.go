@@ -127,9 +127,9 @@ func Len(t byte) int {
 
 // Errors of Check; errors.Is tells them apart.
 var (
-	ErrEmpty   = errors.New("itch: empty message")
-	ErrUnknown = errors.New("itch: unknown message type")
-	ErrLength  = errors.New("itch: wrong length for its type")
+	ErrEmpty   = errors.New("empty message")
+	ErrUnknown = errors.New("unknown message type")
+	ErrLength  = errors.New("wrong length for its type")
 )
 
 // Check says whether b is exactly one well-formed message: a known type
@@ -264,7 +264,7 @@ func Append(dst []byte, d *Decoded) ([]byte, error) {
 		return dst, fmt.Errorf("%w %s", ErrUnknown, TypeName(d.Type))
 	}
 	if len(d.Values) != len(l.Fields) {
-		return dst, fmt.Errorf("itch: %s takes %d fields, got %d", TypeName(d.Type), len(l.Fields), len(d.Values))
+		return dst, fmt.Errorf("%s takes %d fields, got %d", TypeName(d.Type), len(l.Fields), len(d.Values))
 	}
 	off := len(dst)
 	dst = append(dst, make([]byte, l.Len)...)

@@ -57,9 +57,9 @@ func (h *Header) Messages() int {
 
 // Errors of Parse.
 var (
-	ErrShort    = errors.New("moldudp64: packet shorter than its 20-byte header")
-	ErrBlocks   = errors.New("moldudp64: message blocks do not match the header's count")
-	ErrTrailing = errors.New("moldudp64: bytes after the last message block")
+	ErrShort    = errors.New("packet shorter than its 20-byte header")
+	ErrBlocks   = errors.New("message blocks do not match the header's count")
+	ErrTrailing = errors.New("bytes after the last message block")
 )
 
 // Parse decodes a downstream packet, appending its messages (aliasing b)
@@ -133,7 +133,7 @@ type Request struct {
 }
 
 // ErrRequest is returned for a datagram that is not a 20-byte request.
-var ErrRequest = errors.New("moldudp64: a request is exactly 20 bytes")
+var ErrRequest = errors.New("a request is exactly 20 bytes")
 
 // AppendRequest encodes r.
 func AppendRequest(dst []byte, r Request) []byte { return appendHeader(dst, r.Session, r.Seq, r.Count) }

@@ -30,7 +30,7 @@ func iface(name string) (*net.Interface, error) {
 	}
 	ifi, err := net.InterfaceByName(name)
 	if err != nil {
-		return nil, fmt.Errorf("moldudp64: nic=%s: %v", name, err)
+		return nil, fmt.Errorf("nic=%s: %v", name, err)
 	}
 	return ifi, nil
 }
@@ -65,13 +65,13 @@ func listenGroup(l Line, rcvbuf int) (*net.UDPConn, int, error) {
 	lc := net.ListenConfig{Control: reuse}
 	pc, err := lc.ListenPacket(contextBG, "udp4", l.Group.String())
 	if err != nil {
-		return nil, 0, fmt.Errorf("moldudp64: listening on %s: %v", l, err)
+		return nil, 0, fmt.Errorf("listening on %s: %v", l, err)
 	}
 	c := pc.(*net.UDPConn)
 	p := ipv4.NewPacketConn(c)
 	if err := p.JoinGroup(ifi, &net.UDPAddr{IP: l.Group.Addr().AsSlice()}); err != nil {
 		c.Close()
-		return nil, 0, fmt.Errorf("moldudp64: joining %s: %v", l, err)
+		return nil, 0, fmt.Errorf("joining %s: %v", l, err)
 	}
 	return c, setRcvBuf(c, rcvbuf), nil
 }
@@ -105,13 +105,13 @@ func dialGroup(l Line, ttl int) (*net.UDPConn, *net.UDPAddr, error) {
 	}
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{})
 	if err != nil {
-		return nil, nil, fmt.Errorf("moldudp64: socket for %s: %v", l, err)
+		return nil, nil, fmt.Errorf("socket for %s: %v", l, err)
 	}
 	p := ipv4.NewPacketConn(c)
 	if ifi != nil {
 		if err := p.SetMulticastInterface(ifi); err != nil {
 			c.Close()
-			return nil, nil, fmt.Errorf("moldudp64: sending %s on %s: %v", l, l.NIC, err)
+			return nil, nil, fmt.Errorf("sending %s on %s: %v", l, l.NIC, err)
 		}
 	}
 	p.SetMulticastTTL(max(ttl, 1))

@@ -102,7 +102,7 @@ type Receiver struct {
 // NewReceiver joins the lines.
 func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 	if len(cfg.Lines) == 0 || len(cfg.Lines) > 2 {
-		return nil, fmt.Errorf("moldudp64: %d lines: want 1 or 2", len(cfg.Lines))
+		return nil, fmt.Errorf("%d lines: want 1 or 2", len(cfg.Lines))
 	}
 	if cfg.Wait <= 0 {
 		cfg.Wait = 20 * time.Millisecond
@@ -138,11 +138,11 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 		a, err := net.ResolveUDPAddr("udp4", cfg.Rewind)
 		if err != nil {
 			r.Close()
-			return nil, fmt.Errorf("moldudp64: rewind=%s: %v", cfg.Rewind, err)
+			return nil, fmt.Errorf("rewind=%s: %v", cfg.Rewind, err)
 		}
 		if r.rw, err = net.ListenUDP("udp4", &net.UDPAddr{}); err != nil {
 			r.Close()
-			return nil, fmt.Errorf("moldudp64: request socket: %v", err)
+			return nil, fmt.Errorf("request socket: %v", err)
 		}
 		setRcvBuf(r.rw, cfg.RcvBuf)
 		r.rwTo = a

@@ -74,7 +74,7 @@ type Sender struct {
 // NewSender opens the lines' sockets and the request server.
 func NewSender(cfg SenderConfig) (*Sender, error) {
 	if len(cfg.Lines) == 0 || len(cfg.Lines) > 2 {
-		return nil, fmt.Errorf("moldudp64: %d lines: want 1 or 2", len(cfg.Lines))
+		return nil, fmt.Errorf("%d lines: want 1 or 2", len(cfg.Lines))
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = time.Second
@@ -104,11 +104,11 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 		a, err := net.ResolveUDPAddr("udp4", cfg.Rewind)
 		if err != nil {
 			s.Close()
-			return nil, fmt.Errorf("moldudp64: rewind=%s: %v", cfg.Rewind, err)
+			return nil, fmt.Errorf("rewind=%s: %v", cfg.Rewind, err)
 		}
 		if s.rw, err = net.ListenUDP("udp4", a); err != nil {
 			s.Close()
-			return nil, fmt.Errorf("moldudp64: request server on %s: %v", cfg.Rewind, err)
+			return nil, fmt.Errorf("request server on %s: %v", cfg.Rewind, err)
 		}
 		s.st.Rewind = s.rw.LocalAddr().String()
 		s.wg.Add(1)
@@ -135,7 +135,7 @@ func (s *Sender) Send(msgs [][]byte) error {
 	defer s.mu.Unlock()
 	for _, m := range msgs {
 		if len(m) > MaxPayload-HeaderLen-2 {
-			return fmt.Errorf("moldudp64: message of %d bytes does not fit a packet", len(m))
+			return fmt.Errorf("message of %d bytes does not fit a packet", len(m))
 		}
 		if s.pendLen+2+len(m) > MaxPayload {
 			if err := s.flushLocked(); err != nil {
@@ -190,7 +190,7 @@ func (s *Sender) flushLocked() error {
 			continue
 		}
 		if _, err := c.WriteToUDP(s.pktBuf, s.dsts[i]); err != nil {
-			return fmt.Errorf("moldudp64: sending to %s: %v", s.cfg.Lines[i], err)
+			return fmt.Errorf("sending to %s: %v", s.cfg.Lines[i], err)
 		}
 		s.st.Lines[i]++
 		sent++

@@ -128,7 +128,7 @@ type Source struct {
 }
 
 // errEmptyPass ends a loop whose last pass handed out no record.
-var errEmptyPass = errors.New("replay: a whole pass matched no record")
+var errEmptyPass = errors.New("a whole pass matched no record")
 
 type planned struct {
 	r    *Reader

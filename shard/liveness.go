@@ -133,7 +133,7 @@ func (i IdleStrategy) spins() bool { return i.Spin > 0 || i.Yield > 0 }
 
 func (i IdleStrategy) validate() error {
 	if i.Spin < 0 || i.Yield < 0 {
-		return fmt.Errorf("shard: idle strategy spin %d, yield %d: must not be negative", i.Spin, i.Yield)
+		return fmt.Errorf("idle strategy spin %d, yield %d: must not be negative", i.Spin, i.Yield)
 	}
 	return nil
 }

@@ -150,7 +150,7 @@ func (c SubConfig) Validate() error {
 		return errors.New("max delay and warmup must not be negative")
 	}
 	if err := (zmqx.Reconnect{Ivl: c.Retry, Max: c.RetryMax}).Validate(); err != nil {
-		return fmt.Errorf("shard: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	if err := c.Idle.validate(); err != nil {
 		return err

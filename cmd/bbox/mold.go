@@ -78,22 +78,22 @@ func (s *moldSource) report(sum *summary) {
 	sum.RecordsLost += st.Lost
 	sum.Gaps += st.Gaps
 	if st.Lost > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("moldudp64: %s messages LOST: missing on every line and not recovered (%d gaps, %d requests, %s recovered)",
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s messages LOST: missing on every line and not recovered (%d gaps, %d requests, %s recovered)",
 			commas(st.Lost), st.Gaps, st.Requests, commas(st.Recovered)))
 	}
 	if st.BeforeJoin > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("moldudp64: joined at sequence %d: %s earlier messages were sent before the join (not requested)",
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("joined at sequence %d: %s earlier messages were sent before the join (not requested)",
 			st.BeforeJoin+1, commas(int64(st.BeforeJoin))))
 	}
 	if st.Idle {
 		sum.Warnings = append(sum.Warnings, "moldudp64: the feed went silent (idle=): session given up before its end")
 	}
 	if st.Unknown+st.BadLength > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("moldudp64: %s messages are not ITCH 5.0 (%s unknown type, %s wrong length): skipped",
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s messages are not ITCH 5.0 (%s unknown type, %s wrong length): skipped",
 			commas(st.Unknown+st.BadLength), commas(st.Unknown), commas(st.BadLength)))
 	}
 	if st.Malformed > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("moldudp64: %s malformed packets dropped", commas(st.Malformed)))
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s malformed packets dropped", commas(st.Malformed)))
 	}
 }
 

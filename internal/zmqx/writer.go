@@ -256,13 +256,13 @@ type WriterConfig struct {
 func (c WriterConfig) Validate() error {
 	switch {
 	case c.MaxBytes < 0:
-		return fmt.Errorf("zmqx: writer: MaxBytes %d is negative", c.MaxBytes)
+		return fmt.Errorf("writer: MaxBytes %d is negative", c.MaxBytes)
 	case c.MaxFrames < 0:
-		return fmt.Errorf("zmqx: writer: MaxFrames %d is negative", c.MaxFrames)
+		return fmt.Errorf("writer: MaxFrames %d is negative", c.MaxFrames)
 	case c.MaxWrite < 0:
-		return fmt.Errorf("zmqx: writer: MaxWrite %d is negative", c.MaxWrite)
+		return fmt.Errorf("writer: MaxWrite %d is negative", c.MaxWrite)
 	case c.Full > FullClose:
-		return fmt.Errorf("zmqx: writer: unknown FullPolicy %d", c.Full)
+		return fmt.Errorf("writer: unknown FullPolicy %d", c.Full)
 	}
 	return nil
 }
@@ -316,7 +316,7 @@ const (
 )
 
 // ErrWriterClosed is returned by Drain when the writer closed first.
-var ErrWriterClosed = errors.New("zmqx: writer closed")
+var ErrWriterClosed = errors.New("writer closed")
 
 // NewWriter takes over writing to p and starts the writer goroutine. From
 // here on nothing else may write to p. Close (or a failed write) closes p.

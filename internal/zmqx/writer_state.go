@@ -83,7 +83,7 @@ func (s *ClosedState) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("zmqx: unknown close reason %q", b)
+	return fmt.Errorf("unknown close reason %q", b)
 }
 
 // ReadCloseReason classifies the error that ended a peer's read loop:
