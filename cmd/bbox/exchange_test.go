@@ -196,7 +196,7 @@ func TestExchangeBadMessages(t *testing.T) {
 	if rep.Exchange.Unknown != 1 || rep.Exchange.BadLength != 1 || rep.Records != rep.Exchange.Messages {
 		t.Fatalf("report %+v", rep.Exchange)
 	}
-	for _, want := range []string{"offset 14: itch: unknown message type 'z'", "offset 19: itch: wrong length for its type: 'D' is 18 bytes, want 19"} {
+	for _, want := range []string{"offset 14: unknown message type 'z'", "offset 19: wrong length for its type: 'D' is 18 bytes, want 19"} {
 		if !strings.Contains(p.stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, p.stderr.String())
 		}

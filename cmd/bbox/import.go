@@ -254,8 +254,9 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	if *asJSON {
 		hw = e.stderr
 	}
-	fmt.Fprintf(hw, "import: %s ITCH messages of %d symbols (%s) → %s records in %s, %s bytes in %d chunks, %.1fs\n",
-		commas(st.Messages), rep.Symbols, strings.Join(files, ", "), commas(rep.Records), *out, commas(ws.Bytes), ws.Chunks, rep.Seconds)
+	fmt.Fprintf(hw, "import: %s of %s (%s) → %s in %s, %s bytes in %s, %.1fs\n",
+		plural(st.Messages, "ITCH message", "ITCH messages"), plural(rep.Symbols, "symbol", "symbols"), strings.Join(files, ", "),
+		plural(rep.Records, "record", "records"), *out, commas(ws.Bytes), plural(ws.Chunks, "chunk", "chunks"), rep.Seconds)
 	printExchange(hw, &st, rep.TopSymbols, loc)
 	for _, warn := range rep.Warnings {
 		fmt.Fprintf(hw, "  warning: %s\n", warn)
