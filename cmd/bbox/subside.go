@@ -22,6 +22,9 @@ type subSideConfig struct {
 	work    time.Duration
 	push    string // endpoint for `bbox worker` processes; "" for in-process
 	tap     *workers.Tap
+	// redeliver and workerTimeout configure the dispatcher (with push).
+	redeliver     bool
+	workerTimeout time.Duration
 }
 
 type subSide struct {
@@ -42,7 +45,8 @@ func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
 	s := &subSide{cfg: cfg, log: log, rec: bench.NewRecorder(len(cfg.sub.Connect), bench.FromSend)}
 	var sink shard.Sink
 	if cfg.push != "" {
-		d, err := workers.NewPushDispatcher(workers.PushConfig{Bind: cfg.push, Order: cfg.order, Conn: cfg.sub.Conn, Logf: log.Logf})
+		d, err := workers.NewPushDispatcher(workers.PushConfig{Bind: cfg.push, Order: cfg.order, Conn: cfg.sub.Conn, Logf: log.Logf,
+			Redeliver: cfg.redeliver, AckTimeout: cfg.workerTimeout})
 		if err != nil {
 			return nil, err
 		}
@@ -59,6 +63,9 @@ func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
 	sc.Observe = s.rec.Observe
 	user := sc.OnSquawk
 	sc.OnSquawk = func(q shard.Squawk) {
+		if q.Croak && s.disp != nil {
+			s.disp.AbortWith(q.String()) // before the subscriber's Abort: workers learn why
+		}
 		log.Line(q.String())
 		s.mu.Lock()
 		if len(s.squawks) < 100 {
