@@ -88,11 +88,11 @@ type PushDispatcher struct {
 	closed  bool // Deliver discards
 	aborted bool
 
-	waiters atomic.Int64 // goroutines in cond.Wait: wake only when someone waits
-	rr      atomic.Uint64
-	stop    chan struct{}
+	waiters   atomic.Int64 // goroutines in cond.Wait: wake only when someone waits
+	rr        atomic.Uint64
+	stop      chan struct{}
 	closeOnce sync.Once
-	wg      sync.WaitGroup // connection and watcher goroutines
+	wg        sync.WaitGroup // connection and watcher goroutines
 
 	discarded   atomic.Int64 // records dropped before reaching any worker (closed or aborted)
 	connLost    atomic.Int64 // records written to dropped workers and never acknowledged
