@@ -1,0 +1,829 @@
+package zmqx
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Writer is the one per-peer writer of bbox: it owns a peer's bounded
+// queue of reference-counted Frames and the single goroutine that writes
+// them. Both the publisher's fan-out (one Writer per subscriber) and the
+// worker dispatcher (one per worker) use it, so a peer is written, timed
+// out, pinged and accounted for the same way everywhere.
+//
+// What it does:
+//
+//   - Coalescing: everything queued when the writer wakes (up to
+//     WriterConfig.MaxWrite bytes) goes out in one writev. A Send wakes the
+//     writer only if it sleeps, so a busy writer costs its senders no
+//     wake-ups at all: one wake-up per writer, not per frame.
+//   - A write deadline on every writev: a write that makes no progress for
+//     WriteTimeout closes the peer as Stuck (not retried: a half-written
+//     ZMTP frame cannot be resumed, and a frozen peer must not hold memory).
+//   - ZMTP PINGs (swallowed by the guard on the read side, so the caller
+//     must keep reading the peer — it does anyway, to notice a hang-up) are
+//     answered before the next batch, and at once when the writer is idle:
+//     libzmq's ZMQ_HEARTBEAT_TIMEOUT drops a peer whose PONG is late.
+//   - Exact accounting: frames written (handed to the kernel), dropped at
+//     the bound, and at close discarded (still queued, or in a write cut
+//     short) — frames, records and bytes — with a typed ClosedState.
+//
+// Queue policy (WriterConfig.Full) at the bound (MaxBytes of frame Cost
+// and/or MaxFrames, counting the batch being written):
+//
+//   - FullDrop: Send refuses the frame and counts it in Dropped (the
+//     publisher's live-feed mode: the subscriber sees a gap, nobody else
+//     waits). OnHWM reports the start of each drop episode.
+//   - FullBlock: Send waits for space (the publisher's lossless mode, or a
+//     dispatcher's back-pressure). A stuck peer is closed at the write
+//     deadline, which ends the wait.
+//   - FullClose: the peer is closed with reason HWM (nats-server's
+//     slow-consumer disconnect).
+//   - Credit-gated by the caller: a dispatcher that tracks its peer's credit
+//     itself calls Send (or TrySend, which never blocks and never counts a
+//     drop, to look for another peer) only where there is credit; the bound
+//     is then a safety net, and WriterConfig.Reclaim hands back the frames
+//     that were queued but never written when the peer goes, so they can be
+//     re-dispatched.
+//
+// Using it: the publisher's fan-out makes one Writer per subscriber with
+// MaxBytes = its HWM and FullDrop (FullBlock when lossless), sends each
+// frame to every matching subscriber's Writer, and counts OnClose's
+// CloseInfo per connection. A worker dispatcher makes one per worker with
+// MaxFrames = its queue depth, picks a worker with TrySend (or by credit),
+// falls back to a blocking Send, and with Reclaim re-dispatches
+// CloseInfo.Unsent while counting CloseInfo.InFlight as lost.
+//
+// Ownership: Send and TrySend take their own reference to a frame they
+// queue (Frame.Ref) and release it when written or discarded; the caller
+// keeps and releases its own. Frames must not change once sent: several
+// writers may be writing the same bytes.
+//
+// Concurrency: Send, TrySend, Busy, Close, Drain, Stats and Done are safe
+// for concurrent use. The Writer is the peer's only writer; the caller may
+// read from the peer in one other goroutine (and call Close when the read
+// fails, with the reason from ReadCloseReason).
+type Writer struct {
+	p        *Peer
+	conn     net.Conn
+	cfg      WriterConfig
+	wdl      time.Duration
+	maxWrite int
+
+	mu       sync.Mutex
+	space    *sync.Cond // on mu: broadcast when the queue shrinks or the writer closes
+	q        []*Frame
+	qFrames  int // len(q) plus the batch being written
+	qCost    int // Cost of the same frames
+	sleeping bool
+	dropping bool // inside a drop episode (FullDrop)
+	closed   bool
+	reason   ClosedState
+	detail   string
+	drainCh  chan struct{}
+	final    CloseInfo // filled by the writer goroutine as it stops
+
+	busy   atomic.Bool
+	wake   chan struct{} // capacity 1
+	stop   chan struct{} // closed by Close
+	exited chan struct{} // closed after OnClose returned
+
+	written, dropped   atomicCounts
+	hwmEvents, blocked atomic.Int64
+
+	// Write side, owned by the writer goroutine: ZMTP headers and small
+	// parts are copied into scratch, large parts referenced, and iov goes
+	// out with one writev. ends[i] is where frame i of the batch ends in
+	// the write, to know exactly which frames a short write delivered.
+	scratch []byte
+	iov     net.Buffers
+	out     net.Buffers // iov as handed to WriteTo (which consumes it)
+	iovLen  int
+	merge   bool // iov's last entry is scratch's tail and may be extended
+	ends    []int
+	batch   []*Frame
+}
+
+// Frame is one ZMTP message of one or two parts (an optional Prefix, then
+// Body), shared by every Writer it is queued on and released when the last
+// one is done with it.
+type Frame struct {
+	// Prefix is the first part (a subscription prefix); nil sends a
+	// one-part message.
+	Prefix []byte
+	// Body is the last part.
+	Body []byte
+	// Records is how many records Body carries, for the counters.
+	Records int
+
+	refs    atomic.Int32
+	release func()
+}
+
+// NewFrame returns a frame holding one reference (the caller's) that is
+// left to the garbage collector when released.
+func NewFrame(prefix, body []byte, records int) *Frame {
+	f := &Frame{Prefix: prefix, Body: body, Records: records}
+	f.refs.Store(1)
+	return f
+}
+
+// Init readies a recycled frame: one reference (the caller's), and release
+// called when the last reference is dropped (to put it back in a pool).
+func (f *Frame) Init(release func()) {
+	f.release = release
+	f.refs.Store(1)
+}
+
+// Ref takes another reference.
+func (f *Frame) Ref() { f.refs.Add(1) }
+
+// Unref drops a reference; the last one releases the frame.
+func (f *Frame) Unref() {
+	switch n := f.refs.Add(-1); {
+	case n == 0:
+		if f.release != nil {
+			f.release()
+		}
+	case n < 0:
+		panic("zmqx: Frame released more often than referenced")
+	}
+}
+
+// Len is the frame's payload bytes (both parts, without ZMTP headers).
+func (f *Frame) Len() int { return len(f.Prefix) + len(f.Body) }
+
+// Cost is the memory a queued frame holds, which MaxBytes bounds: the
+// capacity of its body, so a small frame in a big pooled buffer is
+// charged for the buffer.
+func (f *Frame) Cost() int { return cap(f.Body) }
+
+// Counts are frames, records and payload bytes.
+type Counts struct {
+	Frames  int64 `json:"frames"`
+	Records int64 `json:"records"`
+	Bytes   int64 `json:"bytes"`
+}
+
+func (c *Counts) add(f *Frame) {
+	c.Frames++
+	c.Records += int64(f.Records)
+	c.Bytes += int64(f.Len())
+}
+
+// Plus returns c + o.
+func (c Counts) Plus(o Counts) Counts {
+	return Counts{c.Frames + o.Frames, c.Records + o.Records, c.Bytes + o.Bytes}
+}
+
+type atomicCounts struct{ frames, records, bytes atomic.Int64 }
+
+func (a *atomicCounts) add(c Counts) {
+	if c.Frames != 0 {
+		a.frames.Add(c.Frames)
+		a.records.Add(c.Records)
+		a.bytes.Add(c.Bytes)
+	}
+}
+
+func (a *atomicCounts) load() Counts {
+	return Counts{a.frames.Load(), a.records.Load(), a.bytes.Load()}
+}
+
+// FullPolicy is what Send does when the queue is at its bound.
+type FullPolicy uint8
+
+const (
+	// FullDrop refuses the frame and counts it in Dropped.
+	FullDrop FullPolicy = iota
+	// FullBlock waits for space or for the writer to close.
+	FullBlock
+	// FullClose refuses the frame and closes the peer with reason HWM.
+	FullClose
+)
+
+// ClosedState says why a peer's connection ended, as nats-server's
+// ClosedState does: a value to switch on, with the detail in a string
+// beside it (WriterStats.Detail, CloseInfo.Detail). Its String is a stable
+// snake_case name, also its JSON form.
+type ClosedState uint8
+
+const (
+	// Open: the connection is still up.
+	Open ClosedState = iota
+	// ClosedByPeer: the peer hung up or the connection failed on read.
+	ClosedByPeer
+	// Stuck: a write made no progress within the write deadline.
+	Stuck
+	// WriteError: a write failed for another reason (reset, broken pipe).
+	WriteError
+	// HWM: the queue reached its bound under FullClose.
+	HWM
+	// Shutdown: our side closed it (publisher or dispatcher closing).
+	Shutdown
+	// ProtocolError: the peer sent what ZMTP or bbox does not allow.
+	ProtocolError
+	// Aborted: our side gave up on the stream (a subscriber that croaked).
+	Aborted
+	// Stalled: the peer kept its connection but made no progress by the
+	// caller's measure (no acknowledgements within a deadline).
+	Stalled
+	numClosedStates
+)
+
+var closedNames = [numClosedStates]string{"open", "closed_by_peer", "stuck", "write_error", "hwm", "shutdown", "protocol_error", "aborted", "stalled"}
+
+// closedLabels are for people: "stuck: no progress within ...".
+var closedLabels = [numClosedStates]string{"connected", "disconnected", "stuck", "write failed", "over the high-water mark", "closed", "protocol error", "aborted", "stalled"}
+
+// ClosedStates lists every state, Open first, for callers that keep a
+// counter per reason.
+func ClosedStates() []ClosedState {
+	out := make([]ClosedState, numClosedStates)
+	for i := range out {
+		out[i] = ClosedState(i)
+	}
+	return out
+}
+
+func (s ClosedState) String() string {
+	if s < numClosedStates {
+		return closedNames[s]
+	}
+	return fmt.Sprintf("closed_state_%d", uint8(s))
+}
+
+// Label is the human form: "disconnected", "stuck", "write failed"...
+func (s ClosedState) Label() string {
+	if s < numClosedStates {
+		return closedLabels[s]
+	}
+	return s.String()
+}
+
+// Describe joins the label and a detail: "stuck: no progress ...".
+func (s ClosedState) Describe(detail string) string {
+	if detail == "" {
+		return s.Label()
+	}
+	return s.Label() + ": " + detail
+}
+
+// MarshalText makes a ClosedState its name in JSON.
+func (s ClosedState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText parses a name written by MarshalText.
+func (s *ClosedState) UnmarshalText(b []byte) error {
+	for i, n := range closedNames {
+		if n == string(b) {
+			*s = ClosedState(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("zmqx: unknown close reason %q", b)
+}
+
+// ReadCloseReason classifies the error that ended a peer's read loop:
+// refused input (oversize or malformed frames, a peer that made zmq4
+// panic) is a ProtocolError, anything else ClosedByPeer.
+func ReadCloseReason(err error) (ClosedState, string) {
+	if err == nil {
+		return ClosedByPeer, "EOF"
+	}
+	for _, e := range []error{ErrNotZMTP, ErrFrameTooLarge, ErrBadFrame, ErrPeerPanic} {
+		if errors.Is(err, e) {
+			return ProtocolError, err.Error()
+		}
+	}
+	return ClosedByPeer, err.Error()
+}
+
+// Defaults for WriterConfig's zero values.
+const (
+	DefaultWriteTimeout = 2 * time.Second
+	DefaultMaxWrite     = 1 << 20
+)
+
+// WriterConfig configures a Writer. The zero value is usable: no bound,
+// FullDrop, a 2s write deadline, 1 MiB per writev.
+type WriterConfig struct {
+	// MaxBytes bounds the Cost of the frames queued or being written.
+	// 0 means no byte bound.
+	MaxBytes int
+	// MaxFrames bounds the number of frames queued or being written.
+	// 0 means no frame bound.
+	MaxFrames int
+	// Full is what Send does at the bound. An empty queue always takes a
+	// frame, however large, so a bound below one frame cannot stall.
+	Full FullPolicy
+	// WriteTimeout closes the peer (Stuck) when one writev makes no
+	// progress for this long. 0 means DefaultWriteTimeout; negative
+	// disables the deadline.
+	WriteTimeout time.Duration
+	// MaxWrite bounds the bytes handed to one writev, so the deadline
+	// measures lack of progress rather than the size of a backlog. A
+	// single larger frame is still written whole. 0 means 1 MiB.
+	MaxWrite int
+	// Reclaim hands the frames still queued at close back to OnClose
+	// (CloseInfo.Unsent) instead of discarding them.
+	Reclaim bool
+	// OnIdle, if set, is called from the writer goroutine each time it has
+	// written and found its queue empty. It must not block; it may Send to
+	// this writer (with FullBlock only through TrySend). The publisher uses
+	// it to flush frames it kept open while the writer was busy.
+	OnIdle func()
+	// OnHWM, if set, is called from the sending goroutine, outside the
+	// writer's lock, when a FullDrop drop episode starts, with the bytes
+	// queued. It must not block.
+	OnHWM func(queuedBytes int)
+	// OnClose, if set, is called once, from the writer goroutine after it
+	// has stopped, with exactly what was discarded. Done is closed after
+	// it returns.
+	OnClose func(CloseInfo)
+}
+
+// Validate reports the first unusable field, naming it.
+func (c WriterConfig) Validate() error {
+	switch {
+	case c.MaxBytes < 0:
+		return fmt.Errorf("zmqx: writer: MaxBytes %d is negative", c.MaxBytes)
+	case c.MaxFrames < 0:
+		return fmt.Errorf("zmqx: writer: MaxFrames %d is negative", c.MaxFrames)
+	case c.MaxWrite < 0:
+		return fmt.Errorf("zmqx: writer: MaxWrite %d is negative", c.MaxWrite)
+	case c.Full > FullClose:
+		return fmt.Errorf("zmqx: writer: unknown FullPolicy %d", c.Full)
+	}
+	return nil
+}
+
+// CloseInfo is what a Writer reports when it has stopped.
+type CloseInfo struct {
+	Reason ClosedState
+	Detail string
+	// Discarded is what the peer will never get from this writer: frames
+	// still queued (unless reclaimed) and those of a write cut short that
+	// were not fully handed to the kernel.
+	Discarded Counts
+	// InFlight is the part of Discarded that was in the write cut short.
+	InFlight Counts
+	// Unsent holds, with Reclaim, the frames that were queued and never
+	// started, oldest first; they are not in Discarded, and the callee
+	// owns one reference to each.
+	Unsent []*Frame
+	// Stats are the writer's final counters.
+	Stats WriterStats
+}
+
+// String is the reason and its detail: "stuck: no progress within ...".
+func (c CloseInfo) String() string { return c.Reason.Describe(c.Detail) }
+
+// WriterStats are a Writer's counters, each read atomically.
+type WriterStats struct {
+	Written   Counts // handed to the kernel in full
+	Dropped   Counts // refused at the bound (FullDrop, FullClose)
+	Discarded Counts // at close: see CloseInfo.Discarded
+	Reclaimed Counts // at close: handed back to OnClose (Reclaim)
+	HWMEvents int64  // drop episodes (FullDrop)
+	Blocked   time.Duration
+	// QueuedFrames and QueuedBytes (Cost) include the batch being written.
+	QueuedFrames int
+	QueuedBytes  int
+	Reason       ClosedState // Open while the connection is up
+	Detail       string
+}
+
+// SendResult is what became of a frame handed to Send.
+type SendResult uint8
+
+const (
+	// Queued: the writer took a reference and will write it.
+	Queued SendResult = iota
+	// Dropped: refused at the bound and counted in Dropped.
+	Dropped
+	// Closed: the writer is closed; nothing was counted.
+	Closed
+)
+
+// ErrWriterClosed is returned by Drain when the writer closed first.
+var ErrWriterClosed = errors.New("zmqx: writer closed")
+
+// NewWriter takes over writing to p and starts the writer goroutine. From
+// here on nothing else may write to p. Close (or a failed write) closes p.
+func NewWriter(p *Peer, cfg WriterConfig) (*Writer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	w := &Writer{
+		p: p, conn: p.g.Conn, cfg: cfg, wdl: cfg.WriteTimeout, maxWrite: cfg.MaxWrite,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), exited: make(chan struct{}),
+		scratch: make([]byte, 0, 4096),
+	}
+	if w.wdl == 0 {
+		w.wdl = DefaultWriteTimeout
+	}
+	if w.maxWrite == 0 {
+		w.maxWrite = DefaultMaxWrite
+	}
+	w.space = sync.NewCond(&w.mu)
+	go w.run()
+	return w, nil
+}
+
+// Peer is the connection this writer writes.
+func (w *Writer) Peer() *Peer { return w.p }
+
+// full reports whether f would take the queue past its bound.
+func (w *Writer) full(f *Frame) bool {
+	if w.qFrames == 0 {
+		return false
+	}
+	return (w.cfg.MaxBytes > 0 && w.qCost+f.Cost() > w.cfg.MaxBytes) ||
+		(w.cfg.MaxFrames > 0 && w.qFrames >= w.cfg.MaxFrames)
+}
+
+// push queues f; the caller holds mu.
+func (w *Writer) push(f *Frame) {
+	f.Ref()
+	w.dropping = false
+	w.q = append(w.q, f)
+	w.qFrames++
+	w.qCost += f.Cost()
+	w.busy.Store(true)
+	if w.sleeping {
+		w.sleeping = false
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Send queues f under the configured FullPolicy.
+func (w *Writer) Send(f *Frame) SendResult {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return Closed
+	}
+	if w.full(f) {
+		switch w.cfg.Full {
+		case FullBlock:
+			t0 := time.Now()
+			for !w.closed && w.full(f) {
+				w.space.Wait()
+			}
+			w.blocked.Add(int64(time.Since(t0)))
+			if w.closed {
+				w.mu.Unlock()
+				return Closed
+			}
+		case FullClose:
+			w.dropped.add(one(f))
+			frames, cost := w.qFrames, w.qCost
+			w.mu.Unlock()
+			w.Close(HWM, fmt.Sprintf("%d frames (%d bytes) queued", frames, cost))
+			return Dropped
+		default:
+			w.dropped.add(one(f))
+			first := !w.dropping
+			w.dropping = true
+			cost := w.qCost
+			w.mu.Unlock()
+			if first {
+				w.hwmEvents.Add(1)
+				if w.cfg.OnHWM != nil {
+					w.cfg.OnHWM(cost)
+				}
+			}
+			return Dropped
+		}
+	}
+	w.push(f)
+	w.mu.Unlock()
+	return Queued
+}
+
+// TrySend queues f if the writer is open and below its bound, and never
+// blocks or counts a drop: for callers that look for another peer.
+func (w *Writer) TrySend(f *Frame) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed || w.full(f) {
+		return false
+	}
+	w.push(f)
+	return true
+}
+
+func one(f *Frame) Counts { return Counts{1, int64(f.Records), int64(f.Len())} }
+
+// Busy reports whether the writer has frames queued or is writing. A
+// sender that sees it busy can keep filling the frame it has open: the
+// writer would not get to it sooner.
+func (w *Writer) Busy() bool { return w.busy.Load() }
+
+// Close closes the peer with a reason; the first reason wins. It does not
+// wait for the writer goroutine: Done is closed when it has stopped and
+// OnClose has returned.
+func (w *Writer) Close(reason ClosedState, detail string) {
+	w.mu.Lock()
+	first := w.closeLocked(reason, detail)
+	w.mu.Unlock()
+	if first {
+		w.shut()
+	}
+}
+
+// closeLocked records the reason (the caller holds mu) and reports whether
+// this was the first; the caller then calls shut without the lock.
+func (w *Writer) closeLocked(reason ClosedState, detail string) bool {
+	if w.closed {
+		return false
+	}
+	if reason == Open {
+		reason = Shutdown
+	}
+	w.closed, w.reason, w.detail = true, reason, detail
+	w.space.Broadcast()
+	return true
+}
+
+func (w *Writer) shut() {
+	close(w.stop)
+	w.p.Close() // ends a write in progress and the caller's reads
+}
+
+// Done is closed when the writer goroutine has stopped and OnClose has
+// returned.
+func (w *Writer) Done() <-chan struct{} { return w.exited }
+
+// Drain waits until everything queued has been written, the writer closes
+// (ErrWriterClosed, with the reason), or ctx ends.
+func (w *Writer) Drain(ctx context.Context) error {
+	w.mu.Lock()
+	if w.closed {
+		r, d := w.reason, w.detail
+		w.mu.Unlock()
+		return fmt.Errorf("%w: %s", ErrWriterClosed, r.Describe(d))
+	}
+	if w.qFrames == 0 {
+		w.mu.Unlock()
+		return nil
+	}
+	if w.drainCh == nil {
+		w.drainCh = make(chan struct{})
+	}
+	ch := w.drainCh
+	w.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-w.exited:
+		st := w.Stats()
+		return fmt.Errorf("%w: %s", ErrWriterClosed, st.Reason.Describe(st.Detail))
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Stats returns the counters.
+func (w *Writer) Stats() WriterStats {
+	s := WriterStats{Written: w.written.load(), Dropped: w.dropped.load(), HWMEvents: w.hwmEvents.Load(),
+		Blocked: time.Duration(w.blocked.Load())}
+	w.mu.Lock()
+	s.QueuedFrames, s.QueuedBytes = w.qFrames, w.qCost
+	s.Reason, s.Detail = w.reason, w.detail
+	s.Discarded, s.Reclaimed = w.final.Discarded, w.final.Stats.Reclaimed
+	w.mu.Unlock()
+	return s
+}
+
+func (w *Writer) run() {
+	wrote := false
+	for {
+		w.mu.Lock()
+		if len(w.q) == 0 && !w.closed {
+			w.busy.Store(false)
+			if w.drainCh != nil {
+				close(w.drainCh)
+				w.drainCh = nil
+			}
+			w.sleeping = true
+			w.mu.Unlock()
+			if wrote && w.cfg.OnIdle != nil {
+				w.cfg.OnIdle()
+			}
+			wrote = false
+			select {
+			case <-w.wake:
+			case <-w.p.Pinged():
+				// Answer now: the peer's heartbeat timeout may be shorter
+				// than the gap to our next frame.
+				if err := w.writeBatch(nil); err != nil {
+					w.fail(err)
+				}
+			case <-w.stop:
+			}
+			continue
+		}
+		if w.closed {
+			w.mu.Unlock()
+			w.finish()
+			return
+		}
+		w.sleeping = false
+		n, size := 0, 0
+		for n < len(w.q) && (n == 0 || size+w.q[n].Len() <= w.maxWrite) {
+			size += w.q[n].Len()
+			n++
+		}
+		w.batch = append(w.batch[:0], w.q[:n]...)
+		rest := copy(w.q, w.q[n:])
+		clear(w.q[rest:])
+		w.q = w.q[:rest]
+		w.mu.Unlock()
+		if err := w.writeBatch(w.batch); err != nil {
+			w.fail(err)
+		}
+		wrote = true
+	}
+}
+
+// fail closes the peer after a failed write, naming why.
+func (w *Writer) fail(err error) { w.Close(w.classify(err)) }
+
+func (w *Writer) classify(err error) (ClosedState, string) {
+	if errors.Is(err, ErrStuck) {
+		return Stuck, fmt.Sprintf("no progress within the write deadline (%v)", w.wdl)
+	}
+	return WriteError, err.Error()
+}
+
+var pong = []byte{0x04, 5, 4, 'P', 'O', 'N', 'G'} // a ZMTP command frame: PONG, no context
+
+// writeBatch writes the pending PONGs and batch with one writev and
+// accounts for every frame: written, or (after a short write) in flight
+// and discarded.
+func (w *Writer) writeBatch(batch []*Frame) error {
+	for n := w.p.g.pings.Swap(0); n > 0; n-- {
+		w.appendCopy(pong)
+	}
+	ends := w.ends[:0]
+	for _, f := range batch {
+		if f.Prefix != nil {
+			w.appendPart(0x01, f.Prefix)
+		}
+		w.appendPart(0, f.Body)
+		ends = append(ends, w.iovLen)
+	}
+	w.ends = ends
+	n, err := w.flush()
+	if len(batch) == 0 {
+		return err
+	}
+	var done, lost Counts
+	cost := 0
+	for i, f := range batch {
+		if err == nil || int64(ends[i]) <= n {
+			done.add(f)
+		} else {
+			lost.add(f)
+		}
+		cost += f.Cost()
+		f.Unref()
+	}
+	clear(batch)
+	w.written.add(done)
+	w.mu.Lock()
+	w.qFrames -= len(batch)
+	w.qCost -= cost
+	w.final.InFlight = w.final.InFlight.Plus(lost)
+	// Closed in the same step that frees the space, so a Send waiting for
+	// it cannot queue behind a write that has already failed.
+	first := err != nil && w.closeLocked(w.classify(err))
+	w.space.Broadcast()
+	w.mu.Unlock()
+	if first {
+		w.shut()
+	}
+	return err
+}
+
+// appendPart adds one ZMTP frame (flags 0x01: more parts follow).
+func (w *Writer) appendPart(flags byte, body []byte) {
+	n := len(body)
+	var hdr [9]byte
+	hl := 2
+	if n > 255 {
+		flags |= 0x02
+		hdr[0] = flags
+		binary.BigEndian.PutUint64(hdr[1:], uint64(n))
+		hl = 9
+	} else {
+		hdr[0], hdr[1] = flags, byte(n)
+	}
+	w.appendCopy(hdr[:hl])
+	if n <= coalesceThreshold {
+		w.appendCopy(body)
+		return
+	}
+	w.iov = append(w.iov, body)
+	w.iovLen += n
+	w.merge = false
+}
+
+// appendCopy copies b into scratch, extending the last iovec when it is
+// scratch's tail, so headers and small parts cost no iovec of their own.
+func (w *Writer) appendCopy(b []byte) {
+	off := len(w.scratch)
+	if cap(w.scratch)-off < len(b) {
+		// Earlier iovecs keep the old scratch alive until the flush.
+		w.scratch = make([]byte, 0, max(4096, 2*cap(w.scratch), len(b)))
+		off, w.merge = 0, false
+	}
+	w.scratch = append(w.scratch, b...)
+	if w.merge {
+		last := &w.iov[len(w.iov)-1]
+		*last = w.scratch[off-len(*last) : len(w.scratch) : len(w.scratch)]
+	} else {
+		w.iov = append(w.iov, w.scratch[off:len(w.scratch):len(w.scratch)])
+		w.merge = true
+	}
+	w.iovLen += len(b)
+}
+
+// flush writes iov under the deadline and resets it; n is the bytes the
+// kernel took.
+func (w *Writer) flush() (int64, error) {
+	if w.iovLen == 0 {
+		return 0, nil
+	}
+	if w.wdl > 0 {
+		w.conn.SetWriteDeadline(time.Now().Add(w.wdl))
+	}
+	w.out = w.iov // a field, so WriteTo's pointer does not escape a local
+	n, err := w.out.WriteTo(w.conn)
+	clear(w.iov)
+	w.iov, w.out, w.iovLen, w.merge, w.scratch = w.iov[:0], nil, 0, false, w.scratch[:0]
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return n, fmt.Errorf("%w: write blocked longer than %v", ErrStuck, w.wdl)
+		}
+		return n, err
+	}
+	return n, nil
+}
+
+// finish discards (or hands back) what is still queued, reports it, and
+// marks the writer done.
+func (w *Writer) finish() {
+	w.mu.Lock()
+	q := w.q
+	w.q = nil
+	var queued Counts
+	cost := 0
+	for _, f := range q {
+		queued.add(f)
+		cost += f.Cost()
+	}
+	w.qFrames -= len(q)
+	w.qCost -= cost
+	w.busy.Store(false)
+	info := &w.final
+	info.Reason, info.Detail = w.reason, w.detail
+	if w.cfg.Reclaim {
+		info.Unsent = q
+		info.Stats.Reclaimed = queued
+		info.Discarded = info.InFlight
+	} else {
+		info.Discarded = info.InFlight.Plus(queued)
+	}
+	if w.drainCh != nil {
+		// Drain callers learn of the close through exited.
+		w.drainCh = nil
+	}
+	w.space.Broadcast()
+	w.mu.Unlock()
+	if !w.cfg.Reclaim {
+		for _, f := range q {
+			f.Unref()
+		}
+	}
+	out := *info
+	out.Stats = w.Stats()
+	w.mu.Lock()
+	w.final.Unsent = nil
+	w.mu.Unlock()
+	if w.cfg.OnClose != nil {
+		w.cfg.OnClose(out)
+	}
+	close(w.exited)
+}
