@@ -10,24 +10,22 @@ import (
 )
 
 // The credit protocol between `bbox sub --push` and `bbox worker`
-// (docs/wire.md, "Worker credit"). Both messages are ZMTP commands, which
-// libzmq drops without delivering them, so a libzmq PUSH that a bbox worker
-// connects to ignores the worker's credit, and a libzmq PULL that never
-// sends credit is served as a plain PULL.
+// (docs/wire.md, "Worker credit"). Credit is a ZMTP command, which libzmq
+// drops without delivering it, so a libzmq PUSH that a bbox worker connects
+// to ignores it; a libzmq PULL that never sends credit is served as a plain
+// PULL and never sees the end-of-stream reason (sent to credit workers
+// only, as a two-part message: endMarker, then code and reason).
 const (
 	// cmdCredit (worker → dispatcher) announces the worker's window and
 	// acknowledges, cumulatively, what it has handled on this connection.
 	cmdCredit = "BBCREDIT"
-	// cmdEnd (dispatcher → worker) precedes the EOS frame and says why the
-	// stream ends.
-	cmdEnd = "BBEND"
 
 	creditVersion = 1
 	creditLen     = 1 + 4 + 8 + 8
 	maxReason     = 1024
 )
 
-// End codes carried by cmdEnd.
+// End codes carried by the end-of-stream reason message.
 const (
 	endFinished byte = 0 // the subscriber finished: everything was sent
 	endAborted  byte = 1 // the subscriber croaked: what is queued is stale
@@ -73,7 +71,7 @@ func marshalEnd(code byte, reason string) []byte {
 
 func parseEnd(b []byte) (code byte, reason string, err error) {
 	if len(b) < 1 {
-		return 0, "", fmt.Errorf("%s: empty body", cmdEnd)
+		return 0, "", errors.New("end-of-stream reason: empty body")
 	}
 	return b[0], string(b[1:]), nil
 }

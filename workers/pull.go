@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -265,15 +266,16 @@ func (w *Worker) serve(ctx context.Context, ep string, peer *zmqx.Peer, out chan
 			return false, nil
 		}
 		if m.cmd {
-			if m.name == cmdEnd {
-				if code, reason, err := parseEnd(m.body); err == nil {
-					endCode, endReason = code, reason
-					if code == endAborted {
-						// Stale from here: drop what is queued, stop.
-						c.gone.Store(true)
-						finish()
-						return false, &AbortError{Endpoint: ep, Reason: reason}
-					}
+			continue // nothing but PINGs (answered by the guard) is expected
+		}
+		if len(m.frames) == 2 && bytes.Equal(m.frames[0], endMarker) {
+			if code, reason, err := parseEnd(m.frames[1]); err == nil {
+				endCode, endReason = code, reason
+				if code == endAborted {
+					// Stale from here: drop what is queued, stop.
+					c.gone.Store(true)
+					finish()
+					return false, &AbortError{Endpoint: ep, Reason: reason}
 				}
 			}
 			continue

@@ -131,7 +131,12 @@ func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
 	}
 	d := &PushDispatcher{cfg: cfg, stop: make(chan struct{})}
 	d.cond = sync.NewCond(&d.mu)
-	d.pool.New = func() any { return &pushFrame{buf: make([]byte, 0, 64<<10)} }
+	d.pool.New = func() any {
+		pf := &pooledFrame{}
+		pf.f.Body = make([]byte, 0, 64<<10)
+		pf.release = func() { d.pool.Put(pf) }
+		return pf
+	}
 	o := cfg.Conn
 	o.Stats = &d.stats
 	if d.ln, err = zmqx.Listen(ep, o); err != nil {
@@ -147,21 +152,24 @@ func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
 func (d *PushDispatcher) Endpoint() string { return d.ln.Endpoint() }
 
 func (d *PushDispatcher) add(p *zmqx.Peer) {
-	c := newPushConn(d, p)
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.closing {
-		d.mu.Unlock()
 		p.Close()
+		return
+	}
+	c, err := newPushConn(d, p)
+	if err != nil {
+		p.Close()
+		d.cfg.Logf("worker from %s: %v", p.Remote, err)
 		return
 	}
 	c.id = d.nextID
 	d.nextID++
 	d.live = append(d.live, c)
 	d.all = append(d.all, c)
-	d.wg.Add(2)
-	d.mu.Unlock()
+	d.wg.Add(1)
 	d.cfg.Logf("worker %d connected from %s", c.id, p.Remote)
-	go func() { defer d.wg.Done(); c.writeLoop() }()
 	go func() { defer d.wg.Done(); c.readLoop() }()
 }
 
@@ -271,7 +279,7 @@ func (d *PushDispatcher) splitTopics(recs []feed.Record) {
 	}
 	// Encode each topic's records straight into its worker's frame: no
 	// per-record copies into intermediate slices.
-	frames := make([]*pushFrame, n)
+	frames := make([]*zmqx.Frame, n)
 	encs := make([]feed.Encoder, n)
 	for i := range recs {
 		r := &recs[i]
@@ -289,7 +297,7 @@ func (d *PushDispatcher) splitTopics(recs []feed.Record) {
 }
 
 // encode puts recs (one partition's) into one worker frame.
-func (d *PushDispatcher) encode(recs []feed.Record) *pushFrame {
+func (d *PushDispatcher) encode(recs []feed.Record) *zmqx.Frame {
 	var enc feed.Encoder
 	f := d.open(&enc, &recs[0])
 	for i := range recs {
@@ -300,38 +308,41 @@ func (d *PushDispatcher) encode(recs []feed.Record) *pushFrame {
 
 // open starts a worker frame (explicit sequences: a worker's records need
 // not be contiguous) with r's origin in the header.
-func (d *PushDispatcher) open(enc *feed.Encoder, r *feed.Record) *pushFrame {
-	f := d.pool.Get().(*pushFrame)
-	f.written = false
-	enc.Reset(f.buf[:0], feed.Header{Flags: feed.FlagSeq, Shard: r.Shard, Partition: r.Partition,
+func (d *PushDispatcher) open(enc *feed.Encoder, r *feed.Record) *zmqx.Frame {
+	pf := d.pool.Get().(*pooledFrame)
+	f := &pf.f
+	f.Init(pf.release) // one reference: the dispatcher's, until acknowledged
+	enc.Reset(f.Body[:0], feed.Header{Flags: feed.FlagSeq, Shard: r.Shard, Partition: r.Partition,
 		Publisher: r.Publisher, Epoch: r.Epoch, FirstSeq: r.Seq})
 	return f
 }
 
-func (d *PushDispatcher) finish(enc *feed.Encoder, f *pushFrame) *pushFrame {
-	f.buf = enc.Finish()
-	f.records = enc.Count()
+func (d *PushDispatcher) finish(enc *feed.Encoder, f *zmqx.Frame) *zmqx.Frame {
+	f.Body = enc.Finish()
+	f.Records = enc.Count()
 	return f
 }
 
-func (d *PushDispatcher) release(f *pushFrame) {
-	if f.end == nil {
-		d.pool.Put(f)
-	}
+// pooledFrame is a worker frame and the release function that returns it
+// to the pool when its last reference (the dispatcher's or a writer's) is
+// dropped, made once so recycling allocates nothing.
+type pooledFrame struct {
+	f       zmqx.Frame
+	release func()
 }
 
 // dispatch queues f on the ready worker at position want (OrderTopic) or
 // on any worker with room (-1), waiting while none has: only workers with
 // credit (or plain peers with queue room) are offered batches, so one
 // stopped worker never holds the caller while another can take it.
-func (d *PushDispatcher) dispatch(f *pushFrame, want int) {
+func (d *PushDispatcher) dispatch(f *zmqx.Frame, want int) {
 	d.mu.Lock()
 	d.waiters.Add(1)
 	defer func() { d.waiters.Add(-1); d.mu.Unlock() }()
 	for {
 		if d.closed {
-			d.discarded.Add(int64(f.records))
-			d.release(f)
+			d.discarded.Add(int64(f.Records))
+			f.Unref()
 			return
 		}
 		if n := len(d.ready); n > 0 && !d.closing {
@@ -354,16 +365,16 @@ func (d *PushDispatcher) dispatch(f *pushFrame, want int) {
 
 // redispatch sends a frame a dead worker had not handled to the others.
 // Under OrderTopic it is split again over the workers now connected.
-func (d *PushDispatcher) redispatch(f *pushFrame) {
+func (d *PushDispatcher) redispatch(f *zmqx.Frame) {
 	if d.cfg.Order != OrderTopic {
 		d.dispatch(f, -1)
 		return
 	}
-	recs, _, err := feed.DecodeFrame(f.buf, nil)
+	recs, _, err := feed.DecodeFrame(f.Body, nil)
 	if err == nil && len(recs) > 0 {
 		d.splitTopics(recs)
 	}
-	d.release(f)
+	f.Unref()
 }
 
 // AbortWith drops everything queued, sends every worker an end-of-stream
@@ -434,6 +445,12 @@ func (d *PushDispatcher) close() {
 	d.mu.Unlock()
 	for _, c := range live {
 		c.kill(stateFinished, "end of stream sent")
+	}
+	d.mu.Lock()
+	all := append([]*pushConn(nil), d.all...)
+	d.mu.Unlock()
+	for _, c := range all {
+		<-c.w.Done() // its accounts are settled (onClose has run)
 	}
 	close(d.stop)
 	d.wg.Wait()

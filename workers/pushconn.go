@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/zmqx"
-	"github.com/go-zeromq/zmq4"
 )
 
 // Connection modes: a new connection is pending until it announces credit
@@ -31,61 +31,63 @@ const (
 	stateProtocol     = "protocol error"
 )
 
-type pushFrame struct {
-	buf     []byte
-	records int
-	written bool // under conn.mu: the writer has put it on the wire
-	end     *endMsg
-}
+// endMarker is the first part of the two-part message that tells a credit
+// worker why the stream ends (docs/wire.md, "Worker credit").
+var endMarker = []byte("BBEND")
 
-type endMsg struct {
-	code   byte
-	reason string
-}
-
-// pushConn is one worker connection. Its writer goroutine is the only
-// one writing to the peer; its reader goroutine reads credit.
+// pushConn is one worker connection: a zmqx.Writer (the only writer of
+// the peer: coalesced writes, deadlines, PONGs) fed only where there is
+// credit, and a reader goroutine that reads the worker's credit.
 type pushConn struct {
 	d     *PushDispatcher
 	id    int
 	peer  *zmqx.Peer
+	w     *zmqx.Writer
 	since time.Time
 	mode  atomic.Int32
-	q     chan *pushFrame
-	kill_ chan struct{} // closed by kill: the writer stops
 	once  sync.Once
 
-	mu        sync.Mutex
-	window    int
-	sentB     int64        // batches queued (credit)
-	ackedB    int64        // batches acknowledged
-	ackedR    int64        // records acknowledged
-	unacked   []*pushFrame // queued or written, not acknowledged, in wire order
-	progress  time.Time    // last acknowledgement, or when work was given to an idle worker
-	ending    bool         // end-of-stream queued: nothing more is offered
-	endCode   byte
-	endSent   bool // end-of-stream written and flushed
-	dead      bool
-	reaped    bool
-	state     string
-	reason    string
-	handed    int64 // records written to the peer
-	batches   int64
-	lost      int64
-	redeliv   int64
-	discarded int64
-	lateNote  bool
+	mu       sync.Mutex
+	window   int
+	sentB    int64         // batches given to the writer (credit)
+	ackedB   int64         // batches acknowledged
+	ackedR   int64         // records acknowledged
+	unacked  []*zmqx.Frame // given, not acknowledged, in wire order; each holds the dispatcher's reference
+	progress time.Time     // last acknowledgement, or when work was given to an idle worker
+	ending   bool          // end-of-stream queued: nothing more is offered
+	endCode  byte
+	endSent  bool // end-of-stream written
+	endParts int64
+	dead     bool
+	closedIn bool // the writer has reported its close
+	state    string
+	reason   string
+	handed   int64 // records handed to the kernel for this worker
+	batches  int64
+	lost     int64
+	redeliv  int64
+	lateNote bool
 }
 
-func newPushConn(d *PushDispatcher, p *zmqx.Peer) *pushConn {
-	p.Coalesce()
-	return &pushConn{d: d, peer: p, since: time.Now(),
-		q: make(chan *pushFrame, max(d.cfg.Queue, d.cfg.MaxWindow)+1), kill_: make(chan struct{})}
+func newPushConn(d *PushDispatcher, p *zmqx.Peer) (*pushConn, error) {
+	c := &pushConn{d: d, peer: p, since: time.Now()}
+	w, err := zmqx.NewWriter(p, zmqx.WriterConfig{
+		// The bound is a safety net: offer gates by credit (or Queue).
+		MaxFrames:    max(d.cfg.Queue, d.cfg.MaxWindow) + 2,
+		WriteTimeout: d.cfg.WriteTimeout,
+		Reclaim:      true,
+		OnClose:      c.onClose,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.w = w
+	return c, nil
 }
 
-// offer queues f if c has credit (or, for a plain peer, queue room).
-// Called with d.mu held; it never blocks.
-func (c *pushConn) offer(f *pushFrame) bool {
+// offer gives f to c if it has credit (or, for a plain peer, queue room);
+// c then owns the caller's reference. Called with d.mu held; never blocks.
+func (c *pushConn) offer(f *zmqx.Frame) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.dead || c.ending {
@@ -93,7 +95,7 @@ func (c *pushConn) offer(f *pushFrame) bool {
 	}
 	switch c.mode.Load() {
 	case modeCredit:
-		if c.sentB-c.ackedB >= int64(c.window) {
+		if c.sentB-c.ackedB >= int64(c.window) || !c.w.TrySend(f) {
 			return false
 		}
 		if c.sentB == c.ackedB {
@@ -102,26 +104,59 @@ func (c *pushConn) offer(f *pushFrame) bool {
 		c.sentB++
 		c.unacked = append(c.unacked, f)
 	case modePlain:
-		if len(c.q) >= c.d.cfg.Queue {
+		if c.w.Stats().QueuedFrames >= c.d.cfg.Queue || !c.w.TrySend(f) {
 			return false
 		}
+		f.Unref() // plain peers acknowledge nothing: the writer's reference is the last
 	default:
 		return false
 	}
-	c.q <- f // room is guaranteed: capacity exceeds both limits
 	return true
 }
 
-// end queues the end-of-stream (after what is queued, or, when aborting,
-// instead of it).
+// end queues the end-of-stream after what is queued: for a credit worker
+// the reason first, then the EOS frame every PULL understands.
 func (c *pushConn) end(code byte, reason string) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.dead || c.ending {
+		c.mu.Unlock()
 		return
 	}
 	c.ending, c.endCode = true, code
-	c.q <- &pushFrame{end: &endMsg{code, reason}}
+	credit := c.mode.Load() == modeCredit
+	c.mu.Unlock()
+	var eos feed.Encoder
+	eos.Reset(nil, feed.Header{Flags: feed.FlagEOS | feed.FlagSeq})
+	parts := []*zmqx.Frame{zmqx.NewFrame(nil, eos.Finish(), 0)}
+	if credit {
+		parts = append([]*zmqx.Frame{zmqx.NewFrame(endMarker, marshalEnd(code, reason), 0)}, parts...)
+	}
+	for _, f := range parts {
+		c.w.TrySend(f)
+		f.Unref()
+	}
+	c.mu.Lock()
+	c.endParts = int64(len(parts))
+	c.mu.Unlock()
+	go func() {
+		timeout := c.d.cfg.WriteTimeout
+		if code == endAborted {
+			timeout = min(timeout, time.Second)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		err := c.w.Drain(ctx)
+		c.mu.Lock()
+		c.endSent = err == nil
+		c.mu.Unlock()
+		switch {
+		case code == endAborted:
+			c.kill(stateAborted, "subscriber croaked: "+reason)
+		case err != nil:
+			c.kill(stateDisconnected, "end of stream not taken: "+err.Error())
+		}
+		c.d.wake()
+	}()
 }
 
 // settled reports whether Close may disconnect c. Called with d.mu held.
@@ -142,32 +177,32 @@ func (c *pushConn) settled() bool {
 func (c *pushConn) stalled(now time.Time) (batches int64, records int64, idle time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var written int64
-	for _, f := range c.unacked {
-		if f.written {
-			batches++
-			written += int64(f.records)
-		}
-	}
 	if c.sentB == c.ackedB {
 		return 0, 0, 0
 	}
-	return batches, written, now.Sub(c.progress)
+	for _, f := range c.unacked {
+		records += int64(f.Records)
+	}
+	return int64(len(c.unacked)), records, now.Sub(c.progress)
 }
 
-// kill disconnects c once; the writer then reaps it.
+// kill disconnects c once; the writer then reports what it had (onClose).
 func (c *pushConn) kill(state, reason string) {
 	c.once.Do(func() {
 		c.mu.Lock()
 		c.dead, c.state, c.reason = true, state, reason
 		if state == stateFinished || (c.endSent && state == stateDisconnected) {
 			// Leaving after end-of-stream is finishing, unless records
-			// remain unacknowledged (reap decides).
+			// remain unacknowledged (onClose decides).
 			c.state = stateFinished
+			if c.mode.Load() == modeCredit {
+				c.reason = "end of stream acknowledged"
+			} else {
+				c.reason = "end of stream sent"
+			}
 		}
 		c.mu.Unlock()
-		close(c.kill_)
-		c.peer.Close()
+		c.w.Close(closedState(state), reason)
 		c.d.remove(c)
 		if state != stateFinished && state != stateAborted {
 			c.d.cfg.Logf("worker %d (%s) %s: %s", c.id, c.peer.Remote, state, reason)
@@ -175,17 +210,31 @@ func (c *pushConn) kill(state, reason string) {
 	})
 }
 
+func closedState(state string) zmqx.ClosedState {
+	switch state {
+	case stateFinished:
+		return zmqx.Shutdown
+	case stateDropped:
+		return zmqx.Stalled
+	case stateAborted:
+		return zmqx.Aborted
+	case stateProtocol:
+		return zmqx.ProtocolError
+	}
+	return zmqx.ClosedByPeer
+}
+
 // readLoop reads credit until the connection ends.
 func (c *pushConn) readLoop() {
 	for {
 		m, err := readZMTP(c.peer, func(n int) []byte { return make([]byte, n) })
 		if err != nil {
-			reason := err.Error()
 			if errors.Is(err, errBadCommand) {
-				c.kill(stateProtocol, reason)
+				c.kill(stateProtocol, err.Error())
 				return
 			}
-			c.kill(stateDisconnected, reason)
+			_, detail := zmqx.ReadCloseReason(err)
+			c.kill(stateDisconnected, detail)
 			return
 		}
 		if !m.cmd || m.name != cmdCredit {
@@ -207,7 +256,7 @@ func (c *pushConn) readLoop() {
 func (c *pushConn) onCredit(cr credit) error {
 	d := c.d
 	c.mu.Lock()
-	if c.reaped {
+	if c.closedIn {
 		c.mu.Unlock()
 		return nil
 	}
@@ -234,11 +283,7 @@ func (c *pushConn) onCredit(cr credit) error {
 	var recs int64
 	done := c.unacked[:n]
 	for _, f := range done {
-		if !f.written {
-			c.mu.Unlock()
-			return fmt.Errorf("acknowledged batch %d before it was sent", c.ackedB+1)
-		}
-		recs += int64(f.records)
+		recs += int64(f.Records)
 	}
 	got := int64(cr.records) - c.ackedR
 	if got > recs || got < 0 {
@@ -260,7 +305,7 @@ func (c *pushConn) onCredit(cr credit) error {
 	}
 	c.mu.Unlock()
 	for _, f := range done {
-		d.release(f)
+		f.Unref()
 	}
 	if first {
 		d.cfg.Logf("worker %d (%s) takes credit: window %d batches", c.id, c.peer.Remote, c.window)
@@ -273,159 +318,56 @@ func (c *pushConn) onCredit(cr credit) error {
 	return nil
 }
 
-// writeLoop writes what is queued, answers PINGs, and reaps the
-// connection when it ends.
-func (c *pushConn) writeLoop() {
-	defer c.reap()
-	d := c.d
-	msg := zmq4.Msg{Frames: make([][]byte, 1)}
-	var sent []*pushFrame
-	var eos feed.Encoder
-	for {
-		select {
-		case f := <-c.q:
-			sent = append(sent[:0], f)
-		case <-c.peer.Pinged():
-			// libzmq drops a peer whose PONG is late (ZMQ_HEARTBEAT_TIMEOUT).
-			if c.peer.ServicePings() != nil || c.peer.Flush(d.cfg.WriteTimeout) != nil {
-				c.kill(stateDisconnected, "write failed answering a PING")
-				return
-			}
-			continue
-		case <-c.kill_:
-			return
-		}
-		// Smart batching: take whatever else is waiting into one writev.
-		for more := true; more && len(sent) < 64; {
-			select {
-			case g := <-c.q:
-				sent = append(sent, g)
-			default:
-				more = false
-			}
-		}
-		c.mu.Lock()
-		aborting := c.ending && c.endCode == endAborted
-		c.mu.Unlock()
-		var err error
-		recs, batches, ended := int64(0), int64(0), false
-		for _, g := range sent {
-			switch {
-			case g.end != nil:
-				if err = c.peer.SendCmd(cmdEnd, marshalEnd(g.end.code, g.end.reason)); err == nil {
-					eos.Reset(nil, feed.Header{Flags: feed.FlagEOS | feed.FlagSeq})
-					msg.Frames[0] = eos.Finish()
-					err = c.peer.SendMsg(msg)
-				}
-				ended = true
-			case aborting:
-				// Stale: the subscriber croaked. A credit frame stays in
-				// unacked (reap counts it); a plain one is counted here.
-				if c.mode.Load() != modeCredit {
-					c.mu.Lock()
-					c.discarded += int64(g.records)
-					c.mu.Unlock()
-					d.discarded.Add(int64(g.records))
-				}
-				continue
-			default:
-				msg.Frames[0] = g.buf
-				err = c.peer.SendMsg(msg)
-				recs += int64(g.records)
-				batches++
-			}
-			if err != nil {
-				break
-			}
-		}
-		if err == nil {
-			err = c.peer.ServicePings()
-		}
-		// Mark before flushing: an acknowledgement can arrive as soon as
-		// the bytes leave, and must find its frames written.
-		c.mu.Lock()
-		for _, g := range sent {
-			if g.end == nil && !(aborting && c.mode.Load() != modeCredit) {
-				g.written = true
-			}
-		}
-		c.handed += recs
-		c.batches += batches
-		plain := c.mode.Load() != modeCredit
-		c.mu.Unlock()
-		if err == nil {
-			timeout := d.cfg.WriteTimeout
-			if !plain {
-				timeout = d.cfg.AckTimeout // a backstop: the watcher drops stalled workers first
-			}
-			if ended && aborting {
-				timeout = min(timeout, time.Second)
-			}
-			err = c.peer.Flush(timeout)
-		}
-		if err != nil {
-			c.kill(stateDisconnected, "write failed: "+err.Error())
-			return
-		}
-		if plain {
-			for _, g := range sent {
-				d.release(g) // plain peers acknowledge nothing: written is done
-			}
-			d.wake() // queue room for waiting dispatchers
-		}
-		if ended {
-			c.mu.Lock()
-			c.endSent = true
-			c.mu.Unlock()
-			d.wake()
-			if aborting {
-				c.kill(stateAborted, "subscriber croaked")
-				return
-			}
-		}
-	}
-}
-
-// reap settles a dead connection's accounts once its writer has stopped:
-// frames never written go to other workers (that is not redelivery: no
-// worker saw them); frames written and not acknowledged are lost, or
-// redelivered with Redeliver.
-func (c *pushConn) reap() {
-	c.kill(stateDisconnected, "writer stopped")
+// onClose settles a closed connection's accounts, from the writer
+// goroutine once it has stopped: frames never written go to other workers
+// (that is not redelivery: no worker saw them); frames written (or cut
+// short) and not acknowledged are lost, or redelivered with Redeliver.
+func (c *pushConn) onClose(info zmqx.CloseInfo) {
+	detail := info.Reason.Describe(info.Detail)
+	c.kill(stateDisconnected, detail) // a failed write: no-op if already killed
 	d := c.d
 	c.mu.Lock()
-	c.reaped = true
+	c.closedIn = true
 	pending := c.unacked
 	c.unacked = nil
 	credit := c.mode.Load() == modeCredit
-	var unsent []*pushFrame
-	if !credit {
-		for more := true; more; {
-			select {
-			case f := <-c.q:
-				if f.end == nil {
-					unsent = append(unsent, f)
-				}
-			default:
-				more = false
-			}
+	// Unsent is in queue order and the writer writes in that order, so a
+	// credit connection's unsent frames are the tail of unacked. The
+	// writer's references come back with them.
+	var unsent []*zmqx.Frame
+	nUnsent := 0
+	for _, f := range info.Unsent {
+		if f.Records > 0 {
+			nUnsent++
+		}
+		if credit || f.Records == 0 {
+			f.Unref() // credit: the dispatcher still holds its own in pending
+		} else {
+			unsent = append(unsent, f) // plain: the writer's was the only one
 		}
 	}
-	var unacked []*pushFrame
-	var lostRecs int64
-	for _, f := range pending {
-		if f.written {
-			unacked = append(unacked, f)
-			lostRecs += int64(f.records)
-		} else {
-			unsent = append(unsent, f)
+	written := pending
+	if credit {
+		if nUnsent > len(pending) {
+			nUnsent = len(pending) // cannot happen; never index past
 		}
+		written, unsent = pending[:len(pending)-nUnsent], pending[len(pending)-nUnsent:]
+	}
+	var lostRecs int64
+	for _, f := range written {
+		lostRecs += int64(f.Records)
 	}
 	redeliver := d.cfg.Redeliver && !d.aborted && lostRecs > 0
 	if redeliver {
 		c.redeliv = lostRecs
 	} else {
 		c.lost += lostRecs
+	}
+	st := info.Stats
+	c.handed = st.Written.Records + info.InFlight.Records
+	c.batches = st.Written.Frames + info.InFlight.Frames
+	if c.endSent {
+		c.batches -= c.endParts
 	}
 	if !credit && c.mode.Load() == modePlain && !c.endSent && c.handed > 0 && !d.aborted {
 		d.unconfirmed.Add(c.handed)
@@ -438,33 +380,30 @@ func (c *pushConn) reap() {
 	if lostRecs > 0 {
 		verb := "lost"
 		if redeliver {
-			verb = "redelivering"
+			verb = "redelivering them"
 		}
 		d.cfg.Logf("worker %d (%s) %s with %d batches (%d records) unacknowledged: %s (%s)",
-			c.id, c.peer.Remote, state, len(unacked), lostRecs, verb, reason)
+			c.id, c.peer.Remote, state, len(written), lostRecs, verb, reason)
 	}
-	for _, f := range unsent {
-		d.redispatch(f)
-	}
-	if redeliver {
-		d.redelivered.Add(lostRecs)
-		for _, f := range unacked {
+	d.wg.Add(1) // before the writer's Done is closed, which Close waits for first
+	go func() {
+		// Off the writer goroutine: dispatch may wait for credit.
+		defer d.wg.Done()
+		for _, f := range unsent {
 			d.redispatch(f)
 		}
-	} else {
-		d.connLost.Add(lostRecs)
-		for _, f := range unacked {
-			d.release(f)
+		if redeliver {
+			d.redelivered.Add(lostRecs)
+			for _, f := range written {
+				d.redispatch(f)
+			}
+		} else {
+			d.connLost.Add(lostRecs)
+			for _, f := range written {
+				f.Unref()
+			}
 		}
-	}
-	// Drain anything queued meanwhile (only end markers can remain).
-	for more := true; more; {
-		select {
-		case <-c.q:
-		default:
-			more = false
-		}
-	}
+	}()
 }
 
 func (c *pushConn) stats() WorkerStats {
@@ -472,6 +411,10 @@ func (c *pushConn) stats() WorkerStats {
 	defer c.mu.Unlock()
 	ws := WorkerStats{ID: c.id, Records: c.handed, Batches: c.batches, Peer: c.peer.Remote,
 		Lost: c.lost, Redelivered: c.redeliv, CloseReason: c.reason}
+	if !c.closedIn {
+		st := c.w.Stats()
+		ws.Records, ws.Batches = st.Written.Records, st.Written.Frames
+	}
 	switch c.mode.Load() {
 	case modeCredit:
 		ws.Mode, ws.Handled, ws.Window = "credit", c.ackedR, c.window
@@ -488,6 +431,5 @@ func (c *pushConn) stats() WorkerStats {
 	default:
 		ws.State = stateConnected
 	}
-	ws.Lost += c.discarded
 	return ws
 }

@@ -165,7 +165,13 @@ func (s *subSide) summary(cmd string) summary {
 	}
 	if s.disp != nil {
 		if lost := s.disp.Lost(); lost > 0 {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("%d records may not have reached a worker (a worker disconnected with data in flight)", lost))
+			out.Warnings = append(out.Warnings, fmt.Sprintf("%d records handed to workers were never acknowledged as handled (lost to workers)", lost))
+		}
+		if n := s.disp.Redelivered(); n > 0 {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("%d records were redelivered after a worker was dropped: delivered at least once, not exactly once", n))
+		}
+		if n := s.disp.Unconfirmed(); n > 0 {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("%d records went to plain PULL workers that left before end-of-stream: delivery unconfirmed", n))
 		}
 	}
 	return out
