@@ -332,6 +332,9 @@ func (w *Worker) acknowledge(c *pullConn, stop <-chan struct{}) {
 			w.tap.Flush() // what is acknowledged is in the tap file first
 		}
 		if c.peer.SendCmd(cmdCredit, cr.marshal()) != nil || c.peer.Flush(5*time.Second) != nil {
+			// The subscriber is gone or dropped us: what is queued from it
+			// is counted lost (or redelivered) there, so do not handle it.
+			c.gone.Store(true)
 			return false
 		}
 		sentB, first = cr.batches, false

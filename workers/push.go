@@ -417,21 +417,21 @@ func (d *PushDispatcher) close() {
 	live := append([]*pushConn(nil), d.live...)
 	d.mu.Unlock()
 	d.ln.Close()
-	if !aborted {
-		for _, c := range live {
-			c.end(endFinished, "end of stream")
-		}
-	}
-	// Settled: told and (credit) fully acknowledged, or gone. The watcher
-	// drops credit workers that stall; plain peers' writes time out.
+	// A credit worker is told end-of-stream once it has acknowledged
+	// everything: one that stalls meanwhile is dropped (by the watcher)
+	// without it, so when it resumes it does not take the data still in
+	// its socket for a finished stream. Settled: told and fully
+	// acknowledged, or gone; plain peers' writes time out.
 	d.mu.Lock()
 	d.waiters.Add(1)
 	for {
 		settled := true
 		for _, c := range live {
+			if !aborted && c.readyForEnd() {
+				c.end(endFinished, "end of stream")
+			}
 			if !c.settled() {
 				settled = false
-				break
 			}
 		}
 		if settled {

@@ -77,6 +77,9 @@ func newPushConn(d *PushDispatcher, p *zmqx.Peer) (*pushConn, error) {
 		WriteTimeout: d.cfg.WriteTimeout,
 		Reclaim:      true,
 		OnClose:      c.onClose,
+		// A plain peer's queue room frees as the writer writes; credit
+		// frees on acknowledgements (onCredit wakes for those).
+		OnIdle: d.wake,
 	})
 	if err != nil {
 		return nil, err
@@ -159,6 +162,14 @@ func (c *pushConn) end(code byte, reason string) {
 	}()
 }
 
+// readyForEnd reports whether Close should queue end-of-stream now: not
+// yet queued, and (credit) nothing unacknowledged. Called with d.mu held.
+func (c *pushConn) readyForEnd() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.dead && !c.ending && (c.mode.Load() != modeCredit || c.ackedB == c.sentB)
+}
+
 // settled reports whether Close may disconnect c. Called with d.mu held.
 func (c *pushConn) settled() bool {
 	c.mu.Lock()
@@ -202,6 +213,11 @@ func (c *pushConn) kill(state, reason string) {
 			}
 		}
 		c.mu.Unlock()
+		if state == stateDropped || state == stateProtocol {
+			// What it has received and not read must stay unread: it is
+			// counted lost (or redelivered) from here on.
+			c.peer.ResetOnClose()
+		}
 		c.w.Close(closedState(state), reason)
 		c.d.remove(c)
 		if state != stateFinished && state != stateAborted {
