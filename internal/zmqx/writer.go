@@ -486,9 +486,11 @@ func (w *Writer) Send(f *Frame) SendResult {
 			}
 		case FullClose:
 			w.dropped.add(one(f))
-			frames, cost := w.qFrames, w.qCost
+			first := w.closeLocked(HWM, fmt.Sprintf("%d frames (%d bytes) queued", w.qFrames, w.qCost))
 			w.mu.Unlock()
-			w.Close(HWM, fmt.Sprintf("%d frames (%d bytes) queued", frames, cost))
+			if first {
+				w.shut()
+			}
 			return Dropped
 		default:
 			w.dropped.add(one(f))
