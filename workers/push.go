@@ -94,12 +94,13 @@ type PushDispatcher struct {
 	closeOnce sync.Once
 	wg        sync.WaitGroup // connection and watcher goroutines
 
-	discarded   atomic.Int64 // records dropped before reaching any worker (closed or aborted)
-	connLost    atomic.Int64 // records written to dropped workers and never acknowledged
-	redelivered atomic.Int64
-	unconfirmed atomic.Int64 // records written to plain peers that left before end-of-stream
-	stats       zmqx.Counters
-	pool        sync.Pool
+	redispatching atomic.Int64 // dead connections whose frames are being re-sent
+	discarded     atomic.Int64 // records dropped before reaching any worker (closed or aborted)
+	connLost      atomic.Int64 // records written to dropped workers and never acknowledged
+	redelivered   atomic.Int64
+	unconfirmed   atomic.Int64 // records written to plain peers that left before end-of-stream
+	stats         zmqx.Counters
+	pool          sync.Pool
 }
 
 // NewPushDispatcher binds cfg.Bind and starts accepting workers.
@@ -345,7 +346,7 @@ func (d *PushDispatcher) dispatch(f *zmqx.Frame, want int) {
 			f.Unref()
 			return
 		}
-		if n := len(d.ready); n > 0 && !d.closing {
+		if n := len(d.ready); n > 0 { // while closing, only redispatch gets here
 			if want >= 0 {
 				if d.ready[want%n].offer(f) {
 					return
@@ -426,8 +427,12 @@ func (d *PushDispatcher) close() {
 	d.waiters.Add(1)
 	for {
 		settled := true
+		// With Redeliver, a worker dropped now has its batches re-sent to
+		// the others, so nobody is told end-of-stream until nothing is
+		// unacknowledged anywhere.
+		quiet := !d.cfg.Redeliver || (d.redispatching.Load() == 0 && !anyUnacked(live))
 		for _, c := range live {
-			if !aborted && c.readyForEnd() {
+			if !aborted && quiet && c.readyForEnd() {
 				c.end(endFinished, "end of stream")
 			}
 			if !c.settled() {
@@ -454,6 +459,20 @@ func (d *PushDispatcher) close() {
 	}
 	close(d.stop)
 	d.wg.Wait()
+}
+
+// anyUnacked reports whether a live credit worker holds unacknowledged
+// batches. Called with d.mu held.
+func anyUnacked(cs []*pushConn) bool {
+	for _, c := range cs {
+		c.mu.Lock()
+		unacked := !c.closedIn && c.sentB != c.ackedB // dead but not yet settled counts
+		c.mu.Unlock()
+		if unacked {
+			return true
+		}
+	}
+	return false
 }
 
 // Lost is the number of records handed to the dispatcher that no worker

@@ -47,26 +47,27 @@ type pushConn struct {
 	mode  atomic.Int32
 	once  sync.Once
 
-	mu       sync.Mutex
-	window   int
-	sentB    int64         // batches given to the writer (credit)
-	ackedB   int64         // batches acknowledged
-	ackedR   int64         // records acknowledged
-	unacked  []*zmqx.Frame // given, not acknowledged, in wire order; each holds the dispatcher's reference
-	progress time.Time     // last acknowledgement, or when work was given to an idle worker
-	ending   bool          // end-of-stream queued: nothing more is offered
-	endCode  byte
-	endSent  bool // end-of-stream written
-	endParts int64
-	dead     bool
-	closedIn bool // the writer has reported its close
-	state    string
-	reason   string
-	handed   int64 // records handed to the kernel for this worker
-	batches  int64
-	lost     int64
-	redeliv  int64
-	lateNote bool
+	mu        sync.Mutex
+	window    int
+	sentB     int64         // batches given to the writer (credit)
+	ackedB    int64         // batches acknowledged
+	ackedR    int64         // records acknowledged
+	unacked   []*zmqx.Frame // given, not acknowledged, in wire order; each holds the dispatcher's reference
+	progress  time.Time     // last acknowledgement, or when work was given to an idle worker
+	ending    bool          // end-of-stream queued: nothing more is offered
+	endCode   byte
+	endReason string
+	endSent   bool // end-of-stream written
+	endParts  int64
+	dead      bool
+	closedIn  bool // the writer has reported its close
+	state     string
+	reason    string
+	handed    int64 // records handed to the kernel for this worker
+	batches   int64
+	lost      int64
+	redeliv   int64
+	lateNote  bool
 }
 
 func newPushConn(d *PushDispatcher, p *zmqx.Peer) (*pushConn, error) {
@@ -125,7 +126,7 @@ func (c *pushConn) end(code byte, reason string) {
 		c.mu.Unlock()
 		return
 	}
-	c.ending, c.endCode = true, code
+	c.ending, c.endCode, c.endReason = true, code, reason
 	credit := c.mode.Load() == modeCredit
 	c.mu.Unlock()
 	var eos feed.Encoder
@@ -154,7 +155,7 @@ func (c *pushConn) end(code byte, reason string) {
 		c.mu.Unlock()
 		switch {
 		case code == endAborted:
-			c.kill(stateAborted, "subscriber croaked: "+reason)
+			c.kill(stateAborted, "subscriber croaked: "+reason) // kill names the state
 		case err != nil:
 			c.kill(stateDisconnected, "end of stream not taken: "+err.Error())
 		}
@@ -202,7 +203,11 @@ func (c *pushConn) kill(state, reason string) {
 	c.once.Do(func() {
 		c.mu.Lock()
 		c.dead, c.state, c.reason = true, state, reason
-		if state == stateFinished || (c.endSent && state == stateDisconnected) {
+		if c.ending && c.endCode == endAborted {
+			// However it ends after an abort (the worker hangs up as told).
+			c.state, c.reason = stateAborted, "subscriber croaked: "+c.endReason
+		} else if state == stateFinished || (state == stateDisconnected && c.ending &&
+			(c.endSent || (c.mode.Load() == modeCredit && c.ackedB == c.sentB))) {
 			// Leaving after end-of-stream is finishing, unless records
 			// remain unacknowledged (onClose decides).
 			c.state = stateFinished
@@ -342,6 +347,7 @@ func (c *pushConn) onClose(info zmqx.CloseInfo) {
 	detail := info.Reason.Describe(info.Detail)
 	c.kill(stateDisconnected, detail) // a failed write: no-op if already killed
 	d := c.d
+	d.redispatching.Add(1) // before closedIn: Close must not think all is quiet in between
 	c.mu.Lock()
 	c.closedIn = true
 	pending := c.unacked
@@ -381,9 +387,13 @@ func (c *pushConn) onClose(info zmqx.CloseInfo) {
 	}
 	st := info.Stats
 	c.handed = st.Written.Records + info.InFlight.Records
-	c.batches = st.Written.Frames + info.InFlight.Frames
-	if c.endSent {
-		c.batches -= c.endParts
+	if credit {
+		c.batches = c.ackedB + int64(len(written))
+	} else {
+		c.batches = st.Written.Frames + info.InFlight.Frames
+		if c.endSent {
+			c.batches -= c.endParts
+		}
 	}
 	if !credit && c.mode.Load() == modePlain && !c.endSent && c.handed > 0 && !d.aborted {
 		d.unconfirmed.Add(c.handed)
@@ -405,6 +415,7 @@ func (c *pushConn) onClose(info zmqx.CloseInfo) {
 	go func() {
 		// Off the writer goroutine: dispatch may wait for credit.
 		defer d.wg.Done()
+		defer func() { d.redispatching.Add(-1); d.wake() }()
 		for _, f := range unsent {
 			d.redispatch(f)
 		}

@@ -372,7 +372,6 @@ func TestInteropHeartbeatPull(t *testing.T) {
 	if w.Mode != "plain" || w.State != "finished" || w.Records != n {
 		t.Fatalf("PULL's connection: %+v", w)
 	}
-	t.Logf("sub:\n%s", sub.stderr.String())
 	if got := strings.TrimSpace(pull.stdout.String()); got != fmt.Sprint(n) {
 		t.Fatalf("the PULL received %s records, want %d", got, n)
 	}
