@@ -193,7 +193,7 @@ func testPushToWorkers(t *testing.T, order Order) {
 			t.Fatalf("worker %+v: want finished with everything acknowledged", w)
 		}
 	}
-	if handled != 5000 || d.Lost() != 0 {
+	if handled != 5000 || d.Handled() != 5000 || d.Lost() != 0 {
 		t.Fatalf("acknowledged %d of 5000, lost %d", handled, d.Lost())
 	}
 }

@@ -73,7 +73,9 @@ func (cfg *PushConfig) Validate() error {
 // queue, write timeout, delivery unconfirmed.
 //
 // Deliver blocks while no worker can take a batch: back-pressure, as
-// in-process.
+// in-process. Under OrderTopic a topic's records must go to its worker,
+// so a stopped worker holds up the batches carrying its topics until it
+// is dropped (AckTimeout); under OrderNone any worker with credit will do.
 type PushDispatcher struct {
 	cfg PushConfig
 	ln  *zmqx.Listener
@@ -481,6 +483,17 @@ func anyUnacked(cs []*pushConn) bool {
 // discarded because the subscriber croaked or closed. It is exact for
 // credit workers; for plain PULL peers see Unconfirmed.
 func (d *PushDispatcher) Lost() int64 { return d.connLost.Load() + d.discarded.Load() }
+
+// Handled is the number of records credit workers acknowledged as
+// handled. Handled + Lost is every record delivered, once Close returns,
+// when every worker took credit (see Unconfirmed for those that did not).
+func (d *PushDispatcher) Handled() int64 {
+	var n int64
+	for _, w := range d.Stats() {
+		n += w.Handled
+	}
+	return n
+}
 
 // Redelivered is the number of records re-sent to another worker after
 // the worker they were written to was dropped unacknowledged (Redeliver):
