@@ -128,7 +128,7 @@ func TestStoppedWorker(t *testing.T) {
 		t.Skip("takes ~10s")
 	}
 	const n = 600000
-	r := startWorkerRig(t, false, []string{"--worker-timeout", "4s", "--max-delay", "2s", "--warmup", "500ms"}, nil, nil)
+	r := startWorkerRig(t, false, []string{"--worker-timeout", "5s", "--max-delay", "3s", "--warmup", "500ms"}, nil, nil)
 	pub := r.pub(t, 200000, n)
 	r.waitTap(t, 1, 1000)
 	victim := r.workers[1]
@@ -201,14 +201,14 @@ func TestStoppedWorker(t *testing.T) {
 func TestKilledWorker(t *testing.T) {
 	for _, redeliver := range []bool{false, true} {
 		t.Run(fmt.Sprintf("redeliver=%v", redeliver), func(t *testing.T) {
-			const n = 300000
+			const n = 200000
 			var subArgs []string
 			if redeliver {
 				subArgs = append(subArgs, "--redeliver")
 			}
 			// The victim is slow, so it always holds a full window.
 			r := startWorkerRig(t, false, subArgs, nil, []string{"--work", "20us", "--credit", "16"})
-			pub := r.pub(t, 150000, n)
+			pub := r.pub(t, 100000, n)
 			r.waitTap(t, 1, 5000)
 			if err := syscall.Kill(r.workers[1].cmd.Process.Pid, syscall.SIGKILL); err != nil {
 				t.Fatal(err)
