@@ -121,12 +121,13 @@ type pullConn struct {
 	// gone is set when the connection ended without end-of-stream (or the
 	// subscriber croaked): its queued frames are discarded, because the
 	// subscriber has counted them lost or redelivered them.
-	gone     atomic.Bool
-	mu       sync.Mutex
-	handledB uint64
-	handledR uint64
-	ack      chan struct{} // capacity 1: something new to acknowledge
-	drained  chan struct{} // closed when the handler reaches the EOS marker
+	gone      atomic.Bool
+	mu        sync.Mutex
+	handledB  uint64
+	handledR  uint64
+	signalled uint64        // handledB when the acknowledger was last woken
+	ack       chan struct{} // capacity 1: something new to acknowledge
+	drained   chan struct{} // closed when the handler reaches the EOS marker
 }
 
 type inFrame struct {
@@ -159,6 +160,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	go func() { wg.Wait(); close(frames) }()
 
 	recs := make([]feed.Record, 0, 1024)
+	ackEvery := uint64(max(1, w.cfg.Credit/4))
 	for f := range frames {
 		if f.eos {
 			close(f.c.drained)
@@ -168,10 +170,19 @@ func (w *Worker) Run(ctx context.Context) error {
 		f.c.mu.Lock()
 		f.c.handledB++
 		f.c.handledR += uint64(n)
+		// Acknowledge when the queue runs dry or a quarter of the window
+		// has been handled since: one message per many batches while busy,
+		// none held back when idle.
+		due := len(frames) == 0 || f.c.handledB-f.c.signalled >= ackEvery
+		if due {
+			f.c.signalled = f.c.handledB
+		}
 		f.c.mu.Unlock()
-		select {
-		case f.c.ack <- struct{}{}:
-		default:
+		if due {
+			select {
+			case f.c.ack <- struct{}{}:
+			default:
+			}
 		}
 		w.bufs.Put(f.buf[:0])
 	}
