@@ -122,6 +122,7 @@ type pullConn struct {
 	// subscriber croaked): its queued frames are discarded, because the
 	// subscriber has counted them lost or redelivered them.
 	gone      atomic.Bool
+	credited  atomic.Bool // the peer confirmed our credit: it is a bbox subscriber
 	mu        sync.Mutex
 	handledB  uint64
 	handledR  uint64
@@ -279,6 +280,10 @@ func (w *Worker) serve(ctx context.Context, ep string, peer *zmqx.Peer, out chan
 		if m.cmd {
 			continue // nothing but PINGs (answered by the guard) is expected
 		}
+		if len(m.frames) == 2 && bytes.Equal(m.frames[0], creditMarker) {
+			c.credited.Store(true)
+			continue
+		}
 		if len(m.frames) == 2 && bytes.Equal(m.frames[0], endMarker) {
 			if code, reason, err := parseEnd(m.frames[1]); err == nil {
 				endCode, endReason = code, reason
@@ -343,9 +348,13 @@ func (w *Worker) acknowledge(c *pullConn, stop <-chan struct{}) {
 			w.tap.Flush() // what is acknowledged is in the tap file first
 		}
 		if c.peer.SendCmd(cmdCredit, cr.marshal()) != nil || c.peer.Flush(5*time.Second) != nil {
-			// The subscriber is gone or dropped us: what is queued from it
-			// is counted lost (or redelivered) there, so do not handle it.
-			c.gone.Store(true)
+			// A bbox subscriber waits for our last acknowledgement before
+			// it closes, so failing to write one means it dropped us: what
+			// is queued from it is counted lost (or redelivered) there, so
+			// do not handle it. Any other PUSH may just have finished.
+			if c.credited.Load() {
+				c.gone.Store(true)
+			}
 			return false
 		}
 		sentB, first = cr.batches, false

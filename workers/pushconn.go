@@ -35,6 +35,12 @@ const (
 // worker why the stream ends (docs/wire.md, "Worker credit").
 var endMarker = []byte("BBEND")
 
+// creditMarker starts the two-part message that confirms to a worker that
+// its credit was taken: from then on the worker knows its acknowledgements
+// count, and that a connection on which one cannot be written has been
+// dropped (what it still holds from it is counted lost or redelivered).
+var creditMarker = []byte("BBCREDIT")
+
 // pushConn is one worker connection: a zmqx.Writer (the only writer of
 // the peer: coalesced writes, deadlines, PONGs) fed only where there is
 // credit, and a reader goroutine that reads the worker's credit.
@@ -329,6 +335,9 @@ func (c *pushConn) onCredit(cr credit) error {
 		f.Unref()
 	}
 	if first {
+		ok := zmqx.NewFrame(creditMarker, []byte{creditVersion}, 0)
+		c.w.TrySend(ok) // before any batch: nothing is offered until setReady
+		ok.Unref()
 		d.cfg.Logf("worker %d (%s) takes credit: window %d batches", c.id, c.peer.Remote, c.window)
 		d.mu.Lock()
 		d.setReady()

@@ -421,6 +421,6 @@ func TestInteropLibzmqPush(t *testing.T) {
 	var ws workerSummary
 	w.summary(&ws)
 	if ws.Records != n || tapCount(t, tap) != n {
-		t.Fatalf("worker handled %d records (tap %d), want %d", ws.Records, tapCount(t, tap), n)
+		t.Fatalf("worker handled %d records (tap %d, discarded %d), want %d:\n%s", ws.Records, tapCount(t, tap), ws.Discarded, n, w.stderr.String())
 	}
 }
