@@ -118,9 +118,9 @@ func (w *Worker) Handler() Handler { return w.h }
 type pullConn struct {
 	ep   string
 	peer *zmqx.Peer
-	// gone is set when the connection ended without end-of-stream (or the
-	// subscriber croaked): its queued frames are discarded, because the
-	// subscriber has counted them lost or redelivered them.
+	// gone is set when a bbox subscriber's connection ended without
+	// end-of-stream (or it croaked): its queued frames are discarded,
+	// because the subscriber has counted them lost or redelivered them.
 	gone      atomic.Bool
 	credited  atomic.Bool // the peer confirmed our credit: it is a bbox subscriber
 	mu        sync.Mutex
@@ -270,7 +270,12 @@ func (w *Worker) serve(ctx context.Context, ep string, peer *zmqx.Peer, out chan
 	for {
 		m, err := readZMTP(peer, w.alloc)
 		if err != nil {
-			c.gone.Store(true)
+			// A bbox subscriber counts what it had not had acknowledged as
+			// lost (or redelivers it): do not handle it after all. Any
+			// other PUSH counts nothing, so what arrived is handled.
+			if c.credited.Load() {
+				c.gone.Store(true)
+			}
 			if ctx.Err() == nil {
 				w.cfg.Logf("lost %s: %v (reconnecting)", peer.Remote, err)
 			}
