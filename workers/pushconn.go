@@ -148,7 +148,9 @@ func (c *pushConn) end(code byte, reason string) {
 	c.mu.Lock()
 	c.endParts = int64(len(parts))
 	c.mu.Unlock()
+	c.d.wg.Add(1) // end is called before Close waits for the group
 	go func() {
+		defer c.d.wg.Done()
 		timeout := c.d.cfg.WriteTimeout
 		if code == endAborted {
 			timeout = min(timeout, time.Second)
