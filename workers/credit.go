@@ -84,34 +84,49 @@ type zmtpMsg struct {
 	frames [][]byte // message frames
 }
 
-var errBadCommand = errors.New("malformed ZMTP command")
+var (
+	errBadCommand = errors.New("malformed ZMTP command")
+	errTooLarge   = errors.New("ZMTP frame over the size limit")
+)
 
-// readZMTP reads the next message or command from p (zmq4's RecvMsg drops
-// command names, and bbox needs them). The guard under p has vetted the
-// frame sizes and swallowed PINGs; alloc supplies frame buffers.
-func readZMTP(p *zmqx.Peer, alloc func(n int) []byte) (zmtpMsg, error) {
+// maxCommand bounds a command's body: bbox's own are a few bytes.
+const maxCommand = 64 << 10
+
+// readPeer reads the next message or command from p. The guard under p
+// has vetted frame sizes and swallowed PINGs.
+func readPeer(p *zmqx.Peer, alloc func(n int) []byte) (zmtpMsg, error) {
+	return readZMTP(p, 1<<62, alloc)
+}
+
+// readZMTP reads the next ZMTP message or command from r (zmq4's RecvMsg
+// drops command names, and bbox needs them). A frame over limit bytes, or
+// a command over maxCommand, is an error; alloc supplies message frames.
+func readZMTP(r io.Reader, limit uint64, alloc func(n int) []byte) (zmtpMsg, error) {
 	var m zmtpMsg
 	var hdr [9]byte
 	for more := true; more; {
-		if _, err := io.ReadFull(p, hdr[:2]); err != nil {
+		if _, err := io.ReadFull(r, hdr[:2]); err != nil {
 			return m, err
 		}
 		flags, size := hdr[0], uint64(hdr[1])
 		if flags&0x02 != 0 {
-			if _, err := io.ReadFull(p, hdr[2:9]); err != nil {
+			if _, err := io.ReadFull(r, hdr[2:9]); err != nil {
 				return m, err
 			}
 			size = binary.BigEndian.Uint64(hdr[1:9])
 		}
 		more = flags&0x01 != 0
 		isCmd := flags&0x04 != 0
+		if size > limit || (isCmd && size > maxCommand) {
+			return m, errTooLarge
+		}
 		var b []byte
 		if isCmd {
 			b = make([]byte, size)
 		} else {
 			b = alloc(int(size))
 		}
-		if _, err := io.ReadFull(p, b); err != nil {
+		if _, err := io.ReadFull(r, b); err != nil {
 			return m, err
 		}
 		if isCmd {

@@ -268,7 +268,7 @@ func (w *Worker) serve(ctx context.Context, ep string, peer *zmqx.Peer, out chan
 	var endReason string
 	var endCode byte = 255
 	for {
-		m, err := readZMTP(peer, w.alloc)
+		m, err := readPeer(peer, w.alloc)
 		if err != nil {
 			// A bbox subscriber counts what it had not had acknowledged as
 			// lost (or redelivers it): do not handle it after all. Any

@@ -256,7 +256,7 @@ func closedState(state string) zmqx.ClosedState {
 // readLoop reads credit until the connection ends.
 func (c *pushConn) readLoop() {
 	for {
-		m, err := readZMTP(c.peer, func(n int) []byte { return make([]byte, n) })
+		m, err := readPeer(c.peer, func(n int) []byte { return make([]byte, n) })
 		if err != nil {
 			if errors.Is(err, errBadCommand) {
 				c.kill(stateProtocol, err.Error())
