@@ -80,7 +80,7 @@ func newPushConn(d *PushDispatcher, p *zmqx.Peer) (*pushConn, error) {
 	c := &pushConn{d: d, peer: p, since: time.Now()}
 	w, err := zmqx.NewWriter(p, zmqx.WriterConfig{
 		// The bound is a safety net: offer gates by credit (or Queue).
-		MaxFrames:    max(d.cfg.Queue, d.cfg.MaxWindow) + 2,
+		MaxFrames:    max(d.cfg.Queue, d.cfg.MaxWindow) + 4, // + the credit confirmation and the two end parts
 		WriteTimeout: d.cfg.WriteTimeout,
 		Reclaim:      true,
 		OnClose:      c.onClose,
