@@ -94,6 +94,9 @@ type Input struct {
 	// (a worker dropped with data in flight): PushDispatcher.Lost and,
 	// where the pool counts it, Pool.Lost.
 	LostToWorkers int64
+	// Unconfirmed is what went to plain PULL workers (no credit protocol)
+	// that left before end-of-stream: they may or may not have handled it.
+	Unconfirmed int64
 	// Redelivered is what was dispatched again to another worker after
 	// one was dropped (at-least-once): PushDispatcher.Redelivered.
 	Redelivered int64
@@ -200,6 +203,10 @@ func Judge(in Input) Verdict {
 	}
 	if in.LostToWorkers > 0 {
 		add(true, "%s handed to workers and never handled (a worker was dropped)", commas(in.LostToWorkers))
+	}
+	if in.Unconfirmed > 0 {
+		doubt = true
+		add(false, "%s went to plain PULL workers that left before end-of-stream (handling unconfirmed)", commas(in.Unconfirmed))
 	}
 	if in.PublishedExact {
 		v.Unaccounted = in.Published - in.Received - in.Filtered - in.BeforeJoin - in.LostInGaps

@@ -51,21 +51,38 @@ type PoolConfig struct {
 	Tap *Tap
 }
 
-// WorkerStats counts one worker.
+// WorkerStats counts one worker. Records is what was handed to it;
+// Handled what it confirmed (an in-process worker: what its handler
+// returned from; a credit worker: what it acknowledged); Lost what was
+// handed and never handled (not redelivered); Redelivered what was sent
+// to other workers after this one was dropped.
 type WorkerStats struct {
-	ID      int    `json:"id"`
-	Records int64  `json:"records"`
-	Batches int64  `json:"batches"`
-	Peer    string `json:"peer,omitempty"`
-	State   string `json:"state,omitempty"`
+	ID          int    `json:"id"`
+	Records     int64  `json:"records"`
+	Handled     int64  `json:"handled"`
+	Lost        int64  `json:"lost"`
+	Redelivered int64  `json:"redelivered,omitempty"`
+	Batches     int64  `json:"batches"`
+	Peer        string `json:"peer,omitempty"`
+	// Mode is how a worker process is served: "credit" (acknowledged),
+	// "plain" (a PULL that sends no credit: handled is unknown) or
+	// "pending" (not yet negotiated).
+	Mode   string `json:"mode,omitempty"`
+	Window int    `json:"window,omitempty"`
+	// State is connected, negotiating, finished, dropped, disconnected,
+	// aborted or protocol error; CloseReason says why it ended.
+	State       string `json:"state,omitempty"`
+	CloseReason string `json:"close_reason,omitempty"`
 }
 
 type worker struct {
 	id      int
 	ch      chan *feed.Batch
 	h       Handler
+	handed  atomic.Int64
 	records atomic.Int64
 	batches atomic.Int64
+	lost    atomic.Int64
 }
 
 // Pool is a set of in-process workers fed by Deliver.
@@ -79,6 +96,9 @@ type Pool struct {
 	abort   chan struct{}
 	aborted atomic.Bool
 	once    sync.Once
+	// discarded counts records Deliver dropped because the pool had
+	// aborted or closed: handed to no worker.
+	discarded atomic.Int64
 }
 
 // NewPool starts the workers.
@@ -111,11 +131,8 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 func (p *Pool) run(w *worker) {
 	defer p.wg.Done()
 	for b := range w.ch {
-		if p.aborted.Load() {
-			feed.PutBatch(b) // stale: the subscriber croaked
-			continue
-		}
-		if !spend(p.cfg.Work, len(b.Recs), p.abort) {
+		if p.aborted.Load() || !spend(p.cfg.Work, len(b.Recs), p.abort) {
+			w.lost.Add(int64(len(b.Recs))) // stale: the subscriber croaked
 			feed.PutBatch(b)
 			continue
 		}
@@ -134,7 +151,8 @@ func (p *Pool) run(w *worker) {
 func (p *Pool) Deliver(shard int, b *feed.Batch) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if p.closed {
+	if p.closed || p.aborted.Load() {
+		p.discarded.Add(int64(len(b.Recs)))
 		feed.PutBatch(b)
 		return
 	}
@@ -158,11 +176,15 @@ func (p *Pool) Deliver(shard int, b *feed.Batch) {
 		return
 	}
 	start := int(p.rr.Add(1) % uint64(n))
+	recs := int64(len(b.Recs))
 	for k := 0; k < n; k++ {
+		w := p.workers[(start+k)%n]
+		w.handed.Add(recs) // before the send, so handled never exceeds handed
 		select {
-		case p.workers[(start+k)%n].ch <- b:
+		case w.ch <- b:
 			return
 		default:
+			w.handed.Add(-recs)
 		}
 	}
 	p.put(p.workers[start], b)
@@ -170,9 +192,13 @@ func (p *Pool) Deliver(shard int, b *feed.Batch) {
 
 // put queues b for w, blocking while w is full unless the pool aborts.
 func (p *Pool) put(w *worker, b *feed.Batch) {
+	recs := int64(len(b.Recs))
+	w.handed.Add(recs)
 	select {
 	case w.ch <- b:
 	case <-p.abort:
+		w.handed.Add(-recs)
+		p.discarded.Add(recs)
 		feed.PutBatch(b)
 	}
 }
@@ -216,13 +242,44 @@ func (p *Pool) Close() {
 	p.wg.Wait()
 }
 
-// Stats returns per-worker counts.
+// Stats returns per-worker counts. Records is what the worker was handed,
+// so it includes batches still queued until Close.
 func (p *Pool) Stats() []WorkerStats {
 	out := make([]WorkerStats, len(p.workers))
 	for i, w := range p.workers {
-		out[i] = WorkerStats{ID: i, Records: w.records.Load(), Batches: w.batches.Load()}
+		out[i] = WorkerStats{ID: i, Records: w.handed.Load(), Handled: w.records.Load(), Lost: w.lost.Load(), Batches: w.batches.Load()}
 	}
 	return out
+}
+
+// Handed is the number of records queued to workers.
+func (p *Pool) Handed() int64 {
+	var n int64
+	for _, w := range p.workers {
+		n += w.handed.Load()
+	}
+	return n
+}
+
+// Handled is the number of records the workers' handlers were called with.
+func (p *Pool) Handled() int64 {
+	var n int64
+	for _, w := range p.workers {
+		n += w.records.Load()
+	}
+	return n
+}
+
+// Lost is the number of records delivered to the pool that no handler
+// saw: discarded from the queues by Abort (the subscriber croaked) or
+// delivered after Abort or Close. After Close, Handled + Lost equals
+// every record delivered.
+func (p *Pool) Lost() int64 {
+	n := p.discarded.Load()
+	for _, w := range p.workers {
+		n += w.lost.Load()
+	}
+	return n
 }
 
 // Handlers returns the workers' handlers (read them after Close).

@@ -120,6 +120,17 @@ func TestPoolAbortDropsStaleWork(t *testing.T) {
 	if n := handled.Load(); n != 10 {
 		t.Fatalf("%d records handled after Abort, want only the batch already in the handler (10)", n)
 	}
+	// Every record delivered is handled or lost, exactly.
+	if p.Handled() != 10 || p.Lost() != 40 || p.Handed() > 50 {
+		t.Fatalf("handled %d, lost %d, handed %d; want 10 handled and 40 lost of 50", p.Handled(), p.Lost(), p.Handed())
+	}
+	var sum int64
+	for _, w := range p.Stats() {
+		sum += w.Handled + w.Lost
+	}
+	if sum+p.discarded.Load() != 50 {
+		t.Fatalf("per-worker handled+lost %d + discarded %d != 50", sum, p.discarded.Load())
+	}
 }
 
 func TestPushToWorkerProcesses(t *testing.T) {
@@ -147,10 +158,7 @@ func testPushToWorkers(t *testing.T, order Order) {
 		wg.Add(1)
 		go func() { defer wg.Done(); w.Run(ctx) }()
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(d.Stats()) < 2 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitCredit(t, d, 2)
 	for _, b := range batches(200, 25) {
 		d.Deliver(0, b)
 	}
@@ -177,5 +185,15 @@ func testPushToWorkers(t *testing.T, order Order) {
 	}
 	if ws[0].Stats().EOS != 1 || ws[1].Stats().EOS != 1 {
 		t.Fatal("workers did not see end-of-stream")
+	}
+	var handled int64
+	for _, w := range d.Stats() {
+		handled += w.Handled
+		if w.State != stateFinished || w.Handled != w.Records {
+			t.Fatalf("worker %+v: want finished with everything acknowledged", w)
+		}
+	}
+	if handled != 5000 || d.Handled() != 5000 || d.Lost() != 0 {
+		t.Fatalf("acknowledged %d of 5000, lost %d", handled, d.Lost())
 	}
 }

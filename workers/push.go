@@ -2,7 +2,6 @@ package workers
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,72 +17,113 @@ type PushConfig struct {
 	Bind string
 	// Order is how batches are spread; see Order.
 	Order Order
-	// Queue is the number of frames each worker connection may have
-	// waiting before Deliver looks elsewhere or blocks. 0 means 32.
+	// Queue is the number of frames a plain PULL peer (one that sends no
+	// credit) may have waiting before Deliver looks elsewhere. 0 means 32.
 	Queue int
-	// WriteTimeout disconnects a worker that takes nothing for this long;
-	// what was queued for it goes to the others. 0 means 5s.
+	// WriteTimeout disconnects a plain PULL peer that takes nothing for
+	// this long. 0 means 5s.
 	WriteTimeout time.Duration
+	// AckTimeout drops a credit worker that holds unacknowledged batches
+	// and acknowledges nothing for this long (stopped, hung or too slow);
+	// its unacknowledged records are lost, or redelivered with Redeliver.
+	// 0 means 5s.
+	AckTimeout time.Duration
+	// Redeliver sends a dropped worker's unacknowledged batches to the
+	// other workers: at-least-once delivery (a record the dropped worker
+	// handled but had not yet acknowledged is handled twice). Without it
+	// delivery is at-most-once and such records are counted in Lost.
+	Redeliver bool
+	// Negotiate is how long a new connection has to announce credit
+	// before it is served as a plain PULL. 0 means 1s.
+	Negotiate time.Duration
+	// MaxWindow caps the window a worker may announce. 0 means 1024.
+	MaxWindow int
 	// Conn holds socket and guard options.
 	Conn zmqx.Options
 	// Logf receives operational messages. nil discards them.
 	Logf func(format string, args ...any)
 }
 
+// Validate checks cfg's values (zero values are defaults).
+func (cfg *PushConfig) Validate() error {
+	switch {
+	case cfg.Bind == "":
+		return fmt.Errorf("workers: dispatcher needs a bind endpoint")
+	case cfg.Queue < 0 || cfg.MaxWindow < 0:
+		return fmt.Errorf("workers: queue %d and window %d must not be negative", cfg.Queue, cfg.MaxWindow)
+	case cfg.WriteTimeout < 0 || cfg.AckTimeout < 0 || cfg.Negotiate < 0:
+		return fmt.Errorf("workers: timeouts must not be negative")
+	}
+	return nil
+}
+
 // PushDispatcher is the subscriber side of out-of-process workers. Each
 // worker connection is a single-peer PUSH: bbox picks the worker for every
 // batch (zmq4's PUSH socket sends every message to every peer), so each
-// record reaches exactly one worker. Deliver blocks while no worker is
-// connected or all are busy: back-pressure, as in-process.
+// record reaches exactly one worker.
 //
-// Delivery is at most once: frames a worker had not yet taken when it
-// disconnected are re-sent to another worker; frames already written to a
-// worker's socket when it died are counted in Lost.
+// Flow control is by credit (docs/wire.md, "Worker credit"): a bbox worker
+// announces how many batches it can hold and acknowledges what it has
+// handled; the dispatcher sends to a worker only while it has credit, so
+// a stopped worker stops receiving instead of stalling the subscriber
+// thread, and a worker with unacknowledged batches that makes no progress
+// for AckTimeout is dropped. Its unacknowledged records are counted in
+// Lost, exactly, or redelivered with PushConfig.Redeliver. A peer that
+// sends no credit (a plain libzmq PULL) is served as before: bounded
+// queue, write timeout, delivery unconfirmed.
+//
+// Deliver blocks while no worker can take a batch: back-pressure, as
+// in-process. Under OrderTopic a topic's records must go to its worker,
+// so a stopped worker holds up the batches carrying its topics until it
+// is dropped (AckTimeout); under OrderNone any worker with credit will do.
 type PushDispatcher struct {
-	cfg    PushConfig
-	ln     *zmqx.Listener
-	mu     sync.Mutex
-	cond   *sync.Cond
-	live   []*pushConn
-	all    []*pushConn
-	nextID int
-	closed bool
-	// eosSent is set when Close starts: workers leaving after it are done.
-	eosSent bool
-	abort   chan struct{}
-	rr      atomic.Uint64
-	lost    atomic.Int64
-	stats   zmqx.Counters
-	pool    sync.Pool
-}
+	cfg PushConfig
+	ln  *zmqx.Listener
 
-type pushFrame struct {
-	buf     []byte
-	records int
-	shared  bool // sent to several workers (EOS): never pooled or re-sent
-}
+	mu      sync.Mutex
+	cond    *sync.Cond
+	live    []*pushConn // connected, not yet killed
+	ready   []*pushConn // live and negotiated (credit or plain): eligible for batches
+	all     []*pushConn
+	nextID  int
+	closing bool // end-of-stream is being sent: nothing new is queued
+	closed  bool // Deliver discards
+	aborted bool
 
-type pushConn struct {
-	id      int
-	peer    *zmqx.Peer
-	q       chan *pushFrame
-	dead    atomic.Bool
-	reason  string
-	records atomic.Int64
-	batches atomic.Int64
-	// inflight counts frames queued or being written, so Close knows
-	// when everything (EOS included) has been flushed.
-	inflight atomic.Int64
-	done     chan struct{}
+	waiters   atomic.Int64 // goroutines in cond.Wait: wake only when someone waits
+	rr        atomic.Uint64
+	stop      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup // connection and watcher goroutines
+
+	redispatching atomic.Int64 // dead connections whose frames are being re-sent
+	discarded     atomic.Int64 // records dropped before reaching any worker (closed or aborted)
+	connLost      atomic.Int64 // records written to dropped workers and never acknowledged
+	redelivered   atomic.Int64
+	unconfirmed   atomic.Int64 // records written to plain peers that left before end-of-stream
+	stats         zmqx.Counters
+	pool          sync.Pool
 }
 
 // NewPushDispatcher binds cfg.Bind and starts accepting workers.
 func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if cfg.Queue == 0 {
 		cfg.Queue = 32
 	}
 	if cfg.WriteTimeout == 0 {
 		cfg.WriteTimeout = 5 * time.Second
+	}
+	if cfg.AckTimeout == 0 {
+		cfg.AckTimeout = 5 * time.Second
+	}
+	if cfg.Negotiate == 0 {
+		cfg.Negotiate = time.Second
+	}
+	if cfg.MaxWindow == 0 {
+		cfg.MaxWindow = 1024
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
@@ -92,15 +132,22 @@ func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bind %w", err)
 	}
-	d := &PushDispatcher{cfg: cfg, abort: make(chan struct{})}
+	d := &PushDispatcher{cfg: cfg, stop: make(chan struct{})}
 	d.cond = sync.NewCond(&d.mu)
-	d.pool.New = func() any { return &pushFrame{buf: make([]byte, 0, 64<<10)} }
+	d.pool.New = func() any {
+		pf := &pooledFrame{}
+		pf.f.Body = make([]byte, 0, 64<<10)
+		pf.release = func() { d.pool.Put(pf) }
+		return pf
+	}
 	o := cfg.Conn
 	o.Stats = &d.stats
 	if d.ln, err = zmqx.Listen(ep, o); err != nil {
 		return nil, err
 	}
-	go d.ln.Serve(zmq4.Push, d.add)
+	d.wg.Add(2)
+	go func() { defer d.wg.Done(); d.ln.Serve(zmq4.Push, d.add) }()
+	go func() { defer d.wg.Done(); d.watch() }()
 	return d, nil
 }
 
@@ -108,115 +155,102 @@ func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
 func (d *PushDispatcher) Endpoint() string { return d.ln.Endpoint() }
 
 func (d *PushDispatcher) add(p *zmqx.Peer) {
-	c := &pushConn{peer: p, q: make(chan *pushFrame, d.cfg.Queue), done: make(chan struct{})}
-	p.Coalesce()
 	d.mu.Lock()
-	if d.closed {
-		d.mu.Unlock()
+	defer d.mu.Unlock()
+	if d.closing {
 		p.Close()
+		return
+	}
+	c, err := newPushConn(d, p)
+	if err != nil {
+		p.Close()
+		d.cfg.Logf("worker from %s: %v", p.Remote, err)
 		return
 	}
 	c.id = d.nextID
 	d.nextID++
 	d.live = append(d.live, c)
 	d.all = append(d.all, c)
-	d.cond.Broadcast()
-	d.mu.Unlock()
+	d.wg.Add(1)
 	d.cfg.Logf("worker %d connected from %s", c.id, p.Remote)
-	go d.writeLoop(c)
-	go d.watch(c)
+	go func() { defer d.wg.Done(); c.readLoop() }()
 }
 
-// watch notices a worker that hangs up: PULL peers never send, so a
-// read returns only when the connection ends.
-func (d *PushDispatcher) watch(c *pushConn) {
-	_, err := c.peer.RecvMsg()
-	if err != nil {
-		d.kill(c, "disconnected: "+err.Error())
+// setReady rebuilds the list of connections that may be given batches.
+// Called with d.mu held.
+func (d *PushDispatcher) setReady() {
+	ready := make([]*pushConn, 0, len(d.live))
+	for _, c := range d.live {
+		if m := c.mode.Load(); m == modeCredit || m == modePlain {
+			ready = append(ready, c)
+		}
+	}
+	d.ready = ready
+	d.cond.Broadcast()
+}
+
+// wake tells waiting dispatchers (and Close) that something changed.
+func (d *PushDispatcher) wake() {
+	if d.waiters.Load() > 0 {
+		d.mu.Lock()
+		d.cond.Broadcast()
+		d.mu.Unlock()
 	}
 }
 
-func (d *PushDispatcher) writeLoop(c *pushConn) {
-	msg := zmq4.Msg{Frames: make([][]byte, 1)}
-	var sent []*pushFrame
+// watch serves the deadlines: negotiation for new connections, progress
+// for credit workers. It is the only timer, so nothing waits on a clock
+// in the hot path.
+func (d *PushDispatcher) watch() {
+	tick := min(max(d.cfg.AckTimeout/10, 5*time.Millisecond), 50*time.Millisecond)
+	t := time.NewTicker(tick)
+	defer t.Stop()
 	for {
 		select {
-		case f := <-c.q:
-			sent = append(sent[:0], f)
-		case <-c.done:
+		case <-d.stop:
 			return
+		case <-t.C:
 		}
-		// Smart batching: take whatever else is waiting into one writev.
-		for more := true; more && len(sent) < 64; {
-			select {
-			case g := <-c.q:
-				sent = append(sent, g)
-			default:
-				more = false
+		now := time.Now()
+		d.mu.Lock()
+		live := append([]*pushConn(nil), d.live...)
+		d.mu.Unlock()
+		changed := false
+		for _, c := range live {
+			switch c.mode.Load() {
+			case modePending:
+				if now.Sub(c.since) > d.cfg.Negotiate && c.mode.CompareAndSwap(modePending, modePlain) {
+					d.cfg.Logf("worker %d (%s) sent no credit within %v: serving it as a plain PULL (deliveries to it are unconfirmed)",
+						c.id, c.peer.Remote, d.cfg.Negotiate)
+					changed = true
+				}
+			case modeCredit:
+				if batches, recs, idle := c.stalled(now); idle > d.cfg.AckTimeout {
+					c.kill(stateDropped, fmt.Sprintf("no progress for %v with %d batches (%d records) unacknowledged",
+						idle.Round(time.Millisecond), batches, recs))
+				}
 			}
 		}
-		var err error
-		for _, g := range sent {
-			msg.Frames[0] = g.buf
-			if err = c.peer.SendMsg(msg); err != nil {
-				break
-			}
+		if changed {
+			d.mu.Lock()
+			d.setReady()
+			d.mu.Unlock()
 		}
-		if err == nil {
-			err = c.peer.Flush(d.cfg.WriteTimeout)
-		}
-		recs := 0
-		for _, g := range sent {
-			recs += g.records
-		}
-		if err != nil {
-			d.lost.Add(int64(recs))
-			c.inflight.Add(-int64(len(sent)))
-			d.kill(c, "write failed: "+err.Error())
-			return
-		}
-		c.records.Add(int64(recs))
-		c.inflight.Add(-int64(len(sent)))
-		for _, g := range sent {
-			if !g.shared {
-				c.batches.Add(1)
-				d.pool.Put(g)
-			}
-		}
+		d.wake() // a safety net: waiters re-check at every tick
 	}
 }
 
-// kill removes a worker and re-dispatches what it had not taken.
-func (d *PushDispatcher) kill(c *pushConn, reason string) {
-	if c.dead.Swap(true) {
-		return
-	}
-	c.peer.Close()
+// remove takes c out of the live lists.
+func (d *PushDispatcher) remove(c *pushConn) {
 	d.mu.Lock()
-	c.reason = reason
 	for i, o := range d.live {
 		if o == c {
-			d.live = append(d.live[:i], d.live[i+1:]...)
+			d.live = append(d.live[:i:i], d.live[i+1:]...)
 			break
 		}
 	}
-	closed, quiet := d.closed, d.closed || d.eosSent
+	d.setReady()
 	d.mu.Unlock()
-	close(c.done)
-	if !quiet {
-		d.cfg.Logf("worker %d (%s) %s", c.id, c.peer.Remote, reason)
-	}
-	for {
-		select {
-		case f := <-c.q:
-			c.inflight.Add(-1)
-			if !closed && !f.shared {
-				d.send(f, -1)
-			}
-		default:
-			return
-		}
-	}
 }
 
 // Deliver encodes b as one frame per chosen worker and queues it.
@@ -226,24 +260,32 @@ func (d *PushDispatcher) Deliver(shard int, b *feed.Batch) {
 		return
 	}
 	if d.cfg.Order != OrderTopic {
-		d.send(d.encode(b.Recs), -1)
+		d.dispatch(d.encode(b.Recs), -1)
 		return
 	}
+	d.splitTopics(b.Recs)
+}
+
+// splitTopics sends each topic's records to its worker, one frame each.
+func (d *PushDispatcher) splitTopics(recs []feed.Record) {
 	d.mu.Lock()
-	for len(d.live) == 0 && !d.closed {
+	d.waiters.Add(1)
+	for len(d.ready) == 0 && !d.closed {
 		d.cond.Wait()
 	}
-	n := len(d.live)
+	d.waiters.Add(-1)
+	n, closed := len(d.ready), d.closed
 	d.mu.Unlock()
-	if n == 0 {
+	if closed {
+		d.discarded.Add(int64(len(recs)))
 		return
 	}
 	// Encode each topic's records straight into its worker's frame: no
 	// per-record copies into intermediate slices.
-	frames := make([]*pushFrame, n)
+	frames := make([]*zmqx.Frame, n)
 	encs := make([]feed.Encoder, n)
-	for i := range b.Recs {
-		r := &b.Recs[i]
+	for i := range recs {
+		r := &recs[i]
 		k := TopicWorker(r.Topic, n)
 		if frames[k] == nil {
 			frames[k] = d.open(&encs[k], r)
@@ -252,13 +294,13 @@ func (d *PushDispatcher) Deliver(shard int, b *feed.Batch) {
 	}
 	for k, f := range frames {
 		if f != nil {
-			d.send(d.finish(&encs[k], f), k)
+			d.dispatch(d.finish(&encs[k], f), k)
 		}
 	}
 }
 
 // encode puts recs (one partition's) into one worker frame.
-func (d *PushDispatcher) encode(recs []feed.Record) *pushFrame {
+func (d *PushDispatcher) encode(recs []feed.Record) *zmqx.Frame {
 	var enc feed.Encoder
 	f := d.open(&enc, &recs[0])
 	for i := range recs {
@@ -269,141 +311,212 @@ func (d *PushDispatcher) encode(recs []feed.Record) *pushFrame {
 
 // open starts a worker frame (explicit sequences: a worker's records need
 // not be contiguous) with r's origin in the header.
-func (d *PushDispatcher) open(enc *feed.Encoder, r *feed.Record) *pushFrame {
-	f := d.pool.Get().(*pushFrame)
-	enc.Reset(f.buf[:0], feed.Header{Flags: feed.FlagSeq, Shard: r.Shard, Partition: r.Partition,
+func (d *PushDispatcher) open(enc *feed.Encoder, r *feed.Record) *zmqx.Frame {
+	pf := d.pool.Get().(*pooledFrame)
+	f := &pf.f
+	f.Init(pf.release) // one reference: the dispatcher's, until acknowledged
+	enc.Reset(f.Body[:0], feed.Header{Flags: feed.FlagSeq, Shard: r.Shard, Partition: r.Partition,
 		Publisher: r.Publisher, Epoch: r.Epoch, FirstSeq: r.Seq})
 	return f
 }
 
-func (d *PushDispatcher) finish(enc *feed.Encoder, f *pushFrame) *pushFrame {
-	f.buf = enc.Finish()
-	f.records = enc.Count()
+func (d *PushDispatcher) finish(enc *feed.Encoder, f *zmqx.Frame) *zmqx.Frame {
+	f.Body = enc.Finish()
+	f.Records = enc.Count()
 	return f
 }
 
-// send queues f on worker slot `want` (by position among live workers;
-// -1 for any), waiting for a worker if none is connected.
-func (d *PushDispatcher) send(f *pushFrame, want int) {
+// pooledFrame is a worker frame and the release function that returns it
+// to the pool when its last reference (the dispatcher's or a writer's) is
+// dropped, made once so recycling allocates nothing.
+type pooledFrame struct {
+	f       zmqx.Frame
+	release func()
+}
+
+// dispatch queues f on the ready worker at position want (OrderTopic) or
+// on any worker with room (-1), waiting while none has: only workers with
+// credit (or plain peers with queue room) are offered batches, so one
+// stopped worker never holds the caller while another can take it.
+func (d *PushDispatcher) dispatch(f *zmqx.Frame, want int) {
+	d.mu.Lock()
+	d.waiters.Add(1)
+	defer func() { d.waiters.Add(-1); d.mu.Unlock() }()
 	for {
-		d.mu.Lock()
-		for len(d.live) == 0 && !d.closed {
-			d.cond.Wait()
-		}
 		if d.closed {
-			d.mu.Unlock()
-			d.lost.Add(int64(f.records))
+			d.discarded.Add(int64(f.Records))
+			f.Unref()
 			return
 		}
-		live := append([]*pushConn(nil), d.live...)
-		d.mu.Unlock()
-		n := len(live)
-		var target *pushConn
-		if want >= 0 {
-			target = live[want%n]
-		} else {
-			start := int(d.rr.Add(1) % uint64(n))
-			for k := 0; k < n; k++ {
-				c := live[(start+k)%n]
-				c.inflight.Add(1)
-				select {
-				case c.q <- f:
+		if n := len(d.ready); n > 0 { // while closing, only redispatch gets here
+			if want >= 0 {
+				if d.ready[want%n].offer(f) {
 					return
-				default:
-					c.inflight.Add(-1)
+				}
+			} else {
+				start := int(d.rr.Add(1) % uint64(n))
+				for k := 0; k < n; k++ {
+					if d.ready[(start+k)%n].offer(f) {
+						return
+					}
 				}
 			}
-			target = live[start]
 		}
-		target.inflight.Add(1)
-		select {
-		case target.q <- f:
-			return
-		case <-target.done:
-			// It died while we waited: choose again among the living.
-			target.inflight.Add(-1)
-		case <-d.abort:
-			target.inflight.Add(-1)
-			return
-		}
+		d.cond.Wait()
 	}
 }
 
-// Abort drops everything queued and disconnects the workers without an
-// end-of-stream: the subscriber croaked and its data is stale.
-func (d *PushDispatcher) Abort() {
+// redispatch sends a frame a dead worker had not handled to the others.
+// Under OrderTopic it is split again over the workers now connected.
+func (d *PushDispatcher) redispatch(f *zmqx.Frame) {
+	if d.cfg.Order != OrderTopic {
+		d.dispatch(f, -1)
+		return
+	}
+	recs, _, err := feed.DecodeFrame(f.Body, nil)
+	if err == nil && len(recs) > 0 {
+		d.splitTopics(recs)
+	}
+	f.Unref()
+}
+
+// AbortWith drops everything queued, sends every worker an end-of-stream
+// that carries reason (a bbox worker exits with status 3), and
+// disconnects them: the subscriber croaked and its data is stale. It does
+// not wait; Close waits for the workers to be told.
+func (d *PushDispatcher) AbortWith(reason string) {
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
 		return
 	}
-	d.closed = true
-	close(d.abort)
-	d.cond.Broadcast()
+	d.closed, d.closing, d.aborted = true, true, true
 	live := append([]*pushConn(nil), d.live...)
+	d.cond.Broadcast()
 	d.mu.Unlock()
 	d.ln.Close()
+	d.cfg.Logf("telling %d workers the subscriber croaked", len(live))
 	for _, c := range live {
-		d.kill(c, "subscriber croaked")
+		c.end(endAborted, reason)
 	}
 }
 
-// Close sends end-of-stream to every worker, lets them take what is
-// queued (up to the write timeout) and closes.
+// Abort is AbortWith with a generic reason (shard.Aborter).
+func (d *PushDispatcher) Abort() { d.AbortWith("subscriber croaked") }
+
+// Close sends end-of-stream to every worker, waits until each has
+// acknowledged everything it was given (plain peers: until their queue is
+// written), dropping workers that stop making progress, and closes. It
+// returns once every connection goroutine has exited.
 func (d *PushDispatcher) Close() error {
-	d.mu.Lock()
-	if d.closed {
-		d.mu.Unlock()
-		return nil
-	}
-	live := append([]*pushConn(nil), d.live...)
-	d.eosSent = true // workers leaving from now on are done, not lost
-	d.mu.Unlock()
-	var eos feed.Encoder
-	eos.Reset(nil, feed.Header{Flags: feed.FlagEOS | feed.FlagSeq})
-	eosFrame := &pushFrame{buf: eos.Finish(), shared: true}
-	for _, c := range live {
-		c.inflight.Add(1)
-		select {
-		case c.q <- eosFrame:
-		case <-c.done:
-			c.inflight.Add(-1)
-		}
-	}
-	deadline := time.Now().Add(d.cfg.WriteTimeout)
-	for _, c := range live {
-		for c.inflight.Load() > 0 && !c.dead.Load() && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
-	}
-	d.mu.Lock()
-	d.closed = true
-	d.cond.Broadcast()
-	d.mu.Unlock()
-	d.ln.Close()
-	for _, c := range live {
-		d.kill(c, "dispatcher closed")
-	}
+	d.closeOnce.Do(d.close)
 	return nil
 }
 
-// Lost is the number of records that may not have reached any worker.
-func (d *PushDispatcher) Lost() int64 { return d.lost.Load() }
+func (d *PushDispatcher) close() {
+	d.mu.Lock()
+	aborted := d.aborted
+	d.closing = true
+	live := append([]*pushConn(nil), d.live...)
+	d.mu.Unlock()
+	d.ln.Close()
+	// A credit worker is told end-of-stream once it has acknowledged
+	// everything: one that stalls meanwhile is dropped (by the watcher)
+	// without it, so when it resumes it does not take the data still in
+	// its socket for a finished stream. Settled: told and fully
+	// acknowledged, or gone; plain peers' writes time out.
+	d.mu.Lock()
+	d.waiters.Add(1)
+	for {
+		settled := true
+		// With Redeliver, a worker dropped now has its batches re-sent to
+		// the others, so nobody is told end-of-stream until nothing is
+		// unacknowledged anywhere.
+		quiet := !d.cfg.Redeliver || (d.redispatching.Load() == 0 && !anyUnacked(live))
+		for _, c := range live {
+			if !aborted && quiet && c.readyForEnd() {
+				c.end(endFinished, "end of stream")
+			}
+			if !c.settled() {
+				settled = false
+			}
+		}
+		if settled {
+			break
+		}
+		d.cond.Wait()
+	}
+	d.waiters.Add(-1)
+	d.closed = true
+	d.cond.Broadcast()
+	d.mu.Unlock()
+	for _, c := range live {
+		c.kill(stateFinished, "end of stream sent")
+	}
+	d.mu.Lock()
+	all := append([]*pushConn(nil), d.all...)
+	d.mu.Unlock()
+	for _, c := range all {
+		<-c.w.Done() // its accounts are settled (onClose has run)
+	}
+	close(d.stop)
+	d.wg.Wait()
+}
+
+// anyUnacked reports whether a live credit worker holds unacknowledged
+// batches. Called with d.mu held.
+func anyUnacked(cs []*pushConn) bool {
+	for _, c := range cs {
+		c.mu.Lock()
+		unacked := !c.closedIn && c.sentB != c.ackedB // dead but not yet settled counts
+		c.mu.Unlock()
+		if unacked {
+			return true
+		}
+	}
+	return false
+}
+
+// Lost is the number of records handed to the dispatcher that no worker
+// acknowledged as handled and that were not redelivered: written to a
+// worker that was dropped or disconnected before acknowledging them, or
+// discarded because the subscriber croaked or closed. It is exact for
+// credit workers; for plain PULL peers see Unconfirmed.
+func (d *PushDispatcher) Lost() int64 { return d.connLost.Load() + d.discarded.Load() }
+
+// Handled is the number of records credit workers acknowledged as
+// handled. Handled + Lost is every record delivered, once Close returns,
+// when every worker took credit (see Unconfirmed for those that did not).
+func (d *PushDispatcher) Handled() int64 {
+	var n int64
+	for _, w := range d.Stats() {
+		n += w.Handled
+	}
+	return n
+}
+
+// Redelivered is the number of records re-sent to another worker after
+// the worker they were written to was dropped unacknowledged (Redeliver):
+// each was handled at least once, some possibly twice.
+func (d *PushDispatcher) Redelivered() int64 { return d.redelivered.Load() }
+
+// Unconfirmed is the number of records written to plain PULL peers (no
+// credit, no acknowledgements) that disconnected before end-of-stream:
+// they may or may not have been handled.
+func (d *PushDispatcher) Unconfirmed() int64 { return d.unconfirmed.Load() }
+
+// AtLeastOnce reports whether any record was redelivered, so a summary
+// must say "at least once" rather than "exactly once".
+func (d *PushDispatcher) AtLeastOnce() bool { return d.redelivered.Load() > 0 }
 
 // Stats returns one entry per worker connection seen.
 func (d *PushDispatcher) Stats() []WorkerStats {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make([]WorkerStats, 0, len(d.all))
-	for _, c := range d.all {
-		state := "connected"
-		if c.dead.Load() {
-			state = c.reason
-			if d.eosSent && strings.HasPrefix(state, "disconnected") {
-				state = "finished after end-of-stream"
-			}
-		}
-		out = append(out, WorkerStats{ID: c.id, Records: c.records.Load(), Batches: c.batches.Load(), Peer: c.peer.Remote, State: state})
+	all := append([]*pushConn(nil), d.all...)
+	d.mu.Unlock()
+	out := make([]WorkerStats, 0, len(all))
+	for _, c := range all {
+		out = append(out, c.stats())
 	}
 	return out
 }

@@ -38,6 +38,8 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	clockOffset := fs.Duration("clock-offset", 0, "how far the publisher's clock runs ahead of this box's (subtracted from ages)")
 	nworkers := fs.Int("workers", 2, "in-process workers (ignored with --push)")
 	push := fs.String("push", "", "serve batches on this endpoint to worker processes (bbox worker --connect) instead of in-process workers")
+	redeliver := fs.Bool("redeliver", false, "with --push: re-send a dropped worker's unacknowledged batches to the others (at-least-once) instead of counting them lost")
+	workerTimeout := fs.Duration("worker-timeout", 5*time.Second, "with --push: drop a worker that acknowledges nothing for this long while it holds batches")
 	order := fs.String("order", "none", "worker dispatch: none (whole batches, least busy worker) or topic (per-topic order)")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
 	cpus := "none"
@@ -155,7 +157,8 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap, rec: lat.recorder()}, log)
+	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap, rec: lat.recorder(),
+		redeliver: *redeliver, workerTimeout: *workerTimeout}, log)
 	if err != nil {
 		lat.close()
 		return fail(e, c, err)

@@ -27,6 +27,9 @@ type subSideConfig struct {
 	push    string // endpoint for `bbox worker` processes; "" for in-process
 	tap     *workers.Tap
 	rec     *bench.Recorder // latency recorder (sub --latency-out); nil: one from the send time
+	// redeliver and workerTimeout configure the dispatcher (with push).
+	redeliver     bool
+	workerTimeout time.Duration
 }
 
 type subSide struct {
@@ -50,7 +53,8 @@ func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
 	}
 	var sink shard.Sink
 	if cfg.push != "" {
-		d, err := workers.NewPushDispatcher(workers.PushConfig{Bind: cfg.push, Order: cfg.order, Conn: cfg.sub.Conn, Logf: log.Logf})
+		d, err := workers.NewPushDispatcher(workers.PushConfig{Bind: cfg.push, Order: cfg.order, Conn: cfg.sub.Conn, Logf: log.Logf,
+			Redeliver: cfg.redeliver, AckTimeout: cfg.workerTimeout})
 		if err != nil {
 			return nil, err
 		}
@@ -69,6 +73,9 @@ func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
 	sc.Observe = s.rec.Observe
 	user := log.countSquawks(sc.OnSquawk)
 	sc.OnSquawk = func(q shard.Squawk) {
+		if q.Croak && s.disp != nil {
+			s.disp.AbortWith(q.String()) // before the subscriber's Abort: workers learn why
+		}
 		log.Line(q.String())
 		s.mu.Lock()
 		if len(s.squawks) < 100 {
@@ -158,6 +165,7 @@ type verdictKeys struct {
 	Interrupted   bool         `json:"interrupted"`
 	LostToWorkers int64        `json:"records_lost_to_workers,omitempty"`
 	Redelivered   int64        `json:"records_redelivered,omitempty"`
+	Unconfirmed   int64        `json:"records_unconfirmed,omitempty"`
 
 	in      verdict.Input
 	verdict verdict.Verdict
@@ -176,7 +184,7 @@ type shardLiveness struct {
 func (s *summary) judge() {
 	v := verdict.Judge(s.in)
 	s.verdict, s.Verdict, s.VerdictDetail, s.Unaccounted = v, v.Code, v.Detail, v.Unaccounted
-	s.Interrupted, s.LostToWorkers, s.Redelivered = s.in.Interrupted, s.in.LostToWorkers, s.in.Redelivered
+	s.Interrupted, s.LostToWorkers, s.Redelivered, s.Unconfirmed = s.in.Interrupted, s.in.LostToWorkers, s.in.Redelivered, s.in.Unconfirmed
 }
 
 // verdictInput is what the subscriber side's counters say; the publisher's
@@ -191,10 +199,11 @@ func (s *subSide) verdictInput(st shard.SubStats) verdict.Input {
 		in.Croaked, in.CroakReason = true, s.croak.Error()
 	}
 	if s.disp != nil {
-		in.LostToWorkers = s.disp.Lost()
-		// After merging branch workers: in.Redelivered = s.disp.Redelivered()
+		in.LostToWorkers, in.Redelivered, in.Unconfirmed = s.disp.Lost(), s.disp.Redelivered(), s.disp.Unconfirmed()
 	}
-	// After merging branch workers: if s.pool != nil { in.LostToWorkers = s.pool.Lost() }
+	if s.pool != nil {
+		in.LostToWorkers = s.pool.Lost()
+	}
 	for _, sh := range st.Shards {
 		in.Shards = append(in.Shards, verdict.Shard{ID: sh.ID, Endpoint: sh.Endpoint, BeforeJoin: sh.BeforeJoin,
 			Lost: sh.Lost, Gaps: sh.Gaps, Stalls: sh.Stalls, Silent: sh.Silent, Disconnected: sh.Disconnected, Reached: sh.Reached})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,6 +31,7 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	fs.Var(&connect, "connect", "subscribers' --push endpoints (repeatable or comma-separated)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every endpoint has sent end-of-stream")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow worker)")
+	credit := fs.Int("credit", 64, "batches each subscriber may send ahead of what this worker has handled (its credit window)")
 	tapPath := fs.String("tap", "", "write one line per handled record (publisher epoch shard partition seq topic) to this file")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or --exit-on-eos)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
@@ -62,7 +64,10 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 		tap = f
 	}
 	h := workers.NewSymbolStats()
-	w, err := workers.NewWorker(workers.WorkerConfig{Connect: connect, ExitOnEOS: *exitOnEOS, Work: *work, Tap: tap,
+	if *credit < 1 {
+		return usageErr(e, c, "--credit %d: want at least 1 batch", *credit)
+	}
+	w, err := workers.NewWorker(workers.WorkerConfig{Connect: connect, ExitOnEOS: *exitOnEOS, Work: *work, Credit: *credit, Tap: tap,
 		Conn: cf.options(log), Logf: log.Logf}, h)
 	if err != nil {
 		return usageErr(e, c, "%v", err)
@@ -85,7 +90,8 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	elapsed := time.Since(start)
 	close(stop)
 	<-statusDone
-	if err != nil {
+	var abort *workers.AbortError
+	if err != nil && !errors.As(err, &abort) {
 		return fail(e, c, err)
 	}
 	st := w.Stats()
@@ -94,13 +100,21 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 		Records       int64                 `json:"records"`
 		Batches       int64                 `json:"batches"`
 		Malformed     int64                 `json:"frames_malformed"`
+		Discarded     int64                 `json:"records_discarded"`
 		EOS           int64                 `json:"eos"`
+		Croaked       bool                  `json:"croaked"`
+		CroakReason   string                `json:"croak_reason,omitempty"`
 		Seconds       float64               `json:"seconds"`
 		ThroughputRPS float64               `json:"throughput_rps"`
 		Workers       []workers.WorkerStats `json:"workers"`
 		TopSymbols    []workers.SymSummary  `json:"top_symbols"`
-	}{"worker", st.Records, st.Batches, st.Malformed, st.EOS, elapsed.Seconds(), float64(st.Records) / elapsed.Seconds(),
-		[]workers.WorkerStats{{ID: 0, Records: st.Records, Batches: st.Batches}}, workers.MergeTop(5, h)}
+	}{Command: "worker", Records: st.Records, Batches: st.Batches, Malformed: st.Malformed, Discarded: st.Discarded, EOS: st.EOS,
+		Seconds: elapsed.Seconds(), ThroughputRPS: float64(st.Records) / elapsed.Seconds(),
+		Workers:    []workers.WorkerStats{{ID: 0, Records: st.Records, Handled: st.Records, Batches: st.Batches}},
+		TopSymbols: workers.MergeTop(5, h)}
+	if abort != nil {
+		s.Croaked, s.CroakReason = true, abort.Error()
+	}
 	out := e.stdout
 	if *asJSON {
 		out = e.stderr
@@ -109,9 +123,18 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	if st.Malformed > 0 {
 		fmt.Fprintf(out, ", %s dropped", plural(st.Malformed, "malformed frame", "malformed frames"))
 	}
+	if st.Discarded > 0 {
+		fmt.Fprintf(out, ", %s records discarded (their subscriber dropped the connection or croaked)", commas(st.Discarded))
+	}
 	fmt.Fprintln(out)
+	if abort != nil {
+		fmt.Fprintf(out, "CROAKED: %v\n", abort)
+	}
 	if *asJSON {
 		writeJSON(e.stdout, s)
+	}
+	if abort != nil {
+		return exitCroaked
 	}
 	return exitOK
 }
