@@ -202,7 +202,7 @@ func Judge(in Input) Verdict {
 		add(true, "the publisher discarded %s %s for this subscriber", commas(in.Discarded), plural(in.Discarded, "record", "records"))
 	}
 	if in.LostToWorkers > 0 {
-		add(true, "%s handed to workers and never handled (a worker was dropped)", commas(in.LostToWorkers))
+		add(true, "%s lost to workers (handed to a worker that was dropped before it acknowledged them)", commas(in.LostToWorkers))
 	}
 	if in.Unconfirmed > 0 {
 		doubt = true

@@ -30,7 +30,7 @@ func TestJudge(t *testing.T) {
 			in:   Input{Published: 1000, Received: 945, LostInGaps: 55, Gaps: 2, Shards: with(func(s []Shard) { s[0].Lost, s[0].Gaps = 55, 2 })},
 			want: []string{"55 lost in 2 gaps (shard 0 tcp://a:1: 55 in 2 gaps)"}},
 		{name: "lost to workers", code: Lost, in: Input{Published: 10, Received: 10, LostToWorkers: 3},
-			want: []string{"3 handed to workers and never handled"}},
+			want: []string{"3 lost to workers"}},
 		{name: "discarded at the publisher", code: Lost, in: Input{Published: 10, Received: 10, Discarded: 7},
 			want: []string{"the publisher discarded 7 records"}},
 		{name: "discarded unknown", code: ExactlyOnce, in: Input{Published: 10, Received: 10, Discarded: Unknown}},
@@ -81,7 +81,7 @@ func TestJudge(t *testing.T) {
 		{name: "everything at once", code: Croaked, unac: 0,
 			in: Input{Published: 1000, Received: 500, BeforeJoin: 100, LostInGaps: 400, Gaps: 3, LostToWorkers: 2, Stalls: 1,
 				Croaked: true, CroakReason: "silent", Interrupted: true, Redelivered: 1, Discarded: 9},
-			want: []string{"croaked", "before join", "lost in 3 gaps", "handed to workers", "went silent", "interrupted", "redelivered", "discarded 9"}},
+			want: []string{"croaked", "before join", "lost in 3 gaps", "lost to workers", "went silent", "interrupted", "redelivered", "discarded 9"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			v := Judge(c.in)

@@ -98,7 +98,7 @@ func TestMetricsMatchSummaries(t *testing.T) {
 	// Both print their summary, then hold the final metrics.
 	for _, p := range []*proc{pub, sub} {
 		waitFor(t, 60*time.Second, p.name+"'s JSON summary", func() bool {
-			return strings.Contains(p.stderr.String(), "holding the final metrics")
+			return lingering(p)
 		})
 	}
 	var ps, ss struct {
@@ -210,6 +210,13 @@ func TestMetricsFlagsUsage(t *testing.T) {
 	}
 }
 
+// lingering: p has printed its summary and holds its final metrics. The
+// JSON line goes to stdout before the linger starts, but stdout and stderr
+// are read by separate goroutines, so wait for both.
+func lingering(p *proc) bool {
+	return strings.Contains(p.stderr.String(), "holding the final metrics") && strings.HasSuffix(p.stdout.String(), "}\n")
+}
+
 // TestMetricsWorkerPipeline: with worker processes, the subscriber's
 // per-worker counters and the worker's own equal their JSON summaries.
 func TestMetricsWorkerPipeline(t *testing.T) {
@@ -232,7 +239,7 @@ func TestMetricsWorkerPipeline(t *testing.T) {
 		t.Fatalf("pub exit %d", code)
 	}
 	for _, p := range []*proc{sub, worker} {
-		waitFor(t, 60*time.Second, p.name+"'s summary", func() bool { return strings.Contains(p.stderr.String(), "holding the final metrics") })
+		waitFor(t, 60*time.Second, p.name+"'s summary", func() bool { return lingering(p) })
 	}
 	var ss jsonSummary
 	sub.summary(&ss)

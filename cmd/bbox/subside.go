@@ -252,6 +252,12 @@ func printHuman(w io.Writer, s *summary, elapsed time.Duration) {
 	if s.BeforeJoin > 0 {
 		fmt.Fprintf(w, "   missed before join %s", commas(s.BeforeJoin))
 	}
+	if s.LostToWorkers > 0 {
+		fmt.Fprintf(w, "   lost to workers %s", commas(s.LostToWorkers))
+	}
+	if s.Redelivered > 0 {
+		fmt.Fprintf(w, "   redelivered %s", commas(s.Redelivered))
+	}
 	if s.RecordsFiltered > 0 {
 		fmt.Fprintf(w, "   filtered out %s", commas(s.RecordsFiltered))
 	}
