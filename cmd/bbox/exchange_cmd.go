@@ -114,11 +114,12 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 	}
 	st := src.Stats()
 	s.Warnings = append(s.Warnings, exchangeWarnings(&st)...)
+	s.Warnings = append(s.Warnings, unheard(&s, pf.waitSubs)...)
 	out := e.stdout
 	if asJSON {
 		out = e.stderr
 	}
-	fmt.Fprintf(out, "\nreplay: %s ITCH messages from %s\n", commas(st.Messages), strings.Join(files, ", "))
+	fmt.Fprintf(out, "\nreplay: %s ITCH messages read from %s\n", commas(st.Messages), strings.Join(files, ", "))
 	printExchange(out, &st, src.TopSymbols(10), loc)
 	printPubHuman(out, &s)
 	if asJSON {

@@ -158,7 +158,7 @@ func printInspect(w io.Writer, r *replay.Report, loc *time.Location, zone string
 	fmt.Fprintf(w, "  checksum   %s (topic, sequence, payload; order-independent)\n", r.Checksum)
 	switch r.Health {
 	case "ok":
-		fmt.Fprintf(w, "  health     ok: %d of %s verified\n", r.ChunksOK, countOf(int64(r.Chunks), "chunk", ""))
+		fmt.Fprintf(w, "  health     ok: %s of %s verified\n", commas(int64(r.ChunksOK)), countOf(int64(r.Chunks), "chunk", ""))
 	case "unclosed":
 		why := "the writer stopped between chunks and lost nothing written"
 		for _, p := range r.Problems {
@@ -166,7 +166,7 @@ func printInspect(w io.Writer, r *replay.Report, loc *time.Location, zone string
 				why = "the index is damaged, the chunks were found by scanning and nothing is lost"
 			}
 		}
-		fmt.Fprintf(w, "  health     ok, unclosed: %d of %s verified; %s\n", r.ChunksOK, countOf(int64(r.Chunks), "chunk", ""), why)
+		fmt.Fprintf(w, "  health     ok, unclosed: %s of %s verified; %s\n", commas(int64(r.ChunksOK)), countOf(int64(r.Chunks), "chunk", ""), why)
 	default:
 		fmt.Fprintf(w, "  health     DAMAGED: %s\n", damageText(r))
 	}
@@ -202,7 +202,7 @@ func printRateBars(w io.Writer, rs replay.RateStats, loc *time.Location) {
 // damageText sums up a damaged capture: what was verified, what is wrong,
 // and what it costs in records.
 func damageText(r *replay.Report) string {
-	parts := []string{fmt.Sprintf("%d of %s verified", r.ChunksOK, countOf(int64(r.Chunks), "chunk", ""))}
+	parts := []string{fmt.Sprintf("%s of %s verified", commas(int64(r.ChunksOK)), countOf(int64(r.Chunks), "chunk", ""))}
 	torn := 0
 	for _, p := range r.Problems {
 		if p.Kind == replay.KindTorn {
