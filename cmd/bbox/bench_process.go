@@ -89,8 +89,8 @@ func (o *benchOpts) describeProcess(path bench.Path, from string) string {
 	case bench.PathLibZMQ64:
 		return "libzmq C PUB→SUB between two processes, up to 64 records (those due) per message, latency from " + from
 	}
-	return fmt.Sprintf("bbox pub → bbox sub as separate processes over loopback (%d shard(s), %d worker(s)), latency from %s to the subscriber thread",
-		l.Shards, l.Workers, from)
+	return fmt.Sprintf("bbox pub → bbox sub as separate processes over loopback (%s, %s), latency from %s to the subscriber thread",
+		plural(l.Shards, "shard", "shards"), plural(l.Workers, "worker", "workers"), from)
 }
 
 // runProcessPath runs one path in process mode, keeping the receiver's

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -250,18 +251,21 @@ func (c *core) emit(level slog.Level, component, msg string, suppressed int64, a
 	c.slog.Log(context.Background(), level, msg, a...)
 }
 
-// alertWords mark a free-form message as a warning.
-var alertWords = []string{"warning", "croak", "squawk", "slow", "stuck", "lost", "dropped", "refused", "stall", "gap", "late", "failed", "error", "cut off", "disconnected"}
+// alertWord marks a free-form message as a warning. Whole words only:
+// "late" must not match "latency", nor "error" "errorless".
+var alertWord = regexp.MustCompile(`\b(warning|croak\w*|squawk\w*|slow\w*|stuck|lost|dropped|refused|stall\w*|gaps?|late|failed|errors?|cut off|disconnected)\b`)
+
+// zeroCount is a counter that reports nothing wrong ("lost 0", "0 gaps"):
+// a summary line that counts no loss is not a warning.
+var zeroCount = regexp.MustCompile(`\b(lost|dropped|gaps?|late|stalls?|errors?|failed|refused|disconnected)[ :=]+0([^.\d%]|$)|\b0 (lost|dropped|gaps?|late|stalls?|errors?|failed|refused|disconnected)\b`)
 
 func levelOf(msg string) slog.Level {
 	m := strings.ToLower(msg)
 	if len(m) > 120 {
 		m = m[:120]
 	}
-	for _, w := range alertWords {
-		if strings.Contains(m, w) {
-			return slog.LevelWarn
-		}
+	if alertWord.MatchString(zeroCount.ReplaceAllString(m, "")) {
+		return slog.LevelWarn
 	}
 	return slog.LevelInfo
 }
