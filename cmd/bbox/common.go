@@ -191,7 +191,7 @@ type summary struct {
 	RecordsLate      int64                 `json:"records_late,omitempty"`
 	FramesMalformed  int64                 `json:"frames_malformed"`
 	RecordsDropped   int64                 `json:"records_dropped_slow,omitempty"`
-	BeforeJoin       int64                 `json:"records_before_join,omitempty"`
+	BeforeJoin       int64                 `json:"records_before_join"` // CLI.md: bbox sub always prints it
 	Restarts         int64                 `json:"publisher_restarts,omitempty"`
 	Connections      []shard.ConnStats     `json:"connections,omitempty"`
 	Squawks          []shard.Squawk        `json:"squawks,omitempty"`

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -39,5 +40,52 @@ func TestDescribeProcessPlurals(t *testing.T) {
 	o.load.Shards, o.load.Workers = 2, 3
 	if got := o.describeProcess(bench.PathBBox, "x"); !strings.Contains(got, "(2 shards, 3 workers)") {
 		t.Errorf("two shards, three workers: %q", got)
+	}
+}
+
+// The JSON summaries of bbox pub and bbox sub carry every key CLI.md
+// promises, zero or not (a script reads records_before_join: 0).
+func TestSummaryKeysOfCLIContract(t *testing.T) {
+	eps := tcpEndpoints(freePorts(t, 2)...)
+	sub := startBBox(t, "sub", "sub", "--connect", eps, "--exit-on-eos", "--workers", "1", "--json")
+	pub := startBBox(t, "pub", "pub", "--bind", eps, "--records", "2000", "--rate", "max", "--wait-subs", "1", "--json")
+	for _, p := range []*proc{pub, sub} {
+		if code := p.wait(60 * time.Second); code != 0 {
+			t.Fatalf("%s exit %d:\n%s", p.name, code, tail(p.stderr.String(), 20))
+		}
+	}
+	base := []string{"records_published", "records_received", "records_lost", "gaps", "croaked", "croak_reason",
+		"throughput_rps", "latency_us", "shards", "workers"}
+	for _, c := range []struct {
+		p    *proc
+		keys []string
+	}{
+		{pub, base},
+		{sub, append(base, "records_before_join", "frames_malformed", "verdict")},
+	} {
+		var m map[string]json.RawMessage
+		c.p.summary(&m)
+		for _, k := range c.keys {
+			if _, ok := m[k]; !ok {
+				t.Errorf("bbox %s --json lacks %q", c.p.name, k)
+			}
+		}
+		var lat map[string]float64
+		json.Unmarshal(m["latency_us"], &lat)
+		for _, k := range []string{"p50", "p90", "p99", "p999", "p9999", "max"} {
+			if _, ok := lat[k]; !ok {
+				t.Errorf("bbox %s --json lacks latency_us.%s", c.p.name, k)
+			}
+		}
+		var shards []map[string]any
+		json.Unmarshal(m["shards"], &shards)
+		for _, sh := range shards {
+			if _, ok := sh["id"]; !ok {
+				t.Errorf("bbox %s --json: a shard lacks id", c.p.name)
+			}
+			if _, ok := sh["records"]; !ok {
+				t.Errorf("bbox %s --json: a shard lacks records", c.p.name)
+			}
+		}
 	}
 }
