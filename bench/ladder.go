@@ -8,6 +8,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // A ladder runs every path at each of a list of rates, interleaved (rate
@@ -243,8 +245,8 @@ func WriteLadderTable(w io.Writer, steps []LadderStep, sla time.Duration) error 
 			if r.Hist == nil || r.Hist.TotalCount() == 0 {
 				lat = []string{"-", "-", "-", "-", "-"} // nothing arrived after the warm-up
 			}
-			fmt.Fprintf(bw, "  %-7s %-9s %9s %9s %8s %8s %8s %8s %8s %9d %7s %7s  %s\n", FormatTarget(st.Rate), r.Config.Path,
-				FormatRate(r.AchievedRate()), FormatRate(r.Throughput()), lat[0], lat[1], lat[2], lat[3], lat[4], r.Lost, cpu[0], cpu[1], verdict)
+			fmt.Fprintf(bw, "  %-7s %-9s %9s %9s %8s %8s %8s %8s %8s %9s %7s %7s  %s\n", FormatTarget(st.Rate), r.Config.Path,
+				FormatRate(r.AchievedRate()), FormatRate(r.Throughput()), lat[0], lat[1], lat[2], lat[3], lat[4], words.Group(r.Lost), cpu[0], cpu[1], verdict)
 			if _, seen := best[r.Config.Path]; !seen {
 				order = append(order, r.Config.Path)
 				best[r.Config.Path] = -1

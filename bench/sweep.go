@@ -9,6 +9,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // SweepConfig shapes a rate sweep: a ladder of fixed-rate runs from From,
@@ -68,7 +70,7 @@ func (c *SweepConfig) judge(st *SweepStep) (bool, string) {
 	p99 := time.Duration(st.Latency.P99 * 1e3)
 	switch {
 	case r.Lost > 0 || r.Gaps > 0:
-		return false, fmt.Sprintf("lost %d records", r.Lost)
+		return false, "lost " + words.Count(r.Lost, "record", "records")
 	case r.AchievedRate() < r.Config.Rate*(1-RateShortfall):
 		return false, fmt.Sprintf("sent only %s/s", FormatRate(r.AchievedRate()))
 	case r.Hist.TotalCount() == 0:

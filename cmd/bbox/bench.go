@@ -653,9 +653,9 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 				if !st.OK {
 					verdict = "breaks: " + st.Reason
 				}
-				log.Logf("  %s %9s/s: sent %9s/s  p50 %8s  p99 %8s  p99.9 %8s  lost %d  %s", path, bench.FormatRate(st.Rate),
+				log.Logf("  %s %9s/s: sent %9s/s  p50 %8s  p99 %8s  p99.9 %8s  lost %s  %s", path, bench.FormatRate(st.Rate),
 					bench.FormatRate(st.Result.AchievedRate()), bench.FormatMicros(l.P50), bench.FormatMicros(l.P99),
-					bench.FormatMicros(l.P999), st.Result.Lost, verdict)
+					bench.FormatMicros(l.P999), commas(st.Result.Lost), verdict)
 				runtime.GC()
 			}})
 	}

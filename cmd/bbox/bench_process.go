@@ -115,8 +115,8 @@ func runProcessPath(ctx context.Context, o *benchOpts, log *logger, f *files, cf
 		}
 		log.Logf("  [%5.1fs] received %8s/s  %s", iv.End, bench.FormatRate(iv.RecvRate()), lat)
 	}
-	log.Logf("  %s: sent %s/s, received %s/s, p99 %s, lost %d%s", cfg.Path, bench.FormatRate(res.AchievedRate()), bench.FormatRate(res.Throughput()),
-		bench.FormatMicros(res.Latency().P99), res.Lost, cpuText(res))
+	log.Logf("  %s: sent %s/s, received %s/s, p99 %s, lost %s%s", cfg.Path, bench.FormatRate(res.AchievedRate()), bench.FormatRate(res.Throughput()),
+		bench.FormatMicros(res.Latency().P99), commas(res.Lost), cpuText(res))
 	return res, nil
 }
 
