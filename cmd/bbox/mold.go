@@ -223,9 +223,9 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 	}
 	fmt.Fprintf(out, "\nreplay: %s messages sent as MoldUDP64 session %q in %s packets on %s (%.1fs, %s msg/s)\n",
 		commas(n), st.Session, commas(st.Packets), strings.Join(lines, " and "), secs, human(float64(n)/secs))
-	fmt.Fprintf(out, "  rewind   %d requests answered with %s messages, %s unavailable\n", st.Requests, commas(st.Retransmitted), commas(st.Unavailable))
+	fmt.Fprintf(out, "  rewind   %s answered with %s, %s unavailable\n", plural(st.Requests, "request", "requests"), plural(st.Retransmitted, "message", "messages"), commas(st.Unavailable))
 	if st.Dropped != nil {
-		fmt.Fprintf(out, "  test drops: %v packets per line; %s messages on no line\n", st.Dropped, commas(st.DroppedBoth))
+		fmt.Fprintf(out, "  test drops: %s; %s on no line\n", testDropsText(st.Dropped), plural(st.DroppedBoth, "message", "messages"))
 	}
 	if asJSON {
 		writeJSON(e.stdout, struct {
@@ -244,4 +244,19 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// testDropsText names the packets left out on purpose, per line:
+// "5 packets left out of line A, 3 of line B".
+func testDropsText(perLine []int64) string {
+	parts := make([]string, len(perLine))
+	for i, n := range perLine {
+		line := string(rune('A' + i))
+		if i == 0 {
+			parts[i] = plural(n, "packet", "packets") + " left out of line " + line
+		} else {
+			parts[i] = commas(n) + " of line " + line
+		}
+	}
+	return strings.Join(parts, ", ")
 }
