@@ -210,6 +210,9 @@ func genExchange(e *env, c *command, fs *flag.FlagSet, format string) int {
 	if err != nil {
 		return usageErr(e, c, "%v", err)
 	}
+	if fileExists(out) && fs.Lookup("force").Value.String() != "true" {
+		return fail(e, c, fmt.Errorf("%s exists: a file is not replaced without --force", out))
+	}
 	gen := itch.GenConfig{Symbols: symbols, Messages: int(records), Seed: seed}
 	t0 := time.Now()
 	var msgs, packets int64
@@ -227,7 +230,7 @@ func genExchange(e *env, c *command, fs *flag.FlagSet, format string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	fmt.Fprintf(e.stdout, "gen: %s ITCH 5.0 messages (every type), %d symbols, seed %d → %s (%s", commas(msgs), symbols, seed, out, format)
+	fmt.Fprintf(e.stdout, "gen: %s ITCH 5.0 messages (every type), %s, seed %d → %s (%s", commas(msgs), plural(symbols, "symbol", "symbols"), seed, out, format)
 	if packets > 0 {
 		fmt.Fprintf(e.stdout, ", %s MoldUDP64 packets on 233.54.12.1:26477 and VLAN 100 233.54.12.2:26478", commas(packets))
 	}

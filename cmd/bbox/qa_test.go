@@ -100,3 +100,20 @@ func TestTestDropsText(t *testing.T) {
 		t.Errorf("two lines: %q", got)
 	}
 }
+
+// bbox gen --format itch|pcap replaces an existing file only with --force,
+// as bbox gen of a capture and bbox record do.
+func TestGenExchangeNeedsForce(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "01302019.NASDAQ_ITCH50")
+	args := []string{"gen", "--format", "itch", "--out", f, "--records", "20", "--symbols", "1"}
+	code, p := runBBox(t, 30*time.Second, args...)
+	if code != 0 || !strings.Contains(p.stdout.String(), "1 symbol,") {
+		t.Fatalf("gen exit %d: %s%s", code, p.stdout.String(), p.stderr.String())
+	}
+	if code, p = runBBox(t, 30*time.Second, args...); code != exitError || !strings.Contains(p.stderr.String(), "--force") {
+		t.Fatalf("gen over an existing file: exit %d: %s", code, p.stderr.String())
+	}
+	if code, p = runBBox(t, 30*time.Second, append(args, "--force")...); code != 0 {
+		t.Fatalf("gen --force: exit %d: %s", code, p.stderr.String())
+	}
+}
