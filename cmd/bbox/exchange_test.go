@@ -201,7 +201,7 @@ func TestExchangeBadMessages(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, p.stderr.String())
 		}
 	}
-	code, p = runBBox(t, 30*time.Second, "import", f, "--out", out, "--strict")
+	code, p = runBBox(t, 30*time.Second, "import", f, "--out", out, "--strict", "--force")
 	if code != 1 || !strings.Contains(p.stderr.String(), "offset 14") {
 		t.Fatalf("--strict: exit %d\n%s", code, p.stderr.String())
 	}

@@ -174,7 +174,8 @@ type importReport struct {
 func runImport(ctx context.Context, e *env, args []string) int {
 	c := commands["import"]
 	fs := newFlags(e, c)
-	out := fs.String("out", "", "bbox capture to write (replaced if it exists)")
+	out := fs.String("out", "", "bbox capture to write")
+	force := fs.Bool("force", false, "replace an existing --out (as bbox gen and bbox record, import replaces nothing without it)")
 	date := fs.String("date", "", "trading day YYYY-MM-DD (default: from a NASDAQ file name like 01302019.NASDAQ_ITCH50, else the capture's packet times)")
 	tz := fs.String("tz", defaultFeedTZ, "the feed's time zone: ITCH timestamps are nanoseconds after its midnight")
 	strict := fs.Bool("strict", false, "stop at the first message of unknown type or wrong length (default: count, report and skip)")
@@ -190,6 +191,9 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	}
 	if *out == "" {
 		return usageErr(e, c, "--out is required")
+	}
+	if fileExists(*out) && !*force {
+		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", *out))
 	}
 	day, loc, err := feedTime(*date, *tz)
 	if err != nil {

@@ -117,3 +117,22 @@ func TestGenExchangeNeedsForce(t *testing.T) {
 		t.Fatalf("gen --force: exit %d: %s", code, p.stderr.String())
 	}
 }
+
+// bbox import replaces an existing --out only with --force.
+func TestImportNeedsForce(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "01302019.NASDAQ_ITCH50")
+	if code, p := runBBox(t, 30*time.Second, "gen", "--format", "itch", "--out", f, "--records", "20", "--symbols", "1"); code != 0 {
+		t.Fatalf("gen: %s", p.stderr.String())
+	}
+	out := filepath.Join(dir, "day.bbc")
+	if code, p := runBBox(t, 30*time.Second, "import", f, "--out", out); code != 0 {
+		t.Fatalf("import exit %d: %s", code, p.stderr.String())
+	}
+	if code, p := runBBox(t, 30*time.Second, "import", f, "--out", out); code != exitError || !strings.Contains(p.stderr.String(), "--force") {
+		t.Fatalf("import over an existing file: exit %d: %s", code, p.stderr.String())
+	}
+	if code, p := runBBox(t, 30*time.Second, "import", f, "--out", out, "--force"); code != 0 {
+		t.Fatalf("import --force: exit %d: %s", code, p.stderr.String())
+	}
+}
