@@ -30,7 +30,7 @@ func registerExchangeFlags(fs *flag.FlagSet) *exchangeFlags {
 	return &exchangeFlags{
 		date:   fs.String("date", "", "ITCH files and pcaps: trading day YYYY-MM-DD (default: from a NASDAQ file name like 01302019.NASDAQ_ITCH50, else the capture's packet times)"),
 		strict: fs.Bool("strict", false, "ITCH files and pcaps: stop at the first message of unknown type or wrong length (default: count, report and skip)"),
-		mold:   fs.String("mold", "", "send the files as MoldUDP64 multicast instead of --bind: udp://GROUP:PORT?nic=DEV&b=GROUP2:PORT2&rewind=HOST:PORT&session=NAME (mold.go)"),
+		mold:   fs.String("mold", "", "send the files as MoldUDP64 multicast instead of --bind: udp://GROUP:PORT?nic=DEV&b=GROUP2:PORT2&rewind=HOST:PORT&session=NAME; options in the README's \"Sit on a live feed\""),
 	}
 }
 

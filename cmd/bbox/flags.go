@@ -111,6 +111,10 @@ var valueNames = map[string]string{
 	"alert": "EP", "push": "EP", "config": "FILE", "out": "FILE", "tap": "FILE", "root": "DIR",
 	"source": "SOURCE", "cpus": "CPUS", "gogc": "PERCENT", "gomemlimit": "BYTES",
 	"latency-out": "FILE", "latency-from": "STAMP", "latency-warmup": "DURATION", "latency-interval": "DURATION",
+	"metrics": "ADDR", "log-format": "FORMAT", "on-late": "ACTION", "slow": "POLICY", "idle": "STRATEGY",
+	"order": "ORDER", "co": "SETTING", "at": "WHERE", "mode": "MODE", "mold": "URL", "name": "NAME",
+	"rotate": "LIMIT", "chunk-size": "BYTES", "date": "DATE", "from": "TIME", "to": "TIME", "open": "TIME", "tz": "ZONE",
+	"format": "FORMAT",
 }
 
 // parse parses args; it returns (exit code, false) when the command should

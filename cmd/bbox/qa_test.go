@@ -136,3 +136,19 @@ func TestImportNeedsForce(t *testing.T) {
 		t.Fatalf("import --force: exit %d: %s", code, p.stderr.String())
 	}
 }
+
+// Help names every flag's value for what it is (ADDR, FORMAT, ZONE), never
+// the Go type STRING, and cites no source file.
+func TestHelpValueNames(t *testing.T) {
+	for _, cmd := range commandNames() {
+		_, out, _ := runLocal("help", cmd)
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "  --") && strings.HasSuffix(l, " STRING") {
+				t.Errorf("bbox help %s: %q names no value", cmd, l)
+			}
+			if strings.Contains(l, ".go)") {
+				t.Errorf("bbox help %s: %q cites a source file", cmd, l)
+			}
+		}
+	}
+}
