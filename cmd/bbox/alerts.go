@@ -67,7 +67,7 @@ func runAlerts(ctx context.Context, e *env, args []string) int {
 			prefixes = append(prefixes, shard.AlertTopic+k)
 		}
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if *duration > 0 {

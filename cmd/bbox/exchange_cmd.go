@@ -48,9 +48,11 @@ func timeOfDay(s string) (time.Duration, error) {
 
 // replayExchange is bbox replay for ITCH files and pcaps; done is false
 // when the files are bbox captures (replay carries on as before).
-func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, pf *pubFlags, files []string, xf *exchangeFlags) (code int, done bool) {
+// ops gives it the command's logger (--log-format) and --metrics, as a
+// capture's replay has.
+func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, pf *pubFlags, files []string, xf *exchangeFlags, ops *opsFlags) (code int, done bool) {
 	if *xf.mold != "" {
-		return replayMold(ctx, e, c, fs, *xf.mold, files, xf), true
+		return replayMold(ctx, e, c, fs, *xf.mold, files, xf, ops), true
 	}
 	ins, ok, err := exchangeInputs(files)
 	if !ok {
@@ -101,7 +103,11 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 	}
 	duration, _ := time.ParseDuration(fs.Lookup("duration").Value.String())
 	asJSON := fs.Lookup("json").Value.String() == "true"
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode, true
+	}
+	defer stopOps()
 	cfg.OnProblem = func(p itch.Problem) { log.Logf("skipped: %v", p) }
 	src, err := exchange.NewSource(cfg)
 	if err != nil {

@@ -118,7 +118,7 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
 	var r rater
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {

@@ -210,7 +210,7 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	if !ok {
 		return fail(e, c, fmt.Errorf("%s: not an ITCH 5.0 file, pcap or pcapng (checked by content)", strings.Join(files, ", ")))
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
 	src, err := exchange.NewSource(exchange.Config{Inputs: ins, Day: day, Loc: loc, Strict: *strict,
 		OnProblem: func(p itch.Problem) { log.Logf("skipped: %v", p) }})
 	if err != nil {

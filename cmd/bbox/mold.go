@@ -117,7 +117,7 @@ func sourceJSON(s summary, src feed.Source) any {
 
 // replayMold is bbox replay --mold: the files (bbox captures or exchange
 // inputs) go out as MoldUDP64 multicast at the replay's pacing.
-func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec string, files []string, xf *exchangeFlags) int {
+func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec string, files []string, xf *exchangeFlags, ops *opsFlags) int {
 	ms, err := exchange.ParseSender(spec)
 	if err != nil {
 		return usageErr(e, c, "--mold: %v", err)
@@ -144,7 +144,11 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 	}
 	duration, _ := time.ParseDuration(fs.Lookup("duration").Value.String())
 	asJSON := fs.Lookup("json").Value.String() == "true"
-	log := &logger{w: e.stderr, tty: e.stderrTTY}
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	if !opsOK {
+		return opsCode
+	}
+	defer stopOps()
 	var src feed.Source
 	ins, isExchange, err := exchangeInputs(files)
 	if err != nil {

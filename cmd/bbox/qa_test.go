@@ -152,3 +152,32 @@ func TestHelpValueNames(t *testing.T) {
 		}
 	}
 }
+
+// A replay of an ITCH file takes --log-format and --metrics as a capture's
+// replay does (they were parsed and then ignored), and logs as "replay".
+func TestExchangeReplayOps(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "01302019.NASDAQ_ITCH50")
+	if code, p := runBBox(t, 30*time.Second, "gen", "--format", "itch", "--out", f, "--records", "200", "--symbols", "3"); code != 0 {
+		t.Fatalf("gen: %s", p.stderr.String())
+	}
+	ep := fmt.Sprintf("tcp://127.0.0.1:%d", freePorts(t, 1)[0])
+	code, p := runBBox(t, 30*time.Second, "replay", f, "--bind", ep, "--speed", "max", "--log-format", "json", "--metrics", "127.0.0.1:0")
+	if code != 0 {
+		t.Fatalf("replay exit %d: %s", code, p.stderr.String())
+	}
+	sawMetrics := false
+	for _, l := range strings.Split(strings.TrimSpace(p.stderr.String()), "\n") {
+		var m struct{ Msg, Component string }
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("--log-format json: line %q is not JSON: %v", l, err)
+		}
+		if m.Component != "replay" && !strings.HasPrefix(m.Component, "replay") {
+			t.Errorf("line %q: component %q, want replay", l, m.Component)
+		}
+		sawMetrics = sawMetrics || strings.Contains(m.Msg, "/metrics")
+	}
+	if !sawMetrics {
+		t.Errorf("--metrics not served:\n%s", p.stderr.String())
+	}
+}

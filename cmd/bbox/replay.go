@@ -186,7 +186,7 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if len(files) == 0 {
 		return usageErr(e, c, "name at least one capture file to replay")
 	}
-	if code, done := replayExchange(ctx, e, c, fs, &pf, files, xf); done {
+	if code, done := replayExchange(ctx, e, c, fs, &pf, files, xf, &ops); done {
 		return code
 	}
 	if len(pf.binds) == 0 {
