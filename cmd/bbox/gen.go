@@ -48,7 +48,7 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, c)
 	out := fs.String("out", "", "capture file to write")
 	force := fs.Bool("force", false, "replace an existing file (as bbox record, gen replaces nothing without it)")
-	records := fs.Int64("records", 1_000_000, "records in the day")
+	records := fs.Int64("records", 1_000_000, "records in the day (--format itch, pcap: order-flow messages; the day adds its system events, a Stock Directory message per symbol and one message of every other type)")
 	symbols := fs.Int("symbols", 8000, "distinct symbols (Zipf activity: a few very busy, a long quiet tail)")
 	seed := fs.Uint64("seed", 1, "seed: the same flags and seed give the same file, byte for byte")
 	size := fs.Int("size", 100, "mean record size on the wire, bytes (sizes follow the ITCH 5.0 message mix)")
