@@ -224,6 +224,20 @@ func jsonKeys(t reflect.Type, prefix string, depth int) []string {
 	if t.Kind() != reflect.Struct || depth > 5 || t.Implements(marshaler) || reflect.PointerTo(t).Implements(marshaler) {
 		return nil
 	}
+	// A field of t shadows an embedded struct's field of the same key, as
+	// encoding/json does (the shallower wins): list only the one written.
+	own := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" || !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		own[name] = true
+	}
 	var out []string
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -233,7 +247,11 @@ func jsonKeys(t reflect.Type, prefix string, depth int) []string {
 		}
 		name, opts, _ := strings.Cut(tag, ",")
 		if f.Anonymous && name == "" {
-			out = append(out, jsonKeys(f.Type, prefix, depth+1)...)
+			for _, k := range jsonKeys(f.Type, prefix, depth+1) {
+				if base, _, _ := strings.Cut(strings.TrimPrefix(k, prefix), "."); !own[strings.TrimRight(base, "*[]{}")] {
+					out = append(out, k)
+				}
+			}
 			continue
 		}
 		if !f.IsExported() {
