@@ -24,6 +24,7 @@ type RunSummary struct {
 	LatencyUS        Percentiles  `json:"latency_us"`
 	TargetRate       float64      `json:"target_rate"`
 	LatencyFrom      string       `json:"latency_from"`
+	Mode             string       `json:"mode"` // inprocess or process ("" before modes)
 	Baselines        []PathResult `json:"baselines"`
 	Sweep            *SweepJSON   `json:"sweep"`
 	CPU              []ProcCPU    `json:"cpu"`
@@ -229,6 +230,10 @@ func WriteCompare(w io.Writer, nameA, nameB string, a, b *RunSummary, ds []Delta
 	bw := bufio.NewWriter(w)
 	if a.LatencyFrom != b.LatencyFrom && a.LatencyFrom != "" && b.LatencyFrom != "" {
 		fmt.Fprintf(bw, "  note: A measures latency from the %s time, B from the %s time: their latencies are not comparable\n", a.LatencyFrom, b.LatencyFrom)
+	}
+	if a.Mode != b.Mode && a.Mode != "" && b.Mode != "" {
+		// One process against separate processes: different costs, not a regression.
+		fmt.Fprintf(bw, "  note: A ran --mode %s, B --mode %s: their figures are not comparable\n", a.Mode, b.Mode)
 	}
 	if a.TargetRate != b.TargetRate && a.TargetRate > 0 && b.TargetRate > 0 {
 		fmt.Fprintf(bw, "  note: A ran at %s/s, B at %s/s\n", FormatRate(a.TargetRate), FormatRate(b.TargetRate))

@@ -30,3 +30,23 @@ func TestLadderTableGroupsLoss(t *testing.T) {
 		t.Fatalf("table does not group the loss:\n%s", b.String())
 	}
 }
+
+// bench compare says when the two runs used different modes (in one
+// process against separate processes), as it does for latency origins.
+func TestCompareNotesModes(t *testing.T) {
+	a, err := ParseSummary("a.json", []byte(`{"command":"bench","mode":"process","target_rate":100000,"records_received":1000,"latency_us":{"p50":100}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ParseSummary("b.json", []byte(`{"command":"bench","mode":"inprocess","target_rate":100000,"records_received":1000,"latency_us":{"p50":50}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := WriteCompare(&out, "a.json", "b.json", a, b, Compare(a, b)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "A ran --mode process, B --mode inprocess") {
+		t.Fatalf("no note on the modes:\n%s", out.String())
+	}
+}
