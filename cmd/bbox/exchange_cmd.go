@@ -125,7 +125,8 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 	if asJSON {
 		out = e.stderr
 	}
-	fmt.Fprintf(out, "\nreplay: %s ITCH messages read from %s\n", commas(st.Messages), strings.Join(files, ", "))
+	summaryBreak(e, out)
+	fmt.Fprintf(out, "replay: %s ITCH messages read from %s\n", commas(st.Messages), strings.Join(files, ", "))
 	printExchange(out, &st, src.TopSymbols(10), loc)
 	printPubHuman(out, &s)
 	if asJSON {

@@ -225,7 +225,8 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 	if asJSON {
 		out = e.stderr
 	}
-	fmt.Fprintf(out, "\nreplay: %s messages sent as MoldUDP64 session %q in %s packets on %s (%.1fs, %s msg/s)\n",
+	summaryBreak(e, out)
+	fmt.Fprintf(out, "replay: %s messages sent as MoldUDP64 session %q in %s packets on %s (%.1fs, %s msg/s)\n",
 		commas(n), st.Session, commas(st.Packets), strings.Join(lines, " and "), secs, human(float64(n)/secs))
 	fmt.Fprintf(out, "  rewind   %s answered with %s, %s unavailable\n", plural(st.Requests, "request", "requests"), plural(st.Retransmitted, "message", "messages"), commas(st.Unavailable))
 	if st.Dropped != nil {

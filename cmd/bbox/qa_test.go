@@ -25,6 +25,9 @@ func TestExchangeReplayNoSubscriberWarns(t *testing.T) {
 		t.Fatalf("replay exit %d: %s", code, p.stderr.String())
 	}
 	out := p.stdout.String()
+	if !strings.HasPrefix(out, "replay: ") {
+		t.Errorf("stdout off a terminal does not start with the summary: %q", out[:min(len(out), 40)])
+	}
 	if !strings.Contains(out, "no subscriber received anything") || !strings.Contains(out, "ITCH messages read from") {
 		t.Fatalf("replay to nobody does not say so:\n%s", out)
 	}
@@ -179,5 +182,19 @@ func TestExchangeReplayOps(t *testing.T) {
 	}
 	if !sawMetrics {
 		t.Errorf("--metrics not served:\n%s", p.stderr.String())
+	}
+}
+
+// A capture's replay off a terminal starts stdout with its summary, not
+// with a blank line (that line only ends a progress bar on a terminal).
+func TestReplaySummaryFirstLine(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "day.bbc")
+	if code, p := runBBox(t, 30*time.Second, "gen", "--out", f, "--records", "500"); code != 0 {
+		t.Fatalf("gen: %s", p.stderr.String())
+	}
+	ep := fmt.Sprintf("tcp://127.0.0.1:%d", freePorts(t, 1)[0])
+	code, p := runBBox(t, 30*time.Second, "replay", f, "--bind", ep, "--speed", "max")
+	if out := p.stdout.String(); code != 0 || !strings.HasPrefix(out, "replay: 500 records") {
+		t.Fatalf("replay exit %d, stdout %q", code, out[:min(len(out), 60)])
 	}
 }

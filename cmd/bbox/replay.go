@@ -328,6 +328,7 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if *asJSON {
 		out = e.stderr
 	}
+	summaryBreak(e, out)
 	printReplay(out, &rep, &s)
 	if *asJSON {
 		writeJSON(e.stdout, replaySummary{summary: s, Replay: rep})

@@ -92,10 +92,19 @@ func newReplayReport(files []string, st replay.SourceStats, secs float64, proble
 		PreloadBytes: st.PreloadBytes, PreloadSeconds: st.PreloadTime.Seconds()}
 }
 
+// summaryBreak starts a closing summary on a line of its own where a
+// progress bar or status line may still be on the terminal; off a
+// terminal the summary is stdout's first line.
+func summaryBreak(e *env, w io.Writer) {
+	if e.stderrTTY {
+		fmt.Fprintln(w)
+	}
+}
+
 // printReplay is the one tcpreplay-style closing report: what was read
 // and skipped, then what the publisher sent where.
 func printReplay(w io.Writer, r *replayReport, s *summary) {
-	fmt.Fprintf(w, "\nreplay: %s (%s bytes) published in %.2f seconds: %s records/s, %.1f MB/s\n",
+	fmt.Fprintf(w, "replay: %s (%s bytes) published in %.2f seconds: %s records/s, %.1f MB/s\n",
 		countOf(s.RecordsPublished, "record", ""), commas(r.Bytes), r.Seconds, human(r.RecordsPerSec), r.BytesPerSec/1e6)
 	fmt.Fprintf(w, "  files     %s (%s)\n", strings.Join(r.Files, ", "), countOf(r.Loops, "full pass", "full passes"))
 	if r.PreloadBytes > 0 {
