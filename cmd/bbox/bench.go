@@ -289,9 +289,12 @@ func runBench(ctx context.Context, e *env, args []string) int {
 			return fail(e, c, fmt.Errorf("--out: %w", err))
 		}
 	}
-	human := e.stdout
+	var human io.Writer = e.stdout
 	if o.asJSON {
 		human = e.stderr
+	}
+	if e.stderrTTY {
+		human = &breakFirst{w: human}
 	}
 	var s *benchSummary
 	switch {
@@ -525,7 +528,7 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	}
 
 	var report bytes.Buffer
-	fmt.Fprintf(&report, "\nbbox bench%s: %s records/s for %v; latency from each record's %s to the %s%s\n",
+	fmt.Fprintf(&report, "bbox bench%s: %s records/s for %v; latency from each record's %s to the %s%s\n",
 		o.modeText(), bench.FormatTarget(o.load.Rate), o.load.Duration, o.fromText(), o.measuredAt(), o.warmupText())
 	if err := bench.WriteTable(&report, cols); err != nil {
 		return nil, err
@@ -710,7 +713,7 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	s.Sweep = sj
 
 	var report bytes.Buffer
-	fmt.Fprintf(&report, "\nbbox bench --sweep: %v per rate, SLA p99 ≤ %v, latency from each record's %s to the %s\n",
+	fmt.Fprintf(&report, "bbox bench --sweep: %v per rate, SLA p99 ≤ %v, latency from each record's %s to the %s\n",
 		o.load.Duration, o.sla, o.fromText(), o.measuredAt())
 	if err := bench.WriteSweepTable(&report, curves); err != nil {
 		return nil, err

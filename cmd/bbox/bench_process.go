@@ -199,7 +199,7 @@ func runLadder(ctx context.Context, o *benchOpts, log *logger, human io.Writer) 
 		s.Warnings = append(s.Warnings, sk)
 	}
 	var report bytes.Buffer
-	fmt.Fprintf(&report, "\nbbox bench%s --rates: %v per run, latency from each record's %s to the %s%s\n",
+	fmt.Fprintf(&report, "bbox bench%s --rates: %v per run, latency from each record's %s to the %s%s\n",
 		o.modeText(), o.load.Duration, o.fromText(), o.measuredAt(), o.warmupText())
 	if err := bench.WriteLadderTable(&report, steps, o.sla); err != nil {
 		return nil, err

@@ -198,3 +198,14 @@ func TestReplaySummaryFirstLine(t *testing.T) {
 		t.Fatalf("replay exit %d, stdout %q", code, out[:min(len(out), 60)])
 	}
 }
+
+// breakFirst puts one empty line before a report, once.
+func TestBreakFirst(t *testing.T) {
+	var b strings.Builder
+	w := &breakFirst{w: &b}
+	fmt.Fprint(w, "bbox bench: ")
+	fmt.Fprint(w, "table\n")
+	if b.String() != "\nbbox bench: table\n" {
+		t.Fatalf("%q", b.String())
+	}
+}

@@ -101,6 +101,23 @@ func summaryBreak(e *env, w io.Writer) {
 	}
 }
 
+// breakFirst writes an empty line before the first write: the summary
+// summaryBreak gives, for a report written in pieces.
+type breakFirst struct {
+	w    io.Writer
+	done bool
+}
+
+func (b *breakFirst) Write(p []byte) (int, error) {
+	if !b.done {
+		b.done = true
+		if _, err := io.WriteString(b.w, "\n"); err != nil {
+			return 0, err
+		}
+	}
+	return b.w.Write(p)
+}
+
 // printReplay is the one tcpreplay-style closing report: what was read
 // and skipped, then what the publisher sent where.
 func printReplay(w io.Writer, r *replayReport, s *summary) {
