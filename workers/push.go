@@ -484,6 +484,14 @@ func anyUnacked(cs []*pushConn) bool {
 // credit workers; for plain PULL peers see Unconfirmed.
 func (d *PushDispatcher) Lost() int64 { return d.connLost.Load() + d.discarded.Load() }
 
+// LostToWorkers is the part of Lost written to a worker that was dropped
+// or disconnected before acknowledging it.
+func (d *PushDispatcher) LostToWorkers() int64 { return d.connLost.Load() }
+
+// Discarded is the part of Lost that never reached a worker: queued when
+// the subscriber croaked or closed, or delivered after it.
+func (d *PushDispatcher) Discarded() int64 { return d.discarded.Load() }
+
 // Handled is the number of records credit workers acknowledged as
 // handled. Handled + Lost is every record delivered, once Close returns,
 // when every worker took credit (see Unconfirmed for those that did not).
