@@ -217,8 +217,11 @@ func TestOneDeliveryPerRead(t *testing.T) {
 	pub, sub, done, ctx := startPair(t, 1, PubConfig{Partitions: 4, Lossless: true, FrameSize: 2048}, SubConfig{ExitOnEOS: true}, sink)
 	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 5, Records: 20000})
 	pubDone := make(chan error, 1)
-	go func() { pubDone <- pub.Run(ctx, gen) }()
-	time.Sleep(200 * time.Millisecond) // let frames queue behind the blocked sink
+	var ran atomic.Bool
+	go func() { err := pub.Run(ctx, gen); ran.Store(true); pubDone <- err }()
+	// Let frames queue behind the blocked sink: a fifth of the stream (or
+	// all of it) published while the subscriber cannot read.
+	waitUntil(t, "frames to queue behind the blocked sink", func() bool { return ran.Load() || pub.Stats().Frames >= 200 })
 	close(gate)
 	if err := <-pubDone; err != nil {
 		t.Fatal(err)

@@ -364,15 +364,21 @@ func TestUpstreamReconnects(t *testing.T) {
 }
 
 func TestUpstreamHeartbeat(t *testing.T) {
+	const hb, timeout = 20 * time.Millisecond, 300 * time.Millisecond
 	fu := newFakeUpstream(t)
 	u := newTestUpstream(t, UpstreamConfig{Endpoint: fu.ln.Endpoint(), Records: 2, Retry: 10 * time.Millisecond,
-		Heartbeat: 20 * time.Millisecond, Timeout: 150 * time.Millisecond})
+		Heartbeat: hb, Timeout: timeout})
 	wait := goNextAll(u)
 
-	// A quiet upstream that answers PINGs keeps its connection.
+	// A quiet upstream that answers PINGs keeps its connection. The source
+	// PINGs at most once a heartbeat, so answering four timeouts' worth of
+	// PINGs proves at least four timeouts of silence passed, however
+	// loaded the box, without a sleep.
 	p, _ := fu.accept(t, 1)
+	const enough = int(4 * timeout / hb)
 	stop := make(chan struct{})
 	pongs := make(chan struct{})
+	answered := make(chan struct{})
 	go func() {
 		defer close(pongs)
 		go func() { // reading is what lets the guard see PINGs
@@ -382,18 +388,26 @@ func TestUpstreamHeartbeat(t *testing.T) {
 				}
 			}
 		}()
+		n := 0
 		for {
 			select {
 			case <-stop:
 				return
-			case <-time.After(5 * time.Millisecond):
+			case <-p.Pinged():
 			}
 			if p.ServicePings() != nil {
 				return
 			}
+			if n++; n == enough {
+				close(answered)
+			}
 		}
 	}()
-	time.Sleep(600 * time.Millisecond) // four timeouts of silence
+	select {
+	case <-answered:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("fewer than %d PINGs answered", enough)
+	}
 	close(stop)
 	<-pongs
 	if st := u.Stats(); st.Connects != 1 || st.Silent != 0 || !st.Connected {
