@@ -110,7 +110,7 @@ func TestSilentPublisherStallsAndGapOnReconnect(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- sub.Run(ctx) }()
-	waitUntil(t, "the gap after the reconnect", func() bool { return len(sq.of("gap")) > 0 })
+	waitFor(t, "the gap after the reconnect", func() bool { return len(sq.of("gap")) > 0 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -221,7 +221,7 @@ func TestOneDeliveryPerRead(t *testing.T) {
 	go func() { err := pub.Run(ctx, gen); ran.Store(true); pubDone <- err }()
 	// Let frames queue behind the blocked sink: a fifth of the stream (or
 	// all of it) published while the subscriber cannot read.
-	waitUntil(t, "frames to queue behind the blocked sink", func() bool { return ran.Load() || pub.Stats().Frames >= 200 })
+	waitFor(t, "frames to queue behind the blocked sink", func() bool { return ran.Load() || pub.Stats().Frames >= 200 })
 	close(gate)
 	if err := <-pubDone; err != nil {
 		t.Fatal(err)
@@ -349,7 +349,7 @@ func TestPublisherGoneIsDisconnected(t *testing.T) {
 	<-sent
 	f.ln.Close()
 	close(closed)
-	waitUntil(t, "the shard to be down", func() bool {
+	waitFor(t, "the shard to be down", func() bool {
 		st := sub.Stats().Shards[0]
 		return st.Reached && st.Records == 5 && st.Disconnected
 	})
@@ -367,7 +367,7 @@ func TestPublisherGoneIsDisconnected(t *testing.T) {
 		t.Fatal(err)
 	}
 	pub.Close()
-	waitUntil(t, "the publisher's connection to close", func() bool { return !sub2.Stats().Shards[0].Connected })
+	waitFor(t, "the publisher's connection to close", func() bool { return !sub2.Stats().Shards[0].Connected })
 	time.Sleep(50 * time.Millisecond) // a few failed redials
 	if st := sub2.Stats().Shards[0]; st.Disconnected || st.Records != 1000 {
 		t.Fatalf("after end-of-stream: %+v", st)

@@ -19,6 +19,7 @@ import (
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/tuning"
+	"github.com/bbox-dev/bbox/upstream"
 	"github.com/bbox-dev/bbox/workers"
 )
 
@@ -197,7 +198,7 @@ type summary struct {
 	Squawks          []shard.Squawk        `json:"squawks,omitempty"`
 	Warnings         []string              `json:"warnings,omitempty"`
 	TopSymbols       []workers.SymSummary  `json:"top_symbols,omitempty"`
-	Upstream         *shard.UpstreamStats  `json:"upstream,omitempty"`
+	Upstream         *upstream.Stats       `json:"upstream,omitempty"`
 
 	verdictKeys // verdict, verdict_detail, stalls, interrupted, … (subside.go)
 	*pubLoss    // bbox pub and replay: records_discarded etc. (pub.go)
