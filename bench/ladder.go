@@ -8,6 +8,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // A ladder runs every path at each of a list of rates, interleaved (rate
@@ -96,7 +98,7 @@ func FormatTarget(rate float64) string {
 	if rate <= 0 {
 		return "max"
 	}
-	return FormatRate(rate)
+	return words.Rate(rate)
 }
 
 // Holds judges one run against an SLA: p99 within it, nothing lost, the
@@ -244,7 +246,7 @@ func WriteLadderTable(w io.Writer, steps []LadderStep, sla time.Duration) error 
 				lat = []string{"-", "-", "-", "-", "-"} // nothing arrived after the warm-up
 			}
 			fmt.Fprintf(bw, "  %-7s %-9s %9s %9s %8s %8s %8s %8s %8s %9d %7s %7s  %s\n", FormatTarget(st.Rate), r.Config.Path,
-				FormatRate(r.AchievedRate()), FormatRate(r.Throughput()), lat[0], lat[1], lat[2], lat[3], lat[4], r.Lost, cpu[0], cpu[1], verdict)
+				words.Rate(r.AchievedRate()), words.Rate(r.Throughput()), lat[0], lat[1], lat[2], lat[3], lat[4], r.Lost, cpu[0], cpu[1], verdict)
 			if _, seen := best[r.Config.Path]; !seen {
 				order = append(order, r.Config.Path)
 				best[r.Config.Path] = -1
@@ -263,7 +265,7 @@ func WriteLadderTable(w io.Writer, steps []LadderStep, sla time.Duration) error 
 	var parts []string
 	for _, p := range order {
 		if b := best[p]; b > 0 {
-			parts = append(parts, fmt.Sprintf("%s %s/s", p, FormatRate(b)))
+			parts = append(parts, fmt.Sprintf("%s %s/s", p, words.Rate(b)))
 		} else {
 			parts = append(parts, fmt.Sprintf("%s none", p))
 		}

@@ -9,6 +9,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // SweepConfig shapes a rate sweep: a ladder of fixed-rate runs from From,
@@ -70,7 +72,7 @@ func (c *SweepConfig) judge(st *SweepStep) (bool, string) {
 	case r.Lost > 0 || r.Gaps > 0:
 		return false, fmt.Sprintf("lost %d records", r.Lost)
 	case r.AchievedRate() < r.Config.Rate*(1-RateShortfall):
-		return false, fmt.Sprintf("sent only %s/s", FormatRate(r.AchievedRate()))
+		return false, fmt.Sprintf("sent only %s/s", words.Rate(r.AchievedRate()))
 	case r.Hist.TotalCount() == 0:
 		return false, "nothing received"
 	case p99 > c.SLA:
@@ -124,7 +126,7 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
 		}
 		r, err := runLoad(ctx, lc)
 		if err != nil {
-			return nil, fmt.Errorf("sweep at %s/s: %w", FormatRate(rate), err)
+			return nil, fmt.Errorf("sweep at %s/s: %w", words.Rate(rate), err)
 		}
 		st := SweepStep{Rate: rate, Result: r, Latency: r.Latency()}
 		st.OK, st.Reason = cfg.judge(&st)
@@ -212,14 +214,14 @@ func WriteSweepTable(w io.Writer, curves []SweepCurve) error {
 			if s.Best == st {
 				verdict += " (best)"
 			}
-			fmt.Fprintf(bw, "  %-6s %10s %10s %9s %9s %9s %9s %9s %8d  %s\n", c.Name, FormatRate(st.Rate), FormatRate(r.AchievedRate()),
+			fmt.Fprintf(bw, "  %-6s %10s %10s %9s %9s %9s %9s %9s %8d  %s\n", c.Name, words.Rate(st.Rate), words.Rate(r.AchievedRate()),
 				FormatMicros(l.P50), FormatMicros(l.P90), FormatMicros(l.P99), FormatMicros(l.P999), FormatMicros(l.Max), r.Lost, verdict)
 		}
 	}
 	for _, c := range curves {
 		s := c.Result
 		if s.Best != nil {
-			fmt.Fprintf(bw, "  %s: highest rate holding p99 ≤ %v with no loss: %s records/s\n", c.Name, s.Config.SLA, FormatRate(s.Best.Rate))
+			fmt.Fprintf(bw, "  %s: highest rate holding p99 ≤ %v with no loss: %s records/s\n", c.Name, s.Config.SLA, words.Rate(s.Best.Rate))
 		} else {
 			fmt.Fprintf(bw, "  %s: no rate tried held p99 ≤ %v with no loss\n", c.Name, s.Config.SLA)
 		}
@@ -246,7 +248,7 @@ func WriteSweepPlot(w io.Writer, title string, notes []string, curves []SweepCur
 			}
 		}
 	}
-	ch := &chart{title: title, notes: notes, x: logAxis("target rate, records per second (log scale)", loR, hiR, FormatRate),
+	ch := &chart{title: title, notes: notes, x: logAxis("target rate, records per second (log scale)", loR, hiR, words.Rate),
 		y: logAxis("latency (log scale)", loL, hiL, fmtTickMicros)}
 	dashes := []string{"", "6,3", "2,3"}
 	for i, c := range curves {
@@ -266,7 +268,7 @@ func WriteSweepPlot(w io.Writer, title string, notes []string, curves []SweepCur
 			ch.series = append(ch.series, s)
 		}
 		if b := c.Result.Best; b != nil {
-			ch.vlines = append(ch.vlines, vline{x: b.Rate, label: c.Name + " best " + FormatRate(b.Rate) + "/s", color: palette[(3*i)%len(palette)]})
+			ch.vlines = append(ch.vlines, vline{x: b.Rate, label: c.Name + " best " + words.Rate(b.Rate) + "/s", color: palette[(3*i)%len(palette)]})
 		}
 	}
 	ch.hlines = append(ch.hlines, hline{y: float64(sla) / 1e3, label: "SLA p99 " + FormatMicros(float64(sla)/1e3), color: "#d62728"})

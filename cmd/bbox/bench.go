@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/bbox-dev/bbox/internal/words"
 
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/tuning"
@@ -458,7 +459,7 @@ func runPath(ctx context.Context, o *benchOpts, log *logger, f *files, path benc
 			lat = fmt.Sprintf("p50 %8s  p99 %8s  max %8s", bench.FormatMicros(iv.Latency.P50),
 				bench.FormatMicros(iv.Latency.P99), bench.FormatMicros(iv.Latency.Max))
 		}
-		log.Logf("  [%5.1fs] sent %8s/s  received %8s/s  %s", iv.End, bench.FormatRate(iv.SendRate()), bench.FormatRate(iv.RecvRate()), lat)
+		log.Logf("  [%5.1fs] sent %8s/s  received %8s/s  %s", iv.End, words.Rate(iv.SendRate()), words.Rate(iv.RecvRate()), lat)
 	}
 	cfg.OnInterval = log.benchInterval(path, cfg.OnInterval)
 	res, err := bench.RunLoad(ctx, cfg)
@@ -530,10 +531,10 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	if err := bench.WriteTable(&report, cols); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(&report, "  throughput: bbox sent %s/s (target %s/s), received %s/s", bench.FormatRate(res.AchievedRate()),
-		bench.FormatTarget(o.load.Rate), bench.FormatRate(res.Throughput()))
+	fmt.Fprintf(&report, "  throughput: bbox sent %s/s (target %s/s), received %s/s", words.Rate(res.AchievedRate()),
+		bench.FormatTarget(o.load.Rate), words.Rate(res.Throughput()))
 	for _, b := range bases {
-		fmt.Fprintf(&report, "; %s sent %s/s, received %s/s", b.Config.Path, bench.FormatRate(b.AchievedRate()), bench.FormatRate(b.Throughput()))
+		fmt.Fprintf(&report, "; %s sent %s/s, received %s/s", b.Config.Path, words.Rate(b.AchievedRate()), words.Rate(b.Throughput()))
 	}
 	fmt.Fprintf(&report, "\n  published %s   received %s   lost %s   gaps %d\n", commas(s.RecordsPublished), commas(s.RecordsReceived), commas(s.RecordsLost), s.Gaps)
 	writeWarmupLines(&report, append([]*bench.LoadResult{res}, bases...))
@@ -643,8 +644,8 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 		lc := o.load
 		lc.Path = path
 		lc.OnInterval = log.benchInterval(path, func(iv bench.IntervalStat, h *hdrhistogram.Histogram) { hl.add(h, tag) })
-		log.Logf("sweep %s: from %s/s, ×%g per step, up to %s/s or until p99 > %v: %s", path, bench.FormatRate(lc.Rate), o.factor,
-			bench.FormatRate(o.sweepMax), o.sla, o.describe(path))
+		log.Logf("sweep %s: from %s/s, ×%g per step, up to %s/s or until p99 > %v: %s", path, words.Rate(lc.Rate), o.factor,
+			words.Rate(o.sweepMax), o.sla, o.describe(path))
 		return bench.Sweep(ctx, bench.SweepConfig{Load: lc, Factor: o.factor, Max: o.sweepMax, Min: o.sweepMin, SLA: o.sla, Refine: o.refine,
 			OnStart: func(rate float64) { tag = fmt.Sprintf("%s-%.0f", path, rate) },
 			OnStep: func(st bench.SweepStep) {
@@ -653,8 +654,8 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 				if !st.OK {
 					verdict = "breaks: " + st.Reason
 				}
-				log.Logf("  %s %9s/s: sent %9s/s  p50 %8s  p99 %8s  p99.9 %8s  lost %d  %s", path, bench.FormatRate(st.Rate),
-					bench.FormatRate(st.Result.AchievedRate()), bench.FormatMicros(l.P50), bench.FormatMicros(l.P99),
+				log.Logf("  %s %9s/s: sent %9s/s  p50 %8s  p99 %8s  p99.9 %8s  lost %d  %s", path, words.Rate(st.Rate),
+					words.Rate(st.Result.AchievedRate()), bench.FormatMicros(l.P50), bench.FormatMicros(l.P99),
 					bench.FormatMicros(l.P999), st.Result.Lost, verdict)
 				runtime.GC()
 			}})
@@ -741,7 +742,7 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	}
 	var pcurves []bench.Curve
 	for _, st := range bb.Steps {
-		name := fmt.Sprintf("bbox %s/s", bench.FormatRate(st.Rate))
+		name := fmt.Sprintf("bbox %s/s", words.Rate(st.Rate))
 		pcurves = append(pcurves, bench.Curve{Name: name, Hist: st.Result.Hist})
 		if err := f.write(fmt.Sprintf("sweep-bbox-%.0f.hgrm", st.Rate), func(w io.Writer) error { return bench.WriteHGRM(w, st.Result.Hist) }); err != nil {
 			return nil, err

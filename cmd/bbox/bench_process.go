@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/bench"
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // This file holds bench's process mode (bbox pub and bbox sub as separate
@@ -113,9 +114,9 @@ func runProcessPath(ctx context.Context, o *benchOpts, log *logger, f *files, cf
 		if iv.Received > 0 {
 			lat = fmt.Sprintf("p50 %8s  p99 %8s  max %8s", bench.FormatMicros(iv.Latency.P50), bench.FormatMicros(iv.Latency.P99), bench.FormatMicros(iv.Latency.Max))
 		}
-		log.Logf("  [%5.1fs] received %8s/s  %s", iv.End, bench.FormatRate(iv.RecvRate()), lat)
+		log.Logf("  [%5.1fs] received %8s/s  %s", iv.End, words.Rate(iv.RecvRate()), lat)
 	}
-	log.Logf("  %s: sent %s/s, received %s/s, p99 %s, lost %d%s", cfg.Path, bench.FormatRate(res.AchievedRate()), bench.FormatRate(res.Throughput()),
+	log.Logf("  %s: sent %s/s, received %s/s, p99 %s, lost %d%s", cfg.Path, words.Rate(res.AchievedRate()), words.Rate(res.Throughput()),
 		bench.FormatMicros(res.Latency().P99), res.Lost, cpuText(res))
 	return res, nil
 }

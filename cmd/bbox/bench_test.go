@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/bench"
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // benchJSON is what the bench tests read of `bbox bench --json`.
@@ -225,7 +226,7 @@ func TestBenchSweep(t *testing.T) {
 	txt, _ := os.ReadFile(filepath.Join(dir, "sweep.txt"))
 	wantLine := "bbox: no rate tried held p99 ≤ 1h0m0s with no loss"
 	if best != nil {
-		wantLine = "bbox: highest rate holding p99 ≤ 1h0m0s with no loss: " + bench.FormatRate(best.Rate) + " records/s"
+		wantLine = "bbox: highest rate holding p99 ≤ 1h0m0s with no loss: " + words.Rate(best.Rate) + " records/s"
 	}
 	if !strings.Contains(string(txt), wantLine) {
 		t.Fatalf("sweep.txt:\n%s", txt)
