@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/fnv1a"
 )
 
 // Order says how batches are spread over workers.
@@ -215,11 +216,7 @@ func (p *Pool) Abort() {
 
 // TopicWorker is the worker a topic goes to under OrderTopic.
 func TopicWorker(topic []byte, n int) int {
-	h := uint32(2166136261)
-	for _, c := range topic {
-		h ^= uint32(c)
-		h *= 16777619
-	}
+	h := fnv1a.Sum32(topic)
 	// Mix again so this does not correlate with the partition hash.
 	h ^= h >> 15
 	h *= 0x2c1b3c6d
