@@ -98,7 +98,7 @@ func WatchAlerts(ctx context.Context, endpoint, prefix string, o zmqx.Options, f
 		return err
 	}
 	zmqx.Redial(ctx, ep, zmq4.Sub, o, 100*time.Millisecond, logf, func(p *zmqx.Peer) bool {
-		if err := p.SendMsg(zmq4.NewMsg(append([]byte{1}, prefix...))); err != nil {
+		if err := p.Subscribe([]byte(prefix)); err != nil {
 			return false
 		}
 		logf("watching %s (%q)", endpoint, prefix)

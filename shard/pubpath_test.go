@@ -29,7 +29,7 @@ func silentSub(t *testing.T, endpoint string) *zmqx.Peer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
-	if err := p.SendMsg(zmq4.NewMsg([]byte{1})); err != nil {
+	if err := p.Subscribe(nil); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -434,7 +434,7 @@ func (u *Source) run(ctx context.Context) {
 // (Redial closes the peer then, and after serve returns).
 func (u *Source) serve(ctx context.Context, peer *zmqx.Peer) {
 	for _, s := range u.subs {
-		if err := peer.SendMsg(zmq4.NewMsg(append([]byte{1}, s...))); err != nil {
+		if err := peer.Subscribe(s); err != nil {
 			u.cfg.Logf("upstream %s: subscribe: %v (reconnecting)", u.ep.Raw, err)
 			return
 		}

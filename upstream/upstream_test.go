@@ -505,7 +505,7 @@ func BenchmarkUpstreamIngest(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := p.SendMsg(zmq4.NewMsg([]byte{1})); err != nil {
+	if err := p.Subscribe(nil); err != nil {
 		b.Fatal(err)
 	}
 	for i := 0; i < n; i++ {

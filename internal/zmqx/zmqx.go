@@ -259,6 +259,13 @@ func (p *Peer) Coalesce() { p.g.coalesce = true }
 // returns an error wrapping ErrStuck. After an error, close the peer.
 func (p *Peer) Flush(d time.Duration) error { return p.g.Flush(d) }
 
+// Subscribe sends the ZMTP 3.0 subscription a SUB sends for prefix: a
+// message of 1 then the prefix (nil subscribes to everything). PUB peers,
+// libzmq's and bbox's own, filter on it.
+func (p *Peer) Subscribe(prefix []byte) error {
+	return p.SendMsg(zmq4.NewMsg(append([]byte{1}, prefix...)))
+}
+
 // ServicePings answers PINGs the guard swallowed. Call it only from the
 // goroutine that writes to p.
 func (p *Peer) ServicePings() error {
