@@ -452,6 +452,9 @@ func TestPublisherCloseLeavesNoGoroutines(t *testing.T) {
 	if err := pub.WaitSubscribers(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
+	// The dialers' handshakes are done; the publisher's accepting side
+	// may still be finishing one: wait until it holds all three.
+	waitFor(t, "the publisher to hold three connections", func() bool { return len(pub.Stats().Conns) == 3 })
 	pub.Publish(genRecords(t, 1000))
 	pub.Close()
 	if st := pub.Stats(); len(st.Conns) != 3 || st.Shards[0].Closed["shutdown"]+st.Shards[1].Closed["shutdown"] != 3 {
