@@ -81,38 +81,51 @@ func (c *SweepConfig) judge(st *SweepStep) (bool, string) {
 	return true, ""
 }
 
+// withDefaults fills in the documented zero values.
+func (c SweepConfig) withDefaults() SweepConfig {
+	if c.From == 0 {
+		c.From = c.Load.Rate
+	}
+	if c.Factor == 0 {
+		c.Factor = 2
+	}
+	if c.Max == 0 {
+		c.Max = 100e6
+	}
+	if c.Refine == 0 {
+		c.Refine = 2
+	}
+	if c.Min == 0 {
+		c.Min = max(c.From/1000, 1)
+	}
+	return c
+}
+
+// Validate checks c's values as Sweep will use them (zero values are
+// defaults), the run template at the first rate included.
+func (c SweepConfig) Validate() error {
+	c = c.withDefaults()
+	switch {
+	case c.SLA <= 0:
+		return errors.New("sweep needs a positive SLA")
+	case !(c.From > 0) || math.IsInf(c.From, 0):
+		return fmt.Errorf("sweep start rate %v: want a positive rate", c.From)
+	case !(c.Factor > 1.01) || math.IsInf(c.Factor, 0):
+		return fmt.Errorf("sweep factor %v: want more than 1.01", c.Factor)
+	case c.Max < c.From:
+		return fmt.Errorf("sweep maximum %v is below its start %v", c.Max, c.From)
+	}
+	load := c.Load
+	load.Rate = c.From
+	return load.Validate()
+}
+
 // Sweep runs the ladder and returns every step.
 func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
-	if cfg.From == 0 {
-		cfg.From = cfg.Load.Rate
-	}
-	if cfg.Factor == 0 {
-		cfg.Factor = 2
-	}
-	if cfg.Max == 0 {
-		cfg.Max = 100e6
-	}
-	if cfg.Refine == 0 {
-		cfg.Refine = 2
-	}
-	if cfg.Min == 0 {
-		cfg.Min = max(cfg.From/1000, 1)
-	}
-	switch {
-	case cfg.SLA <= 0:
-		return nil, errors.New("sweep needs a positive SLA")
-	case !(cfg.From > 0) || math.IsInf(cfg.From, 0):
-		return nil, fmt.Errorf("sweep start rate %v: want a positive rate", cfg.From)
-	case !(cfg.Factor > 1.01) || math.IsInf(cfg.Factor, 0):
-		return nil, fmt.Errorf("sweep factor %v: want more than 1.01", cfg.Factor)
-	case cfg.Max < cfg.From:
-		return nil, fmt.Errorf("sweep maximum %v is below its start %v", cfg.Max, cfg.From)
-	}
-	load := cfg.Load
-	load.Rate = cfg.From
-	if err := load.Validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.withDefaults()
 	out := &SweepResult{Config: cfg}
 	run := func(rate float64) (*SweepStep, error) {
 		if cfg.OnStart != nil {
