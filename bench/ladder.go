@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -42,9 +43,10 @@ type LadderStep struct {
 	Failed []string
 }
 
-// LadderConfig shapes a ladder.
+// LadderConfig shapes a ladder. Rates, Paths and Run are required; nil
+// callbacks are not called.
 type LadderConfig struct {
-	Rates []float64
+	Rates []float64 // records per second, in the order tried (0: as fast as it goes)
 	Paths []Path
 	// SLA is the p99 a rate must hold (with no loss and its rate reached)
 	// for a path's highest holding rate.
@@ -57,9 +59,30 @@ type LadderConfig struct {
 	OnFail   func(rate float64, p Path, err error)
 }
 
+// Validate checks c.
+func (c LadderConfig) Validate() error {
+	switch {
+	case len(c.Rates) == 0 || len(c.Paths) == 0:
+		return fmt.Errorf("a ladder of %d rates and %d paths: want at least one of each", len(c.Rates), len(c.Paths))
+	case c.Run == nil:
+		return errors.New("a ladder needs a Run function")
+	case c.SLA < 0:
+		return fmt.Errorf("ladder SLA %v must not be negative", c.SLA)
+	}
+	for _, r := range c.Rates {
+		if !(r >= 0) || math.IsInf(r, 0) {
+			return fmt.Errorf("ladder rate %v: want a positive rate, or 0 for as fast as it goes", r)
+		}
+	}
+	return nil
+}
+
 // RunLadder runs the ladder until its end or ctx ends; an interrupted run
 // is kept, and nothing after it runs.
 func RunLadder(ctx context.Context, cfg LadderConfig) ([]LadderStep, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	var steps []LadderStep
 	for _, rate := range cfg.Rates {
 		st := LadderStep{Rate: rate}

@@ -22,6 +22,20 @@ const (
 	LocatePfx   = "$LOCATE." // + locate: a locate no Stock Directory message named (counted as unattributed)
 )
 
+// Validate checks c's values (zero values are defaults; Inputs is
+// required).
+func (c Config) Validate() error {
+	if len(c.Inputs) == 0 {
+		return errors.New("no inputs")
+	}
+	for _, in := range c.Inputs {
+		if in.Kind == None {
+			return fmt.Errorf("%s: not an ITCH 5.0 file, pcap or pcapng", in.Path)
+		}
+	}
+	return nil
+}
+
 // ErrNoDay marks the error for an ITCH file whose name carries no date
 // and that was given no day (Config.Day, or date= on the input); ErrStrict
 // marks the error for the bad message that stopped a Strict source. Match
@@ -168,13 +182,8 @@ type heldRec struct {
 // NewSource opens the first input; an input that cannot be opened is an
 // error now rather than mid-replay.
 func NewSource(cfg Config) (*Source, error) {
-	if len(cfg.Inputs) == 0 {
-		return nil, fmt.Errorf("no inputs")
-	}
-	for _, in := range cfg.Inputs {
-		if in.Kind == None {
-			return nil, fmt.Errorf("%s: not an ITCH 5.0 file, pcap or pcapng", in.Path)
-		}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	s := &Source{cfg: cfg, loc: cfg.Loc, left: cfg.Records}
 	if s.loc == nil {
