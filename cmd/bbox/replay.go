@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"strconv"
@@ -48,33 +47,8 @@ func openCapture(name string, gen feed.GenConfig) (feed.Source, bool, error) {
 		r.Close()
 		return nil, true, err
 	}
-	if gen.Records > 0 {
-		return &limitSource{Source: src, left: gen.Records}, true, nil
-	}
-	return src, true, nil
+	return feed.Limit(src, gen.Records), true, nil
 }
-
-// limitSource stops a source after a number of records.
-type limitSource struct {
-	*replay.Source
-	left int64
-}
-
-func (l *limitSource) Next(ctx context.Context, b *feed.Batch) error {
-	if l.left <= 0 {
-		l.Source.Close()
-		return io.EOF
-	}
-	err := l.Source.Next(ctx, b)
-	if int64(b.Len()) > l.left {
-		clear(b.Recs[l.left:])
-		b.Recs = b.Recs[:l.left]
-	}
-	l.left -= int64(b.Len())
-	return err
-}
-
-func (l *limitSource) Pending() bool { return l.left > 0 && l.Source.Pending() }
 
 // speedFlag is a multiple of the original pacing ("1x", "10x", "0.5x")
 // or "max" (0).
@@ -125,28 +99,6 @@ func clockTime(s string, day0 int64, loc *time.Location) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("%q is not a time of day (09:30, 15:59:30.5) or an RFC 3339 timestamp", s)
-}
-
-// lineWriter sends whole lines to a logger's Line, so output of a logger
-// that does not draw a status line (runPublisher's) keeps ours intact.
-type lineWriter struct {
-	mu   sync.Mutex
-	log  *logger
-	part []byte
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.part = append(w.part, p...)
-	for {
-		i := strings.IndexByte(string(w.part), '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		w.log.Line(string(w.part[:i]))
-		w.part = w.part[i+1:]
-	}
 }
 
 func runReplay(ctx context.Context, e *env, args []string) int {
