@@ -74,33 +74,6 @@ func (s *speedFlag) Set(v string) error {
 	return nil
 }
 
-// loadTZ resolves --tz: a zone name, "UTC", "Local", or "" for the file's
-// own zone (its metadata), else UTC.
-func loadTZ(name string, meta map[string]string) (*time.Location, error) {
-	if name == "" {
-		name = meta["tz"]
-	}
-	if name == "" {
-		return time.UTC, nil
-	}
-	return time.LoadLocation(name)
-}
-
-// clockTime parses --from/--to: a time of day (15:04, 15:04:05,
-// 15:04:05.999) on the day of day0 in loc, or a full RFC 3339 timestamp.
-func clockTime(s string, day0 int64, loc *time.Location) (int64, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UnixNano(), nil
-	}
-	for _, layout := range []string{"15:04", "15:04:05", "15:04:05.999999999"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			d := time.Unix(0, day0).In(loc)
-			return time.Date(d.Year(), d.Month(), d.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UnixNano(), nil
-		}
-	}
-	return 0, fmt.Errorf("%q is not a time of day (09:30, 15:59:30.5) or an RFC 3339 timestamp", s)
-}
-
 func runReplay(ctx context.Context, e *env, args []string) int {
 	c := commands["replay"]
 	fs := newFlags(e, c)
@@ -189,19 +162,19 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if *loop == 0 {
 		cfg.Loop = -1
 	}
-	loc, err := loadTZ(*tz, readers[0].Header().Meta)
+	loc, err := replay.Zone(*tz, readers[0].Header().Meta)
 	if err != nil {
 		return usageErr(e, c, "--tz: %v", err)
 	}
 	if *from != "" || *to != "" {
-		day0 := firstTS(readers)
+		day0 := replay.FirstTS(readers)
 		if *from != "" {
-			if cfg.From, err = clockTime(*from, day0, loc); err != nil {
+			if cfg.From, err = replay.ClockTime(*from, day0, loc); err != nil {
 				return usageErr(e, c, "--from: %v", err)
 			}
 		}
 		if *to != "" {
-			if cfg.To, err = clockTime(*to, day0, loc); err != nil {
+			if cfg.To, err = replay.ClockTime(*to, day0, loc); err != nil {
 				return usageErr(e, c, "--to: %v", err)
 			}
 		}
@@ -285,17 +258,4 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 		writeJSON(e.stdout, replaySummary{summary: s, Replay: rep})
 	}
 	return code
-}
-
-func firstTS(rs []*replay.Reader) int64 {
-	first := int64(math.MaxInt64)
-	for _, r := range rs {
-		for _, c := range r.Chunks() {
-			first = min(first, c.FirstTS)
-		}
-	}
-	if first == math.MaxInt64 {
-		return 0
-	}
-	return first
 }
