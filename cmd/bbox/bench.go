@@ -568,71 +568,22 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	}
 
 	// The CLI.md keys describe the best step (the last one if none held).
-	pick := bb.Best
-	if pick == nil {
-		pick = &bb.Steps[len(bb.Steps)-1]
-	}
+	pick := bb.Pick()
 	s := o.summarize(pick.Result)
 	s.TargetRate = pick.Rate
 	s.Intervals = nil
 	s.Interrupted = o.interrupt()
-	sj := &bench.SweepJSON{SLAUS: float64(o.sla) / 1e3, MaxRateUnder: bb.MaxRate(), Steps: bb.StepsJSON()}
-	if bb.Broke != nil {
-		sj.BrokeAt = bb.Broke.Rate
-	}
-	s.Ratios = map[string]float64{}
-	for _, cv := range curves[1:] {
-		sj.Baselines = append(sj.Baselines, bench.SweepPathJSON{Path: cv.Name, MaxRateUnder: cv.Result.MaxRate(), Steps: cv.Result.StepsJSON()})
-		if cv.Result.MaxRate() > 0 {
-			s.Ratios["max_rate_vs_"+cv.Name] = bb.MaxRate() / cv.Result.MaxRate()
-		}
-	}
-	if len(s.Ratios) == 0 {
-		s.Ratios = nil
-	}
-	s.Sweep = sj
+	s.Sweep, s.Ratios = bench.SweepSummary(curves, o.sla)
+	s.Warnings = bench.SweepWarnings(curves, s.Warnings)
 
 	var report bytes.Buffer
 	fmt.Fprintf(&report, "\nbbox bench --sweep: %v per rate, SLA p99 ≤ %v, latency from each record's %s to the %s\n",
 		o.load.Duration, o.sla, o.fromText(), o.measuredAt())
-	if err := bench.WriteSweepTable(&report, curves); err != nil {
+	if err := bench.WriteSweepReport(&report, curves, s.Warnings); err != nil {
 		return nil, err
-	}
-	for _, cv := range curves[1:] {
-		if b := cv.Result.MaxRate(); b > 0 && bb.MaxRate() > 0 {
-			fmt.Fprintf(&report, "  bbox holds %.2fx the rate %s holds under the SLA\n", bb.MaxRate()/b, cv.Name)
-		}
-	}
-	for _, st := range bb.Steps {
-		for _, w := range st.Result.Warnings {
-			if !strings.HasPrefix(w, "target rate not reached") && !strings.Contains(w, "were lost") && !slices.Contains(s.Warnings, w) {
-				s.Warnings = append(s.Warnings, w)
-			}
-		}
-	}
-	for _, w := range s.Warnings {
-		fmt.Fprintf(&report, "  warning: %s\n", w)
 	}
 	notes := []string{o.describe(bench.PathBBox), fmt.Sprintf("%v per rate, %d-byte records; %s", o.load.Duration, o.load.Size, time.Now().Format(time.RFC3339))}
-	if err := f.Write("sweep.txt", func(w io.Writer) error { _, err := w.Write(report.Bytes()); return err }); err != nil {
-		return nil, err
-	}
-	if err := f.Write("sweep.svg", func(w io.Writer) error {
-		return bench.WriteSweepPlot(w, "Latency against rate", notes, curves, o.sla)
-	}); err != nil {
-		return nil, err
-	}
-	var pcurves []bench.Curve
-	for _, st := range bb.Steps {
-		name := fmt.Sprintf("bbox %s/s", words.Rate(st.Rate))
-		pcurves = append(pcurves, bench.Curve{Name: name, Hist: st.Result.Hist})
-		if err := f.Write(fmt.Sprintf("sweep-bbox-%.0f.hgrm", st.Rate), func(w io.Writer) error { return bench.WriteHGRM(w, st.Result.Hist) }); err != nil {
-			return nil, err
-		}
-	}
-	if err := f.Write("percentiles.svg", func(w io.Writer) error {
-		return bench.WritePercentilePlot(w, "Latency by percentile at each rate (bbox)", notes, pcurves, float64(o.sla)/1e3)
-	}); err != nil {
+	if err := f.WriteSweepFiles(report.Bytes(), curves, notes, o.sla); err != nil {
 		return nil, err
 	}
 	if err := finish(f, s, report.Bytes(), human, ""); err != nil {
