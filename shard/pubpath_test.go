@@ -283,13 +283,21 @@ func heldFrameKeepsFilling(t *testing.T, cfg PubConfig) {
 	if got := pub.Stats().Frames; got != frames {
 		t.Fatalf("%d frames sent while the writer was busy, want 0 (held)", got-frames)
 	}
-	if n := pub.parts[0].enc.Count(); n != 50 || !pub.parts[0].held {
-		t.Fatalf("open frame holds %d records (held %v), want 50", n, pub.parts[0].held)
+	// Read the open frame under the publisher's lock: a writer that goes
+	// idle flushes held frames from its own goroutine.
+	pub.mu.Lock()
+	n, held := pub.parts[0].enc.Count(), pub.parts[0].held
+	pub.mu.Unlock()
+	if n != 50 || !held {
+		t.Fatalf("open frame holds %d records (held %v), want 50", n, held)
 	}
 	go io.Copy(io.Discard, sub) // the subscriber catches up
 	waitFor(t, "the held frame to be sent", func() bool { return pub.Stats().Records == int64(i) })
 	waitFor(t, "the writer to write it", func() bool { return w.Stats().Written.Records == int64(i) })
-	if pub.parts[0].cur != nil || pub.outs[0].held.Load() {
+	pub.mu.Lock()
+	open := pub.parts[0].cur != nil
+	pub.mu.Unlock()
+	if open || pub.outs[0].held.Load() {
 		t.Fatal("frame still open after the writer went idle")
 	}
 	// An idle writer gets every frame at once: no holding at low rates.
