@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -98,7 +99,7 @@ func TestMetricsMatchSummaries(t *testing.T) {
 	// Both print their summary, then hold the final metrics.
 	for _, p := range []*proc{pub, sub} {
 		waitFor(t, 60*time.Second, p.name+"'s JSON summary", func() bool {
-			return strings.Contains(p.stderr.String(), "holding the final metrics")
+			return strings.Contains(p.stderr.String(), "holding the final metrics") && summaryWritten(p)
 		})
 	}
 	var ps, ss struct {
@@ -232,7 +233,9 @@ func TestMetricsWorkerPipeline(t *testing.T) {
 		t.Fatalf("pub exit %d", code)
 	}
 	for _, p := range []*proc{sub, worker} {
-		waitFor(t, 60*time.Second, p.name+"'s summary", func() bool { return strings.Contains(p.stderr.String(), "holding the final metrics") })
+		waitFor(t, 60*time.Second, p.name+"'s summary", func() bool {
+			return strings.Contains(p.stderr.String(), "holding the final metrics") && summaryWritten(p)
+		})
 	}
 	var ss jsonSummary
 	sub.summary(&ss)
@@ -260,4 +263,13 @@ func TestMetricsWorkerPipeline(t *testing.T) {
 	if got, ok := sm["bbox_worker_dispatch_records_lost_total"]; !ok || got != 0 {
 		t.Errorf("sub: bbox_worker_dispatch_records_lost_total = %v (present %v), want 0", got, ok)
 	}
+}
+
+// summaryWritten reports whether p's JSON summary line has reached the
+// test: stdout and stderr are read by separate goroutines, so the log
+// line written after the summary can arrive first.
+func summaryWritten(p *proc) bool {
+	out := strings.TrimRight(p.stdout.String(), "\n")
+	last := out[strings.LastIndex(out, "\n")+1:]
+	return last != "" && json.Valid([]byte(last))
 }
