@@ -9,6 +9,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // RunSummary is what `bbox bench compare` reads of a bench JSON summary
@@ -236,7 +238,7 @@ func WriteCompare(w io.Writer, nameA, nameB string, a, b *RunSummary, ds []Delta
 		fmt.Fprintf(bw, "  note: A ran --mode %s, B --mode %s: their figures are not comparable\n", a.Mode, b.Mode)
 	}
 	if a.TargetRate != b.TargetRate && a.TargetRate > 0 && b.TargetRate > 0 {
-		fmt.Fprintf(bw, "  note: A ran at %s/s, B at %s/s\n", FormatRate(a.TargetRate), FormatRate(b.TargetRate))
+		fmt.Fprintf(bw, "  note: A ran at %s/s, B at %s/s\n", words.Rate(a.TargetRate), words.Rate(b.TargetRate))
 	}
 	fmt.Fprintf(bw, "  %-28s %12s %12s %9s\n", "metric", short(nameA, 12), short(nameB, 12), "change")
 	for _, d := range ds {
@@ -268,7 +270,7 @@ func formatUnit(v float64, unit string) string {
 	case "us":
 		return FormatMicros(v)
 	case "rps":
-		return FormatRate(v) + "/s"
+		return words.Rate(v) + "/s"
 	case "x":
 		return fmt.Sprintf("%.2fx", v)
 	}

@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -42,9 +43,10 @@ type LadderStep struct {
 	Failed []string
 }
 
-// LadderConfig shapes a ladder.
+// LadderConfig shapes a ladder. Rates, Paths and Run are required; nil
+// callbacks are not called.
 type LadderConfig struct {
-	Rates []float64
+	Rates []float64 // records per second, in the order tried (0: as fast as it goes)
 	Paths []Path
 	// SLA is the p99 a rate must hold (with no loss and its rate reached)
 	// for a path's highest holding rate.
@@ -57,9 +59,30 @@ type LadderConfig struct {
 	OnFail   func(rate float64, p Path, err error)
 }
 
+// Validate checks c.
+func (c LadderConfig) Validate() error {
+	switch {
+	case len(c.Rates) == 0 || len(c.Paths) == 0:
+		return fmt.Errorf("a ladder of %d rates and %d paths: want at least one of each", len(c.Rates), len(c.Paths))
+	case c.Run == nil:
+		return errors.New("a ladder needs a Run function")
+	case c.SLA < 0:
+		return fmt.Errorf("ladder SLA %v must not be negative", c.SLA)
+	}
+	for _, r := range c.Rates {
+		if !(r >= 0) || math.IsInf(r, 0) {
+			return fmt.Errorf("ladder rate %v: want a positive rate, or 0 for as fast as it goes", r)
+		}
+	}
+	return nil
+}
+
 // RunLadder runs the ladder until its end or ctx ends; an interrupted run
 // is kept, and nothing after it runs.
 func RunLadder(ctx context.Context, cfg LadderConfig) ([]LadderStep, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	var steps []LadderStep
 	for _, rate := range cfg.Rates {
 		st := LadderStep{Rate: rate}
@@ -98,7 +121,7 @@ func FormatTarget(rate float64) string {
 	if rate <= 0 {
 		return "max"
 	}
-	return FormatRate(rate)
+	return words.Rate(rate)
 }
 
 // Holds judges one run against an SLA: p99 within it, nothing lost, the
@@ -246,7 +269,7 @@ func WriteLadderTable(w io.Writer, steps []LadderStep, sla time.Duration) error 
 				lat = []string{"-", "-", "-", "-", "-"} // nothing arrived after the warm-up
 			}
 			fmt.Fprintf(bw, "  %-7s %-9s %9s %9s %8s %8s %8s %8s %8s %9s %7s %7s  %s\n", FormatTarget(st.Rate), r.Config.Path,
-				FormatRate(r.AchievedRate()), FormatRate(r.Throughput()), lat[0], lat[1], lat[2], lat[3], lat[4], words.Group(r.Lost), cpu[0], cpu[1], verdict)
+				words.Rate(r.AchievedRate()), words.Rate(r.Throughput()), lat[0], lat[1], lat[2], lat[3], lat[4], words.Group(r.Lost), cpu[0], cpu[1], verdict)
 			if _, seen := best[r.Config.Path]; !seen {
 				order = append(order, r.Config.Path)
 				best[r.Config.Path] = -1
@@ -265,7 +288,7 @@ func WriteLadderTable(w io.Writer, steps []LadderStep, sla time.Duration) error 
 	var parts []string
 	for _, p := range order {
 		if b := best[p]; b > 0 {
-			parts = append(parts, fmt.Sprintf("%s %s/s", p, FormatRate(b)))
+			parts = append(parts, fmt.Sprintf("%s %s/s", p, words.Rate(b)))
 		} else {
 			parts = append(parts, fmt.Sprintf("%s none", p))
 		}

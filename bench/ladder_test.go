@@ -110,3 +110,26 @@ func TestCompareLadders(t *testing.T) {
 		t.Fatalf("not compared: %v (deltas %+v)", want, ds)
 	}
 }
+
+func TestLadderConfigValidate(t *testing.T) {
+	run := func(context.Context, Path, float64) (*LoadResult, error) { return nil, nil }
+	for _, c := range []struct {
+		cfg  LadderConfig
+		want string
+	}{
+		{LadderConfig{Paths: []Path{PathBBox}, Run: run}, "0 rates and 1 paths"},
+		{LadderConfig{Rates: []float64{1e5}, Paths: []Path{PathBBox}}, "needs a Run"},
+		{LadderConfig{Rates: []float64{1e5, -1}, Paths: []Path{PathBBox}, Run: run}, "ladder rate -1"},
+	} {
+		err := c.cfg.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want %q", err, c.want)
+		}
+		if _, rerr := RunLadder(context.Background(), c.cfg); rerr == nil {
+			t.Errorf("RunLadder accepted %+v", c.cfg)
+		}
+	}
+	if err := (LadderConfig{Rates: []float64{0, 1e6}, Paths: []Path{PathBBox}, Run: run}).Validate(); err != nil {
+		t.Fatalf("0 (as fast as it goes) refused: %v", err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -141,9 +142,22 @@ func (r *Recorder) startMs() int64 { return r.created.UnixMilli() }
 
 // LeanConfig is one side of the lean TCP baseline.
 type LeanConfig struct {
-	Rate     float64 // records per second; 0: as fast as it goes
-	Duration time.Duration
-	Gen      feed.GenConfig // the records' shape; Rate and Cycle are set here
+	Rate     float64        // records per second; 0: as fast as it goes
+	Duration time.Duration  // how long to send; required
+	Gen      feed.GenConfig // the records' shape (zero values: feed's defaults); Rate and Cycle are set here
+}
+
+// Validate checks c.
+func (c LeanConfig) Validate() error {
+	switch {
+	case c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0):
+		return fmt.Errorf("tcp baseline rate %v: want a positive rate, or 0 for as fast as it goes", c.Rate)
+	case c.Duration <= 0:
+		return fmt.Errorf("tcp baseline duration %v: want a positive duration", c.Duration)
+	}
+	g := c.Gen
+	g.Rate, g.Cycle, g.Chunk = c.Rate, feed.DefaultCycle, 1024
+	return g.Validate()
 }
 
 // LeanSend is the plain-TCP baseline's sender: the same records as bbox
@@ -154,6 +168,9 @@ type LeanConfig struct {
 // is flushed whenever nothing more is due, as bbox's publisher flushes.
 // It returns the records sent and the seconds it took.
 func LeanSend(ctx context.Context, c net.Conn, cfg LeanConfig) (int64, float64, error) {
+	if err := cfg.Validate(); err != nil {
+		return 0, 0, err
+	}
 	gc := cfg.Gen
 	gc.Cycle, gc.Chunk = feed.DefaultCycle, 1024
 	// The encodings come from an unpaced twin: the cycle is the stream's

@@ -102,3 +102,21 @@ func TestBuildLibZMQ(t *testing.T) {
 		t.Fatalf("without cc: %v, want an error saying what to install", err)
 	}
 }
+
+func TestLeanConfigValidate(t *testing.T) {
+	for _, c := range []struct {
+		cfg  LeanConfig
+		want string
+	}{
+		{LeanConfig{Rate: -1, Duration: time.Second}, "rate -1"},
+		{LeanConfig{Rate: 1000}, "duration 0s"},
+		{LeanConfig{Duration: time.Second, Gen: feed.GenConfig{Size: 1 << 20}}, "record size"},
+	} {
+		if err := c.cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %q", c.cfg, err, c.want)
+		}
+	}
+	if err := (LeanConfig{Duration: time.Second}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -227,8 +227,14 @@ func TestSweepValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("error %v, want %q", err, want)
 		}
+		if verr := c.Validate(); verr == nil || verr.Error() != err.Error() {
+			t.Fatalf("Validate says %v, Sweep %v", verr, err)
+		}
 	}
 	load := LoadConfig{Rate: 1000, Duration: time.Second}
+	if err := (SweepConfig{Load: load, SLA: time.Millisecond}).Validate(); err != nil {
+		t.Fatalf("a sweep with only its template and SLA: %v", err)
+	}
 	f(SweepConfig{Load: load}, "positive SLA")
 	f(SweepConfig{Load: load, SLA: 1, Factor: 1}, "factor 1")
 	f(SweepConfig{Load: load, SLA: 1, Max: 10}, "maximum 10")

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // Plots are SVG written here rather than through a plotting library: three
@@ -330,32 +331,14 @@ func linAxis(label string, hi float64, format func(float64) string) axis {
 	return a
 }
 
-// FormatRate prints records per second compactly (950, 100k, 2.5M).
-func FormatRate(v float64) string {
-	switch {
-	case v >= 1e6:
-		return trimZero(fmt.Sprintf("%.2f", v/1e6)) + "M"
-	case v >= 1e3:
-		return trimZero(fmt.Sprintf("%.1f", v/1e3)) + "k"
-	}
-	return fmt.Sprintf("%.0f", v)
-}
-
-func trimZero(s string) string {
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
-}
-
 func fmtTickMicros(us float64) string {
 	switch {
 	case us < 1000:
-		return trimZero(fmt.Sprintf("%.3g", us)) + "µs"
+		return words.TrimZero(fmt.Sprintf("%.3g", us)) + "µs"
 	case us < 1e6:
-		return trimZero(fmt.Sprintf("%.3g", us/1e3)) + "ms"
+		return words.TrimZero(fmt.Sprintf("%.3g", us/1e3)) + "ms"
 	}
-	return trimZero(fmt.Sprintf("%.3g", us/1e6)) + "s"
+	return words.TrimZero(fmt.Sprintf("%.3g", us/1e6)) + "s"
 }
 
 // percentileX maps a percentile (0..100) to the plot's x: the number of
@@ -398,7 +381,7 @@ func WritePercentilePlot(w io.Writer, title string, notes []string, curves []Cur
 	for k := 0.0; k <= nines; k++ {
 		label := "0%"
 		if k > 0 {
-			label = trimZero(fmt.Sprintf("%.*f", int(k), 100-100/math.Pow(10, k))) + "%"
+			label = words.TrimZero(fmt.Sprintf("%.*f", int(k), 100-100/math.Pow(10, k))) + "%"
 		}
 		x.ticks = append(x.ticks, tick{v: k, label: label})
 	}
@@ -407,7 +390,7 @@ func WritePercentilePlot(w io.Writer, title string, notes []string, curves []Cur
 		if cv.Hist.TotalCount() == 0 {
 			continue
 		}
-		s := series{name: fmt.Sprintf("%s (%s records, max %s)", cv.Name, FormatRate(float64(cv.Hist.TotalCount())), FormatMicros(float64(cv.Hist.Max())/1e3)),
+		s := series{name: fmt.Sprintf("%s (%s records, max %s)", cv.Name, words.Rate(float64(cv.Hist.TotalCount())), FormatMicros(float64(cv.Hist.Max())/1e3)),
 			color: palette[i%len(palette)]}
 		for _, b := range cv.Hist.CumulativeDistributionWithTicks(5) {
 			s.xs = append(s.xs, percentileX(b.Quantile, nines))
@@ -438,8 +421,8 @@ func WriteTimelinePlot(w io.Writer, title string, notes []string, ivs []Interval
 		}
 	}
 	topRate = math.Max(topRate, target) * 1.1
-	timeAxis := linAxis("seconds since the start", end, func(v float64) string { return trimZero(fmt.Sprintf("%.2f", v)) })
-	rc := &chart{title: title, notes: notes, x: timeAxis, y: linAxis("records per second", topRate, FormatRate)}
+	timeAxis := linAxis("seconds since the start", end, func(v float64) string { return words.TrimZero(fmt.Sprintf("%.2f", v)) })
+	rc := &chart{title: title, notes: notes, x: timeAxis, y: linAxis("records per second", topRate, words.Rate)}
 	// Rates are steps over their intervals: the short tail interval after
 	// sending stops then shows as short, not as a collapse.
 	sent := series{name: "sent", color: palette[0]}
@@ -463,7 +446,7 @@ func WriteTimelinePlot(w io.Writer, title string, notes []string, ivs []Interval
 		rc.series = []series{recv} // a receiver in another process does not know when records were sent
 	}
 	if target > 0 {
-		rc.hlines = append(rc.hlines, hline{y: target, label: "target " + FormatRate(target) + "/s", color: "#7f7f7f"})
+		rc.hlines = append(rc.hlines, hline{y: target, label: "target " + words.Rate(target) + "/s", color: "#7f7f7f"})
 	}
 	lc.series = []series{p50, p99, mx}
 	return writeSVG(w, rc, lc)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 var (
@@ -101,7 +103,7 @@ func TestPlotLegendCoversNoCurve(t *testing.T) {
 	checkLegends(t, "timeline", b.Bytes())
 
 	// Curves through all four corners: no corner is free.
-	c := &chart{title: "everywhere", x: linAxis("x", 10, FormatRate), y: linAxis("y", 10, FormatRate)}
+	c := &chart{title: "everywhere", x: linAxis("x", 10, words.Rate), y: linAxis("y", 10, words.Rate)}
 	c.series = []series{{name: "a long series name", color: palette[0], xs: []float64{0, 10, 0, 10}, ys: []float64{10, 10, 0, 0}},
 		{name: "b", color: palette[1], xs: []float64{0, 10}, ys: []float64{0, 10}, dots: true}}
 	b.Reset()

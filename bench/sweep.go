@@ -72,7 +72,7 @@ func (c *SweepConfig) judge(st *SweepStep) (bool, string) {
 	case r.Lost > 0 || r.Gaps > 0:
 		return false, "lost " + words.Count(r.Lost, "record", "records")
 	case r.AchievedRate() < r.Config.Rate*(1-RateShortfall):
-		return false, fmt.Sprintf("sent only %s/s", FormatRate(r.AchievedRate()))
+		return false, fmt.Sprintf("sent only %s/s", words.Rate(r.AchievedRate()))
 	case r.Hist.TotalCount() == 0:
 		return false, "nothing received"
 	case p99 > c.SLA:
@@ -81,38 +81,51 @@ func (c *SweepConfig) judge(st *SweepStep) (bool, string) {
 	return true, ""
 }
 
+// withDefaults fills in the documented zero values.
+func (c SweepConfig) withDefaults() SweepConfig {
+	if c.From == 0 {
+		c.From = c.Load.Rate
+	}
+	if c.Factor == 0 {
+		c.Factor = 2
+	}
+	if c.Max == 0 {
+		c.Max = 100e6
+	}
+	if c.Refine == 0 {
+		c.Refine = 2
+	}
+	if c.Min == 0 {
+		c.Min = max(c.From/1000, 1)
+	}
+	return c
+}
+
+// Validate checks c's values as Sweep will use them (zero values are
+// defaults), the run template at the first rate included.
+func (c SweepConfig) Validate() error {
+	c = c.withDefaults()
+	switch {
+	case c.SLA <= 0:
+		return errors.New("sweep needs a positive SLA")
+	case !(c.From > 0) || math.IsInf(c.From, 0):
+		return fmt.Errorf("sweep start rate %v: want a positive rate", c.From)
+	case !(c.Factor > 1.01) || math.IsInf(c.Factor, 0):
+		return fmt.Errorf("sweep factor %v: want more than 1.01", c.Factor)
+	case c.Max < c.From:
+		return fmt.Errorf("sweep maximum %v is below its start %v", c.Max, c.From)
+	}
+	load := c.Load
+	load.Rate = c.From
+	return load.Validate()
+}
+
 // Sweep runs the ladder and returns every step.
 func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
-	if cfg.From == 0 {
-		cfg.From = cfg.Load.Rate
-	}
-	if cfg.Factor == 0 {
-		cfg.Factor = 2
-	}
-	if cfg.Max == 0 {
-		cfg.Max = 100e6
-	}
-	if cfg.Refine == 0 {
-		cfg.Refine = 2
-	}
-	if cfg.Min == 0 {
-		cfg.Min = max(cfg.From/1000, 1)
-	}
-	switch {
-	case cfg.SLA <= 0:
-		return nil, errors.New("sweep needs a positive SLA")
-	case !(cfg.From > 0) || math.IsInf(cfg.From, 0):
-		return nil, fmt.Errorf("sweep start rate %v: want a positive rate", cfg.From)
-	case !(cfg.Factor > 1.01) || math.IsInf(cfg.Factor, 0):
-		return nil, fmt.Errorf("sweep factor %v: want more than 1.01", cfg.Factor)
-	case cfg.Max < cfg.From:
-		return nil, fmt.Errorf("sweep maximum %v is below its start %v", cfg.Max, cfg.From)
-	}
-	load := cfg.Load
-	load.Rate = cfg.From
-	if err := load.Validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.withDefaults()
 	out := &SweepResult{Config: cfg}
 	run := func(rate float64) (*SweepStep, error) {
 		if cfg.OnStart != nil {
@@ -126,7 +139,7 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepResult, error) {
 		}
 		r, err := runLoad(ctx, lc)
 		if err != nil {
-			return nil, fmt.Errorf("sweep at %s/s: %w", FormatRate(rate), err)
+			return nil, fmt.Errorf("sweep at %s/s: %w", words.Rate(rate), err)
 		}
 		st := SweepStep{Rate: rate, Result: r, Latency: r.Latency()}
 		st.OK, st.Reason = cfg.judge(&st)
@@ -214,14 +227,14 @@ func WriteSweepTable(w io.Writer, curves []SweepCurve) error {
 			if s.Best == st {
 				verdict += " (best)"
 			}
-			fmt.Fprintf(bw, "  %-6s %10s %10s %9s %9s %9s %9s %9s %8d  %s\n", c.Name, FormatRate(st.Rate), FormatRate(r.AchievedRate()),
+			fmt.Fprintf(bw, "  %-6s %10s %10s %9s %9s %9s %9s %9s %8d  %s\n", c.Name, words.Rate(st.Rate), words.Rate(r.AchievedRate()),
 				FormatMicros(l.P50), FormatMicros(l.P90), FormatMicros(l.P99), FormatMicros(l.P999), FormatMicros(l.Max), r.Lost, verdict)
 		}
 	}
 	for _, c := range curves {
 		s := c.Result
 		if s.Best != nil {
-			fmt.Fprintf(bw, "  %s: highest rate holding p99 ≤ %v with no loss: %s records/s\n", c.Name, s.Config.SLA, FormatRate(s.Best.Rate))
+			fmt.Fprintf(bw, "  %s: highest rate holding p99 ≤ %v with no loss: %s records/s\n", c.Name, s.Config.SLA, words.Rate(s.Best.Rate))
 		} else {
 			fmt.Fprintf(bw, "  %s: no rate tried held p99 ≤ %v with no loss\n", c.Name, s.Config.SLA)
 		}
@@ -248,7 +261,7 @@ func WriteSweepPlot(w io.Writer, title string, notes []string, curves []SweepCur
 			}
 		}
 	}
-	ch := &chart{title: title, notes: notes, x: logAxis("target rate, records per second (log scale)", loR, hiR, FormatRate),
+	ch := &chart{title: title, notes: notes, x: logAxis("target rate, records per second (log scale)", loR, hiR, words.Rate),
 		y: logAxis("latency (log scale)", loL, hiL, fmtTickMicros)}
 	dashes := []string{"", "6,3", "2,3"}
 	for i, c := range curves {
@@ -268,7 +281,7 @@ func WriteSweepPlot(w io.Writer, title string, notes []string, curves []SweepCur
 			ch.series = append(ch.series, s)
 		}
 		if b := c.Result.Best; b != nil {
-			ch.vlines = append(ch.vlines, vline{x: b.Rate, label: c.Name + " best " + FormatRate(b.Rate) + "/s", color: palette[(3*i)%len(palette)]})
+			ch.vlines = append(ch.vlines, vline{x: b.Rate, label: c.Name + " best " + words.Rate(b.Rate) + "/s", color: palette[(3*i)%len(palette)]})
 		}
 	}
 	ch.hlines = append(ch.hlines, hline{y: float64(sla) / 1e3, label: "SLA p99 " + FormatMicros(float64(sla)/1e3), color: "#d62728"})

@@ -19,12 +19,22 @@ import (
 // MoldScheme prefixes a live MoldUDP64 source.
 const MoldScheme = "moldudp64://"
 
-// LiveConfig is a parsed moldudp64:// source.
+// LiveConfig is a parsed moldudp64:// source. Zero values are documented
+// per field.
 type LiveConfig struct {
 	Receiver moldudp64.ReceiverConfig
 	Day      time.Time      // date=: the trading day (zero: today in Loc)
 	Loc      *time.Location // tz= (nil: America/New_York)
 	Records  int64          // stop after this many records (0: no limit)
+}
+
+// Validate checks c's values (zero values are defaults; the receiver
+// needs its lines).
+func (c LiveConfig) Validate() error {
+	if c.Records < 0 {
+		return fmt.Errorf("records %d must not be negative", c.Records)
+	}
+	return c.Receiver.Validate()
 }
 
 func parseLine(s, nic, what string) (moldudp64.Line, error) {
@@ -149,6 +159,16 @@ type Live struct {
 
 // NewLive joins the feed.
 func NewLive(cfg LiveConfig) (*Live, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Loc == nil {
+		loc, err := time.LoadLocation("America/New_York")
+		if err != nil {
+			return nil, err
+		}
+		cfg.Loc = loc
+	}
 	rx, err := moldudp64.NewReceiver(cfg.Receiver)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package exchange
 import (
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,39 @@ const (
 	MarketTopic = "$MARKET"  // S, V, W: system events and market-wide circuit breakers
 	LocatePfx   = "$LOCATE." // + locate: a locate no Stock Directory message named (counted as unattributed)
 )
+
+// Validate checks c's values (zero values are defaults; Inputs is
+// required).
+func (c Config) Validate() error {
+	if len(c.Inputs) == 0 {
+		return errors.New("no inputs")
+	}
+	for _, in := range c.Inputs {
+		if in.Kind == None {
+			return fmt.Errorf("%s: not an ITCH 5.0 file, pcap or pcapng", in.Path)
+		}
+	}
+	return nil
+}
+
+// ErrNoDay marks the error for an ITCH file whose name carries no date
+// and that was given no day (Config.Day, or date= on the input); ErrStrict
+// marks the error for the bad message that stopped a Strict source. Match
+// them with errors.Is; a command adds how its user gives the day or turns
+// Strict off.
+var (
+	ErrNoDay  = errors.New("no trading day")
+	ErrStrict = errors.New("stopped by Strict")
+)
+
+// markedError reads msg and matches kind under errors.Is.
+type markedError struct {
+	msg  string
+	kind error
+}
+
+func (e *markedError) Error() string        { return e.msg }
+func (e *markedError) Is(target error) bool { return target == e.kind }
 
 var marketTopic, blankTopic = []byte(MarketTopic), []byte("$BLANK")
 
@@ -148,13 +182,8 @@ type heldRec struct {
 // NewSource opens the first input; an input that cannot be opened is an
 // error now rather than mid-replay.
 func NewSource(cfg Config) (*Source, error) {
-	if len(cfg.Inputs) == 0 {
-		return nil, fmt.Errorf("no inputs")
-	}
-	for _, in := range cfg.Inputs {
-		if in.Kind == None {
-			return nil, fmt.Errorf("%s: not an ITCH 5.0 file, pcap or pcapng", in.Path)
-		}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	s := &Source{cfg: cfg, loc: cfg.Loc, left: cfg.Records}
 	if s.loc == nil {
@@ -207,7 +236,7 @@ func (s *Source) open(i int) error {
 	} else if y, m, d, ok := DateFromName(in.Path); ok {
 		s.setDay(y, m, d)
 	} else if in.Kind == ITCH {
-		return fmt.Errorf("%s: no trading day: name the file like MMDDYYYY.NASDAQ_ITCH50 or give the day (--date)", in.Path)
+		return &markedError{fmt.Sprintf("%s: no trading day: name the file like MMDDYYYY.NASDAQ_ITCH50 or give the day", in.Path), ErrNoDay}
 	} else {
 		s.day0 = 0 // from the first packet
 	}
@@ -434,7 +463,7 @@ func (s *Source) read() (bool, error) {
 		pr := itch.Problem{File: in.Path, Offset: p.off, Packet: p.pkt, Detail: cerr.Error()}
 		s.problem(pr)
 		if s.cfg.Strict {
-			return false, fmt.Errorf("%s (--strict)", pr)
+			return false, &markedError{pr.String(), ErrStrict}
 		}
 		return false, nil
 	}

@@ -53,7 +53,9 @@ type Flow struct {
 	VLAN  uint16 // 802.1Q tag (0: untagged)
 }
 
-// PcapConfig sets up a generated capture of MoldUDP64 over UDP.
+// PcapConfig sets up a generated capture of MoldUDP64 over UDP. Zero
+// values are documented per field (the zero Day is 2019-01-30 in New
+// York).
 type PcapConfig struct {
 	Gen     itch.GenConfig
 	Day     time.Time // the day packets are stamped on (midnight in its location + ITCH time)
@@ -72,10 +74,22 @@ type PcapConfig struct {
 	Lag int
 }
 
+// Validate checks c's values (zero values are defaults), the generator's
+// included, before any file is created.
+func (c PcapConfig) Validate() error {
+	if c.PerPacket < 0 || c.Lag < 0 {
+		return fmt.Errorf("%d messages per packet, a lag of %d packets: want neither negative", c.PerPacket, c.Lag)
+	}
+	return c.Gen.Validate()
+}
+
 // WritePcap writes a generated day as MoldUDP64 packets, one copy per
 // flow, ending with an end-of-session packet; it returns the messages
 // and packets (per flow) written.
 func WritePcap(path string, cfg PcapConfig) (msgs, packets int64, err error) {
+	if err := cfg.Validate(); err != nil {
+		return 0, 0, err
+	}
 	if len(cfg.Flows) == 0 {
 		cfg.Flows = []Flow{{Group: netip.MustParseAddr("233.54.12.1"), Port: 26477}}
 	}

@@ -7,11 +7,31 @@ import (
 )
 
 // GenConfig sets up a synthetic, specification-valid ITCH 5.0 day for
-// tests and for users testing their own feed handlers.
+// tests and for users testing their own feed handlers. Zero values are
+// documented per field.
 type GenConfig struct {
 	Symbols  int    // distinct stocks (0: 8); at most 65535
 	Messages int    // order-flow messages after the opening directory (0: 10000)
 	Seed     uint64 // the same config and seed give the same messages
+}
+
+func (c GenConfig) withDefaults() GenConfig {
+	if c.Symbols == 0 {
+		c.Symbols = 8
+	}
+	if c.Messages == 0 {
+		c.Messages = 10000
+	}
+	return c
+}
+
+// Validate checks c's values (zero values are defaults).
+func (c GenConfig) Validate() error {
+	c = c.withDefaults()
+	if c.Symbols < 1 || c.Symbols > 65535 || c.Messages < 0 {
+		return fmt.Errorf("gen: %d symbols, %d messages: want 1..65535 symbols", c.Symbols, c.Messages)
+	}
+	return nil
 }
 
 // Generate emits a day: system events (start of messages, market hours,
@@ -21,15 +41,10 @@ type GenConfig struct {
 // a consistent book. Timestamps rise from 04:00 to 20:00. The message
 // passed to emit is reused after emit returns.
 func Generate(cfg GenConfig, emit func(Message) error) error {
-	if cfg.Symbols == 0 {
-		cfg.Symbols = 8
+	if err := cfg.Validate(); err != nil {
+		return err
 	}
-	if cfg.Messages == 0 {
-		cfg.Messages = 10000
-	}
-	if cfg.Symbols < 1 || cfg.Symbols > 65535 || cfg.Messages < 0 {
-		return fmt.Errorf("gen: %d symbols, %d messages: want 1..65535 symbols", cfg.Symbols, cfg.Messages)
-	}
+	cfg = cfg.withDefaults()
 	g := &gen{rng: rand.New(rand.NewPCG(cfg.Seed, 0x17c4)), emit: emit, ts: uint64(4 * time.Hour)}
 	span := uint64(16*time.Hour) / uint64(cfg.Messages+4*cfg.Symbols+64)
 	g.step = max(span, 1)

@@ -42,6 +42,15 @@ type ReceiverConfig struct {
 	MaxHeld int // messages held behind a gap before it is given up (0: 1M)
 }
 
+// Validate checks c's values (zero values are defaults; Lines is
+// required).
+func (c ReceiverConfig) Validate() error {
+	if len(c.Lines) == 0 || len(c.Lines) > 2 {
+		return fmt.Errorf("%d lines: want 1 or 2", len(c.Lines))
+	}
+	return nil
+}
+
 // ReceiverStats counts a Receiver's session.
 type ReceiverStats struct {
 	Session    string      `json:"session"`
@@ -101,8 +110,8 @@ type Receiver struct {
 
 // NewReceiver joins the lines.
 func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
-	if len(cfg.Lines) == 0 || len(cfg.Lines) > 2 {
-		return nil, fmt.Errorf("%d lines: want 1 or 2", len(cfg.Lines))
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Wait <= 0 {
 		cfg.Wait = 20 * time.Millisecond

@@ -27,7 +27,7 @@ type SenderConfig struct {
 	// of session are never dropped.
 	Drop     [2]float64
 	DropSeed uint64
-	Logf     func(format string, args ...any)
+	Logf     func(format string, args ...any) // nil discards
 }
 
 // SenderStats counts what a Sender did.
@@ -71,10 +71,22 @@ type Sender struct {
 	shut atomic.Bool
 }
 
+// Validate checks c's values (zero values are defaults; Lines is
+// required).
+func (c SenderConfig) Validate() error {
+	switch {
+	case len(c.Lines) == 0 || len(c.Lines) > 2:
+		return fmt.Errorf("%d lines: want 1 or 2", len(c.Lines))
+	case c.Drop[0] < 0 || c.Drop[0] > 1 || c.Drop[1] < 0 || c.Drop[1] > 1:
+		return fmt.Errorf("drop fractions %v: want each in [0, 1]", c.Drop)
+	}
+	return nil
+}
+
 // NewSender opens the lines' sockets and the request server.
 func NewSender(cfg SenderConfig) (*Sender, error) {
-	if len(cfg.Lines) == 0 || len(cfg.Lines) > 2 {
-		return nil, fmt.Errorf("%d lines: want 1 or 2", len(cfg.Lines))
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = time.Second

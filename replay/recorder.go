@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -31,7 +32,8 @@ type RecorderConfig struct {
 	// is set for each file when it is opened.
 	Writer WriterConfig
 	// Queue is how many received batches may wait for the writer before
-	// the subscriber threads block (back-pressure). 0 means 256.
+	// the subscriber threads block (back-pressure). 0 (or negative) means
+	// 256.
 	Queue int
 	// Logf receives operational messages (rotations, write errors). nil
 	// discards them.
@@ -76,13 +78,22 @@ func RotatedName(out string, n int) string {
 	return fmt.Sprintf("%s-%04d%s", strings.TrimSuffix(out, ext), n, ext)
 }
 
+// Validate checks c's values (zero values are defaults), the Writer's
+// included.
+func (c RecorderConfig) Validate() error {
+	switch {
+	case c.Out == "":
+		return errors.New("recorder needs an output file")
+	case c.RotateBytes < 0 || c.RotateEvery < 0:
+		return errors.New("rotation size and interval must not be negative")
+	}
+	return c.Writer.Validate()
+}
+
 // NewRecorder opens the first file and starts the writer goroutine.
 func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
-	if cfg.Out == "" {
-		return nil, fmt.Errorf("recorder needs an output file")
-	}
-	if cfg.RotateBytes < 0 || cfg.RotateEvery < 0 {
-		return nil, fmt.Errorf("rotation size and interval must not be negative")
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Flush == 0 {
 		cfg.Flush = time.Second

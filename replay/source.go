@@ -44,10 +44,10 @@ type SourceConfig struct {
 	// MaxSleep caps any single pause of a paced replay (a gap in the
 	// original timeline, like a night between two days). 0 means no cap.
 	MaxSleep time.Duration
-	// Batch caps the records one Next returns. 0 means 1024.
+	// Batch caps the records one Next returns. 0 (or negative) means 1024.
 	Batch int
 	// Prefetch is how many chunks are read and decompressed ahead of the
-	// consumer. 0 means 8.
+	// consumer. 0 (or negative) means 8.
 	Prefetch int
 	// Decoders is how many goroutines decompress chunks in parallel (the
 	// order of records is kept). 0 means one per two CPUs, at least one:
@@ -61,6 +61,21 @@ type SourceConfig struct {
 	// OnSkip, if set, is called (on the goroutine calling Next) for each
 	// damaged part skipped with SkipCorrupt.
 	OnSkip func(file string, p Problem)
+}
+
+// Validate checks c's values (zero values are defaults).
+func (c SourceConfig) Validate() error {
+	switch {
+	case len(c.Files) == 0:
+		return errors.New("no files to replay")
+	case c.Speed < 0 || math.IsNaN(c.Speed) || math.IsInf(c.Speed, 0) || c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0):
+		return fmt.Errorf("speed %v and rate %v must be positive numbers", c.Speed, c.Rate)
+	case c.Speed > 0 && c.Rate > 0:
+		return errors.New("speed and rate are exclusive")
+	case c.To != 0 && c.To <= c.From:
+		return fmt.Errorf("empty time window [%d, %d)", c.From, c.To)
+	}
+	return nil
 }
 
 // SourceStats counts what a Source has done. Fields are read atomically.
@@ -173,17 +188,8 @@ func (l *loaded) ts(i int) int64 {
 // opened (a torn tail, a damaged chunk header) is an error unless
 // SkipCorrupt is set.
 func NewSource(cfg SourceConfig) (*Source, error) {
-	if len(cfg.Files) == 0 {
-		return nil, errors.New("no files to replay")
-	}
-	if cfg.Speed < 0 || math.IsNaN(cfg.Speed) || math.IsInf(cfg.Speed, 0) || cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) {
-		return nil, fmt.Errorf("speed %v and rate %v must be positive numbers", cfg.Speed, cfg.Rate)
-	}
-	if cfg.Speed > 0 && cfg.Rate > 0 {
-		return nil, errors.New("speed and rate are exclusive")
-	}
-	if cfg.To != 0 && cfg.To <= cfg.From {
-		return nil, fmt.Errorf("empty time window [%d, %d)", cfg.From, cfg.To)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 1024

@@ -93,18 +93,29 @@ func Create(path string, cfg WriterConfig) (*Writer, error) {
 	return w, nil
 }
 
+// zstdLevels maps WriterConfig.Level (0 is the default, 2) to zstd's.
+var zstdLevels = [...]zstd.EncoderLevel{zstd.SpeedDefault, zstd.SpeedFastest, zstd.SpeedDefault, zstd.SpeedBetterCompression, zstd.SpeedBestCompression}
+
+// Validate checks c's values (zero values are defaults). The metadata's
+// size is checked when it is encoded, by NewWriter.
+func (c WriterConfig) Validate() error {
+	switch {
+	case c.ChunkSize < 0 || c.ChunkSize > MaxChunkRaw-feed.MaxRecordLen:
+		return fmt.Errorf("chunk size %d outside [1, %d]", c.ChunkSize, MaxChunkRaw-feed.MaxRecordLen)
+	case c.Level < 0 || c.Level >= len(zstdLevels):
+		return fmt.Errorf("compression level %d outside [1, 4]", c.Level)
+	}
+	return nil
+}
+
 // NewWriter writes a capture file header to w and returns a Writer that
 // appends to it; name is used in errors. Close does not close w.
 func NewWriter(w io.Writer, name string, cfg WriterConfig) (*Writer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if cfg.ChunkSize == 0 {
 		cfg.ChunkSize = 1 << 20
-	}
-	if cfg.ChunkSize < 0 || cfg.ChunkSize > MaxChunkRaw-feed.MaxRecordLen {
-		return nil, fmt.Errorf("chunk size %d outside [1, %d]", cfg.ChunkSize, MaxChunkRaw-feed.MaxRecordLen)
-	}
-	levels := [...]zstd.EncoderLevel{zstd.SpeedDefault, zstd.SpeedFastest, zstd.SpeedDefault, zstd.SpeedBetterCompression, zstd.SpeedBestCompression}
-	if cfg.Level < 0 || cfg.Level >= len(levels) {
-		return nil, fmt.Errorf("compression level %d outside [1, 4]", cfg.Level)
 	}
 	if cfg.Created == 0 {
 		cfg.Created = time.Now().UnixNano()
@@ -120,7 +131,7 @@ func NewWriter(w io.Writer, name string, cfg WriterConfig) (*Writer, error) {
 	if len(mb) > MaxMetaLen {
 		return nil, fmt.Errorf("metadata of %d bytes over the %d-byte limit", len(mb), MaxMetaLen)
 	}
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(levels[cfg.Level]), zstd.WithEncoderConcurrency(1),
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstdLevels[cfg.Level]), zstd.WithEncoderConcurrency(1),
 		zstd.WithEncoderCRC(false)) // the chunk carries its own CRC-32C of the raw bytes
 	if err != nil {
 		return nil, fmt.Errorf("zstd encoder: %w", err)

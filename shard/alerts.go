@@ -1,32 +1,17 @@
 package shard
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"time"
 
+	"github.com/bbox-dev/bbox/alerts"
 	"github.com/bbox-dev/bbox/internal/zmqx"
-	"github.com/go-zeromq/zmq4"
 )
 
-// AlertTopic prefixes every alert message; an operator console subscribes
-// to it (or to AlertTopic+"croak" for croaks only).
-const AlertTopic = "bbox.alert."
-
-// Event is one alert: a squawk, a croak or a slow consumer, sent as the
-// two-frame message [AlertTopic+Kind][JSON of Event].
-type Event struct {
-	Kind    string  `json:"kind"`   // late, gap, stalled, croak, slow_consumer, disconnect
-	Source  string  `json:"source"` // subscriber name or "publisher <id>"
-	Host    string  `json:"host"`
-	PID     int     `json:"pid"`
-	Time    int64   `json:"time_ns"`
-	Message string  `json:"message"` // the same line the process logs
-	Squawk  *Squawk `json:"squawk,omitempty"`
-	Peer    string  `json:"peer,omitempty"` // slow consumer's address
-	Shard   int     `json:"shard"`
-}
+// Event is one alert (alerts.Event), sent as the two-frame message
+// [alerts.Topic+Kind][JSON of Event].
+type Event = alerts.Event
 
 // AlertPub publishes events on a bound PUB endpoint. It reuses the
 // publisher's per-connection queues, so a stuck console never delays the
@@ -69,7 +54,7 @@ func (a *AlertPub) Publish(ev Event) {
 		ev.Time = time.Now().UnixNano()
 	}
 	body, _ := json.Marshal(ev)
-	fr := newFrame(body, []byte(AlertTopic+ev.Kind), 0)
+	fr := newFrame(body, []byte(alerts.Topic+ev.Kind), 0)
 	a.out.send(fr)
 	fr.Unref()
 }
@@ -86,41 +71,4 @@ func (a *AlertPub) Close(d time.Duration) {
 	}
 	a.out.closing.Store(true)
 	a.out.close()
-}
-
-// WatchAlerts connects to an alert endpoint, subscribes to prefix (e.g.
-// AlertTopic) and calls fn for every event until ctx ends, reconnecting
-// when the endpoint goes away. logf reports connections and malformed
-// messages (which are dropped).
-func WatchAlerts(ctx context.Context, endpoint, prefix string, o zmqx.Options, fn func(Event), logf func(string, ...any)) error {
-	ep, err := zmqx.ParseEndpoint(endpoint)
-	if err != nil {
-		return err
-	}
-	zmqx.Redial(ctx, ep, zmq4.Sub, o, 100*time.Millisecond, logf, func(p *zmqx.Peer) bool {
-		if err := p.SendMsg(zmq4.NewMsg(append([]byte{1}, prefix...))); err != nil {
-			return false
-		}
-		logf("watching %s (%q)", endpoint, prefix)
-		for {
-			m, err := p.RecvMsg()
-			if err != nil {
-				return false
-			}
-			if m.Type == zmq4.CmdMsg {
-				continue
-			}
-			if len(m.Frames) != 2 {
-				logf("dropped an alert message of %d frames from %s, want [topic][json]", len(m.Frames), endpoint)
-				continue
-			}
-			var ev Event
-			if err := json.Unmarshal(m.Frames[1], &ev); err != nil {
-				logf("dropped a malformed alert from %s: %v", endpoint, err)
-				continue
-			}
-			fn(ev)
-		}
-	})
-	return nil
 }

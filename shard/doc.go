@@ -3,12 +3,10 @@
 // frames, the publisher with one PUB endpoint per shard and its
 // slow-consumer policy, and the subscriber with one pinned thread per shard
 // that decodes in place, checks sequences (gaps), record age (the snail) and
-// topics, and hands batches to a Sink. Upstream is the source that ingests
-// an existing ZeroMQ feed ([topic][payload] messages from any PUB).
+// topics, and hands batches to a Sink. (Ingesting an existing ZeroMQ feed
+// is package upstream's.)
 //
 // Concurrency: Publisher methods are safe for concurrent use (a mutex
 // orders publishing, heartbeats and Close). Subscriber.Run is called once;
 // Stats may be called from any goroutine. Router is immutable and safe.
-// Upstream's Next and Pending belong to one goroutine; its Stats and Close
-// are safe from any.
 package shard

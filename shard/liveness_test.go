@@ -110,7 +110,7 @@ func TestSilentPublisherStallsAndGapOnReconnect(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- sub.Run(ctx) }()
-	waitUntil(t, "the gap after the reconnect", func() bool { return len(sq.of("gap")) > 0 })
+	waitFor(t, "the gap after the reconnect", func() bool { return len(sq.of("gap")) > 0 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -217,8 +217,11 @@ func TestOneDeliveryPerRead(t *testing.T) {
 	pub, sub, done, ctx := startPair(t, 1, PubConfig{Partitions: 4, Lossless: true, FrameSize: 2048}, SubConfig{ExitOnEOS: true}, sink)
 	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 5, Records: 20000})
 	pubDone := make(chan error, 1)
-	go func() { pubDone <- pub.Run(ctx, gen) }()
-	time.Sleep(200 * time.Millisecond) // let frames queue behind the blocked sink
+	var ran atomic.Bool
+	go func() { err := pub.Run(ctx, gen); ran.Store(true); pubDone <- err }()
+	// Let frames queue behind the blocked sink: a fifth of the stream (or
+	// all of it) published while the subscriber cannot read.
+	waitFor(t, "frames to queue behind the blocked sink", func() bool { return ran.Load() || pub.Stats().Frames >= 200 })
 	close(gate)
 	if err := <-pubDone; err != nil {
 		t.Fatal(err)
@@ -346,7 +349,7 @@ func TestPublisherGoneIsDisconnected(t *testing.T) {
 	<-sent
 	f.ln.Close()
 	close(closed)
-	waitUntil(t, "the shard to be down", func() bool {
+	waitFor(t, "the shard to be down", func() bool {
 		st := sub.Stats().Shards[0]
 		return st.Reached && st.Records == 5 && st.Disconnected
 	})
@@ -364,7 +367,7 @@ func TestPublisherGoneIsDisconnected(t *testing.T) {
 		t.Fatal(err)
 	}
 	pub.Close()
-	waitUntil(t, "the publisher's connection to close", func() bool { return !sub2.Stats().Shards[0].Connected })
+	waitFor(t, "the publisher's connection to close", func() bool { return !sub2.Stats().Shards[0].Connected })
 	time.Sleep(50 * time.Millisecond) // a few failed redials
 	if st := sub2.Stats().Shards[0]; st.Disconnected || st.Records != 1000 {
 		t.Fatalf("after end-of-stream: %+v", st)

@@ -29,7 +29,7 @@ func silentSub(t *testing.T, endpoint string) *zmqx.Peer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
-	if err := p.SendMsg(zmq4.NewMsg([]byte{1})); err != nil {
+	if err := p.Subscribe(nil); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -283,13 +283,21 @@ func heldFrameKeepsFilling(t *testing.T, cfg PubConfig) {
 	if got := pub.Stats().Frames; got != frames {
 		t.Fatalf("%d frames sent while the writer was busy, want 0 (held)", got-frames)
 	}
-	if n := pub.parts[0].enc.Count(); n != 50 || !pub.parts[0].held {
-		t.Fatalf("open frame holds %d records (held %v), want 50", n, pub.parts[0].held)
+	// Read the open frame under the publisher's lock: a writer that goes
+	// idle flushes held frames from its own goroutine.
+	pub.mu.Lock()
+	n, held := pub.parts[0].enc.Count(), pub.parts[0].held
+	pub.mu.Unlock()
+	if n != 50 || !held {
+		t.Fatalf("open frame holds %d records (held %v), want 50", n, held)
 	}
 	go io.Copy(io.Discard, sub) // the subscriber catches up
 	waitFor(t, "the held frame to be sent", func() bool { return pub.Stats().Records == int64(i) })
 	waitFor(t, "the writer to write it", func() bool { return w.Stats().Written.Records == int64(i) })
-	if pub.parts[0].cur != nil || pub.outs[0].held.Load() {
+	pub.mu.Lock()
+	open := pub.parts[0].cur != nil
+	pub.mu.Unlock()
+	if open || pub.outs[0].held.Load() {
 		t.Fatal("frame still open after the writer went idle")
 	}
 	// An idle writer gets every frame at once: no holding at low rates.
@@ -452,6 +460,9 @@ func TestPublisherCloseLeavesNoGoroutines(t *testing.T) {
 	if err := pub.WaitSubscribers(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
+	// The dialers' handshakes are done; the publisher's accepting side
+	// may still be finishing one: wait until it holds all three.
+	waitFor(t, "the publisher to hold three connections", func() bool { return len(pub.Stats().Conns) == 3 })
 	pub.Publish(genRecords(t, 1000))
 	pub.Close()
 	if st := pub.Stats(); len(st.Conns) != 3 || st.Shards[0].Closed["shutdown"]+st.Shards[1].Closed["shutdown"] != 3 {

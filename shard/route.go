@@ -1,6 +1,10 @@
 package shard
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/bbox-dev/bbox/internal/fnv1a"
+)
 
 // Router maps a topic to a partition and a partition to a shard. The
 // mapping depends only on the topic bytes and the two counts, so it is the
@@ -39,12 +43,7 @@ func (r *Router) Partition(topic []byte) uint32 {
 			return p
 		}
 	}
-	h := uint32(2166136261)
-	for _, c := range topic {
-		h ^= uint32(c)
-		h *= 16777619
-	}
-	return h % uint32(r.partitions)
+	return fnv1a.Sum32(topic) % uint32(r.partitions)
 }
 
 // Shard returns the shard that carries partition p.

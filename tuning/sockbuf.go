@@ -2,10 +2,9 @@ package tuning
 
 import (
 	"fmt"
-	"os"
 	"strconv"
-	"strings"
 
+	"github.com/bbox-dev/bbox/internal/sockbuf"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,38 +48,17 @@ func ProbeSockBufs(rcv, snd int) ([]SockBufResult, error) {
 	}
 	defer unix.Close(fd)
 	for _, b := range []struct {
-		opt            int
-		want           int
-		name, sysctl   string
-		procSysPathEnd string
-	}{
-		{unix.SO_RCVBUF, rcv, "SO_RCVBUF", "net.core.rmem_max", "rmem_max"},
-		{unix.SO_SNDBUF, snd, "SO_SNDBUF", "net.core.wmem_max", "wmem_max"},
-	} {
+		buf  sockbuf.Buf
+		want int
+	}{{sockbuf.Rcv, rcv}, {sockbuf.Snd, snd}} {
 		if b.want <= 0 {
 			continue
 		}
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, b.opt, b.want); err != nil {
-			return out, fmt.Errorf("%s=%d: %w", b.name, b.want, err)
-		}
-		got, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, b.opt)
+		got, err := sockbuf.Set(fd, b.buf, b.want)
 		if err != nil {
-			return out, fmt.Errorf("read back %s: %w", b.name, err)
+			return out, err
 		}
-		out = append(out, SockBufResult{Option: b.name, Sysctl: b.sysctl, Requested: b.want, Granted: got / 2,
-			Max: readProcInt("/proc/sys/net/core/" + b.procSysPathEnd)})
+		out = append(out, SockBufResult{Option: b.buf.Name, Sysctl: b.buf.Sysctl, Requested: b.want, Granted: got, Max: b.buf.Max()})
 	}
 	return out, nil
-}
-
-func readProcInt(path string) int {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return -1
-	}
-	v, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		return -1
-	}
-	return v
 }

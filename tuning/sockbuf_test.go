@@ -3,11 +3,13 @@ package tuning
 import (
 	"strings"
 	"testing"
+
+	"github.com/bbox-dev/bbox/internal/sockbuf"
 )
 
 func TestProbeSockBufs(t *testing.T) {
-	max := readProcInt("/proc/sys/net/core/rmem_max")
-	wmax := readProcInt("/proc/sys/net/core/wmem_max")
+	max := sockbuf.Rcv.Max()
+	wmax := sockbuf.Snd.Max()
 	if max <= 0 || wmax <= 0 {
 		t.Skip("net.core.rmem_max / wmem_max unreadable here")
 	}

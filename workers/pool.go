@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/fnv1a"
 )
 
 // Order says how batches are spread over workers.
@@ -33,7 +34,9 @@ func ParseOrder(s string) (Order, error) {
 	return 0, fmt.Errorf("order %q: want none or topic", s)
 }
 
-// PoolConfig configures an in-process Pool. Zero values are defaults.
+// PoolConfig configures an in-process Pool. Zero values are documented
+// defaults: the zero config runs two workers of NewSymbolStats, 16
+// batches of queue each, batches spread as they come.
 type PoolConfig struct {
 	// Workers is the number of worker goroutines. 0 means 2.
 	Workers int
@@ -44,10 +47,12 @@ type PoolConfig struct {
 	// thread). 0 means 16.
 	Queue int
 	// Work makes every record cost this long, to play a slow subscriber.
+	// 0 (or negative) costs nothing.
 	Work time.Duration
 	// NewHandler builds worker i's handler. nil means NewSymbolStats.
 	NewHandler func(id int) Handler
-	// Tap, if set, sees every record a worker handles (see Tap).
+	// Tap, if set, sees every record a worker handles (see Tap). nil
+	// writes no tap.
 	Tap *Tap
 }
 
@@ -101,23 +106,38 @@ type Pool struct {
 	discarded atomic.Int64
 }
 
+// withDefaults fills in the documented zero values.
+func (c PoolConfig) withDefaults() PoolConfig {
+	if c.Workers == 0 {
+		c.Workers = 2
+	}
+	if c.Queue == 0 {
+		c.Queue = 16
+	}
+	if c.NewHandler == nil {
+		c.NewHandler = func(int) Handler { return NewSymbolStats() }
+	}
+	return c
+}
+
+// Validate checks c's values (zero values are defaults).
+func (c PoolConfig) Validate() error {
+	c = c.withDefaults()
+	switch {
+	case c.Workers < 1 || c.Workers > 4096:
+		return fmt.Errorf("%d workers outside [1, 4096]", c.Workers)
+	case c.Queue < 1:
+		return errors.New("queue must be positive")
+	}
+	return nil
+}
+
 // NewPool starts the workers.
 func NewPool(cfg PoolConfig) (*Pool, error) {
-	if cfg.Workers == 0 {
-		cfg.Workers = 2
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	if cfg.Queue == 0 {
-		cfg.Queue = 16
-	}
-	if cfg.Workers < 1 || cfg.Workers > 4096 {
-		return nil, fmt.Errorf("%d workers outside [1, 4096]", cfg.Workers)
-	}
-	if cfg.Queue < 1 {
-		return nil, errors.New("queue must be positive")
-	}
-	if cfg.NewHandler == nil {
-		cfg.NewHandler = func(int) Handler { return NewSymbolStats() }
-	}
+	cfg = cfg.withDefaults()
 	p := &Pool{cfg: cfg, abort: make(chan struct{})}
 	for i := 0; i < cfg.Workers; i++ {
 		w := &worker{id: i, ch: make(chan *feed.Batch, cfg.Queue), h: cfg.NewHandler(i)}
@@ -215,11 +235,7 @@ func (p *Pool) Abort() {
 
 // TopicWorker is the worker a topic goes to under OrderTopic.
 func TopicWorker(topic []byte, n int) int {
-	h := uint32(2166136261)
-	for _, c := range topic {
-		h ^= uint32(c)
-		h *= 16777619
-	}
+	h := fnv1a.Sum32(topic)
 	// Mix again so this does not correlate with the partition hash.
 	h ^= h >> 15
 	h *= 0x2c1b3c6d

@@ -94,8 +94,13 @@ func TestPoolSpreadsExactlyOnce(t *testing.T) {
 func TestPoolAbortDropsStaleWork(t *testing.T) {
 	release := make(chan struct{})
 	var handled atomic.Int64
+	entered := make(chan struct{}, 1) // the first batch is in the handler
 	p, _ := NewPool(PoolConfig{Workers: 1, Queue: 1, NewHandler: func(int) Handler {
 		return HandlerFunc(func(recs []feed.Record) {
+			select {
+			case entered <- struct{}{}:
+			default:
+			}
 			<-release
 			handled.Add(int64(len(recs)))
 		})
@@ -108,7 +113,11 @@ func TestPoolAbortDropsStaleWork(t *testing.T) {
 		}
 		close(done)
 	}()
-	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first batch never reached the handler")
+	}
 	p.Abort()
 	select {
 	case <-done:

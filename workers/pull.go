@@ -24,7 +24,8 @@ type WorkerConfig struct {
 	// ExitOnEOS makes Run return once every endpoint has sent end-of-stream.
 	// A subscriber that croaks ends Run whatever this says.
 	ExitOnEOS bool
-	// Work makes every record cost this long (a slow worker).
+	// Work makes every record cost this long (a slow worker). 0 costs
+	// nothing.
 	Work time.Duration
 	// Credit is the window announced to each subscriber: how many batches
 	// it may send ahead of what this worker has handled. 0 means 64.
@@ -36,13 +37,14 @@ type WorkerConfig struct {
 	// flushed before the records are acknowledged, so an acknowledged
 	// record is always in the tap file.
 	Tap io.Writer
-	// Conn holds socket and guard options.
+	// Conn holds socket and guard options; the zero value is zmqx's
+	// defaults.
 	Conn zmqx.Options
 	// Logf receives operational messages. nil discards them.
 	Logf func(format string, args ...any)
 }
 
-// Validate checks cfg.
+// Validate checks cfg (zero values are defaults).
 func (cfg *WorkerConfig) Validate() error {
 	switch {
 	case len(cfg.Connect) == 0:

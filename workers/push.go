@@ -38,7 +38,8 @@ type PushConfig struct {
 	Negotiate time.Duration
 	// MaxWindow caps the window a worker may announce. 0 means 1024.
 	MaxWindow int
-	// Conn holds socket and guard options.
+	// Conn holds socket and guard options; the zero value is zmqx's
+	// defaults.
 	Conn zmqx.Options
 	// Logf receives operational messages. nil discards them.
 	Logf func(format string, args ...any)

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bbox-dev/bbox/alerts"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/shard"
 )
@@ -28,9 +29,9 @@ const alertUsage = "publish squawks, croaks and slow-consumer events as JSON on 
 // openAlerts binds --alert, if given, and returns a publish function
 // (a no-op without an endpoint) and a closer that delivers what is queued
 // before returning.
-func openAlerts(endpoint string, log *logger, cf *connFlags) (publish func(shard.Event), closeFn func(), err error) {
+func openAlerts(endpoint string, log *logger, cf *connFlags) (publish func(alerts.Event), closeFn func(), err error) {
 	if endpoint == "" {
-		return func(shard.Event) {}, func() {}, nil
+		return func(alerts.Event) {}, func() {}, nil
 	}
 	a, err := shard.NewAlertPub(endpoint, cf.options(log), log.Logf)
 	if err != nil {
@@ -60,11 +61,11 @@ func runAlerts(ctx context.Context, e *env, args []string) int {
 	if _, err := zmqx.ParseEndpoints(strings.Join(connect, ",")); err != nil {
 		return usageErr(e, c, "--connect: %v", err)
 	}
-	prefixes := []string{shard.AlertTopic}
+	prefixes := []string{alerts.Topic}
 	if len(kinds) > 0 {
 		prefixes = nil
 		for _, k := range kinds {
-			prefixes = append(prefixes, shard.AlertTopic+k)
+			prefixes = append(prefixes, alerts.Topic+k)
 		}
 	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
@@ -76,7 +77,7 @@ func runAlerts(ctx context.Context, e *env, args []string) int {
 	}
 	var mu sync.Mutex
 	var seen atomic.Int64
-	show := func(ev shard.Event) {
+	show := func(ev alerts.Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		if *count > 0 && seen.Load() >= int64(*count) {
@@ -98,7 +99,7 @@ func runAlerts(ctx context.Context, e *env, args []string) int {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := shard.WatchAlerts(ctx, ep, pfx, cf.options(log), show, log.Logf)
+				err := alerts.Watch(ctx, ep, pfx, cf.options(log), show, log.Logf)
 				if err != nil {
 					log.Logf("%v", err)
 					cancel()
@@ -114,7 +115,7 @@ func runAlerts(ctx context.Context, e *env, args []string) int {
 // kind as its label, then the subscriber's or publisher's own line without
 // the label that line already starts with ("CROAK: ", "warning: "), so the
 // label is said once.
-func alertLine(ev shard.Event) string {
+func alertLine(ev alerts.Event) string {
 	msg := ev.Message
 	for _, verb := range []string{"CROAK: ", "warning: "} {
 		msg = strings.TrimPrefix(msg, verb)

@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/bbox-dev/bbox/internal/words"
 
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/tuning"
@@ -359,88 +359,9 @@ func (o *benchOpts) measuredAt() string {
 	return "subscriber thread"
 }
 
-// files collects what a run wrote, for the report and the summary.
-type files struct {
-	dir   string
-	names []string
-}
-
-func (f *files) path(name string) string { return filepath.Join(f.dir, name) }
-
-// write creates dir/name with what fill writes; errors name the file.
-func (f *files) write(name string, fill func(w io.Writer) error) error {
-	if f.dir == "" {
-		return nil
-	}
-	p := f.path(name)
-	fh, err := os.Create(p)
-	if err != nil {
-		return err
-	}
-	if err := fill(fh); err != nil {
-		fh.Close()
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	if err := fh.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	f.names = append(f.names, p)
-	return nil
-}
-
-// hlog is an interval log being written during a run.
-type hlog struct {
-	fh   *os.File
-	log  *bench.IntervalLog
-	err  error
-	path string
-}
-
-func openHlog(f *files, name, comment string, start time.Time) (*hlog, error) {
-	if f.dir == "" {
-		return &hlog{}, nil
-	}
-	p := f.path(name)
-	fh, err := os.Create(p)
-	if err != nil {
-		return nil, err
-	}
-	l, err := bench.NewIntervalLog(fh, start, comment)
-	if err != nil {
-		fh.Close()
-		return nil, fmt.Errorf("writing %s: %w", p, err)
-	}
-	return &hlog{fh: fh, log: l, path: p}, nil
-}
-
-func (h *hlog) add(hist *hdrhistogram.Histogram, tag string) {
-	if h.log == nil || h.err != nil {
-		return
-	}
-	hist.SetTag(tag)
-	if err := h.log.Write(hist); err != nil {
-		h.err = fmt.Errorf("writing %s: %w", h.path, err)
-	}
-}
-
-func (h *hlog) close(f *files) error {
-	if h.fh == nil {
-		return nil
-	}
-	err := h.fh.Close()
-	if h.err != nil {
-		return h.err
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", h.path, err)
-	}
-	f.names = append(f.names, h.path)
-	return nil
-}
-
 // runPath runs one path at o's load, logging each interval and writing
 // its interval log as it goes.
-func runPath(ctx context.Context, o *benchOpts, log *logger, f *files, path bench.Path, rate float64, logName string) (*bench.LoadResult, error) {
+func runPath(ctx context.Context, o *benchOpts, log *logger, f *bench.OutDir, path bench.Path, rate float64, logName string) (*bench.LoadResult, error) {
 	cfg := o.load
 	cfg.Path, cfg.Rate = path, rate
 	log.Logf("%s: %s/s for %v: %s", path, bench.FormatTarget(cfg.Rate), cfg.Duration, o.describe(path))
@@ -449,30 +370,30 @@ func runPath(ctx context.Context, o *benchOpts, log *logger, f *files, path benc
 	}
 	// The log's header needs the start time; intervals are stamped with
 	// absolute times, so opening it just before the run is exact enough.
-	hl, err := openHlog(f, logName, fmt.Sprintf("bbox bench path=%s rate=%.0f duration=%v latency_from=%s measured_at=%s",
+	hl, err := f.OpenHlog(logName, fmt.Sprintf("bbox bench path=%s rate=%.0f duration=%v latency_from=%s measured_at=%s",
 		path, cfg.Rate, cfg.Duration, cfg.From, strings.ReplaceAll(o.measuredAt(), " ", "_")), time.Now())
 	if err != nil {
 		return nil, err
 	}
 	cfg.OnInterval = func(iv bench.IntervalStat, h *hdrhistogram.Histogram) {
-		hl.add(h, "")
+		hl.Add(h, "")
 		lat := "(nothing arrived)"
 		if iv.Received > 0 {
 			lat = fmt.Sprintf("p50 %8s  p99 %8s  max %8s", bench.FormatMicros(iv.Latency.P50),
 				bench.FormatMicros(iv.Latency.P99), bench.FormatMicros(iv.Latency.Max))
 		}
-		log.Logf("  [%5.1fs] sent %8s/s  received %8s/s  %s", iv.End, bench.FormatRate(iv.SendRate()), bench.FormatRate(iv.RecvRate()), lat)
+		log.Logf("  [%5.1fs] sent %8s/s  received %8s/s  %s", iv.End, words.Rate(iv.SendRate()), words.Rate(iv.RecvRate()), lat)
 	}
 	cfg.OnInterval = log.benchInterval(path, cfg.OnInterval)
 	res, err := bench.RunLoad(ctx, cfg)
-	if cerr := hl.close(f); err == nil {
+	if cerr := hl.Close(); err == nil {
 		err = cerr
 	}
 	return res, err
 }
 
 func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (*benchSummary, error) {
-	f := &files{dir: o.out}
+	f := &bench.OutDir{Dir: o.out}
 	res, err := runPath(ctx, o, log, f, bench.PathBBox, o.load.Rate, "latency.hlog")
 	if err != nil {
 		return nil, err
@@ -497,7 +418,7 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	s.Interrupted = o.interrupt()
 	cols := []bench.Column{{Name: "bbox", Hist: res.Hist}}
 	curves := []bench.Curve{{Name: "bbox", Hist: res.Hist}}
-	s.Ratios = map[string]float64{}
+	s.Ratios = bench.Ratios(res, bases)
 	for _, b := range bases {
 		name := string(b.Config.Path)
 		cols = append(cols, bench.Column{Name: name, Hist: b.Hist})
@@ -505,27 +426,11 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 		bj := b.JSON()
 		bj.CPU, bj.Warmup = b.CPU, bench.WarmupOf(b)
 		s.Baselines = append(s.Baselines, bj)
-		bl := b.Latency()
-		if bl.P50 > 0 {
-			s.Ratios["p50_vs_"+name] = s.LatencyUS.P50 / bl.P50
-			s.Ratios["p99_vs_"+name] = s.LatencyUS.P99 / bl.P99
-		}
-		if b.Throughput() > 0 {
-			s.Ratios["throughput_vs_"+name] = res.Throughput() / b.Throughput()
-		}
-		if c := bench.CPUPerRecord(b); c > 0 && bench.CPUPerRecord(res) > 0 {
-			s.Ratios["cpu_per_record_vs_"+name] = bench.CPUPerRecord(res) / c
-		}
 		for _, w := range b.Warnings {
 			s.Warnings = append(s.Warnings, name+" baseline: "+w)
 		}
 	}
-	for _, sk := range o.skipped {
-		s.Warnings = append(s.Warnings, sk)
-	}
-	if len(s.Ratios) == 0 {
-		s.Ratios = nil
-	}
+	s.Warnings = append(s.Warnings, o.skipped...)
 
 	var report bytes.Buffer
 	fmt.Fprintf(&report, "bbox bench%s: %s records/s for %v; latency from each record's %s to the %s%s\n",
@@ -533,14 +438,14 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	if err := bench.WriteTable(&report, cols); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(&report, "  throughput: bbox sent %s/s (target %s/s), received %s/s", bench.FormatRate(res.AchievedRate()),
-		bench.FormatTarget(o.load.Rate), bench.FormatRate(res.Throughput()))
+	fmt.Fprintf(&report, "  throughput: bbox sent %s/s (target %s/s), received %s/s", words.Rate(res.AchievedRate()),
+		bench.FormatTarget(o.load.Rate), words.Rate(res.Throughput()))
 	for _, b := range bases {
-		fmt.Fprintf(&report, "; %s sent %s/s, received %s/s", b.Config.Path, bench.FormatRate(b.AchievedRate()), bench.FormatRate(b.Throughput()))
+		fmt.Fprintf(&report, "; %s sent %s/s, received %s/s", b.Config.Path, words.Rate(b.AchievedRate()), words.Rate(b.Throughput()))
 	}
 	fmt.Fprintf(&report, "\n  published %s   received %s   lost %s   gaps %d\n", commas(s.RecordsPublished), commas(s.RecordsReceived), commas(s.RecordsLost), s.Gaps)
-	writeWarmupLines(&report, append([]*bench.LoadResult{res}, bases...))
-	writeCPULines(&report, append([]*bench.LoadResult{res}, bases...))
+	bench.WriteWarmupLines(&report, append([]*bench.LoadResult{res}, bases...))
+	bench.WriteCPULines(&report, append([]*bench.LoadResult{res}, bases...))
 	for _, sh := range s.Shards {
 		fmt.Fprintf(&report, "  shard %d  %12s records", sh.ID, commas(sh.Records))
 		if sh.CPU >= 0 {
@@ -557,10 +462,10 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 
 	notes := []string{o.describe(bench.PathBBox), fmt.Sprintf("%s records/s for %v, %d-byte records; %s", bench.FormatTarget(o.load.Rate),
 		o.load.Duration, o.load.Size, time.Now().Format(time.RFC3339))}
-	if err := writeRunFiles(f, res, bases, report.Bytes(), curves, notes); err != nil {
+	if err := f.WriteRunFiles(res, bases, report.Bytes(), curves, notes); err != nil {
 		return nil, err
 	}
-	if err := f.finish(s, report.Bytes(), human, "  (add --out DIR for the .hgrm, interval log, plots and JSON)\n"); err != nil {
+	if err := finish(f, s, report.Bytes(), human, "  (add --out DIR for the .hgrm, interval log, plots and JSON)\n"); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -570,40 +475,18 @@ func runFixed(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 // summary.json (whose files list is what was written before it), sets
 // s.Files to every file, prints the report and then the files written,
 // or noFiles if there are none.
-func (f *files) finish(s *benchSummary, report []byte, human io.Writer, noFiles string) error {
-	if err := f.write("summary.json", func(w io.Writer) error { s.Files = f.names; writeJSON(w, s); return nil }); err != nil {
+func finish(f *bench.OutDir, s *benchSummary, report []byte, human io.Writer, noFiles string) error {
+	if err := f.Write("summary.json", func(w io.Writer) error { s.Files = f.Names; writeJSON(w, s); return nil }); err != nil {
 		return err
 	}
-	s.Files = f.names
+	s.Files = f.Names
 	human.Write(report)
-	if len(f.names) > 0 {
-		fmt.Fprintf(human, "  wrote %s\n", strings.Join(f.names, ", "))
+	if len(f.Names) > 0 {
+		fmt.Fprintf(human, "  wrote %s\n", strings.Join(f.Names, ", "))
 	} else {
 		io.WriteString(human, noFiles)
 	}
 	return nil
-}
-
-func writeRunFiles(f *files, res *bench.LoadResult, bases []*bench.LoadResult, report []byte, curves []bench.Curve, notes []string) error {
-	if err := f.write("table.txt", func(w io.Writer) error { _, err := w.Write(report); return err }); err != nil {
-		return err
-	}
-	if err := f.write("latency.hgrm", func(w io.Writer) error { return bench.WriteHGRM(w, res.Hist) }); err != nil {
-		return err
-	}
-	for _, b := range bases {
-		if err := f.write(string(b.Config.Path)+".hgrm", func(w io.Writer) error { return bench.WriteHGRM(w, b.Hist) }); err != nil {
-			return err
-		}
-	}
-	if err := f.write("percentiles.svg", func(w io.Writer) error {
-		return bench.WritePercentilePlot(w, "Latency by percentile", notes, curves, 0)
-	}); err != nil {
-		return err
-	}
-	return f.write("timeline.svg", func(w io.Writer) error {
-		return bench.WriteTimelinePlot(w, "Throughput over time (bbox)", notes, res.Intervals, res.Config.Rate)
-	})
 }
 
 // summarize fills the CLI.md summary from the bbox path's result.
@@ -635,8 +518,8 @@ func (o *benchOpts) summarize(res *bench.LoadResult) *benchSummary {
 }
 
 func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (*benchSummary, error) {
-	f := &files{dir: o.out}
-	hl, err := openHlog(f, "sweep.hlog", fmt.Sprintf("bbox bench sweep sla=%v duration=%v latency_from=%s; one tag per path and rate",
+	f := &bench.OutDir{Dir: o.out}
+	hl, err := f.OpenHlog("sweep.hlog", fmt.Sprintf("bbox bench sweep sla=%v duration=%v latency_from=%s; one tag per path and rate",
 		o.sla, o.load.Duration, o.load.From), time.Now())
 	if err != nil {
 		return nil, err
@@ -645,9 +528,9 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 	sweepOne := func(path bench.Path) (*bench.SweepResult, error) {
 		lc := o.load
 		lc.Path = path
-		lc.OnInterval = log.benchInterval(path, func(iv bench.IntervalStat, h *hdrhistogram.Histogram) { hl.add(h, tag) })
-		log.Logf("sweep %s: from %s/s, ×%g per step, up to %s/s or until p99 > %v: %s", path, bench.FormatRate(lc.Rate), o.factor,
-			bench.FormatRate(o.sweepMax), o.sla, o.describe(path))
+		lc.OnInterval = log.benchInterval(path, func(iv bench.IntervalStat, h *hdrhistogram.Histogram) { hl.Add(h, tag) })
+		log.Logf("sweep %s: from %s/s, ×%g per step, up to %s/s or until p99 > %v: %s", path, words.Rate(lc.Rate), o.factor,
+			words.Rate(o.sweepMax), o.sla, o.describe(path))
 		return bench.Sweep(ctx, bench.SweepConfig{Load: lc, Factor: o.factor, Max: o.sweepMax, Min: o.sweepMin, SLA: o.sla, Refine: o.refine,
 			OnStart: func(rate float64) { tag = fmt.Sprintf("%s-%.0f", path, rate) },
 			OnStep: func(st bench.SweepStep) {
@@ -656,20 +539,20 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 				if !st.OK {
 					verdict = "breaks: " + st.Reason
 				}
-				log.Logf("  %s %9s/s: sent %9s/s  p50 %8s  p99 %8s  p99.9 %8s  lost %s  %s", path, bench.FormatRate(st.Rate),
-					bench.FormatRate(st.Result.AchievedRate()), bench.FormatMicros(l.P50), bench.FormatMicros(l.P99),
+				log.Logf("  %s %9s/s: sent %9s/s  p50 %8s  p99 %8s  p99.9 %8s  lost %s  %s", path, words.Rate(st.Rate),
+					words.Rate(st.Result.AchievedRate()), bench.FormatMicros(l.P50), bench.FormatMicros(l.P99),
 					bench.FormatMicros(l.P999), commas(st.Result.Lost), verdict)
 				runtime.GC()
 			}})
 	}
 	bb, err := sweepOne(bench.PathBBox)
 	if err != nil {
-		hl.close(f)
+		hl.Close()
 		return nil, err
 	}
 	curves := []bench.SweepCurve{{Name: "bbox", Result: bb}}
 	if len(bb.Steps) == 0 {
-		hl.close(f)
+		hl.Close()
 		return nil, ctx.Err()
 	}
 	for _, p := range o.baselines {
@@ -678,84 +561,35 @@ func runSweep(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (
 		}
 		r, err := sweepOne(p)
 		if err != nil {
-			hl.close(f)
+			hl.Close()
 			return nil, fmt.Errorf("baseline %s: %w", p, err)
 		}
 		curves = append(curves, bench.SweepCurve{Name: string(p), Result: r})
 	}
-	if err := hl.close(f); err != nil {
+	if err := hl.Close(); err != nil {
 		return nil, err
 	}
 
 	// The CLI.md keys describe the best step (the last one if none held).
-	pick := bb.Best
-	if pick == nil {
-		pick = &bb.Steps[len(bb.Steps)-1]
-	}
+	pick := bb.Pick()
 	s := o.summarize(pick.Result)
 	s.TargetRate = pick.Rate
 	s.Intervals = nil
 	s.Interrupted = o.interrupt()
-	sj := &bench.SweepJSON{SLAUS: float64(o.sla) / 1e3, MaxRateUnder: bb.MaxRate(), Steps: bb.StepsJSON()}
-	if bb.Broke != nil {
-		sj.BrokeAt = bb.Broke.Rate
-	}
-	s.Ratios = map[string]float64{}
-	for _, cv := range curves[1:] {
-		sj.Baselines = append(sj.Baselines, bench.SweepPathJSON{Path: cv.Name, MaxRateUnder: cv.Result.MaxRate(), Steps: cv.Result.StepsJSON()})
-		if cv.Result.MaxRate() > 0 {
-			s.Ratios["max_rate_vs_"+cv.Name] = bb.MaxRate() / cv.Result.MaxRate()
-		}
-	}
-	if len(s.Ratios) == 0 {
-		s.Ratios = nil
-	}
-	s.Sweep = sj
+	s.Sweep, s.Ratios = bench.SweepSummary(curves, o.sla)
+	s.Warnings = bench.SweepWarnings(curves, s.Warnings)
 
 	var report bytes.Buffer
 	fmt.Fprintf(&report, "bbox bench --sweep: %v per rate, SLA p99 ≤ %v, latency from each record's %s to the %s\n",
 		o.load.Duration, o.sla, o.fromText(), o.measuredAt())
-	if err := bench.WriteSweepTable(&report, curves); err != nil {
+	if err := bench.WriteSweepReport(&report, curves, s.Warnings); err != nil {
 		return nil, err
-	}
-	for _, cv := range curves[1:] {
-		if b := cv.Result.MaxRate(); b > 0 && bb.MaxRate() > 0 {
-			fmt.Fprintf(&report, "  bbox holds %.2fx the rate %s holds under the SLA\n", bb.MaxRate()/b, cv.Name)
-		}
-	}
-	for _, st := range bb.Steps {
-		for _, w := range st.Result.Warnings {
-			if !strings.HasPrefix(w, "target rate not reached") && !strings.Contains(w, "were lost") && !slices.Contains(s.Warnings, w) {
-				s.Warnings = append(s.Warnings, w)
-			}
-		}
-	}
-	for _, w := range s.Warnings {
-		fmt.Fprintf(&report, "  warning: %s\n", w)
 	}
 	notes := []string{o.describe(bench.PathBBox), fmt.Sprintf("%v per rate, %d-byte records; %s", o.load.Duration, o.load.Size, time.Now().Format(time.RFC3339))}
-	if err := f.write("sweep.txt", func(w io.Writer) error { _, err := w.Write(report.Bytes()); return err }); err != nil {
+	if err := f.WriteSweepFiles(report.Bytes(), curves, notes, o.sla); err != nil {
 		return nil, err
 	}
-	if err := f.write("sweep.svg", func(w io.Writer) error {
-		return bench.WriteSweepPlot(w, "Latency against rate", notes, curves, o.sla)
-	}); err != nil {
-		return nil, err
-	}
-	var pcurves []bench.Curve
-	for _, st := range bb.Steps {
-		name := fmt.Sprintf("bbox %s/s", bench.FormatRate(st.Rate))
-		pcurves = append(pcurves, bench.Curve{Name: name, Hist: st.Result.Hist})
-		if err := f.write(fmt.Sprintf("sweep-bbox-%.0f.hgrm", st.Rate), func(w io.Writer) error { return bench.WriteHGRM(w, st.Result.Hist) }); err != nil {
-			return nil, err
-		}
-	}
-	if err := f.write("percentiles.svg", func(w io.Writer) error {
-		return bench.WritePercentilePlot(w, "Latency by percentile at each rate (bbox)", notes, pcurves, float64(o.sla)/1e3)
-	}); err != nil {
-		return nil, err
-	}
-	if err := f.finish(s, report.Bytes(), human, ""); err != nil {
+	if err := finish(f, s, report.Bytes(), human, ""); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"strings"
 
@@ -45,15 +44,7 @@ func runBenchCompare(e *env, args []string) int {
 	}
 	fmt.Fprintf(human, "bbox bench compare: A = %s, B = %s\n", pos[0], pos[1])
 	bench.WriteCompare(human, "A", "B", sums[0], sums[1], ds)
-	var regress []string
-	if *maxRegress > 0 {
-		for _, d := range ds {
-			judged := d.Unit == "us" && !strings.HasSuffix(d.Metric, "max") && !strings.HasSuffix(d.Metric, "p99.99") || d.Unit == "rps"
-			if judged && d.Better < 0 && d.A != 0 && math.Abs(d.Change) > *maxRegress {
-				regress = append(regress, fmt.Sprintf("%s %+.1f%%", d.Metric, d.Change))
-			}
-		}
-	}
+	regress := bench.Regressions(ds, *maxRegress)
 	if *asJSON {
 		writeJSON(e.stdout, map[string]any{"a": pos[0], "b": pos[1], "deltas": ds, "regressions": regress})
 	}

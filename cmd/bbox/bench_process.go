@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/bench"
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // This file holds bench's process mode (bbox pub and bbox sub as separate
@@ -95,70 +95,35 @@ func (o *benchOpts) describeProcess(path bench.Path, from string) string {
 
 // runProcessPath runs one path in process mode, keeping the receiver's
 // interval log as logName (bbox and tcp) and logging its intervals.
-func runProcessPath(ctx context.Context, o *benchOpts, log *logger, f *files, cfg bench.LoadConfig, logName string) (*bench.LoadResult, error) {
+func runProcessPath(ctx context.Context, o *benchOpts, log *logger, f *bench.OutDir, cfg bench.LoadConfig, logName string) (*bench.LoadResult, error) {
 	env := o.env
-	keep := f.dir != "" && (cfg.Path == bench.PathBBox || cfg.Path == bench.PathTCP)
+	keep := f.Dir != "" && (cfg.Path == bench.PathBBox || cfg.Path == bench.PathTCP)
 	if keep {
-		env.Log = f.path(logName)
+		env.Log = f.Path(logName)
 	}
 	res, err := bench.RunProcess(ctx, cfg, env)
 	if err != nil {
 		return nil, err
 	}
 	if keep {
-		f.names = append(f.names, env.Log)
+		f.Add(env.Log)
 	}
 	for _, iv := range res.Intervals {
 		lat := "(nothing arrived)"
 		if iv.Received > 0 {
 			lat = fmt.Sprintf("p50 %8s  p99 %8s  max %8s", bench.FormatMicros(iv.Latency.P50), bench.FormatMicros(iv.Latency.P99), bench.FormatMicros(iv.Latency.Max))
 		}
-		log.Logf("  [%5.1fs] received %8s/s  %s", iv.End, bench.FormatRate(iv.RecvRate()), lat)
+		log.Logf("  [%5.1fs] received %8s/s  %s", iv.End, words.Rate(iv.RecvRate()), lat)
 	}
-	log.Logf("  %s: sent %s/s, received %s/s, p99 %s, lost %s%s", cfg.Path, bench.FormatRate(res.AchievedRate()), bench.FormatRate(res.Throughput()),
-		bench.FormatMicros(res.Latency().P99), commas(res.Lost), cpuText(res))
+	log.Logf("  %s: sent %s/s, received %s/s, p99 %s, lost %s%s", cfg.Path, words.Rate(res.AchievedRate()), words.Rate(res.Throughput()),
+		bench.FormatMicros(res.Latency().P99), commas(res.Lost), bench.CPUText(res))
 	return res, nil
-}
-
-func cpuText(r *bench.LoadResult) string {
-	var b strings.Builder
-	for _, c := range r.CPU {
-		fmt.Fprintf(&b, ", %s %.3f µs CPU/record", c.Name, c.PerMillion)
-	}
-	return b.String()
-}
-
-// writeWarmupLines reports each run's warm-up, left out of the table.
-func writeWarmupLines(w io.Writer, rs []*bench.LoadResult) {
-	for _, r := range rs {
-		wj := bench.WarmupOf(r)
-		if wj == nil {
-			continue
-		}
-		l := wj.LatencyUS
-		fmt.Fprintf(w, "  warm-up (first %v, not in the table) %s: %s records, p50 %s  p99 %s  max %s\n", r.Config.Warmup, r.Config.Path,
-			commas(wj.Records), bench.FormatMicros(l.P50), bench.FormatMicros(l.P99), bench.FormatMicros(l.Max))
-	}
-}
-
-// writeCPULines reports each process's CPU per record (process mode).
-func writeCPULines(w io.Writer, rs []*bench.LoadResult) {
-	for _, r := range rs {
-		if len(r.CPU) == 0 {
-			continue
-		}
-		var parts []string
-		for _, c := range r.CPU {
-			parts = append(parts, fmt.Sprintf("%s %.2fs = %.3f µs/record", c.Name, c.Seconds, c.PerMillion))
-		}
-		fmt.Fprintf(w, "  cpu %-9s %s (total %.3f µs/record)\n", r.Config.Path, strings.Join(parts, ", "), bench.CPUPerRecord(r))
-	}
 }
 
 // runLadder runs bbox and every baseline at each --rates rate, rate by
 // rate, and writes the ladder's table, plots, .hgrm files and JSON.
 func runLadder(ctx context.Context, o *benchOpts, log *logger, human io.Writer) (*benchSummary, error) {
-	f := &files{dir: o.out}
+	f := &bench.OutDir{Dir: o.out}
 	paths := append([]bench.Path{bench.PathBBox}, o.baselines...)
 	steps, err := bench.RunLadder(ctx, bench.LadderConfig{Rates: o.rates, Paths: paths, SLA: o.sla,
 		Run: func(ctx context.Context, p bench.Path, rate float64) (*bench.LoadResult, error) {
@@ -212,10 +177,10 @@ func runLadder(ctx context.Context, o *benchOpts, log *logger, human io.Writer) 
 	}
 	notes := []string{o.describe(bench.PathBBox), fmt.Sprintf("%v per rate, %d-byte records, %d cores; %s", o.load.Duration, o.load.Size,
 		o.load.Cores, time.Now().Format(time.RFC3339))}
-	if err := f.write("table.txt", func(w io.Writer) error { _, err := w.Write(report.Bytes()); return err }); err != nil {
+	if err := f.Write("table.txt", func(w io.Writer) error { _, err := w.Write(report.Bytes()); return err }); err != nil {
 		return nil, err
 	}
-	if err := f.write("ladder.svg", func(w io.Writer) error {
+	if err := f.Write("ladder.svg", func(w io.Writer) error {
 		return bench.WriteSweepPlot(w, "Latency against rate, every path (max drawn at the rate it received)", notes, bench.LadderCurves(steps, o.sla), o.sla)
 	}); err != nil {
 		return nil, err
@@ -224,7 +189,7 @@ func runLadder(ctx context.Context, o *benchOpts, log *logger, human io.Writer) 
 	for _, st := range steps {
 		for _, r := range st.Results {
 			name := fmt.Sprintf("ladder-%s-%s.hgrm", r.Config.Path, bench.FormatTarget(st.Rate))
-			if err := f.write(name, func(w io.Writer) error { return bench.WriteHGRM(w, r.Hist) }); err != nil {
+			if err := f.Write(name, func(w io.Writer) error { return bench.WriteHGRM(w, r.Hist) }); err != nil {
 				return nil, err
 			}
 			if r.Config.Path == bench.PathBBox {
@@ -232,20 +197,20 @@ func runLadder(ctx context.Context, o *benchOpts, log *logger, human io.Writer) 
 			}
 		}
 	}
-	if err := f.write("latency.hgrm", func(w io.Writer) error { return bench.WriteHGRM(w, pick.Hist) }); err != nil {
+	if err := f.Write("latency.hgrm", func(w io.Writer) error { return bench.WriteHGRM(w, pick.Hist) }); err != nil {
 		return nil, err
 	}
-	if err := f.write("percentiles.svg", func(w io.Writer) error {
+	if err := f.Write("percentiles.svg", func(w io.Writer) error {
 		return bench.WritePercentilePlot(w, "Latency by percentile at each rate (bbox)", notes, curves, float64(o.sla)/1e3)
 	}); err != nil {
 		return nil, err
 	}
-	if err := f.write("timeline.svg", func(w io.Writer) error {
+	if err := f.Write("timeline.svg", func(w io.Writer) error {
 		return bench.WriteTimelinePlot(w, fmt.Sprintf("Throughput over time (bbox at %s/s)", bench.FormatTarget(pick.Config.Rate)), notes, pick.Intervals, pick.Config.Rate)
 	}); err != nil {
 		return nil, err
 	}
-	if err := f.finish(s, report.Bytes(), human, "  (add --out DIR for the .hgrm files, plots and JSON)\n"); err != nil {
+	if err := finish(f, s, report.Bytes(), human, "  (add --out DIR for the .hgrm files, plots and JSON)\n"); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/bench"
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // benchJSON is what the bench tests read of `bbox bench --json`.
@@ -182,14 +183,29 @@ func TestBenchSweep(t *testing.T) {
 	}
 	var s benchJSON
 	p.summary(&s)
-	if s.Sweep == nil || len(s.Sweep.Steps) != 3 || s.Sweep.MaxRateUnder != 40000 || s.Sweep.BrokeAt != 0 {
-		t.Fatalf("sweep %+v", s.Sweep)
+	// A loaded box may not send 40k/s for real (the step then breaks with
+	// "sent only …/s" and the sweep refines below it), so the checks are of
+	// the sweep's structure, not of the rates this box holds.
+	if s.Sweep == nil {
+		t.Fatal("no sweep in the summary")
 	}
-	if len(s.Sweep.Baselines) != 1 || s.Sweep.Baselines[0].MaxRateUnder != 40000 || s.Ratios["max_rate_vs_tcp"] != 1 {
-		t.Fatalf("baseline sweeps %+v, ratios %v", s.Sweep.Baselines, s.Ratios)
+	best := checkSweepSteps(t, "bbox", s.Sweep.Steps, s.Sweep.MaxRateUnder, 40000)
+	if broke := lowestBroken(s.Sweep.Steps); s.Sweep.BrokeAt != broke {
+		t.Fatalf("broke_at_rate %v, the lowest step that broke is %v: %+v", s.Sweep.BrokeAt, broke, s.Sweep)
 	}
-	if s.TargetRate != 40000 || s.RecordsReceived != s.Sweep.Steps[2].Received {
-		t.Fatalf("top-level keys describe rate %v with %d records, want the best step %+v", s.TargetRate, s.RecordsReceived, s.Sweep.Steps[2])
+	if len(s.Sweep.Baselines) != 1 || s.Sweep.Baselines[0].Path != "tcp" {
+		t.Fatalf("baseline sweeps %+v", s.Sweep.Baselines)
+	}
+	tcpBest := checkSweepSteps(t, "tcp", s.Sweep.Baselines[0].Steps, s.Sweep.Baselines[0].MaxRateUnder, 40000)
+	if r, ok := s.Ratios["max_rate_vs_tcp"]; (tcpBest != nil) != ok || ok && r != s.Sweep.MaxRateUnder/tcpBest.Rate {
+		t.Fatalf("ratios %v for bbox %v, tcp %v", s.Ratios, s.Sweep.MaxRateUnder, s.Sweep.Baselines[0].MaxRateUnder)
+	}
+	pick := best // the top-level keys describe the best step, or the last if none held
+	if pick == nil {
+		pick = &s.Sweep.Steps[len(s.Sweep.Steps)-1]
+	}
+	if s.TargetRate != pick.Rate || s.RecordsReceived != pick.Received {
+		t.Fatalf("top-level keys describe rate %v with %d records, want the step %+v", s.TargetRate, s.RecordsReceived, *pick)
 	}
 	var want int64
 	for _, st := range s.Sweep.Steps {
@@ -208,7 +224,11 @@ func TestBenchSweep(t *testing.T) {
 	checkSVG(t, filepath.Join(dir, "sweep.svg"))
 	checkSVG(t, filepath.Join(dir, "percentiles.svg"))
 	txt, _ := os.ReadFile(filepath.Join(dir, "sweep.txt"))
-	if !strings.Contains(string(txt), "highest rate holding p99 ≤ 1h0m0s with no loss: 40k records/s") {
+	wantLine := "bbox: no rate tried held p99 ≤ 1h0m0s with no loss"
+	if best != nil {
+		wantLine = "bbox: highest rate holding p99 ≤ 1h0m0s with no loss: " + words.Rate(best.Rate) + " records/s"
+	}
+	if !strings.Contains(string(txt), wantLine) {
 		t.Fatalf("sweep.txt:\n%s", txt)
 	}
 
@@ -225,6 +245,61 @@ func TestBenchSweep(t *testing.T) {
 	if !strings.Contains(p.stderr.String(), "no rate tried held p99") {
 		t.Fatalf("stderr:\n%s", p.stderr.String())
 	}
+}
+
+// checkSweepSteps checks one path's sweep from --rate 10000 to --sweep-max
+// top: the ladder doubles from 10k/s while steps hold, a step breaks only
+// because the box could not send its rate (the SLA is an hour and nothing
+// may be lost), max is the highest step that held, and when nothing broke
+// the ladder is exactly 10k, 20k, 40k. It returns the best step (nil if
+// none held).
+func checkSweepSteps(t *testing.T, path string, steps []bench.SweepStepJSON, max, top float64) *bench.SweepStepJSON {
+	t.Helper()
+	if len(steps) == 0 {
+		t.Fatalf("%s: no steps", path)
+	}
+	var best *bench.SweepStepJSON
+	broke := false
+	for i := range steps {
+		st := &steps[i]
+		if st.Lost != 0 || st.Received == 0 {
+			t.Fatalf("%s: step %+v lost records or received none", path, *st)
+		}
+		if st.Rate < 10000/1000 || st.Rate > top || i > 0 && st.Rate <= steps[i-1].Rate {
+			t.Fatalf("%s: steps not in rate order within [10, %v]: %+v", path, top, steps)
+		}
+		if !st.OK {
+			broke = true
+			if !strings.HasPrefix(st.Reason, "sent only ") {
+				t.Fatalf("%s: step %+v broke for a reason other than the box's send rate", path, *st)
+			}
+			continue
+		}
+		if best == nil || st.Rate > best.Rate {
+			best = st
+		}
+	}
+	want := 0.0
+	if best != nil {
+		want = best.Rate
+	}
+	if max != want {
+		t.Fatalf("%s: max_rate_under_sla %v, the best step held %v: %+v", path, max, want, steps)
+	}
+	if !broke && (len(steps) != 3 || steps[0].Rate != 10000 || steps[1].Rate != 20000 || steps[2].Rate != top) {
+		t.Fatalf("%s: nothing broke, want the ladder 10k, 20k, 40k: %+v", path, steps)
+	}
+	return best
+}
+
+// lowestBroken is the lowest rate of a step that did not hold, 0 if all held.
+func lowestBroken(steps []bench.SweepStepJSON) float64 {
+	for _, st := range steps {
+		if !st.OK {
+			return st.Rate
+		}
+	}
+	return 0
 }
 
 // TestBenchWarnings: a rate the box cannot send, more busy threads than

@@ -19,6 +19,7 @@ import (
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/tuning"
+	"github.com/bbox-dev/bbox/upstream"
 	"github.com/bbox-dev/bbox/workers"
 )
 
@@ -135,33 +136,6 @@ func (r *rater) rate(n int64) float64 {
 	return v
 }
 
-func human(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%.2fM", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.1fk", v/1e3)
-	}
-	return fmt.Sprintf("%.0f", v)
-}
-
-func commas(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
 func usDur(us float64) string {
 	d := time.Duration(us * 1e3)
 	switch {
@@ -197,7 +171,7 @@ type summary struct {
 	Squawks          []shard.Squawk        `json:"squawks,omitempty"`
 	Warnings         []string              `json:"warnings,omitempty"`
 	TopSymbols       []workers.SymSummary  `json:"top_symbols,omitempty"`
-	Upstream         *shard.UpstreamStats  `json:"upstream,omitempty"`
+	Upstream         *upstream.Stats       `json:"upstream,omitempty"`
 
 	verdictKeys // verdict, verdict_detail, stalls, interrupted, … (subside.go)
 	*pubLoss    // bbox pub and replay: records_discarded etc. (pub.go)

@@ -17,6 +17,7 @@ import (
 	"github.com/bbox-dev/bbox/exchange"
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/itch"
+	"github.com/bbox-dev/bbox/replay"
 )
 
 // exchangeFlags are replay's flags for exchange inputs.
@@ -32,18 +33,6 @@ func registerExchangeFlags(fs *flag.FlagSet) *exchangeFlags {
 		strict: fs.Bool("strict", false, "ITCH files and pcaps: stop at the first message of unknown type or wrong length (default: count, report and skip)"),
 		mold:   fs.String("mold", "", "send the files as MoldUDP64 multicast instead of --bind: udp://GROUP:PORT?nic=DEV&b=GROUP2:PORT2&rewind=HOST:PORT&session=NAME; options in the README's \"Sit on a live feed\""),
 	}
-}
-
-// timeOfDay parses --from/--to for exchange inputs: a time of day in the
-// feed's zone, as ITCH times count from its midnight.
-func timeOfDay(s string) (time.Duration, error) {
-	for _, layout := range []string{"15:04", "15:04:05", "15:04:05.999999999"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
-				time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond()), nil
-		}
-	}
-	return 0, fmt.Errorf("%q is not a time of day (09:30, 15:59:30.5) in the feed's time zone", s)
 }
 
 // replayExchange is bbox replay for ITCH files and pcaps; done is false
@@ -93,8 +82,9 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 	}
 	for name, dst := range map[string]*time.Duration{"from": &cfg.FromTOD, "to": &cfg.ToTOD} {
 		if v := fs.Lookup(name).Value.String(); v != "" {
-			if *dst, err = timeOfDay(v); err != nil {
-				return usageErr(e, c, "--%s: %v", name, err), true
+			// A time of day in the feed's zone, as ITCH times count from its midnight.
+			if *dst, err = replay.TimeOfDay(v); err != nil {
+				return usageErr(e, c, "--%s: %v in the feed's time zone", name, err), true
 			}
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bbox-dev/bbox/exchange"
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/replay"
@@ -479,6 +480,23 @@ func fail(e *env, c *command, err error) int {
 	if errors.As(err, &ue) {
 		return usageErr(e, c, "%v", ue.error)
 	}
-	fmt.Fprintf(e.stderr, "bbox %s: %v\n", c.name, err)
+	fmt.Fprintf(e.stderr, "bbox %s: %v%s\n", c.name, err, flagHint(err))
 	return exitError
+}
+
+// flagHints name the flag that answers a library error (libraries speak of
+// their Config, never of flags).
+var flagHints = []struct {
+	err  error
+	flag string
+}{{exchange.ErrNoDay, "--date"}, {exchange.ErrStrict, "--strict"}}
+
+// flagHint is " (--flag)" for an error a flag answers, else "".
+func flagHint(err error) string {
+	for _, h := range flagHints {
+		if errors.Is(err, h.err) {
+			return " (" + h.flag + ")"
+		}
+	}
+	return ""
 }

@@ -58,7 +58,7 @@ func runInspect(ctx context.Context, e *env, args []string) int {
 		}
 		readers = append(readers, r)
 	}
-	loc, err := loadTZ(*tz, readers[0].Header().Meta)
+	loc, err := replay.Zone(*tz, readers[0].Header().Meta)
 	if err != nil {
 		return usageErr(e, c, "--tz: %v", err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/upstream"
 )
 
 const systemPython = "/usr/bin/python3"
@@ -353,8 +354,8 @@ func TestInteropUpstreamIngest(t *testing.T) {
 	// bbox pub took exactly those, dropped and counted the bad ones, and
 	// kept one connection through the quiet second.
 	var ps struct {
-		RecordsPublished int64                `json:"records_published"`
-		Upstream         *shard.UpstreamStats `json:"upstream"`
+		RecordsPublished int64           `json:"records_published"`
+		Upstream         *upstream.Stats `json:"upstream"`
 	}
 	pub.summary(&ps)
 	u := ps.Upstream
@@ -479,7 +480,7 @@ func TestInteropUpstreamHeartbeats(t *testing.T) {
 			}
 		}
 		var ps struct {
-			Upstream *shard.UpstreamStats `json:"upstream"`
+			Upstream *upstream.Stats `json:"upstream"`
 		}
 		pub.summary(&ps)
 		if u := ps.Upstream; u == nil || u.Records != count || u.Connects != 1 || u.Silent != 0 {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -214,7 +215,7 @@ func TestMetricsFlagsUsage(t *testing.T) {
 // JSON line goes to stdout before the linger starts, but stdout and stderr
 // are read by separate goroutines, so wait for both.
 func lingering(p *proc) bool {
-	return strings.Contains(p.stderr.String(), "holding the final metrics") && strings.HasSuffix(p.stdout.String(), "}\n")
+	return strings.Contains(p.stderr.String(), "holding the final metrics") && summaryWritten(p)
 }
 
 // TestMetricsWorkerPipeline: with worker processes, the subscriber's
@@ -267,4 +268,13 @@ func TestMetricsWorkerPipeline(t *testing.T) {
 	if got, ok := sm["bbox_worker_dispatch_records_lost_total"]; !ok || got != 0 {
 		t.Errorf("sub: bbox_worker_dispatch_records_lost_total = %v (present %v), want 0", got, ok)
 	}
+}
+
+// summaryWritten reports whether p's JSON summary line has reached the
+// test: stdout and stderr are read by separate goroutines, so the log
+// line written after the summary can arrive first.
+func summaryWritten(p *proc) bool {
+	out := strings.TrimRight(p.stdout.String(), "\n")
+	last := out[strings.LastIndex(out, "\n")+1:]
+	return last != "" && json.Valid([]byte(last))
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/bbox-dev/bbox/alerts"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -152,12 +153,12 @@ func (l *logger) replayMetrics(src *replay.Source) { l.addMetrics(metrics.Replay
 
 // countSquawks wraps a subscriber's OnSquawk so squawks and croaks are
 // counted for bbox_sub_squawks_total and bbox_sub_croaks_total.
-func (l *logger) countSquawks(next func(shard.Squawk)) func(shard.Squawk) {
+func (l *logger) countSquawks(next func(alerts.Squawk)) func(alerts.Squawk) {
 	if l == nil || l.ops == nil {
 		return next
 	}
 	rt := l.ops
-	return func(q shard.Squawk) {
+	return func(q alerts.Squawk) {
 		rt.squawks.Add(1)
 		if q.Croak {
 			rt.croaks.Add(1)

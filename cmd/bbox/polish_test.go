@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/internal/zmqx"
-	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/tuning"
+	"github.com/bbox-dev/bbox/upstream"
 	"github.com/go-zeromq/zmq4"
 )
 
@@ -155,10 +155,10 @@ func TestUpstreamIdleExit(t *testing.T) {
 		t.Fatalf("feeding: %v", err)
 	}
 	var s struct {
-		RecordsPublished int64                `json:"records_published"`
-		ThroughputRPS    float64              `json:"throughput_rps"`
-		Seconds          float64              `json:"seconds"`
-		Upstream         *shard.UpstreamStats `json:"upstream"`
+		RecordsPublished int64           `json:"records_published"`
+		ThroughputRPS    float64         `json:"throughput_rps"`
+		Seconds          float64         `json:"seconds"`
+		Upstream         *upstream.Stats `json:"upstream"`
 	}
 	pub.summary(&s)
 	u := s.Upstream

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"strconv"
@@ -48,33 +47,8 @@ func openCapture(name string, gen feed.GenConfig) (feed.Source, bool, error) {
 		r.Close()
 		return nil, true, err
 	}
-	if gen.Records > 0 {
-		return &limitSource{Source: src, left: gen.Records}, true, nil
-	}
-	return src, true, nil
+	return feed.Limit(src, gen.Records), true, nil
 }
-
-// limitSource stops a source after a number of records.
-type limitSource struct {
-	*replay.Source
-	left int64
-}
-
-func (l *limitSource) Next(ctx context.Context, b *feed.Batch) error {
-	if l.left <= 0 {
-		l.Source.Close()
-		return io.EOF
-	}
-	err := l.Source.Next(ctx, b)
-	if int64(b.Len()) > l.left {
-		clear(b.Recs[l.left:])
-		b.Recs = b.Recs[:l.left]
-	}
-	l.left -= int64(b.Len())
-	return err
-}
-
-func (l *limitSource) Pending() bool { return l.left > 0 && l.Source.Pending() }
 
 // speedFlag is a multiple of the original pacing ("1x", "10x", "0.5x")
 // or "max" (0).
@@ -98,55 +72,6 @@ func (s *speedFlag) Set(v string) error {
 	}
 	*s = speedFlag(f)
 	return nil
-}
-
-// loadTZ resolves --tz: a zone name, "UTC", "Local", or "" for the file's
-// own zone (its metadata), else UTC.
-func loadTZ(name string, meta map[string]string) (*time.Location, error) {
-	if name == "" {
-		name = meta["tz"]
-	}
-	if name == "" {
-		return time.UTC, nil
-	}
-	return time.LoadLocation(name)
-}
-
-// clockTime parses --from/--to: a time of day (15:04, 15:04:05,
-// 15:04:05.999) on the day of day0 in loc, or a full RFC 3339 timestamp.
-func clockTime(s string, day0 int64, loc *time.Location) (int64, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UnixNano(), nil
-	}
-	for _, layout := range []string{"15:04", "15:04:05", "15:04:05.999999999"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			d := time.Unix(0, day0).In(loc)
-			return time.Date(d.Year(), d.Month(), d.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UnixNano(), nil
-		}
-	}
-	return 0, fmt.Errorf("%q is not a time of day (09:30, 15:59:30.5) or an RFC 3339 timestamp", s)
-}
-
-// lineWriter sends whole lines to a logger's Line, so output of a logger
-// that does not draw a status line (runPublisher's) keeps ours intact.
-type lineWriter struct {
-	mu   sync.Mutex
-	log  *logger
-	part []byte
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.part = append(w.part, p...)
-	for {
-		i := strings.IndexByte(string(w.part), '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		w.log.Line(string(w.part[:i]))
-		w.part = w.part[i+1:]
-	}
 }
 
 func runReplay(ctx context.Context, e *env, args []string) int {
@@ -237,19 +162,19 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if *loop == 0 {
 		cfg.Loop = -1
 	}
-	loc, err := loadTZ(*tz, readers[0].Header().Meta)
+	loc, err := replay.Zone(*tz, readers[0].Header().Meta)
 	if err != nil {
 		return usageErr(e, c, "--tz: %v", err)
 	}
 	if *from != "" || *to != "" {
-		day0 := firstTS(readers)
+		day0 := replay.FirstTS(readers)
 		if *from != "" {
-			if cfg.From, err = clockTime(*from, day0, loc); err != nil {
+			if cfg.From, err = replay.ClockTime(*from, day0, loc); err != nil {
 				return usageErr(e, c, "--from: %v", err)
 			}
 		}
 		if *to != "" {
-			if cfg.To, err = clockTime(*to, day0, loc); err != nil {
+			if cfg.To, err = replay.ClockTime(*to, day0, loc); err != nil {
 				return usageErr(e, c, "--to: %v", err)
 			}
 		}
@@ -334,17 +259,4 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 		writeJSON(e.stdout, replaySummary{summary: s, Replay: rep})
 	}
 	return code
-}
-
-func firstTS(rs []*replay.Reader) int64 {
-	first := int64(math.MaxInt64)
-	for _, r := range rs {
-		for _, c := range r.Chunks() {
-			first = min(first, c.FirstTS)
-		}
-	}
-	if first == math.MaxInt64 {
-		return 0
-	}
-	return first
 }

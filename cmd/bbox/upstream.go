@@ -1,8 +1,8 @@
 package main
 
 // `bbox pub --source zmq+tcp://HOST:PORT[?topic=PFX&kind=C&heartbeat=D&timeout=D&idle-exit=D]`:
-// ingest an existing ZeroMQ feed (shard.Upstream; spelling in
-// shard.ParseUpstream and docs/wire.md section 8).
+// ingest an existing ZeroMQ feed (upstream.Source; spelling in
+// upstream.Parse and docs/wire.md section 8).
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
-	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/upstream"
 )
 
 func init() {
@@ -30,18 +30,18 @@ type commandSource interface {
 }
 
 // upstreamSource is checked when opened (a bad spelling is a usage error)
-// and builds its shard.Upstream on attach, so the upstream connection gets
+// and builds its upstream.Source on attach, so the upstream connection gets
 // the command's --max-frame, buffers and log.
 type upstreamSource struct {
-	cfg shard.UpstreamConfig
-	u   *shard.Upstream // nil until attach
+	cfg upstream.Config
+	u   *upstream.Source // nil until attach
 }
 
 func openUpstream(name string, gen feed.GenConfig) (feed.Source, bool, error) {
-	if !strings.HasPrefix(name, shard.UpstreamScheme) {
+	if !strings.HasPrefix(name, upstream.Scheme) {
 		return nil, false, nil
 	}
-	cfg, err := shard.ParseUpstream(name)
+	cfg, err := upstream.Parse(name)
 	if err != nil {
 		return nil, true, err
 	}
@@ -55,7 +55,7 @@ func openUpstream(name string, gen feed.GenConfig) (feed.Source, bool, error) {
 func (s *upstreamSource) attach(log *logger, pf *pubFlags) error {
 	s.cfg.Logf = log.Logf
 	s.cfg.Conn = pf.conn.options(log)
-	u, err := shard.NewUpstream(s.cfg) // connects on the first Next
+	u, err := upstream.New(s.cfg) // connects on the first Next
 	s.u = u
 	return err
 }
@@ -68,7 +68,7 @@ func (s *upstreamSource) Close() error                                  { return
 func setIdleExit(src feed.Source, d time.Duration) error {
 	u, ok := src.(*upstreamSource)
 	if !ok {
-		return fmt.Errorf("ends an upstream --source (%stcp://HOST:PORT); other sources end by themselves or with --duration/--records", shard.UpstreamScheme)
+		return fmt.Errorf("ends an upstream --source (%stcp://HOST:PORT); other sources end by themselves or with --duration/--records", upstream.Scheme)
 	}
 	u.cfg.IdleExit = d
 	return nil

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/alerts"
 )
 
 // runLocal runs bbox in process with a context that is already done, so a
@@ -297,16 +297,16 @@ func TestErrorsOnePrefix(t *testing.T) {
 
 // TestAlertLineLabelOnce (16.2): bbox alerts shows the kind once.
 func TestAlertLineLabelOnce(t *testing.T) {
-	croak := shard.Squawk{Kind: "late", Croak: true, Name: "risk-a", Shard: 0, Topic: "AAPL", Seq: 7, Delay: 80 * time.Millisecond, Limit: 50 * time.Millisecond}
+	croak := alerts.Squawk{Kind: "late", Croak: true, Name: "risk-a", Shard: 0, Topic: "AAPL", Seq: 7, Delay: 80 * time.Millisecond, Limit: 50 * time.Millisecond}
 	late := croak
 	late.Croak = false
 	for _, c := range []struct {
-		ev   shard.Event
+		ev   alerts.Event
 		want string
 	}{
-		{shard.Event{Kind: "croak", Message: croak.String(), Squawk: &croak, Host: "b", PID: 9}, " b pid 9 CROAK: risk-a shard 0: record AAPL seq 7"},
-		{shard.Event{Kind: "late", Message: late.String(), Squawk: &late, Host: "b", PID: 9}, " b pid 9 LATE: risk-a shard 0: record AAPL seq 7"},
-		{shard.Event{Kind: "slow_consumer", Message: "shard 1: slow subscriber 10.0.0.2:5000: over the high-water mark", Host: "a", PID: 3}, " a pid 3 SLOW_CONSUMER: shard 1: slow subscriber"},
+		{alerts.Event{Kind: "croak", Message: croak.String(), Squawk: &croak, Host: "b", PID: 9}, " b pid 9 CROAK: risk-a shard 0: record AAPL seq 7"},
+		{alerts.Event{Kind: "late", Message: late.String(), Squawk: &late, Host: "b", PID: 9}, " b pid 9 LATE: risk-a shard 0: record AAPL seq 7"},
+		{alerts.Event{Kind: "slow_consumer", Message: "shard 1: slow subscriber 10.0.0.2:5000: over the high-water mark", Host: "a", PID: 3}, " a pid 3 SLOW_CONSUMER: shard 1: slow subscriber"},
 	} {
 		got := alertLine(c.ev)
 		if !strings.Contains(got, c.want) || strings.Count(strings.ToUpper(got), strings.ToUpper(c.ev.Kind)+":") != 1 || strings.Contains(got, "warning:") {

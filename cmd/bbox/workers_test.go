@@ -186,7 +186,7 @@ func TestStoppedWorker(t *testing.T) {
 			t.Fatalf("partition %d seq %d handled %d times", k[0], k[1], c)
 		}
 	}
-	if !strings.Contains(r.sub.stderr.String(), "lost to workers") {
+	if !strings.Contains(r.sub.stderr.String(), "lost to workers") { // the counts line and the verdict say it
 		t.Fatalf("sub's summary does not name the records lost to workers:\n%s", tail(r.sub.stderr.String(), 20))
 	}
 	var vs workerSummary

@@ -3,10 +3,10 @@ package termlog
 import (
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // limiter lets through at most Burst lines of one kind per Window and
@@ -87,7 +87,7 @@ func (l *limiter) flush(k limitKey) {
 	// The summary counts as this window's lines; the next window starts now.
 	e.start, e.passed, e.suppressed, e.timer, e.last = time.Now(), 0, 0, nil, ""
 	l.mu.Unlock()
-	l.c.emit(level, k.component, fmt.Sprintf("… and %s more like it in the last %s (last: %s)", commas(n), roundWindow(since), last), n)
+	l.c.emit(level, k.component, fmt.Sprintf("… and %s more like it in the last %s (last: %s)", words.Group(n), roundWindow(since), last), n)
 }
 
 // flushAll reports every kind still holding back lines.
@@ -110,16 +110,4 @@ func roundWindow(d time.Duration) string {
 		return d.Round(time.Second).String()
 	}
 	return d.Round(time.Millisecond).String()
-}
-
-func commas(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

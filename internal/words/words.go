@@ -1,10 +1,15 @@
-// Package words spells counts for people: "1 shard", "2 shards",
-// "12,000 records". Every package that prints a count with a noun uses
-// it, so none reads "1 shard(s)" or "1 workers". Its functions are pure
-// and safe for concurrent use.
+// Package words spells numbers for people: counts with their noun ("1
+// shard", "2 shards", "12,000 records"), thousands separators, and rates
+// in k and M. Every package that prints a number for a person uses it, so
+// none reads "1 shard(s)" or "1 workers" and a rate reads the same
+// everywhere. Its functions are pure and safe for concurrent use.
 package words
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // Integer is any integer type a count comes in.
 type Integer interface {
@@ -41,4 +46,38 @@ func Group(n int64) string {
 		b = append(b, s[i])
 	}
 	return string(b)
+}
+
+// Rate prints a rate (per second) compactly, trailing zeros dropped: 950,
+// 100k, 2.5M. For tables, plots and summaries.
+func Rate(v float64) string {
+	switch {
+	case v >= 1e6:
+		return TrimZero(fmt.Sprintf("%.2f", v/1e6)) + "M"
+	case v >= 1e3:
+		return TrimZero(fmt.Sprintf("%.1f", v/1e3)) + "k"
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+// RateFixed prints a rate with fixed decimals (950, 100.0k, 2.50M), so a
+// status line that rewrites itself does not change width as digits come
+// and go.
+func RateFixed(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.1fk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+// TrimZero drops a decimal fraction's trailing zeros (and a bare point):
+// "2.50" is "2.5", "4.00" is "4".
+func TrimZero(s string) string {
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
 }

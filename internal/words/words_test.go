@@ -16,6 +16,14 @@ func TestCount(t *testing.T) {
 		{Group(999), "999"},
 		{Group(1000), "1,000"},
 		{Group(-100), "-100"},
+		{Rate(950), "950"},
+		{Rate(100000), "100k"},
+		{Rate(28300), "28.3k"},
+		{Rate(2.5e6), "2.5M"},
+		{Rate(4e6), "4M"},
+		{RateFixed(950), "950"},
+		{RateFixed(100000), "100.0k"},
+		{RateFixed(2.5e6), "2.50M"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

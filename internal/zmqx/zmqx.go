@@ -40,6 +40,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/bbox-dev/bbox/internal/sockbuf"
 	"github.com/go-zeromq/zmq4"
 	"github.com/go-zeromq/zmq4/security/null"
 )
@@ -216,19 +217,18 @@ func (o *Options) control(ep Endpoint) func(network, address string, c syscall.R
 				}
 			}
 			for _, b := range []struct {
-				opt, want int
-				name      string
-			}{{syscall.SO_RCVBUF, o.RcvBuf, "SO_RCVBUF"}, {syscall.SO_SNDBUF, o.SndBuf, "SO_SNDBUF"}} {
+				buf  sockbuf.Buf
+				want int
+			}{{sockbuf.Rcv, o.RcvBuf}, {sockbuf.Snd, o.SndBuf}} {
 				if b.want <= 0 {
 					continue
 				}
-				if e := syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, b.opt, b.want); e != nil {
-					serr = fmt.Errorf("endpoint %q: %s=%d: %w", ep.Raw, b.name, b.want, e)
+				got, e := sockbuf.Set(int(fd), b.buf, b.want)
+				if e != nil {
+					serr = fmt.Errorf("endpoint %q: %w", ep.Raw, e)
 					return
 				}
-				// Linux caps the request at net.core.[rw]mem_max and reports
-				// it doubled (half is bookkeeping): compare the usable half.
-				if got, e := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, b.opt); e == nil && got/2 < b.want && o.Stats != nil {
+				if got < b.want && o.Stats != nil {
 					o.Stats.SockBufCapped.Add(1)
 				}
 			}
@@ -258,6 +258,13 @@ func (p *Peer) Coalesce() { p.g.coalesce = true }
 // Flush sends coalesced writes; a write that does not finish within d
 // returns an error wrapping ErrStuck. After an error, close the peer.
 func (p *Peer) Flush(d time.Duration) error { return p.g.Flush(d) }
+
+// Subscribe sends the ZMTP 3.0 subscription a SUB sends for prefix: a
+// message of 1 then the prefix (nil subscribes to everything). PUB peers,
+// libzmq's and bbox's own, filter on it.
+func (p *Peer) Subscribe(prefix []byte) error {
+	return p.SendMsg(zmq4.NewMsg(append([]byte{1}, prefix...)))
+}
 
 // ServicePings answers PINGs the guard swallowed. Call it only from the
 // goroutine that writes to p.

@@ -1,4 +1,4 @@
-package shard
+package upstream
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // span and rate rather than an average over the wait.
 func TestUpstreamIdleExit(t *testing.T) {
 	fu := newFakeUpstream(t)
-	u := newTestUpstream(t, UpstreamConfig{Endpoint: fu.ln.Endpoint(), IdleExit: 300 * time.Millisecond})
+	u := newTestUpstream(t, Config{Endpoint: fu.ln.Endpoint(), IdleExit: 300 * time.Millisecond})
 	wait := goNextAll(u) // fails the test unless Next ends with io.EOF
 	p, _ := fu.accept(t, 1)
 	const n = 200
@@ -43,7 +43,7 @@ func TestUpstreamIdleExit(t *testing.T) {
 // still ends, IdleExit after the first Next, with no active span.
 func TestUpstreamIdleExitNothingArrives(t *testing.T) {
 	fu := newFakeUpstream(t)
-	u := newTestUpstream(t, UpstreamConfig{Endpoint: fu.ln.Endpoint(), IdleExit: 100 * time.Millisecond})
+	u := newTestUpstream(t, Config{Endpoint: fu.ln.Endpoint(), IdleExit: 100 * time.Millisecond})
 	wait := goNextAll(u)
 	fu.accept(t, 1)
 	if got := wait(t); len(got) != 0 {
@@ -55,16 +55,16 @@ func TestUpstreamIdleExitNothingArrives(t *testing.T) {
 }
 
 func TestParseUpstreamIdleExit(t *testing.T) {
-	c, err := ParseUpstream("zmq+tcp://h:1?idle-exit=2s")
+	c, err := Parse("zmq+tcp://h:1?idle-exit=2s")
 	if err != nil || c.IdleExit != 2*time.Second {
 		t.Fatalf("idle-exit=2s: %+v, %v", c, err)
 	}
 	for _, bad := range []string{"0", "-1s", "soon"} {
-		if _, err := ParseUpstream("zmq+tcp://h:1?idle-exit=" + bad); err == nil || !strings.Contains(err.Error(), "idle-exit=") {
+		if _, err := Parse("zmq+tcp://h:1?idle-exit=" + bad); err == nil || !strings.Contains(err.Error(), "idle-exit=") {
 			t.Errorf("idle-exit=%s: %v, want an error naming the option", bad, err)
 		}
 	}
-	if err := (UpstreamConfig{Endpoint: "tcp://h:1", IdleExit: -time.Second}).Validate(); err == nil {
+	if err := (Config{Endpoint: "tcp://h:1", IdleExit: -time.Second}).Validate(); err == nil {
 		t.Error("a negative IdleExit validates")
 	}
 }
@@ -75,7 +75,7 @@ func TestParseUpstreamIdleExit(t *testing.T) {
 func TestUpstreamIdleExitDrainsQueue(t *testing.T) {
 	fu := newFakeUpstream(t)
 	const idle = 50 * time.Millisecond
-	u := newTestUpstream(t, UpstreamConfig{Endpoint: fu.ln.Endpoint(), IdleExit: idle, Chunk: 1})
+	u := newTestUpstream(t, Config{Endpoint: fu.ln.Endpoint(), IdleExit: idle, Chunk: 1})
 	first := make(chan error, 1)
 	go func() {
 		var b feed.Batch

@@ -1,10 +1,4 @@
-package shard
-
-// Upstream ingest: bbox as a subscriber of an existing ZeroMQ feed handler.
-// The usual feed handler publishes [topic][payload] messages on a PUB
-// socket; Upstream subscribes to it and yields one record per message, so
-// `bbox pub --source zmq+tcp://HOST:PORT` stamps, shards and fans the feed
-// out like any other source.
+package upstream
 
 import (
 	"bytes"
@@ -27,21 +21,21 @@ import (
 	"github.com/go-zeromq/zmq4"
 )
 
-// KindUpstream is the kind stamped on upstream records unless configured:
+// Kind is the kind stamped on upstream records unless configured:
 // 'M' (message) is not an ITCH 5.0 letter, so it cannot be mistaken for one.
-const KindUpstream byte = 'M'
+const Kind byte = 'M'
 
-// UpstreamConfig configures an Upstream. Zero values are documented defaults.
-type UpstreamConfig struct {
+// Config configures a Source. Zero values are documented defaults.
+type Config struct {
 	// Endpoint is the upstream PUB: tcp://HOST:PORT, tcp://DEV;HOST:PORT,
 	// tcp://SRCIP;HOST:PORT or ipc://PATH (see zmqx.ParseEndpoint). Required.
 	Endpoint string
 	// Topics are the ZeroMQ prefix subscriptions sent upstream (the
-	// upstream filters; Upstream checks again, as libzmq's SUB does). Empty
+	// upstream filters; the Source checks again, as libzmq's SUB does). Empty
 	// subscribes to everything.
 	Topics []string
 	// Kind is stamped on every record; the [topic][payload] shape carries
-	// no message type. 0 means KindUpstream ('M').
+	// no message type. 0 means Kind ('M').
 	Kind byte
 	// Records ends the source (io.EOF) after that many records. 0 means never.
 	Records int64
@@ -75,9 +69,9 @@ type UpstreamConfig struct {
 	Logf func(format string, args ...any)
 }
 
-func (c UpstreamConfig) withDefaults() UpstreamConfig {
+func (c Config) withDefaults() Config {
 	if c.Kind == 0 {
-		c.Kind = KindUpstream
+		c.Kind = Kind
 	}
 	if c.Heartbeat == 0 {
 		c.Heartbeat = time.Second
@@ -101,13 +95,13 @@ func (c UpstreamConfig) withDefaults() UpstreamConfig {
 }
 
 // Validate reports the first unusable field, naming it.
-func (c UpstreamConfig) Validate() error {
+func (c Config) Validate() error {
 	_, err := c.validate()
 	return err
 }
 
 // validate is Validate that also returns the parsed endpoint.
-func (c UpstreamConfig) validate() (zmqx.Endpoint, error) {
+func (c Config) validate() (zmqx.Endpoint, error) {
 	if c.Endpoint == "" {
 		return zmqx.Endpoint{}, errors.New("upstream endpoint is required")
 	}
@@ -119,7 +113,7 @@ func (c UpstreamConfig) validate() (zmqx.Endpoint, error) {
 }
 
 // checkFields checks everything but the endpoint.
-func (c UpstreamConfig) checkFields() error {
+func (c Config) checkFields() error {
 	for _, t := range c.Topics {
 		if len(t) > feed.MaxTopicLen {
 			return fmt.Errorf("upstream topic subscription %.20q… is %d bytes; topics are at most %d", t, len(t), feed.MaxTopicLen)
@@ -141,15 +135,15 @@ func (c UpstreamConfig) checkFields() error {
 	return nil
 }
 
-// MaxUpstreamBody is the most topic and payload bytes one upstream message
+// MaxBody is the most topic and payload bytes one upstream message
 // may carry: a record's fixed fields and the sequence that worker frames
 // add must fit in feed.MaxRecordLen.
-const MaxUpstreamBody = feed.MaxRecordLen - feed.RecordFixedLen - 8
+const MaxBody = feed.MaxRecordLen - feed.RecordFixedLen - 8
 
-// UpstreamScheme is the prefix that marks an upstream source spelling.
-const UpstreamScheme = "zmq+"
+// Scheme is the prefix that marks an upstream source spelling.
+const Scheme = "zmq+"
 
-// ParseUpstream parses the spelling of an upstream source:
+// Parse parses the spelling of an upstream source:
 //
 //	zmq+tcp://HOST:PORT[?OPTIONS]       also zmq+tcp://DEV;HOST:PORT, zmq+ipc://PATH
 //
@@ -163,11 +157,11 @@ const UpstreamScheme = "zmq+"
 //	idle-exit=D    end the source after D with nothing received (default: never)
 //
 // The spelling is cut at the first '?', so an ipc path cannot contain one.
-func ParseUpstream(spec string) (UpstreamConfig, error) {
-	var c UpstreamConfig
-	rest, ok := strings.CutPrefix(spec, UpstreamScheme)
+func Parse(spec string) (Config, error) {
+	var c Config
+	rest, ok := strings.CutPrefix(spec, Scheme)
 	if !ok {
-		return c, fmt.Errorf("upstream %q: want %stcp://HOST:PORT or %sipc://PATH", spec, UpstreamScheme, UpstreamScheme)
+		return c, fmt.Errorf("upstream %q: want %stcp://HOST:PORT or %sipc://PATH", spec, Scheme, Scheme)
 	}
 	ep, query, _ := strings.Cut(rest, "?")
 	if _, err := zmqx.ParseEndpoint(ep); err != nil {
@@ -222,8 +216,8 @@ func ParseUpstream(spec string) (UpstreamConfig, error) {
 	return c, nil
 }
 
-// UpstreamStats counts what an Upstream received and what it dropped.
-type UpstreamStats struct {
+// Stats counts what a Source received and what it dropped.
+type Stats struct {
 	Endpoint  string `json:"endpoint"`
 	Connected bool   `json:"connected"`
 	Connects  int64  `json:"connects"`          // completed handshakes; more than 1 means reconnects
@@ -243,9 +237,9 @@ type UpstreamStats struct {
 }
 
 // Dropped is the number of messages dropped as unusable.
-func (s UpstreamStats) Dropped() int64 { return s.Malformed + s.BadTopic + s.TooLarge }
+func (s Stats) Dropped() int64 { return s.Malformed + s.BadTopic + s.TooLarge }
 
-// Upstream is a feed.Source (and feed.Pender) that subscribes to a ZeroMQ
+// Source is a feed.Source (and feed.Pender) that subscribes to a ZeroMQ
 // PUB sending [topic][payload] messages, optionally [topic][payload][ts]
 // with ts the event time as 8 bytes little-endian int64 ns since the Unix
 // epoch. Each message becomes one record: its SourceTS is ts, or the
@@ -257,8 +251,8 @@ func (s UpstreamStats) Dropped() int64 { return s.Malformed + s.BadTopic + s.Too
 //
 // Next and Pending must be called from one goroutine; Stats and Close from
 // any.
-type Upstream struct {
-	cfg  UpstreamConfig
+type Source struct {
+	cfg  Config
 	ep   zmqx.Endpoint
 	subs [][]byte
 	ch   chan upMsg
@@ -287,14 +281,14 @@ type upMsg struct {
 	recv           int64 // when it was read (ns), for the active rate
 }
 
-// NewUpstream checks cfg; the first Next connects.
-func NewUpstream(cfg UpstreamConfig) (*Upstream, error) {
+// New checks cfg; the first Next connects.
+func New(cfg Config) (*Source, error) {
 	ep, err := cfg.validate()
 	if err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	u := &Upstream{cfg: cfg, ep: ep, ch: make(chan upMsg, cfg.Queue), done: make(chan struct{})}
+	u := &Source{cfg: cfg, ep: ep, ch: make(chan upMsg, cfg.Queue), done: make(chan struct{})}
 	for _, t := range cfg.Topics {
 		u.subs = append(u.subs, []byte(t))
 	}
@@ -309,7 +303,7 @@ var errUpstreamClosed = errors.New("upstream source closed")
 
 // Next waits for at least one message and returns it with every message
 // already waiting, up to Chunk. Records alias the received frames.
-func (u *Upstream) Next(ctx context.Context, b *feed.Batch) error {
+func (u *Source) Next(ctx context.Context, b *feed.Batch) error {
 	if u.cfg.Records > 0 && u.n >= u.cfg.Records {
 		return io.EOF
 	}
@@ -350,7 +344,7 @@ func (u *Upstream) Next(ctx context.Context, b *feed.Batch) error {
 
 // wait returns the next message; with IdleExit, io.EOF once none has
 // arrived for that long and none is waiting.
-func (u *Upstream) wait(ctx context.Context) (upMsg, error) {
+func (u *Source) wait(ctx context.Context) (upMsg, error) {
 	d := u.cfg.IdleExit
 	var idle <-chan time.Time
 	if d > 0 {
@@ -384,19 +378,19 @@ func (u *Upstream) wait(ctx context.Context) (upMsg, error) {
 	}
 }
 
-func (u *Upstream) sinceHeard() time.Duration {
+func (u *Source) sinceHeard() time.Duration {
 	return time.Duration(time.Now().UnixNano() - u.lastHeard.Load())
 }
 
 // Pending reports whether Next would return at once with records: the
 // publisher flushes its frames when it is false (smart batching).
-func (u *Upstream) Pending() bool {
+func (u *Source) Pending() bool {
 	return (u.cfg.Records == 0 || u.n < u.cfg.Records) && len(u.ch) > 0
 }
 
 // Stats returns the counters; safe from any goroutine.
-func (u *Upstream) Stats() UpstreamStats {
-	st := UpstreamStats{
+func (u *Source) Stats() Stats {
+	st := Stats{
 		Endpoint: u.ep.Raw, Connected: u.connected.Load(), Connects: u.connects.Load(),
 		Received: u.received.Load(), Records: u.records.Load(),
 		Malformed: u.malformed.Load(), BadTopic: u.badTopic.Load(), TooLarge: u.tooLarge.Load(),
@@ -411,7 +405,7 @@ func (u *Upstream) Stats() UpstreamStats {
 
 // Close disconnects and stops the reader; Next then fails. Safe to call
 // more than once, and before the first Next.
-func (u *Upstream) Close() error {
+func (u *Source) Close() error {
 	u.once.Do(func() { close(u.done) }) // never started: nothing to stop
 	if u.cancel != nil {
 		u.cancel()
@@ -420,14 +414,14 @@ func (u *Upstream) Close() error {
 	return nil
 }
 
-func (u *Upstream) start() {
+func (u *Source) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	u.cancel = cancel
 	go u.run(ctx)
 }
 
 // run dials, reads and redials until ctx ends.
-func (u *Upstream) run(ctx context.Context) {
+func (u *Source) run(ctx context.Context) {
 	defer close(u.done)
 	logf := func(f string, a ...any) { u.cfg.Logf("upstream %s: "+f, append([]any{u.ep.Raw}, a...)...) }
 	zmqx.Redial(ctx, u.ep, zmq4.Sub, u.cfg.Conn, u.cfg.Retry, logf, func(peer *zmqx.Peer) bool {
@@ -438,9 +432,9 @@ func (u *Upstream) run(ctx context.Context) {
 
 // serve subscribes and reads one connection until it fails or ctx ends
 // (Redial closes the peer then, and after serve returns).
-func (u *Upstream) serve(ctx context.Context, peer *zmqx.Peer) {
+func (u *Source) serve(ctx context.Context, peer *zmqx.Peer) {
 	for _, s := range u.subs {
-		if err := peer.SendMsg(zmq4.NewMsg(append([]byte{1}, s...))); err != nil {
+		if err := peer.Subscribe(s); err != nil {
 			u.cfg.Logf("upstream %s: subscribe: %v (reconnecting)", u.ep.Raw, err)
 			return
 		}
@@ -505,7 +499,7 @@ func (u *Upstream) serve(ctx context.Context, peer *zmqx.Peer) {
 
 // watch answers the upstream's PINGs, PINGs a quiet upstream and closes a
 // connection that stays silent past Timeout, until stop is closed.
-func (u *Upstream) watch(ctx context.Context, peer *zmqx.Peer, waiting *atomic.Int64, silent *atomic.Bool, stop <-chan struct{}, done chan<- struct{}) {
+func (u *Source) watch(ctx context.Context, peer *zmqx.Peer, waiting *atomic.Int64, silent *atomic.Bool, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	hb, to := u.cfg.Heartbeat, u.cfg.Timeout
 	tick := 100 * time.Millisecond
@@ -552,7 +546,7 @@ func (u *Upstream) watch(ctx context.Context, peer *zmqx.Peer, waiting *atomic.I
 	}
 }
 
-func (u *Upstream) subscribed(topic []byte) bool {
+func (u *Source) subscribed(topic []byte) bool {
 	for _, s := range u.subs {
 		if bytes.HasPrefix(topic, s) {
 			return true
@@ -561,7 +555,7 @@ func (u *Upstream) subscribed(topic []byte) bool {
 	return false
 }
 
-func (u *Upstream) subsString() string {
+func (u *Source) subsString() string {
 	if len(u.subs) == 1 && len(u.subs[0]) == 0 {
 		return "everything"
 	}
@@ -575,7 +569,7 @@ func (u *Upstream) subsString() string {
 	return b.String()
 }
 
-func (u *Upstream) drop(class upClass, why string) {
+func (u *Source) drop(class upClass, why string) {
 	switch class {
 	case upMalformed:
 		u.malformed.Add(1)
@@ -624,11 +618,11 @@ func parseUpstream(frames [][]byte, recv int64) (upMsg, upClass, string) {
 	if len(m.topic) == 0 || len(m.topic) > feed.MaxTopicLen {
 		return m, upBadTopic, fmt.Sprintf("topic of %d bytes, want 1..%d", len(m.topic), feed.MaxTopicLen)
 	}
-	// MaxUpstreamBody leaves room for the 8-byte sequence that worker
+	// MaxBody leaves room for the 8-byte sequence that worker
 	// frames add, so a record accepted here also fits every frame it
 	// travels in later.
-	if n := len(m.topic) + len(m.payload); n > MaxUpstreamBody {
-		return m, upTooLarge, fmt.Sprintf("topic and payload of %d bytes, the wire format carries at most %d", n, MaxUpstreamBody)
+	if n := len(m.topic) + len(m.payload); n > MaxBody {
+		return m, upTooLarge, fmt.Sprintf("topic and payload of %d bytes, the wire format carries at most %d", n, MaxBody)
 	}
 	return m, upOK, ""
 }

@@ -1,4 +1,4 @@
-package shard
+package upstream
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ func le64(v int64) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(
 func TestParseUpstreamMessage(t *testing.T) {
 	const recv = 1_700_000_000_000_000_000
 	long := bytes.Repeat([]byte("T"), 256)
-	maxPayload := make([]byte, MaxUpstreamBody-4)
+	maxPayload := make([]byte, MaxBody-4)
 	f := func(name string, frames [][]byte, want upClass, wantTS int64) {
 		t.Helper()
 		m, class, why := parseUpstream(frames, recv)
@@ -87,9 +87,9 @@ func FuzzParseUpstream(f *testing.F) {
 }
 
 func TestParseUpstreamSpelling(t *testing.T) {
-	f := func(spec string, want UpstreamConfig, wantErr string) {
+	f := func(spec string, want Config, wantErr string) {
 		t.Helper()
-		got, err := ParseUpstream(spec)
+		got, err := Parse(spec)
 		if wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), wantErr) {
 				t.Fatalf("%q: error %v, want one containing %q", spec, err, wantErr)
@@ -107,25 +107,25 @@ func TestParseUpstreamSpelling(t *testing.T) {
 			t.Fatalf("%q: got %+v, want %+v", spec, got, want)
 		}
 	}
-	f("zmq+tcp://127.0.0.1:5556", UpstreamConfig{Endpoint: "tcp://127.0.0.1:5556"}, "")
-	f("zmq+ipc:///tmp/feed.sock", UpstreamConfig{Endpoint: "ipc:///tmp/feed.sock"}, "")
-	f("zmq+tcp://eth1;10.0.0.5:5556", UpstreamConfig{Endpoint: "tcp://eth1;10.0.0.5:5556"}, "")
-	f("zmq+tcp://h:1?topic=AAPL&topic=MS&kind=Q", UpstreamConfig{Endpoint: "tcp://h:1", Topics: []string{"AAPL", "MS"}, Kind: 'Q'}, "")
-	f("zmq+tcp://h:1?topic=A%20B&topic=%00", UpstreamConfig{Endpoint: "tcp://h:1", Topics: []string{"A B", "\x00"}}, "")
-	f("zmq+tcp://h:1?topic=", UpstreamConfig{Endpoint: "tcp://h:1", Topics: []string{""}}, "")
-	f("zmq+tcp://h:1?heartbeat=off", UpstreamConfig{Endpoint: "tcp://h:1", Heartbeat: -1}, "")
-	f("zmq+tcp://h:1?heartbeat=200ms&timeout=1s", UpstreamConfig{Endpoint: "tcp://h:1", Heartbeat: 200 * time.Millisecond, Timeout: time.Second}, "")
-	f("tcp://h:1", UpstreamConfig{}, "want zmq+tcp://HOST:PORT")
-	f("zmq+udp://h:1", UpstreamConfig{}, "unsupported transport")
-	f("zmq+tcp://nohost", UpstreamConfig{}, "missing port")
-	f("zmq+tcp://h:1?topics=A", UpstreamConfig{}, `unknown option "topics"`)
-	f("zmq+tcp://h:1?kind=QQ", UpstreamConfig{}, "one printable ASCII character")
-	f("zmq+tcp://h:1?kind=%01", UpstreamConfig{}, "one printable ASCII character")
-	f("zmq+tcp://h:1?heartbeat=soon", UpstreamConfig{}, "heartbeat=")
-	f("zmq+tcp://h:1?timeout=-1s", UpstreamConfig{}, "timeout=")
-	f("zmq+tcp://h:1?heartbeat=2s&timeout=1s", UpstreamConfig{}, "must be longer than the heartbeat")
-	f("zmq+tcp://h:1?topic="+strings.Repeat("x", 256), UpstreamConfig{}, "topics are at most 255")
-	f("zmq+tcp://h:1?topic=%zz", UpstreamConfig{}, "options")
+	f("zmq+tcp://127.0.0.1:5556", Config{Endpoint: "tcp://127.0.0.1:5556"}, "")
+	f("zmq+ipc:///tmp/feed.sock", Config{Endpoint: "ipc:///tmp/feed.sock"}, "")
+	f("zmq+tcp://eth1;10.0.0.5:5556", Config{Endpoint: "tcp://eth1;10.0.0.5:5556"}, "")
+	f("zmq+tcp://h:1?topic=AAPL&topic=MS&kind=Q", Config{Endpoint: "tcp://h:1", Topics: []string{"AAPL", "MS"}, Kind: 'Q'}, "")
+	f("zmq+tcp://h:1?topic=A%20B&topic=%00", Config{Endpoint: "tcp://h:1", Topics: []string{"A B", "\x00"}}, "")
+	f("zmq+tcp://h:1?topic=", Config{Endpoint: "tcp://h:1", Topics: []string{""}}, "")
+	f("zmq+tcp://h:1?heartbeat=off", Config{Endpoint: "tcp://h:1", Heartbeat: -1}, "")
+	f("zmq+tcp://h:1?heartbeat=200ms&timeout=1s", Config{Endpoint: "tcp://h:1", Heartbeat: 200 * time.Millisecond, Timeout: time.Second}, "")
+	f("tcp://h:1", Config{}, "want zmq+tcp://HOST:PORT")
+	f("zmq+udp://h:1", Config{}, "unsupported transport")
+	f("zmq+tcp://nohost", Config{}, "missing port")
+	f("zmq+tcp://h:1?topics=A", Config{}, `unknown option "topics"`)
+	f("zmq+tcp://h:1?kind=QQ", Config{}, "one printable ASCII character")
+	f("zmq+tcp://h:1?kind=%01", Config{}, "one printable ASCII character")
+	f("zmq+tcp://h:1?heartbeat=soon", Config{}, "heartbeat=")
+	f("zmq+tcp://h:1?timeout=-1s", Config{}, "timeout=")
+	f("zmq+tcp://h:1?heartbeat=2s&timeout=1s", Config{}, "must be longer than the heartbeat")
+	f("zmq+tcp://h:1?topic="+strings.Repeat("x", 256), Config{}, "topics are at most 255")
+	f("zmq+tcp://h:1?topic=%zz", Config{}, "options")
 }
 
 // FuzzParseUpstreamSpelling: no spelling panics, and an accepted one
@@ -134,11 +134,11 @@ func FuzzParseUpstreamSpelling(f *testing.F) {
 	f.Add("zmq+tcp://127.0.0.1:5556?topic=AAPL&kind=Q&heartbeat=1s&timeout=5s")
 	f.Add("zmq+ipc://@feed?heartbeat=off")
 	f.Fuzz(func(t *testing.T, spec string) {
-		c, err := ParseUpstream(spec)
+		c, err := Parse(spec)
 		if err != nil {
 			return
 		}
-		if _, err := NewUpstream(c); err != nil {
+		if _, err := New(c); err != nil {
 			t.Fatalf("%q parsed to %+v, which NewUpstream refuses: %v", spec, c, err)
 		}
 	})
@@ -210,12 +210,12 @@ func send(t *testing.T, p *zmqx.Peer, frames ...[]byte) {
 	}
 }
 
-func newTestUpstream(t *testing.T, cfg UpstreamConfig) *Upstream {
+func newTestUpstream(t *testing.T, cfg Config) *Source {
 	t.Helper()
 	if cfg.Logf == nil {
 		cfg.Logf = t.Logf
 	}
-	u, err := NewUpstream(cfg)
+	u, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func newTestUpstream(t *testing.T, cfg UpstreamConfig) *Upstream {
 
 // nextAll calls Next until it fails and returns copies of the records and
 // the error (io.EOF after Records). It runs off the test goroutine.
-func nextAll(u *Upstream) ([]feed.Record, error) {
+func nextAll(u *Source) ([]feed.Record, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var out []feed.Record
@@ -250,7 +250,7 @@ type nextResult struct {
 
 // goNextAll runs nextAll in its own goroutine (Next blocks while the test
 // plays the upstream); wait collects the result on the test goroutine.
-func goNextAll(u *Upstream) func(t *testing.T) []feed.Record {
+func goNextAll(u *Source) func(t *testing.T) []feed.Record {
 	res := make(chan nextResult, 1)
 	go func() {
 		recs, err := nextAll(u)
@@ -273,7 +273,7 @@ func goNextAll(u *Upstream) func(t *testing.T) []feed.Record {
 
 func TestUpstreamReceivesAndDropsBadMessages(t *testing.T) {
 	fu := newFakeUpstream(t)
-	u := newTestUpstream(t, UpstreamConfig{Endpoint: fu.ln.Endpoint(), Topics: []string{"AA", "BB"}, Kind: 'Q', Records: 3})
+	u := newTestUpstream(t, Config{Endpoint: fu.ln.Endpoint(), Topics: []string{"AA", "BB"}, Kind: 'Q', Records: 3})
 	start := time.Now().UnixNano()
 	wait := goNextAll(u)
 	p, subs := fu.accept(t, 2)
@@ -337,7 +337,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 
 func TestUpstreamReconnects(t *testing.T) {
 	fu := newFakeUpstream(t)
-	u := newTestUpstream(t, UpstreamConfig{Endpoint: fu.ln.Endpoint(), Records: 4, Retry: 10 * time.Millisecond})
+	u := newTestUpstream(t, Config{Endpoint: fu.ln.Endpoint(), Records: 4, Retry: 10 * time.Millisecond})
 	wait := goNextAll(u)
 	p, subs := fu.accept(t, 1)
 	if len(subs) != 1 || subs[0] != "" {
@@ -364,15 +364,21 @@ func TestUpstreamReconnects(t *testing.T) {
 }
 
 func TestUpstreamHeartbeat(t *testing.T) {
+	const hb, timeout = 20 * time.Millisecond, 300 * time.Millisecond
 	fu := newFakeUpstream(t)
-	u := newTestUpstream(t, UpstreamConfig{Endpoint: fu.ln.Endpoint(), Records: 2, Retry: 10 * time.Millisecond,
-		Heartbeat: 20 * time.Millisecond, Timeout: 150 * time.Millisecond})
+	u := newTestUpstream(t, Config{Endpoint: fu.ln.Endpoint(), Records: 2, Retry: 10 * time.Millisecond,
+		Heartbeat: hb, Timeout: timeout})
 	wait := goNextAll(u)
 
-	// A quiet upstream that answers PINGs keeps its connection.
+	// A quiet upstream that answers PINGs keeps its connection. The source
+	// PINGs at most once a heartbeat, so answering four timeouts' worth of
+	// PINGs proves at least four timeouts of silence passed, however
+	// loaded the box, without a sleep.
 	p, _ := fu.accept(t, 1)
+	const enough = int(4 * timeout / hb)
 	stop := make(chan struct{})
 	pongs := make(chan struct{})
+	answered := make(chan struct{})
 	go func() {
 		defer close(pongs)
 		go func() { // reading is what lets the guard see PINGs
@@ -382,18 +388,26 @@ func TestUpstreamHeartbeat(t *testing.T) {
 				}
 			}
 		}()
+		n := 0
 		for {
 			select {
 			case <-stop:
 				return
-			case <-time.After(5 * time.Millisecond):
+			case <-p.Pinged():
 			}
 			if p.ServicePings() != nil {
 				return
 			}
+			if n++; n == enough {
+				close(answered)
+			}
 		}
 	}()
-	time.Sleep(600 * time.Millisecond) // four timeouts of silence
+	select {
+	case <-answered:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("fewer than %d PINGs answered", enough)
+	}
 	close(stop)
 	<-pongs
 	if st := u.Stats(); st.Connects != 1 || st.Silent != 0 || !st.Connected {
@@ -415,7 +429,7 @@ func TestUpstreamHeartbeat(t *testing.T) {
 
 func TestUpstreamPending(t *testing.T) {
 	fu := newFakeUpstream(t)
-	u := newTestUpstream(t, UpstreamConfig{Endpoint: fu.ln.Endpoint(), Chunk: 8})
+	u := newTestUpstream(t, Config{Endpoint: fu.ln.Endpoint(), Chunk: 8})
 	if u.Pending() {
 		t.Fatal("Pending before anything arrived")
 	}
@@ -448,51 +462,6 @@ func TestUpstreamPending(t *testing.T) {
 	}
 	if err := u.Next(context.Background(), &b); err == nil {
 		t.Fatal("Next after Close succeeded")
-	}
-}
-
-// TestUpstreamThroughPublisher runs an upstream feed through a publisher
-// and a subscriber: every message arrives once, per topic in order.
-func TestUpstreamThroughPublisher(t *testing.T) {
-	fu := newFakeUpstream(t)
-	const n = 5000
-	u := newTestUpstream(t, UpstreamConfig{Endpoint: fu.ln.Endpoint(), Records: n})
-	pub, err := NewPublisher(PubConfig{Binds: []string{"tcp://127.0.0.1:0", "tcp://127.0.0.1:0"}, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pub.Close()
-	col := &collect{seen: map[[2]uint64]int{}}
-	sub, err := NewSubscriber(SubConfig{Connect: pub.Endpoints(), ExitOnEOS: true, Logf: t.Logf}, col)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	subDone := make(chan error, 1)
-	go func() { subDone <- sub.Run(ctx) }()
-	if err := pub.WaitSubscribers(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	pubDone := make(chan error, 1)
-	go func() { pubDone <- pub.Run(ctx, u) }()
-	p, _ := fu.accept(t, 1)
-	topics := []string{"AAPL", "MSFT", "IBM", "GOOG", "NVDA"}
-	for i := 0; i < n; i++ {
-		send(t, p, []byte(topics[i%len(topics)]), binary.LittleEndian.AppendUint32(nil, uint32(i)))
-	}
-	if err := <-pubDone; err != nil {
-		t.Fatal(err)
-	}
-	pub.Close()
-	if err := <-subDone; err != nil {
-		t.Fatal(err)
-	}
-	if col.n != n {
-		t.Fatalf("subscriber got %d records, want %d", col.n, n)
-	}
-	if st := pub.Stats(); st.Records != n {
-		t.Fatalf("published %d, want %d", st.Records, n)
 	}
 }
 
@@ -536,7 +505,7 @@ func BenchmarkUpstreamIngest(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := p.SendMsg(zmq4.NewMsg([]byte{1})); err != nil {
+	if err := p.Subscribe(nil); err != nil {
 		b.Fatal(err)
 	}
 	for i := 0; i < n; i++ {
@@ -547,7 +516,7 @@ func BenchmarkUpstreamIngest(b *testing.B) {
 	rawDur := time.Since(raw)
 	p.Close()
 
-	u, err := NewUpstream(UpstreamConfig{Endpoint: ln.Endpoint(), Records: int64(n)})
+	u, err := New(Config{Endpoint: ln.Endpoint(), Records: int64(n)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,0 +1,32 @@
+package exchange
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/bbox-dev/bbox/itch"
+)
+
+func TestConfigsValidate(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{Config{}.Validate(), "no inputs"},
+		{Config{Inputs: []Input{{Path: "x.bin"}}}.Validate(), "x.bin: not an ITCH 5.0 file"},
+		{LiveConfig{}.Validate(), "0 lines"},
+		{LiveConfig{Records: -1}.Validate(), "records -1"},
+		{PcapConfig{PerPacket: -1}.Validate(), "messages per packet"},
+		{PcapConfig{Gen: itch.GenConfig{Symbols: 70000}}.Validate(), "70000 symbols"},
+	} {
+		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
+			t.Errorf("got %v, want %q", c.err, c.want)
+		}
+	}
+	if err := (PcapConfig{}).Validate(); err != nil {
+		t.Fatalf("zero PcapConfig: %v", err)
+	}
+	if err := (Config{Inputs: []Input{{Path: "d.itch", Kind: ITCH}}}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

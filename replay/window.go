@@ -1,0 +1,66 @@
+package replay
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Zone resolves the time zone a replay's window is given in: name (an IANA
+// zone, "UTC" or "Local"), or when name is empty the capture's own zone
+// (its header's "tz" metadata), else UTC.
+func Zone(name string, meta map[string]string) (*time.Location, error) {
+	if name == "" {
+		name = meta["tz"]
+	}
+	if name == "" {
+		return time.UTC, nil
+	}
+	return time.LoadLocation(name)
+}
+
+// FirstTS is the earliest source time in rs's chunk index (ns since the
+// Unix epoch), 0 if they hold no chunks: the day a time of day refers to.
+func FirstTS(rs []*Reader) int64 {
+	first := int64(math.MaxInt64)
+	for _, r := range rs {
+		for _, c := range r.Chunks() {
+			first = min(first, c.FirstTS)
+		}
+	}
+	if first == math.MaxInt64 {
+		return 0
+	}
+	return first
+}
+
+// clockLayouts are the times of day a window may be given in.
+var clockLayouts = []string{"15:04", "15:04:05", "15:04:05.999999999"}
+
+// TimeOfDay parses a time of day (09:30, 15:59:30.5) as the time since
+// midnight, the way ITCH times count.
+func TimeOfDay(s string) (time.Duration, error) {
+	for _, layout := range clockLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
+				time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond()), nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a time of day (09:30, 15:59:30.5)", s)
+}
+
+// ClockTime parses one side of a replay window (SourceConfig.From/To): a
+// time of day (15:04, 15:04:05, 15:04:05.999) on the day of day0 in loc,
+// or a full RFC 3339 timestamp. It returns ns since the Unix epoch.
+func ClockTime(s string, day0 int64, loc *time.Location) (int64, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UnixNano(), nil
+	}
+	for _, layout := range clockLayouts {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			d := time.Unix(0, day0).In(loc)
+			return time.Date(d.Year(), d.Month(), d.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UnixNano(), nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a time of day (09:30, 15:59:30.5) or an RFC 3339 timestamp", s)
+}

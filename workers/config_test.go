@@ -1,0 +1,20 @@
+package workers
+
+import "testing"
+
+// The zero PoolConfig is valid; out-of-range values are refused by
+// Validate and by NewPool alike.
+func TestPoolConfigValidate(t *testing.T) {
+	if err := (PoolConfig{}).Validate(); err != nil {
+		t.Fatalf("zero config: %v", err)
+	}
+	for _, c := range []PoolConfig{{Workers: -1}, {Workers: 4097}, {Queue: -1}} {
+		err := c.Validate()
+		if err == nil {
+			t.Fatalf("%+v accepted", c)
+		}
+		if _, nerr := NewPool(c); nerr == nil || nerr.Error() != err.Error() {
+			t.Fatalf("%+v: NewPool says %v, Validate %v", c, nerr, err)
+		}
+	}
+}
