@@ -141,13 +141,6 @@ func (c PubConfig) Validate() error {
 			return fmt.Errorf("bind %w", err)
 		}
 	}
-	if c.Rewind > 0 && c.RecoveryBinds == nil {
-		for _, b := range c.Binds {
-			if _, err := DefaultRecoveryEndpoint(b); err != nil {
-				return err
-			}
-		}
-	}
 	if c.RecoveryBinds != nil && c.Rewind >= 0 {
 		if len(c.RecoveryBinds) != len(c.Binds) {
 			return fmt.Errorf("%d recovery endpoints for %d shards: give one per shard", len(c.RecoveryBinds), len(c.Binds))
@@ -215,6 +208,7 @@ func NewPublisher(cfg PubConfig) (*Publisher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	derived := cfg.RecoveryBinds == nil
 	cfg = cfg.withDefaults()
 	router, _ := NewRouter(len(cfg.Binds), cfg.Partitions, cfg.Overrides)
 	p := &Publisher{
@@ -260,14 +254,28 @@ func NewPublisher(cfg PubConfig) (*Publisher, error) {
 		p.win = newRewind(cfg.Rewind, cfg.Partitions)
 		store := &windowStore{w: p.win, pub: cfg.ID, epoch: p.epoch}
 		for i, b := range cfg.RecoveryBinds {
-			ep, _ := zmqx.ParseEndpoint(b)
-			r, err := newRecoveryServer(ep, cfg.Conn, store, cfg.RecoveryLimits, cfg.Logf)
+			ep, err := zmqx.ParseEndpoint(b)
+			var r *recoveryServer
+			if err == nil {
+				r, err = newRecoveryServer(ep, cfg.Conn, store, cfg.RecoveryLimits, cfg.Logf)
+			} else if b == "" {
+				_, err = DefaultRecoveryEndpoint(cfg.Binds[i])
+			}
+			if err != nil && derived {
+				// A default next to the PUB port may be taken: the live
+				// stream must not fail for it.
+				cfg.Logf("shard %d: %v: running without a recovery endpoint on this shard (set one explicitly)", i, err)
+				p.recs = append(p.recs, nil)
+				continue
+			}
 			if err != nil {
 				for _, o := range p.outs {
 					o.close()
 				}
 				for _, r := range p.recs {
-					r.close()
+					if r != nil {
+						r.close()
+					}
 				}
 				return nil, fmt.Errorf("shard %d: %w", i, err)
 			}
@@ -677,11 +685,15 @@ func (p *Publisher) Close() error {
 	// stays while they ask (up to Drain), then goes.
 	ctx, cancel = context.WithTimeout(context.Background(), p.cfg.Drain)
 	for _, r := range p.recs {
-		r.linger(ctx, 500*time.Millisecond)
+		if r != nil {
+			r.linger(ctx, 500*time.Millisecond)
+		}
 	}
 	cancel()
 	for _, r := range p.recs {
-		r.close()
+		if r != nil {
+			r.close()
+		}
 	}
 	if p.win != nil {
 		p.win.release()
@@ -690,10 +702,15 @@ func (p *Publisher) Close() error {
 }
 
 // RecoveryEndpoints returns the bound recovery endpoints, one per shard
-// (nil when the rewind window is off).
+// ("off" for a shard whose default endpoint could not be bound; nil when
+// the rewind window is off).
 func (p *Publisher) RecoveryEndpoints() []string {
 	var out []string
 	for _, r := range p.recs {
+		if r == nil {
+			out = append(out, "off")
+			continue
+		}
 		out = append(out, r.Endpoint())
 	}
 	return out
@@ -725,7 +742,9 @@ func (p *Publisher) Stats() PubStats {
 		b, f := p.win.stats()
 		s.Window = &WindowStats{MaxBytes: p.cfg.Rewind, Bytes: b, Frames: f, Evicted: p.win.evicted.Load()}
 		for _, r := range p.recs {
-			s.Recovery = append(s.Recovery, r.Stats())
+			if r != nil {
+				s.Recovery = append(s.Recovery, r.Stats())
+			}
 		}
 	}
 	return s

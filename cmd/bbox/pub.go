@@ -40,6 +40,7 @@ type pubFlags struct {
 	alert        string
 	slow         string
 	conn         connFlags
+	rec          recoveryPubFlags
 }
 
 func (p *pubFlags) register(fs *flag.FlagSet) {
@@ -56,13 +57,16 @@ func (p *pubFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.slow, "slow", "drop", "at a subscriber's --hwm: drop its frames (live feeds) or block the publisher until it catches up (replays, benchmarks: lossless)")
 	fs.Uint64Var(&p.id, "id", 0, "publisher id (0: derived from host name and endpoints, stable across restarts)")
 	p.conn.register(fs)
+	p.rec.register(fs)
 }
 
 func (p *pubFlags) config(log *logger) shard.PubConfig {
-	return shard.PubConfig{
+	cfg := shard.PubConfig{
 		Binds: p.binds, Partitions: p.partitions, ID: p.id, FrameSize: p.frameSize, Linger: p.linger,
 		HWM: p.hwm, WriteTimeout: p.writeTimeout, Heartbeat: p.heartbeat, Conn: p.conn.options(log), Logf: log.Logf,
 	}
+	p.rec.apply(&cfg) // checked by validate before anything starts
+	return cfg
 }
 
 // runPublisher runs src through a new publisher for at most duration (0:
@@ -91,6 +95,9 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		return summary{}, err
 	}
 	log.Logf("publisher %x epoch %d on %s", pub.ID(), pub.Epoch(), strings.Join(pub.Endpoints(), ", "))
+	if rec := pub.RecoveryEndpoints(); len(rec) > 0 {
+		log.Logf("rewind window %s, recovery endpoints %s", pf.rec.rewind, strings.Join(rec, ", "))
+	}
 	log.pubMetrics(pub)
 	if pf.waitSubs > 0 {
 		wctx, cancel := context.WithTimeout(ctx, pf.waitTimeout)

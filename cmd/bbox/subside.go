@@ -139,6 +139,8 @@ func streamSummary(cmd string, st shard.SubStats) summary {
 		RecordsPublished: st.Published, FramesMalformed: st.Malformed, BeforeJoin: st.JoinedLate, Restarts: st.Restarts,
 	}
 	out.Stalls = st.Stalls
+	rk := recoveryKeysOf(st)
+	out.recoveryKeys = &rk
 	for _, sh := range st.Shards {
 		out.Shards = append(out.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint,
 			Lost: sh.Lost, Gaps: sh.Gaps, CPU: sh.CPU, Reconnects: sh.Reconnects,
@@ -158,6 +160,7 @@ type verdictKeys struct {
 	Interrupted   bool         `json:"interrupted"`
 	LostToWorkers int64        `json:"records_lost_to_workers,omitempty"`
 	Redelivered   int64        `json:"records_redelivered,omitempty"`
+	*recoveryKeys              // subscribers: records_recovered, recovery_requests, … (recovery_flags.go)
 
 	in      verdict.Input
 	verdict verdict.Verdict
@@ -186,6 +189,7 @@ func (s *subSide) verdictInput(st shard.SubStats) verdict.Input {
 		Published: st.Published, Received: st.Received, Filtered: st.Filtered, BeforeJoin: st.JoinedLate,
 		LostInGaps: st.Lost, Gaps: st.Gaps, Discarded: verdict.Unknown, Malformed: st.Malformed, Late: st.Late,
 		Stalls: st.Stalls, Restarts: st.Restarts,
+		Recovered: st.Recovered, Unrecoverable: st.Unrecoverable, RecoveryRequests: st.RecoveryRequests,
 	}
 	if s.croak != nil {
 		in.Croaked, in.CroakReason = true, s.croak.Error()
@@ -197,7 +201,7 @@ func (s *subSide) verdictInput(st shard.SubStats) verdict.Input {
 	// After merging branch workers: if s.pool != nil { in.LostToWorkers = s.pool.Lost() }
 	for _, sh := range st.Shards {
 		in.Shards = append(in.Shards, verdict.Shard{ID: sh.ID, Endpoint: sh.Endpoint, BeforeJoin: sh.BeforeJoin,
-			Lost: sh.Lost, Gaps: sh.Gaps, Stalls: sh.Stalls, Silent: sh.Silent, Disconnected: sh.Disconnected, Reached: sh.Reached})
+			Lost: sh.Lost, Gaps: sh.Gaps, Stalls: sh.Stalls, Silent: sh.Silent, Disconnected: sh.Disconnected, Reached: sh.Reached, Ended: sh.EOS})
 	}
 	return in
 }
@@ -250,6 +254,9 @@ func printHuman(w io.Writer, s *summary, elapsed time.Duration) {
 		fmt.Fprintf(w, "   stalls %d", s.Stalls)
 	}
 	fmt.Fprintln(w)
+	if s.recoveryKeys != nil {
+		printRecovery(w, s.recoveryKeys)
+	}
 	l := s.LatencyUS
 	fmt.Fprintf(w, "  latency (publish → subscriber thread): p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
 		usDur(l.P50), usDur(l.P90), usDur(l.P99), usDur(l.P999), usDur(l.Max))
