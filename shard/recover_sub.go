@@ -1,8 +1,10 @@
 package shard
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -146,14 +148,10 @@ func (r *recoverer) run(ctx context.Context) {
 	}
 }
 
-// sortRecs orders records from several endpoints by sequence (insertion
-// sort: they arrive as a few sorted runs).
+// sortRecs orders records from several endpoints by sequence (each
+// endpoint's are sorted; the window's come first but start later).
 func sortRecs(rs []feed.Record) {
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && rs[j].Seq < rs[j-1].Seq; j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
-		}
-	}
+	slices.SortFunc(rs, func(a, b feed.Record) int { return cmp.Compare(a.Seq, b.Seq) })
 }
 
 // pitem is one entry of a partition's hand-over queue: a missing range

@@ -80,13 +80,57 @@ type RecoveryStats struct {
 	Peers        int   `json:"peers"`
 }
 
-// recoveryStore is what a recovery endpoint answers from: the publisher's
-// rewind window, or a recorder's capture files.
-type recoveryStore interface {
-	// answer sends the DATA messages for req (at most maxBytes of frames)
-	// through send, which reports false once the client is gone, and
-	// returns the END message.
-	answer(req *RecoveryRequest, maxBytes int, send func(*zmqx.Frame) bool) RecoveryReply
+// RecoveryStore is what a recovery endpoint answers from: the publisher's
+// rewind window, or a recorder's capture files (replay.Archive). Answer
+// is called from the endpoint's connection goroutines, concurrently.
+type RecoveryStore interface {
+	// Answer sends the DATA messages for req (at most maxBytes of frames,
+	// each a zmqx.Frame with the DATA header as Prefix and a batch frame
+	// as Body, whose reference send takes over) through send, which
+	// reports false once the client is gone, and returns the END message
+	// (the ID is filled in by the caller).
+	Answer(req *RecoveryRequest, maxBytes int, send func(*zmqx.Frame) bool) RecoveryReply
+}
+
+// RecoveryServer is a recovery endpoint serving a RecoveryStore (bbox
+// record --serve); a Publisher makes its own.
+type RecoveryServer struct{ s *recoveryServer }
+
+// NewRecoveryServer binds ep and serves store on it.
+func NewRecoveryServer(ep string, o zmqx.Options, store RecoveryStore, lim RecoveryLimits, logf func(string, ...any)) (*RecoveryServer, error) {
+	e, err := zmqx.ParseEndpoint(ep)
+	if err != nil {
+		return nil, fmt.Errorf("recovery %w", err)
+	}
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	s, err := newRecoveryServer(e, o, store, lim, logf)
+	if err != nil {
+		return nil, err
+	}
+	return &RecoveryServer{s}, nil
+}
+
+// Endpoint is the bound endpoint; Stats its counters.
+func (r *RecoveryServer) Endpoint() string     { return r.s.Endpoint() }
+func (r *RecoveryServer) Stats() RecoveryStats { return r.s.Stats() }
+
+// Close stops serving and waits for the connections to end.
+func (r *RecoveryServer) Close() { r.s.close() }
+
+// Linger waits, at most max, while clients are connected and have asked
+// something in the last 500 ms: a subscriber catching up must not lose
+// its archive because the recorder has reached the end of the stream.
+func (r *RecoveryServer) Linger(max time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), max)
+	defer cancel()
+	r.s.linger(ctx, 500*time.Millisecond)
+}
+
+// DataHeader is the reply header of a DATA message for request id.
+func DataHeader(id uint64) []byte {
+	return AppendRecoveryReply(nil, &RecoveryReply{Type: RepData, ID: id})
 }
 
 // recoveryServer is one recovery endpoint: a ZMTP ROUTER-type listener
@@ -95,7 +139,7 @@ type recoveryStore interface {
 // greedy client waits on its own queue and nobody else's.
 type recoveryServer struct {
 	ln     *zmqx.Listener
-	store  recoveryStore
+	store  RecoveryStore
 	lim    RecoveryLimits
 	logf   func(string, ...any)
 	peers  atomic.Int64
@@ -125,7 +169,7 @@ func (s *recoveryServer) linger(ctx context.Context, quiet time.Duration) {
 	}
 }
 
-func newRecoveryServer(ep zmqx.Endpoint, o zmqx.Options, store recoveryStore, lim RecoveryLimits, logf func(string, ...any)) (*recoveryServer, error) {
+func newRecoveryServer(ep zmqx.Endpoint, o zmqx.Options, store RecoveryStore, lim RecoveryLimits, logf func(string, ...any)) (*recoveryServer, error) {
 	o.Stats = nil // the live endpoint's counters stay the live endpoint's
 	ln, err := zmqx.Listen(ep, o)
 	if err != nil {
@@ -230,7 +274,7 @@ func (s *recoveryServer) serve(p *zmqx.Peer, w *zmqx.Writer) {
 		}
 		tokens--
 		gone := false
-		rep := s.store.answer(&req, s.lim.MaxReplyBytes, func(f *zmqx.Frame) bool {
+		rep := s.store.Answer(&req, s.lim.MaxReplyBytes, func(f *zmqx.Frame) bool {
 			if gone {
 				f.Unref()
 				return false
@@ -296,7 +340,7 @@ type windowStore struct {
 	pub, epoch uint64
 }
 
-func (ws *windowStore) answer(req *RecoveryRequest, maxBytes int, send func(*zmqx.Frame) bool) RecoveryReply {
+func (ws *windowStore) Answer(req *RecoveryRequest, maxBytes int, send func(*zmqx.Frame) bool) RecoveryReply {
 	if req.Publisher != ws.pub || req.Epoch != ws.epoch {
 		return RecoveryReply{Status: RecUnknownStream}
 	}
@@ -314,7 +358,7 @@ func (ws *windowStore) answer(req *RecoveryRequest, maxBytes int, send func(*zmq
 		rep.Status, rep.ServedFrom = RecPartial, first
 	}
 	rep.ServedTo = rep.ServedFrom
-	hdr := AppendRecoveryReply(nil, &RecoveryReply{Type: RepData, ID: req.ID})
+	hdr := DataHeader(req.ID)
 	for i, f := range fs {
 		lo, hi := max(req.From, seqOf(f)), min(to, seqOf(f)+uint64(f.Records))
 		rep.Records += uint32(hi - lo)

@@ -659,11 +659,13 @@ func (t *shardThread) frame(frames [][]byte, b *feed.Batch, now int64) bool {
 			// that is not one.
 			q.next, joining = from, true
 		}
-		if before := min(h.FirstSeq, q.next); before > 1 {
-			st.joined.Add(int64(before - 1))
+		if q.next > 1 {
+			st.joined.Add(int64(q.next - 1))
 		}
 		t.seqs[k] = q
-		st.published.Add(int64(h.FirstSeq - 1))
+		// Up to next; from there the frame (and the recovery of a join
+		// from an earlier sequence) counts below.
+		st.published.Add(int64(q.next - 1))
 	case h.Epoch < q.epoch:
 		// A frame from a previous incarnation, still in flight: stale.
 		drop()

@@ -263,3 +263,43 @@ func TestSubLateJoinFromStart(t *testing.T) {
 		t.Fatalf("recovered %d, before join %d, lost %d, verdict %s: want the opening recovered, exactly once", s.RecordsRecovered, s.BeforeJoin, s.RecordsLost, s.Verdict)
 	}
 }
+
+// TestSubLateJoinFromArchive: a recorder runs from the start and serves
+// its recording (bbox record --serve); a subscriber joins late with
+// --from-start and a window far too small for what it missed: the window
+// is asked first, the archive for the rest, and every record arrives
+// exactly once, in order, then the stream continues live.
+func TestSubLateJoinFromArchive(t *testing.T) {
+	ports := freePorts(t, 3)
+	eps, recEP, archEP := tcpEndpoints(ports[0]), tcpEndpoints(ports[1]), tcpEndpoints(ports[2])
+	const records = 600000
+	dir := t.TempDir()
+	tap := filepath.Join(dir, "sub.tap")
+	recorder := startBBox(t, "record", "record", "--connect", eps, "--recovery", recEP, "--out", filepath.Join(dir, "day.bbc"),
+		"--flush", "50ms", "--serve", archEP, "--exit-on-eos", "--json")
+	waitFor(t, 20*time.Second, "the recorder's archive endpoint", func() bool {
+		return strings.Contains(recorder.stderr.String(), "serving recovery from the recording on")
+	})
+	pub := startBBox(t, "pub", "pub", "--bind", eps, "--recovery-bind", recEP, "--rewind", "4MiB", "--rate", "100000",
+		"--records", strconv.Itoa(records), "--wait-subs", "1", "--json")
+	time.Sleep(2500 * time.Millisecond)
+	sub := startBBox(t, "sub", "sub", "--connect", eps, "--recovery", recEP, "--recover", "archive", "--archive", archEP,
+		"--from-start", "--exit-on-eos", "--workers", "1", "--tap", tap, "--json")
+	if code := pub.wait(60 * time.Second); code != 0 {
+		t.Fatalf("bbox pub exited %d", code)
+	}
+	if code := sub.wait(60 * time.Second); code != 0 {
+		t.Fatalf("bbox sub exited %d\n%s", code, tail(sub.stderr.String(), 20))
+	}
+	if code := recorder.wait(30 * time.Second); code != 0 {
+		t.Fatalf("bbox record exited %d\n%s", code, tail(recorder.stderr.String(), 20))
+	}
+	var s recoverySummary
+	sub.summary(&s)
+	t.Logf("received %d recovered %d requests %d unrecoverable %d verdict %s", s.RecordsReceived, s.RecordsRecovered, s.RecoveryRequests, s.RecordsUnrecoverable, s.Verdict)
+	checkInOrder(t, tapOrder(t, tap), records)
+	if s.RecordsRecovered < 150000 || s.BeforeJoin != 0 || s.RecordsLost != 0 || s.Verdict != "exactly_once" {
+		t.Fatalf("recovered %d, before join %d, lost %d, verdict %s: want the opening recovered from the archive, exactly once\n%s",
+			s.RecordsRecovered, s.BeforeJoin, s.RecordsLost, s.Verdict, tail(sub.stderr.String(), 20))
+	}
+}
