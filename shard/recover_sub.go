@@ -347,8 +347,9 @@ func (t *shardThread) account(k seqKey, it *pitem, now int64) bool {
 		st.lost.Add(lost)
 	}
 	if len(found) == 0 {
-		s.cfg.Logf("shard %d: publisher %x partition %d: recovered seq %d..%d (%d records) in %v", t.id, k.pub, k.part,
-			it.from, it.to-1, len(it.recs), time.Duration(took).Round(time.Millisecond))
+		// A notice on stderr and the alert stream: the gap was real.
+		s.squawk(Squawk{Kind: "recovered", Name: s.cfg.Name, Shard: t.id, Publisher: k.pub, Partition: k.part,
+			Expected: it.from, Seq: it.to, Missing: uint64(len(it.recs)), Delay: time.Duration(took), Time: now})
 		return false
 	}
 	for _, u := range found {

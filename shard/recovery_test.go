@@ -253,3 +253,35 @@ func TestRecoveryHostileClients(t *testing.T) {
 		t.Fatalf("the hostile requests were not bounded and counted: %+v", rs)
 	}
 }
+
+// TestRecoveryStaleCroaks: recovered records keep their send time, so a
+// subscriber with MaxDelay that recovers records older than the limit
+// croaks instead of handing stale data over.
+func TestRecoveryStaleCroaks(t *testing.T) {
+	pub, err := NewPublisher(PubConfig{Binds: []string{"tcp://127.0.0.1:0"}, Partitions: 2, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 7, Records: 10000})
+	if err := pub.Run(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // what the window holds is now older than the limit
+	sink := newOrdered()
+	sub, err := NewSubscriber(SubConfig{Connect: pub.Endpoints(), RecoveryConnect: pub.RecoveryEndpoints(), Recover: RecoverWindow,
+		JoinFrom: 1, MaxDelay: 100 * time.Millisecond, Logf: t.Logf}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sub.Run(ctx)
+	ce, ok := err.(*CroakError)
+	if !ok || ce.Squawk.Kind != "late" {
+		t.Fatalf("Run: %v, want a croak for late (recovered) records", err)
+	}
+	if sink.n != 0 {
+		t.Fatalf("%d stale records were handed over", sink.n)
+	}
+}
