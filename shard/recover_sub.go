@@ -96,11 +96,12 @@ type recoverer struct {
 	clients []*recoveryClient
 	work    chan recWork
 	done    chan recDone
+	wake    chan struct{} // capacity 1: a result is waiting in done
 	stopped chan struct{}
 }
 
 func newRecoverer(eps []zmqx.Endpoint, o zmqx.Options, timeout time.Duration, requests func()) *recoverer {
-	r := &recoverer{work: make(chan recWork, 4096), done: make(chan recDone, 4096), stopped: make(chan struct{})}
+	r := &recoverer{work: make(chan recWork, 4096), done: make(chan recDone, 4096), wake: make(chan struct{}, 1), stopped: make(chan struct{})}
 	o.Stats = nil
 	for _, ep := range eps {
 		r.clients = append(r.clients, &recoveryClient{ep: ep, o: o, timeout: timeout, requests: requests})
@@ -144,6 +145,10 @@ func (r *recoverer) run(ctx context.Context) {
 		case r.done <- d:
 		case <-ctx.Done():
 			return
+		}
+		select {
+		case r.wake <- struct{}{}:
+		default:
 		}
 	}
 }
