@@ -101,7 +101,7 @@ type recoverer struct {
 }
 
 func newRecoverer(eps []zmqx.Endpoint, o zmqx.Options, timeout time.Duration, requests func()) *recoverer {
-	r := &recoverer{work: make(chan recWork, 4096), done: make(chan recDone, 4096), wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+	r := &recoverer{work: make(chan recWork, 4096), done: make(chan recDone, 8), wake: make(chan struct{}, 1), stopped: make(chan struct{})}
 	o.Stats = nil
 	for _, ep := range eps {
 		r.clients = append(r.clients, &recoveryClient{ep: ep, o: o, timeout: timeout, requests: requests})
@@ -188,19 +188,27 @@ func (t *shardThread) recovering(k seqKey) bool {
 	return t.rec != nil && len(t.rec.queues[k]) > 0
 }
 
-// startRecovery queues [from, to) of k for recovery.
+// recoverSlice bounds the records one recovery result carries, so a late
+// joiner recovering a whole day holds a slice at a time, not the day.
+const recoverSlice = 256 << 10
+
+// startRecovery queues [from, to) of k for recovery, in slices.
 func (t *shardThread) startRecovery(k seqKey, epoch, from, to uint64, now int64) {
 	r := t.rec
-	r.nextID++
-	it := &pitem{id: r.nextID, epoch: epoch, from: from, to: to, started: now}
-	r.queues[k] = append(r.queues[k], it)
-	r.pend[it.id] = it
 	t.s.cfg.Logf("shard %d: publisher %x partition %d: missing seq %d..%d (%d records): recovering", t.id, k.pub, k.part, from, to-1, to-from)
-	select {
-	case r.rc.work <- recWork{id: it.id, key: k, epoch: epoch, from: from, to: to}:
-	default:
-		delete(r.pend, it.id)
-		it.done, it.holes = true, []seqRange{{from, to, "too many recoveries queued"}}
+	for lo := from; lo < to; {
+		hi := min(to, lo+recoverSlice)
+		r.nextID++
+		it := &pitem{id: r.nextID, epoch: epoch, from: lo, to: hi, started: now}
+		r.queues[k] = append(r.queues[k], it)
+		r.pend[it.id] = it
+		select {
+		case r.rc.work <- recWork{id: it.id, key: k, epoch: epoch, from: lo, to: hi}:
+		default:
+			delete(r.pend, it.id)
+			it.done, it.holes = true, []seqRange{{lo, hi, "too many recoveries queued"}}
+		}
+		lo = hi
 	}
 }
 
@@ -341,6 +349,12 @@ func (t *shardThread) account(k seqKey, it *pitem, now int64) bool {
 	c.totalNs += took
 	c.maxNs = max(c.maxNs, took)
 	for _, u := range found {
+		if n := len(c.ranges); n > 0 && c.ranges[n-1].Publisher == u.Publisher && c.ranges[n-1].Partition == u.Partition &&
+			c.ranges[n-1].Last+1 == u.First && c.ranges[n-1].Reason == u.Reason {
+			// The next slice of the same hole: one range.
+			c.ranges[n-1].Last, c.ranges[n-1].Records = u.Last, c.ranges[n-1].Records+u.Records
+			continue
+		}
 		if len(c.ranges) < maxRanges {
 			c.ranges = append(c.ranges, u)
 		} else {

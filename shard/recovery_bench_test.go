@@ -101,7 +101,7 @@ func BenchmarkRecoveryRate(b *testing.B) {
 			b.Fatal(err)
 		}
 		go sub.Run(ctx)
-		for sub.Stats().Recoveries < 4 && ctx.Err() == nil {
+		for st := sub.Stats(); st.Recovered+st.Unrecoverable < n && ctx.Err() == nil; st = sub.Stats() {
 			time.Sleep(time.Millisecond)
 		}
 		st := sub.Stats()

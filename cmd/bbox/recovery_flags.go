@@ -123,8 +123,8 @@ func (r *recoverySubFlags) apply(sc *shard.SubConfig) error {
 	return nil
 }
 
-// recoveryKeys are the subscriber summary's recovery counts.
-type recoveryKeys struct {
+// RecoveryKeys are the subscriber summary's recovery counts.
+type RecoveryKeys struct {
 	RecordsRecovered     int64                 `json:"records_recovered"`
 	RecoveryRequests     int64                 `json:"recovery_requests"`
 	RecordsUnrecoverable int64                 `json:"records_unrecoverable"`
@@ -135,8 +135,8 @@ type recoveryKeys struct {
 	UnrecoverableOmitted int64                 `json:"unrecoverable_omitted,omitempty"`
 }
 
-func recoveryKeysOf(st shard.SubStats) recoveryKeys {
-	k := recoveryKeys{RecordsRecovered: st.Recovered, RecoveryRequests: st.RecoveryRequests, RecordsUnrecoverable: st.Unrecoverable,
+func recoveryKeysOf(st shard.SubStats) RecoveryKeys {
+	k := RecoveryKeys{RecordsRecovered: st.Recovered, RecoveryRequests: st.RecoveryRequests, RecordsUnrecoverable: st.Unrecoverable,
 		Recoveries: st.Recoveries, RecoveryMaxMs: float64(st.RecoveryMaxNs) / 1e6,
 		Unrecoverable: st.UnrecoverableRanges, UnrecoverableOmitted: st.RangesOmitted}
 	if st.Recoveries > 0 {
@@ -146,7 +146,7 @@ func recoveryKeysOf(st shard.SubStats) recoveryKeys {
 }
 
 // printRecovery writes the human summary's recovery lines.
-func printRecovery(w io.Writer, k *recoveryKeys) {
+func printRecovery(w io.Writer, k *RecoveryKeys) {
 	if k.RecoveryRequests == 0 && k.RecordsRecovered == 0 && k.RecordsUnrecoverable == 0 {
 		return
 	}

@@ -140,7 +140,7 @@ func streamSummary(cmd string, st shard.SubStats) summary {
 	}
 	out.Stalls = st.Stalls
 	rk := recoveryKeysOf(st)
-	out.recoveryKeys = &rk
+	out.RecoveryKeys = &rk
 	for _, sh := range st.Shards {
 		out.Shards = append(out.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint,
 			Lost: sh.Lost, Gaps: sh.Gaps, CPU: sh.CPU, Reconnects: sh.Reconnects,
@@ -160,7 +160,7 @@ type verdictKeys struct {
 	Interrupted   bool         `json:"interrupted"`
 	LostToWorkers int64        `json:"records_lost_to_workers,omitempty"`
 	Redelivered   int64        `json:"records_redelivered,omitempty"`
-	*recoveryKeys              // subscribers: records_recovered, recovery_requests, … (recovery_flags.go)
+	*RecoveryKeys              // subscribers: records_recovered, recovery_requests, … (recovery_flags.go)
 
 	in      verdict.Input
 	verdict verdict.Verdict
@@ -254,8 +254,8 @@ func printHuman(w io.Writer, s *summary, elapsed time.Duration) {
 		fmt.Fprintf(w, "   stalls %d", s.Stalls)
 	}
 	fmt.Fprintln(w)
-	if s.recoveryKeys != nil {
-		printRecovery(w, s.recoveryKeys)
+	if s.RecoveryKeys != nil {
+		printRecovery(w, s.RecoveryKeys)
 	}
 	l := s.LatencyUS
 	fmt.Fprintf(w, "  latency (publish → subscriber thread): p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
