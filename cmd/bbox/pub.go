@@ -188,13 +188,17 @@ type pubLoss struct {
 	FramesDropped      int64 `json:"frames_dropped_slow"` // frames of records_dropped_slow
 	ConnectionsCut     int64 `json:"connections_cut"`     // stuck, failed writes, over the HWM
 	ConnectionsOmitted int64 `json:"connections_omitted,omitempty"`
+	// The rewind window and what its recovery endpoints served (docs/wire.md section 9).
+	Rewind   *shard.WindowStats    `json:"rewind,omitempty"`
+	Recovery []shard.RecoveryStats `json:"recovery,omitempty"`
 }
 
 // pubLossOf takes a publisher's loss counters for a summary (pub, replay;
 // demo and bench can set summary.pubLoss the same way).
 func pubLossOf(st *shard.PubStats) *pubLoss {
 	return &pubLoss{RecordsDiscarded: st.DiscardedRecords, FramesDiscarded: st.DiscardedFrames,
-		FramesDropped: st.DroppedFrames, ConnectionsCut: st.ConnectionsCut, ConnectionsOmitted: st.ConnsOmitted}
+		FramesDropped: st.DroppedFrames, ConnectionsCut: st.ConnectionsCut, ConnectionsOmitted: st.ConnsOmitted,
+		Rewind: st.Window, Recovery: st.Recovery}
 }
 
 func printPubHuman(w io.Writer, s *summary) {
@@ -213,6 +217,9 @@ func printPubHuman(w io.Writer, s *summary) {
 	if l := s.pubLoss; l != nil && (s.RecordsDropped > 0 || l.RecordsDiscarded > 0) {
 		fmt.Fprintf(w, "  not delivered: %s records dropped over a subscriber's high-water mark, %s discarded when connections ended (%d cut off)\n",
 			commas(s.RecordsDropped), commas(l.RecordsDiscarded), l.ConnectionsCut)
+	}
+	if l := s.pubLoss; l != nil && l.Rewind != nil {
+		printRewind(w, l.Rewind, l.Recovery)
 	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)

@@ -183,3 +183,26 @@ func recoveryLog(sc *shard.SubConfig) string {
 	}
 	return s
 }
+
+// printRewind writes the publisher's window and recovery line.
+func printRewind(w io.Writer, win *shard.WindowStats, rec []shard.RecoveryStats) {
+	var t shard.RecoveryStats
+	for _, r := range rec {
+		t.Requests += r.Requests
+		t.Records += r.Records
+		t.Bad += r.Bad
+		t.Busy += r.Busy
+		t.Capped += r.Capped
+		t.Unknown += r.Unknown
+		t.PeersCut += r.PeersCut
+		t.PeersRefused += r.PeersRefused
+	}
+	fmt.Fprintf(w, "  rewind window %.1f of %.0f MiB held (%s); recovery served %s to %s",
+		float64(win.Bytes)/(1<<20), float64(win.MaxBytes)/(1<<20), plural(win.Frames, "frame", "frames"),
+		plural(t.Records, "record", "records"), plural(t.Requests, "request", "requests"))
+	if t.Bad+t.Busy+t.Unknown+t.PeersCut+t.PeersRefused > 0 {
+		fmt.Fprintf(w, " (refused: %d malformed, %d over the rate, %d unknown streams; %d clients cut, %d refused)",
+			t.Bad, t.Busy, t.Unknown, t.PeersCut, t.PeersRefused)
+	}
+	fmt.Fprintln(w)
+}

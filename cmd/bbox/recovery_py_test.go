@@ -1,12 +1,20 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/shard"
+	"github.com/go-zeromq/zmq4"
 )
 
 // recoveryPy is a recovery client written from docs/wire.md section 9
@@ -94,4 +102,82 @@ func TestRecoveryFromPyzmq(t *testing.T) {
 	if !strings.Contains(got, "status 0 records 1000 in-order True served_to 1001 end-records 1000") || !strings.Contains(got, "garbage status 4") {
 		t.Fatalf("pyzmq client said:\n%s", got)
 	}
+}
+
+// TestRecoveryHostileLiveComplete: while clients flood bbox pub's
+// recovery endpoint (garbage, ranges of 2^32 records, about 1,000
+// requests a second each, replies never read), a live subscriber still
+// gets every record exactly once, in order, and the publisher counts the
+// abuse.
+func TestRecoveryHostileLiveComplete(t *testing.T) {
+	ports := freePorts(t, 2)
+	pubEP, recEP := tcpEndpoints(ports[0]), tcpEndpoints(ports[1])
+	const records = 500000
+	tap := filepath.Join(t.TempDir(), "sub.tap")
+	sub := startBBox(t, "sub", "sub", "--connect", pubEP, "--recovery", recEP, "--exit-on-eos", "--workers", "1", "--tap", tap, "--json")
+	pub := startBBox(t, "pub", "pub", "--bind", pubEP, "--recovery-bind", recEP, "--rate", "100000", "--records", strconv.Itoa(records),
+		"--wait-subs", "1", "--json")
+	ep, _ := zmqx.ParseEndpoint(recEP)
+	var id, epoch uint64
+	waitFor(t, 20*time.Second, "the publisher's id", func() bool {
+		e := pub.stderr.String()
+		i := strings.Index(e, "publisher ")
+		if i < 0 || !strings.Contains(e[i:], " on ") {
+			return false
+		}
+		_, err := fmt.Sscanf(e[i:], "publisher %x epoch %d", &id, &epoch)
+		return err == nil
+	})
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var wg sync.WaitGroup
+	for h := 0; h < 3; h++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				p, err := zmqx.Dial(ctx, ep, zmq4.Dealer, zmqx.Options{})
+				if err != nil {
+					time.Sleep(20 * time.Millisecond)
+					continue
+				}
+				for i := 0; ctx.Err() == nil && i < 3000; i++ {
+					msg := []byte("garbage")
+					switch i % 3 {
+					case 1: // someone else's stream
+						msg = shard.AppendRecoveryRequest(nil, &shard.RecoveryRequest{ID: uint64(i), Publisher: uint64(i), Epoch: 1, From: 1, Count: ^uint32(0)})
+					case 2: // everything this publisher ever sent, again and again
+						msg = shard.AppendRecoveryRequest(nil, &shard.RecoveryRequest{ID: uint64(i), Publisher: id, Epoch: epoch, Partition: uint32(i % 4), From: 1, Count: ^uint32(0)})
+					}
+					if p.SendMsg(zmq4.NewMsg(msg)) != nil {
+						break
+					}
+					time.Sleep(time.Millisecond)
+				}
+				p.Close()
+			}
+		}()
+	}
+	if code := pub.wait(60 * time.Second); code != 0 {
+		t.Fatalf("bbox pub exited %d", code)
+	}
+	stop()
+	wg.Wait()
+	if code := sub.wait(30 * time.Second); code != 0 {
+		t.Fatalf("bbox sub exited %d\n%s", code, tail(sub.stderr.String(), 20))
+	}
+	var ps struct {
+		Recovery []shard.RecoveryStats `json:"recovery"`
+	}
+	pub.summary(&ps)
+	var s recoverySummary
+	sub.summary(&s)
+	checkInOrder(t, tapOrder(t, tap), records)
+	if s.RecordsLost != 0 || s.Gaps != 0 || s.Verdict != "exactly_once" {
+		t.Fatalf("live subscriber: lost %d gaps %d verdict %s", s.RecordsLost, s.Gaps, s.Verdict)
+	}
+	if len(ps.Recovery) != 1 || ps.Recovery[0].Bad == 0 || ps.Recovery[0].Unknown+ps.Recovery[0].Busy == 0 {
+		t.Fatalf("the publisher's recovery counters do not show the abuse: %+v", ps.Recovery)
+	}
+	t.Logf("publisher's recovery endpoint: %+v", ps.Recovery[0])
 }
