@@ -102,6 +102,9 @@ type Input struct {
 	// could not fill (included in LostInGaps); RecoveryRequests the
 	// requests it took.
 	Recovered, Unrecoverable, RecoveryRequests int64
+	// Recovering: the subscriber recovered gaps (so a record the
+	// publisher discarded for it is lost only if its gap says so).
+	Recovering bool
 	// LostToWorkers is what was handed to workers and never handled
 	// (a worker dropped with data in flight): PushDispatcher.Lost and,
 	// where the pool counts it, Pool.Lost.
@@ -216,7 +219,12 @@ func Judge(in Input) Verdict {
 				return fmt.Sprintf("%s in %d %s", commas(s.Lost), s.Gaps, plural(s.Gaps, "gap", "gaps"))
 			}))
 	}
-	if in.Discarded > 0 {
+	if in.Discarded > 0 && in.Recovering {
+		// Each shows as a gap the subscriber asked for: its loss is what
+		// the gaps say could not be recovered.
+		add(false, "the publisher dropped or discarded %s %s for this subscriber, recovered as far as the gaps say",
+			commas(in.Discarded), plural(in.Discarded, "record", "records"))
+	} else if in.Discarded > 0 {
 		add(true, "the publisher discarded %s %s for this subscriber", commas(in.Discarded), plural(in.Discarded, "record", "records"))
 	}
 	if in.LostToWorkers > 0 {

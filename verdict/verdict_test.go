@@ -199,3 +199,19 @@ func TestStallBeforeEndOfStream(t *testing.T) {
 		t.Fatalf("stall without end-of-stream: %s %q", open.Code, open.Detail)
 	}
 }
+
+// TestDiscardedButRecovered: with recovery on, what the publisher
+// discarded is loss only where the gaps could not be recovered.
+func TestDiscardedButRecovered(t *testing.T) {
+	v := Judge(Input{Published: 100, PublishedExact: true, Received: 100, Discarded: 40, Gaps: 1, Recovered: 40, Recovering: true})
+	if v.Code != ExactlyOnce {
+		t.Fatalf("discarded, all recovered: %s %q", v.Code, v.Detail)
+	}
+	v = Judge(Input{Published: 100, PublishedExact: true, Received: 70, Discarded: 40, Gaps: 1, Recovered: 10, Unrecoverable: 30, LostInGaps: 30, Recovering: true})
+	if v.Code != Lost {
+		t.Fatalf("discarded, partly recovered: %s %q", v.Code, v.Detail)
+	}
+	if v = Judge(Input{Published: 100, PublishedExact: true, Received: 100, Discarded: 40}); v.Code != Lost {
+		t.Fatalf("discarded, no recovery: %s", v.Code)
+	}
+}

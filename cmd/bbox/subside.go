@@ -190,6 +190,7 @@ func (s *subSide) verdictInput(st shard.SubStats) verdict.Input {
 		LostInGaps: st.Lost, Gaps: st.Gaps, Discarded: verdict.Unknown, Malformed: st.Malformed, Late: st.Late,
 		Stalls: st.Stalls, Restarts: st.Restarts,
 		Recovered: st.Recovered, Unrecoverable: st.Unrecoverable, RecoveryRequests: st.RecoveryRequests,
+		Recovering: s.cfg.sub.Recover != shard.RecoverOff,
 	}
 	if s.croak != nil {
 		in.Croaked, in.CroakReason = true, s.croak.Error()
