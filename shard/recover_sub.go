@@ -181,6 +181,18 @@ type recState struct {
 	pend   map[uint64]*pitem
 	nextID uint64
 	hold   int
+	// pausedUntil (ns): after the hold overflowed, gaps are counted as
+	// lost for a while instead of recovered: a subscriber that cannot
+	// keep up with the live stream is only slowed further by recovering.
+	pausedUntil int64
+}
+
+// recoverPause is how long recovery rests after the hold overflowed.
+const recoverPause = 5 * time.Second
+
+// recoveryOn reports whether a gap found now is to be recovered.
+func (t *shardThread) recoveryOn(now int64) bool {
+	return t.rec != nil && now >= t.rec.pausedUntil
 }
 
 // recovering reports whether k has records queued behind a recovery.
@@ -224,6 +236,11 @@ func (t *shardThread) holdRecs(k seqKey, b *feed.Batch, start int, now int64) bo
 	if r.hold+size > t.s.cfg.MaxHold {
 		// Over the bound: give up the ranges still recovering for k (they
 		// are lost), hand over what is queued, then these records.
+		if now >= r.pausedUntil {
+			t.s.cfg.Logf("shard %d: live records held behind recoveries passed %d bytes: this subscriber cannot keep up; gaps are counted as lost, not recovered, for %v",
+				t.id, t.s.cfg.MaxHold, recoverPause)
+		}
+		r.pausedUntil = now + int64(recoverPause)
 		live := append([]feed.Record(nil), recs...)
 		clear(b.Recs[start:])
 		b.Recs = b.Recs[:start]

@@ -3,6 +3,7 @@ package shard
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,7 +21,8 @@ type ordered struct {
 	last     map[uint32]uint64
 	first    map[uint32]uint64
 	n        int
-	disorder []string
+	disorder []string // any sequence but the next one
+	back     []string // a sequence at or below one handed over before
 }
 
 func newOrdered() *ordered {
@@ -32,6 +34,9 @@ func (o *ordered) Deliver(shard int, b *feed.Batch) {
 	for _, r := range b.Recs {
 		if l, ok := o.last[r.Partition]; ok && r.Seq != l+1 && len(o.disorder) < 10 {
 			o.disorder = append(o.disorder, fmt.Sprintf("partition %d: seq %d after %d", r.Partition, r.Seq, l))
+		}
+		if l, ok := o.last[r.Partition]; ok && r.Seq <= l && len(o.back) < 10 {
+			o.back = append(o.back, fmt.Sprintf("partition %d: seq %d after %d", r.Partition, r.Seq, l))
 		}
 		if _, ok := o.first[r.Partition]; !ok {
 			o.first[r.Partition] = r.Seq
@@ -283,5 +288,38 @@ func TestRecoveryStaleCroaks(t *testing.T) {
 	}
 	if sink.n != 0 {
 		t.Fatalf("%d stale records were handed over", sink.n)
+	}
+}
+
+// TestRecoveryHoldLimit: live records held behind a recovery are bounded;
+// past the bound the recovery is given up (its range counted lost, named
+// with the reason) and recovery pauses, and still every record is either
+// handed over once, in order, or counted lost.
+func TestRecoveryHoldLimit(t *testing.T) {
+	var n atomic.Int64
+	cfg := SubConfig{ExitOnEOS: true, MaxHold: 1, DropFrame: func(shard int, h *feed.Header) bool {
+		return h.Count > 0 && n.Add(1)%50 == 0
+	}}
+	sink := newOrdered()
+	const total = 200000
+	pub, sub, done, ctx := recoveryPair(t, 1, PubConfig{Partitions: 4}, cfg, sink)
+	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 5, Records: total})
+	if err := pub.Run(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	pub.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st := sub.Stats()
+	t.Logf("received %d recovered %d lost %d unrecoverable %d ranges %d", st.Received, st.Recovered, st.Lost, st.Unrecoverable, len(st.UnrecoverableRanges))
+	if st.Received+st.Lost != total || int64(sink.n) != st.Received || st.Lost == 0 {
+		t.Fatalf("received %d + lost %d != %d (sink %d)", st.Received, st.Lost, total, sink.n)
+	}
+	if len(st.UnrecoverableRanges) == 0 || !strings.Contains(st.UnrecoverableRanges[0].Reason, "hold limit") {
+		t.Fatalf("ranges %+v: want the hold limit named", st.UnrecoverableRanges)
+	}
+	if len(sink.back) > 0 {
+		t.Fatalf("out of order or twice: %v", sink.back)
 	}
 }

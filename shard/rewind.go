@@ -133,7 +133,8 @@ func (w *rewind) stats() (bytes, frames int64) {
 	return w.used, w.frames.Load()
 }
 
-// release drops every reference the window holds (at Close).
+// release drops every reference the window holds (at Close); stats
+// still report what it held.
 func (w *rewind) release() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -145,8 +146,7 @@ func (w *rewind) release() {
 		p.q, p.head = nil, 0
 	}
 	w.order = ring32{}
-	w.used = 0
-	w.frames.Store(0)
+	// used and frames keep what was held at the end, for the summary.
 }
 
 // ring32 is a FIFO of partition numbers.
