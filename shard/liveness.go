@@ -35,18 +35,8 @@ func (t *shardThread) liveness(ctx context.Context, peer *zmqx.Peer, done <-chan
 	// busy: last seen delivering; pinged: the activity time our last PING
 	// followed; a new connection counts as activity.
 	busy, pinged := time.Now().UnixNano(), int64(0)
-	var wake <-chan struct{} // a recovery finished: make the reader look (recover_sub.go)
-	if t.rec != nil {
-		wake = t.rec.rc.wake
-	}
 	for {
 		select {
-		case <-wake:
-			// The publisher's PONG ends the reader's wait on a quiet feed,
-			// so recovered records are handed over now, not at the next
-			// heartbeat. A failed PING is the reader's to notice.
-			peer.Ping(hb)
-			continue
 		case <-done:
 			return
 		case <-ctx.Done():

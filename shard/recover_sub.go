@@ -96,12 +96,11 @@ type recoverer struct {
 	clients []*recoveryClient
 	work    chan recWork
 	done    chan recDone
-	wake    chan struct{} // capacity 1: a result is waiting in done
 	stopped chan struct{}
 }
 
 func newRecoverer(eps []zmqx.Endpoint, o zmqx.Options, timeout time.Duration, requests func()) *recoverer {
-	r := &recoverer{work: make(chan recWork, 4096), done: make(chan recDone, 8), wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+	r := &recoverer{work: make(chan recWork, 4096), done: make(chan recDone, 8), stopped: make(chan struct{})}
 	o.Stats = nil
 	for _, ep := range eps {
 		r.clients = append(r.clients, &recoveryClient{ep: ep, o: o, timeout: timeout, requests: requests})
@@ -146,10 +145,6 @@ func (r *recoverer) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		select {
-		case r.wake <- struct{}{}:
-		default:
-		}
 	}
 }
 
@@ -181,6 +176,8 @@ type recState struct {
 	pend   map[uint64]*pitem
 	nextID uint64
 	hold   int
+	// missing is the records of the ranges under recovery.
+	missing uint64
 	// pausedUntil (ns): after the hold overflowed, gaps are counted as
 	// lost for a while instead of recovered: a subscriber that cannot
 	// keep up with the live stream is only slowed further by recovering.
@@ -190,9 +187,25 @@ type recState struct {
 // recoverPause is how long recovery rests after the hold overflowed.
 const recoverPause = 5 * time.Second
 
-// recoveryOn reports whether a gap found now is to be recovered.
-func (t *shardThread) recoveryOn(now int64) bool {
-	return t.rec != nil && now >= t.rec.pausedUntil
+// maxOutstanding bounds the records of gaps (not late joins) a shard has
+// under recovery at once: a subscriber missing more than this is behind
+// the live stream, and recovering would only put it further behind.
+const maxOutstanding = 2 << 20
+
+// recoveryOn reports whether a gap of n records found now is to be
+// recovered; past the bound recovery pauses.
+func (t *shardThread) recoveryOn(now int64, n uint64, joining bool) bool {
+	r := t.rec
+	if r == nil || now < r.pausedUntil {
+		return false
+	}
+	if !joining && r.missing+n > maxOutstanding {
+		t.s.cfg.Logf("shard %d: %d records missing and under recovery: this subscriber cannot keep up; gaps are counted as lost, not recovered, for %v",
+			t.id, r.missing+n, recoverPause)
+		r.pausedUntil = now + int64(recoverPause)
+		return false
+	}
+	return true
 }
 
 // recovering reports whether k has records queued behind a recovery.
@@ -214,6 +227,7 @@ func (t *shardThread) startRecovery(k seqKey, epoch, from, to uint64, now int64)
 		it := &pitem{id: r.nextID, epoch: epoch, from: lo, to: hi, started: now}
 		r.queues[k] = append(r.queues[k], it)
 		r.pend[it.id] = it
+		r.missing += hi - lo
 		select {
 		case r.rc.work <- recWork{id: it.id, key: k, epoch: epoch, from: lo, to: hi}:
 		default:
@@ -359,6 +373,7 @@ func (t *shardThread) account(k seqKey, it *pitem, now int64) bool {
 		found = append(found, Unrecoverable{Shard: t.id, Publisher: k.pub, Partition: k.part, First: h.from, Last: h.to - 1, Records: n, Reason: h.reason})
 	}
 	took := now - it.started
+	t.rec.missing -= it.to - it.from
 	c.mu.Lock()
 	c.recovered += int64(len(it.recs))
 	c.unrec += lost

@@ -55,6 +55,9 @@ func recoveryPair(t *testing.T, shards int, pcfg PubConfig, cfg SubConfig, sink 
 		pcfg.Binds = append(pcfg.Binds, "tcp://127.0.0.1:0")
 	}
 	pcfg.Logf = t.Logf
+	// A loaded box may leave the subscriber behind at the end; it must
+	// still get the end-of-stream (which a cut connection would lose).
+	pcfg.Drain = 20 * time.Second
 	pub, err := NewPublisher(pcfg)
 	if err != nil {
 		t.Fatal(err)

@@ -671,7 +671,7 @@ func (t *shardThread) frame(frames [][]byte, b *feed.Batch, now int64) bool {
 		drop()
 		return false
 	}
-	if h.FirstSeq > q.next && t.recoveryOn(now) {
+	if h.FirstSeq > q.next && t.recoveryOn(now, h.FirstSeq-q.next, joining) {
 		if !joining {
 			st.gaps.Add(1)
 		}
