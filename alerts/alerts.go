@@ -17,7 +17,7 @@ const Topic = "bbox.alert."
 // Event is one alert: a squawk, a croak or a slow consumer, sent as the
 // two-frame message [Topic+Kind][JSON of Event].
 type Event struct {
-	Kind    string  `json:"kind"`   // late, gap, stalled, croak, slow_consumer, disconnect
+	Kind    string  `json:"kind"`   // late, gap, stalled, silent, recovered, croak, slow_consumer, disconnect
 	Source  string  `json:"source"` // subscriber name or "publisher <id>"
 	Host    string  `json:"host"`
 	PID     int     `json:"pid"`
@@ -30,7 +30,7 @@ type Event struct {
 
 // Squawk describes a late record or a gap.
 type Squawk struct {
-	Kind      string        `json:"kind"` // "late", "gap", "stalled" (workers) or "silent" (the feed)
+	Kind      string        `json:"kind"` // "late", "gap", "stalled" (workers), "silent" (the feed) or "recovered" (a gap filled)
 	Name      string        `json:"subscriber"`
 	Shard     int           `json:"shard"`
 	Endpoint  string        `json:"endpoint,omitempty"` // silent: the endpoint dialled
@@ -63,6 +63,10 @@ func (q Squawk) String() string {
 		}
 		return fmt.Sprintf("%s: %s shard %d: feed silent: no frame or heartbeat from %s (%s) for %v, limit %v (%s; last seq %d)",
 			verb, q.Name, q.Shard, q.Endpoint, q.Peer, q.Delay.Round(time.Millisecond), q.Limit, then, q.Seq)
+	}
+	if q.Kind == "recovered" {
+		return fmt.Sprintf("notice: %s shard %d: recovered seq %d..%d of publisher %x partition %d (%d records) in %v",
+			q.Name, q.Shard, q.Expected, q.Seq-1, q.Publisher, q.Partition, q.Missing, q.Delay.Round(time.Millisecond))
 	}
 	if q.Kind == "gap" {
 		return fmt.Sprintf("%s: %s shard %d: gap from publisher %x partition %d: expected seq %d, got %d (%d missing)",

@@ -7,12 +7,14 @@
 // number gives away); the Recorder, a shard.Sink that writes what a subscriber receives and rotates
 // files by size or age; and the Source that replays files into a publisher
 // at full speed, at the original pacing or a multiple of it, or at a fixed
-// rate, filtered by time window and symbols; and Select, which says what
-// such filters select before anything is replayed.
+// rate, filtered by time window and symbols; Select, which says what
+// such filters select before anything is replayed; and the Archive, which
+// answers recovery requests (docs/wire.md section 9) from capture files,
+// finished and in progress (bbox record --serve).
 //
 // Concurrency: a Writer, a Reader's chunk buffers and a Source belong to
 // one goroutine at a time. Reader.ReadChunk may be called concurrently with
 // distinct Chunk values. Recorder.Deliver is safe to call from every shard
 // thread at once; Recorder.Stats, Source.Stats and Source.ETA from any
-// goroutine.
+// goroutine; Archive.Answer from any number at once.
 package replay

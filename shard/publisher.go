@@ -63,6 +63,17 @@ type PubConfig struct {
 	// Drain bounds how long Close waits for subscribers to take what is
 	// queued for them. 0 means 2s.
 	Drain time.Duration
+	// Rewind is the rewind window in bytes: the data frames sent, per
+	// partition, are kept (by reference, no copy) until this much frame
+	// memory is held, and served to subscribers that ask for a range they
+	// missed on the recovery endpoints. 0 means DefaultRewind; negative
+	// turns the window and the recovery endpoints off.
+	Rewind int64
+	// RecoveryBinds has one recovery endpoint per shard. nil means
+	// DefaultRecoveryEndpoint of each shard's bind (PUB port + 1000).
+	RecoveryBinds []string
+	// RecoveryLimits bound what one recovery client may take.
+	RecoveryLimits RecoveryLimits
 	// Conn holds socket and guard options for the shard endpoints.
 	Conn zmqx.Options
 	// Logf receives operational messages (slow subscribers, refused peers).
@@ -99,6 +110,15 @@ func (c PubConfig) withDefaults() PubConfig {
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
 	}
+	if c.Rewind == 0 {
+		c.Rewind = DefaultRewind
+	}
+	if c.Rewind > 0 && c.RecoveryBinds == nil {
+		for _, b := range c.Binds {
+			r, _ := DefaultRecoveryEndpoint(b)
+			c.RecoveryBinds = append(c.RecoveryBinds, r)
+		}
+	}
 	if c.ID == 0 {
 		h := fnv.New64a()
 		host, _ := os.Hostname()
@@ -119,6 +139,16 @@ func (c PubConfig) Validate() error {
 	for _, b := range c.Binds {
 		if _, err := zmqx.ParseEndpoint(b); err != nil {
 			return fmt.Errorf("bind %w", err)
+		}
+	}
+	if c.RecoveryBinds != nil && c.Rewind >= 0 {
+		if len(c.RecoveryBinds) != len(c.Binds) {
+			return fmt.Errorf("%d recovery endpoints for %d shards: give one per shard", len(c.RecoveryBinds), len(c.Binds))
+		}
+		for _, b := range c.RecoveryBinds {
+			if _, err := zmqx.ParseEndpoint(b); err != nil {
+				return fmt.Errorf("recovery bind %w", err)
+			}
 		}
 	}
 	d := c.withDefaults()
@@ -155,6 +185,8 @@ type Publisher struct {
 	epoch  uint64
 	parts  []partState
 	outs   []*fanout
+	win    *rewind           // nil when the window is off
+	recs   []*recoveryServer // one per shard, with the window
 	pool   sync.Pool
 	small  [len(smallSizes)]sync.Pool // right-sized frames, by size class
 
@@ -176,6 +208,7 @@ func NewPublisher(cfg PubConfig) (*Publisher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	derived := cfg.RecoveryBinds == nil
 	cfg = cfg.withDefaults()
 	router, _ := NewRouter(len(cfg.Binds), cfg.Partitions, cfg.Overrides)
 	p := &Publisher{
@@ -216,6 +249,38 @@ func NewPublisher(cfg PubConfig) (*Publisher, error) {
 			return nil, fmt.Errorf("shard %d: %w", i, err)
 		}
 		p.outs = append(p.outs, f)
+	}
+	if cfg.Rewind > 0 {
+		p.win = newRewind(cfg.Rewind, cfg.Partitions)
+		store := &windowStore{w: p.win, pub: cfg.ID, epoch: p.epoch}
+		for i, b := range cfg.RecoveryBinds {
+			ep, err := zmqx.ParseEndpoint(b)
+			var r *recoveryServer
+			if err == nil {
+				r, err = newRecoveryServer(ep, cfg.Conn, store, cfg.RecoveryLimits, cfg.Logf)
+			} else if b == "" {
+				_, err = DefaultRecoveryEndpoint(cfg.Binds[i])
+			}
+			if err != nil && derived {
+				// A default next to the PUB port may be taken: the live
+				// stream must not fail for it.
+				cfg.Logf("shard %d: %v: running without a recovery endpoint on this shard (set one explicitly)", i, err)
+				p.recs = append(p.recs, nil)
+				continue
+			}
+			if err != nil {
+				for _, o := range p.outs {
+					o.close()
+				}
+				for _, r := range p.recs {
+					if r != nil {
+						r.close()
+					}
+				}
+				return nil, fmt.Errorf("shard %d: %w", i, err)
+			}
+			p.recs = append(p.recs, r)
+		}
 	}
 	go p.background()
 	return p, nil
@@ -348,6 +413,11 @@ func (p *Publisher) sendFrame(ps *partState, f *frame, now int64) {
 	p.frames.Add(1)
 	p.bytes.Add(int64(len(f.Body)))
 	ps.lastSend = now
+	if p.win != nil && f.Records > 0 {
+		// Before the send: the window's reference must exist before any
+		// writer can drop the last other one.
+		p.win.add(ps.id, ps.seq-uint64(f.Records)+1, f)
+	}
 	p.outs[ps.shard].send(f)
 	f.Unref()
 }
@@ -611,7 +681,39 @@ func (p *Publisher) Close() error {
 	for _, o := range p.outs {
 		o.close()
 	}
+	// Subscribers still reading the tail may find gaps there: the window
+	// stays while they ask (up to Drain), then goes.
+	ctx, cancel = context.WithTimeout(context.Background(), p.cfg.Drain)
+	for _, r := range p.recs {
+		if r != nil {
+			r.linger(ctx, 500*time.Millisecond)
+		}
+	}
+	cancel()
+	for _, r := range p.recs {
+		if r != nil {
+			r.close()
+		}
+	}
+	if p.win != nil {
+		p.win.release()
+	}
 	return nil
+}
+
+// RecoveryEndpoints returns the bound recovery endpoints, one per shard
+// ("off" for a shard whose default endpoint could not be bound; nil when
+// the rewind window is off).
+func (p *Publisher) RecoveryEndpoints() []string {
+	var out []string
+	for _, r := range p.recs {
+		if r == nil {
+			out = append(out, "off")
+			continue
+		}
+		out = append(out, r.Endpoint())
+	}
+	return out
 }
 
 // Stats returns a consistent-enough snapshot of the counters (each value
@@ -635,6 +737,15 @@ func (p *Publisher) Stats() PubStats {
 		s.ConnectionsCut += ss.ConnectionsCut
 		s.Shards = append(s.Shards, ss)
 		s.Conns = append(s.Conns, o.connStats()...)
+	}
+	if p.win != nil {
+		b, f := p.win.stats()
+		s.Window = &WindowStats{MaxBytes: p.cfg.Rewind, Bytes: b, Frames: f, Evicted: p.win.evicted.Load()}
+		for _, r := range p.recs {
+			if r != nil {
+				s.Recovery = append(s.Recovery, r.Stats())
+			}
+		}
 	}
 	return s
 }

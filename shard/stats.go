@@ -32,6 +32,17 @@ type PubStats struct {
 	ConnsOmitted int64           `json:"connections_omitted,omitempty"`
 	Shards       []ShardPubStats `json:"shards"`
 	Conns        []ConnStats     `json:"connections"`
+	// Window is the rewind window (nil when off); Recovery its endpoints.
+	Window   *WindowStats    `json:"rewind,omitempty"`
+	Recovery []RecoveryStats `json:"recovery,omitempty"`
+}
+
+// WindowStats describe the publisher's rewind window.
+type WindowStats struct {
+	MaxBytes int64 `json:"max_bytes"`
+	Bytes    int64 `json:"bytes"` // frame memory held (buffer capacities)
+	Frames   int64 `json:"frames"`
+	Evicted  int64 `json:"frames_evicted"`
 }
 
 // ShardPubStats counts one shard endpoint.
@@ -99,19 +110,30 @@ func (c *ConnStats) slow() bool { return c.HWMEvents > 0 || c.DroppedFrames > 0 
 
 // SubStats is a subscriber's counters.
 type SubStats struct {
-	Received   int64           `json:"records_received"` // delivered to the sink (after the topic filter)
-	Filtered   int64           `json:"records_filtered"` // in sequence but not matching --topics
-	Lost       int64           `json:"records_lost"`     // missing sequence numbers
-	Gaps       int64           `json:"gaps"`
-	Published  int64           `json:"records_published"` // highest sequences seen, summed: what the publisher sent us
-	JoinedLate int64           `json:"records_before_join"`
-	Late       int64           `json:"records_late"`
-	Malformed  int64           `json:"frames_malformed"`
-	Duplicates int64           `json:"records_duplicate"`
-	Restarts   int64           `json:"publisher_restarts"`
-	Stalls     int64           `json:"stalls"` // feeds silent past the heartbeat timeout
-	MaxDelayNs int64           `json:"max_delay_ns"`
-	Shards     []ShardSubStats `json:"shards"`
+	Received   int64 `json:"records_received"` // delivered to the sink (after the topic filter)
+	Filtered   int64 `json:"records_filtered"` // in sequence but not matching --topics
+	Lost       int64 `json:"records_lost"`     // missing sequence numbers
+	Gaps       int64 `json:"gaps"`
+	Published  int64 `json:"records_published"` // highest sequences seen, summed: what the publisher sent us
+	JoinedLate int64 `json:"records_before_join"`
+	Late       int64 `json:"records_late"`
+	Malformed  int64 `json:"frames_malformed"`
+	Duplicates int64 `json:"records_duplicate"`
+	Restarts   int64 `json:"publisher_restarts"`
+	Stalls     int64 `json:"stalls"` // feeds silent past the heartbeat timeout
+	MaxDelayNs int64 `json:"max_delay_ns"`
+	// Recovery (SubConfig.Recover): records handed over from a recovery
+	// endpoint (included in Received), requests sent, records that could
+	// not be recovered (included in Lost) and the ranges they were in.
+	Recovered           int64           `json:"records_recovered"`
+	RecoveryRequests    int64           `json:"recovery_requests"`
+	Unrecoverable       int64           `json:"records_unrecoverable"`
+	Recoveries          int64           `json:"recoveries"`
+	RecoveryMaxNs       int64           `json:"recovery_time_max_ns"`
+	RecoveryTotalNs     int64           `json:"recovery_time_total_ns"`
+	UnrecoverableRanges []Unrecoverable `json:"unrecoverable,omitempty"`
+	RangesOmitted       int64           `json:"unrecoverable_omitted,omitempty"`
+	Shards              []ShardSubStats `json:"shards"`
 }
 
 // ShardSubStats counts one subscriber thread.
@@ -136,4 +158,7 @@ type ShardSubStats struct {
 	// asked, and the stream had not sent its end-of-stream.
 	Disconnected bool `json:"disconnected"`
 	Reached      bool `json:"reached"` // a connection was made at least once
+	// Recovered records are in Records; Unrecoverable ones in Lost.
+	Recovered     int64 `json:"records_recovered"`
+	Unrecoverable int64 `json:"records_unrecoverable"`
 }

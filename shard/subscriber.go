@@ -93,6 +93,27 @@ type SubConfig struct {
 	// bbox publishers heartbeat idle partitions every second by default.
 	// 0 means DefaultHeartbeatTimeout; negative disables the check.
 	HeartbeatTimeout time.Duration
+	// Recover is where gaps, reconnects and late joins (JoinFrom) are
+	// recovered from; the zero value counts them as lost, as before.
+	Recover RecoverMode
+	// RecoveryConnect has the publisher's recovery endpoint per shard; nil
+	// means DefaultRecoveryEndpoint of each Connect endpoint (PUB port +
+	// 1000); "off" for a shard asks no window there.
+	RecoveryConnect []string
+	// Archive lists recovery endpoints of recorders (bbox record --serve),
+	// asked after the window with RecoverArchive.
+	Archive []string
+	// JoinFrom, with recovery on, recovers what a late joiner missed: 1
+	// from the start of the stream, N from sequence N (of every
+	// partition). 0 joins live (the earlier records are before join).
+	JoinFrom uint64
+	// MaxHold bounds the bytes of live records a shard thread holds back
+	// while a range before them is recovered; past it the recovery is
+	// given up (its range counted as lost). 0 means DefaultMaxHold.
+	MaxHold int
+	// RecoverTimeout is how long a recovery endpoint may stay silent
+	// before it counts as failed. 0 means DefaultRecoverTimeout.
+	RecoverTimeout time.Duration
 	// Idle is what a shard thread does while it waits for data; the zero
 	// value parks it in the poller (as any Go read does).
 	Idle IdleStrategy
@@ -121,6 +142,12 @@ func (c SubConfig) withDefaults() SubConfig {
 	}
 	if c.HeartbeatTimeout == 0 {
 		c.HeartbeatTimeout = DefaultHeartbeatTimeout
+	}
+	if c.MaxHold == 0 {
+		c.MaxHold = DefaultMaxHold
+	}
+	if c.RecoverTimeout == 0 {
+		c.RecoverTimeout = DefaultRecoverTimeout
 	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
@@ -154,6 +181,25 @@ func (c SubConfig) Validate() error {
 	}
 	if err := c.Idle.validate(); err != nil {
 		return err
+	}
+	if c.RecoveryConnect != nil && len(c.RecoveryConnect) != len(c.Connect) {
+		return fmt.Errorf("%d recovery endpoints for %d shards: give one per shard (off to skip one)", len(c.RecoveryConnect), len(c.Connect))
+	}
+	for _, e := range c.RecoveryConnect {
+		if _, err := zmqx.ParseEndpoint(e); err != nil && e != "off" {
+			return fmt.Errorf("recovery %w", err)
+		}
+	}
+	for _, e := range c.Archive {
+		if _, err := zmqx.ParseEndpoint(e); err != nil {
+			return fmt.Errorf("archive %w", err)
+		}
+	}
+	if c.JoinFrom > 0 && c.Recover == RecoverOff {
+		return errors.New("joining from a sequence needs recovery on (window or archive)")
+	}
+	if c.MaxHold < 0 || c.RecoverTimeout < 0 {
+		return errors.New("recovery hold and timeout must not be negative")
 	}
 	return nil
 }
@@ -194,6 +240,7 @@ type shardCounters struct {
 	lastMu    sync.Mutex
 	lastTopic [feed.MaxTopicLen]byte
 	lastLen   int
+	rc        recoveryCounters
 }
 
 // Subscriber runs one pinned thread per shard endpoint.
@@ -351,6 +398,18 @@ func (s *Subscriber) runShard(ctx context.Context, i int) {
 	st := &s.shards[i]
 	st.cpu.Store(int64(cpu))
 	t := &shardThread{s: s, id: i, st: st, seqs: map[seqKey]*seqState{}}
+	if eps := s.cfg.recoveryEndpoints(i); len(eps) > 0 {
+		rc := newRecoverer(eps, s.cfg.Conn, s.cfg.RecoverTimeout, func() {
+			st.rc.mu.Lock()
+			st.rc.requests++
+			st.rc.mu.Unlock()
+		})
+		rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		go rc.run(rctx)
+		defer func() { stop(); <-rc.stopped }()
+		t.rec = &recState{rc: rc, queues: map[seqKey][]*pitem{}, pend: map[uint64]*pitem{}}
+		defer t.finishRecovery(ctx)
+	}
 	connected := false
 	logf := func(f string, a ...any) { s.cfg.Logf("shard %d: "+f, append([]any{i}, a...)...) }
 	zmqx.RedialPolicy(ctx, s.eps[i], zmq4.Sub, s.cfg.Conn, zmqx.Reconnect{Ivl: s.cfg.Retry, Max: s.cfg.RetryMax}, logf, func(peer *zmqx.Peer) bool {
@@ -367,6 +426,7 @@ type shardThread struct {
 	id   int
 	st   *shardCounters
 	seqs map[seqKey]*seqState
+	rec  *recState // nil with recovery off
 
 	expect      map[uint32]bool // partitions whose EOS we wait for
 	eosSeen     int
@@ -473,6 +533,12 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 			if buf != nil {
 				buf.Release()
 			}
+			if t.rec != nil && len(t.rec.pend) > 0 {
+				b := feed.GetBatch()
+				if t.pollRecovery(b, now) || t.deliver(b, now) {
+					return true
+				}
+			}
 			continue
 		}
 		st.silent.Store(false)
@@ -494,6 +560,9 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 			if !cmd {
 				exit = t.frame(frames, b, now)
 			}
+		}
+		if !exit && t.rec != nil && len(t.rec.pend) > 0 {
+			exit = t.pollRecovery(b, now)
 		}
 		if t.deliver(b, now) || exit {
 			return true
@@ -574,6 +643,7 @@ func (t *shardThread) frame(frames [][]byte, b *feed.Batch, now int64) bool {
 	// partial subscriptions never look like gaps.
 	k := seqKey{h.Publisher, h.Partition}
 	q := t.seqs[k]
+	joining := false
 	switch {
 	case q == nil || h.Epoch > q.epoch:
 		if q != nil {
@@ -583,18 +653,30 @@ func (t *shardThread) frame(frames [][]byte, b *feed.Batch, now int64) bool {
 				t.eosSeen--
 			}
 		}
-		if h.FirstSeq > 1 {
-			st.joined.Add(int64(h.FirstSeq - 1))
-		}
 		q = &seqState{epoch: h.Epoch, next: h.FirstSeq}
+		if from := s.cfg.JoinFrom; t.rec != nil && from > 0 && h.FirstSeq > from {
+			// A late join that wants the past: recovered below as a gap
+			// that is not one.
+			q.next, joining = from, true
+		}
+		if q.next > 1 {
+			st.joined.Add(int64(q.next - 1))
+		}
 		t.seqs[k] = q
-		st.published.Add(int64(h.FirstSeq - 1))
+		// Up to next; from there the frame (and the recovery of a join
+		// from an earlier sequence) counts below.
+		st.published.Add(int64(q.next - 1))
 	case h.Epoch < q.epoch:
 		// A frame from a previous incarnation, still in flight: stale.
 		drop()
 		return false
 	}
-	if h.FirstSeq > q.next {
+	if h.FirstSeq > q.next && t.recoveryOn(now, h.FirstSeq-q.next, joining) {
+		if !joining {
+			st.gaps.Add(1)
+		}
+		t.startRecovery(k, h.Epoch, q.next, h.FirstSeq, now)
+	} else if h.FirstSeq > q.next {
 		missing := h.FirstSeq - q.next
 		st.gaps.Add(1)
 		st.lost.Add(int64(missing))
@@ -629,6 +711,14 @@ func (t *shardThread) frame(frames [][]byte, b *feed.Batch, now int64) bool {
 	if len(b.Recs) == start {
 		return false
 	}
+	if t.recovering(k) {
+		// Held behind the recovery; filtered now, aged when handed over.
+		t.filterTopics(b, start)
+		if len(b.Recs) == start {
+			return false
+		}
+		return t.holdRecs(k, b, start, now)
+	}
 
 	// The snail: the clock was read once for the read; records in a
 	// frame are in send order, so the first is the oldest.
@@ -642,21 +732,28 @@ func (t *shardThread) frame(frames [][]byte, b *feed.Batch, now int64) bool {
 		}
 	}
 
-	if len(s.topics) > 0 {
-		keep := b.Recs[:start]
-		for _, r := range b.Recs[start:] {
-			for _, p := range s.topics {
-				if bytes.HasPrefix(r.Topic, p) {
-					keep = append(keep, r)
-					break
-				}
+	t.filterTopics(b, start)
+	return false
+}
+
+// filterTopics keeps b.Recs[start:] whose topic matches, counting the rest.
+func (t *shardThread) filterTopics(b *feed.Batch, start int) {
+	s := t.s
+	if len(s.topics) == 0 {
+		return
+	}
+	keep := b.Recs[:start]
+	for _, r := range b.Recs[start:] {
+		for _, p := range s.topics {
+			if bytes.HasPrefix(r.Topic, p) {
+				keep = append(keep, r)
+				break
 			}
 		}
-		st.filtered.Add(int64(len(b.Recs) - len(keep)))
-		clear(b.Recs[len(keep):])
-		b.Recs = keep
 	}
-	return false
+	t.st.filtered.Add(int64(len(b.Recs) - len(keep)))
+	clear(b.Recs[len(keep):])
+	b.Recs = keep
 }
 
 // checkLate applies MaxDelay to every record; true means croak.
@@ -752,6 +849,7 @@ func (s *Subscriber) Stats() SubStats {
 			BeforeJoin: st.joined.Load(), Stalls: st.stalls.Load(), Silent: st.silent.Load(),
 			Disconnected: st.down.Load(), Reached: st.reached.Load(),
 		}
+		st.rc.addTo(&ss, &out)
 		out.Shards = append(out.Shards, ss)
 		out.Received += ss.Records
 		out.Lost += ss.Lost

@@ -70,6 +70,11 @@ type Shard struct {
 	// Disconnected: the connection was down at the end and the stream
 	// had not ended; Reached: it was connected at least once.
 	Disconnected, Reached bool
+	// Ended: the shard saw end-of-stream on every partition it takes.
+	// A stall before that hides nothing: every record published during
+	// the silence has a sequence below what came after, so it was
+	// received, recovered or counted in a gap.
+	Ended bool
 }
 
 // Input is every counter the verdict depends on. The zero value is a run
@@ -88,8 +93,18 @@ type Input struct {
 	Received, Filtered int64
 	// BeforeJoin is what was published before the subscriber's first frame.
 	BeforeJoin int64
-	// LostInGaps and Gaps come from sequence numbers.
+	// LostInGaps and Gaps come from sequence numbers. With recovery on,
+	// Gaps counts every gap found and LostInGaps only what recovery could
+	// not fill (Unrecoverable is part of it).
 	LostInGaps, Gaps int64
+	// Recovered is what was missing (gaps, a late join from the start) and
+	// was recovered (included in Received); Unrecoverable what recovery
+	// could not fill (included in LostInGaps); RecoveryRequests the
+	// requests it took.
+	Recovered, Unrecoverable, RecoveryRequests int64
+	// Recovering: the subscriber recovered gaps (so a record the
+	// publisher discarded for it is lost only if its gap says so).
+	Recovering bool
 	// LostToWorkers is what was handed to workers and never handled
 	// (a worker dropped with data in flight): PushDispatcher.Lost and,
 	// where the pool counts it, Pool.Lost.
@@ -132,6 +147,8 @@ type Verdict struct {
 	// published that is neither received, filtered, before join nor in a
 	// gap (lost at the tail, or in flight at a stop). 0 otherwise.
 	Unaccounted int64 `json:"records_unaccounted"`
+	// Recovered is set on an exactly-once verdict that took recovery.
+	Recovered int64 `json:"-"`
 
 	findings []string // Detail, one finding each
 }
@@ -145,6 +162,9 @@ const interruptedFinding = "the run was interrupted before the end of the stream
 func (v Verdict) Line() string {
 	switch v.Code {
 	case ExactlyOnce:
+		if v.Recovered > 0 {
+			return fmt.Sprintf("Every record published arrived exactly once (%s recovered), in sequence: no loss.", commas(v.Recovered))
+		}
 		return ExactlyOnceLine
 	case AtLeastOnce:
 		return "Every record published arrived, at least once (not exactly once): " + v.Detail + "."
@@ -189,8 +209,12 @@ func Judge(in Input) Verdict {
 		add(false, "%s %s missed before join%s", commas(in.BeforeJoin), plural(in.BeforeJoin, "record", "records"),
 			where(in.Shards, func(s Shard) string { return nz(s.BeforeJoin, commas(s.BeforeJoin)) }))
 	}
-	if in.LostInGaps > 0 || in.Gaps > 0 {
-		add(in.LostInGaps > 0, "%s lost in %d %s%s", commas(in.LostInGaps), in.Gaps, plural(in.Gaps, "gap", "gaps"),
+	if in.LostInGaps > 0 || in.Gaps > 0 && in.Recovered == 0 {
+		rec := ""
+		if in.Recovered > 0 || in.Unrecoverable > 0 {
+			rec = fmt.Sprintf(" after recovering %s", commas(in.Recovered))
+		}
+		add(in.LostInGaps > 0, "%s lost in %d %s%s%s", commas(in.LostInGaps), in.Gaps, plural(in.Gaps, "gap", "gaps"), rec,
 			where(in.Shards, func(s Shard) string {
 				if s.Lost == 0 && s.Gaps == 0 {
 					return ""
@@ -198,7 +222,12 @@ func Judge(in Input) Verdict {
 				return fmt.Sprintf("%s in %d %s", commas(s.Lost), s.Gaps, plural(s.Gaps, "gap", "gaps"))
 			}))
 	}
-	if in.Discarded > 0 {
+	if in.Discarded > 0 && in.Recovering {
+		// Each shows as a gap the subscriber asked for: its loss is what
+		// the gaps say could not be recovered.
+		add(false, "the publisher dropped or discarded %s %s for this subscriber, recovered as far as the gaps say",
+			commas(in.Discarded), plural(in.Discarded, "record", "records"))
+	} else if in.Discarded > 0 {
 		add(true, "the publisher discarded %s %s for this subscriber", commas(in.Discarded), plural(in.Discarded, "record", "records"))
 	}
 	if in.LostToWorkers > 0 {
@@ -224,7 +253,19 @@ func Judge(in Input) Verdict {
 			doubt = true
 		}
 	}
-	if in.Stalls > 0 {
+	doubtful := in.Stalls
+	if len(in.Shards) > 0 {
+		doubtful = 0
+		for _, s := range in.Shards {
+			if !s.Ended {
+				doubtful += s.Stalls
+			}
+		}
+	}
+	if in.Stalls > 0 && doubtful == 0 {
+		add(false, "the feed went silent %d %s and came back: every record published meanwhile is accounted for by sequence up to the end-of-stream",
+			in.Stalls, plural(in.Stalls, "time", "times"))
+	} else if in.Stalls > 0 {
 		add(false, "the feed went silent %d %s%s", in.Stalls, plural(in.Stalls, "time", "times"),
 			where(in.Shards, func(s Shard) string {
 				if s.Stalls == 0 && !s.Silent {
@@ -281,7 +322,7 @@ func Judge(in Input) Verdict {
 		v.Code = Croaked
 	case lost:
 		v.Code = Lost
-	case in.Stalls > 0:
+	case doubtful > 0:
 		v.Code = Stalled
 	case gone && !nothing:
 		v.Code = Incomplete
@@ -299,6 +340,16 @@ func Judge(in Input) Verdict {
 		v.Code = ExactlyOnce
 		if in.Late == 0 {
 			v.Detail = ""
+		}
+		if in.Recovered > 0 {
+			// Only here: everything missing was recovered.
+			v.Recovered = in.Recovered
+			r := fmt.Sprintf("%s recovered", commas(in.Recovered))
+			if v.Detail == "" {
+				v.Detail = r
+			} else {
+				v.Detail = r + "; " + v.Detail
+			}
 		}
 	}
 	return v

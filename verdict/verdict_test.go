@@ -163,3 +163,56 @@ func TestCommas(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoveredVerdict: "exactly once (N recovered)" only when every
+// missing record was recovered; an unrecoverable rest is loss.
+func TestRecoveredVerdict(t *testing.T) {
+	full := Judge(Input{Published: 1000, Received: 1000, Gaps: 3, Recovered: 120, RecoveryRequests: 3})
+	if full.Code != ExactlyOnce || full.Line() != "Every record published arrived exactly once (120 recovered), in sequence: no loss." {
+		t.Fatalf("all recovered: %s / %q", full.Code, full.Line())
+	}
+	part := Judge(Input{Published: 1000, Received: 990, Gaps: 3, Recovered: 110, Unrecoverable: 10, LostInGaps: 10})
+	if part.Code != Lost || !strings.Contains(part.Detail, "10 lost in 3 gaps after recovering 110") {
+		t.Fatalf("partly recovered: %s / %q", part.Code, part.Detail)
+	}
+	join := Judge(Input{Published: 1000, Received: 1000, Recovered: 400})
+	if join.Code != ExactlyOnce || !strings.Contains(join.Line(), "400 recovered") {
+		t.Fatalf("late join recovered from the start: %s / %q", join.Code, join.Line())
+	}
+	plain := Judge(Input{Published: 1000, Received: 1000})
+	if plain.Line() != ExactlyOnceLine {
+		t.Fatalf("no recovery: %q", plain.Line())
+	}
+}
+
+// TestStallBeforeEndOfStream: a stall on a shard that then reached its
+// end-of-stream hides nothing (sequences account for the silence); one
+// that did not still keeps the claim back.
+func TestStallBeforeEndOfStream(t *testing.T) {
+	ended := Judge(Input{Published: 100, Received: 100, Stalls: 1, Recovered: 30, Gaps: 1,
+		Shards: []Shard{{ID: 0, Stalls: 1, Ended: true, Reached: true}}})
+	if ended.Code != ExactlyOnce {
+		t.Fatalf("stall then end-of-stream, all recovered: %s %q", ended.Code, ended.Detail)
+	}
+	open := Judge(Input{Published: 100, Received: 100, Stalls: 1,
+		Shards: []Shard{{ID: 0, Stalls: 1, Reached: true}, {ID: 1, Ended: true, Reached: true}}})
+	if open.Code != Stalled {
+		t.Fatalf("stall without end-of-stream: %s %q", open.Code, open.Detail)
+	}
+}
+
+// TestDiscardedButRecovered: with recovery on, what the publisher
+// discarded is loss only where the gaps could not be recovered.
+func TestDiscardedButRecovered(t *testing.T) {
+	v := Judge(Input{Published: 100, PublishedExact: true, Received: 100, Discarded: 40, Gaps: 1, Recovered: 40, Recovering: true})
+	if v.Code != ExactlyOnce {
+		t.Fatalf("discarded, all recovered: %s %q", v.Code, v.Detail)
+	}
+	v = Judge(Input{Published: 100, PublishedExact: true, Received: 70, Discarded: 40, Gaps: 1, Recovered: 10, Unrecoverable: 30, LostInGaps: 30, Recovering: true})
+	if v.Code != Lost {
+		t.Fatalf("discarded, partly recovered: %s %q", v.Code, v.Detail)
+	}
+	if v = Judge(Input{Published: 100, PublishedExact: true, Received: 100, Discarded: 40}); v.Code != Lost {
+		t.Fatalf("discarded, no recovery: %s", v.Code)
+	}
+}

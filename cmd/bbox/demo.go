@@ -49,6 +49,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	maxDelay := fs.Duration("max-delay", 0, "croak when a record is older than this (0: no check)")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	recoverFlag := fs.String("recover", "window", "recover gaps from the publisher's rewind window (window) or count them lost (off)")
 	var lf liveFlags
 	lf.register(fs)
 	var cf connFlags
@@ -64,6 +65,10 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	}
 	if *duration <= 0 {
 		return usageErr(e, c, "--duration %v: want a positive duration", *duration)
+	}
+	recMode, err := shard.ParseRecoverMode(*recoverFlag)
+	if err != nil || recMode == shard.RecoverArchive {
+		return usageErr(e, c, "--recover %q: want window or off", *recoverFlag)
 	}
 	ord, err := workers.ParseOrder(*order)
 	if err != nil {
@@ -112,7 +117,10 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, err)
 	}
 	sc := shard.SubConfig{Connect: pub.Endpoints(), CPUs: cpuList, MaxDelay: *maxDelay, ExitOnEOS: true,
-		Conn: cf.options(log), Name: "demo"}
+		Conn: cf.options(log), Name: "demo", Recover: recMode, RecoveryConnect: pub.RecoveryEndpoints()}
+	if recMode == shard.RecoverOff {
+		sc.RecoveryConnect = nil
+	}
 	if err := lf.apply(&sc); err != nil {
 		pub.Close()
 		return usageErr(e, c, "%v", err)

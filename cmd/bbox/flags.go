@@ -458,7 +458,10 @@ func (p *pubFlags) validate() error {
 		return fmt.Errorf("--hwm %d is below --frame-size %d: a subscriber's queue must hold at least one frame", p.hwm, p.frameSize)
 	}
 	cfg := shard.PubConfig{Binds: p.binds, Partitions: p.partitions, FrameSize: p.frameSize, HWM: p.hwm}
-	return cfg.Validate()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	return p.rec.validate(p.binds)
 }
 
 // usageErr reports a usage error naming the flag and exits 2.

@@ -40,6 +40,7 @@ type pubFlags struct {
 	alert        string
 	slow         string
 	conn         connFlags
+	rec          recoveryPubFlags
 }
 
 func (p *pubFlags) register(fs *flag.FlagSet) {
@@ -56,13 +57,16 @@ func (p *pubFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.slow, "slow", "drop", "at a subscriber's --hwm: drop its frames (live feeds) or block the publisher until it catches up (replays, benchmarks: lossless)")
 	fs.Uint64Var(&p.id, "id", 0, "publisher id (0: derived from host name and endpoints, stable across restarts)")
 	p.conn.register(fs)
+	p.rec.register(fs)
 }
 
 func (p *pubFlags) config(log *logger) shard.PubConfig {
-	return shard.PubConfig{
+	cfg := shard.PubConfig{
 		Binds: p.binds, Partitions: p.partitions, ID: p.id, FrameSize: p.frameSize, Linger: p.linger,
 		HWM: p.hwm, WriteTimeout: p.writeTimeout, Heartbeat: p.heartbeat, Conn: p.conn.options(log), Logf: log.Logf,
 	}
+	p.rec.apply(&cfg) // checked by validate before anything starts
+	return cfg
 }
 
 // runPublisher runs src through a new publisher for at most duration (0:
@@ -91,6 +95,9 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		return summary{}, err
 	}
 	log.Logf("publisher %x epoch %d on %s", pub.ID(), pub.Epoch(), strings.Join(pub.Endpoints(), ", "))
+	if rec := pub.RecoveryEndpoints(); len(rec) > 0 {
+		log.Logf("rewind window %s, recovery endpoints %s", pf.rec.rewind, strings.Join(rec, ", "))
+	}
 	log.pubMetrics(pub)
 	if pf.waitSubs > 0 {
 		wctx, cancel := context.WithTimeout(ctx, pf.waitTimeout)
@@ -181,13 +188,17 @@ type pubLoss struct {
 	FramesDropped      int64 `json:"frames_dropped_slow"` // frames of records_dropped_slow
 	ConnectionsCut     int64 `json:"connections_cut"`     // stuck, failed writes, over the HWM
 	ConnectionsOmitted int64 `json:"connections_omitted,omitempty"`
+	// The rewind window and what its recovery endpoints served (docs/wire.md section 9).
+	Rewind   *shard.WindowStats    `json:"rewind,omitempty"`
+	Recovery []shard.RecoveryStats `json:"recovery,omitempty"`
 }
 
 // pubLossOf takes a publisher's loss counters for a summary (pub, replay;
 // demo and bench can set summary.pubLoss the same way).
 func pubLossOf(st *shard.PubStats) *pubLoss {
 	return &pubLoss{RecordsDiscarded: st.DiscardedRecords, FramesDiscarded: st.DiscardedFrames,
-		FramesDropped: st.DroppedFrames, ConnectionsCut: st.ConnectionsCut, ConnectionsOmitted: st.ConnsOmitted}
+		FramesDropped: st.DroppedFrames, ConnectionsCut: st.ConnectionsCut, ConnectionsOmitted: st.ConnsOmitted,
+		Rewind: st.Window, Recovery: st.Recovery}
 }
 
 func printPubHuman(w io.Writer, s *summary) {
@@ -206,6 +217,9 @@ func printPubHuman(w io.Writer, s *summary) {
 	if l := s.pubLoss; l != nil && (s.RecordsDropped > 0 || l.RecordsDiscarded > 0) {
 		fmt.Fprintf(w, "  not delivered: %s records dropped over a subscriber's high-water mark, %s discarded when connections ended (%d cut off)\n",
 			commas(s.RecordsDropped), commas(l.RecordsDiscarded), l.ConnectionsCut)
+	}
+	if l := s.pubLoss; l != nil && l.Rewind != nil {
+		printRewind(w, l.Rewind, l.Recovery)
 	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
@@ -65,6 +66,9 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "stop once every shard has seen the publisher's end-of-stream")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
+	serve := fs.String("serve", "", "answer recovery requests (docs/wire.md section 9) from the files recorded, finished and in progress, on this endpoint: subscribers ask it with --recover archive --archive ENDPOINT")
+	var rf recoverySubFlags
+	rf.register(fs)
 	var cf connFlags
 	cf.register(fs)
 	if code, ok := parse(fs, args); !ok {
@@ -95,6 +99,11 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--partitions: %v", err)
 	}
+	if *serve != "" {
+		if _, err := zmqx.ParseEndpoint(*serve); err != nil {
+			return usageErr(e, c, "--serve: %v", err)
+		}
+	}
 	first := *out
 	if rotBytes > 0 || rotEvery > 0 {
 		first = replay.RotatedName(*out, 0)
@@ -116,13 +125,31 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	sub, err := shard.NewSubscriber(shard.SubConfig{
+	sc := shard.SubConfig{
 		Connect: connect, Partitions: partList, ExitOnEOS: *exitOnEOS, Conn: cf.options(log),
 		Name: fmt.Sprintf("record-%d", os.Getpid()), Logf: log.Logf,
-	}, rec)
+	}
+	if err := rf.apply(&sc); err != nil {
+		rec.Close()
+		return usageErr(e, c, "%v", err)
+	}
+	sub, err := shard.NewSubscriber(sc, rec)
 	if err != nil {
 		rec.Close()
 		return usageErr(e, c, "%v", err)
+	}
+	log.Logf("%s", recoveryLog(&sc))
+	if *serve != "" {
+		srv, err := shard.NewRecoveryServer(*serve, cf.options(log), replay.NewArchive(func() []string { return rec.Stats().Files }), shard.RecoveryLimits{}, log.Logf)
+		if err != nil {
+			rec.Close()
+			return fail(e, c, fmt.Errorf("--serve: %w", err))
+		}
+		defer func() {
+			srv.Linger(10 * time.Second) // the files are sealed by now
+			srv.Close()
+		}()
+		log.Logf("serving recovery from the recording on %s", srv.Endpoint())
 	}
 	log.recordMetrics(sub, rec)
 	rctx, cancel := context.WithCancel(ctx)

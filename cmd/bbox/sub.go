@@ -53,6 +53,8 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	name := fs.String("name", "", "this subscriber's name in squawks (default sub-PID)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
 	var lf liveFlags
+	var rf recoverySubFlags
+	rf.register(fs)
 	var latf latencyFlags
 	latf.register(fs)
 	lf.register(fs)
@@ -113,6 +115,10 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if err := lf.apply(&sc); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
+	if err := rf.apply(&sc); err != nil {
+		return usageErr(e, c, "%v", err)
+	}
+	log.Logf("%s", recoveryLog(&sc))
 	if sc.Idle != shard.IdlePark && len(cpuList) == 0 {
 		log.Logf("--idle %s without --cpus: a polling thread that is not pinned to a core of its own takes CPU from everything else on the box", lf.idle)
 	}
@@ -189,6 +195,9 @@ func runSub(ctx context.Context, e *env, args []string) int {
 			fmt.Fprintf(&b, " shard %d %s/s lag %s%s |", i, human(sr[i].rate(s.Records)), lagString(s.LagNs), state)
 		}
 		fmt.Fprintf(&b, " lost %d gaps %d late %d", st.Lost, st.Gaps, st.Late)
+		if st.Recovered > 0 || st.RecoveryRequests > 0 {
+			fmt.Fprintf(&b, " recovered %d", st.Recovered)
+		}
 		if st.Stalls > 0 {
 			fmt.Fprintf(&b, " stalls %d", st.Stalls)
 		}

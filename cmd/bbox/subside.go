@@ -146,6 +146,8 @@ func streamSummary(cmd string, st shard.SubStats) summary {
 		RecordsPublished: st.Published, FramesMalformed: st.Malformed, BeforeJoin: st.JoinedLate, Restarts: st.Restarts,
 	}
 	out.Stalls = st.Stalls
+	rk := recoveryKeysOf(st)
+	out.RecoveryKeys = &rk
 	for _, sh := range st.Shards {
 		out.Shards = append(out.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint,
 			Lost: sh.Lost, Gaps: sh.Gaps, CPU: sh.CPU, Reconnects: sh.Reconnects,
@@ -166,6 +168,7 @@ type verdictKeys struct {
 	LostToWorkers int64        `json:"records_lost_to_workers,omitempty"`
 	Redelivered   int64        `json:"records_redelivered,omitempty"`
 	Unconfirmed   int64        `json:"records_unconfirmed,omitempty"`
+	*RecoveryKeys              // subscribers: records_recovered, recovery_requests, … (recovery_flags.go)
 
 	in      verdict.Input
 	verdict verdict.Verdict
@@ -194,6 +197,8 @@ func (s *subSide) verdictInput(st shard.SubStats) verdict.Input {
 		Published: st.Published, Received: st.Received, Filtered: st.Filtered, BeforeJoin: st.JoinedLate,
 		LostInGaps: st.Lost, Gaps: st.Gaps, Discarded: verdict.Unknown, Malformed: st.Malformed, Late: st.Late,
 		Stalls: st.Stalls, Restarts: st.Restarts,
+		Recovered: st.Recovered, Unrecoverable: st.Unrecoverable, RecoveryRequests: st.RecoveryRequests,
+		Recovering: s.cfg.sub.Recover != shard.RecoverOff,
 	}
 	if s.croak != nil {
 		in.Croaked, in.CroakReason = true, s.croak.Error()
@@ -206,7 +211,7 @@ func (s *subSide) verdictInput(st shard.SubStats) verdict.Input {
 	}
 	for _, sh := range st.Shards {
 		in.Shards = append(in.Shards, verdict.Shard{ID: sh.ID, Endpoint: sh.Endpoint, BeforeJoin: sh.BeforeJoin,
-			Lost: sh.Lost, Gaps: sh.Gaps, Stalls: sh.Stalls, Silent: sh.Silent, Disconnected: sh.Disconnected, Reached: sh.Reached})
+			Lost: sh.Lost, Gaps: sh.Gaps, Stalls: sh.Stalls, Silent: sh.Silent, Disconnected: sh.Disconnected, Reached: sh.Reached, Ended: sh.EOS})
 	}
 	return in
 }
@@ -265,6 +270,9 @@ func printHuman(w io.Writer, s *summary, elapsed time.Duration) {
 		fmt.Fprintf(w, "   stalls %d", s.Stalls)
 	}
 	fmt.Fprintln(w)
+	if s.RecoveryKeys != nil {
+		printRecovery(w, s.RecoveryKeys)
+	}
 	l := s.LatencyUS
 	fmt.Fprintf(w, "  latency (publish → subscriber thread): p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
 		usDur(l.P50), usDur(l.P90), usDur(l.P99), usDur(l.P999), usDur(l.Max))

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/bbox-dev/bbox/shard"
+)
+
+// recoveryPubFlags are a publisher's rewind window and recovery endpoints
+// (pub, replay).
+type recoveryPubFlags struct {
+	rewind string
+	binds  listFlag
+}
+
+func (r *recoveryPubFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.rewind, "rewind", "256MiB", "rewind window: frames kept (by reference) per partition for subscribers to recover gaps from, as frame memory (64MiB, 1GiB); 0 turns it and the recovery endpoints off")
+	fs.Var(&r.binds, "recovery-bind", "recovery endpoints, one per shard (default: each --bind's host at its port + 1000; see docs/wire.md section 9)")
+}
+
+// apply sets the window's fields of cfg; errors are usage errors.
+func (r *recoveryPubFlags) apply(cfg *shard.PubConfig) error {
+	switch r.rewind {
+	case "0", "off":
+		if len(r.binds) > 0 {
+			return fmt.Errorf("--recovery-bind without a window: --rewind %s turns recovery off", r.rewind)
+		}
+		cfg.Rewind = -1
+		return nil
+	}
+	n, err := parseBytes(r.rewind)
+	if err != nil {
+		return fmt.Errorf("--rewind: %v", err)
+	}
+	cfg.Rewind = n
+	if len(r.binds) > 0 {
+		cfg.RecoveryBinds = r.binds
+	}
+	return nil
+}
+
+// validate checks the flags against the shard endpoints before anything binds.
+func (r *recoveryPubFlags) validate(binds []string) error {
+	cfg := shard.PubConfig{Binds: binds}
+	if err := r.apply(&cfg); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		if len(r.binds) > 0 {
+			return fmt.Errorf("--recovery-bind: %v", err)
+		}
+		return err
+	}
+	return nil
+}
+
+// recoverySubFlags are a subscriber's recovery settings (sub).
+type recoverySubFlags struct {
+	mode      string
+	connect   listFlag
+	archive   listFlag
+	fromStart bool
+	fromSeq   uint64
+	hold      string
+	timeout   time.Duration
+}
+
+func (r *recoverySubFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.mode, "recover", "window", "recover gaps, reconnects and --from-start joins: off (count them lost), window (the publisher's rewind window) or archive (the window, then --archive)")
+	fs.Var(&r.connect, "recovery", "the publisher's recovery endpoints, one per shard, off to skip one (default: each --connect's host at its port + 1000)")
+	fs.Var(&r.archive, "archive", "recovery endpoints of recorders (bbox record --serve), asked after the window with --recover archive")
+	fs.BoolVar(&r.fromStart, "from-start", false, "a late joiner recovers the stream from its first record (needs --recover)")
+	fs.Uint64Var(&r.fromSeq, "from-seq", 0, "a late joiner recovers every partition from this sequence (needs --recover)")
+	fs.StringVar(&r.hold, "recover-hold", "64MiB", "live records held back per shard while an earlier range is recovered; past it the recovery is given up and its range counted lost")
+	fs.DurationVar(&r.timeout, "recover-timeout", shard.DefaultRecoverTimeout, "a recovery endpoint silent this long counts as failed")
+}
+
+// apply sets sc's recovery fields; errors are usage errors.
+func (r *recoverySubFlags) apply(sc *shard.SubConfig) error {
+	mode, err := shard.ParseRecoverMode(r.mode)
+	if err != nil {
+		return fmt.Errorf("--recover %v", err)
+	}
+	sc.Recover = mode
+	if len(r.connect) > 0 {
+		if len(r.connect) != len(sc.Connect) {
+			return fmt.Errorf("--recovery: %d endpoints for %d --connect endpoints: give one per shard (off to skip one)", len(r.connect), len(sc.Connect))
+		}
+		sc.RecoveryConnect = r.connect
+	}
+	sc.Archive = r.archive
+	if mode == shard.RecoverArchive && len(r.archive) == 0 {
+		return fmt.Errorf("--recover archive needs --archive ENDPOINT (bbox record --serve)")
+	}
+	if mode != shard.RecoverArchive && len(r.archive) > 0 {
+		return fmt.Errorf("--archive is asked only with --recover archive")
+	}
+	if r.fromStart && r.fromSeq > 0 {
+		return fmt.Errorf("--from-start and --from-seq: give one")
+	}
+	switch {
+	case r.fromStart:
+		sc.JoinFrom = 1
+	case r.fromSeq > 0:
+		sc.JoinFrom = r.fromSeq
+	}
+	if sc.JoinFrom > 0 && mode == shard.RecoverOff {
+		return fmt.Errorf("--from-start/--from-seq need --recover window or archive")
+	}
+	hold, err := parseBytes(r.hold)
+	if err != nil || hold > 1<<40 {
+		return fmt.Errorf("--recover-hold: %q: want a size such as 64MiB", r.hold)
+	}
+	sc.MaxHold = int(hold)
+	if r.timeout <= 0 {
+		return fmt.Errorf("--recover-timeout %v: want a positive duration", r.timeout)
+	}
+	sc.RecoverTimeout = r.timeout
+	return nil
+}
+
+// RecoveryKeys are the subscriber summary's recovery counts.
+type RecoveryKeys struct {
+	RecordsRecovered     int64                 `json:"records_recovered"`
+	RecoveryRequests     int64                 `json:"recovery_requests"`
+	RecordsUnrecoverable int64                 `json:"records_unrecoverable"`
+	Recoveries           int64                 `json:"recoveries,omitempty"`
+	RecoveryMaxMs        float64               `json:"recovery_time_max_ms,omitempty"`
+	RecoveryMeanMs       float64               `json:"recovery_time_mean_ms,omitempty"`
+	Unrecoverable        []shard.Unrecoverable `json:"unrecoverable,omitempty"`
+	UnrecoverableOmitted int64                 `json:"unrecoverable_omitted,omitempty"`
+}
+
+func recoveryKeysOf(st shard.SubStats) RecoveryKeys {
+	k := RecoveryKeys{RecordsRecovered: st.Recovered, RecoveryRequests: st.RecoveryRequests, RecordsUnrecoverable: st.Unrecoverable,
+		Recoveries: st.Recoveries, RecoveryMaxMs: float64(st.RecoveryMaxNs) / 1e6,
+		Unrecoverable: st.UnrecoverableRanges, UnrecoverableOmitted: st.RangesOmitted}
+	if st.Recoveries > 0 {
+		k.RecoveryMeanMs = float64(st.RecoveryTotalNs) / float64(st.Recoveries) / 1e6
+	}
+	return k
+}
+
+// printRecovery writes the human summary's recovery lines.
+func printRecovery(w io.Writer, k *RecoveryKeys) {
+	if k.RecoveryRequests == 0 && k.RecordsRecovered == 0 && k.RecordsUnrecoverable == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  recovery: %s recovered in %s (%s), time to recover max %.1f ms, mean %.1f ms",
+		commas(k.RecordsRecovered), plural(k.Recoveries, "range", "ranges"), plural(k.RecoveryRequests, "request", "requests"), k.RecoveryMaxMs, k.RecoveryMeanMs)
+	if k.RecordsUnrecoverable > 0 {
+		fmt.Fprintf(w, "; %s UNRECOVERABLE", commas(k.RecordsUnrecoverable))
+	}
+	fmt.Fprintln(w)
+	for _, u := range k.Unrecoverable {
+		fmt.Fprintf(w, "    unrecoverable: shard %d %s\n", u.Shard, u)
+	}
+	if k.UnrecoverableOmitted > 0 {
+		fmt.Fprintf(w, "    (%d more unrecoverable ranges not listed; the counts include them)\n", k.UnrecoverableOmitted)
+	}
+}
+
+// recoveryLog names where a subscriber recovers from, for the log.
+func recoveryLog(sc *shard.SubConfig) string {
+	if sc.Recover == shard.RecoverOff {
+		return "recovery off: gaps are counted as lost"
+	}
+	var eps []string
+	for i := range sc.Connect {
+		if len(sc.RecoveryConnect) > i {
+			eps = append(eps, sc.RecoveryConnect[i])
+		} else if ep, err := shard.DefaultRecoveryEndpoint(sc.Connect[i]); err == nil {
+			eps = append(eps, ep)
+		}
+	}
+	s := "recovering gaps from the publisher's window at " + strings.Join(eps, ", ")
+	if len(sc.Archive) > 0 {
+		s += ", then the archive at " + strings.Join(sc.Archive, ", ")
+	}
+	return s
+}
+
+// printRewind writes the publisher's window and recovery line.
+func printRewind(w io.Writer, win *shard.WindowStats, rec []shard.RecoveryStats) {
+	var t shard.RecoveryStats
+	for _, r := range rec {
+		t.Requests += r.Requests
+		t.Records += r.Records
+		t.Bad += r.Bad
+		t.Busy += r.Busy
+		t.Capped += r.Capped
+		t.Unknown += r.Unknown
+		t.PeersCut += r.PeersCut
+		t.PeersRefused += r.PeersRefused
+	}
+	fmt.Fprintf(w, "  rewind window %.1f of %.0f MiB held (%s); recovery served %s to %s",
+		float64(win.Bytes)/(1<<20), float64(win.MaxBytes)/(1<<20), plural(win.Frames, "frame", "frames"),
+		plural(t.Records, "record", "records"), plural(t.Requests, "request", "requests"))
+	if t.Bad+t.Busy+t.Unknown+t.PeersCut+t.PeersRefused > 0 {
+		fmt.Fprintf(w, " (refused: %d malformed, %d over the rate, %d unknown streams; %d clients cut, %d refused)",
+			t.Bad, t.Busy, t.Unknown, t.PeersCut, t.PeersRefused)
+	}
+	fmt.Fprintln(w)
+}
