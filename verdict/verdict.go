@@ -109,6 +109,9 @@ type Input struct {
 	// (a worker dropped with data in flight): PushDispatcher.Lost and,
 	// where the pool counts it, Pool.Lost.
 	LostToWorkers int64
+	// NotHanded is what the subscriber accepted and discarded before any
+	// worker took it: queued when it croaked or shut down.
+	NotHanded int64
 	// Unconfirmed is what went to plain PULL workers (no credit protocol)
 	// that left before end-of-stream: they may or may not have handled it.
 	Unconfirmed int64
@@ -232,6 +235,9 @@ func Judge(in Input) Verdict {
 	}
 	if in.LostToWorkers > 0 {
 		add(true, "%s lost to workers (handed to a worker that was dropped before it acknowledged them)", commas(in.LostToWorkers))
+	}
+	if in.NotHanded > 0 {
+		add(true, "%s received but discarded before any worker took them (queued when the subscriber croaked or stopped)", commas(in.NotHanded))
 	}
 	if in.Unconfirmed > 0 {
 		doubt = true

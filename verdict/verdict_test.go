@@ -139,6 +139,7 @@ func TestOnlyCleanCountersSayExactlyOnce(t *testing.T) {
 		"workers":        func(in *Input) { in.LostToWorkers = 1 },
 		"redelivered":    func(in *Input) { in.Redelivered = 1 },
 		"unconfirmed":    func(in *Input) { in.Unconfirmed = 1 },
+		"not handed":     func(in *Input) { in.NotHanded = 1 },
 		"discarded":      func(in *Input) { in.Discarded = 1 },
 		"stall":          func(in *Input) { in.Stalls = 1 },
 		"croak":          func(in *Input) { in.Croaked = true },

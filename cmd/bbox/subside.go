@@ -168,6 +168,7 @@ type verdictKeys struct {
 	LostToWorkers int64        `json:"records_lost_to_workers,omitempty"`
 	Redelivered   int64        `json:"records_redelivered,omitempty"`
 	Unconfirmed   int64        `json:"records_unconfirmed,omitempty"`
+	NotHanded     int64        `json:"records_not_handed,omitempty"`
 	*RecoveryKeys              // subscribers: records_recovered, recovery_requests, … (recovery_flags.go)
 
 	in      verdict.Input
@@ -188,6 +189,7 @@ func (s *summary) judge() {
 	v := verdict.Judge(s.in)
 	s.verdict, s.Verdict, s.VerdictDetail, s.Unaccounted = v, v.Code, v.Detail, v.Unaccounted
 	s.Interrupted, s.LostToWorkers, s.Redelivered, s.Unconfirmed = s.in.Interrupted, s.in.LostToWorkers, s.in.Redelivered, s.in.Unconfirmed
+	s.NotHanded = s.in.NotHanded
 }
 
 // verdictInput is what the subscriber side's counters say; the publisher's
@@ -204,10 +206,12 @@ func (s *subSide) verdictInput(st shard.SubStats) verdict.Input {
 		in.Croaked, in.CroakReason = true, s.croak.Error()
 	}
 	if s.disp != nil {
-		in.LostToWorkers, in.Redelivered, in.Unconfirmed = s.disp.Lost(), s.disp.Redelivered(), s.disp.Unconfirmed()
+		// What a dropped worker took, and what never reached one, apart.
+		in.LostToWorkers, in.NotHanded = s.disp.LostToWorkers(), s.disp.Discarded()
+		in.Redelivered, in.Unconfirmed = s.disp.Redelivered(), s.disp.Unconfirmed()
 	}
 	if s.pool != nil {
-		in.LostToWorkers = s.pool.Lost()
+		in.NotHanded = s.pool.Lost() // in-process workers lose nothing they took: this was queued
 	}
 	for _, sh := range st.Shards {
 		in.Shards = append(in.Shards, verdict.Shard{ID: sh.ID, Endpoint: sh.Endpoint, BeforeJoin: sh.BeforeJoin,
@@ -259,6 +263,9 @@ func printHuman(w io.Writer, s *summary, elapsed time.Duration) {
 	}
 	if s.LostToWorkers > 0 {
 		fmt.Fprintf(w, "   lost to workers %s", commas(s.LostToWorkers))
+	}
+	if s.NotHanded > 0 {
+		fmt.Fprintf(w, "   discarded before a worker %s", commas(s.NotHanded))
 	}
 	if s.Redelivered > 0 {
 		fmt.Fprintf(w, "   redelivered %s", commas(s.Redelivered))
