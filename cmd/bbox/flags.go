@@ -115,7 +115,7 @@ var valueNames = map[string]string{
 	"metrics": "ADDR", "log-format": "FORMAT", "on-late": "ACTION", "slow": "POLICY", "idle": "STRATEGY",
 	"order": "ORDER", "co": "SETTING", "at": "WHERE", "mode": "MODE", "mold": "URL", "name": "NAME",
 	"rotate": "LIMIT", "chunk-size": "BYTES", "date": "DATE", "from": "TIME", "to": "TIME", "open": "TIME", "tz": "ZONE",
-	"format": "FORMAT",
+	"format": "FORMAT", "recover": "MODE", "rewind": "BYTES", "recover-hold": "BYTES", "serve": "EP",
 }
 
 // parse parses args; it returns (exit code, false) when the command should
