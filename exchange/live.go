@@ -57,6 +57,28 @@ func parseDur(q url.Values, k string, dst *time.Duration) error {
 }
 
 // ParseLive reads moldudp64://GROUP:PORT?nic=eth1&b=GROUP2:PORT2&bnic=eth2
+// parseLines reads line A from addr and nic=, and line B from b= (on bnic=,
+// by default A's NIC): the A/B spelling the receiver and sender share.
+func parseLines(addr string, q url.Values) ([]moldudp64.Line, error) {
+	a, err := parseLine(addr, q.Get("nic"), "line A")
+	if err != nil {
+		return nil, err
+	}
+	lines := []moldudp64.Line{a}
+	if v := q.Get("b"); v != "" {
+		nic := q.Get("bnic")
+		if nic == "" {
+			nic = a.NIC
+		}
+		b, err := parseLine(v, nic, "b (line B)")
+		if err != nil {
+			return nil, err
+		}
+		lines = append(lines, b)
+	}
+	return lines, nil
+}
+
 // &rewind=HOST:PORT&wait=20ms&timeout=200ms&retries=3&idle=5s&start=1&date=D&tz=Z.
 func ParseLive(spec string) (LiveConfig, error) {
 	var c LiveConfig
@@ -70,25 +92,12 @@ func ParseLive(spec string) (LiveConfig, error) {
 		return c, fmt.Errorf("%s: %v", spec, err)
 	}
 	wrap := func(err error) (LiveConfig, error) { return c, fmt.Errorf("%s: %v", spec, err) }
-	a, err := parseLine(addr, q.Get("nic"), "line A")
-	if err != nil {
+	rc := &c.Receiver
+	if rc.Lines, err = parseLines(addr, q); err != nil {
 		return wrap(err)
 	}
-	rc := &c.Receiver
-	rc.Lines = []moldudp64.Line{a}
-	if v := q.Get("b"); v != "" {
-		nic := q.Get("bnic")
-		if nic == "" {
-			nic = a.NIC
-		}
-		b, err := parseLine(v, nic, "b (line B)")
-		if err != nil {
-			return wrap(err)
-		}
-		if b.Group == a.Group {
-			return wrap(fmt.Errorf("b=%s is line A", v))
-		}
-		rc.Lines = append(rc.Lines, b)
+	if len(rc.Lines) == 2 && rc.Lines[1].Group == rc.Lines[0].Group {
+		return wrap(fmt.Errorf("b=%s is line A", q.Get("b")))
 	}
 	if v := q.Get("rewind"); v != "" {
 		if _, err := netip.ParseAddrPort(v); err != nil {
@@ -278,22 +287,9 @@ func ParseSender(spec string) (SenderSpec, error) {
 		return s, fmt.Errorf("%s: %v", spec, err)
 	}
 	wrap := func(err error) (SenderSpec, error) { return s, fmt.Errorf("%s: %v", spec, err) }
-	a, err := parseLine(addr, q.Get("nic"), "line A")
-	if err != nil {
-		return wrap(err)
-	}
 	sc := &s.Sender
-	sc.Lines = []moldudp64.Line{a}
-	if v := q.Get("b"); v != "" {
-		nic := q.Get("bnic")
-		if nic == "" {
-			nic = a.NIC
-		}
-		b, err := parseLine(v, nic, "b (line B)")
-		if err != nil {
-			return wrap(err)
-		}
-		sc.Lines = append(sc.Lines, b)
+	if sc.Lines, err = parseLines(addr, q); err != nil {
+		return wrap(err)
 	}
 	sc.Rewind = q.Get("rewind")
 	sc.Session = moldudp64.MakeSession(q.Get("session"))
