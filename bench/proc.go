@@ -222,6 +222,16 @@ func procTCP(ctx context.Context, res *LoadResult, env ProcEnv, dir string) erro
 		recv.kill()
 		return err
 	}
+	if err := res.finishBaseline(send, recv); err != nil {
+		return err
+	}
+	return res.readLatencyLog(lat)
+}
+
+// finishBaseline waits for a baseline's sender, gives its receiver the
+// drain time, and takes both summaries (records_published and seconds,
+// records_received) and CPU into res.
+func (res *LoadResult) finishBaseline(send, recv *child) error {
 	var ps struct {
 		Published int64   `json:"records_published"`
 		Seconds   float64 `json:"seconds"`
@@ -230,13 +240,13 @@ func procTCP(ctx context.Context, res *LoadResult, env ProcEnv, dir string) erro
 		Received int64 `json:"records_received"`
 	}
 	serr := send.wait(&ps)
-	recv.finishWithin(cfg.Drain)
+	recv.finishWithin(res.Config.Drain)
 	if err := errors.Join(serr, recv.wait(&rs)); err != nil {
 		return err
 	}
 	res.fillBaseline(ps.Published, rs.Received, ps.Seconds)
 	res.setCPU(send, recv)
-	return res.readLatencyLog(lat)
+	return nil
 }
 
 func procZMQ(ctx context.Context, res *LoadResult, env ProcEnv, dir string) error {
@@ -257,20 +267,9 @@ func procZMQ(ctx context.Context, res *LoadResult, env ProcEnv, dir string) erro
 		pub.kill()
 		return err
 	}
-	var ps struct {
-		Published int64   `json:"records_published"`
-		Seconds   float64 `json:"seconds"`
-	}
-	var rs struct {
-		Received int64 `json:"records_received"`
-	}
-	perr := pub.wait(&ps)
-	sub.finishWithin(cfg.Drain)
-	if err := errors.Join(perr, sub.wait(&rs)); err != nil {
+	if err := res.finishBaseline(pub, sub); err != nil {
 		return err
 	}
-	res.fillBaseline(ps.Published, rs.Received, ps.Seconds)
-	res.setCPU(pub, sub)
 	main, warm, err := readBucketFile(out)
 	if err != nil {
 		return err
