@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // Code is the machine-readable verdict (the JSON key "verdict").
@@ -398,19 +400,4 @@ func plural(n int64, one, many string) string {
 }
 
 // commas formats n with thousands separators, as the summaries do.
-func commas(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func commas(n int64) string { return words.Group(n) }
