@@ -461,7 +461,7 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 		subs = append(subs, feed.PartitionPrefix(nil, p))
 	}
 	for _, sub := range subs {
-		if err := peer.SendMsg(zmq4.NewMsg(append([]byte{1}, sub...))); err != nil {
+		if err := peer.Subscribe(sub); err != nil {
 			peer.Close()
 			s.cfg.Logf("shard %d: subscribe on %s: %v", t.id, s.eps[t.id].Raw, err)
 			return false
