@@ -480,9 +480,9 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 	lwg.Add(1)
 	go func() { defer lwg.Done(); t.liveness(ctx, peer, done) }()
 	defer func() { close(done); lwg.Wait() }()
-	if s.cfg.Idle.spins() {
-		peer.SpinReads(s.cfg.Idle.Spin, s.cfg.Idle.Yield)
-	}
+	// This goroutine is locked to its thread (runShard): waiting for data
+	// in the kernel costs one wake-up per read, the poller two.
+	peer.ThreadReads(s.cfg.Idle.Spin, s.cfg.Idle.Yield)
 
 	// Batch frames go into one pooled, reference-counted buffer per read,
 	// which the decoded records alias until the last batch holding them
