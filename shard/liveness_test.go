@@ -10,6 +10,7 @@ import (
 
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/tuning"
 	"github.com/go-zeromq/zmq4"
 )
 
@@ -193,9 +194,11 @@ func TestLongSilenceCroaksPastMaxDelay(t *testing.T) {
 func TestQuietPublisherAnswersPings(t *testing.T) {
 	var sq squawks
 	_, sub, done, ctx := startPair(t, 1, PubConfig{Heartbeat: -1},
-		SubConfig{HeartbeatTimeout: 150 * time.Millisecond, OnSquawk: sq.add}, &collect{seen: map[[2]uint64]int{}})
+		SubConfig{HeartbeatTimeout: 500 * time.Millisecond, OnSquawk: sq.add}, &collect{seen: map[[2]uint64]int{}})
+	// The timeout leaves a PONG ~330ms to come back: with 150ms a loaded
+	// box under -race missed it about once in 20 runs.
 	select {
-	case <-time.After(1200 * time.Millisecond): // eight timeouts of silence but for PONGs
+	case <-time.After(2500 * time.Millisecond): // five timeouts of silence but for PONGs
 	case <-ctx.Done():
 	}
 	if st := sub.Stats(); st.Stalls != 0 || len(sq.of("silent")) != 0 {
@@ -320,6 +323,35 @@ func TestSpinIdleDelivers(t *testing.T) {
 		t.Fatalf("received %d of 50000, lost %d", sink.n, st.Lost)
 	}
 }
+
+// TestPinnedThreadDelivers: a pinned shard thread (which waits for data
+// in the kernel, not in Go's poller) gets every record of a paced feed
+// with quiet spells longer than its kernel wait, stays connected through
+// them (PINGs and PONGs go both ways), and exits on end-of-stream.
+func TestPinnedThreadDelivers(t *testing.T) {
+	for _, idle := range []IdleStrategy{IdlePark, {Spin: 100, Yield: 10}} {
+		sink := &collect{seen: map[[2]uint64]int{}}
+		pub, sub, done, ctx := startPair(t, 1, PubConfig{Heartbeat: -1},
+			SubConfig{ExitOnEOS: true, CPUs: []int{tuning.Online()[0]}, Idle: idle, HeartbeatTimeout: time.Second}, sink)
+		for i := 0; i < 3; i++ {
+			gen, _ := feed.NewGenerator(feed.GenConfig{Seed: uint64(7 + i), Records: 20000, Rate: 200000})
+			if err := pub.Run(ctx, gen); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(3 * threadPollForTest) // nothing to read for a while
+		}
+		pub.Close()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if st := sub.Stats(); sink.n != 60000 || st.Lost != 0 || st.Stalls != 0 || st.Shards[0].CPU != tuning.Online()[0] {
+			t.Fatalf("idle %+v: received %d of 60000, lost %d, stalls %d, cpu %d", idle, sink.n, st.Lost, st.Stalls, st.Shards[0].CPU)
+		}
+	}
+}
+
+// threadPollForTest is longer than zmqx's bound on one kernel wait.
+const threadPollForTest = 50 * time.Millisecond
 
 // TestPublisherGoneIsDisconnected: a publisher that drops the connection
 // without an end-of-stream leaves the shard disconnected in the stats

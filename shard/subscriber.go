@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -390,14 +389,14 @@ func (s *Subscriber) runShard(ctx context.Context, i int) {
 			s.cfg.Logf("shard %d: %v (running unpinned)", i, err)
 			cpu = -1
 		}
-	} else {
-		runtime.LockOSThread()
 	}
-	// A locked thread is not reused by other goroutines: it carries our
-	// affinity mask, and Go discards it when this goroutine returns.
+	// Pin locks the goroutine to its thread: a locked thread is not
+	// reused by other goroutines (it carries our affinity mask), and Go
+	// discards it when this goroutine returns. An unpinned shard thread is
+	// an ordinary goroutine: parked in Go's poller it costs one wake-up.
 	st := &s.shards[i]
 	st.cpu.Store(int64(cpu))
-	t := &shardThread{s: s, id: i, st: st, seqs: map[seqKey]*seqState{}}
+	t := &shardThread{s: s, id: i, st: st, seqs: map[seqKey]*seqState{}, locked: len(s.cfg.CPUs) > 0}
 	if eps := s.cfg.recoveryEndpoints(i); len(eps) > 0 {
 		rc := newRecoverer(eps, s.cfg.Conn, s.cfg.RecoverTimeout, func() {
 			st.rc.mu.Lock()
@@ -427,6 +426,9 @@ type shardThread struct {
 	st   *shardCounters
 	seqs map[seqKey]*seqState
 	rec  *recState // nil with recovery off
+	// locked: the goroutine is locked to its (pinned) thread, which then
+	// waits for data in the kernel (zmqx.Peer.ThreadReads).
+	locked bool
 
 	expect      map[uint32]bool // partitions whose EOS we wait for
 	eosSeen     int
@@ -480,9 +482,14 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 	lwg.Add(1)
 	go func() { defer lwg.Done(); t.liveness(ctx, peer, done) }()
 	defer func() { close(done); lwg.Wait() }()
-	// This goroutine is locked to its thread (runShard): waiting for data
-	// in the kernel costs one wake-up per read, the poller two.
-	peer.ThreadReads(s.cfg.Idle.Spin, s.cfg.Idle.Yield)
+	switch {
+	case t.locked:
+		// Waiting in the kernel costs a locked thread one wake-up per
+		// read, Go's poller two; the thread owns its core anyway.
+		peer.ThreadReads(s.cfg.Idle.Spin, s.cfg.Idle.Yield)
+	case s.cfg.Idle.spins():
+		peer.SpinReads(s.cfg.Idle.Spin, s.cfg.Idle.Yield)
+	}
 
 	// Batch frames go into one pooled, reference-counted buffer per read,
 	// which the decoded records alias until the last batch holding them
