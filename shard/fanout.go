@@ -66,6 +66,8 @@ type fanout struct {
 	// calls kick to have them sent at once.
 	held atomic.Bool
 	kick func(shard int)
+
+	pending bool // hold queued frames that push has not written; publisher's lock
 }
 
 var closedStates = zmqx.ClosedStates()
@@ -176,6 +178,29 @@ func (f *fanout) send(fr *frame) {
 		if c.matches(fr.Prefix) {
 			c.w.Send(&fr.Frame)
 		}
+	}
+}
+
+// hold queues fr for every subscriber that wants it without waking their
+// writers; push, at the end of the publisher's round, writes the round's
+// frames (on the publisher's goroutine where a writer is idle). Both are
+// called under the publisher's lock.
+func (f *fanout) hold(fr *frame) {
+	for _, c := range *f.conns.Load() {
+		if c.matches(fr.Prefix) {
+			c.w.Hold(&fr.Frame)
+			f.pending = true
+		}
+	}
+}
+
+func (f *fanout) push() {
+	if !f.pending {
+		return
+	}
+	f.pending = false
+	for _, c := range *f.conns.Load() {
+		c.w.Push()
 	}
 }
 

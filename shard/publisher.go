@@ -314,7 +314,7 @@ var ErrClosed = errors.New("publisher closed")
 // error after the rest of recs has been published.
 func (p *Publisher) Publish(recs []feed.Record) error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	if p.closed {
 		return ErrClosed
 	}
@@ -418,7 +418,7 @@ func (p *Publisher) sendFrame(ps *partState, f *frame, now int64) {
 		// writer can drop the last other one.
 		p.win.add(ps.id, ps.seq-uint64(f.Records)+1, f)
 	}
-	p.outs[ps.shard].send(f)
+	p.outs[ps.shard].hold(f)
 	f.Unref()
 }
 
@@ -478,10 +478,37 @@ func (p *Publisher) control(ps *partState, flags uint8, now int64) {
 	p.sendFrame(ps, f, now)
 }
 
+// unlock writes what the round queued (see fanout.hold) and releases mu.
+// Frames kept open because their writers were busy are looked at once
+// more: a writer that has just written the round inline is idle again.
+func (p *Publisher) unlock() {
+	p.pushAll()
+	if p.anyHeld() {
+		p.flushHeld(-1)
+		p.pushAll()
+	}
+	p.mu.Unlock()
+}
+
+func (p *Publisher) pushAll() {
+	for _, o := range p.outs {
+		o.push()
+	}
+}
+
+func (p *Publisher) anyHeld() bool {
+	for _, n := range p.held {
+		if n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Flush sends every partly filled frame now.
 func (p *Publisher) Flush() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	p.flushAll()
 }
 
@@ -531,7 +558,7 @@ func (p *Publisher) flushIdle(now int64) {
 func (p *Publisher) kick(shard int) {
 	if p.inline && p.mu.TryLock() {
 		p.flushHeld(shard) // its own shard only: other shards' writers may be full
-		p.mu.Unlock()
+		p.unlock()
 		return
 	}
 	select {
@@ -578,7 +605,7 @@ func (p *Publisher) background() {
 		}
 		p.mu.Lock()
 		if p.closed {
-			p.mu.Unlock()
+			p.unlock()
 			return
 		}
 		p.flushHeld(-1)
@@ -598,7 +625,7 @@ func (p *Publisher) background() {
 				}
 			}
 		}
-		p.mu.Unlock()
+		p.unlock()
 	}
 }
 
@@ -626,7 +653,7 @@ func (p *Publisher) Run(ctx context.Context, src feed.Source) error {
 		if pender == nil || !pender.Pending() {
 			p.mu.Lock()
 			p.flushIdle(time.Now().UnixNano())
-			p.mu.Unlock()
+			p.unlock()
 		}
 	}
 }
@@ -657,7 +684,7 @@ func (p *Publisher) WaitSubscribers(ctx context.Context, n int) error {
 func (p *Publisher) Close() error {
 	p.mu.Lock()
 	if p.closed {
-		p.mu.Unlock()
+		p.unlock()
 		return nil
 	}
 	p.flushAll()
@@ -666,7 +693,7 @@ func (p *Publisher) Close() error {
 		p.control(&p.parts[i], feed.FlagEOS, now)
 	}
 	p.closed = true
-	p.mu.Unlock()
+	p.unlock()
 	close(p.hbStop)
 	<-p.hbDone
 	for _, o := range p.outs {

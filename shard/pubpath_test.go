@@ -263,7 +263,7 @@ func heldFrameKeepsFilling(t *testing.T, cfg PubConfig) {
 	idleFlush := func() {
 		pub.mu.Lock()
 		pub.flushIdle(time.Now().UnixNano())
-		pub.mu.Unlock()
+		pub.unlock() // the round's end: writes what it queued
 	}
 	w := (*pub.outs[0].conns.Load())[0].w
 	recs := genRecords(t, 20000)

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+	"unsafe"
 )
 
 // Writer is the one per-peer writer of bbox: it owns a peer's bounded
@@ -23,6 +26,14 @@ import (
 //     WriterConfig.MaxWrite bytes) goes out in one writev. A Send wakes the
 //     writer only if it sleeps, so a busy writer costs its senders no
 //     wake-ups at all: one wake-up per writer, not per frame.
+//   - Writing on the sender's goroutine: Hold queues without waking, and
+//     Push then writes what is queued with one non-blocking writev on the
+//     caller's goroutine if the writer goroutine is asleep (nats-server
+//     flushes its clients from the read loop the same way). At a fixed
+//     rate the writer is mostly idle, and a wake-up per round cost the
+//     publisher a futex, a thread hand-off and its latency. What the
+//     socket does not take at once is finished by the writer goroutine
+//     under the deadline, so Push never blocks on a slow peer.
 //   - A write deadline on every writev: a write that makes no progress for
 //     WriteTimeout closes the peer as Stuck (not retried: a half-written
 //     ZMTP frame cannot be resumed, and a frozen peer must not hold memory).
@@ -89,6 +100,16 @@ type Writer struct {
 	drainCh  chan struct{}
 	final    CloseInfo // filled by the writer goroutine as it stops
 
+	// inline is set while a Push writes on its caller's goroutine; it owns
+	// the write side then, and the writer goroutine waits for it. pend:
+	// that write was short, and the writer goroutine finishes it (ibatch,
+	// pendN bytes of iov already written).
+	inline bool
+	waiter bool // the writer goroutine waits for the Push write to end
+	pend   bool
+	pendN  int64
+	rc     syscall.RawConn // nil: no Push writes (not a socket)
+
 	busy   atomic.Bool
 	wake   chan struct{} // capacity 1
 	stop   chan struct{} // closed by Close
@@ -108,6 +129,11 @@ type Writer struct {
 	merge   bool // iov's last entry is scratch's tail and may be extended
 	ends    []int
 	batch   []*Frame
+	ibatch  []*Frame // the batch of a Push write
+	iovecs  []syscall.Iovec
+	wv      func(fd uintptr) bool // w.writev, made once: a closure per write allocates
+	wvN     int64
+	wvErr   syscall.Errno
 }
 
 // Frame is one ZMTP message of one or two parts (an optional Prefix, then
@@ -336,6 +362,10 @@ func NewWriter(p *Peer, cfg WriterConfig) (*Writer, error) {
 		w.maxWrite = DefaultMaxWrite
 	}
 	w.space = sync.NewCond(&w.mu)
+	if sc, ok := w.conn.(syscall.Conn); ok {
+		w.rc, _ = sc.SyscallConn()
+		w.wv = w.writev
+	}
 	go w.run()
 	return w, nil
 }
@@ -352,25 +382,45 @@ func (w *Writer) full(f *Frame) bool {
 		(w.cfg.MaxFrames > 0 && w.qFrames >= w.cfg.MaxFrames)
 }
 
-// push queues f; the caller holds mu.
-func (w *Writer) push(f *Frame) {
+// push queues f and, with wake, wakes the writer; the caller holds mu.
+func (w *Writer) push(f *Frame, wake bool) {
 	f.Ref()
 	w.dropping = false
 	w.q = append(w.q, f)
 	w.qFrames++
 	w.qCost += f.Cost()
-	w.busy.Store(true)
+	if wake {
+		// Held frames are not busy yet: a sender filling a round may
+		// keep adding to it (Busy).
+		w.busy.Store(true)
+		w.wakeLocked()
+	}
+}
+
+// wakeLocked wakes the writer goroutine if it sleeps; the caller holds mu.
+func (w *Writer) wakeLocked() {
 	if w.sleeping {
 		w.sleeping = false
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
+		w.signal()
+	}
+}
+
+func (w *Writer) signal() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
 	}
 }
 
 // Send queues f under the configured FullPolicy.
-func (w *Writer) Send(f *Frame) SendResult {
+func (w *Writer) Send(f *Frame) SendResult { return w.send(f, true) }
+
+// Hold is Send without waking the writer: the caller queues a round of
+// frames and then calls Push, which writes them. Frames held and never
+// pushed wait for the next Send or Push.
+func (w *Writer) Hold(f *Frame) SendResult { return w.send(f, false) }
+
+func (w *Writer) send(f *Frame, wake bool) SendResult {
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
@@ -380,6 +430,8 @@ func (w *Writer) Send(f *Frame) SendResult {
 		switch w.cfg.Full {
 		case FullBlock:
 			t0 := time.Now()
+			w.busy.Store(true)
+			w.wakeLocked() // held frames may fill the queue
 			for !w.closed && w.full(f) {
 				w.space.Wait()
 			}
@@ -411,7 +463,7 @@ func (w *Writer) Send(f *Frame) SendResult {
 			return Dropped
 		}
 	}
-	w.push(f)
+	w.push(f, wake)
 	w.mu.Unlock()
 	return Queued
 }
@@ -424,15 +476,80 @@ func (w *Writer) TrySend(f *Frame) bool {
 	if w.closed || w.full(f) {
 		return false
 	}
-	w.push(f)
+	w.push(f, true)
 	return true
+}
+
+// Push writes what is queued. If the writer goroutine sleeps and nobody
+// is writing, the caller writes the queue itself, with one non-blocking
+// writev (up to MaxWrite bytes); the writer goroutine is woken for what
+// that leaves (a short write, a fuller queue). Otherwise it wakes the
+// writer goroutine. It never blocks on the peer.
+func (w *Writer) Push() {
+	w.mu.Lock()
+	if len(w.q) == 0 || w.closed || w.inline || w.pend {
+		w.mu.Unlock()
+		return
+	}
+	w.busy.Store(true)
+	if !w.sleeping || w.rc == nil {
+		w.wakeLocked()
+		w.mu.Unlock()
+		return
+	}
+	w.ibatch = w.takeLocked(w.ibatch)
+	w.inline = true
+	w.mu.Unlock()
+
+	w.prepare(w.ibatch)
+	n, all, err := w.tryFlush()
+	if all || err != nil {
+		w.account(w.ibatch, n, err)
+	}
+	w.mu.Lock()
+	w.inline = false
+	if w.waiter {
+		w.waiter = false
+		w.signal()
+	}
+	switch {
+	case !all && err == nil:
+		// The socket took part (or none): the writer goroutine finishes
+		// this write under the deadline, then goes on with the queue.
+		w.pend, w.pendN = true, n
+		w.wakeLocked()
+		w.mu.Unlock()
+	case len(w.q) > 0 || w.closed || w.drainCh != nil || w.p.g.pings.Load() > 0:
+		w.wakeLocked()
+		w.mu.Unlock()
+	default:
+		// Idle again; OnIdle is not called: the caller is the sender,
+		// and knows what it kept back.
+		w.busy.Store(false)
+		w.mu.Unlock()
+	}
+}
+
+// takeLocked moves the head of the queue (up to maxWrite bytes, at least
+// one frame) into batch; the caller holds mu.
+func (w *Writer) takeLocked(batch []*Frame) []*Frame {
+	n, size := 0, 0
+	for n < len(w.q) && (n == 0 || size+w.q[n].Len() <= w.maxWrite) {
+		size += w.q[n].Len()
+		n++
+	}
+	batch = append(batch[:0], w.q[:n]...)
+	rest := copy(w.q, w.q[n:])
+	clear(w.q[rest:])
+	w.q = w.q[:rest]
+	return batch
 }
 
 func one(f *Frame) Counts { return Counts{1, int64(f.Records), int64(f.Len())} }
 
-// Busy reports whether the writer has frames queued or is writing. A
-// sender that sees it busy can keep filling the frame it has open: the
-// writer would not get to it sooner.
+// Busy reports whether the writer has frames sent (not just held) or is
+// writing. A sender that sees it busy can keep filling the frame it has
+// open: the writer would not get to it sooner.
 func (w *Writer) Busy() bool { return w.busy.Load() }
 
 // Close closes the peer with a reason; the first reason wins. It does not
@@ -515,6 +632,32 @@ func (w *Writer) run() {
 	wrote := false
 	for {
 		w.mu.Lock()
+		if w.inline {
+			// A Push is writing; it wakes this goroutine when done.
+			w.waiter = true
+			w.mu.Unlock()
+			<-w.wake
+			continue
+		}
+		if w.pend {
+			w.sleeping = false
+			w.mu.Unlock()
+			n, err := w.flush(w.pendN)
+			w.mu.Lock()
+			w.pend = false
+			w.mu.Unlock()
+			w.account(w.ibatch, n, err)
+			wrote = true
+			continue
+		}
+		if len(w.q) == 0 && !w.closed && w.p.g.pings.Load() > 0 {
+			// PINGs counted while a Push wrote (their signal taken by
+			// then): answer them before sleeping.
+			w.sleeping = false
+			w.mu.Unlock()
+			w.writeBatch(nil)
+			continue
+		}
 		if len(w.q) == 0 && !w.closed {
 			w.busy.Store(false)
 			if w.drainCh != nil {
@@ -531,7 +674,15 @@ func (w *Writer) run() {
 			case <-w.wake:
 			case <-w.p.Pinged():
 				// Answer now: the peer's heartbeat timeout may be shorter
-				// than the gap to our next frame.
+				// than the gap to our next frame. A Push writing now
+				// answers it, or wakes this goroutine to.
+				w.mu.Lock()
+				mine := !w.inline && w.sleeping
+				w.sleeping = !mine && w.sleeping
+				w.mu.Unlock()
+				if !mine {
+					continue
+				}
 				if err := w.writeBatch(nil); err != nil {
 					w.fail(err)
 				}
@@ -545,15 +696,8 @@ func (w *Writer) run() {
 			return
 		}
 		w.sleeping = false
-		n, size := 0, 0
-		for n < len(w.q) && (n == 0 || size+w.q[n].Len() <= w.maxWrite) {
-			size += w.q[n].Len()
-			n++
-		}
-		w.batch = append(w.batch[:0], w.q[:n]...)
-		rest := copy(w.q, w.q[n:])
-		clear(w.q[rest:])
-		w.q = w.q[:rest]
+		w.busy.Store(true)
+		w.batch = w.takeLocked(w.batch)
 		w.mu.Unlock()
 		if err := w.writeBatch(w.batch); err != nil {
 			w.fail(err)
@@ -578,6 +722,13 @@ var pong = []byte{0x04, 5, 4, 'P', 'O', 'N', 'G'} // a ZMTP command frame: PONG,
 // accounts for every frame: written, or (after a short write) in flight
 // and discarded.
 func (w *Writer) writeBatch(batch []*Frame) error {
+	w.prepare(batch)
+	n, err := w.flush(0)
+	return w.account(batch, n, err)
+}
+
+// prepare lays out the pending PONGs and batch in iov, with ends.
+func (w *Writer) prepare(batch []*Frame) {
 	for n := w.p.g.pings.Swap(0); n > 0; n-- {
 		w.appendCopy(pong)
 	}
@@ -590,10 +741,18 @@ func (w *Writer) writeBatch(batch []*Frame) error {
 		ends = append(ends, w.iovLen)
 	}
 	w.ends = ends
-	n, err := w.flush()
+}
+
+// account counts batch after a write of n bytes of iov that ended with
+// err: written, or in flight and discarded; a failed write closes.
+func (w *Writer) account(batch []*Frame, n int64, err error) error {
 	if len(batch) == 0 {
+		if err != nil {
+			w.fail(err)
+		}
 		return err
 	}
+	ends := w.ends
 	var done, lost Counts
 	cost := 0
 	for i, f := range batch {
@@ -665,19 +824,21 @@ func (w *Writer) appendCopy(b []byte) {
 	w.iovLen += len(b)
 }
 
-// flush writes iov under the deadline and resets it; n is the bytes the
-// kernel took.
-func (w *Writer) flush() (int64, error) {
-	if w.iovLen == 0 {
-		return 0, nil
+// flush writes iov, after its first skip bytes (a short Push write's),
+// under the deadline and resets it; n is the bytes the kernel took, skip
+// included.
+func (w *Writer) flush(skip int64) (int64, error) {
+	if int64(w.iovLen) <= skip {
+		w.resetIOV()
+		return skip, nil
 	}
 	if w.wdl > 0 {
 		w.conn.SetWriteDeadline(time.Now().Add(w.wdl))
 	}
-	w.out = w.iov // a field, so WriteTo's pointer does not escape a local
+	w.out = advance(w.iov, skip) // a field, so WriteTo's pointer does not escape a local
 	n, err := w.out.WriteTo(w.conn)
-	clear(w.iov)
-	w.iov, w.out, w.iovLen, w.merge, w.scratch = w.iov[:0], nil, 0, false, w.scratch[:0]
+	n += skip
+	w.resetIOV()
 	if err != nil {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
@@ -686,6 +847,80 @@ func (w *Writer) flush() (int64, error) {
 		return n, err
 	}
 	return n, nil
+}
+
+func (w *Writer) resetIOV() {
+	clear(w.iov)
+	w.iov, w.out, w.iovLen, w.merge, w.scratch = w.iov[:0], nil, 0, false, w.scratch[:0]
+}
+
+// advance drops the first n bytes of b (in place).
+func advance(b net.Buffers, n int64) net.Buffers {
+	for len(b) > 0 && n >= int64(len(b[0])) {
+		n -= int64(len(b[0]))
+		b = b[1:]
+	}
+	if n > 0 {
+		b[0] = b[0][n:]
+	}
+	return b
+}
+
+// maxIOV is the most iovecs one writev takes (IOV_MAX on Linux).
+const maxIOV = 1024
+
+// tryFlush writes iov with one non-blocking writev on the caller's
+// goroutine. It reports the bytes the kernel took and whether that was
+// all; iov is reset only when it was (or the write failed).
+func (w *Writer) tryFlush() (n int64, all bool, err error) {
+	if w.iovLen == 0 {
+		return 0, true, nil
+	}
+	vs := w.iovecs[:0]
+	for _, b := range w.iov[:min(len(w.iov), maxIOV)] {
+		v := syscall.Iovec{Base: unsafe.SliceData(b)}
+		v.SetLen(len(b))
+		vs = append(vs, v)
+	}
+	w.iovecs = vs
+	rerr := w.rc.Write(w.wv)
+	n, errno := w.wvN, w.wvErr
+	clear(vs) // no pointers into frames kept past the write
+	switch {
+	case errors.Is(rerr, os.ErrDeadlineExceeded):
+		// The writer goroutine's last deadline has passed (it is set per
+		// write, and this one has none): that goroutine writes it instead.
+		return 0, false, nil
+	case rerr != nil:
+		err = rerr
+	case errno == syscall.EAGAIN:
+		return 0, false, nil
+	case errno != 0:
+		err = &net.OpError{Op: "write", Net: w.conn.LocalAddr().Network(), Source: w.conn.LocalAddr(),
+			Addr: w.conn.RemoteAddr(), Err: os.NewSyscallError("writev", errno)}
+	case n == int64(w.iovLen):
+		w.resetIOV()
+		return n, true, nil
+	default:
+		return n, false, nil
+	}
+	w.resetIOV()
+	return 0, false, err
+}
+
+// writev is tryFlush's one write of w.iovecs, on the socket's fd.
+func (w *Writer) writev(fd uintptr) bool {
+	for {
+		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(unsafe.SliceData(w.iovecs))), uintptr(len(w.iovecs)))
+		if e == syscall.EINTR {
+			continue
+		}
+		w.wvN, w.wvErr = int64(r), e
+		if e != 0 {
+			w.wvN = 0
+		}
+		return true // never wait here: the writer goroutine does
+	}
 }
 
 // finish discards (or hands back) what is still queued, reports it, and
