@@ -231,7 +231,7 @@ func TestRecoveryHostileClients(t *testing.T) {
 					default: // another publisher
 						msg = AppendRecoveryRequest(nil, &RecoveryRequest{ID: uint64(i), Publisher: 1, Epoch: 2, From: 1, Count: 10})
 					}
-					if p.SendMsg(zmq4.NewMsg(msg)) != nil {
+					if p.Send(msg) != nil {
 						break
 					}
 					sent.Add(1)
