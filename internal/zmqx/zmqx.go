@@ -273,19 +273,22 @@ var ErrPeerPanic = errors.New("peer's ZMTP made zmq4 panic")
 // openZMTP runs zmq4's handshake, turning its panics into errors: zmq4
 // v0.17.0 panics on a READY whose Socket-Type it does not know (found by
 // FuzzGuard), and a hostile peer must not take the process down.
-func openZMTP(g *guardConn, typ zmq4.SocketType, server bool) (zc *zmq4.Conn, err error) {
+// The *zmq4.Conn it returns is not kept: after the handshake the Peer
+// reads and writes frames itself.
+func openZMTP(g *guardConn, typ zmq4.SocketType, server bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			zc, err = nil, fmt.Errorf("%w: %v", ErrPeerPanic, r)
+			err = fmt.Errorf("%w: %v", ErrPeerPanic, r)
 		}
 	}()
-	return zmq4.Open(g, null.Security(), typ, zmq4.SocketIdentity(""), server, nil)
+	_, err = zmq4.Open(g, null.Security(), typ, zmq4.SocketIdentity(""), server, nil)
+	return err
 }
 
 func handshake(c net.Conn, typ zmq4.SocketType, server bool, o *Options) (*Peer, error) {
 	g := newGuard(c, o)
 	c.SetDeadline(time.Now().Add(o.handshakeTimeout()))
-	if _, err := openZMTP(g, typ, server); err != nil {
+	if err := openZMTP(g, typ, server); err != nil {
 		c.Close()
 		return nil, err
 	}
