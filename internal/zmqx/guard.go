@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync/atomic"
 	"time"
@@ -27,15 +28,17 @@ func (e *guardError) Temporary() bool { return false }
 
 var _ net.Error = (*guardError)(nil)
 
-// guardConn sits between zmq4's ZMTP code and the socket.
+// guardConn sits between the ZMTP code (zmq4's handshake, then the Peer's)
+// and the socket.
 //
-// Read side: it reads ahead (bufio, which also turns zmq4's many small
-// ReadFull calls into few syscalls) and vets every frame header before zmq4
-// sees it, because zmq4 allocates whatever size a peer announces. A frame
-// over the limit, a non-ZMTP greeting or reserved flag bits close the
-// connection with a counted error. PING commands are swallowed (zmq4 would
-// answer them from the reading goroutine, interleaving with our writer);
-// the writing goroutine answers them via Peer.ServicePings, woken by
+// Read side: it reads ahead (bufio: few syscalls for many small reads)
+// and vets every frame header (peekHeader, the one reader of frame
+// headers) before anything is allocated for it: zmq4's handshake reads
+// through Read, and after it the Peer reads frames with nextHeader and
+// readBody. A frame over the limit, a non-ZMTP greeting or reserved flag
+// bits close the connection with a counted error. After the handshake,
+// PING commands are swallowed, so the reading goroutine never writes: the
+// writing goroutine answers them (Peer.ServicePings, or Writer), woken by
 // Peer.Pinged if it has nothing else to write.
 //
 // Write side: in coalescing mode small writes (ZMTP headers, prefixes) are
@@ -168,11 +171,34 @@ func (g *guardConn) swallowPing(h header) bool {
 	return true
 }
 
+// nextHeader consumes and returns the next frame's header, vetted as
+// peekHeader does: the Peer's receive path (readloop.go) reads frames
+// with it and readBody, after the handshake.
+func (g *guardConn) nextHeader() (header, error) {
+	h, err := g.peekHeader()
+	if err == nil {
+		g.br.Discard(h.n)
+	}
+	return h, err
+}
+
+// readBody reads the body of the frame whose header was just consumed
+// into b (its whole size), or with b nil skips n bytes of it unread.
+func (g *guardConn) readBody(b []byte, n int) error {
+	if b == nil {
+		_, err := g.br.Discard(n)
+		return err
+	}
+	_, err := io.ReadFull(g.br, b)
+	return err
+}
+
 // takePings returns the number of PINGs swallowed since the last call:
 // the PONGs owed.
 func (g *guardConn) takePings() int64 { return g.pings.Swap(0) }
 
-// buffered is the read-ahead: bytes read from the socket, not yet consumed.
+// buffered is the read-ahead: bytes read from the socket, not yet
+// consumed (valid until the next read).
 func (g *guardConn) buffered() []byte {
 	b, _ := g.br.Peek(g.br.Buffered())
 	return b
@@ -208,6 +234,9 @@ func (g *guardConn) Write(p []byte) (int, error) {
 	g.pendLen += len(p)
 	return len(p), nil
 }
+
+// coalesceWrites switches Write to coalescing mode (see Flush).
+func (g *guardConn) coalesceWrites() { g.coalesce = true }
 
 // writeParts writes the parts of one message: coalesced (as Write does)
 // in coalescing mode, else with one writev.

@@ -1,7 +1,5 @@
 package zmqx
 
-import "io"
-
 // The read side of a Peer. Every frame header is parsed once, by the
 // guard's peekHeader (which vets it and swallows PINGs); the receive
 // methods below are thin forms of one reader, recv. Only the NULL
@@ -56,21 +54,20 @@ func (p *Peer) recv(dst [][]byte, alloc func(i, n int) []byte, keep bool) (frame
 	g := p.g
 	dst = dst[:0]
 	for {
-		h, err := g.peekHeader()
+		h, err := g.nextHeader()
 		if err != nil {
 			return dst, nil, false, err
 		}
-		g.br.Discard(h.n)
 		if h.command() {
 			if h.more() || len(dst) > 0 || (keep && h.size > maxCommand) {
 				return dst[:0], nil, false, g.fail(ErrBadCommand, badFrames)
 			}
 			if !keep {
-				_, err := g.br.Discard(int(h.size))
+				err := g.readBody(nil, int(h.size))
 				return dst, nil, err == nil, err
 			}
 			b := make([]byte, h.size)
-			if _, err := io.ReadFull(g.br, b); err != nil {
+			if err := g.readBody(b, len(b)); err != nil {
 				return dst, nil, false, err
 			}
 			if len(b) < 2 || b[0] == 0 || int(b[0]) > len(b)-1 {
@@ -84,7 +81,7 @@ func (p *Peer) recv(dst [][]byte, alloc func(i, n int) []byte, keep bool) (frame
 		} else {
 			b = make([]byte, h.size)
 		}
-		if _, err := io.ReadFull(g.br, b); err != nil {
+		if err := g.readBody(b, len(b)); err != nil {
 			return dst, nil, false, err
 		}
 		dst = append(dst, b)
@@ -99,16 +96,13 @@ func (p *Peer) recv(dst [][]byte, alloc func(i, n int) []byte, keep bool) (frame
 // socket read can be handled, and delivered, as one unit.
 
 // Buffered is the number of bytes read from the socket and not yet consumed.
-func (p *Peer) Buffered() int { return p.g.br.Buffered() }
+func (p *Peer) Buffered() int { return len(p.g.buffered()) }
 
 // MessageBuffered reports whether a complete data message (commands
 // before it skipped) is already in the read-ahead buffer, so that reading
 // it makes no system call, and how many frame bytes it holds. Call it only
 // between messages, from the reading goroutine.
 func (p *Peer) MessageBuffered() (size int, ok bool) {
-	if p.g.frameLeft != 0 {
-		return 0, false
-	}
 	for b := p.g.buffered(); ; {
 		h, ok := parseHeader(b)
 		if !ok || h.size > uint64(len(b)-h.n) {

@@ -251,7 +251,7 @@ func (p *Peer) Close() error { return p.g.Close() }
 
 // Coalesce switches writes to coalescing mode: they are sent by Flush.
 // Call it from the writing goroutine, once, before the first coalesced write.
-func (p *Peer) Coalesce() { p.g.coalesce = true }
+func (p *Peer) Coalesce() { p.g.coalesceWrites() }
 
 // Flush sends coalesced writes; a write that does not finish within d
 // returns an error wrapping ErrStuck. After an error, close the peer.
