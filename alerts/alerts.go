@@ -95,7 +95,7 @@ func Watch(ctx context.Context, endpoint, prefix string, o zmqx.Options, fn func
 			if err != nil {
 				return false
 			}
-			if m.Type == zmq4.CmdMsg {
+			if m.IsCommand() {
 				continue
 			}
 			if len(m.Frames) != 2 {

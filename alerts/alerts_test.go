@@ -30,10 +30,10 @@ func TestWatch(t *testing.T) {
 			return
 		}
 		subs <- string(m.Frames[0])
-		p.SendMsg(zmq4.NewMsgFrom([]byte(Topic + "croak")))                // one frame: dropped
-		p.SendMsg(zmq4.NewMsgFrom([]byte(Topic+"croak"), []byte("{nope"))) // bad JSON: dropped
-		p.SendMsg(zmq4.NewMsgFrom([]byte(Topic+"croak"), body))            // delivered
-		p.RecvMsg()                                                        // until Watch hangs up
+		p.Send([]byte(Topic + "croak"))                // one frame: dropped
+		p.Send([]byte(Topic+"croak"), []byte("{nope")) // bad JSON: dropped
+		p.Send([]byte(Topic+"croak"), body)            // delivered
+		p.RecvMsg()                                    // until Watch hangs up
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -4,10 +4,10 @@
 // an Event is one alert of any kind, squawk, croak, slow consumer or
 // disconnect), its wire form (the two-frame message [Topic+Kind][JSON of
 // Event] on a ZeroMQ PUB), and Watch, the console side that subscribes to
-// an alert endpoint and decodes what arrives. The processes that squawk
-// publish through shard.AlertPub, which rides on the publisher's
-// per-connection queues so a stuck console never delays them.
+// an alert endpoint and decodes what arrives, and Pub, the side that
+// publishes: the processes that squawk bind one, and each console gets its
+// own bounded zmqx.Writer, so a stuck console never delays them.
 //
 // Concurrency: Squawk and Event are plain values; Watch calls fn from one
-// goroutine at a time.
+// goroutine at a time; Pub is safe for concurrent use.
 package alerts

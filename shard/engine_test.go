@@ -114,7 +114,7 @@ func TestGapDetectedUnderTopicFilter(t *testing.T) {
 	var squawks []Squawk
 	var mu sync.Mutex
 	cfg := SubConfig{ExitOnEOS: true, Topics: topics,
-		DropFrame: func(shard int, h *feed.Header) bool {
+		dropFrame: func(shard int, h *feed.Header) bool {
 			dropped.Lock()
 			defer dropped.Unlock()
 			// Drop the 50th data frame of partition 2.
@@ -296,7 +296,7 @@ func TestMaxGapCroaks(t *testing.T) {
 		return hit
 	}
 	sink := &collect{seen: map[[2]uint64]int{}}
-	pub, _, done, ctx := startPair(t, 1, PubConfig{}, SubConfig{GapCroak: true, MaxGap: 5, DropFrame: drop}, sink)
+	pub, _, done, ctx := startPair(t, 1, PubConfig{}, SubConfig{GapCroak: true, MaxGap: 5, dropFrame: drop}, sink)
 	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 1, Records: 100000})
 	go pub.Run(ctx, gen)
 	var err error

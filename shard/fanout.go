@@ -252,7 +252,7 @@ func (c *subConn) readLoop() {
 			}
 			return
 		}
-		if msg.Type == zmq4.CmdMsg || len(msg.Frames) != 1 || len(msg.Frames[0]) == 0 {
+		if msg.IsCommand() || len(msg.Frames) != 1 || len(msg.Frames[0]) == 0 {
 			continue
 		}
 		b := msg.Frames[0]

@@ -63,7 +63,7 @@ func sendFrame(t *testing.T, p *zmqx.Peer, first uint64, count int) {
 		enc.Append(&feed.Record{Topic: []byte("AAPL"), Payload: []byte("x"), SendTS: time.Now().UnixNano()})
 	}
 	frame := append([]byte(nil), enc.Finish()...)
-	if err := p.SendMsg(zmq4.NewMsgFrom(feed.PartitionPrefix(nil, 0), frame)); err != nil {
+	if err := p.Send(feed.PartitionPrefix(nil, 0), frame); err != nil {
 		t.Errorf("fake publisher: %v", err)
 	}
 }

@@ -61,7 +61,7 @@ func (c *recoveryClient) fetch(ctx context.Context, pub, epoch uint64, part uint
 		if c.requests != nil {
 			c.requests()
 		}
-		if err := c.peer.SendMsg(zmq4.NewMsg(AppendRecoveryRequest(nil, &req))); err != nil {
+		if err := c.peer.Send(AppendRecoveryRequest(nil, &req)); err != nil {
 			return recs, holes, c.broken(err)
 		}
 		want := min(to, cur+uint64(req.Count))
@@ -72,7 +72,7 @@ func (c *recoveryClient) fetch(ctx context.Context, pub, epoch uint64, part uint
 			if err != nil {
 				return recs, holes, c.broken(err)
 			}
-			if msg.Type == zmq4.CmdMsg || len(msg.Frames) == 0 {
+			if msg.IsCommand() || len(msg.Frames) == 0 {
 				continue
 			}
 			rep, err := ParseRecoveryReply(msg.Frames[0])

@@ -242,7 +242,7 @@ func (s *recoveryServer) serve(p *zmqx.Peer, w *zmqx.Writer) {
 			w.Close(zmqx.ReadCloseReason(err))
 			return
 		}
-		if msg.Type == zmq4.CmdMsg {
+		if msg.IsCommand() {
 			continue
 		}
 		s.requests.Add(1)

@@ -86,7 +86,7 @@ func recoveryPair(t *testing.T, shards int, pcfg PubConfig, cfg SubConfig, sink 
 // order with the live records behind them, each exactly once.
 func TestRecoveryFillsGaps(t *testing.T) {
 	var n atomic.Int64
-	cfg := SubConfig{ExitOnEOS: true, DropFrame: func(shard int, h *feed.Header) bool {
+	cfg := SubConfig{ExitOnEOS: true, dropFrame: func(shard int, h *feed.Header) bool {
 		return h.Count > 0 && n.Add(1)%40 == 0
 	}}
 	sink := newOrdered()
@@ -231,7 +231,7 @@ func TestRecoveryHostileClients(t *testing.T) {
 					default: // another publisher
 						msg = AppendRecoveryRequest(nil, &RecoveryRequest{ID: uint64(i), Publisher: 1, Epoch: 2, From: 1, Count: 10})
 					}
-					if p.SendMsg(zmq4.NewMsg(msg)) != nil {
+					if p.Send(msg) != nil {
 						break
 					}
 					sent.Add(1)
@@ -300,7 +300,7 @@ func TestRecoveryStaleCroaks(t *testing.T) {
 // handed over once, in order, or counted lost.
 func TestRecoveryHoldLimit(t *testing.T) {
 	var n atomic.Int64
-	cfg := SubConfig{ExitOnEOS: true, MaxHold: 1, DropFrame: func(shard int, h *feed.Header) bool {
+	cfg := SubConfig{ExitOnEOS: true, MaxHold: 1, dropFrame: func(shard int, h *feed.Header) bool {
 		return h.Count > 0 && n.Add(1)%50 == 0
 	}}
 	sink := newOrdered()

@@ -130,9 +130,10 @@ type SubConfig struct {
 	// Observe, if set, is called on the shard thread for every frame's
 	// delivered records, with the arrival time read once for the frame.
 	Observe func(shard int, now int64, recs []feed.Record)
-	// DropFrame is a test hook: frames for which it returns true are
-	// discarded as if lost on the network.
-	DropFrame func(shard int, h *feed.Header) bool
+	// dropFrame is a test hook (unexported: shard's own tests set it):
+	// frames for which it returns true are discarded as if lost on the
+	// network.
+	dropFrame func(shard int, h *feed.Header) bool
 }
 
 func (c SubConfig) withDefaults() SubConfig {
@@ -639,7 +640,7 @@ func (t *shardThread) frame(frames [][]byte, b *feed.Batch, now int64) bool {
 		drop()
 		return t.malformed(err)
 	}
-	if s.cfg.DropFrame != nil && s.cfg.DropFrame(t.id, &h) {
+	if s.cfg.dropFrame != nil && s.cfg.dropFrame(t.id, &h) {
 		drop()
 		return false
 	}

@@ -467,7 +467,7 @@ func (u *Source) serve(ctx context.Context, peer *zmqx.Peer) {
 			}
 			return
 		}
-		if msg.Type == zmq4.CmdMsg {
+		if msg.IsCommand() {
 			continue // PONG or a command zmq4 passes up: liveness only
 		}
 		u.received.Add(1)
@@ -537,7 +537,7 @@ func (u *Source) watch(ctx context.Context, peer *zmqx.Peer, waiting *atomic.Int
 			return
 		case idle >= hb && time.Duration(now-lastPing) >= hb:
 			// ZMTP 3.1 PING: TTL 0 (no deadline imposed on the peer), no context.
-			if err := peer.SendCmd(zmq4.CmdPing, []byte{0, 0}); err != nil {
+			if err := peer.Ping(0); err != nil {
 				peer.Close()
 				return
 			}

@@ -191,7 +191,7 @@ func (f *fakeUpstream) accept(t *testing.T, n int) (*zmqx.Peer, []string) {
 		if err != nil {
 			t.Fatalf("reading subscriptions: %v", err)
 		}
-		if m.Type == zmq4.CmdMsg {
+		if m.IsCommand() {
 			continue
 		}
 		if len(m.Frames) != 1 || len(m.Frames[0]) == 0 || m.Frames[0][0] != 1 {
@@ -205,7 +205,7 @@ func (f *fakeUpstream) accept(t *testing.T, n int) (*zmqx.Peer, []string) {
 
 func send(t *testing.T, p *zmqx.Peer, frames ...[]byte) {
 	t.Helper()
-	if err := p.SendMsg(zmq4.NewMsgFrom(frames...)); err != nil {
+	if err := p.Send(frames...); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -477,9 +477,8 @@ func BenchmarkUpstreamIngest(b *testing.B) {
 			return
 		}
 		p.Coalesce()
-		msg := zmq4.NewMsgFrom(topic, payload)
 		for i := 0; i < n; i++ {
-			if p.SendMsg(msg) != nil {
+			if p.Send(topic, payload) != nil {
 				return
 			}
 			if i%256 == 255 && p.Flush(5*time.Second) != nil {

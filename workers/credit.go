@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/bbox-dev/bbox/internal/zmqx"
 )
@@ -76,7 +75,7 @@ func parseEnd(b []byte) (code byte, reason string, err error) {
 	return b[0], string(b[1:]), nil
 }
 
-// zmtpMsg is one message or command read by readZMTP.
+// zmtpMsg is one message or command read by readPeer.
 type zmtpMsg struct {
 	cmd    bool
 	name   string   // command name
@@ -84,59 +83,10 @@ type zmtpMsg struct {
 	frames [][]byte // message frames
 }
 
-var (
-	errBadCommand = errors.New("malformed ZMTP command")
-	errTooLarge   = errors.New("ZMTP frame over the size limit")
-)
-
-// maxCommand bounds a command's body: bbox's own are a few bytes.
-const maxCommand = 64 << 10
-
-// readPeer reads the next message or command from p. The guard under p
-// has vetted frame sizes and swallowed PINGs.
+// readPeer reads the next message or command from p (zmq4's RecvMsg drops
+// command names, and bbox needs them). The guard under p has vetted frame
+// sizes and swallowed PINGs; a malformed command is zmqx.ErrBadCommand.
 func readPeer(p *zmqx.Peer, alloc func(n int) []byte) (zmtpMsg, error) {
-	return readZMTP(p, 1<<62, alloc)
-}
-
-// readZMTP reads the next ZMTP message or command from r (zmq4's RecvMsg
-// drops command names, and bbox needs them). A frame over limit bytes, or
-// a command over maxCommand, is an error; alloc supplies message frames.
-func readZMTP(r io.Reader, limit uint64, alloc func(n int) []byte) (zmtpMsg, error) {
-	var m zmtpMsg
-	var hdr [9]byte
-	for more := true; more; {
-		if _, err := io.ReadFull(r, hdr[:2]); err != nil {
-			return m, err
-		}
-		flags, size := hdr[0], uint64(hdr[1])
-		if flags&0x02 != 0 {
-			if _, err := io.ReadFull(r, hdr[2:9]); err != nil {
-				return m, err
-			}
-			size = binary.BigEndian.Uint64(hdr[1:9])
-		}
-		more = flags&0x01 != 0
-		isCmd := flags&0x04 != 0
-		if size > limit || (isCmd && size > maxCommand) {
-			return m, errTooLarge
-		}
-		var b []byte
-		if isCmd {
-			b = make([]byte, size)
-		} else {
-			b = alloc(int(size))
-		}
-		if _, err := io.ReadFull(r, b); err != nil {
-			return m, err
-		}
-		if isCmd {
-			if more || len(m.frames) > 0 || len(b) < 1 || int(b[0]) > len(b)-1 {
-				return m, errBadCommand
-			}
-			m.cmd, m.name, m.body = true, string(b[1:1+b[0]]), b[1+b[0]:]
-			return m, nil
-		}
-		m.frames = append(m.frames, b)
-	}
-	return m, nil
+	m, err := p.Recv(nil, func(_, n int) []byte { return alloc(n) })
+	return zmtpMsg{cmd: m.IsCommand(), name: m.Cmd, body: m.Body, frames: m.Frames}, err
 }

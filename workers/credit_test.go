@@ -3,7 +3,6 @@ package workers
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"sync"
 	"testing"
 	"time"
@@ -163,44 +162,6 @@ func FuzzCredit(f *testing.F) {
 		if code, reason, err := parseEnd(b); err == nil {
 			if c2, r2, err := parseEnd(marshalEnd(code, reason)); err != nil || c2 != code || (len(reason) <= maxReason && r2 != reason) {
 				t.Fatalf("end round trip: %d %q → %d %q, %v", code, reason, c2, r2, err)
-			}
-		}
-	})
-}
-
-// zmtpFrame builds one ZMTP frame for FuzzReadZMTP's seeds.
-func zmtpFrame(flags byte, body []byte) []byte {
-	if len(body) > 255 {
-		b := binary.BigEndian.AppendUint64([]byte{flags | 0x02}, uint64(len(body)))
-		return append(b, body...)
-	}
-	return append([]byte{flags, byte(len(body))}, body...)
-}
-
-// FuzzReadZMTP: whatever a peer sends, readZMTP returns a message, a
-// command or an error, never panics, and never allocates past its limit.
-func FuzzReadZMTP(f *testing.F) {
-	cmd := append([]byte{byte(len(cmdCredit))}, cmdCredit...)
-	f.Add(zmtpFrame(0x04, append(cmd, credit{window: 8}.marshal()...)))
-	f.Add(append(zmtpFrame(0x01, endMarker), zmtpFrame(0, marshalEnd(endAborted, "late"))...))
-	f.Add(zmtpFrame(0, make([]byte, 300)))
-	f.Add([]byte{0x04, 3, 9, 'A', 'B'})
-	f.Fuzz(func(t *testing.T, data []byte) {
-		r := bytes.NewReader(data)
-		for i := 0; i < 16; i++ {
-			m, err := readZMTP(r, 1<<16, func(n int) []byte { return make([]byte, n) })
-			if err != nil {
-				return
-			}
-			if m.cmd {
-				if len(m.name) > 255 || len(m.frames) != 0 {
-					t.Fatalf("command %q with %d frames", m.name, len(m.frames))
-				}
-				parseCredit(m.body)
-				continue
-			}
-			if len(m.frames) == 0 {
-				t.Fatal("a message with no frames")
 			}
 		}
 	})

@@ -258,7 +258,7 @@ func (c *pushConn) readLoop() {
 	for {
 		m, err := readPeer(c.peer, func(n int) []byte { return make([]byte, n) })
 		if err != nil {
-			if errors.Is(err, errBadCommand) {
+			if errors.Is(err, zmqx.ErrBadCommand) {
 				c.kill(stateProtocol, err.Error())
 				return
 			}

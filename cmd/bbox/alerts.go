@@ -11,7 +11,6 @@ import (
 
 	"github.com/bbox-dev/bbox/alerts"
 	"github.com/bbox-dev/bbox/internal/zmqx"
-	"github.com/bbox-dev/bbox/shard"
 )
 
 func init() {
@@ -33,7 +32,7 @@ func openAlerts(endpoint string, log *logger, cf *connFlags) (publish func(alert
 	if endpoint == "" {
 		return func(alerts.Event) {}, func() {}, nil
 	}
-	a, err := shard.NewAlertPub(endpoint, cf.options(log), log.Logf)
+	a, err := alerts.NewPub(endpoint, cf.options(log), log.Logf)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--alert: %w", err)
 	}

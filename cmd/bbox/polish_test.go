@@ -141,7 +141,7 @@ func TestUpstreamIdleExit(t *testing.T) {
 			err = fmt.Errorf("subscription %q, want everything", m.Frames)
 		}
 		for i := 0; i < sent && err == nil; i++ {
-			err = p.SendMsg(zmq4.NewMsgFrom([]byte("AAPL"), []byte(strconv.Itoa(i))))
+			err = p.Send([]byte("AAPL"), []byte(strconv.Itoa(i)))
 		}
 		fed <- err
 	})

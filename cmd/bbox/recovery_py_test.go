@@ -149,7 +149,7 @@ func TestRecoveryHostileLiveComplete(t *testing.T) {
 					case 2: // everything this publisher ever sent, again and again
 						msg = shard.AppendRecoveryRequest(nil, &shard.RecoveryRequest{ID: uint64(i), Publisher: id, Epoch: epoch, Partition: uint32(i % 4), From: 1, Count: ^uint32(0)})
 					}
-					if p.SendMsg(zmq4.NewMsg(msg)) != nil {
+					if p.Send(msg) != nil {
 						break
 					}
 					time.Sleep(time.Millisecond)

@@ -2,9 +2,9 @@ package zmqx
 
 import (
 	"bufio"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync/atomic"
 	"time"
@@ -28,15 +28,17 @@ func (e *guardError) Temporary() bool { return false }
 
 var _ net.Error = (*guardError)(nil)
 
-// guardConn sits between zmq4's ZMTP code and the socket.
+// guardConn sits between the ZMTP code (zmq4's handshake, then the Peer's)
+// and the socket.
 //
-// Read side: it reads ahead (bufio, which also turns zmq4's many small
-// ReadFull calls into few syscalls) and vets every frame header before zmq4
-// sees it, because zmq4 allocates whatever size a peer announces. A frame
-// over the limit, a non-ZMTP greeting or reserved flag bits close the
-// connection with a counted error. PING commands are swallowed (zmq4 would
-// answer them from the reading goroutine, interleaving with our writer);
-// the writing goroutine answers them via Peer.ServicePings, woken by
+// Read side: it reads ahead (bufio: few syscalls for many small reads)
+// and vets every frame header (peekHeader, the one reader of frame
+// headers) before anything is allocated for it: zmq4's handshake reads
+// through Read, and after it the Peer reads frames with nextHeader and
+// readBody. A frame over the limit, a non-ZMTP greeting or reserved flag
+// bits close the connection with a counted error. After the handshake,
+// PING commands are swallowed, so the reading goroutine never writes: the
+// writing goroutine answers them (Peer.ServicePings, or Writer), woken by
 // Peer.Pinged if it has nothing else to write.
 //
 // Write side: in coalescing mode small writes (ZMTP headers, prefixes) are
@@ -73,14 +75,20 @@ func newGuard(c net.Conn, o *Options) *guardConn {
 	}
 }
 
-func (g *guardConn) fail(err error, counter *atomic.Int64) (int, error) {
-	if counter != nil {
-		counter.Add(1)
+// fail closes the connection for err, counting it.
+func (g *guardConn) fail(err error, counter func(*Counters) *atomic.Int64) error {
+	if g.stats != nil {
+		counter(g.stats).Add(1)
 	}
 	g.Conn.Close()
-	return 0, err
+	return err
 }
 
+func badFrames(c *Counters) *atomic.Int64 { return &c.BadFrames }
+
+// Read is what zmq4's handshake reads through: the greeting, then whole
+// frames, each vetted by peekHeader before any of it is handed over.
+// After the handshake the Peer reads frames itself (readloop.go).
 func (g *guardConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
@@ -91,7 +99,7 @@ func (g *guardConn) Read(p []byte) (int, error) {
 			return 0, err
 		}
 		if sig[0] != 0xFF || sig[9] != 0x7F || sig[10] < 3 {
-			return g.fail(ErrNotZMTP, g.stats.counter(func(c *Counters) *atomic.Int64 { return &c.NotZMTP }))
+			return 0, g.fail(ErrNotZMTP, func(c *Counters) *atomic.Int64 { return &c.NotZMTP })
 		}
 	}
 	if g.greetLeft > 0 {
@@ -99,47 +107,108 @@ func (g *guardConn) Read(p []byte) (int, error) {
 		g.greetLeft -= n
 		return n, err
 	}
-	for g.frameLeft == 0 {
-		hdr, err := g.br.Peek(2)
+	if g.frameLeft == 0 {
+		h, err := g.peekHeader()
 		if err != nil {
 			return 0, err
 		}
-		flags := hdr[0]
-		if flags&0xF8 != 0 {
-			return g.fail(ErrBadFrame, g.stats.counter(func(c *Counters) *atomic.Int64 { return &c.BadFrames }))
-		}
-		hl, size := uint64(2), uint64(hdr[1])
-		if flags&0x02 != 0 { // long frame
-			hdr, err = g.br.Peek(9)
-			if err != nil {
-				return 0, err
-			}
-			hl, size = 9, binary.BigEndian.Uint64(hdr[1:])
-		}
-		if size > g.maxFrame {
-			if g.stats != nil {
-				g.stats.LastOversize.Store(size)
-			}
-			return g.fail(fmt.Errorf("%w: %d bytes announced, limit %d", ErrFrameTooLarge, size, g.maxFrame),
-				g.stats.counter(func(c *Counters) *atomic.Int64 { return &c.Oversize }))
-		}
-		if flags&0x04 != 0 && g.handshook.Load() && size >= 5 && size < 512 {
-			// A command after the handshake: swallow PINGs (see type comment).
-			if b, err := g.br.Peek(int(hl + size)); err == nil && b[hl] == 4 && string(b[hl+1:hl+5]) == "PING" {
-				g.br.Discard(int(hl + size))
-				g.pings.Add(1)
-				select {
-				case g.pinged <- struct{}{}:
-				default:
-				}
-				continue
-			}
-		}
-		g.frameLeft = hl + size
+		g.frameLeft = uint64(h.n) + h.size
 	}
 	n, err := g.br.Read(p[:min(uint64(len(p)), g.frameLeft)])
 	g.frameLeft -= uint64(n)
 	return n, err
+}
+
+// peekHeader returns the next frame's header without consuming it, once
+// it has passed the guard: reserved flag bits or a size over the limit
+// close the connection (counted) before anything is allocated. After the
+// handshake, PINGs are swallowed here (see the type comment).
+func (g *guardConn) peekHeader() (header, error) {
+	for {
+		b, err := g.br.Peek(2)
+		if err != nil {
+			return header{}, err
+		}
+		if b[0]&flagReserved != 0 { // before waiting for a long size that may never come
+			return header{}, g.fail(ErrBadFrame, badFrames)
+		}
+		if b[0]&flagLong != 0 {
+			if b, err = g.br.Peek(9); err != nil {
+				return header{}, err
+			}
+		}
+		h, _ := parseHeader(b)
+		if h.size > g.maxFrame {
+			if g.stats != nil {
+				g.stats.LastOversize.Store(h.size)
+			}
+			return header{}, g.fail(fmt.Errorf("%w: %d bytes announced, limit %d", ErrFrameTooLarge, h.size, g.maxFrame),
+				func(c *Counters) *atomic.Int64 { return &c.Oversize })
+		}
+		if h.command() && g.handshook.Load() && g.swallowPing(h) {
+			continue
+		}
+		return h, nil
+	}
+}
+
+// swallowPing consumes the command frame h if it is a PING, counting it
+// for the writer and waking it.
+func (g *guardConn) swallowPing(h header) bool {
+	if h.size < 5 || h.size >= 512 {
+		return false
+	}
+	b, err := g.br.Peek(h.n + int(h.size))
+	if err != nil || b[h.n] != 4 || string(b[h.n+1:h.n+5]) != "PING" {
+		return false
+	}
+	g.br.Discard(len(b))
+	g.pings.Add(1)
+	select {
+	case g.pinged <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// nextHeader consumes and returns the next frame's header, vetted as
+// peekHeader does: the Peer's receive path (readloop.go) reads frames
+// with it and readBody, after the handshake.
+func (g *guardConn) nextHeader() (header, error) {
+	h, err := g.peekHeader()
+	if err == nil {
+		g.br.Discard(h.n)
+	}
+	return h, err
+}
+
+// readBody reads the body of the frame whose header was just consumed
+// into b (its whole size), or with b nil skips n bytes of it unread.
+func (g *guardConn) readBody(b []byte, n int) error {
+	if b == nil {
+		_, err := g.br.Discard(n)
+		return err
+	}
+	_, err := io.ReadFull(g.br, b)
+	return err
+}
+
+// takePings returns the number of PINGs swallowed since the last call:
+// the PONGs owed.
+func (g *guardConn) takePings() int64 { return g.pings.Swap(0) }
+
+// buffered is the read-ahead: bytes read from the socket, not yet
+// consumed (valid until the next read).
+func (g *guardConn) buffered() []byte {
+	b, _ := g.br.Peek(g.br.Buffered())
+	return b
+}
+
+// resetOnClose makes Close send a TCP RST (see Peer.ResetOnClose).
+func (g *guardConn) resetOnClose() {
+	if tc, ok := g.Conn.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
 }
 
 // coalesceThreshold is the write size up to which bytes are copied rather
@@ -164,6 +233,22 @@ func (g *guardConn) Write(p []byte) (int, error) {
 	}
 	g.pendLen += len(p)
 	return len(p), nil
+}
+
+// coalesceWrites switches Write to coalescing mode (see Flush).
+func (g *guardConn) coalesceWrites() { g.coalesce = true }
+
+// writeParts writes the parts of one message: coalesced (as Write does)
+// in coalescing mode, else with one writev.
+func (g *guardConn) writeParts(parts net.Buffers) error {
+	if !g.coalesce {
+		_, err := parts.WriteTo(g.Conn)
+		return err
+	}
+	for _, b := range parts {
+		g.Write(b)
+	}
+	return nil
 }
 
 // Flush writes everything coalesced since the last Flush with one writev,

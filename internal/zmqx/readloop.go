@@ -1,101 +1,120 @@
 package zmqx
 
-import (
-	"encoding/binary"
-	"io"
-	"time"
+// The read side of a Peer. Every frame header is parsed once, by the
+// guard's peekHeader (which vets it and swallows PINGs); the receive
+// methods below are thin forms of one reader, recv. Only the NULL
+// mechanism is used by bbox, so frames need no decryption. One goroutine
+// reads.
 
-	"github.com/go-zeromq/zmq4"
-)
+// ErrBadCommand reports a malformed ZMTP command: one with MORE set or
+// inside a message (ZMTP 3 commands are single frames), a name that does
+// not fit its frame, or (for Recv) a body over 64 KiB. The connection is
+// closed and the frame counted in Counters.BadFrames.
+var ErrBadCommand = &guardError{"peer sent a malformed ZMTP command"}
 
-// What a subscriber's read loop needs beyond RecvFrames: to know whether
-// another whole message already sits in the read-ahead buffer (so one
-// socket read can be handled, and delivered, as one unit), and to see
-// commands (a PONG proves a silent peer alive).
+// Msg is one message or command from Recv or RecvMsg.
+type Msg struct {
+	Frames [][]byte // a message's frames; none for a command
+	Cmd    string   // a command's name; "" for a message
+	Body   []byte   // a command's data
+}
+
+// IsCommand reports whether m is a ZMTP command rather than a message.
+func (m Msg) IsCommand() bool { return m.Cmd != "" }
+
+// RecvMsg reads the next message or command into new buffers.
+func (p *Peer) RecvMsg() (Msg, error) { return p.Recv(nil, nil) }
+
+// Recv reads the next message or command: a message's frames into
+// buffers from alloc(i, n) (frame i, n bytes; nil allocates each), so a
+// reader can receive into pooled memory (zmq4 allocates every frame at its
+// size, which at millions of records a second keeps the garbage collector
+// busy). Frame sizes are vetted by the guard before alloc is called.
+func (p *Peer) Recv(dst [][]byte, alloc func(i, n int) []byte) (Msg, error) {
+	frames, b, cmd, err := p.recv(dst, alloc, true)
+	if err != nil || !cmd {
+		return Msg{Frames: frames}, err
+	}
+	// recv checked that the name fits.
+	return Msg{Cmd: string(b[1 : 1+b[0]]), Body: b[1+b[0]:]}, nil
+}
+
+// RecvMessage is Recv for a read loop that only needs to know a command
+// came (a PONG proves a silent peer alive): for a command it returns cmd
+// true and no frames, the body discarded unread.
+func (p *Peer) RecvMessage(dst [][]byte, alloc func(i, n int) []byte) (frames [][]byte, cmd bool, err error) {
+	frames, _, cmd, err = p.recv(dst, alloc, false)
+	return frames, cmd, err
+}
+
+// recv reads one message into buffers from alloc, or one command, whose
+// frame (name size, name, data) it returns in body if keep is set and
+// otherwise discards unread.
+func (p *Peer) recv(dst [][]byte, alloc func(i, n int) []byte, keep bool) (frames [][]byte, body []byte, cmd bool, err error) {
+	g := p.g
+	dst = dst[:0]
+	for {
+		h, err := g.nextHeader()
+		if err != nil {
+			return dst, nil, false, err
+		}
+		if h.command() {
+			if h.more() || len(dst) > 0 || (keep && h.size > maxCommand) {
+				return dst[:0], nil, false, g.fail(ErrBadCommand, badFrames)
+			}
+			if !keep {
+				err := g.readBody(nil, int(h.size))
+				return dst, nil, err == nil, err
+			}
+			b := make([]byte, h.size)
+			if err := g.readBody(b, len(b)); err != nil {
+				return dst, nil, false, err
+			}
+			if len(b) < 2 || b[0] == 0 || int(b[0]) > len(b)-1 {
+				return dst, nil, false, g.fail(ErrBadCommand, badFrames)
+			}
+			return dst, b, true, nil
+		}
+		var b []byte
+		if alloc != nil {
+			b = alloc(len(dst), int(h.size))
+		} else {
+			b = make([]byte, h.size)
+		}
+		if err := g.readBody(b, len(b)); err != nil {
+			return dst, nil, false, err
+		}
+		dst = append(dst, b)
+		if !h.more() {
+			return dst, nil, false, nil
+		}
+	}
+}
+
+// What a subscriber's read loop needs beyond RecvMessage: to know whether
+// another whole message already sits in the read-ahead buffer, so one
+// socket read can be handled, and delivered, as one unit.
 
 // Buffered is the number of bytes read from the socket and not yet consumed.
-func (p *Peer) Buffered() int { return p.g.br.Buffered() }
+func (p *Peer) Buffered() int { return len(p.g.buffered()) }
 
 // MessageBuffered reports whether a complete data message (commands
 // before it skipped) is already in the read-ahead buffer, so that reading
 // it makes no system call, and how many frame bytes it holds. Call it only
 // between messages, from the reading goroutine.
 func (p *Peer) MessageBuffered() (size int, ok bool) {
-	if p.g.frameLeft != 0 {
-		return 0, false
-	}
-	b, _ := p.g.br.Peek(p.g.br.Buffered())
-	cmd := false
-	for len(b) >= 2 {
-		flags, n, hl := b[0], uint64(b[1]), 2
-		if flags&0x02 != 0 {
-			if len(b) < 9 {
-				return 0, false
-			}
-			n, hl = binary.BigEndian.Uint64(b[1:9]), 9
-		}
-		if n > uint64(len(b)-hl) {
+	for b := p.g.buffered(); ; {
+		h, ok := parseHeader(b)
+		if !ok || h.size > uint64(len(b)-h.n) {
 			return 0, false
 		}
-		b = b[hl+int(n):]
-		if flags&0x04 != 0 || cmd {
-			// A command, or the rest of a multi-frame one: RecvFrames skips it.
-			cmd = flags&0x01 != 0
-			continue
+		b = b[h.n+int(h.size):]
+		if h.command() {
+			continue // RecvMessage returns it first, or refuses it
 		}
-		size += int(n)
-		if flags&0x01 == 0 {
+		size += int(h.size)
+		if !h.more() {
 			return size, true
 		}
 	}
-	return 0, false
-}
-
-// RecvMessage is RecvFrames that also returns on a command: for a
-// command (a PONG, say) it returns cmd true and no frames, its body
-// discarded. The reader learns the peer is alive without a data message.
-func (p *Peer) RecvMessage(dst [][]byte, alloc func(i, n int) []byte) (frames [][]byte, cmd bool, err error) {
-	var hdr [9]byte
-	dst = dst[:0]
-	for more := true; more; {
-		if _, err := io.ReadFull(p.g, hdr[:2]); err != nil {
-			return dst, false, err
-		}
-		flags, size := hdr[0], uint64(hdr[1])
-		if flags&0x02 != 0 {
-			if _, err := io.ReadFull(p.g, hdr[2:9]); err != nil {
-				return dst, false, err
-			}
-			size = binary.BigEndian.Uint64(hdr[1:9])
-		}
-		more = flags&0x01 != 0
-		if flags&0x04 != 0 || cmd {
-			cmd = true
-			if _, err := io.CopyN(io.Discard, p.g, int64(size)); err != nil {
-				return dst, true, err
-			}
-			continue
-		}
-		b := alloc(len(dst), int(size))
-		if _, err := io.ReadFull(p.g, b); err != nil {
-			return dst, false, err
-		}
-		dst = append(dst, b)
-	}
-	if cmd {
-		return dst[:0], true, nil
-	}
-	return dst, false, nil
-}
-
-// Ping sends a ZMTP 3.1 PING (TTL 0, no context); the peer answers with a
-// PONG, which RecvMessage returns as a command. A write that does not
-// finish within d (0: no limit) fails, so a dead link cannot block the
-// goroutine that watches it. Call it only from the goroutine that writes to p.
-func (p *Peer) Ping(d time.Duration) error {
-	if d > 0 {
-		p.g.Conn.SetWriteDeadline(time.Now().Add(d))
-		defer p.g.Conn.SetWriteDeadline(time.Time{})
-	}
-	return p.SendCmd(zmq4.CmdPing, []byte{0, 0})
 }

@@ -1,6 +1,7 @@
 // Package zmqx is bbox's ZeroMQ connection layer: it uses zmq4 for the
-// ZMTP protocol itself (greeting, NULL handshake, framing) and owns what
-// zmq4's sockets get wrong for a market-data engine.
+// ZMTP handshake (greeting, NULL mechanism, READY) and owns the rest, the
+// framing included, because of what zmq4 gets wrong for a market-data
+// engine.
 //
 // Why not zmq4's PUB/SUB/PUSH sockets (measured in DESIGN.md, v0.17.0):
 // PUB writes every subscriber in turn with blocking writes from one
@@ -10,8 +11,10 @@
 // connections; every received frame is allocated at the size the peer
 // announces. So bbox accepts and dials net.Conns itself, wraps each in a
 // guard (frame-size and greeting checks, coalesced writev) and runs
-// zmq4.Open on it to get a *zmq4.Conn. Above that, the socket semantics are
-// ours: shard/ fans out to per-subscriber bounded queues, workers/ chooses
+// zmq4.Open on it for the handshake only: a Peer then reads frames into the
+// caller's buffers through one vetted header reader and writes them with
+// writev, and does not expose zmq4's Conn. Above that, the socket
+// semantics are ours: shard/ fans out to per-subscriber bounded queues, workers/ chooses
 // exactly one worker per batch, and every connection is one peer we can
 // name, count and drop. Writer (writer.go) is the one per-peer writer both
 // of them use: a bounded queue of reference-counted frames, one goroutine
@@ -27,10 +30,8 @@ package zmqx
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -107,16 +108,9 @@ type Counters struct {
 	NotZMTP       atomic.Int64  // peers whose first bytes were not a ZMTP 3 greeting
 	Handshake     atomic.Int64  // handshakes that failed or timed out
 	Oversize      atomic.Int64  // frames over MaxFrame (connection closed before allocating)
-	BadFrames     atomic.Int64  // frames with reserved flag bits set
+	BadFrames     atomic.Int64  // frames with reserved flag bits set, malformed commands
 	LastOversize  atomic.Uint64 // size the last oversize frame announced
 	SockBufCapped atomic.Int64  // SO_RCVBUF/SO_SNDBUF requests the kernel capped
-}
-
-func (c *Counters) counter(f func(*Counters) *atomic.Int64) *atomic.Int64 {
-	if c == nil {
-		return nil
-	}
-	return f(c)
 }
 
 // Refused is the number of peers or frames refused for any reason.
@@ -240,42 +234,28 @@ func (o *Options) control(ep Endpoint) func(network, address string, c syscall.R
 	}
 }
 
-// Peer is one ZMTP connection after a completed handshake.
+// Peer is one ZMTP connection after a completed handshake. zmq4 ran the
+// handshake; from there on the Peer reads and writes frames itself
+// (readloop.go, send.go), through the guard, and exposes only what bbox
+// uses: receive (Recv, RecvMsg, RecvMessage), send (Send, SendCmd,
+// Subscribe, Ping, ServicePings), coalesced writes (Coalesce, Flush), and
+// the connection's life (Close, ResetOnClose, SetReadDeadline).
 type Peer struct {
-	*zmq4.Conn
 	g      *guardConn
 	Remote string // peer address, for counters and logs
 	Local  string
 }
 
 // Close closes the connection.
-func (p *Peer) Close() error { return p.g.Conn.Close() }
+func (p *Peer) Close() error { return p.g.Close() }
 
 // Coalesce switches writes to coalescing mode: they are sent by Flush.
 // Call it from the writing goroutine, once, before the first coalesced write.
-func (p *Peer) Coalesce() { p.g.coalesce = true }
+func (p *Peer) Coalesce() { p.g.coalesceWrites() }
 
 // Flush sends coalesced writes; a write that does not finish within d
 // returns an error wrapping ErrStuck. After an error, close the peer.
 func (p *Peer) Flush(d time.Duration) error { return p.g.Flush(d) }
-
-// Subscribe sends the ZMTP 3.0 subscription a SUB sends for prefix: a
-// message of 1 then the prefix (nil subscribes to everything). PUB peers,
-// libzmq's and bbox's own, filter on it.
-func (p *Peer) Subscribe(prefix []byte) error {
-	return p.SendMsg(zmq4.NewMsg(append([]byte{1}, prefix...)))
-}
-
-// ServicePings answers PINGs the guard swallowed. Call it only from the
-// goroutine that writes to p.
-func (p *Peer) ServicePings() error {
-	for n := p.g.pings.Swap(0); n > 0; n-- {
-		if err := p.SendCmd(zmq4.CmdPong, nil); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // Pinged is signalled, without blocking the reader, when the peer sends a
 // ZMTP PING. A writer with nothing else to send selects on it and answers
@@ -283,86 +263,32 @@ func (p *Peer) ServicePings() error {
 // drops a connection whose PONG is late.
 func (p *Peer) Pinged() <-chan struct{} { return p.g.pinged }
 
-// RecvFrames reads the next message straight from the connection into
-// buffers from alloc(i, n) (frame i, n bytes), so a subscriber can receive
-// into pooled memory: zmq4's RecvMsg allocates every frame at its size,
-// which at millions of records a second keeps the garbage collector busy.
-// Frame sizes are vetted by the guard before alloc is called. Commands
-// (other than the PINGs the guard answers) are skipped. Only the NULL
-// mechanism is used by bbox, so frames need no decryption. Do not mix with
-// RecvMsg mid-message; one goroutine reads.
-func (p *Peer) RecvFrames(dst [][]byte, alloc func(i, n int) []byte) ([][]byte, error) {
-	var hdr [9]byte
-	for {
-		dst = dst[:0]
-		cmd := false
-		for more := true; more; {
-			if _, err := io.ReadFull(p.g, hdr[:2]); err != nil {
-				return dst, err
-			}
-			flags, size := hdr[0], uint64(hdr[1])
-			if flags&0x02 != 0 {
-				if _, err := io.ReadFull(p.g, hdr[2:9]); err != nil {
-					return dst, err
-				}
-				size = binary.BigEndian.Uint64(hdr[1:9])
-			}
-			more = flags&0x01 != 0
-			if flags&0x04 != 0 || cmd {
-				cmd = true
-				if _, err := io.CopyN(io.Discard, p.g, int64(size)); err != nil {
-					return dst, err
-				}
-				continue
-			}
-			b := alloc(len(dst), int(size))
-			if _, err := io.ReadFull(p.g, b); err != nil {
-				return dst, err
-			}
-			dst = append(dst, b)
-		}
-		if !cmd {
-			return dst, nil
-		}
-	}
-}
-
 // SetReadDeadline bounds the next reads.
-func (p *Peer) SetReadDeadline(t time.Time) error { return p.g.Conn.SetReadDeadline(t) }
+func (p *Peer) SetReadDeadline(t time.Time) error { return p.g.SetReadDeadline(t) }
 
-// ErrPeerPanic reports a peer whose bytes made zmq4 panic; the
+// ErrPeerPanic reports a peer whose handshake made zmq4 panic; the
 // connection is dropped and the process carries on.
 var ErrPeerPanic = errors.New("peer's ZMTP made zmq4 panic")
 
 // openZMTP runs zmq4's handshake, turning its panics into errors: zmq4
 // v0.17.0 panics on a READY whose Socket-Type it does not know (found by
 // FuzzGuard), and a hostile peer must not take the process down.
-func openZMTP(g *guardConn, typ zmq4.SocketType, server bool) (zc *zmq4.Conn, err error) {
+// The *zmq4.Conn it returns is not kept: after the handshake the Peer
+// reads and writes frames itself.
+func openZMTP(g *guardConn, typ zmq4.SocketType, server bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			zc, err = nil, fmt.Errorf("%w: %v", ErrPeerPanic, r)
-		}
-	}()
-	return zmq4.Open(g, null.Security(), typ, zmq4.SocketIdentity(""), server, nil)
-}
-
-// RecvMsg is zmq4's RecvMsg with its panics on malformed input turned
-// into errors (see openZMTP).
-func (p *Peer) RecvMsg() (m zmq4.Msg, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			p.Close()
 			err = fmt.Errorf("%w: %v", ErrPeerPanic, r)
 		}
 	}()
-	return p.Conn.RecvMsg()
+	_, err = zmq4.Open(g, null.Security(), typ, zmq4.SocketIdentity(""), server, nil)
+	return err
 }
 
 func handshake(c net.Conn, typ zmq4.SocketType, server bool, o *Options) (*Peer, error) {
 	g := newGuard(c, o)
 	c.SetDeadline(time.Now().Add(o.handshakeTimeout()))
-	zc, err := openZMTP(g, typ, server)
-	if err != nil {
+	if err := openZMTP(g, typ, server); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -371,7 +297,7 @@ func handshake(c net.Conn, typ zmq4.SocketType, server bool, o *Options) (*Peer,
 	if o.Stats != nil {
 		o.Stats.Accepted.Add(1)
 	}
-	return &Peer{Conn: zc, g: g, Remote: c.RemoteAddr().String(), Local: c.LocalAddr().String()}, nil
+	return &Peer{g: g, Remote: c.RemoteAddr().String(), Local: c.LocalAddr().String()}, nil
 }
 
 // Dial connects to ep as a socket of type typ and completes the handshake.

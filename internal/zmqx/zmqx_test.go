@@ -158,7 +158,7 @@ func TestListenDialRoundTrip(t *testing.T) {
 	defer p.Close()
 	p.Coalesce()
 	big := bytes.Repeat([]byte("x"), 100000)
-	if err := p.SendMsg(zmq4.NewMsg(big)); err != nil {
+	if err := p.Send(big); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Flush(time.Second); err != nil {
