@@ -333,3 +333,63 @@ func BuildLibZMQ(dir string) (string, error) {
 	}
 	return exe, os.Rename(tmp, exe)
 }
+
+// LeanRecvConfig is the receiving half of the lean TCP baseline as a
+// process (`bbox bench internal tcp-recv`).
+type LeanRecvConfig struct {
+	Out      string        // the latency log RunProcess reads; required
+	From     Stamp         // which stamp latency is measured from
+	Warmup   time.Duration // the start kept apart (0: none)
+	Interval time.Duration // interval histogram length (0: a second)
+}
+
+// ReceiveTCP listens on a free loopback port, tells listening where,
+// and receives one sender's records into cfg.Out's latency log until
+// the sender closes or ctx ends (then what arrived is kept, no error).
+// It returns the records received.
+func ReceiveTCP(ctx context.Context, cfg LeanRecvConfig, listening func(net.Addr)) (int64, error) {
+	if cfg.Out == "" {
+		return 0, errors.New("tcp baseline receiver: no latency log to write")
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	listening(ln.Addr())
+	rec := NewRecorder(1, cfg.From)
+	rec.SetWarmup(cfg.Warmup)
+	lg, err := CreateLatencyLog(cfg.Out, rec, cfg.Interval, "bbox bench tcp baseline receiver")
+	if err != nil {
+		return 0, err
+	}
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	conn, err := ln.Accept()
+	stop()
+	var got int64
+	if err == nil {
+		got, err = LeanRecv(ctx, conn, rec, cfg.From)
+		conn.Close()
+	}
+	if cerr := lg.Close(); err == nil {
+		err = cerr
+	}
+	if ctx.Err() != nil {
+		err = nil // stopped: the log holds what arrived
+	}
+	return got, err
+}
+
+// SendTCP connects to a ReceiveTCP at addr and sends cfg's records
+// (LeanSend). It returns the records sent and the seconds it took.
+func SendTCP(ctx context.Context, addr string, cfg LeanConfig) (int64, float64, error) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	return LeanSend(ctx, conn, cfg)
+}

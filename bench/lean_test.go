@@ -120,3 +120,52 @@ func TestLeanConfigValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The two halves as `bbox bench internal` runs them: ReceiveTCP says
+// where it listens, SendTCP sends there, every record arrives and the
+// latency log holds them; a receiver stopped before any sender came is
+// not an error.
+func TestReceiveSendTCP(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out := filepath.Join(t.TempDir(), "lat.hlog")
+	addr := make(chan string, 1)
+	type result struct {
+		n   int64
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		n, err := ReceiveTCP(ctx, LeanRecvConfig{Out: out, From: FromSource, Interval: 50 * time.Millisecond}, func(a net.Addr) { addr <- a.String() })
+		got <- result{n, err}
+	}()
+	sent, _, err := SendTCP(ctx, <-addr, LeanConfig{Rate: 20000, Duration: 200 * time.Millisecond})
+	if err != nil || sent == 0 {
+		t.Fatalf("sent %d: %v", sent, err)
+	}
+	if r := <-got; r.err != nil || r.n != sent {
+		t.Fatalf("received %d of %d: %v", r.n, sent, r.err)
+	}
+	res := &LoadResult{}
+	if err := res.readLatencyLog(out); err != nil {
+		t.Fatal(err)
+	}
+	if n := res.Hist.TotalCount(); n != sent {
+		t.Fatalf("latency log holds %d of %d", n, sent)
+	}
+
+	stopped, stop := context.WithCancel(ctx)
+	go func() {
+		n, err := ReceiveTCP(stopped, LeanRecvConfig{Out: out}, func(net.Addr) { stop() })
+		got <- result{n, err}
+	}()
+	if r := <-got; r.err != nil || r.n != 0 {
+		t.Fatalf("a receiver stopped before any sender: %d records, %v", r.n, r.err)
+	}
+	if _, err := ReceiveTCP(ctx, LeanRecvConfig{}, func(net.Addr) {}); err == nil {
+		t.Fatal("a receiver without a latency log to write did not fail")
+	}
+	if _, _, err := SendTCP(ctx, "127.0.0.1:1", LeanConfig{Rate: 1, Duration: time.Second}); err == nil {
+		t.Fatal("a sender with no receiver did not fail")
+	}
+}

@@ -188,17 +188,27 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	if o.Process && o.SubCPUs == "" {
+		o.Load.CPUs = nil // bbox sub runs unpinned: the summary's shards show no core
+	}
 	r := &runner{Options: o, ctx: ctx, out: &OutDir{Dir: o.Out}}
 	if o.Process {
 		r.setupProcess()
 	}
+	var rep *Report
+	var err error
 	switch {
 	case o.Sweep:
-		return r.sweep()
+		rep, err = r.sweep()
 	case len(o.Rates) > 0:
-		return r.ladder()
+		rep, err = r.ladder()
+	default:
+		rep, err = r.fixed()
 	}
-	return r.fixed()
+	if err == nil && rep.Interrupted {
+		r.Logf("bbox bench: interrupted; the reports hold what was measured until then")
+	}
+	return rep, err
 }
 
 // runner is one Run: its options with the defaults filled in, and what

@@ -109,6 +109,19 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		}
 		o.Rates = append(o.Rates, float64(rf))
 	}
+	if o.Process && len(baseline) == 0 {
+		baseline = listFlag{"tcp", "libzmq", "libzmq64"}
+	}
+	var badBase string
+	for _, b := range baseline {
+		switch p := bench.Path(b); {
+		case b == "none" || slices.Contains(o.Baselines, p):
+		case p == bench.PathTCP || p == bench.PathZMQ4 && !o.Process || (p == bench.PathLibZMQ || p == bench.PathLibZMQ64) && o.Process:
+			o.Baselines = append(o.Baselines, p)
+		case badBase == "":
+			badBase = b
+		}
+	}
 	// The flag checks, in the order they are reported.
 	for _, u := range []struct {
 		bad bool
@@ -134,23 +147,11 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		{o.Sweep && !(o.Factor > 1.01), fmt.Sprintf("--sweep-factor %v: want more than 1.01", o.Factor)},
 		{o.Sweep && (o.SweepMax == 0 || o.SweepMax < l.Rate), fmt.Sprintf("--sweep-max %v: want a rate of at least --rate %v", sweepMax.String(), rate.String())},
 		{o.Sweep && o.SweepMin > l.Rate, fmt.Sprintf("--sweep-min %v: want a rate of at most --rate %v", sweepMin.String(), rate.String())},
+		{badBase != "" && o.Process, fmt.Sprintf("--baseline %q: want tcp, libzmq, libzmq64 or none with --mode process", badBase)},
+		{badBase != "", fmt.Sprintf("--baseline %q: want tcp, zmq4 or none in-process (libzmq needs --mode process)", badBase)},
 	} {
 		if u.bad {
 			return usageErr(e, c, "%s", u.msg)
-		}
-	}
-	if o.Process && len(baseline) == 0 {
-		baseline = listFlag{"tcp", "libzmq", "libzmq64"}
-	}
-	for _, b := range baseline {
-		switch p := bench.Path(b); {
-		case b == "none" || slices.Contains(o.Baselines, p):
-		case p == bench.PathTCP || p == bench.PathZMQ4 && !o.Process || (p == bench.PathLibZMQ || p == bench.PathLibZMQ64) && o.Process:
-			o.Baselines = append(o.Baselines, p)
-		case o.Process:
-			return usageErr(e, c, "--baseline %q: want tcp, libzmq, libzmq64 or none with --mode process", b)
-		default:
-			return usageErr(e, c, "--baseline %q: want tcp, zmq4 or none in-process (libzmq needs --mode process)", b)
 		}
 	}
 	var err error
@@ -165,9 +166,6 @@ func runBench(ctx context.Context, e *env, args []string) int {
 				o.SubCPUs = *cpus
 			}
 		})
-		if o.SubCPUs == "" {
-			l.CPUs = nil // for the summary's shard lines
-		}
 		if o.Exe, err = os.Executable(); err != nil {
 			return fail(e, c, fmt.Errorf("--mode process: finding this binary to run bbox pub and bbox sub: %w", err))
 		}
@@ -205,9 +203,6 @@ func runBench(ctx context.Context, e *env, args []string) int {
 			return exitError
 		}
 		return fail(e, c, err)
-	}
-	if r.Interrupted {
-		log.Logf("bbox bench: interrupted; the reports hold what was measured until then")
 	}
 	if *asJSON {
 		writeJSON(e.stdout, newBenchSummary(r))
