@@ -46,12 +46,12 @@ func CompareFiles(a, b string) (*Comparison, error) {
 		if err != nil {
 			return nil, err
 		}
-		if sums[i], err = ParseSummary(name, data); err != nil {
+		if sums[i], err = parseSummary(name, data); err != nil {
 			return nil, err
 		}
 	}
 	c := &Comparison{NameA: a, NameB: b, A: sums[0], B: sums[1]}
-	if c.Deltas = Compare(c.A, c.B); len(c.Deltas) == 0 {
+	if c.Deltas = compareRuns(c.A, c.B); len(c.Deltas) == 0 {
 		return nil, errors.New("nothing to compare: one summary is a sweep and the other a fixed-rate run")
 	}
 	return c, nil
@@ -61,5 +61,5 @@ func CompareFiles(a, b string) (*Comparison, error) {
 // the table of deltas.
 func (c *Comparison) WriteReport(w io.Writer) error {
 	fmt.Fprintf(w, "bbox bench compare: A = %s, B = %s\n", c.NameA, c.NameB)
-	return WriteCompare(w, "A", "B", c.A, c.B, c.Deltas)
+	return writeCompare(w, "A", "B", c.A, c.B, c.Deltas)
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// The .hgrm reader is the tests' check that WriteHGRM writes what
+// The .hgrm reader is the tests' check that writeHGRM writes what
 // HdrHistogram's tools read; nothing in bbox reads .hgrm files.
 
 // HGRMRow is one line of a percentile distribution.
@@ -37,7 +37,7 @@ var (
 	hgrmBuckets = regexp.MustCompile(`^#\[Buckets\s*=\s*(\S+),\s*SubBuckets\s*=\s*(\S+)\]$`)
 )
 
-// ReadHGRM parses a percentile distribution written by WriteHGRM or by
+// ReadHGRM parses a percentile distribution written by writeHGRM or by
 // another HdrHistogram implementation. It requires the footer's Max and
 // Total count line; errors name the line.
 func ReadHGRM(r io.Reader) (*HGRM, error) {

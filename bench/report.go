@@ -10,19 +10,19 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// TablePercentiles are the rows of the percentile table.
-var TablePercentiles = []float64{50, 90, 99, 99.9, 99.99}
+// tablePercentiles are the rows of the percentile table.
+var tablePercentiles = []float64{50, 90, 99, 99.9, 99.99}
 
-// Column is one histogram (ns) in a percentile table.
-type Column struct {
+// column is one histogram (ns) in a percentile table.
+type column struct {
 	Name string
 	Hist *hdrhistogram.Histogram
 }
 
-// WriteTable writes the percentile table (p50 … p99.99, max, mean, count)
+// writeTable writes the percentile table (p50 … p99.99, max, mean, count)
 // of cols in µs. With more than one column it adds the ratio of the first
 // column to each other one, so a report carries its own comparison.
-func WriteTable(w io.Writer, cols []Column) error {
+func writeTable(w io.Writer, cols []column) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "  %-10s", "percentile")
 	for _, c := range cols {
@@ -40,7 +40,7 @@ func WriteTable(w io.Writer, cols []Column) error {
 			if c.Hist.TotalCount() == 0 {
 				fmt.Fprintf(bw, " %12s", "-")
 			} else if unit {
-				fmt.Fprintf(bw, " %12s", FormatMicros(vals[i]))
+				fmt.Fprintf(bw, " %12s", formatMicros(vals[i]))
 			} else {
 				fmt.Fprintf(bw, " %12d", int64(vals[i]))
 			}
@@ -54,7 +54,7 @@ func WriteTable(w io.Writer, cols []Column) error {
 		}
 		fmt.Fprintln(bw)
 	}
-	for _, p := range TablePercentiles {
+	for _, p := range tablePercentiles {
 		row(fmt.Sprintf("p%g", p), func(h *hdrhistogram.Histogram) float64 { return float64(h.ValueAtQuantile(p)) / 1e3 }, true)
 	}
 	row("max", func(h *hdrhistogram.Histogram) float64 { return float64(h.Max()) / 1e3 }, true)
@@ -63,8 +63,8 @@ func WriteTable(w io.Writer, cols []Column) error {
 	return bw.Flush()
 }
 
-// FormatMicros prints a latency in µs with a unit that suits it.
-func FormatMicros(us float64) string {
+// formatMicros prints a latency in µs with a unit that suits it.
+func formatMicros(us float64) string {
 	switch {
 	case us < 10:
 		return fmt.Sprintf("%.1fµs", us)
@@ -76,32 +76,32 @@ func FormatMicros(us float64) string {
 	return fmt.Sprintf("%.2fs", us/1e6)
 }
 
-// HGRMScale is the value unit of bbox's .hgrm files: values are recorded
+// hgrmScale is the value unit of bbox's .hgrm files: values are recorded
 // in ns and written in µs.
-const HGRMScale = 1e3
+const hgrmScale = 1e3
 
-// WriteHGRM writes h (ns) as an HdrHistogram percentile distribution in
+// writeHGRM writes h (ns) as an HdrHistogram percentile distribution in
 // µs: the ".hgrm" text that HdrHistogram's plotter and tools read, ending
 // with the #[Mean …], #[Max …, Total count …] and #[Buckets …] footer.
-func WriteHGRM(w io.Writer, h *hdrhistogram.Histogram) error {
+func writeHGRM(w io.Writer, h *hdrhistogram.Histogram) error {
 	bw := bufio.NewWriter(w)
-	if _, err := h.PercentilesPrint(bw, 5, HGRMScale); err != nil {
+	if _, err := h.PercentilesPrint(bw, 5, hgrmScale); err != nil {
 		return err
 	}
 	return bw.Flush()
 }
 
-// IntervalLog writes an HdrHistogram interval log (format 1.3, the one
+// intervalLog writes an HdrHistogram interval log (format 1.3, the one
 // HdrHistogram's HistogramLogProcessor, HistogramLogAnalyzer and the
 // other implementations read): a header, then one line per interval with
 // its start (s, relative to the BaseTime line), length (s), max (ms) and
 // the compressed histogram.
-type IntervalLog struct {
+type intervalLog struct {
 	lw *hdrhistogram.HistogramLogWriter
 }
 
-// NewIntervalLog writes the log's header for a run that started at start.
-func NewIntervalLog(w io.Writer, start time.Time, comment string) (*IntervalLog, error) {
+// newIntervalLog writes the log's header for a run that started at start.
+func newIntervalLog(w io.Writer, start time.Time, comment string) (*intervalLog, error) {
 	lw := hdrhistogram.NewHistogramLogWriter(w)
 	// The BaseTime line holds whole seconds, so the base is start rounded
 	// down to one: interval times stay exact relative to what is written.
@@ -119,15 +119,15 @@ func NewIntervalLog(w io.Writer, start time.Time, comment string) (*IntervalLog,
 			return nil, err
 		}
 	}
-	return &IntervalLog{lw: lw}, nil
+	return &intervalLog{lw: lw}, nil
 }
 
 // Write logs h, whose start and end times (ms since the epoch) must be set.
-func (l *IntervalLog) Write(h *hdrhistogram.Histogram) error { return l.lw.OutputIntervalHistogram(h) }
+func (l *intervalLog) Write(h *hdrhistogram.Histogram) error { return l.lw.OutputIntervalHistogram(h) }
 
-// ReadIntervalLog reads every interval histogram of an HdrHistogram
+// readIntervalLog reads every interval histogram of an HdrHistogram
 // interval log, with absolute start and end times set.
-func ReadIntervalLog(r io.Reader) ([]*hdrhistogram.Histogram, error) {
+func readIntervalLog(r io.Reader) ([]*hdrhistogram.Histogram, error) {
 	lr := hdrhistogram.NewHistogramLogReader(r)
 	var out []*hdrhistogram.Histogram
 	for {

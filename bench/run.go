@@ -191,7 +191,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Process && o.SubCPUs == "" {
 		o.Load.CPUs = nil // bbox sub runs unpinned: the summary's shards show no core
 	}
-	r := &runner{Options: o, ctx: ctx, out: &OutDir{Dir: o.Out}}
+	r := &runner{Options: o, ctx: ctx, out: &outDir{Dir: o.Out}}
 	if o.Process {
 		r.setupProcess()
 	}
@@ -216,8 +216,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 type runner struct {
 	Options
 	ctx     context.Context
-	out     *OutDir
-	env     ProcEnv  // what process mode starts
+	out     *outDir
+	env     procEnv  // what process mode starts
 	skipped []string // baselines that could not run, and why
 }
 
@@ -226,7 +226,7 @@ func (r *runner) interrupted() bool { return r.ctx.Err() != nil }
 // setupProcess builds the libzmq baseline; a baseline that cannot run is
 // dropped with the reason in r.skipped.
 func (r *runner) setupProcess() {
-	r.env = ProcEnv{Exe: r.Exe, CPUs: r.SubCPUs}
+	r.env = procEnv{Exe: r.Exe, CPUs: r.SubCPUs}
 	wantZMQ := false
 	for _, p := range r.Baselines {
 		wantZMQ = wantZMQ || p == PathLibZMQ || p == PathLibZMQ64
@@ -238,7 +238,7 @@ func (r *runner) setupProcess() {
 	if err != nil {
 		dir = os.TempDir()
 	}
-	zmq, err := BuildLibZMQ(filepath.Join(dir, "bbox"))
+	zmq, err := buildLibZMQ(filepath.Join(dir, "bbox"))
 	if err != nil {
 		var keep []Path
 		for _, p := range r.Baselines {
@@ -332,7 +332,7 @@ func intervalLine(iv IntervalStat) string {
 	if iv.Received == 0 {
 		return "(nothing arrived)"
 	}
-	return fmt.Sprintf("p50 %8s  p99 %8s  max %8s", FormatMicros(iv.Latency.P50), FormatMicros(iv.Latency.P99), FormatMicros(iv.Latency.Max))
+	return fmt.Sprintf("p50 %8s  p99 %8s  max %8s", formatMicros(iv.Latency.P50), formatMicros(iv.Latency.P99), formatMicros(iv.Latency.Max))
 }
 
 // runPath runs one path at rate, logging each interval and writing its
@@ -340,7 +340,7 @@ func intervalLine(iv IntervalStat) string {
 func (r *runner) runPath(ctx context.Context, path Path, rate float64, logName string) (*LoadResult, error) {
 	cfg := r.Load
 	cfg.Path, cfg.Rate = path, rate
-	r.Logf("%s: %s/s for %v: %s", path, FormatTarget(cfg.Rate), cfg.Duration, r.describe(path))
+	r.Logf("%s: %s/s for %v: %s", path, formatTarget(cfg.Rate), cfg.Duration, r.describe(path))
 	if r.Process {
 		return r.runProcessPath(ctx, cfg, logName)
 	}
@@ -400,15 +400,15 @@ func (r *runner) fixed() (*Report, error) {
 	}
 	s := r.summarize(res)
 	s.Interrupted = r.interrupted()
-	cols := []Column{{Name: "bbox", Hist: res.Hist}}
-	curves := []Curve{{Name: "bbox", Hist: res.Hist}}
-	s.Ratios = Ratios(res, bases)
+	cols := []column{{Name: "bbox", Hist: res.Hist}}
+	curves := []curve{{Name: "bbox", Hist: res.Hist}}
+	s.Ratios = ratios(res, bases)
 	for _, b := range bases {
 		name := string(b.Config.Path)
-		cols = append(cols, Column{Name: name, Hist: b.Hist})
-		curves = append(curves, Curve{Name: name, Hist: b.Hist})
+		cols = append(cols, column{Name: name, Hist: b.Hist})
+		curves = append(curves, curve{Name: name, Hist: b.Hist})
 		bj := b.JSON()
-		bj.CPU, bj.Warmup = b.CPU, WarmupOf(b)
+		bj.CPU, bj.Warmup = b.CPU, warmupOf(b)
 		s.Baselines = append(s.Baselines, bj)
 		for _, w := range b.Warnings {
 			s.Warnings = append(s.Warnings, name+" baseline: "+w)
@@ -418,18 +418,18 @@ func (r *runner) fixed() (*Report, error) {
 
 	var report bytes.Buffer
 	fmt.Fprintf(&report, "bbox bench%s: %s records/s for %v; latency from each record's %s to the %s%s\n",
-		r.modeText(), FormatTarget(r.Load.Rate), r.Load.Duration, r.fromText(), r.measuredAt(), r.warmupText())
-	if err := WriteTable(&report, cols); err != nil {
+		r.modeText(), formatTarget(r.Load.Rate), r.Load.Duration, r.fromText(), r.measuredAt(), r.warmupText())
+	if err := writeTable(&report, cols); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(&report, "  throughput: bbox sent %s/s (target %s/s), received %s/s", words.Rate(res.AchievedRate()),
-		FormatTarget(r.Load.Rate), words.Rate(res.Throughput()))
+		formatTarget(r.Load.Rate), words.Rate(res.Throughput()))
 	for _, b := range bases {
 		fmt.Fprintf(&report, "; %s sent %s/s, received %s/s", b.Config.Path, words.Rate(b.AchievedRate()), words.Rate(b.Throughput()))
 	}
 	fmt.Fprintf(&report, "\n  published %s   received %s   lost %s   gaps %d\n", words.Group(res.Published), words.Group(res.Received), words.Group(res.Lost), res.Gaps)
-	WriteWarmupLines(&report, append([]*LoadResult{res}, bases...))
-	WriteCPULines(&report, append([]*LoadResult{res}, bases...))
+	writeWarmupLines(&report, append([]*LoadResult{res}, bases...))
+	writeCPULines(&report, append([]*LoadResult{res}, bases...))
 	for _, sh := range s.Shards {
 		fmt.Fprintf(&report, "  shard %d  %12s records", sh.ID, words.Group(sh.Records))
 		if sh.CPU >= 0 {
@@ -444,7 +444,7 @@ func (r *runner) fixed() (*Report, error) {
 		fmt.Fprintf(&report, "  warning: %s\n", w)
 	}
 
-	notes := []string{r.describe(PathBBox), fmt.Sprintf("%s records/s for %v, %d-byte records; %s", FormatTarget(r.Load.Rate),
+	notes := []string{r.describe(PathBBox), fmt.Sprintf("%s records/s for %v, %d-byte records; %s", formatTarget(r.Load.Rate),
 		r.Load.Duration, r.Load.Size, time.Now().Format(time.RFC3339))}
 	if err := r.out.WriteRunFiles(res, bases, report.Bytes(), curves, notes); err != nil {
 		return nil, err
@@ -482,7 +482,7 @@ func (r *runner) summarize(res *LoadResult) *Report {
 		Result: res, Shards: []ShardCount{}, Workers: []workers.WorkerStats{}, Warnings: append([]string(nil), res.Warnings...),
 		Interrupted: res.Interrupted,
 		Summary: Summary{TargetRate: l.Rate, DurationS: l.Duration.Seconds(), LatencyFrom: l.From.String(),
-			MeasuredAt: r.measuredAt(), SentRPS: res.AchievedRate(), Intervals: res.Intervals, Warmup: WarmupOf(res),
+			MeasuredAt: r.measuredAt(), SentRPS: res.AchievedRate(), Intervals: res.Intervals, Warmup: warmupOf(res),
 			Mode: r.modeName(), CPU: res.CPU,
 			Topology: Topology{Shards: l.Shards, Partitions: res.Partitions, Workers: l.Workers, CPUs: l.CPUs, Cores: l.Cores, Size: l.Size}},
 	}

@@ -24,7 +24,7 @@ func (r *runner) runProcessPath(ctx context.Context, cfg LoadConfig, logName str
 	if keep {
 		env.Log = r.out.Path(logName)
 	}
-	res, err := RunProcess(ctx, cfg, env)
+	res, err := runProcess(ctx, cfg, env)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func (r *runner) runProcessPath(ctx context.Context, cfg LoadConfig, logName str
 		r.Logf("  [%5.1fs] received %8s/s  %s", iv.End, words.Rate(iv.RecvRate()), intervalLine(iv))
 	}
 	r.Logf("  %s: sent %s/s, received %s/s, p99 %s, lost %s%s", cfg.Path, words.Rate(res.AchievedRate()), words.Rate(res.Throughput()),
-		FormatMicros(res.Latency().P99), words.Group(res.Lost), CPUText(res))
+		formatMicros(res.Latency().P99), words.Group(res.Lost), cpuText(res))
 	return res, nil
 }
 
@@ -65,8 +65,8 @@ func (r *runner) sweep() (*Report, error) {
 					verdict = "breaks: " + st.Reason
 				}
 				r.Logf("  %s %9s/s: sent %9s/s  p50 %8s  p99 %8s  p99.9 %8s  lost %s  %s", path, words.Rate(st.Rate),
-					words.Rate(st.Result.AchievedRate()), FormatMicros(l.P50), FormatMicros(l.P99),
-					FormatMicros(l.P999), words.Group(st.Result.Lost), verdict)
+					words.Rate(st.Result.AchievedRate()), formatMicros(l.P50), formatMicros(l.P99),
+					formatMicros(l.P999), words.Group(st.Result.Lost), verdict)
 				runtime.GC()
 			}})
 	}
@@ -101,13 +101,13 @@ func (r *runner) sweep() (*Report, error) {
 	s.TargetRate = pick.Rate
 	s.Intervals = nil
 	s.Interrupted = r.interrupted()
-	s.Summary.Sweep, s.Ratios = SweepSummary(curves, r.SLA)
-	s.Warnings = SweepWarnings(curves, s.Warnings)
+	s.Summary.Sweep, s.Ratios = sweepSummary(curves, r.SLA)
+	s.Warnings = sweepWarnings(curves, s.Warnings)
 
 	var report bytes.Buffer
 	fmt.Fprintf(&report, "bbox bench --sweep: %v per rate, SLA p99 ≤ %v, latency from each record's %s to the %s\n",
 		r.Load.Duration, r.SLA, r.fromText(), r.measuredAt())
-	if err := WriteSweepReport(&report, curves, s.Warnings); err != nil {
+	if err := writeSweepReport(&report, curves, s.Warnings); err != nil {
 		return nil, err
 	}
 	notes := []string{r.describe(PathBBox), fmt.Sprintf("%v per rate, %d-byte records; %s", r.Load.Duration, r.Load.Size, time.Now().Format(time.RFC3339))}
@@ -124,13 +124,13 @@ func (r *runner) sweep() (*Report, error) {
 // and writes the ladder's table, plots, .hgrm files and JSON.
 func (r *runner) ladder() (*Report, error) {
 	paths := append([]Path{PathBBox}, r.Baselines...)
-	steps, err := RunLadder(r.ctx, LadderConfig{Rates: r.Rates, Paths: paths, SLA: r.SLA,
+	steps, err := runLadder(r.ctx, ladderConfig{Rates: r.Rates, Paths: paths, SLA: r.SLA,
 		Run: func(ctx context.Context, p Path, rate float64) (*LoadResult, error) {
 			defer runtime.GC()
-			return r.runPath(ctx, p, rate, fmt.Sprintf("ladder-%s-%s.hlog", p, FormatTarget(rate)))
+			return r.runPath(ctx, p, rate, fmt.Sprintf("ladder-%s-%s.hlog", p, formatTarget(rate)))
 		},
 		OnFail: func(rate float64, p Path, err error) {
-			r.Logf("  %s at %s/s failed, going on without it: %v", p, FormatTarget(rate), err)
+			r.Logf("  %s at %s/s failed, going on without it: %v", p, formatTarget(rate), err)
 		}})
 	if err != nil {
 		return nil, err
@@ -146,7 +146,7 @@ func (r *runner) ladder() (*Report, error) {
 			if res.Config.Path != PathBBox {
 				continue
 			}
-			if ok, _ := Holds(res, r.SLA); ok || pick == nil {
+			if ok, _ := holds(res, r.SLA); ok || pick == nil {
 				pick = res
 			}
 		}
@@ -157,13 +157,13 @@ func (r *runner) ladder() (*Report, error) {
 	s := r.summarize(pick)
 	s.TargetRate = pick.Config.Rate
 	s.Intervals = nil
-	s.Ladder = LadderSummary(steps, r.SLA)
+	s.Ladder = ladderSummary(steps, r.SLA)
 	s.Interrupted = r.interrupted()
 	s.Warnings = append(s.Warnings, r.skipped...)
 	var report bytes.Buffer
 	fmt.Fprintf(&report, "bbox bench%s --rates: %v per run, latency from each record's %s to the %s%s\n",
 		r.modeText(), r.Load.Duration, r.fromText(), r.measuredAt(), r.warmupText())
-	if err := WriteLadderTable(&report, steps, r.SLA); err != nil {
+	if err := writeLadderTable(&report, steps, r.SLA); err != nil {
 		return nil, err
 	}
 	if r.Process {
@@ -185,37 +185,37 @@ func (r *runner) ladder() (*Report, error) {
 
 // writeLadderFiles writes a ladder's table.txt, ladder.svg, an .hgrm per
 // run, latency.hgrm of pick, and the percentile and timeline plots.
-func (r *runner) writeLadderFiles(steps []LadderStep, pick *LoadResult, report []byte, notes []string) error {
+func (r *runner) writeLadderFiles(steps []ladderStep, pick *LoadResult, report []byte, notes []string) error {
 	f := r.out
 	if err := f.Write("table.txt", func(w io.Writer) error { _, err := w.Write(report); return err }); err != nil {
 		return err
 	}
 	if err := f.Write("ladder.svg", func(w io.Writer) error {
-		return WriteSweepPlot(w, "Latency against rate, every path (max drawn at the rate it received)", notes, LadderCurves(steps, r.SLA), r.SLA)
+		return writeSweepPlot(w, "Latency against rate, every path (max drawn at the rate it received)", notes, ladderCurves(steps, r.SLA), r.SLA)
 	}); err != nil {
 		return err
 	}
-	var curves []Curve
+	var curves []curve
 	for _, st := range steps {
 		for _, res := range st.Results {
-			name := fmt.Sprintf("ladder-%s-%s.hgrm", res.Config.Path, FormatTarget(st.Rate))
-			if err := f.Write(name, func(w io.Writer) error { return WriteHGRM(w, res.Hist) }); err != nil {
+			name := fmt.Sprintf("ladder-%s-%s.hgrm", res.Config.Path, formatTarget(st.Rate))
+			if err := f.Write(name, func(w io.Writer) error { return writeHGRM(w, res.Hist) }); err != nil {
 				return err
 			}
 			if res.Config.Path == PathBBox {
-				curves = append(curves, Curve{Name: "bbox " + FormatTarget(st.Rate) + "/s", Hist: res.Hist})
+				curves = append(curves, curve{Name: "bbox " + formatTarget(st.Rate) + "/s", Hist: res.Hist})
 			}
 		}
 	}
-	if err := f.Write("latency.hgrm", func(w io.Writer) error { return WriteHGRM(w, pick.Hist) }); err != nil {
+	if err := f.Write("latency.hgrm", func(w io.Writer) error { return writeHGRM(w, pick.Hist) }); err != nil {
 		return err
 	}
 	if err := f.Write("percentiles.svg", func(w io.Writer) error {
-		return WritePercentilePlot(w, "Latency by percentile at each rate (bbox)", notes, curves, float64(r.SLA)/1e3)
+		return writePercentilePlot(w, "Latency by percentile at each rate (bbox)", notes, curves, float64(r.SLA)/1e3)
 	}); err != nil {
 		return err
 	}
 	return f.Write("timeline.svg", func(w io.Writer) error {
-		return WriteTimelinePlot(w, fmt.Sprintf("Throughput over time (bbox at %s/s)", FormatTarget(pick.Config.Rate)), notes, pick.Intervals, pick.Config.Rate)
+		return writeTimelinePlot(w, fmt.Sprintf("Throughput over time (bbox at %s/s)", formatTarget(pick.Config.Rate)), notes, pick.Intervals, pick.Config.Rate)
 	})
 }

@@ -12,7 +12,7 @@ import (
 // runBenchInternal runs the hidden halves of bench's process mode
 // (`bbox bench internal tcp-recv|tcp-send`): the lean plain-TCP baseline
 // as two processes of this binary. They are not for users, so they are
-// not in the help; their output is what bench.RunProcess reads.
+// not in the help; their output is what bench.Run's process mode reads.
 func runBenchInternal(ctx context.Context, e *env, args []string) int {
 	c := &command{name: "bench internal", summary: "the process-mode baselines' halves (used by bbox bench --mode process)", usage: "tcp-recv|tcp-send [flags]"}
 	if len(args) == 0 {
