@@ -118,3 +118,56 @@ func TestRunFixed(t *testing.T) {
 		t.Error("nothing logged")
 	}
 }
+
+// Run's ladder and sweep, in-process: each writes its table, plots and
+// .hgrm files, its summary describes a bbox run it made, and the files
+// the report lists are the files in Out.
+func TestRunLadderAndSweep(t *testing.T) {
+	base := Options{Load: LoadConfig{Rate: 5000, Duration: 200 * time.Millisecond, Interval: 50 * time.Millisecond, From: FromSource},
+		SLA: time.Second, WriteJSON: func(w io.Writer, r *Report) { json.NewEncoder(w).Encode(r.Summary) }}
+	for _, c := range []struct {
+		name  string
+		edit  func(*Options)
+		files []string
+	}{
+		{"ladder", func(o *Options) { o.Rates = []float64{5000, 10000} },
+			[]string{"table.txt", "ladder.svg", "ladder-bbox-5k.hgrm", "ladder-bbox-10k.hgrm", "latency.hgrm", "percentiles.svg", "timeline.svg", "summary.json"}},
+		{"sweep", func(o *Options) { o.Sweep, o.Factor, o.SweepMax = true, 2, 10000 },
+			[]string{"sweep.hlog", "sweep.txt", "sweep.svg", "sweep-bbox-5000.hgrm", "sweep-bbox-10000.hgrm", "percentiles.svg", "summary.json"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := base
+			o.Out = t.TempDir()
+			var human strings.Builder
+			o.Human = &human
+			c.edit(&o)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			r, err := Run(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Result == nil || r.Result.Config.Path != PathBBox || (r.TargetRate != 5000 && r.TargetRate != 10000) || r.Intervals != nil {
+				t.Fatalf("the summary does not describe one of bbox's runs: target %v, intervals %d", r.TargetRate, len(r.Intervals))
+			}
+			if (c.name == "ladder") != (r.Ladder != nil) || (c.name == "sweep") != (r.Summary.Sweep != nil) {
+				t.Fatalf("ladder %v, sweep %v", r.Ladder != nil, r.Summary.Sweep != nil)
+			}
+			listed := map[string]bool{}
+			for _, f := range r.Files {
+				if _, err := os.Stat(f); err != nil {
+					t.Errorf("listed %s: %v", f, err)
+				}
+				listed[filepath.Base(f)] = true
+			}
+			for _, f := range c.files {
+				if !listed[f] {
+					t.Errorf("%s not written (files %v)", f, r.Files)
+				}
+			}
+			if !strings.Contains(human.String(), "wrote ") {
+				t.Errorf("the report does not say what it wrote:\n%s", human.String())
+			}
+		})
+	}
+}
