@@ -60,6 +60,8 @@ type Options struct {
 	// run (nil: io.Discard for both).
 	Human, Stderr io.Writer
 	// Logf logs each run and its intervals as they go (nil: nothing).
+	// It and Observe's functions are also called from the load's
+	// interval goroutine, so they must be safe for that.
 	Logf func(format string, args ...any)
 	// Observe, if set, gives each in-process run of path a function that
 	// is also called with every interval (bbox serves them as metrics);
