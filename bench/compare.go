@@ -74,10 +74,10 @@ type SweepPathJSON struct {
 	Steps        []SweepStepJSON `json:"steps"`
 }
 
-// ParseSummary reads a bench JSON summary: a file holding one JSON object,
+// parseSummary reads a bench JSON summary: a file holding one JSON object,
 // or output whose last non-empty line is one (`bbox bench --json > f`).
 // name is used in errors.
-func ParseSummary(name string, data []byte) (*RunSummary, error) {
+func parseSummary(name string, data []byte) (*RunSummary, error) {
 	var s RunSummary
 	trimmed := bytes.TrimSpace(data)
 	err := json.Unmarshal(trimmed, &s)
@@ -109,12 +109,12 @@ type Delta struct {
 	Unit   string `json:"unit"` // "us", "rps", "records", "x"
 }
 
-// NoiseFloor is the change, in percent, below which Compare calls a metric
+// noiseFloor is the change, in percent, below which compareRuns calls a metric
 // neither better nor worse.
-const NoiseFloor = 1.0
+const noiseFloor = 1.0
 
-// Compare lists the differences between run a (before) and run b (after).
-func Compare(a, b *RunSummary) []Delta {
+// compareRuns lists the differences between run a (before) and run b (after).
+func compareRuns(a, b *RunSummary) []Delta {
 	var out []Delta
 	add := func(metric, unit string, va, vb float64, lowerBetter bool) {
 		d := Delta{Metric: metric, A: va, B: vb, Unit: unit}
@@ -123,7 +123,7 @@ func Compare(a, b *RunSummary) []Delta {
 		}
 		switch {
 		case vb == va:
-		case va != 0 && math.Abs(d.Change) < NoiseFloor:
+		case va != 0 && math.Abs(d.Change) < noiseFloor:
 			// Within measurement noise: not called better or worse.
 		case (vb < va) == lowerBetter:
 			d.Better = 1
@@ -227,8 +227,8 @@ func compareLadders(a, b *LadderJSON, add func(metric, unit string, va, vb float
 	}
 }
 
-// WriteCompare prints deltas as a table.
-func WriteCompare(w io.Writer, nameA, nameB string, a, b *RunSummary, ds []Delta) error {
+// writeCompare prints deltas as a table.
+func writeCompare(w io.Writer, nameA, nameB string, a, b *RunSummary, ds []Delta) error {
 	bw := bufio.NewWriter(w)
 	if a.LatencyFrom != b.LatencyFrom && a.LatencyFrom != "" && b.LatencyFrom != "" {
 		fmt.Fprintf(bw, "  note: A measures latency from the %s time, B from the %s time: their latencies are not comparable\n", a.LatencyFrom, b.LatencyFrom)
@@ -268,7 +268,7 @@ func short(s string, n int) string {
 func formatUnit(v float64, unit string) string {
 	switch unit {
 	case "us":
-		return FormatMicros(v)
+		return formatMicros(v)
 	case "rps":
 		return words.Rate(v) + "/s"
 	case "x":

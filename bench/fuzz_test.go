@@ -13,7 +13,7 @@ import (
 // is consistent (its last row counts what the footer says).
 func FuzzReadHGRM(f *testing.F) {
 	var good bytes.Buffer
-	WriteHGRM(&good, histOf(1000, 2000, 3000, 1e6))
+	writeHGRM(&good, histOf(1000, 2000, 3000, 1e6))
 	f.Add(good.Bytes())
 	f.Add([]byte("#[Max     =        1.000, Total count    =            0]\n"))
 	f.Add([]byte("1.0 1.0 2 inf\n#[Max = 1, Total count = 2]\n"))
@@ -35,7 +35,7 @@ func FuzzParseSummary(f *testing.F) {
 	f.Add([]byte("human text\n{\"records_received\":1,\"sweep\":{\"max_rate_under_sla\":5,\"steps\":[{\"rate\":1}]}}\n"))
 	f.Add([]byte(`{"command":"demo","records_received":1}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		s, err := ParseSummary("fuzz", in)
+		s, err := parseSummary("fuzz", in)
 		if err != nil {
 			return
 		}
@@ -43,14 +43,14 @@ func FuzzParseSummary(f *testing.F) {
 		if err != nil {
 			return // NaN or Inf cannot be marshalled; json.Unmarshal never makes them
 		}
-		again, err := ParseSummary("again", b)
+		again, err := parseSummary("again", b)
 		if err != nil {
 			t.Fatalf("re-reading %s: %v", b, err)
 		}
 		if !reflect.DeepEqual(s, again) {
 			t.Fatalf("round trip changed the summary:\n%+v\n%+v", s, again)
 		}
-		Compare(s, again) // must not panic
+		compareRuns(s, again) // must not panic
 	})
 }
 

@@ -1,8 +1,11 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"math"
+	"os"
 	"strings"
 )
 
@@ -23,4 +26,40 @@ func Regressions(ds []Delta, maxPct float64) []string {
 		}
 	}
 	return out
+}
+
+// Comparison is `bbox bench compare`: summary A (before) against B
+// (after), metric by metric.
+type Comparison struct {
+	NameA, NameB string
+	A, B         *RunSummary
+	Deltas       []Delta
+}
+
+// CompareFiles reads the bench JSON summaries in files a (before) and b
+// (after) and compares them; two summaries with nothing in common (a
+// sweep and a fixed-rate run) are an error.
+func CompareFiles(a, b string) (*Comparison, error) {
+	var sums [2]*RunSummary
+	for i, name := range []string{a, b} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		if sums[i], err = parseSummary(name, data); err != nil {
+			return nil, err
+		}
+	}
+	c := &Comparison{NameA: a, NameB: b, A: sums[0], B: sums[1]}
+	if c.Deltas = compareRuns(c.A, c.B); len(c.Deltas) == 0 {
+		return nil, errors.New("nothing to compare: one summary is a sweep and the other a fixed-rate run")
+	}
+	return c, nil
+}
+
+// WriteReport prints the comparison: which file is A and which B, then
+// the table of deltas.
+func (c *Comparison) WriteReport(w io.Writer) error {
+	fmt.Fprintf(w, "bbox bench compare: A = %s, B = %s\n", c.NameA, c.NameB)
+	return writeCompare(w, "A", "B", c.A, c.B, c.Deltas)
 }

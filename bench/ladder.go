@@ -26,16 +26,16 @@ type WarmupJSON struct {
 	LatencyUS Percentiles `json:"latency_us"`
 }
 
-// WarmupOf is r's warm-up for a summary, nil without one.
-func WarmupOf(r *LoadResult) *WarmupJSON {
+// warmupOf is r's warm-up for a summary, nil without one.
+func warmupOf(r *LoadResult) *WarmupJSON {
 	if r.Config.Warmup <= 0 || r.WarmupHist == nil {
 		return nil
 	}
 	return &WarmupJSON{Seconds: r.Config.Warmup.Seconds(), Records: r.WarmupHist.TotalCount(), LatencyUS: Summarize(r.WarmupHist)}
 }
 
-// LadderStep is one rate of a ladder: each path's result, in path order.
-type LadderStep struct {
+// ladderStep is one rate of a ladder: each path's result, in path order.
+type ladderStep struct {
 	Rate    float64 // target; 0 is max
 	Results []*LoadResult
 	// Failed names the paths whose run failed at this rate, and why; the
@@ -43,9 +43,9 @@ type LadderStep struct {
 	Failed []string
 }
 
-// LadderConfig shapes a ladder. Rates, Paths and Run are required; nil
+// ladderConfig shapes a ladder. Rates, Paths and Run are required; nil
 // callbacks are not called.
-type LadderConfig struct {
+type ladderConfig struct {
 	Rates []float64 // records per second, in the order tried (0: as fast as it goes)
 	Paths []Path
 	// SLA is the p99 a rate must hold (with no loss and its rate reached)
@@ -60,7 +60,7 @@ type LadderConfig struct {
 }
 
 // Validate checks c.
-func (c LadderConfig) Validate() error {
+func (c ladderConfig) Validate() error {
 	switch {
 	case len(c.Rates) == 0 || len(c.Paths) == 0:
 		return fmt.Errorf("a ladder of %d rates and %d paths: want at least one of each", len(c.Rates), len(c.Paths))
@@ -77,15 +77,15 @@ func (c LadderConfig) Validate() error {
 	return nil
 }
 
-// RunLadder runs the ladder until its end or ctx ends; an interrupted run
+// runLadder runs the ladder until its end or ctx ends; an interrupted run
 // is kept, and nothing after it runs.
-func RunLadder(ctx context.Context, cfg LadderConfig) ([]LadderStep, error) {
+func runLadder(ctx context.Context, cfg ladderConfig) ([]ladderStep, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	var steps []LadderStep
+	var steps []ladderStep
 	for _, rate := range cfg.Rates {
-		st := LadderStep{Rate: rate}
+		st := ladderStep{Rate: rate}
 		for _, p := range cfg.Paths {
 			if ctx.Err() != nil {
 				break
@@ -95,7 +95,7 @@ func RunLadder(ctx context.Context, cfg LadderConfig) ([]LadderStep, error) {
 				if ctx.Err() != nil {
 					break
 				}
-				st.Failed = append(st.Failed, fmt.Sprintf("%s at %s/s failed: %v", p, FormatTarget(rate), err))
+				st.Failed = append(st.Failed, fmt.Sprintf("%s at %s/s failed: %v", p, formatTarget(rate), err))
 				if cfg.OnFail != nil {
 					cfg.OnFail(rate, p, err)
 				}
@@ -116,17 +116,17 @@ func RunLadder(ctx context.Context, cfg LadderConfig) ([]LadderStep, error) {
 	return steps, nil
 }
 
-// FormatTarget prints a target rate, 0 as "max".
-func FormatTarget(rate float64) string {
+// formatTarget prints a target rate, 0 as "max".
+func formatTarget(rate float64) string {
 	if rate <= 0 {
 		return "max"
 	}
 	return words.Rate(rate)
 }
 
-// Holds judges one run against an SLA: p99 within it, nothing lost, the
+// holds judges one run against an SLA: p99 within it, nothing lost, the
 // target rate reached; otherwise it says why not.
-func Holds(r *LoadResult, sla time.Duration) (bool, string) {
+func holds(r *LoadResult, sla time.Duration) (bool, string) {
 	c := SweepConfig{SLA: sla}
 	return c.judge(&SweepStep{Rate: r.Config.Rate, Result: r, Latency: r.Latency()})
 }
@@ -168,10 +168,10 @@ type LadderStepJSON struct {
 	Warnings      []string    `json:"warnings,omitempty"`
 }
 
-// CPUPerRecord is the µs of CPU per record of every process of r
+// cpuPerRecord is the µs of CPU per record of every process of r
 // together (pub's per record sent plus sub's per record received), 0
 // when r has no CPU figures.
-func CPUPerRecord(r *LoadResult) float64 {
+func cpuPerRecord(r *LoadResult) float64 {
 	var t float64
 	for _, c := range r.CPU {
 		t += c.PerMillion
@@ -179,12 +179,12 @@ func CPUPerRecord(r *LoadResult) float64 {
 	return t
 }
 
-// LadderSummary builds the JSON of a ladder's steps.
-func LadderSummary(steps []LadderStep, sla time.Duration) *LadderJSON {
+// ladderSummary builds the JSON of a ladder's steps.
+func ladderSummary(steps []ladderStep, sla time.Duration) *LadderJSON {
 	out := &LadderJSON{SLAUS: float64(sla) / 1e3, Ratios: map[string]map[string]float64{}}
 	idx := map[Path]int{}
 	for _, st := range steps {
-		t := FormatTarget(st.Rate)
+		t := formatTarget(st.Rate)
 		out.Rates = append(out.Rates, t)
 		out.Failed = append(out.Failed, st.Failed...)
 		var bb *LoadResult
@@ -196,10 +196,10 @@ func LadderSummary(steps []LadderStep, sla time.Duration) *LadderJSON {
 				idx[p] = i
 				out.Paths = append(out.Paths, LadderPathJSON{Path: string(p)})
 			}
-			ok, why := Holds(r, sla)
+			ok, why := holds(r, sla)
 			lp := &out.Paths[i]
 			lp.Steps = append(lp.Steps, LadderStepJSON{Target: t, Rate: st.Rate, SentRPS: r.AchievedRate(), ThroughputRPS: r.Throughput(),
-				Published: r.Published, Received: r.Received, Lost: r.Lost, LatencyUS: r.Latency(), CPU: r.CPU, Warmup: WarmupOf(r),
+				Published: r.Published, Received: r.Received, Lost: r.Lost, LatencyUS: r.Latency(), CPU: r.CPU, Warmup: warmupOf(r),
 				OK: ok, Reason: why, Interrupted: r.Interrupted, Warnings: r.Warnings})
 			if ok && st.Rate > lp.MaxRateUnder {
 				lp.MaxRateUnder = st.Rate
@@ -226,8 +226,8 @@ func LadderSummary(steps []LadderStep, sla time.Duration) *LadderJSON {
 			if tp := r.Throughput(); tp > 0 {
 				rt["throughput_vs_"+name] = bb.Throughput() / tp
 			}
-			if c := CPUPerRecord(r); c > 0 && CPUPerRecord(bb) > 0 {
-				rt["cpu_per_record_vs_"+name] = CPUPerRecord(bb) / c
+			if c := cpuPerRecord(r); c > 0 && cpuPerRecord(bb) > 0 {
+				rt["cpu_per_record_vs_"+name] = cpuPerRecord(bb) / c
 			}
 		}
 		if len(rt) > 0 {
@@ -237,20 +237,20 @@ func LadderSummary(steps []LadderStep, sla time.Duration) *LadderJSON {
 	return out
 }
 
-// WriteLadderTable writes one row per run: target, sent and received
+// writeLadderTable writes one row per run: target, sent and received
 // rates, latency percentiles, loss, CPU per record of each process and
 // the verdict against the SLA; then each path's highest holding rate and
 // bbox's ratios to each baseline.
-func WriteLadderTable(w io.Writer, steps []LadderStep, sla time.Duration) error {
+func writeLadderTable(w io.Writer, steps []ladderStep, sla time.Duration) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "  %-7s %-9s %9s %9s %8s %8s %8s %8s %8s %9s %7s %7s  %s\n", "target", "path", "sent/s", "recv/s",
-		"p50", "p90", "p99", "p99.9", "max", "lost", "pub µs", "sub µs", "p99 ≤ "+FormatMicros(float64(sla)/1e3)+"?")
+		"p50", "p90", "p99", "p99.9", "max", "lost", "pub µs", "sub µs", "p99 ≤ "+formatMicros(float64(sla)/1e3)+"?")
 	best := map[Path]float64{}
 	var order []Path
 	for _, st := range steps {
 		for _, r := range st.Results {
 			l := r.Latency()
-			ok, why := Holds(r, sla)
+			ok, why := holds(r, sla)
 			verdict := "holds"
 			if !ok {
 				verdict = "no: " + why
@@ -264,11 +264,11 @@ func WriteLadderTable(w io.Writer, steps []LadderStep, sla time.Duration) error 
 					cpu[i] = fmt.Sprintf("%.3f", c.PerMillion)
 				}
 			}
-			lat := []string{FormatMicros(l.P50), FormatMicros(l.P90), FormatMicros(l.P99), FormatMicros(l.P999), FormatMicros(l.Max)}
+			lat := []string{formatMicros(l.P50), formatMicros(l.P90), formatMicros(l.P99), formatMicros(l.P999), formatMicros(l.Max)}
 			if r.Hist == nil || r.Hist.TotalCount() == 0 {
 				lat = []string{"-", "-", "-", "-", "-"} // nothing arrived after the warm-up
 			}
-			fmt.Fprintf(bw, "  %-7s %-9s %9s %9s %8s %8s %8s %8s %8s %9s %7s %7s  %s\n", FormatTarget(st.Rate), r.Config.Path,
+			fmt.Fprintf(bw, "  %-7s %-9s %9s %9s %8s %8s %8s %8s %8s %9s %7s %7s  %s\n", formatTarget(st.Rate), r.Config.Path,
 				words.Rate(r.AchievedRate()), words.Rate(r.Throughput()), lat[0], lat[1], lat[2], lat[3], lat[4], words.Group(r.Lost), cpu[0], cpu[1], verdict)
 			if _, seen := best[r.Config.Path]; !seen {
 				order = append(order, r.Config.Path)
@@ -293,8 +293,8 @@ func WriteLadderTable(w io.Writer, steps []LadderStep, sla time.Duration) error 
 			parts = append(parts, fmt.Sprintf("%s none", p))
 		}
 	}
-	fmt.Fprintf(bw, "  highest rate holding p99 ≤ %s with no loss: %s\n", FormatMicros(float64(sla)/1e3), strings.Join(parts, ", "))
-	lj := LadderSummary(steps, sla)
+	fmt.Fprintf(bw, "  highest rate holding p99 ≤ %s with no loss: %s\n", formatMicros(float64(sla)/1e3), strings.Join(parts, ", "))
+	lj := ladderSummary(steps, sla)
 	for _, t := range lj.Rates {
 		rt := lj.Ratios[t]
 		if len(rt) == 0 {
@@ -321,9 +321,9 @@ func WriteLadderTable(w io.Writer, steps []LadderStep, sla time.Duration) error 
 	return bw.Flush()
 }
 
-// LadderCurves turns a ladder into sweep curves (one per path) for
-// WriteSweepPlot; a max step is drawn at the rate it received.
-func LadderCurves(steps []LadderStep, sla time.Duration) []SweepCurve {
+// ladderCurves turns a ladder into sweep curves (one per path) for
+// writeSweepPlot; a max step is drawn at the rate it received.
+func ladderCurves(steps []ladderStep, sla time.Duration) []SweepCurve {
 	idx := map[Path]int{}
 	var out []SweepCurve
 	for _, st := range steps {
@@ -339,7 +339,7 @@ func LadderCurves(steps []LadderStep, sla time.Duration) []SweepCurve {
 			if rate <= 0 {
 				rate = r.Throughput()
 			}
-			ok, why := Holds(r, sla)
+			ok, why := holds(r, sla)
 			sr := out[i].Result
 			sr.Steps = append(sr.Steps, SweepStep{Rate: math.Max(rate, 1), Result: r, Latency: r.Latency(), OK: ok, Reason: why})
 		}

@@ -27,9 +27,9 @@ func TestRunLadder(t *testing.T) {
 			CPU: []ProcCPU{{Name: "pub", PerMillion: 0.3}, {Name: "sub", PerMillion: 0.2}}}
 	}
 	var ran []string
-	cfg := LadderConfig{Rates: []float64{1e5, 1e6, 0}, Paths: []Path{PathBBox, PathTCP}, SLA: time.Millisecond,
+	cfg := ladderConfig{Rates: []float64{1e5, 1e6, 0}, Paths: []Path{PathBBox, PathTCP}, SLA: time.Millisecond,
 		Run: func(ctx context.Context, p Path, rate float64) (*LoadResult, error) {
-			ran = append(ran, string(p)+"@"+FormatTarget(rate))
+			ran = append(ran, string(p)+"@"+formatTarget(rate))
 			if p == PathTCP && rate == 1e6 {
 				return nil, errors.New("boom")
 			}
@@ -42,7 +42,7 @@ func TestRunLadder(t *testing.T) {
 			}
 			return fake(p, rate, p50), nil
 		}}
-	steps, err := RunLadder(context.Background(), cfg)
+	steps, err := runLadder(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestRunLadder(t *testing.T) {
 	if len(steps) != 3 || len(steps[1].Results) != 1 || len(steps[1].Failed) != 1 || !strings.Contains(steps[1].Failed[0], "boom") {
 		t.Fatalf("steps %+v", steps)
 	}
-	lj := LadderSummary(steps, time.Millisecond)
+	lj := ladderSummary(steps, time.Millisecond)
 	if lj.Ratios["100k"]["p50_vs_tcp"] < 1.9 || lj.Ratios["100k"]["p50_vs_tcp"] > 2.1 || lj.Ratios["100k"]["cpu_per_record_vs_tcp"] != 1 {
 		t.Fatalf("ratios %v", lj.Ratios)
 	}
@@ -60,7 +60,7 @@ func TestRunLadder(t *testing.T) {
 		t.Fatalf("paths %+v failed %v", lj.Paths, lj.Failed)
 	}
 	var b bytes.Buffer
-	if err := WriteLadderTable(&b, steps, time.Millisecond); err != nil {
+	if err := writeLadderTable(&b, steps, time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"tcp at 1M/s failed: boom", "highest rate holding p99 ≤ 1.00ms with no loss: bbox 1M/s, tcp 100k/s", "bbox at 100k/s vs tcp: p50 2.00x"} {
@@ -69,7 +69,7 @@ func TestRunLadder(t *testing.T) {
 		}
 	}
 	b.Reset()
-	if err := WriteSweepPlot(&b, "ladder", nil, LadderCurves(steps, time.Millisecond), time.Millisecond); err != nil {
+	if err := writeSweepPlot(&b, "ladder", nil, ladderCurves(steps, time.Millisecond), time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 
@@ -82,7 +82,7 @@ func TestRunLadder(t *testing.T) {
 		r.Interrupted = true
 		return r, nil
 	}
-	steps, err = RunLadder(ctx, cfg)
+	steps, err = runLadder(ctx, cfg)
 	if err != nil || len(steps) != 1 || len(ran) != 1 || !steps[0].Results[0].Interrupted {
 		t.Fatalf("after an interrupt: steps %+v ran %v err %v", steps, ran, err)
 	}
@@ -96,7 +96,7 @@ func TestCompareLadders(t *testing.T) {
 				LatencyUS: Percentiles{P50: 50, P99: p99}, CPU: []ProcCPU{{Name: "pub", PerMillion: cpu}, {Name: "sub", PerMillion: cpu}}}}}},
 			Ratios: map[string]map[string]float64{"1M": {"p99_vs_tcp": p99 / 100}}}}
 	}
-	ds := Compare(mk(400, 0.3), mk(200, 0.2))
+	ds := compareRuns(mk(400, 0.3), mk(200, 0.2))
 	want := map[string]float64{"bbox@1M p99": -50, "bbox@1M cpu_us_per_record": 100 * (0.4 - 0.6) / 0.6, "bbox@1M p99 / tcp p99": -50}
 	for _, d := range ds {
 		if w, ok := want[d.Metric]; ok {
@@ -114,22 +114,22 @@ func TestCompareLadders(t *testing.T) {
 func TestLadderConfigValidate(t *testing.T) {
 	run := func(context.Context, Path, float64) (*LoadResult, error) { return nil, nil }
 	for _, c := range []struct {
-		cfg  LadderConfig
+		cfg  ladderConfig
 		want string
 	}{
-		{LadderConfig{Paths: []Path{PathBBox}, Run: run}, "0 rates and 1 paths"},
-		{LadderConfig{Rates: []float64{1e5}, Paths: []Path{PathBBox}}, "needs a Run"},
-		{LadderConfig{Rates: []float64{1e5, -1}, Paths: []Path{PathBBox}, Run: run}, "ladder rate -1"},
+		{ladderConfig{Paths: []Path{PathBBox}, Run: run}, "0 rates and 1 paths"},
+		{ladderConfig{Rates: []float64{1e5}, Paths: []Path{PathBBox}}, "needs a Run"},
+		{ladderConfig{Rates: []float64{1e5, -1}, Paths: []Path{PathBBox}, Run: run}, "ladder rate -1"},
 	} {
 		err := c.cfg.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("got %v, want %q", err, c.want)
 		}
-		if _, rerr := RunLadder(context.Background(), c.cfg); rerr == nil {
-			t.Errorf("RunLadder accepted %+v", c.cfg)
+		if _, rerr := runLadder(context.Background(), c.cfg); rerr == nil {
+			t.Errorf("runLadder accepted %+v", c.cfg)
 		}
 	}
-	if err := (LadderConfig{Rates: []float64{0, 1e6}, Paths: []Path{PathBBox}, Run: run}).Validate(); err != nil {
+	if err := (ladderConfig{Rates: []float64{0, 1e6}, Paths: []Path{PathBBox}, Run: run}).Validate(); err != nil {
 		t.Fatalf("0 (as fast as it goes) refused: %v", err)
 	}
 }

@@ -34,13 +34,13 @@ const (
 // an HdrHistogram interval log with one untagged histogram per interval
 // while the run goes on, and at Close the whole run's histograms tagged
 // "total" (after the warm-up) and "warmup". `bbox sub --latency-out` and
-// the lean TCP receiver write one; RunProcess reads it. Close must be
+// the lean TCP receiver write one; runProcess reads it. Close must be
 // called once; the rest is safe for concurrent use with the Recorder's
 // Observe.
 type LatencyLog struct {
 	rec   *Recorder
 	fh    *os.File
-	log   *IntervalLog
+	log   *intervalLog
 	path  string
 	last  time.Time
 	stop  chan struct{}
@@ -61,7 +61,7 @@ func CreateLatencyLog(path string, rec *Recorder, interval time.Duration, commen
 		return nil, err
 	}
 	now := time.Now()
-	lw, err := NewIntervalLog(fh, now, comment)
+	lw, err := newIntervalLog(fh, now, comment)
 	if err != nil {
 		fh.Close()
 		return nil, fmt.Errorf("writing %s: %w", path, err)
@@ -160,14 +160,14 @@ func (c LeanConfig) Validate() error {
 	return g.Validate()
 }
 
-// LeanSend is the plain-TCP baseline's sender: the same records as bbox
+// leanSend is the plain-TCP baseline's sender: the same records as bbox
 // (the cycled generator, encoded once), each behind a 4-byte length
 // through a 64 KiB bufio.Writer, paced by the same generator bbox pub
 // uses (one clock read per wake-up, never one per record): each due
 // record gets its scheduled time patched in at source_ts, and the writer
 // is flushed whenever nothing more is due, as bbox's publisher flushes.
 // It returns the records sent and the seconds it took.
-func LeanSend(ctx context.Context, c net.Conn, cfg LeanConfig) (int64, float64, error) {
+func leanSend(ctx context.Context, c net.Conn, cfg LeanConfig) (int64, float64, error) {
 	if err := cfg.Validate(); err != nil {
 		return 0, 0, err
 	}
@@ -247,12 +247,12 @@ func encodeCycle(gc feed.GenConfig) ([][]byte, error) {
 	}
 }
 
-// LeanRecv is the plain-TCP baseline's receiver: it reads whatever one
+// leanRecv is the plain-TCP baseline's receiver: it reads whatever one
 // read returns into a 64 KiB buffer, reads the clock once per read (as
 // bbox's subscriber thread does per frame) and records every complete
 // record's latency into slot 0 of rec, until the sender closes or ctx
 // ends. It returns the records received.
-func LeanRecv(ctx context.Context, c net.Conn, rec *Recorder, from Stamp) (int64, error) {
+func leanRecv(ctx context.Context, c net.Conn, rec *Recorder, from Stamp) (int64, error) {
 	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
 	defer stop()
 	buf := make([]byte, 256<<10)
@@ -300,11 +300,11 @@ func LeanRecv(ctx context.Context, c net.Conn, rec *Recorder, from Stamp) (int64
 //go:embed libzmq/zmqbase.c
 var zmqbaseC []byte
 
-// BuildLibZMQ compiles the libzmq baseline (bench/libzmq/zmqbase.c,
+// buildLibZMQ compiles the libzmq baseline (bench/libzmq/zmqbase.c,
 // embedded) with `cc -O2 … -lzmq` into dir (e.g. the user cache), once per
 // version of the source, and returns the program's path. When it cannot
 // (no C compiler, no zmq.h), the error says why and how to get it.
-func BuildLibZMQ(dir string) (string, error) {
+func buildLibZMQ(dir string) (string, error) {
 	sum := sha256.Sum256(zmqbaseC)
 	exe := filepath.Join(dir, "zmqbase-"+hex.EncodeToString(sum[:6]))
 	if fi, err := os.Stat(exe); err == nil && fi.Mode()&0o100 != 0 {
@@ -332,4 +332,64 @@ func BuildLibZMQ(dir string) (string, error) {
 		return "", fmt.Errorf("cc %s: %v: %s", src, err, short(msg, 200))
 	}
 	return exe, os.Rename(tmp, exe)
+}
+
+// LeanRecvConfig is the receiving half of the lean TCP baseline as a
+// process (`bbox bench internal tcp-recv`).
+type LeanRecvConfig struct {
+	Out      string        // the latency log runProcess reads; required
+	From     Stamp         // which stamp latency is measured from
+	Warmup   time.Duration // the start kept apart (0: none)
+	Interval time.Duration // interval histogram length (0: a second)
+}
+
+// ReceiveTCP listens on a free loopback port, tells listening where,
+// and receives one sender's records into cfg.Out's latency log until
+// the sender closes or ctx ends (then what arrived is kept, no error).
+// It returns the records received.
+func ReceiveTCP(ctx context.Context, cfg LeanRecvConfig, listening func(net.Addr)) (int64, error) {
+	if cfg.Out == "" {
+		return 0, errors.New("tcp baseline receiver: no latency log to write")
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	listening(ln.Addr())
+	rec := NewRecorder(1, cfg.From)
+	rec.SetWarmup(cfg.Warmup)
+	lg, err := CreateLatencyLog(cfg.Out, rec, cfg.Interval, "bbox bench tcp baseline receiver")
+	if err != nil {
+		return 0, err
+	}
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	conn, err := ln.Accept()
+	stop()
+	var got int64
+	if err == nil {
+		got, err = leanRecv(ctx, conn, rec, cfg.From)
+		conn.Close()
+	}
+	if cerr := lg.Close(); err == nil {
+		err = cerr
+	}
+	if ctx.Err() != nil {
+		err = nil // stopped: the log holds what arrived
+	}
+	return got, err
+}
+
+// SendTCP connects to a ReceiveTCP at addr and sends cfg's records
+// (leanSend). It returns the records sent and the seconds it took.
+func SendTCP(ctx context.Context, addr string, cfg LeanConfig) (int64, float64, error) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	return leanSend(ctx, conn, cfg)
 }

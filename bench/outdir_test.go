@@ -10,10 +10,10 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// An OutDir lists what it wrote, in order; one without a Dir writes
+// An outDir lists what it wrote, in order; one without a Dir writes
 // nothing and lists nothing.
 func TestOutDir(t *testing.T) {
-	d := &OutDir{Dir: t.TempDir()}
+	d := &outDir{Dir: t.TempDir()}
 	if err := d.Write("a.txt", func(w io.Writer) error { _, err := io.WriteString(w, "hello"); return err }); err != nil {
 		t.Fatal(err)
 	}
@@ -32,14 +32,14 @@ func TestOutDir(t *testing.T) {
 	}
 	f, _ := os.Open(d.Names[1])
 	defer f.Close()
-	if hs, err := ReadIntervalLog(f); err != nil || len(hs) != 1 || hs[0].TotalCount() != 1 {
+	if hs, err := readIntervalLog(f); err != nil || len(hs) != 1 || hs[0].TotalCount() != 1 {
 		t.Fatalf("interval log: %d histograms, %v", len(hs), err)
 	}
-	var none OutDir
+	var none outDir
 	none.Write("c.txt", func(io.Writer) error { t.Fatal("wrote with no Dir"); return nil })
 	nl, _ := none.OpenHlog("d.hlog", "", time.Now())
 	nl.Add(h, "")
 	if err := nl.Close(); err != nil || len(none.Names) != 0 {
-		t.Fatalf("a dir-less OutDir: %v, names %q", err, none.Names)
+		t.Fatalf("a dir-less outDir: %v, names %q", err, none.Names)
 	}
 }

@@ -350,17 +350,17 @@ func percentileX(p float64, cap float64) float64 {
 	return math.Min(math.Log10(100/(100-p)), cap)
 }
 
-// Curve is one histogram drawn on a percentile plot.
-type Curve struct {
+// curve is one histogram drawn on a percentile plot.
+type curve struct {
 	Name string
 	Hist *hdrhistogram.Histogram // ns
 }
 
-// WritePercentilePlot draws the percentile distribution of each curve
+// writePercentilePlot draws the percentile distribution of each curve
 // (latency against percentile, the percentile axis log-scaled in nines:
 // 90%, 99%, 99.9% … equally spaced) as SVG, with optional horizontal
 // lines such as an SLA (value in µs).
-func WritePercentilePlot(w io.Writer, title string, notes []string, curves []Curve, sla float64) error {
+func writePercentilePlot(w io.Writer, title string, notes []string, curves []curve, sla float64) error {
 	var maxN int64
 	lo, hi := math.Inf(1), 0.0
 	for _, c := range curves {
@@ -390,7 +390,7 @@ func WritePercentilePlot(w io.Writer, title string, notes []string, curves []Cur
 		if cv.Hist.TotalCount() == 0 {
 			continue
 		}
-		s := series{name: fmt.Sprintf("%s (%s records, max %s)", cv.Name, words.Rate(float64(cv.Hist.TotalCount())), FormatMicros(float64(cv.Hist.Max())/1e3)),
+		s := series{name: fmt.Sprintf("%s (%s records, max %s)", cv.Name, words.Rate(float64(cv.Hist.TotalCount())), formatMicros(float64(cv.Hist.Max())/1e3)),
 			color: palette[i%len(palette)]}
 		for _, b := range cv.Hist.CumulativeDistributionWithTicks(5) {
 			s.xs = append(s.xs, percentileX(b.Quantile, nines))
@@ -399,14 +399,14 @@ func WritePercentilePlot(w io.Writer, title string, notes []string, curves []Cur
 		c.series = append(c.series, s)
 	}
 	if sla > 0 {
-		c.hlines = append(c.hlines, hline{y: sla, label: "SLA " + FormatMicros(sla), color: "#d62728"})
+		c.hlines = append(c.hlines, hline{y: sla, label: "SLA " + formatMicros(sla), color: "#d62728"})
 	}
 	return writeSVG(w, c)
 }
 
-// WriteTimelinePlot draws throughput (sent and received records/s) and
+// writeTimelinePlot draws throughput (sent and received records/s) and
 // latency (p50, p99, max per interval) over the run as two stacked charts.
-func WriteTimelinePlot(w io.Writer, title string, notes []string, ivs []IntervalStat, target float64) error {
+func writeTimelinePlot(w io.Writer, title string, notes []string, ivs []IntervalStat, target float64) error {
 	var end, topRate float64
 	lo, hi := math.Inf(1), 0.0
 	for _, iv := range ivs {

@@ -70,13 +70,13 @@ func checkLegends(t *testing.T, name string, svg []byte) {
 // first interval's max sits top left), and in a chart whose curves run
 // through every corner, where the legend moves out of the plot.
 func TestPlotLegendCoversNoCurve(t *testing.T) {
-	var curves []Curve
+	var curves []curve
 	for i, scale := range []int64{1, 3, 10} {
 		h := NewHistogram()
 		for v := int64(1); v <= 20000; v++ {
 			h.RecordValue(scale * (20000 + v*v/(50+int64(i)*10)))
 		}
-		curves = append(curves, Curve{Name: "path " + strconv.Itoa(i), Hist: h})
+		curves = append(curves, curve{Name: "path " + strconv.Itoa(i), Hist: h})
 	}
 	// A slow path whose curve runs flat along the top, across the top
 	// left where the legend used to sit (the zmq4 curve near p99).
@@ -84,9 +84,9 @@ func TestPlotLegendCoversNoCurve(t *testing.T) {
 	for v := int64(1); v <= 20000; v++ {
 		slow.RecordValue(50_000_000 + v*100)
 	}
-	curves = append(curves, Curve{Name: "slow", Hist: slow})
+	curves = append(curves, curve{Name: "slow", Hist: slow})
 	var b bytes.Buffer
-	if err := WritePercentilePlot(&b, "percentiles", nil, curves, 1000); err != nil {
+	if err := writePercentilePlot(&b, "percentiles", nil, curves, 1000); err != nil {
 		t.Fatal(err)
 	}
 	checkLegends(t, "percentiles", b.Bytes())
@@ -97,7 +97,7 @@ func TestPlotLegendCoversNoCurve(t *testing.T) {
 		{Start: 1, End: 2, Published: 100000, Received: 100000, Latency: Percentiles{P50: 60, P99: 300, Max: 900}},
 		{Start: 2, End: 3, Published: 100000, Received: 100000, Latency: Percentiles{P50: 60, P99: 250, Max: 14000}},
 	}
-	if err := WriteTimelinePlot(&b, "timeline", nil, ivs, 100000); err != nil {
+	if err := writeTimelinePlot(&b, "timeline", nil, ivs, 100000); err != nil {
 		t.Fatal(err)
 	}
 	checkLegends(t, "timeline", b.Bytes())

@@ -35,11 +35,11 @@ const (
 	PathLibZMQ64 Path = "libzmq64"
 )
 
-// ProcEnv is what RunProcess starts.
-type ProcEnv struct {
+// procEnv is what runProcess starts.
+type procEnv struct {
 	// Exe is the bbox binary (os.Executable()). Required.
 	Exe string
-	// ZMQ is the compiled libzmq baseline (BuildLibZMQ); "" if it could
+	// ZMQ is the compiled libzmq baseline (buildLibZMQ); "" if it could
 	// not be built, which the libzmq paths then report.
 	ZMQ string
 	// Dir holds the receivers' latency files. "" means a new temporary
@@ -61,11 +61,11 @@ type ProcCPU struct {
 	PerMillion float64 `json:"cpu_s_per_million"`
 }
 
-// RunProcess runs cfg.Path at cfg.Rate (0: as fast as it goes) for
+// runProcess runs cfg.Path at cfg.Rate (0: as fast as it goes) for
 // cfg.Duration between two child processes. If ctx ends first the
 // children are interrupted (SIGINT), report what they measured, and the
 // result says Interrupted.
-func RunProcess(ctx context.Context, cfg LoadConfig, env ProcEnv) (*LoadResult, error) {
+func runProcess(ctx context.Context, cfg LoadConfig, env procEnv) (*LoadResult, error) {
 	cfg = cfg.withDefaults()
 	if cfg.AtWorker {
 		return nil, errors.New("process mode records latency on the subscriber thread only")
@@ -103,7 +103,7 @@ func RunProcess(ctx context.Context, cfg LoadConfig, env ProcEnv) (*LoadResult, 
 	return res, nil
 }
 
-func (e ProcEnv) logPath(dir, name string) string {
+func (e procEnv) logPath(dir, name string) string {
 	if e.Log != "" {
 		return e.Log
 	}
@@ -124,7 +124,7 @@ func fromArg(s Stamp) string {
 	return "send"
 }
 
-func procBBox(ctx context.Context, res *LoadResult, env ProcEnv, dir string) error {
+func procBBox(ctx context.Context, res *LoadResult, env procEnv, dir string) error {
 	cfg := res.Config
 	lat := env.logPath(dir, "bbox-latency.hlog")
 	pubArgs := []string{"pub", "--source", "gen", "--rate", rateArg(cfg.Rate), "--duration", cfg.Duration.String(),
@@ -206,7 +206,7 @@ func procBBox(ctx context.Context, res *LoadResult, env ProcEnv, dir string) err
 	return res.readLatencyLog(lat)
 }
 
-func procTCP(ctx context.Context, res *LoadResult, env ProcEnv, dir string) error {
+func procTCP(ctx context.Context, res *LoadResult, env procEnv, dir string) error {
 	cfg := res.Config
 	lat := env.logPath(dir, "tcp-latency.hlog")
 	recv, m, err := startChild(ctx, "sub", env.Exe, []string{"bench", "internal", "tcp-recv", "--out", lat,
@@ -249,7 +249,7 @@ func (res *LoadResult) finishBaseline(send, recv *child) error {
 	return nil
 }
 
-func procZMQ(ctx context.Context, res *LoadResult, env ProcEnv, dir string) error {
+func procZMQ(ctx context.Context, res *LoadResult, env procEnv, dir string) error {
 	cfg := res.Config
 	batch := "1"
 	if cfg.Path == PathLibZMQ64 {
@@ -307,7 +307,7 @@ func (r *LoadResult) readLatencyLog(path string) error {
 		return fmt.Errorf("the subscriber's latency log: %w", err)
 	}
 	defer f.Close()
-	hs, err := ReadIntervalLog(f)
+	hs, err := readIntervalLog(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

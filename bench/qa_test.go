@@ -13,17 +13,17 @@ import (
 func TestLadderTableGroupsLoss(t *testing.T) {
 	h := NewHistogram()
 	h.RecordValue(50_000)
-	cfg := LadderConfig{Rates: []float64{2e6}, Paths: []Path{PathBBox}, SLA: time.Millisecond,
+	cfg := ladderConfig{Rates: []float64{2e6}, Paths: []Path{PathBBox}, SLA: time.Millisecond,
 		Run: func(ctx context.Context, p Path, rate float64) (*LoadResult, error) {
 			return &LoadResult{Config: LoadConfig{Path: p, Rate: rate, Duration: time.Second}, Sending: time.Second,
 				Published: 3_000_000, Received: 921_776, Lost: 2_078_224, Hist: h}, nil
 		}}
-	steps, err := RunLadder(context.Background(), cfg)
+	steps, err := runLadder(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := WriteLadderTable(&b, steps, time.Millisecond); err != nil {
+	if err := writeLadderTable(&b, steps, time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), " 2,078,224 ") || !strings.Contains(b.String(), "lost 2,078,224 records") || strings.Contains(b.String(), "2078224") {
@@ -34,16 +34,16 @@ func TestLadderTableGroupsLoss(t *testing.T) {
 // bench compare says when the two runs used different modes (in one
 // process against separate processes), as it does for latency origins.
 func TestCompareNotesModes(t *testing.T) {
-	a, err := ParseSummary("a.json", []byte(`{"command":"bench","mode":"process","target_rate":100000,"records_received":1000,"latency_us":{"p50":100}}`))
+	a, err := parseSummary("a.json", []byte(`{"command":"bench","mode":"process","target_rate":100000,"records_received":1000,"latency_us":{"p50":100}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := ParseSummary("b.json", []byte(`{"command":"bench","mode":"inprocess","target_rate":100000,"records_received":1000,"latency_us":{"p50":50}}`))
+	b, err := parseSummary("b.json", []byte(`{"command":"bench","mode":"inprocess","target_rate":100000,"records_received":1000,"latency_us":{"p50":50}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := WriteCompare(&out, "a.json", "b.json", a, b, Compare(a, b)); err != nil {
+	if err := writeCompare(&out, "a.json", "b.json", a, b, compareRuns(a, b)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "A ran --mode process, B --mode inprocess") {

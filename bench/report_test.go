@@ -39,7 +39,7 @@ func TestHGRMRoundTrip(t *testing.T) {
 	f := func(name string, h *hdrhistogram.Histogram) {
 		t.Helper()
 		var buf bytes.Buffer
-		if err := WriteHGRM(&buf, h); err != nil {
+		if err := writeHGRM(&buf, h); err != nil {
 			t.Fatalf("%s: write: %v", name, err)
 		}
 		if !strings.Contains(buf.String(), "#[Max     =") || !strings.Contains(buf.String(), "Total count    =") {
@@ -52,7 +52,7 @@ func TestHGRMRoundTrip(t *testing.T) {
 		if got.TotalCount != h.TotalCount() {
 			t.Fatalf("%s: total count %d, want %d", name, got.TotalCount, h.TotalCount())
 		}
-		if want := float64(h.Max()) / HGRMScale; got.Max < want*0.999 || got.Max > want*1.001 {
+		if want := float64(h.Max()) / hgrmScale; got.Max < want*0.999 || got.Max > want*1.001 {
 			t.Fatalf("%s: max %v µs, want %v", name, got.Max, want)
 		}
 		if h.TotalCount() > 0 {
@@ -60,7 +60,7 @@ func TestHGRMRoundTrip(t *testing.T) {
 			if last.Percentile != 1 || last.TotalCount != h.TotalCount() {
 				t.Fatalf("%s: last row %+v", name, last)
 			}
-			p50 := float64(h.ValueAtQuantile(50)) / HGRMScale
+			p50 := float64(h.ValueAtQuantile(50)) / hgrmScale
 			for _, r := range got.Rows {
 				if r.Percentile >= 0.5 {
 					if r.Value < p50*0.99 || r.Value > p50*1.01 {
@@ -80,7 +80,7 @@ func TestHGRMRoundTrip(t *testing.T) {
 func TestReadHGRMErrors(t *testing.T) {
 	good := func() string {
 		var b bytes.Buffer
-		WriteHGRM(&b, histOf(1000, 2000, 3000))
+		writeHGRM(&b, histOf(1000, 2000, 3000))
 		return b.String()
 	}()
 	f := func(name, in, want string) {
@@ -103,7 +103,7 @@ func TestReadHGRMErrors(t *testing.T) {
 func TestIntervalLogRoundTrip(t *testing.T) {
 	start := time.Date(2025, 3, 4, 5, 6, 7, 890_000_000, time.UTC)
 	var buf bytes.Buffer
-	l, err := NewIntervalLog(&buf, start, "test run, rate=1")
+	l, err := newIntervalLog(&buf, start, "test run, rate=1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestIntervalLogRoundTrip(t *testing.T) {
 			t.Fatalf("log lacks %q:\n%s", line, buf.String())
 		}
 	}
-	got, err := ReadIntervalLog(&buf)
+	got, err := readIntervalLog(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func stop(wg *sync.WaitGroup) <-chan struct{} {
 func TestTable(t *testing.T) {
 	var b bytes.Buffer
 	a, z := histOf(50_000, 60_000, 70_000), histOf(100_000, 120_000, 140_000)
-	if err := WriteTable(&b, []Column{{"bbox", a}, {"tcp", z}, {"zmq4", NewHistogram()}}); err != nil {
+	if err := writeTable(&b, []column{{"bbox", a}, {"tcp", z}, {"zmq4", NewHistogram()}}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -239,7 +239,7 @@ func wellFormed(t *testing.T, name string, svg []byte) {
 
 func TestPlots(t *testing.T) {
 	var b bytes.Buffer
-	if err := WritePercentilePlot(&b, "t <&>", []string{"n"}, []Curve{{"bbox", randomHist(10000, 3)}, {"tcp", randomHist(10, 4)}, {"empty", NewHistogram()}}, 1000); err != nil {
+	if err := writePercentilePlot(&b, "t <&>", []string{"n"}, []curve{{"bbox", randomHist(10000, 3)}, {"tcp", randomHist(10, 4)}, {"empty", NewHistogram()}}, 1000); err != nil {
 		t.Fatal(err)
 	}
 	wellFormed(t, "percentiles", b.Bytes())
@@ -250,12 +250,12 @@ func TestPlots(t *testing.T) {
 	}
 	b.Reset()
 	ivs := []IntervalStat{{0, 1, 100, 100, Percentiles{P50: 50, P99: 500, Max: 900}, false}, {1, 2, 90, 95, Percentiles{P50: 60, P99: 700, Max: 1200}, false}, {2, 2.01, 0, 5, Percentiles{}, false}}
-	if err := WriteTimelinePlot(&b, "timeline", nil, ivs, 100); err != nil {
+	if err := writeTimelinePlot(&b, "timeline", nil, ivs, 100); err != nil {
 		t.Fatal(err)
 	}
 	wellFormed(t, "timeline", b.Bytes())
 	b.Reset()
-	if err := WriteTimelinePlot(&b, "no intervals", nil, nil, 0); err != nil {
+	if err := writeTimelinePlot(&b, "no intervals", nil, nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	wellFormed(t, "empty timeline", b.Bytes())

@@ -8,12 +8,12 @@ import (
 	"github.com/bbox-dev/bbox/internal/words"
 )
 
-// Ratios compares a fixed-rate run of bbox (res) with its baselines,
+// ratios compares a fixed-rate run of bbox (res) with its baselines,
 // measured in the same invocation so the box's speed cancels out:
 // p50_vs_PATH, p99_vs_PATH, throughput_vs_PATH and cpu_per_record_vs_PATH
 // for each baseline that measured them (bbox's figure over the
 // baseline's). nil when there is nothing to compare.
-func Ratios(res *LoadResult, bases []*LoadResult) map[string]float64 {
+func ratios(res *LoadResult, bases []*LoadResult) map[string]float64 {
 	out := map[string]float64{}
 	lat := res.Latency()
 	for _, b := range bases {
@@ -26,8 +26,8 @@ func Ratios(res *LoadResult, bases []*LoadResult) map[string]float64 {
 		if b.Throughput() > 0 {
 			out["throughput_vs_"+name] = res.Throughput() / b.Throughput()
 		}
-		if c := CPUPerRecord(b); c > 0 && CPUPerRecord(res) > 0 {
-			out["cpu_per_record_vs_"+name] = CPUPerRecord(res) / c
+		if c := cpuPerRecord(b); c > 0 && cpuPerRecord(res) > 0 {
+			out["cpu_per_record_vs_"+name] = cpuPerRecord(res) / c
 		}
 	}
 	if len(out) == 0 {
@@ -36,9 +36,9 @@ func Ratios(res *LoadResult, bases []*LoadResult) map[string]float64 {
 	return out
 }
 
-// CPUText is ", NAME x.xxx µs CPU/record" for each process of a process
+// cpuText is ", NAME x.xxx µs CPU/record" for each process of a process
 // mode run, "" otherwise: the tail of a run's one-line result.
-func CPUText(r *LoadResult) string {
+func cpuText(r *LoadResult) string {
 	var b strings.Builder
 	for _, c := range r.CPU {
 		fmt.Fprintf(&b, ", %s %.3f µs CPU/record", c.Name, c.PerMillion)
@@ -46,21 +46,21 @@ func CPUText(r *LoadResult) string {
 	return b.String()
 }
 
-// WriteWarmupLines reports each run's warm-up, left out of the table.
-func WriteWarmupLines(w io.Writer, rs []*LoadResult) {
+// writeWarmupLines reports each run's warm-up, left out of the table.
+func writeWarmupLines(w io.Writer, rs []*LoadResult) {
 	for _, r := range rs {
-		wj := WarmupOf(r)
+		wj := warmupOf(r)
 		if wj == nil {
 			continue
 		}
 		l := wj.LatencyUS
 		fmt.Fprintf(w, "  warm-up (first %v, not in the table) %s: %s records, p50 %s  p99 %s  max %s\n", r.Config.Warmup, r.Config.Path,
-			words.Group(wj.Records), FormatMicros(l.P50), FormatMicros(l.P99), FormatMicros(l.Max))
+			words.Group(wj.Records), formatMicros(l.P50), formatMicros(l.P99), formatMicros(l.Max))
 	}
 }
 
-// WriteCPULines reports each process's CPU per record (process mode).
-func WriteCPULines(w io.Writer, rs []*LoadResult) {
+// writeCPULines reports each process's CPU per record (process mode).
+func writeCPULines(w io.Writer, rs []*LoadResult) {
 	for _, r := range rs {
 		if len(r.CPU) == 0 {
 			continue
@@ -69,6 +69,6 @@ func WriteCPULines(w io.Writer, rs []*LoadResult) {
 		for _, c := range r.CPU {
 			parts = append(parts, fmt.Sprintf("%s %.2fs = %.3f µs/record", c.Name, c.Seconds, c.PerMillion))
 		}
-		fmt.Fprintf(w, "  cpu %-9s %s (total %.3f µs/record)\n", r.Config.Path, strings.Join(parts, ", "), CPUPerRecord(r))
+		fmt.Fprintf(w, "  cpu %-9s %s (total %.3f µs/record)\n", r.Config.Path, strings.Join(parts, ", "), cpuPerRecord(r))
 	}
 }

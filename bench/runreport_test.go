@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Ratios divide bbox's figures by each baseline's; CPUText and the CPU
+// ratios divide bbox's figures by each baseline's; cpuText and the CPU
 // lines read a process-mode run's CPU figures.
 func TestRatiosAndCPULines(t *testing.T) {
 	run := func(p Path, p50us int64, n int64, cpu float64) *LoadResult {
@@ -19,18 +19,18 @@ func TestRatiosAndCPULines(t *testing.T) {
 			Published: n, Received: n, Hist: h, CPU: []ProcCPU{{Name: "pub", Seconds: 1, PerMillion: cpu}}}
 	}
 	bbox, tcp := run(PathBBox, 100, 2000, 0.6), run(PathTCP, 50, 1000, 0.2)
-	r := Ratios(bbox, []*LoadResult{tcp})
+	r := ratios(bbox, []*LoadResult{tcp})
 	if r["p50_vs_tcp"] < 1.9 || r["p50_vs_tcp"] > 2.1 || r["cpu_per_record_vs_tcp"] < 2.9 || r["cpu_per_record_vs_tcp"] > 3.1 {
 		t.Fatalf("ratios %v", r)
 	}
-	if Ratios(bbox, nil) != nil {
+	if ratios(bbox, nil) != nil {
 		t.Fatal("ratios without baselines")
 	}
-	if got := CPUText(bbox); got != ", pub 0.600 µs CPU/record" {
-		t.Fatalf("CPUText %q", got)
+	if got := cpuText(bbox); got != ", pub 0.600 µs CPU/record" {
+		t.Fatalf("cpuText %q", got)
 	}
 	var b bytes.Buffer
-	WriteCPULines(&b, []*LoadResult{bbox, tcp})
+	writeCPULines(&b, []*LoadResult{bbox, tcp})
 	if !strings.Contains(b.String(), "cpu bbox      pub 1.00s = 0.600 µs/record") || strings.Count(b.String(), "\n") != 2 {
 		t.Fatalf("cpu lines:\n%s", b.String())
 	}

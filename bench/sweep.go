@@ -76,7 +76,7 @@ func (c *SweepConfig) judge(st *SweepStep) (bool, string) {
 	case r.Hist.TotalCount() == 0:
 		return false, "nothing received"
 	case p99 > c.SLA:
-		return false, fmt.Sprintf("p99 %s over the SLA", FormatMicros(float64(p99)/1e3))
+		return false, fmt.Sprintf("p99 %s over the SLA", formatMicros(float64(p99)/1e3))
 	}
 	return true, ""
 }
@@ -228,7 +228,7 @@ func WriteSweepTable(w io.Writer, curves []SweepCurve) error {
 				verdict += " (best)"
 			}
 			fmt.Fprintf(bw, "  %-6s %10s %10s %9s %9s %9s %9s %9s %8d  %s\n", c.Name, words.Rate(st.Rate), words.Rate(r.AchievedRate()),
-				FormatMicros(l.P50), FormatMicros(l.P90), FormatMicros(l.P99), FormatMicros(l.P999), FormatMicros(l.Max), r.Lost, verdict)
+				formatMicros(l.P50), formatMicros(l.P90), formatMicros(l.P99), formatMicros(l.P999), formatMicros(l.Max), r.Lost, verdict)
 		}
 	}
 	for _, c := range curves {
@@ -248,9 +248,9 @@ type SweepCurve struct {
 	Result *SweepResult
 }
 
-// WriteSweepPlot draws latency (p50, p99, p99.9) against target rate, both
+// writeSweepPlot draws latency (p50, p99, p99.9) against target rate, both
 // on log scales, with the SLA and each path's best rate marked.
-func WriteSweepPlot(w io.Writer, title string, notes []string, curves []SweepCurve, sla time.Duration) error {
+func writeSweepPlot(w io.Writer, title string, notes []string, curves []SweepCurve, sla time.Duration) error {
 	loR, hiR := math.Inf(1), 0.0
 	loL, hiL := float64(sla)/1e3, float64(sla)/1e3
 	for _, c := range curves {
@@ -284,6 +284,6 @@ func WriteSweepPlot(w io.Writer, title string, notes []string, curves []SweepCur
 			ch.vlines = append(ch.vlines, vline{x: b.Rate, label: c.Name + " best " + words.Rate(b.Rate) + "/s", color: palette[(3*i)%len(palette)]})
 		}
 	}
-	ch.hlines = append(ch.hlines, hline{y: float64(sla) / 1e3, label: "SLA p99 " + FormatMicros(float64(sla)/1e3), color: "#d62728"})
+	ch.hlines = append(ch.hlines, hline{y: float64(sla) / 1e3, label: "SLA p99 " + formatMicros(float64(sla)/1e3), color: "#d62728"})
 	return writeSVG(w, ch)
 }

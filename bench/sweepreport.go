@@ -22,10 +22,10 @@ func (s *SweepResult) Pick() *SweepStep {
 	return &s.Steps[len(s.Steps)-1]
 }
 
-// SweepSummary is the JSON of a sweep whose first curve is bbox and the
+// sweepSummary is the JSON of a sweep whose first curve is bbox and the
 // rest baselines, and the ratios max_rate_vs_PATH of bbox's highest rate
 // under the SLA to each baseline's (nil when none held a rate).
-func SweepSummary(curves []SweepCurve, sla time.Duration) (*SweepJSON, map[string]float64) {
+func sweepSummary(curves []SweepCurve, sla time.Duration) (*SweepJSON, map[string]float64) {
 	bb := curves[0].Result
 	sj := &SweepJSON{SLAUS: float64(sla) / 1e3, MaxRateUnder: bb.MaxRate(), Steps: bb.StepsJSON()}
 	if bb.Broke != nil {
@@ -44,10 +44,10 @@ func SweepSummary(curves []SweepCurve, sla time.Duration) (*SweepJSON, map[strin
 	return sj, ratios
 }
 
-// SweepWarnings adds to warnings those of bbox's steps (curves[0]) that
+// sweepWarnings adds to warnings those of bbox's steps (curves[0]) that
 // are news: not already listed, and not the shortfalls and losses the
 // sweep's table reports as a step breaking.
-func SweepWarnings(curves []SweepCurve, warnings []string) []string {
+func sweepWarnings(curves []SweepCurve, warnings []string) []string {
 	for _, st := range curves[0].Result.Steps {
 		for _, w := range st.Result.Warnings {
 			if !strings.HasPrefix(w, "target rate not reached") && !strings.Contains(w, "were lost") && !slices.Contains(warnings, w) {
@@ -58,9 +58,9 @@ func SweepWarnings(curves []SweepCurve, warnings []string) []string {
 	return warnings
 }
 
-// WriteSweepReport writes the sweep's table, how bbox's rate under the
+// writeSweepReport writes the sweep's table, how bbox's rate under the
 // SLA compares with each baseline's, and the warnings.
-func WriteSweepReport(w io.Writer, curves []SweepCurve, warnings []string) error {
+func writeSweepReport(w io.Writer, curves []SweepCurve, warnings []string) error {
 	if err := WriteSweepTable(w, curves); err != nil {
 		return err
 	}
@@ -79,24 +79,24 @@ func WriteSweepReport(w io.Writer, curves []SweepCurve, warnings []string) error
 // WriteSweepFiles writes a sweep's files: the report as sweep.txt, the
 // latency-against-rate plot, one .hgrm per bbox step
 // (sweep-bbox-RATE.hgrm) and the percentile plot of bbox's steps.
-func (d *OutDir) WriteSweepFiles(report []byte, curves []SweepCurve, notes []string, sla time.Duration) error {
+func (d *outDir) WriteSweepFiles(report []byte, curves []SweepCurve, notes []string, sla time.Duration) error {
 	if err := d.Write("sweep.txt", func(w io.Writer) error { _, err := w.Write(report); return err }); err != nil {
 		return err
 	}
 	if err := d.Write("sweep.svg", func(w io.Writer) error {
-		return WriteSweepPlot(w, "Latency against rate", notes, curves, sla)
+		return writeSweepPlot(w, "Latency against rate", notes, curves, sla)
 	}); err != nil {
 		return err
 	}
-	var pcurves []Curve
+	var pcurves []curve
 	for _, st := range curves[0].Result.Steps {
 		name := fmt.Sprintf("bbox %s/s", words.Rate(st.Rate))
-		pcurves = append(pcurves, Curve{Name: name, Hist: st.Result.Hist})
-		if err := d.Write(fmt.Sprintf("sweep-bbox-%.0f.hgrm", st.Rate), func(w io.Writer) error { return WriteHGRM(w, st.Result.Hist) }); err != nil {
+		pcurves = append(pcurves, curve{Name: name, Hist: st.Result.Hist})
+		if err := d.Write(fmt.Sprintf("sweep-bbox-%.0f.hgrm", st.Rate), func(w io.Writer) error { return writeHGRM(w, st.Result.Hist) }); err != nil {
 			return err
 		}
 	}
 	return d.Write("percentiles.svg", func(w io.Writer) error {
-		return WritePercentilePlot(w, "Latency by percentile at each rate (bbox)", notes, pcurves, float64(sla)/1e3)
+		return writePercentilePlot(w, "Latency by percentile at each rate (bbox)", notes, pcurves, float64(sla)/1e3)
 	})
 }

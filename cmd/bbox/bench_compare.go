@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/bbox-dev/bbox/bench"
@@ -24,29 +22,18 @@ func runBenchCompare(e *env, args []string) int {
 	if *maxRegress < 0 {
 		return usageErr(e, c, "--max-regress %v: want a percentage ≥ 0", *maxRegress)
 	}
-	var sums [2]*bench.RunSummary
-	for i, name := range pos {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return fail(e, c, err)
-		}
-		if sums[i], err = bench.ParseSummary(name, data); err != nil {
-			return fail(e, c, err)
-		}
-	}
-	ds := bench.Compare(sums[0], sums[1])
-	if len(ds) == 0 {
-		return fail(e, c, errors.New("nothing to compare: one summary is a sweep and the other a fixed-rate run"))
+	cmp, err := bench.CompareFiles(pos[0], pos[1])
+	if err != nil {
+		return fail(e, c, err)
 	}
 	human := e.stdout
 	if *asJSON {
 		human = e.stderr
 	}
-	fmt.Fprintf(human, "bbox bench compare: A = %s, B = %s\n", pos[0], pos[1])
-	bench.WriteCompare(human, "A", "B", sums[0], sums[1], ds)
-	regress := bench.Regressions(ds, *maxRegress)
+	cmp.WriteReport(human)
+	regress := bench.Regressions(cmp.Deltas, *maxRegress)
 	if *asJSON {
-		writeJSON(e.stdout, map[string]any{"a": pos[0], "b": pos[1], "deltas": ds, "regressions": regress})
+		writeJSON(e.stdout, map[string]any{"a": pos[0], "b": pos[1], "deltas": cmp.Deltas, "regressions": regress})
 	}
 	if len(regress) > 0 {
 		fmt.Fprintf(e.stderr, "bbox bench compare: worse by more than %g%%: %s\n", *maxRegress, strings.Join(regress, ", "))

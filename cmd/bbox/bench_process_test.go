@@ -41,16 +41,7 @@ func zmqPresent() bool {
 // total and its whole-run "total" and "warmup" histograms' counts.
 func hlogTotals(t *testing.T, path string) (intervals, total, warm int64) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	hs, err := bench.ReadIntervalLog(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	for _, h := range hs {
+	for _, h := range readHlog(t, path) {
 		switch h.Tag() {
 		case "total":
 			total = h.TotalCount()

@@ -8,11 +8,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/words"
@@ -32,33 +35,59 @@ type benchJSON struct {
 	Intervals   []bench.IntervalStat `json:"intervals"`
 }
 
-func readHGRMFile(t *testing.T, path string) *bench.HGRM {
+// hgrmFile is what the tests read of a .hgrm percentile distribution:
+// the footer's total count.
+type hgrmFile struct{ TotalCount int64 }
+
+var hgrmFooter = regexp.MustCompile(`(?m)^#\[Max\s*=\s*\S+,\s*Total count\s*=\s*(\d+)\]$`)
+
+// readHGRMFile reads a .hgrm's total count from its footer, as
+// HdrHistogram's own tools print it.
+func readHGRMFile(t *testing.T, path string) hgrmFile {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := hgrmFooter.FindSubmatch(data)
+	if m == nil {
+		t.Fatalf("%s: no \"#[Max = …, Total count = …]\" footer", path)
+	}
+	n, err := strconv.ParseInt(string(m[1]), 10, 64)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return hgrmFile{TotalCount: n}
+}
+
+// readHlog reads every interval histogram of an interval log with the
+// HdrHistogram log reader.
+func readHlog(t *testing.T, path string) []*hdrhistogram.Histogram {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	h, err := bench.ReadHGRM(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+	lr := hdrhistogram.NewHistogramLogReader(f)
+	var hs []*hdrhistogram.Histogram
+	for {
+		h, err := lr.NextIntervalHistogram()
+		if err != nil {
+			t.Fatalf("%s, histogram %d: %v", path, len(hs)+1, err)
+		}
+		if h == nil {
+			return hs
+		}
+		hs = append(hs, h)
 	}
-	return h
 }
 
 // hlogCount reads an interval log with the HdrHistogram log reader and
 // returns its intervals and their total count.
 func hlogCount(t *testing.T, path string) (int, int64) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	hs, err := bench.ReadIntervalLog(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	hs := readHlog(t, path)
 	var n int64
 	for _, h := range hs {
 		n += h.TotalCount()

@@ -247,7 +247,9 @@ func jsonKeys(t reflect.Type, prefix string, depth int) []string {
 		}
 		name, opts, _ := strings.Cut(tag, ",")
 		if f.Anonymous && name == "" {
-			for _, k := range jsonKeys(f.Type, prefix, depth+1) {
+			// An embedded struct's keys sit at this level: depth counts
+			// the keys' nesting, not Go's embedding.
+			for _, k := range jsonKeys(f.Type, prefix, depth) {
 				if base, _, _ := strings.Cut(strings.TrimPrefix(k, prefix), "."); !own[strings.TrimRight(base, "*[]{}")] {
 					out = append(out, k)
 				}

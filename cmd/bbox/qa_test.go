@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/bbox-dev/bbox/bench"
 )
 
 // An ITCH replay that reached no subscriber says so, as a bbox capture's
@@ -30,19 +28,6 @@ func TestExchangeReplayNoSubscriberWarns(t *testing.T) {
 	}
 	if !strings.Contains(out, "no subscriber received anything") || !strings.Contains(out, "ITCH messages read from") {
 		t.Fatalf("replay to nobody does not say so:\n%s", out)
-	}
-}
-
-// bench --mode process describes its topology in words, not "1 shard(s)".
-func TestDescribeProcessPlurals(t *testing.T) {
-	o := &benchOpts{}
-	o.load.Shards, o.load.Workers = 1, 1
-	if got := o.describeProcess(bench.PathBBox, "x"); !strings.Contains(got, "(1 shard, 1 worker)") {
-		t.Errorf("one shard, one worker: %q", got)
-	}
-	o.load.Shards, o.load.Workers = 2, 3
-	if got := o.describeProcess(bench.PathBBox, "x"); !strings.Contains(got, "(2 shards, 3 workers)") {
-		t.Errorf("two shards, three workers: %q", got)
 	}
 }
 
