@@ -45,20 +45,12 @@ func runInspect(ctx context.Context, e *env, args []string) int {
 	if code, done := inspectExchange(ctx, e, c, files, *asJSON, *top, *tz); done { // ITCH files, pcaps
 		return code
 	}
-	var readers []*replay.Reader
-	defer func() {
-		for _, r := range readers {
-			r.Close()
-		}
-	}()
-	for _, f := range files {
-		r, err := replay.Open(f)
-		if err != nil {
-			return fail(e, c, err)
-		}
-		readers = append(readers, r)
+	readers, err := replay.OpenFiles(files)
+	if err != nil {
+		return fail(e, c, err)
 	}
-	loc, err := replay.Zone(*tz, readers[0].Header().Meta)
+	defer readers.Close()
+	loc, err := replay.Zone(*tz, readers.Meta())
 	if err != nil {
 		return usageErr(e, c, "--tz: %v", err)
 	}
@@ -70,7 +62,7 @@ func runInspect(ctx context.Context, e *env, args []string) int {
 	if *asJSON {
 		out = e.stderr
 	}
-	printInspect(out, rep, loc, zoneNote(*tz, readers[0].Header().Meta))
+	printInspect(out, rep, loc, zoneNote(*tz, readers.Meta()))
 	if *asJSON {
 		writeJSON(e.stdout, inspectReport{Command: "inspect", TZ: loc.String(), Report: rep})
 	}

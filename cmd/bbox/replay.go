@@ -133,26 +133,16 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 		return opsCode
 	}
 	defer stopOps()
-	var readers []*replay.Reader
-	defer func() {
-		for _, r := range readers {
-			r.Close()
-		}
-	}()
-	for _, f := range files {
-		r, err := replay.Open(f)
-		if err != nil {
-			return fail(e, c, err)
-		}
-		readers = append(readers, r)
-		for _, p := range r.Problems() {
-			if p.Kind == replay.KindIndex {
-				log.Logf("warning: %s: %s", f, p.Detail)
-			}
-		}
-		if err := r.Err(); err != nil && !*skip {
-			return fail(e, c, fmt.Errorf("%v\n(%s)", err, skipHint(r)))
-		}
+	readers, err := replay.OpenFiles(files)
+	if err != nil {
+		return fail(e, c, err)
+	}
+	defer readers.Close()
+	for _, note := range readers.IndexNotes() {
+		log.Logf("warning: %s", note)
+	}
+	if r := readers.Damaged(); r != nil && !*skip {
+		return fail(e, c, fmt.Errorf("%v\n(%s)", r.Err(), skipHint(r)))
 	}
 	cfg := replay.SourceConfig{Files: readers, Speed: float64(speed), Rate: float64(rate), Loop: *loop, Symbols: symbols,
 		SkipCorrupt: *skip, MaxSleep: *maxSleep, Preload: *preload, Decoders: *decoders}
@@ -162,7 +152,7 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if *loop == 0 {
 		cfg.Loop = -1
 	}
-	loc, err := replay.Zone(*tz, readers[0].Header().Meta)
+	loc, err := replay.Zone(*tz, readers.Meta())
 	if err != nil {
 		return usageErr(e, c, "--tz: %v", err)
 	}
@@ -185,7 +175,7 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	// A selection that cannot match is said before anything is bound,
 	// with what the files hold instead.
 	sel := replay.Select(readers, cfg.From, cfg.To, symbols, 5)
-	if msg := emptySelection(sel, files, *from, *to, symbols, loc, zoneNote(*tz, readers[0].Header().Meta)); msg != "" {
+	if msg := emptySelection(sel, files, *from, *to, symbols, loc, zoneNote(*tz, readers.Meta())); msg != "" {
 		return fail(e, c, errors.New(msg))
 	}
 	if len(symbols) > 0 && len(sel.Missing) > 0 {
