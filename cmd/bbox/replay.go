@@ -142,7 +142,7 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 		log.Logf("warning: %s", note)
 	}
 	if r := readers.Damaged(); r != nil && !*skip {
-		return fail(e, c, fmt.Errorf("%v\n(%s)", r.Err(), skipHint(r)))
+		return fail(e, c, fmt.Errorf("%v\n(%s)", r.Err(), replay.SkipHint(r)))
 	}
 	cfg := replay.SourceConfig{Files: readers, Speed: float64(speed), Rate: float64(rate), Loop: *loop, Symbols: symbols,
 		SkipCorrupt: *skip, MaxSleep: *maxSleep, Preload: *preload, Decoders: *decoders}
@@ -175,17 +175,17 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	// A selection that cannot match is said before anything is bound,
 	// with what the files hold instead.
 	sel := replay.Select(readers, cfg.From, cfg.To, symbols, 5)
-	if msg := emptySelection(sel, files, *from, *to, symbols, loc, zoneNote(*tz, readers.Meta())); msg != "" {
+	if msg := replay.EmptySelection(sel, files, *from, *to, symbols, loc, zoneNote(*tz, readers.Meta())); msg != "" {
 		return fail(e, c, errors.New(msg))
 	}
 	if len(symbols) > 0 && len(sel.Missing) > 0 {
-		log.Logf("warning: --symbols: %s not in %s; replaying %s", strings.Join(sel.Missing, ","), filesText(files),
+		log.Logf("warning: --symbols: %s not in %s; replaying %s", strings.Join(sel.Missing, ","), replay.FilesText(files),
 			strings.Join(sel.Found, ","))
 	}
 	var problems []replay.Problem
 	var pmu sync.Mutex
 	cfg.OnSkip = func(file string, p replay.Problem) {
-		log.Logf("%s", skipLine(file, p))
+		log.Logf("%s", replay.SkipLine(file, p))
 		pmu.Lock()
 		if len(problems) < 100 {
 			problems = append(problems, p)
@@ -212,7 +212,8 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {
 		eta, ok := src.ETA()
-		return progressLine(el, src.Stats(), &r, eta, ok)
+		st := src.Stats()
+		return replay.ProgressLine(el, st, r.rate(st.Records), eta, ok)
 	})
 	start := time.Now()
 	s, runErr := runPublisher(ctx, e, inner, &pf, src, *duration, "replay")
@@ -228,12 +229,12 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if secs <= 0 {
 		secs = elapsed.Seconds()
 	}
-	rep := newReplayReport(files, st, secs, problems, loc)
+	rep := replay.NewPlayReport(files, st, secs, problems, loc)
 	code = exitOK
-	if st.Records == 0 && (st.Total >= 0 && st.Done >= st.Total || st.Loops > 0) {
+	if st.PlayedNothing() {
 		// Played through and matched nothing: the filters (checked against
 		// the chunks' ranges and dictionaries above) fell between records.
-		msg := nothingPlayed(files, *from, *to, symbols, st)
+		msg := replay.NothingPlayed(files, *from, *to, symbols, st)
 		s.Warnings = append(s.Warnings, msg)
 		defer fmt.Fprintf(e.stderr, "bbox replay: %s\n", msg) // after the summary, as the last word
 		code = exitError
