@@ -58,7 +58,7 @@ func runInspect(ctx context.Context, e *env, args []string) int {
 	if *asJSON {
 		out = e.stderr
 	}
-	rep.WriteText(out, loc, zoneNote(*tz, readers.Meta()))
+	rep.WriteText(out, loc, replay.ZoneNote(*tz, readers.Meta()))
 	if *asJSON {
 		writeJSON(e.stdout, inspectReport{Command: "inspect", TZ: loc.String(), Report: rep})
 	}

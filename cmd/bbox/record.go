@@ -31,6 +31,9 @@ type recordSummary struct {
 	TZ        string               `json:"tz"` // the source's zone, stored in every file
 }
 
+// sourceZone is the zone name stored in a recording (replay.SourceZone).
+func sourceZone(name string) (string, error) { return replay.SourceZone(name) }
+
 // parseRotate reads --rotate: a duration (1h, 30m) or a size (1GB, 512MiB).
 func parseRotate(s string) (size int64, every time.Duration, err error) {
 	if s == "" {

@@ -175,7 +175,7 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	// A selection that cannot match is said before anything is bound,
 	// with what the files hold instead.
 	sel := replay.Select(readers, cfg.From, cfg.To, symbols, 5)
-	if msg := replay.EmptySelection(sel, files, *from, *to, symbols, loc, zoneNote(*tz, readers.Meta())); msg != "" {
+	if msg := replay.EmptySelection(sel, files, *from, *to, symbols, loc, replay.ZoneNote(*tz, readers.Meta())); msg != "" {
 		return fail(e, c, errors.New(msg))
 	}
 	if len(symbols) > 0 && len(sel.Missing) > 0 {
