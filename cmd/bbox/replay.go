@@ -9,7 +9,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	_ "time/tzdata" // --tz works on boxes without /usr/share/zoneinfo
 
@@ -182,16 +181,7 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 		log.Logf("warning: --symbols: %s not in %s; replaying %s", strings.Join(sel.Missing, ","), replay.FilesText(files),
 			strings.Join(sel.Found, ","))
 	}
-	var problems []replay.Problem
-	var pmu sync.Mutex
-	cfg.OnSkip = func(file string, p replay.Problem) {
-		log.Logf("%s", replay.SkipLine(file, p))
-		pmu.Lock()
-		if len(problems) < 100 {
-			problems = append(problems, p)
-		}
-		pmu.Unlock()
-	}
+	cfg.OnSkip = func(file string, p replay.Problem) { log.Logf("%s", replay.SkipLine(file, p)) }
 	if *preload {
 		log.Logf("preloading %s ...", strings.Join(files, ", "))
 	}
@@ -229,7 +219,7 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if secs <= 0 {
 		secs = elapsed.Seconds()
 	}
-	rep := replay.NewPlayReport(files, st, secs, problems, loc)
+	rep := replay.NewPlayReport(files, st, secs, src.Skipped(), loc)
 	code = exitOK
 	if st.PlayedNothing() {
 		// Played through and matched nothing: the filters (checked against
