@@ -74,3 +74,25 @@ func TestRecordText(t *testing.T) {
 		t.Fatalf("status %q", l)
 	}
 }
+
+func TestRecorderFirstFile(t *testing.T) {
+	for _, c := range []struct {
+		cfg  RecorderConfig
+		want string
+	}{{RecorderConfig{Out: "d/day.bbc"}, "d/day.bbc"}, {RecorderConfig{Out: "day.bbc", RotateBytes: 1}, "day-0000.bbc"},
+		{RecorderConfig{Out: "day.bbc", RotateEvery: time.Hour}, "day-0000.bbc"}} {
+		if got := c.cfg.FirstFile(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.cfg, got, c.want)
+		}
+	}
+	// The file a rotating Recorder opens first is the one named.
+	cfg := RecorderConfig{Out: filepath.Join(t.TempDir(), "day.bbc"), RotateEvery: time.Hour}
+	rec, err := NewRecorder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	if files := rec.Stats().Files; len(files) != 1 || files[0] != cfg.FirstFile() || rec.Archive() == nil {
+		t.Fatalf("files %q, want %q first", files, cfg.FirstFile())
+	}
+}

@@ -1,8 +1,11 @@
 package replay
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -63,4 +66,26 @@ func ClockTime(s string, day0 int64, loc *time.Location) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("%q is not a time of day (09:30, 15:59:30.5) or an RFC 3339 timestamp", s)
+}
+
+// ParseSpeed reads a replay's pace (SourceConfig.Speed): "max" (0: as
+// fast as the consumer takes it) or a positive multiple of the original
+// pacing, "1x", "10x", "0.5x".
+func ParseSpeed(s string) (float64, error) {
+	if s == "max" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(s, "x"), 64)
+	if err != nil || !strings.HasSuffix(s, "x") || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, errors.New("want max, 1x (original pacing) or a multiple like 10x or 0.5x")
+	}
+	return f, nil
+}
+
+// FormatSpeed writes speed as ParseSpeed reads it: "max" for 0, else "10x".
+func FormatSpeed(speed float64) string {
+	if speed == 0 {
+		return "max"
+	}
+	return strconv.FormatFloat(speed, 'f', -1, 64) + "x"
 }

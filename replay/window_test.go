@@ -47,3 +47,16 @@ func TestWindowParsing(t *testing.T) {
 		t.Error("FirstTS of no files")
 	}
 }
+
+func TestParseSpeed(t *testing.T) {
+	for in, want := range map[string]float64{"max": 0, "1x": 1, "10x": 10, "0.5x": 0.5} {
+		if f, err := ParseSpeed(in); err != nil || f != want || FormatSpeed(f) != in {
+			t.Errorf("ParseSpeed(%q) = %v, %v (formats as %q)", in, f, err, FormatSpeed(f))
+		}
+	}
+	for _, in := range []string{"", "10", "x", "0x", "-1x", "Infx", "NaNx", "fast"} {
+		if _, err := ParseSpeed(in); err == nil {
+			t.Errorf("ParseSpeed(%q) is a speed", in)
+		}
+	}
+}

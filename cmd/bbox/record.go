@@ -90,11 +90,12 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 			return usageErr(e, c, "--serve: %v", err)
 		}
 	}
-	first := *out
-	if rotBytes > 0 || rotEvery > 0 {
-		first = replay.RotatedName(*out, 0)
+	host, _ := os.Hostname()
+	rc := replay.RecorderConfig{Out: *out, RotateBytes: rotBytes, RotateEvery: rotEvery, Flush: *flush,
+		Writer: replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level,
+			Meta: map[string]string{"source": "bbox record", "connect": strings.Join(connect, ","), "host": host, "tz": zone}},
 	}
-	if fileExists(first) && !*force {
+	if first := rc.FirstFile(); fileExists(first) && !*force {
 		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", first))
 	}
 	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
@@ -102,12 +103,8 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 		return opsCode
 	}
 	defer stopOps()
-	host, _ := os.Hostname()
-	rec, err := replay.NewRecorder(replay.RecorderConfig{
-		Out: *out, RotateBytes: rotBytes, RotateEvery: rotEvery, Flush: *flush, Logf: log.Logf,
-		Writer: replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level,
-			Meta: map[string]string{"source": "bbox record", "connect": strings.Join(connect, ","), "host": host, "tz": zone}},
-	})
+	rc.Logf = log.Logf
+	rec, err := replay.NewRecorder(rc)
 	if err != nil {
 		return fail(e, c, err)
 	}
@@ -126,7 +123,7 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	}
 	log.Logf("%s", recoveryLog(&sc))
 	if *serve != "" {
-		srv, err := shard.NewRecoveryServer(*serve, cf.options(log), replay.NewArchive(func() []string { return rec.Stats().Files }), shard.RecoveryLimits{}, log.Logf)
+		srv, err := shard.NewRecoveryServer(*serve, cf.options(log), rec.Archive(), shard.RecoveryLimits{}, log.Logf)
 		if err != nil {
 			rec.Close()
 			return fail(e, c, fmt.Errorf("--serve: %w", err))

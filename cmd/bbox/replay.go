@@ -5,9 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // --tz works on boxes without /usr/share/zoneinfo
@@ -53,24 +51,14 @@ func openCapture(name string, gen feed.GenConfig) (feed.Source, bool, error) {
 // or "max" (0).
 type speedFlag float64
 
-func (s *speedFlag) String() string {
-	if *s == 0 {
-		return "max"
-	}
-	return strconv.FormatFloat(float64(*s), 'f', -1, 64) + "x"
-}
+func (s *speedFlag) String() string { return replay.FormatSpeed(float64(*s)) }
 
 func (s *speedFlag) Set(v string) error {
-	if v == "max" {
-		*s = 0
-		return nil
+	f, err := replay.ParseSpeed(v)
+	if err == nil {
+		*s = speedFlag(f)
 	}
-	f, err := strconv.ParseFloat(strings.TrimSuffix(v, "x"), 64)
-	if err != nil || !strings.HasSuffix(v, "x") || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
-		return errors.New("want max, 1x (original pacing) or a multiple like 10x or 0.5x")
-	}
-	*s = speedFlag(f)
-	return nil
+	return err
 }
 
 func runReplay(ctx context.Context, e *env, args []string) int {
