@@ -89,3 +89,43 @@ func FormatSpeed(speed float64) string {
 	}
 	return strconv.FormatFloat(speed, 'f', -1, 64) + "x"
 }
+
+// WindowError is a side of a replay window that does not parse: Side is
+// "from" or "to".
+type WindowError struct {
+	Side string
+	Err  error
+}
+
+func (e *WindowError) Error() string { return e.Side + ": " + e.Err.Error() }
+func (e *WindowError) Unwrap() error { return e.Err }
+
+// ErrEmptyWindow is a window whose end is not after its start.
+var ErrEmptyWindow = errors.New("the window ends before it starts")
+
+// Window reads a replay window over fs (SourceConfig.From and To): from
+// and to are times of day on the day of the files' first record, in loc,
+// or RFC 3339 timestamps; "" leaves a side open (0). A side that does not
+// parse is a *WindowError; an end not after the start is ErrEmptyWindow.
+func (fs Files) Window(from, to string, loc *time.Location) (int64, int64, error) {
+	if from == "" && to == "" {
+		return 0, 0, nil
+	}
+	day0 := FirstTS(fs)
+	var start, end int64
+	var err error
+	if from != "" {
+		if start, err = ClockTime(from, day0, loc); err != nil {
+			return 0, 0, &WindowError{Side: "from", Err: err}
+		}
+	}
+	if to != "" {
+		if end, err = ClockTime(to, day0, loc); err != nil {
+			return 0, 0, &WindowError{Side: "to", Err: err}
+		}
+	}
+	if end != 0 && end <= start {
+		return 0, 0, ErrEmptyWindow
+	}
+	return start, end, nil
+}

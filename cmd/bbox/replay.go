@@ -143,21 +143,12 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--tz: %v", err)
 	}
-	if *from != "" || *to != "" {
-		day0 := replay.FirstTS(readers)
-		if *from != "" {
-			if cfg.From, err = replay.ClockTime(*from, day0, loc); err != nil {
-				return usageErr(e, c, "--from: %v", err)
-			}
-		}
-		if *to != "" {
-			if cfg.To, err = replay.ClockTime(*to, day0, loc); err != nil {
-				return usageErr(e, c, "--to: %v", err)
-			}
-		}
-		if cfg.To != 0 && cfg.To <= cfg.From {
-			return usageErr(e, c, "--to %s is not after --from %s", *to, *from)
-		}
+	var we *replay.WindowError
+	switch cfg.From, cfg.To, err = readers.Window(*from, *to, loc); {
+	case errors.As(err, &we):
+		return usageErr(e, c, "--%s: %v", we.Side, we.Err)
+	case err != nil:
+		return usageErr(e, c, "--to %s is not after --from %s", *to, *from)
 	}
 	// A selection that cannot match is said before anything is bound,
 	// with what the files hold instead.
