@@ -177,8 +177,8 @@ func SkipHint(r *Reader) string {
 		words.Count(len(r.Chunks()), "complete chunk", "complete chunks"), words.Count(r.Records(), "record", "records"), tail)
 }
 
-// FilesText names the files of a message: all of them, or how many.
-func FilesText(files []string) string {
+// filesText names the files of a message: all of them, or how many.
+func filesText(files []string) string {
 	if len(files) <= 3 {
 		return strings.Join(files, ", ")
 	}
@@ -205,12 +205,12 @@ func EmptySelection(sel *Selection, files []string, from, to string, symbols []s
 	if sel.FirstTS == 0 && sel.LastTS == 0 {
 		return "" // no readable chunk at all: the replay says it played nothing
 	}
-	holds := fmt.Sprintf("%s %s records from %s to %s (times in %s)", FilesText(files), verb, ts(sel.FirstTS), ts(sel.LastTS), zone)
+	holds := fmt.Sprintf("%s %s records from %s to %s (times in %s)", filesText(files), verb, ts(sel.FirstTS), ts(sel.LastTS), zone)
 	if window != "" && sel.Chunks == 0 {
 		return fmt.Sprintf("%s selects no record: %s", strings.TrimSpace(window), holds)
 	}
 	if len(symbols) > 0 && len(sel.Found) == 0 {
-		where := FilesText(files)
+		where := filesText(files)
 		if window != "" && !sel.WholeFiles {
 			where += " within" + window
 		}
@@ -235,6 +235,16 @@ func EmptySelection(sel *Selection, files []string, from, to string, symbols []s
 	return ""
 }
 
+// MissingSymbols is the warning for symbols asked for that sel did not
+// find in files, naming those it replays instead: "" when every one is
+// there. (When none is, EmptySelection has refused the replay already.)
+func MissingSymbols(sel *Selection, files []string) string {
+	if len(sel.Missing) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("--symbols: %s not in %s; replaying %s", strings.Join(sel.Missing, ","), filesText(files), strings.Join(sel.Found, ","))
+}
+
 // NothingPlayed is the warning for a replay that played through and sent
 // no record (SourceStats.PlayedNothing): the filters fell between the
 // records.
@@ -250,11 +260,11 @@ func NothingPlayed(files []string, from, to string, symbols []string, st SourceS
 		f = append(f, "--symbols "+strings.Join(symbols, ","))
 	}
 	if len(f) == 0 {
-		return fmt.Sprintf("replayed nothing: %s hold no readable record (%s in damaged chunks)", FilesText(files), words.Group(st.SkippedCorrupt))
+		return fmt.Sprintf("replayed nothing: %s hold no readable record (%s in damaged chunks)", filesText(files), words.Group(st.SkippedCorrupt))
 	}
 	filters := strings.Join(f, " ")
 	return fmt.Sprintf("replayed nothing: no record of %s matches %s (%s outside the window, %s of other symbols, %s in damaged chunks)",
-		FilesText(files), filters, words.Group(st.SkippedWindow), words.Group(st.SkippedSymbols), words.Group(st.SkippedCorrupt))
+		filesText(files), filters, words.Group(st.SkippedWindow), words.Group(st.SkippedSymbols), words.Group(st.SkippedCorrupt))
 }
 
 // ShardCount is what one shard published, for Unheard.

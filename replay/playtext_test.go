@@ -91,6 +91,13 @@ func TestSelectionMessages(t *testing.T) {
 	if m := NothingPlayed(files[:2], "", "10:00", []string{"X", "Y"}, SourceStats{SkippedWindow: 1000}); m != "replayed nothing: no record of a, b matches --to 10:00 --symbols X,Y (1,000 outside the window, 0 of other symbols, 0 in damaged chunks)" {
 		t.Fatalf("nothing played: %q", m)
 	}
+	sel.Found, sel.Missing = []string{"AAPL"}, []string{"X", "Y"}
+	if m := MissingSymbols(sel, files); m != "--symbols: X,Y not in 4 files (a ... d); replaying AAPL" {
+		t.Fatalf("missing symbols: %q", m)
+	}
+	if m := MissingSymbols(&Selection{Found: []string{"AAPL"}}, files); m != "" {
+		t.Fatalf("none missing: %q", m)
+	}
 	if l := SkipLine("a", Problem{Offset: 9, Kind: KindMissing, MissingChunks: 1, Detail: "gap"}); l != "skipped: a: offset 9: gap (1 chunk, records unknown)" {
 		t.Fatalf("skip line: %q", l)
 	}

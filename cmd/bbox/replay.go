@@ -156,9 +156,8 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if msg := replay.EmptySelection(sel, files, *from, *to, symbols, loc, replay.ZoneNote(*tz, readers.Meta())); msg != "" {
 		return fail(e, c, errors.New(msg))
 	}
-	if len(symbols) > 0 && len(sel.Missing) > 0 {
-		log.Logf("warning: --symbols: %s not in %s; replaying %s", strings.Join(sel.Missing, ","), replay.FilesText(files),
-			strings.Join(sel.Found, ","))
+	if msg := replay.MissingSymbols(sel, files); msg != "" {
+		log.Logf("warning: %s", msg)
 	}
 	cfg.OnSkip = func(file string, p replay.Problem) { log.Logf("%s", replay.SkipLine(file, p)) }
 	if *preload {
