@@ -41,8 +41,9 @@ func ParseRotate(s string) (size int64, every time.Duration, err error) {
 // the subscriber's error and r's.
 func (r *Recorder) Record(ctx context.Context, run func(context.Context) error) (runErr, closeErr error) {
 	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	watched := make(chan struct{})
 	go func() {
+		defer close(watched)
 		select {
 		case <-r.Failed():
 			cancel()
@@ -50,6 +51,8 @@ func (r *Recorder) Record(ctx context.Context, run func(context.Context) error) 
 		}
 	}()
 	runErr = run(rctx)
+	cancel()
+	<-watched // the watcher is gone before Record returns
 	return runErr, r.Close()
 }
 

@@ -96,3 +96,23 @@ func TestRecorderFirstFile(t *testing.T) {
 		t.Fatalf("files %q, want %q first", files, cfg.FirstFile())
 	}
 }
+
+// TestRecorderRecordEndsOnWriteError: a recorder that cannot write (a full
+// disk) ends the subscriber's run at once, and its error comes back.
+func TestRecorderRecordEndsOnWriteError(t *testing.T) {
+	rec, err := NewRecorder(RecorderConfig{Out: filepath.Join(t.TempDir(), "day.bbc")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := errors.New("write day.bbc: no space left on device")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	runErr, closeErr := rec.Record(ctx, func(ctx context.Context) error {
+		rec.setErr(full) // what a failed chunk write does
+		<-ctx.Done()     // a subscriber runs until it is stopped
+		return ctx.Err()
+	})
+	if !errors.Is(runErr, context.Canceled) || closeErr != full || ctx.Err() != nil {
+		t.Fatalf("run %v, close %v, caller's context %v: want the run cancelled by the write error", runErr, closeErr, ctx.Err())
+	}
+}
