@@ -10,11 +10,22 @@
 // rate, filtered by time window and symbols; Select, which says what
 // such filters select before anything is replayed; and the Archive, which
 // answers recovery requests (docs/wire.md section 9) from capture files,
-// finished and in progress (bbox record --serve).
+// finished and in progress (bbox record --serve). OpenFiles opens the list
+// of files every command reads as one (Files), and Files.Window reads a
+// replay's time window on them. It also owns what the capture commands
+// say: the replay report (PlayReport) and its messages (ProgressLine,
+// SkipLine, SkipHint, EmptySelection, MissingSymbols, NothingPlayed,
+// Unheard), the inspect report's text (Report.WriteText), a recording's
+// summary (RecorderStats.WriteText, RecordStatus), and the zones files
+// are read in (Zone, ZoneNote, SourceZone). The messages name bbox's
+// flags where they tell an operator what to change; errors do not.
 //
 // Concurrency: a Writer, a Reader's chunk buffers and a Source belong to
 // one goroutine at a time. Reader.ReadChunk may be called concurrently with
 // distinct Chunk values. Recorder.Deliver is safe to call from every shard
 // thread at once; Recorder.Stats, Source.Stats and Source.ETA from any
-// goroutine; Archive.Answer from any number at once.
+// goroutine; Archive.Answer from any number at once; Source.Skipped from
+// any goroutine. Reports and Files are plain values (safe to read
+// concurrently, not to change while read), and the text functions are
+// pure.
 package replay

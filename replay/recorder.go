@@ -114,6 +114,22 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 
 func (r *Recorder) rotating() bool { return r.cfg.RotateBytes > 0 || r.cfg.RotateEvery > 0 }
 
+// FirstFile is the first file a Recorder with c writes: Out, or with
+// rotation RotatedName(Out, 0). A caller that must not replace a capture
+// checks it before starting.
+func (c RecorderConfig) FirstFile() string {
+	if c.RotateBytes > 0 || c.RotateEvery > 0 {
+		return RotatedName(c.Out, 0)
+	}
+	return c.Out
+}
+
+// Archive answers recovery requests from the files r has written and is
+// writing (bbox record --serve).
+func (r *Recorder) Archive() *Archive {
+	return NewArchive(func() []string { return r.Stats().Files })
+}
+
 func (r *Recorder) open() error {
 	name := r.cfg.Out
 	if r.rotating() {

@@ -308,7 +308,8 @@ func TestSourceSkipCorrupt(t *testing.T) {
 			OnSkip: func(_ string, p Problem) { skipped = append(skipped, p) }})
 		n, err = drainSource(src)
 		st := src.Stats()
-		if err != nil || n != 3000-int(bad.Records) || st.CorruptChunks != 1 || st.SkippedCorrupt != int64(bad.Records) || len(skipped) != 1 {
+		if err != nil || n != 3000-int(bad.Records) || st.CorruptChunks != 1 || st.SkippedCorrupt != int64(bad.Records) || len(skipped) != 1 ||
+			len(src.Skipped()) != 1 || src.Skipped()[0] != skipped[0] {
 			t.Fatalf("skip-corrupt (preload %v): %d records, err %v, stats %+v, skipped %+v", pre, n, err, st, skipped)
 		}
 	}

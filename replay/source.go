@@ -59,7 +59,8 @@ type SourceConfig struct {
 	// the files' uncompressed size in RAM.
 	Preload bool
 	// OnSkip, if set, is called (on the goroutine calling Next) for each
-	// damaged part skipped with SkipCorrupt.
+	// damaged part skipped with SkipCorrupt (Source.Skipped keeps the
+	// first of them).
 	OnSkip func(file string, p Problem)
 }
 
@@ -140,6 +141,33 @@ type Source struct {
 	skipDup, dupChunks, skipOrder, orderChunks, missing, played, pass      atomic.Int64
 	total, preBytes, passSpan, passRecords                                 int64
 	preTime                                                                time.Duration
+
+	smu     sync.Mutex
+	skipped []Problem // the first maxSkipped parts skipped, for the report
+}
+
+// maxSkipped bounds the problems a Source keeps (Skipped): a file damaged
+// throughout is counted in Stats, not listed chunk by chunk.
+const maxSkipped = 100
+
+// skip reports a damaged part of file skipped with SkipCorrupt.
+func (s *Source) skip(file string, p Problem) {
+	if s.cfg.OnSkip != nil {
+		s.cfg.OnSkip(file, p)
+	}
+	s.smu.Lock()
+	if len(s.skipped) < maxSkipped {
+		s.skipped = append(s.skipped, p)
+	}
+	s.smu.Unlock()
+}
+
+// Skipped returns the first 100 damaged parts skipped with SkipCorrupt,
+// in the order met (Stats counts them all). Safe from any goroutine.
+func (s *Source) Skipped() []Problem {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	return append([]Problem(nil), s.skipped...)
 }
 
 // errEmptyPass ends a loop whose last pass handed out no record.
@@ -572,9 +600,7 @@ func (s *Source) take(l *loaded) error {
 				s.badChunks.Add(1)
 			}
 		}
-		if s.cfg.OnSkip != nil {
-			s.cfg.OnSkip(l.plan.r.Name(), *p)
-		}
+		s.skip(l.plan.r.Name(), *p)
 		return nil
 	}
 	if l.err != nil {
@@ -586,9 +612,7 @@ func (s *Source) take(l *loaded) error {
 		s.skipBad.Add(p.Records)
 		s.badChunks.Add(1)
 		s.done.Add(p.Records)
-		if s.cfg.OnSkip != nil {
-			s.cfg.OnSkip(l.plan.r.Name(), p)
-		}
+		s.skip(l.plan.r.Name(), p)
 		// Counted per pass, like the records of good chunks.
 	} else {
 		s.skipWin.Add(l.skipWin)

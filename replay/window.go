@@ -1,8 +1,11 @@
 package replay
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -63,4 +66,66 @@ func ClockTime(s string, day0 int64, loc *time.Location) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("%q is not a time of day (09:30, 15:59:30.5) or an RFC 3339 timestamp", s)
+}
+
+// ParseSpeed reads a replay's pace (SourceConfig.Speed): "max" (0: as
+// fast as the consumer takes it) or a positive multiple of the original
+// pacing, "1x", "10x", "0.5x".
+func ParseSpeed(s string) (float64, error) {
+	if s == "max" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(s, "x"), 64)
+	if err != nil || !strings.HasSuffix(s, "x") || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, errors.New("want max, 1x (original pacing) or a multiple like 10x or 0.5x")
+	}
+	return f, nil
+}
+
+// FormatSpeed writes speed as ParseSpeed reads it: "max" for 0, else "10x".
+func FormatSpeed(speed float64) string {
+	if speed == 0 {
+		return "max"
+	}
+	return strconv.FormatFloat(speed, 'f', -1, 64) + "x"
+}
+
+// WindowError is a side of a replay window that does not parse: Side is
+// "from" or "to".
+type WindowError struct {
+	Side string
+	Err  error
+}
+
+func (e *WindowError) Error() string { return e.Side + ": " + e.Err.Error() }
+func (e *WindowError) Unwrap() error { return e.Err }
+
+// ErrEmptyWindow is a window whose end is not after its start.
+var ErrEmptyWindow = errors.New("the window ends before it starts")
+
+// Window reads a replay window over fs (SourceConfig.From and To): from
+// and to are times of day on the day of the files' first record, in loc,
+// or RFC 3339 timestamps; "" leaves a side open (0). A side that does not
+// parse is a *WindowError; an end not after the start is ErrEmptyWindow.
+func (fs Files) Window(from, to string, loc *time.Location) (int64, int64, error) {
+	if from == "" && to == "" {
+		return 0, 0, nil
+	}
+	day0 := FirstTS(fs)
+	var start, end int64
+	var err error
+	if from != "" {
+		if start, err = ClockTime(from, day0, loc); err != nil {
+			return 0, 0, &WindowError{Side: "from", Err: err}
+		}
+	}
+	if to != "" {
+		if end, err = ClockTime(to, day0, loc); err != nil {
+			return 0, 0, &WindowError{Side: "to", Err: err}
+		}
+	}
+	if end != 0 && end <= start {
+		return 0, 0, ErrEmptyWindow
+	}
+	return start, end, nil
 }

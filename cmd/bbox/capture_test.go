@@ -14,7 +14,6 @@ import (
 
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/replay"
-	"github.com/bbox-dev/bbox/shard"
 )
 
 // genDay writes a generated day (America/New_York, 09:30 open) with small
@@ -319,20 +318,6 @@ func TestCaptureWording(t *testing.T) {
 	}
 }
 
-// TestReplayETA: the progress line of a paced replay shows the ETA from
-// the recorded time left, not from the records so far.
-func TestReplayETA(t *testing.T) {
-	var r rater
-	st := replay.SourceStats{Records: 200, Done: 200, Total: 1000}
-	// 200 of 1,000 records in a minute would extrapolate to 4 minutes.
-	if l := progressLine(time.Minute, st, &r, 6*time.Hour+29*time.Minute, true); !strings.Contains(l, "ETA 6h29m0s") {
-		t.Fatalf("paced: %q", l)
-	}
-	if l := progressLine(time.Minute, st, &r, 0, false); !strings.Contains(l, "ETA 4m0s") {
-		t.Fatalf("as fast as possible: %q", l)
-	}
-}
-
 // TestReplayReadmeExamples runs the replay lines of the README's "Record,
 // generate and replay a trading day" block against the day its gen line
 // makes (fewer records, and --speed max, so the test stays short): each
@@ -408,24 +393,5 @@ func TestReplayReadmeExamples(t *testing.T) {
 			t.Fatalf("README: bbox %s plays nothing", strings.Join(args, " "))
 		}
 		t.Logf("bbox %s: %d records", strings.Join(args, " "), rs.RecordsPublished)
-	}
-}
-
-// TestReplayUnheard: the warning names the shards no subscriber heard,
-// and says nothing when every shard was heard.
-func TestReplayUnheard(t *testing.T) {
-	s := summary{Shards: []shardSummary{{ID: 0, Records: 10}, {ID: 1, Records: 20}, {ID: 2, Records: 5}},
-		Connections: []shard.ConnStats{{Shard: 1, Records: 20}, {Shard: 0, Records: 0}}}
-	w := unheard(&s, 0)
-	if len(w) != 1 || !strings.Contains(w[0], "shards 0, 2: their 15 records went nowhere") || !strings.Contains(w[0], "--wait-subs") {
-		t.Fatalf("%q", w)
-	}
-	s.Connections = append(s.Connections, shard.ConnStats{Shard: 0, Records: 10}, shard.ConnStats{Shard: 2, Records: 1})
-	if w := unheard(&s, 1); len(w) != 0 {
-		t.Fatalf("every shard heard: %q", w)
-	}
-	s.Connections = nil
-	if w := unheard(&s, 1); len(w) != 1 || !strings.Contains(w[0], "the 35 records published went nowhere") || !strings.Contains(w[0], "subscribers waited for took none") {
-		t.Fatalf("none heard, after --wait-subs: %q", w)
 	}
 }

@@ -31,22 +31,8 @@ type recordSummary struct {
 	TZ        string               `json:"tz"` // the source's zone, stored in every file
 }
 
-// parseRotate reads --rotate: a duration (1h, 30m) or a size (1GB, 512MiB).
-func parseRotate(s string) (size int64, every time.Duration, err error) {
-	if s == "" {
-		return 0, 0, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil {
-		if d <= 0 {
-			return 0, 0, fmt.Errorf("%q: want a positive interval", s)
-		}
-		return 0, d, nil
-	}
-	if n, err := parseBytes(s); err == nil {
-		return n, 0, nil
-	}
-	return 0, 0, fmt.Errorf("%q is neither a size (1GB, 512MiB) nor an interval (1h, 30m)", s)
-}
+// sourceZone is the zone name stored in a recording (replay.SourceZone).
+func sourceZone(name string) (string, error) { return replay.SourceZone(name) }
 
 func runRecord(ctx context.Context, e *env, args []string) int {
 	c := commands["record"]
@@ -83,7 +69,7 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	if *out == "" {
 		return usageErr(e, c, "--out is required")
 	}
-	rotBytes, rotEvery, err := parseRotate(*rotate)
+	rotBytes, rotEvery, err := replay.ParseRotate(*rotate)
 	if err != nil {
 		return usageErr(e, c, "--rotate %v", err)
 	}
@@ -104,11 +90,12 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 			return usageErr(e, c, "--serve: %v", err)
 		}
 	}
-	first := *out
-	if rotBytes > 0 || rotEvery > 0 {
-		first = replay.RotatedName(*out, 0)
+	host, _ := os.Hostname()
+	rc := replay.RecorderConfig{Out: *out, RotateBytes: rotBytes, RotateEvery: rotEvery, Flush: *flush,
+		Writer: replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level,
+			Meta: map[string]string{"source": "bbox record", "connect": strings.Join(connect, ","), "host": host, "tz": zone}},
 	}
-	if fileExists(first) && !*force {
+	if first := rc.FirstFile(); fileExists(first) && !*force {
 		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", first))
 	}
 	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
@@ -116,12 +103,8 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 		return opsCode
 	}
 	defer stopOps()
-	host, _ := os.Hostname()
-	rec, err := replay.NewRecorder(replay.RecorderConfig{
-		Out: *out, RotateBytes: rotBytes, RotateEvery: rotEvery, Flush: *flush, Logf: log.Logf,
-		Writer: replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level,
-			Meta: map[string]string{"source": "bbox record", "connect": strings.Join(connect, ","), "host": host, "tz": zone}},
-	})
+	rc.Logf = log.Logf
+	rec, err := replay.NewRecorder(rc)
 	if err != nil {
 		return fail(e, c, err)
 	}
@@ -140,7 +123,7 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	}
 	log.Logf("%s", recoveryLog(&sc))
 	if *serve != "" {
-		srv, err := shard.NewRecoveryServer(*serve, cf.options(log), replay.NewArchive(func() []string { return rec.Stats().Files }), shard.RecoveryLimits{}, log.Logf)
+		srv, err := shard.NewRecoveryServer(*serve, cf.options(log), rec.Archive(), shard.RecoveryLimits{}, log.Logf)
 		if err != nil {
 			rec.Close()
 			return fail(e, c, fmt.Errorf("--serve: %w", err))
@@ -152,34 +135,20 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 		log.Logf("serving recovery from the recording on %s", srv.Endpoint())
 	}
 	log.recordMetrics(sub, rec)
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	rctx := ctx
 	if *duration > 0 {
-		rctx, cancel = context.WithTimeout(rctx, *duration)
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
-	go func() {
-		// A write error (disk full) ends the recording at once: data that
-		// cannot be stored must not be acknowledged by carrying on.
-		select {
-		case <-rec.Failed():
-			cancel()
-		case <-rctx.Done():
-		}
-	}()
 	var r rater
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {
-		ss, rs := sub.Stats(), rec.Stats()
-		return fmt.Sprintf("[%2.0fs] %s rec/s, %s received, %s written to %s (%s bytes) | lost %d gaps %d",
-			el.Seconds(), human(r.rate(ss.Received)), commas(ss.Received), commas(rs.Records),
-			rs.Files[len(rs.Files)-1], commas(rs.Bytes), ss.Lost, ss.Gaps)
+		ss := sub.Stats()
+		return replay.RecordStatus(el, r.rate(ss.Received), ss, rec.Stats())
 	})
 	start := time.Now()
-	runErr := sub.Run(rctx)
-	// The subscriber threads have stopped: the recorder gets everything
-	// already received, seals the last chunk and writes the index.
-	closeErr := rec.Close()
+	runErr, closeErr := rec.Record(rctx, sub.Run)
 	elapsed := time.Since(start)
 	close(stop)
 	<-statusDone
@@ -191,21 +160,13 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	rs := rec.Stats()
 	s := streamSummary("record", st)
 	s.Seconds, s.ThroughputRPS, s.Workers = elapsed.Seconds(), float64(st.Received)/elapsed.Seconds(), []workers.WorkerStats{}
-	if rs.Dropped > 0 {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("%s received records were not written", commas(rs.Dropped)))
-	}
+	s.Warnings = append(s.Warnings, rs.Warnings()...)
 	hw := e.stdout
 	if *asJSON {
 		hw = e.stderr
 	}
-	fmt.Fprintf(hw, "\nrecord: %s records received in %.1fs (%s records/s), %s written\n", commas(st.Received), elapsed.Seconds(),
-		human(s.ThroughputRPS), commas(rs.Records))
-	fmt.Fprintf(hw, "  files    %s (%s bytes, %s, %.1f:1), times in %s\n", strings.Join(rs.Files, ", "), commas(rs.Bytes),
-		countOf(rs.Chunks, "chunk", ""), float64(rs.WireBytes)/float64(max(rs.Bytes, 1)), zone)
-	fmt.Fprintf(hw, "  stream   published %s   lost %s   %s\n", commas(st.Published), commas(st.Lost), countOf(st.Gaps, "gap", ""))
-	for _, w := range s.Warnings {
-		fmt.Fprintf(hw, "  warning: %s\n", w)
-	}
+	fmt.Fprintln(hw) // after the status line
+	rs.WriteText(hw, st, elapsed.Seconds(), zone, s.Warnings)
 	if *asJSON {
 		writeJSON(e.stdout, recordSummary{summary: s, Recording: rs, TZ: zone})
 	}

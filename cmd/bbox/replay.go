@@ -5,11 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"os"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 	_ "time/tzdata" // --tz works on boxes without /usr/share/zoneinfo
 
@@ -54,24 +51,14 @@ func openCapture(name string, gen feed.GenConfig) (feed.Source, bool, error) {
 // or "max" (0).
 type speedFlag float64
 
-func (s *speedFlag) String() string {
-	if *s == 0 {
-		return "max"
-	}
-	return strconv.FormatFloat(float64(*s), 'f', -1, 64) + "x"
-}
+func (s *speedFlag) String() string { return replay.FormatSpeed(float64(*s)) }
 
 func (s *speedFlag) Set(v string) error {
-	if v == "max" {
-		*s = 0
-		return nil
+	f, err := replay.ParseSpeed(v)
+	if err == nil {
+		*s = speedFlag(f)
 	}
-	f, err := strconv.ParseFloat(strings.TrimSuffix(v, "x"), 64)
-	if err != nil || !strings.HasSuffix(v, "x") || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
-		return errors.New("want max, 1x (original pacing) or a multiple like 10x or 0.5x")
-	}
-	*s = speedFlag(f)
-	return nil
+	return err
 }
 
 func runReplay(ctx context.Context, e *env, args []string) int {
@@ -133,26 +120,16 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 		return opsCode
 	}
 	defer stopOps()
-	var readers []*replay.Reader
-	defer func() {
-		for _, r := range readers {
-			r.Close()
-		}
-	}()
-	for _, f := range files {
-		r, err := replay.Open(f)
-		if err != nil {
-			return fail(e, c, err)
-		}
-		readers = append(readers, r)
-		for _, p := range r.Problems() {
-			if p.Kind == replay.KindIndex {
-				log.Logf("warning: %s: %s", f, p.Detail)
-			}
-		}
-		if err := r.Err(); err != nil && !*skip {
-			return fail(e, c, fmt.Errorf("%v\n(%s)", err, skipHint(r)))
-		}
+	readers, err := replay.OpenFiles(files)
+	if err != nil {
+		return fail(e, c, err)
+	}
+	defer readers.Close()
+	for _, note := range readers.IndexNotes() {
+		log.Logf("warning: %s", note)
+	}
+	if r := readers.Damaged(); r != nil && !*skip {
+		return fail(e, c, fmt.Errorf("%v\n(%s)", r.Err(), replay.SkipHint(r)))
 	}
 	cfg := replay.SourceConfig{Files: readers, Speed: float64(speed), Rate: float64(rate), Loop: *loop, Symbols: symbols,
 		SkipCorrupt: *skip, MaxSleep: *maxSleep, Preload: *preload, Decoders: *decoders}
@@ -162,46 +139,27 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if *loop == 0 {
 		cfg.Loop = -1
 	}
-	loc, err := replay.Zone(*tz, readers[0].Header().Meta)
+	loc, err := replay.Zone(*tz, readers.Meta())
 	if err != nil {
 		return usageErr(e, c, "--tz: %v", err)
 	}
-	if *from != "" || *to != "" {
-		day0 := replay.FirstTS(readers)
-		if *from != "" {
-			if cfg.From, err = replay.ClockTime(*from, day0, loc); err != nil {
-				return usageErr(e, c, "--from: %v", err)
-			}
-		}
-		if *to != "" {
-			if cfg.To, err = replay.ClockTime(*to, day0, loc); err != nil {
-				return usageErr(e, c, "--to: %v", err)
-			}
-		}
-		if cfg.To != 0 && cfg.To <= cfg.From {
-			return usageErr(e, c, "--to %s is not after --from %s", *to, *from)
-		}
+	var we *replay.WindowError
+	switch cfg.From, cfg.To, err = readers.Window(*from, *to, loc); {
+	case errors.As(err, &we):
+		return usageErr(e, c, "--%s: %v", we.Side, we.Err)
+	case err != nil:
+		return usageErr(e, c, "--to %s is not after --from %s", *to, *from)
 	}
 	// A selection that cannot match is said before anything is bound,
 	// with what the files hold instead.
 	sel := replay.Select(readers, cfg.From, cfg.To, symbols, 5)
-	if msg := emptySelection(sel, files, *from, *to, symbols, loc, zoneNote(*tz, readers[0].Header().Meta)); msg != "" {
+	if msg := replay.EmptySelection(sel, files, *from, *to, symbols, loc, replay.ZoneNote(*tz, readers.Meta())); msg != "" {
 		return fail(e, c, errors.New(msg))
 	}
-	if len(symbols) > 0 && len(sel.Missing) > 0 {
-		log.Logf("warning: --symbols: %s not in %s; replaying %s", strings.Join(sel.Missing, ","), filesText(files),
-			strings.Join(sel.Found, ","))
+	if msg := replay.MissingSymbols(sel, files); msg != "" {
+		log.Logf("warning: %s", msg)
 	}
-	var problems []replay.Problem
-	var pmu sync.Mutex
-	cfg.OnSkip = func(file string, p replay.Problem) {
-		log.Logf("%s", skipLine(file, p))
-		pmu.Lock()
-		if len(problems) < 100 {
-			problems = append(problems, p)
-		}
-		pmu.Unlock()
-	}
+	cfg.OnSkip = func(file string, p replay.Problem) { log.Logf("%s", replay.SkipLine(file, p)) }
 	if *preload {
 		log.Logf("preloading %s ...", strings.Join(files, ", "))
 	}
@@ -222,7 +180,8 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {
 		eta, ok := src.ETA()
-		return progressLine(el, src.Stats(), &r, eta, ok)
+		st := src.Stats()
+		return replay.ProgressLine(el, st, r.rate(st.Records), eta, ok)
 	})
 	start := time.Now()
 	s, runErr := runPublisher(ctx, e, inner, &pf, src, *duration, "replay")
@@ -238,12 +197,12 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	if secs <= 0 {
 		secs = elapsed.Seconds()
 	}
-	rep := newReplayReport(files, st, secs, problems, loc)
+	rep := replay.NewPlayReport(files, st, secs, src.Skipped(), loc)
 	code = exitOK
-	if st.Records == 0 && (st.Total >= 0 && st.Done >= st.Total || st.Loops > 0) {
+	if st.PlayedNothing() {
 		// Played through and matched nothing: the filters (checked against
 		// the chunks' ranges and dictionaries above) fell between records.
-		msg := nothingPlayed(files, *from, *to, symbols, st)
+		msg := replay.NothingPlayed(files, *from, *to, symbols, st)
 		s.Warnings = append(s.Warnings, msg)
 		defer fmt.Fprintf(e.stderr, "bbox replay: %s\n", msg) // after the summary, as the last word
 		code = exitError

@@ -640,14 +640,4 @@ func TestCaptureCLI(t *testing.T) {
 	f([]string{"replay", "x.bbc"}, exitUsage, "--bind is required")
 	f([]string{"replay", filepath.Join(t.TempDir(), "missing.bbc"), "--bind", "tcp://127.0.0.1:0"}, exitError, "missing.bbc")
 	f([]string{"inspect"}, exitUsage, "capture file")
-	for _, c := range []struct {
-		in   string
-		size int64
-		dur  time.Duration
-	}{{"1GB", 1e9, 0}, {"512MiB", 512 << 20, 0}, {"1h", 0, time.Hour}, {"90s", 0, 90 * time.Second}} {
-		size, dur, err := parseRotate(c.in)
-		if err != nil || size != c.size || dur != c.dur {
-			t.Errorf("--rotate %s: %d, %v, %v", c.in, size, dur, err)
-		}
-	}
 }

@@ -1,8 +1,9 @@
 // Package words spells numbers for people: counts with their noun ("1
 // shard", "2 shards", "12,000 records"), thousands separators, and rates
-// in k and M. Every package that prints a number for a person uses it, so
-// none reads "1 shard(s)" or "1 workers" and a rate reads the same
-// everywhere. Its functions are pure and safe for concurrent use.
+// in k and M; and it reads the sizes people write (64KiB, 1GB). Every
+// package that prints a number for a person uses it, so none reads "1
+// shard(s)" or "1 workers" and a rate reads the same everywhere. Its
+// functions are pure and safe for concurrent use.
 package words
 
 import (
@@ -80,4 +81,28 @@ func TrimZero(s string) string {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
 	return s
+}
+
+// ParseSize reads a size as people write it: 1048576, 64KiB, 1MiB, 1GiB
+// (powers of 1024), 64KB, 1MB, 1GB, 1TB (powers of 1000), or K, M, G
+// (powers of 1024). It must be positive.
+func ParseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
+	mult := int64(1)
+	num := s
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			mult, num = u.mult, strings.TrimSuffix(s, u.suffix)
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || v <= 0 || v*float64(mult) > 1<<62 {
+		return 0, fmt.Errorf("%q is not a size (1048576, 64KiB, 1MiB, 1GB)", s)
+	}
+	return int64(v * float64(mult)), nil
 }

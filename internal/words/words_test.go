@@ -30,3 +30,16 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"1048576": 1 << 20, "64KiB": 64 << 10, "1MiB": 1 << 20, "1GB": 1e9, "1.5K": 1536, "2M": 2 << 20, "10B": 10} {
+		if n, err := ParseSize(in); err != nil || n != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, n, err, want)
+		}
+	}
+	for _, in := range []string{"", "soon", "0", "-1MB", "1e30GB"} {
+		if _, err := ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q) is a size", in)
+		}
+	}
+}

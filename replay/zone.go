@@ -1,7 +1,7 @@
-package main
+package replay
 
 // Time zones of capture files: the IANA name stored in a file's metadata
-// (docs/capture.md section 2) and where a command's zone came from.
+// (docs/capture.md section 2), and where a command's zone came from.
 
 import (
 	"errors"
@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// zoneNote says where the zone of --from/--to came from.
-func zoneNote(flag string, meta map[string]string) string {
+// ZoneNote says where the zone of times shown or read came from: flag (the
+// --tz given, "" for none), else the file's metadata, else UTC.
+func ZoneNote(flag string, meta map[string]string) string {
 	switch {
 	case flag != "":
 		return "--tz " + flag
@@ -21,11 +22,11 @@ func zoneNote(flag string, meta map[string]string) string {
 	return "UTC: the file names no zone; --tz sets one"
 }
 
-// sourceZone resolves the --tz of gen and record to the IANA name stored
-// in the file: "Local" becomes this box's zone by name ($TZ, else
-// /etc/localtime's link into the zone database), since a bare "Local"
-// would mean another zone on the box that reads the file.
-func sourceZone(name string) (string, error) {
+// SourceZone resolves the zone a recording is made in to the IANA name
+// stored in the file: "" is UTC, and "Local" becomes this box's zone by
+// name ($TZ, else /etc/localtime's link into the zone database), since a
+// bare "Local" would mean another zone on the box that reads the file.
+func SourceZone(name string) (string, error) {
 	if name == "" || name == "UTC" {
 		return "UTC", nil
 	}
