@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	pipe "github.com/bbox-dev/bbox/pipeline" // named: replay_test.go has a func pipeline
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -101,51 +102,30 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, err)
 	}
 
-	binds := make([]string, *shards)
-	for i := range binds {
-		binds[i] = "tcp://127.0.0.1:0"
-	}
-	pcfg := shard.PubConfig{Binds: binds, Partitions: *partitions, Conn: cf.options(log), Logf: log.Logf}
+	pcfg := shard.PubConfig{Partitions: *partitions, Conn: cf.options(log), Logf: log.Logf}
 	if rate == 0 {
 		// Full speed in one process: the pipeline's pace, not the
 		// publisher's, is the answer, so wait for the subscriber rather
 		// than drop (lossless), with a short queue so latency stays readable.
 		pcfg.Lossless, pcfg.HWM = true, 8<<20
 	}
-	pub, err := shard.NewPublisher(pcfg)
-	if err != nil {
-		return fail(e, c, err)
-	}
-	sc := shard.SubConfig{Connect: pub.Endpoints(), CPUs: cpuList, MaxDelay: *maxDelay, ExitOnEOS: true,
-		Conn: cf.options(log), Name: "demo", Recover: recMode, RecoveryConnect: pub.RecoveryEndpoints()}
-	if recMode == shard.RecoverOff {
-		sc.RecoveryConnect = nil
-	}
+	sc := shard.SubConfig{CPUs: cpuList, MaxDelay: *maxDelay, ExitOnEOS: true,
+		Conn: cf.options(log), Name: "demo", Recover: recMode}
 	if err := lf.apply(&sc); err != nil {
-		pub.Close()
 		return usageErr(e, c, "%v", err)
 	}
-	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work}, log)
+	rc, rec := subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work}.receiver(log, *shards)
+	// An interrupted demo stops the publisher, not the subscriber: its
+	// end-of-stream lets the subscriber take what is in flight, so only
+	// real loss is counted (pipeline.Loop).
+	loop, err := pipe.Start(ctx, pipe.LoopConfig{Shards: *shards, Pub: pcfg, Receiver: rc,
+		Drain: 10 * time.Second, InterruptDrain: 3 * time.Second, Logf: log.Logf})
 	if err != nil {
-		pub.Close()
 		return fail(e, c, err)
 	}
-	// The subscriber does not stop on Ctrl-C: the publisher does, and its
-	// end-of-stream lets the subscriber take what is in flight, so an
-	// interrupted demo counts only real loss (stopping both at once left
-	// the records in flight looking lost).
-	subCtx, subStop := context.WithCancel(context.Background())
-	defer subStop()
-	subDone := make(chan error, 1)
-	go func() { subDone <- side.run(subCtx) }()
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	err = pub.WaitSubscribers(wctx, 1)
-	cancel()
-	if err != nil {
-		pub.Close()
-		side.stop()
-		return fail(e, c, err)
-	}
+	defer loop.Close()
+	pub := loop.Publisher()
+	side := sideOf(loop.Receiver(), rec, log)
 
 	log.pubMetrics(pub)
 	var pr rater
@@ -162,32 +142,13 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(&b, " | lost %d gaps %d dropped %d", ss.Lost, ss.Gaps, ps.DroppedRecords)
 		return b.String()
 	})
-
-	start := time.Now()
-	pctx, pcancel := context.WithTimeout(ctx, *duration)
-	perr := pub.Run(pctx, gen)
-	pcancel()
-	pubElapsed := time.Since(start)
-	interrupted := ctx.Err() != nil
-	pub.Close()
-	var subErr error
-	drain := 10 * time.Second
-	if interrupted {
-		drain = 3 * time.Second
-	}
-	select {
-	case subErr = <-subDone:
-	case <-time.After(drain):
-		log.Logf("subscriber did not see end-of-stream within %v; stopping it", drain)
-		side.stop()
-		subErr = <-subDone
-	}
-	elapsed := time.Since(start)
+	run, perr := loop.Run(ctx, gen, *duration)
 	close(stopStatus)
 	<-statusDone
-	if perr != nil && !errors.Is(perr, context.DeadlineExceeded) && !errors.Is(perr, context.Canceled) && !errors.Is(perr, shard.ErrClosed) {
+	if perr != nil {
 		return fail(e, c, perr)
 	}
+	pubElapsed, elapsed, interrupted, subErr := run.Sending, run.Elapsed, run.Interrupted, run.SubErr
 
 	ps := pub.Stats()
 	s := side.summary("demo")

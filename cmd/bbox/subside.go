@@ -6,11 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/zmqx"
+	pipe "github.com/bbox-dev/bbox/pipeline" // named: replay_test.go has a func pipeline
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/verdict"
 	"github.com/bbox-dev/bbox/workers"
@@ -32,111 +32,59 @@ type subSideConfig struct {
 	workerTimeout time.Duration
 }
 
+// subSide is the command's view of a pipeline.Receiver: the receiver,
+// the latency recorder its subscriber threads observe into, and the parts
+// ops.go's metrics read.
 type subSide struct {
-	cfg      subSideConfig
-	sub      *shard.Subscriber
-	pool     *workers.Pool
-	disp     *workers.PushDispatcher
-	rec      *bench.Recorder
-	log      *logger
-	cancel   context.CancelFunc
-	mu       sync.Mutex
-	squawks  []shard.Squawk
-	croak    *shard.CroakError
-	finished bool
+	*pipe.Receiver
+	sub  *shard.Subscriber
+	pool *workers.Pool
+	disp *workers.PushDispatcher
+	rec  *bench.Recorder
 }
 
-func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
-	s := &subSide{cfg: cfg, log: log, rec: cfg.rec}
-	if s.rec == nil {
-		s.rec = bench.NewRecorder(len(cfg.sub.Connect), bench.FromSend)
-	}
-	var sink shard.Sink
-	if cfg.push != "" {
-		d, err := workers.NewPushDispatcher(workers.PushConfig{Bind: cfg.push, Order: cfg.order, Conn: cfg.sub.Conn, Logf: log.Logf,
-			Redeliver: cfg.redeliver, AckTimeout: cfg.workerTimeout})
-		if err != nil {
-			return nil, err
-		}
-		// The subscriber delivers a whole read at once, which can span
-		// partitions; the dispatcher re-encodes a batch as one frame.
-		s.disp, sink = d, shard.OnePartition(d)
-	} else {
-		p, err := workers.NewPool(workers.PoolConfig{Workers: cfg.workers, Order: cfg.order, Work: cfg.work, Tap: cfg.tap})
-		if err != nil {
-			return nil, err
-		}
-		s.pool, sink = p, p
+// receiver is the pipeline's configuration for cfg's shards subscriber
+// threads, logging to log, and the latency recorder they observe into.
+func (cfg subSideConfig) receiver(log *logger, shards int) (pipe.ReceiverConfig, *bench.Recorder) {
+	rec := cfg.rec
+	if rec == nil {
+		rec = bench.NewRecorder(shards, bench.FromSend)
 	}
 	sc := cfg.sub
 	sc.Logf = log.Logf
-	sc.Observe = s.rec.Observe
-	user := log.countSquawks(sc.OnSquawk)
-	sc.OnSquawk = func(q shard.Squawk) {
-		if q.Croak && s.disp != nil {
-			s.disp.AbortWith(q.String()) // before the subscriber's Abort: workers learn why
-		}
-		log.Line(q.String())
-		s.mu.Lock()
-		if len(s.squawks) < 100 {
-			s.squawks = append(s.squawks, q)
-		}
-		s.mu.Unlock()
-		if user != nil {
-			user(q)
-		}
+	sc.Observe = rec.Observe
+	sc.OnSquawk = log.countSquawks(sc.OnSquawk)
+	rc := pipe.ReceiverConfig{Sub: sc, Show: log.Line,
+		Pool: workers.PoolConfig{Workers: cfg.workers, Order: cfg.order, Work: cfg.work, Tap: cfg.tap}}
+	if cfg.push != "" {
+		rc.Push = &workers.PushConfig{Bind: cfg.push, Order: cfg.order, Conn: cfg.sub.Conn, Logf: log.Logf,
+			Redeliver: cfg.redeliver, AckTimeout: cfg.workerTimeout}
 	}
-	sub, err := shard.NewSubscriber(sc, sink)
+	return rc, rec
+}
+
+func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
+	rc, rec := cfg.receiver(log, len(cfg.sub.Connect))
+	rx, err := pipe.NewReceiver(rc)
 	if err != nil {
-		s.closeSink()
 		return nil, err
 	}
-	s.sub = sub
+	return sideOf(rx, rec, log), nil
+}
+
+// sideOf wraps a running or new receiver and registers its metrics.
+func sideOf(rx *pipe.Receiver, rec *bench.Recorder, log *logger) *subSide {
+	s := &subSide{Receiver: rx, sub: rx.Subscriber(), pool: rx.Pool(), disp: rx.Dispatcher(), rec: rec}
 	log.subSideMetrics(s)
-	return s, nil
+	return s
 }
 
 // run runs the subscriber until it ends, then drains the workers.
-func (s *subSide) run(ctx context.Context) error {
-	ctx, s.cancel = context.WithCancel(ctx)
-	err := s.sub.Run(ctx)
-	s.closeSink()
-	if ce, ok := err.(*shard.CroakError); ok {
-		s.croak = ce
-	}
-	return err
-}
+func (s *subSide) run(ctx context.Context) error { return s.Run(ctx) }
 
-func (s *subSide) stop() {
-	if s.cancel != nil {
-		s.cancel()
-	}
-}
+func (s *subSide) stop() { s.Stop() }
 
-func (s *subSide) closeSink() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.finished {
-		return
-	}
-	s.finished = true
-	if s.pool != nil {
-		s.pool.Close()
-		if s.cfg.tap != nil {
-			s.cfg.tap.Flush()
-		}
-	}
-	if s.disp != nil {
-		s.disp.Close()
-	}
-}
-
-func (s *subSide) workerStats() []workers.WorkerStats {
-	if s.pool != nil {
-		return s.pool.Stats()
-	}
-	return s.disp.Stats()
-}
+func (s *subSide) workerStats() []workers.WorkerStats { return s.WorkerStats() }
 
 // streamSummary fills the summary keys every subscribing command shares
 // (the stream's counts and its shards) from st.
@@ -192,34 +140,6 @@ func (s *summary) judge() {
 	s.NotHanded = s.in.NotHanded
 }
 
-// verdictInput is what the subscriber side's counters say; the publisher's
-// discards are unknown from here.
-func (s *subSide) verdictInput(st shard.SubStats) verdict.Input {
-	in := verdict.Input{
-		Published: st.Published, Received: st.Received, Filtered: st.Filtered, BeforeJoin: st.JoinedLate,
-		LostInGaps: st.Lost, Gaps: st.Gaps, Discarded: verdict.Unknown, Malformed: st.Malformed, Late: st.Late,
-		Stalls: st.Stalls, Restarts: st.Restarts,
-		Recovered: st.Recovered, Unrecoverable: st.Unrecoverable, RecoveryRequests: st.RecoveryRequests,
-		Recovering: s.cfg.sub.Recover != shard.RecoverOff,
-	}
-	if s.croak != nil {
-		in.Croaked, in.CroakReason = true, s.croak.Error()
-	}
-	if s.disp != nil {
-		// What a dropped worker took, and what never reached one, apart.
-		in.LostToWorkers, in.NotHanded = s.disp.LostToWorkers(), s.disp.Discarded()
-		in.Redelivered, in.Unconfirmed = s.disp.Redelivered(), s.disp.Unconfirmed()
-	}
-	if s.pool != nil {
-		in.NotHanded = s.pool.Lost() // in-process workers lose nothing they took: this was queued
-	}
-	for _, sh := range st.Shards {
-		in.Shards = append(in.Shards, verdict.Shard{ID: sh.ID, Endpoint: sh.Endpoint, BeforeJoin: sh.BeforeJoin,
-			Lost: sh.Lost, Gaps: sh.Gaps, Stalls: sh.Stalls, Silent: sh.Silent, Disconnected: sh.Disconnected, Reached: sh.Reached, Ended: sh.EOS})
-	}
-	return in
-}
-
 // summary fills the receiving half of the JSON summary.
 func (s *subSide) summary(cmd string) summary {
 	st := s.sub.Stats()
@@ -227,22 +147,12 @@ func (s *subSide) summary(cmd string) summary {
 	out.RecordsFiltered, out.RecordsLate = st.Filtered, st.Late
 	out.LatencyUS = bench.Summarize(s.rec.Merged())
 	out.Workers = s.workerStats()
-	if s.croak != nil {
-		out.Croaked, out.CroakReason = true, s.croak.Error()
+	if ce := s.Croak(); ce != nil {
+		out.Croaked, out.CroakReason = true, ce.Error()
 	}
-	s.mu.Lock()
-	out.Squawks = append(out.Squawks, s.squawks...)
-	s.mu.Unlock()
-	if s.pool != nil {
-		var hs []*workers.SymbolStats
-		for _, h := range s.pool.Handlers() {
-			if ss, ok := h.(*workers.SymbolStats); ok {
-				hs = append(hs, ss)
-			}
-		}
-		out.TopSymbols = workers.MergeTop(5, hs...)
-	}
-	out.in = s.verdictInput(st)
+	out.Squawks = append(out.Squawks, s.Squawks()...)
+	out.TopSymbols = s.TopSymbols(5)
+	out.in = s.VerdictInput(st)
 	return out
 }
 
