@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
 	pipe "github.com/bbox-dev/bbox/pipeline" // named: replay_test.go has a func pipeline
+	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -132,15 +132,13 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	var sr = make([]rater, *shards)
 	stopStatus := make(chan struct{})
 	statusDone := log.statusLoop(stopStatus, func(el time.Duration) string {
-		ps := pub.Stats()
-		ss := side.sub.Stats()
-		var b strings.Builder
-		fmt.Fprintf(&b, "[%2.0fs] pub %s/s", el.Seconds(), human(pr.rate(ps.Records)))
-		for i, s := range ss.Shards {
-			fmt.Fprintf(&b, " | shard %d %s/s lag %s", i, human(sr[i].rate(s.Records)), lagString(s.LagNs))
-		}
-		fmt.Fprintf(&b, " | lost %d gaps %d dropped %d", ss.Lost, ss.Gaps, ps.DroppedRecords)
-		return b.String()
+		ps, ss := pub.Stats(), side.sub.Stats()
+		return report.LoopStatus(el, &ps, &ss, func(i int, n int64) float64 {
+			if i < 0 {
+				return pr.rate(n)
+			}
+			return sr[i].rate(n)
+		})
 	})
 	run, perr := loop.Run(ctx, gen, *duration)
 	close(stopStatus)
@@ -152,19 +150,8 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 
 	ps := pub.Stats()
 	s := side.summary("demo")
-	s.RecordsPublished = ps.Records
-	s.RecordsDropped = ps.DroppedRecords
 	s.Warnings = append(coreWarn, s.Warnings...)
-	// In one process we know exactly what was sent and discarded: the
-	// verdict counts what was published and never received; after an
-	// interrupt that is what was still in flight, not loss.
-	s.in.Published, s.in.PublishedExact, s.in.Discarded = ps.Records, true, ps.DroppedRecords+ps.DiscardedRecords
-	s.pubLoss = pubLossOf(&ps)
-	s.in.Interrupted = interrupted
-	s.judge()
-	if !interrupted {
-		s.RecordsLost += s.Unaccounted
-	}
+	s.InProcess(&ps, interrupted)
 	s.Seconds = elapsed.Seconds()
 	s.ThroughputRPS = float64(s.RecordsReceived) / pubElapsed.Seconds()
 	code := exitOK
@@ -178,16 +165,9 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if *asJSON {
 		out = e.stderr
 	}
-	printHuman(out, &s, pubElapsed)
+	report.WriteHuman(out, &s, pubElapsed)
 	if *asJSON {
 		writeJSON(e.stdout, s)
 	}
 	return code
-}
-
-func lagString(ns int64) string {
-	if ns < 0 {
-		return "-"
-	}
-	return usDur(float64(ns) / 1e3)
 }

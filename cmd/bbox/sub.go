@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -182,26 +182,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {
 		st := side.sub.Stats()
-		var b strings.Builder
-		fmt.Fprintf(&b, "[%2.0fs]", el.Seconds())
-		for i, s := range st.Shards {
-			state := ""
-			switch {
-			case s.Silent:
-				state = " (silent: reconnecting)"
-			case !s.Connected:
-				state = " (connecting)"
-			}
-			fmt.Fprintf(&b, " shard %d %s/s lag %s%s |", i, human(sr[i].rate(s.Records)), lagString(s.LagNs), state)
-		}
-		fmt.Fprintf(&b, " lost %d gaps %d late %d", st.Lost, st.Gaps, st.Late)
-		if st.Recovered > 0 || st.RecoveryRequests > 0 {
-			fmt.Fprintf(&b, " recovered %d", st.Recovered)
-		}
-		if st.Stalls > 0 {
-			fmt.Fprintf(&b, " stalls %d", st.Stalls)
-		}
-		return b.String()
+		return report.SubStatus(el, &st, func(i int, n int64) float64 { return sr[i].rate(n) })
 	})
 	start := time.Now()
 	runErr := side.run(rctx)
@@ -217,8 +198,8 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	}
 	s := side.summary("sub")
 	// A signal (not --duration, not end-of-stream) ended the run.
-	s.in.Interrupted = ctx.Err() != nil
-	s.judge()
+	s.In.Interrupted = ctx.Err() != nil
+	s.Judge()
 	s.Warnings = append(plan.warnings, s.Warnings...)
 	if w := sockBufWarning(sockStats.SockBufCapped.Load()); w != "" {
 		s.Warnings = append(s.Warnings, w)
@@ -229,7 +210,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if *asJSON {
 		out = e.stderr
 	}
-	printHuman(out, &s, elapsed)
+	report.WriteHuman(out, &s, elapsed)
 	if *asJSON {
 		writeJSON(e.stdout, s)
 	}
