@@ -132,17 +132,6 @@ func (r *rater) rate(n int64) float64 {
 	return v
 }
 
-func usDur(us float64) string {
-	d := time.Duration(us * 1e3)
-	switch {
-	case d < time.Millisecond:
-		return fmt.Sprintf("%.0fµs", us)
-	case d < time.Second:
-		return fmt.Sprintf("%.2fms", us/1e3)
-	}
-	return d.Round(time.Millisecond).String()
-}
-
 // connFlags are the socket and guard options every networked command has.
 type connFlags struct {
 	rcvbuf, sndbuf int
