@@ -140,15 +140,8 @@ func (l *Loop) Run(ctx context.Context, src feed.Source, d time.Duration) (Resul
 	l.ran = true
 	var res Result
 	start := time.Now()
-	pctx, cancel := ctx, context.CancelFunc(func() {})
-	if d > 0 {
-		pctx, cancel = context.WithTimeout(ctx, d)
-	}
-	perr := l.pub.Run(pctx, src)
-	cancel()
-	res.Sending = time.Since(start)
-	res.Interrupted = ctx.Err() != nil
-	l.pub.Close() // flush, end of stream
+	sending, perr := Publish(ctx, l.pub, src, d) // its end-of-stream starts the drain
+	res.Sending, res.Interrupted = sending, ctx.Err() != nil
 	drain := l.cfg.Drain
 	if res.Interrupted {
 		drain = l.cfg.InterruptDrain
@@ -167,10 +160,27 @@ func (l *Loop) Run(ctx context.Context, src feed.Source, d time.Duration) (Resul
 	}
 	l.subDone = nil
 	res.Elapsed = time.Since(start)
-	if perr != nil && !errors.Is(perr, context.DeadlineExceeded) && !errors.Is(perr, context.Canceled) && !errors.Is(perr, shard.ErrClosed) {
-		return res, perr
+	return res, perr
+}
+
+// Publish runs src through pub for at most d (0: until src ends or ctx
+// does), then closes pub (flushing it and sending end-of-stream), and
+// returns how long it ran. A run ended by d, by ctx or by a Close is not
+// an error.
+func Publish(ctx context.Context, pub *shard.Publisher, src feed.Source, d time.Duration) (time.Duration, error) {
+	start := time.Now()
+	pctx, cancel := ctx, context.CancelFunc(func() {})
+	if d > 0 {
+		pctx, cancel = context.WithTimeout(ctx, d)
 	}
-	return res, nil
+	err := pub.Run(pctx, src)
+	cancel()
+	elapsed := time.Since(start)
+	pub.Close()
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) && !errors.Is(err, shard.ErrClosed) {
+		return elapsed, err
+	}
+	return elapsed, nil
 }
 
 // Close stops whatever still runs (the publisher, the subscriber) and

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/bbox-dev/bbox/alerts"
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/verdict"
@@ -117,12 +118,17 @@ func TestLoopInterruptDrains(t *testing.T) {
 func TestReceiverCroak(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var shown, passed atomic.Int64
+	var shown, passed, croakAlerts atomic.Int64
 	loop, err := Start(ctx, LoopConfig{
 		Receiver: ReceiverConfig{
 			// Every record is older than 1ns: the first one croaks.
 			Sub:  shard.SubConfig{ExitOnEOS: true, MaxDelay: time.Nanosecond, OnSquawk: func(shard.Squawk) { passed.Add(1) }},
 			Show: func(line string) { shown.Add(1) },
+			Alert: func(ev alerts.Event) {
+				if ev.Kind == "croak" {
+					croakAlerts.Add(1)
+				}
+			},
 		},
 	})
 	if err != nil {
@@ -138,8 +144,8 @@ func TestReceiverCroak(t *testing.T) {
 		t.Fatalf("receiver ended with %v, want a croak", res.SubErr)
 	}
 	rx := loop.Receiver()
-	if rx.Croak() == nil || len(rx.Squawks()) == 0 || shown.Load() == 0 || passed.Load() == 0 {
-		t.Fatalf("croak %v, %d squawks kept, %d shown, %d passed on", rx.Croak(), len(rx.Squawks()), shown.Load(), passed.Load())
+	if rx.Croak() == nil || len(rx.Squawks()) == 0 || shown.Load() == 0 || passed.Load() == 0 || croakAlerts.Load() != 1 {
+		t.Fatalf("croak %v, %d squawks kept, %d shown, %d passed on, %d croak alerts", rx.Croak(), len(rx.Squawks()), shown.Load(), passed.Load(), croakAlerts.Load())
 	}
 	in := rx.VerdictInput(rx.Subscriber().Stats())
 	if !in.Croaked || !strings.Contains(in.CroakReason, ce.Error()) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/bbox-dev/bbox/alerts"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/verdict"
 	"github.com/bbox-dev/bbox/workers"
@@ -23,6 +24,9 @@ type ReceiverConfig struct {
 	// Show, if set, receives each squawk's text as it happens (the
 	// operator's log). nil shows nothing.
 	Show func(line string)
+	// Alert, if set, receives each squawk as an alert (alerts.SquawkEvent),
+	// last, after Sub.OnSquawk.
+	Alert func(alerts.Event)
 }
 
 // maxSquawks bounds the squawks a Receiver keeps for its summary: a feed
@@ -81,6 +85,9 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 		r.mu.Unlock()
 		if user != nil {
 			user(q)
+		}
+		if cfg.Alert != nil {
+			cfg.Alert(alerts.SquawkEvent(q))
 		}
 	}
 	sub, err := shard.NewSubscriber(sc, sink)

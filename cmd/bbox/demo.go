@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
@@ -161,13 +162,6 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	} else if subErr != nil {
 		return fail(e, c, subErr)
 	}
-	out := e.stdout
-	if *asJSON {
-		out = e.stderr
-	}
-	report.WriteHuman(out, &s, pubElapsed)
-	if *asJSON {
-		writeJSON(e.stdout, s)
-	}
+	printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, pubElapsed) }, func() any { return s })
 	return code
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	pipe "github.com/bbox-dev/bbox/pipeline" // named: replay_test.go has a func pipeline
 	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
 )
@@ -117,19 +118,10 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		}
 		return line
 	})
-	start := time.Now()
-	rctx := ctx
-	if duration > 0 {
-		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeout(ctx, duration)
-		defer cancel()
-	}
-	runErr := pub.Run(rctx, src)
-	elapsed := time.Since(start)
-	pub.Close()
+	elapsed, runErr := pipe.Publish(ctx, pub, src, duration)
 	close(stop)
 	<-statusDone
-	if runErr != nil && !errors.Is(runErr, context.DeadlineExceeded) && !errors.Is(runErr, context.Canceled) {
+	if runErr != nil {
 		return summary{}, runErr
 	}
 	st := pub.Stats()
@@ -213,14 +205,8 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	if cs != nil {
 		cs.report(&s)
 	}
-	out := e.stdout
-	if *asJSON {
-		out = e.stderr
-	}
-	printPubHuman(out, &s)
-	if *asJSON {
-		writeJSON(e.stdout, sourceJSON(s, src)) // plus a source's own counters (mold.go)
-	}
+	// With --json, a source's own counters join the summary (mold.go).
+	printSummary(e, *asJSON, func(w io.Writer) { report.WritePub(w, &s) }, func() any { return sourceJSON(s, src) })
 	return exitOK
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -142,13 +143,6 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	}
 	// Runs before the process exits, so a croak's event reaches consoles.
 	defer closeAlerts()
-	sc.OnSquawk = func(q shard.Squawk) {
-		kind := q.Kind
-		if q.Croak {
-			kind = "croak"
-		}
-		publishAlert(shard.Event{Kind: kind, Source: q.Name, Message: q.String(), Squawk: &q, Shard: q.Shard, Time: q.Time})
-	}
 	var tap *workers.Tap
 	if *tapPath != "" {
 		f, err := os.Create(*tapPath)
@@ -164,7 +158,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, err)
 	}
 	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap, rec: lat.recorder(),
-		redeliver: *redeliver, workerTimeout: *workerTimeout}, log)
+		redeliver: *redeliver, workerTimeout: *workerTimeout, alert: publishAlert}, log)
 	if err != nil {
 		lat.close()
 		return fail(e, c, err)
@@ -206,14 +200,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	}
 	s.Seconds = elapsed.Seconds()
 	s.ThroughputRPS = float64(s.RecordsReceived) / elapsed.Seconds()
-	out := e.stdout
-	if *asJSON {
-		out = e.stderr
-	}
-	report.WriteHuman(out, &s, elapsed)
-	if *asJSON {
-		writeJSON(e.stdout, s)
-	}
+	printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, elapsed) }, func() any { return s })
 	if ce != nil {
 		return exitCroaked
 	}

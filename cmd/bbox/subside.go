@@ -5,8 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"time"
 
+	"github.com/bbox-dev/bbox/alerts"
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	pipe "github.com/bbox-dev/bbox/pipeline" // named: replay_test.go has a func pipeline
@@ -29,6 +31,7 @@ type subSideConfig struct {
 	// redeliver and workerTimeout configure the dispatcher (with push).
 	redeliver     bool
 	workerTimeout time.Duration
+	alert         func(alerts.Event) // each squawk as an alert (sub --alert); nil: none
 }
 
 // subSide is the command's view of a pipeline.Receiver: the receiver,
@@ -53,7 +56,7 @@ func (cfg subSideConfig) receiver(log *logger, shards int) (pipe.ReceiverConfig,
 	sc.Logf = log.Logf
 	sc.Observe = rec.Observe
 	sc.OnSquawk = log.countSquawks(sc.OnSquawk)
-	rc := pipe.ReceiverConfig{Sub: sc, Show: log.Line,
+	rc := pipe.ReceiverConfig{Sub: sc, Show: log.Line, Alert: cfg.alert,
 		Pool: workers.PoolConfig{Workers: cfg.workers, Order: cfg.order, Work: cfg.work, Tap: cfg.tap}}
 	if cfg.push != "" {
 		rc.Push = &workers.PushConfig{Bind: cfg.push, Order: cfg.order, Conn: cfg.sub.Conn, Logf: log.Logf,
@@ -94,6 +97,17 @@ type (
 
 // streamSummary fills the summary keys every subscribing command shares.
 func streamSummary(cmd string, st shard.SubStats) summary { return report.Stream(cmd, st) }
+
+// printSummary writes a summary for people, on stderr with --json so that
+// stdout holds only the JSON object (of v, taken after human has written).
+func printSummary(e *env, asJSON bool, human func(io.Writer), v func() any) {
+	if !asJSON {
+		human(e.stdout)
+		return
+	}
+	human(e.stderr)
+	writeJSON(e.stdout, v())
+}
 
 // summary fills the receiving half of the JSON summary.
 func (s *subSide) summary(cmd string) summary {
