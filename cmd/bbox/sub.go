@@ -75,13 +75,8 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if *tapPath != "" && *push != "" {
 		return usageErr(e, c, "--tap taps in-process workers; with --push, give --tap to each bbox worker")
 	}
-	var policy shard.LatePolicy
-	switch *onLate {
-	case "croak":
-		policy = shard.LateCroak
-	case "warn":
-		policy = shard.LateWarn
-	default:
+	policy, err := shard.ParseLatePolicy(*onLate)
+	if err != nil {
 		return usageErr(e, c, "--on-late %q: want croak or warn", *onLate)
 	}
 	ord, err := workers.ParseOrder(*order)
