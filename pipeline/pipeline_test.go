@@ -174,3 +174,19 @@ func TestReceiverBadPush(t *testing.T) {
 		t.Fatal("NewReceiver accepted a bad push endpoint")
 	}
 }
+
+// Stop before Run still ends Run: a Loop whose Start fails stops its
+// receiver before the goroutine running it may have begun.
+func TestReceiverStopBeforeRun(t *testing.T) {
+	rx, err := NewReceiver(ReceiverConfig{Sub: shard.SubConfig{Connect: []string{"tcp://127.0.0.1:1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rx.Run(ctx)
+	if ctx.Err() != nil {
+		t.Fatal("Run after Stop ran until its context ended")
+	}
+}

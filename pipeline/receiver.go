@@ -42,8 +42,9 @@ type Receiver struct {
 	pool *workers.Pool
 	disp *workers.PushDispatcher
 
-	cancel   context.CancelFunc
 	mu       sync.Mutex
+	cancel   context.CancelFunc
+	stopped  bool
 	squawks  []shard.Squawk
 	croak    *shard.CroakError
 	finished bool
@@ -105,6 +106,9 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 func (r *Receiver) Run(ctx context.Context) error {
 	r.mu.Lock()
 	ctx, r.cancel = context.WithCancel(ctx)
+	if r.stopped {
+		r.cancel() // Stop came first: Run must not outlive it
+	}
 	r.mu.Unlock()
 	err := r.sub.Run(ctx)
 	r.closeSink()
@@ -116,10 +120,11 @@ func (r *Receiver) Run(ctx context.Context) error {
 	return err
 }
 
-// Stop ends Run as if its context had ended.
+// Stop ends Run as if its context had ended, even if Run has not started.
 func (r *Receiver) Stop() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.stopped = true
 	if r.cancel != nil {
 		r.cancel()
 	}
