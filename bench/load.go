@@ -14,6 +14,7 @@ import (
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -384,26 +385,20 @@ func (c *collector) finish() []IntervalStat {
 func runBBox(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult, error) {
 	cfg := res.Config
 	var subCounters zmqx.Counters
-	binds := make([]string, cfg.Shards)
-	for i := range binds {
-		binds[i] = "tcp://127.0.0.1:0"
-	}
 	conn := zmqx.Options{RcvBuf: cfg.RcvBuf, SndBuf: cfg.SndBuf, Logf: cfg.Logf}
-	pub, err := shard.NewPublisher(shard.PubConfig{Binds: binds, Partitions: cfg.Partitions, Linger: cfg.Linger,
-		FrameSize: cfg.FrameSize, Conn: conn, Logf: cfg.Logf})
-	if err != nil {
-		return nil, err
-	}
-	defer pub.Close()
-	res.Partitions = pub.Router().Partitions()
-
+	subConn := conn
+	subConn.Stats = &subCounters
 	slots := cfg.Shards
 	if cfg.AtWorker {
 		slots = cfg.Workers
 	}
 	rec := NewRecorder(slots, cfg.From)
 	rec.SetWarmup(cfg.Warmup)
-	pool, err := workers.NewPool(workers.PoolConfig{Workers: cfg.Workers, NewHandler: func(id int) workers.Handler {
+	sc := shard.SubConfig{CPUs: cfg.CPUs, ExitOnEOS: true, Conn: subConn, Name: "bench", Logf: cfg.Logf}
+	if !cfg.AtWorker {
+		sc.Observe = rec.Observe
+	}
+	pool := workers.PoolConfig{Workers: cfg.Workers, NewHandler: func(id int) workers.Handler {
 		h := workers.NewSymbolStats()
 		if !cfg.AtWorker {
 			return h
@@ -412,66 +407,35 @@ func runBBox(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult
 			rec.Observe(id, time.Now().UnixNano(), recs)
 			h.Handle(recs)
 		})
-	}})
+	}}
+	loop, err := pipeline.Start(ctx, pipeline.LoopConfig{
+		Shards: cfg.Shards,
+		Pub: shard.PubConfig{Partitions: cfg.Partitions, Linger: cfg.Linger, FrameSize: cfg.FrameSize,
+			Conn: conn, Logf: cfg.Logf},
+		Receiver: pipeline.ReceiverConfig{Sub: sc, Pool: pool},
+		Drain:    cfg.Drain,
+		Logf:     func(format string, args ...any) { cfg.Logf("bench: "+format, args...) },
+	})
 	if err != nil {
 		return nil, err
 	}
-	subConn := conn
-	subConn.Stats = &subCounters
-	sc := shard.SubConfig{Connect: pub.Endpoints(), CPUs: cfg.CPUs, ExitOnEOS: true, Conn: subConn, Name: "bench", Logf: cfg.Logf}
-	if !cfg.AtWorker {
-		sc.Observe = rec.Observe
-	}
-	sub, err := shard.NewSubscriber(sc, pool)
-	if err != nil {
-		pool.Close()
-		return nil, err
-	}
-	// The subscriber is not cancelled with ctx: on an interrupt the
-	// publisher stops sending and closes, and the subscriber drains to its
-	// end of stream, so what was sent is counted as received, not lost.
-	sctx, scancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer scancel()
-	subDone := make(chan error, 1)
-	go func() {
-		err := sub.Run(sctx)
-		pool.Close() // the workers finish what is queued before Run's caller reads their counts
-		subDone <- err
-	}()
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-	err = pub.WaitSubscribers(wctx, 1)
-	wcancel()
-	if err != nil {
-		scancel()
-		<-subDone
-		return nil, err
-	}
+	defer loop.Close()
+	pub, sub := loop.Publisher(), loop.Receiver().Subscriber()
+	res.Partitions = pub.Router().Partitions()
 
 	col := newCollector(cfg, rec, func() int64 { return pub.Stats().Records })
 	res.Start = time.Now()
 	col.begin(res.Start)
-	rctx, rcancel := context.WithTimeout(ctx, cfg.Duration)
-	perr := pub.Run(rctx, src)
-	rcancel()
-	res.Sending = time.Since(res.Start)
-	pub.Close() // flush, end of stream, drain
-
-	var subErr error
-	select {
-	case subErr = <-subDone:
-	case <-time.After(cfg.Drain):
-		cfg.Logf("bench: the subscriber did not see end-of-stream within %v; stopping it", cfg.Drain)
-		scancel()
-		subErr = <-subDone
-	}
+	run, perr := loop.Run(ctx, src, cfg.Duration)
+	res.Sending = run.Sending
 	res.Elapsed = time.Since(res.Start)
 	res.Intervals = col.finish()
-	if perr != nil && !errors.Is(perr, context.DeadlineExceeded) && !errors.Is(perr, context.Canceled) && !errors.Is(perr, shard.ErrClosed) {
+	if perr != nil {
 		return nil, perr
 	}
 	res.Interrupted = ctx.Err() != nil
-	if subErr != nil {
-		return nil, subErr
+	if run.SubErr != nil {
+		return nil, run.SubErr
 	}
 
 	ps, ss := pub.Stats(), sub.Stats()
@@ -483,7 +447,7 @@ func runBBox(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult
 	for _, s := range ss.Shards {
 		res.Shards = append(res.Shards, Count{ID: s.ID, Records: s.Records})
 	}
-	for _, w := range pool.Stats() {
+	for _, w := range loop.Receiver().WorkerStats() {
 		res.Workers = append(res.Workers, Count{ID: w.ID, Records: w.Records, Batches: w.Batches})
 	}
 	res.SockBufCapped = subCounters.SockBufCapped.Load()

@@ -15,12 +15,8 @@ import (
 
 	"github.com/bbox-dev/bbox/internal/termlog"
 
-	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/zmqx"
-	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/tuning"
-	"github.com/bbox-dev/bbox/upstream"
-	"github.com/bbox-dev/bbox/workers"
 )
 
 func isTerminal(f *os.File) bool {
@@ -134,59 +130,6 @@ func (r *rater) rate(n int64) float64 {
 	v := float64(n-r.last) / now.Sub(r.at).Seconds()
 	r.last, r.at = n, now
 	return v
-}
-
-func usDur(us float64) string {
-	d := time.Duration(us * 1e3)
-	switch {
-	case d < time.Millisecond:
-		return fmt.Sprintf("%.0fµs", us)
-	case d < time.Second:
-		return fmt.Sprintf("%.2fms", us/1e3)
-	}
-	return d.Round(time.Millisecond).String()
-}
-
-// summary is the JSON object of CLI.md; fields after Workers are extensions.
-type summary struct {
-	Command          string                `json:"command"`
-	RecordsPublished int64                 `json:"records_published"`
-	RecordsReceived  int64                 `json:"records_received"`
-	RecordsLost      int64                 `json:"records_lost"`
-	Gaps             int64                 `json:"gaps"`
-	Croaked          bool                  `json:"croaked"`
-	CroakReason      string                `json:"croak_reason"`
-	ThroughputRPS    float64               `json:"throughput_rps"`
-	LatencyUS        bench.Percentiles     `json:"latency_us"`
-	Shards           []shardSummary        `json:"shards"`
-	Workers          []workers.WorkerStats `json:"workers"`
-	Seconds          float64               `json:"seconds"`
-	RecordsFiltered  int64                 `json:"records_filtered,omitempty"`
-	RecordsLate      int64                 `json:"records_late,omitempty"`
-	FramesMalformed  int64                 `json:"frames_malformed"`
-	RecordsDropped   int64                 `json:"records_dropped_slow,omitempty"`
-	BeforeJoin       int64                 `json:"records_before_join"` // CLI.md: bbox sub always prints it
-	Restarts         int64                 `json:"publisher_restarts,omitempty"`
-	Connections      []shard.ConnStats     `json:"connections,omitempty"`
-	Squawks          []shard.Squawk        `json:"squawks,omitempty"`
-	Warnings         []string              `json:"warnings,omitempty"`
-	TopSymbols       []workers.SymSummary  `json:"top_symbols,omitempty"`
-	Upstream         *upstream.Stats       `json:"upstream,omitempty"`
-
-	verdictKeys // verdict, verdict_detail, stalls, interrupted, … (subside.go)
-	*pubLoss    // bbox pub and replay: records_discarded etc. (pub.go)
-}
-
-type shardSummary struct {
-	ID         int    `json:"id"`
-	Records    int64  `json:"records"`
-	Endpoint   string `json:"endpoint,omitempty"`
-	Lost       int64  `json:"records_lost"`
-	Gaps       int64  `json:"gaps"`
-	CPU        int    `json:"cpu"`
-	Reconnects int64  `json:"reconnects,omitempty"`
-
-	shardLiveness // records_before_join, stalls, silent (subside.go)
 }
 
 // connFlags are the socket and guard options every networked command has.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"io"
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	pipe "github.com/bbox-dev/bbox/pipeline" // named: replay_test.go has a func pipeline
+	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -101,109 +103,56 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, err)
 	}
 
-	binds := make([]string, *shards)
-	for i := range binds {
-		binds[i] = "tcp://127.0.0.1:0"
-	}
-	pcfg := shard.PubConfig{Binds: binds, Partitions: *partitions, Conn: cf.options(log), Logf: log.Logf}
+	pcfg := shard.PubConfig{Partitions: *partitions, Conn: cf.options(log), Logf: log.Logf}
 	if rate == 0 {
 		// Full speed in one process: the pipeline's pace, not the
 		// publisher's, is the answer, so wait for the subscriber rather
 		// than drop (lossless), with a short queue so latency stays readable.
 		pcfg.Lossless, pcfg.HWM = true, 8<<20
 	}
-	pub, err := shard.NewPublisher(pcfg)
-	if err != nil {
-		return fail(e, c, err)
-	}
-	sc := shard.SubConfig{Connect: pub.Endpoints(), CPUs: cpuList, MaxDelay: *maxDelay, ExitOnEOS: true,
-		Conn: cf.options(log), Name: "demo", Recover: recMode, RecoveryConnect: pub.RecoveryEndpoints()}
-	if recMode == shard.RecoverOff {
-		sc.RecoveryConnect = nil
-	}
+	sc := shard.SubConfig{CPUs: cpuList, MaxDelay: *maxDelay, ExitOnEOS: true,
+		Conn: cf.options(log), Name: "demo", Recover: recMode}
 	if err := lf.apply(&sc); err != nil {
-		pub.Close()
 		return usageErr(e, c, "%v", err)
 	}
-	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work}, log)
+	rc, rec := subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work}.receiver(log, *shards)
+	// An interrupted demo stops the publisher, not the subscriber: its
+	// end-of-stream lets the subscriber take what is in flight, so only
+	// real loss is counted (pipeline.Loop).
+	loop, err := pipe.Start(ctx, pipe.LoopConfig{Shards: *shards, Pub: pcfg, Receiver: rc,
+		Drain: 10 * time.Second, InterruptDrain: 3 * time.Second, Logf: log.Logf})
 	if err != nil {
-		pub.Close()
 		return fail(e, c, err)
 	}
-	// The subscriber does not stop on Ctrl-C: the publisher does, and its
-	// end-of-stream lets the subscriber take what is in flight, so an
-	// interrupted demo counts only real loss (stopping both at once left
-	// the records in flight looking lost).
-	subCtx, subStop := context.WithCancel(context.Background())
-	defer subStop()
-	subDone := make(chan error, 1)
-	go func() { subDone <- side.run(subCtx) }()
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	err = pub.WaitSubscribers(wctx, 1)
-	cancel()
-	if err != nil {
-		pub.Close()
-		side.stop()
-		return fail(e, c, err)
-	}
+	defer loop.Close()
+	pub := loop.Publisher()
+	side := sideOf(loop.Receiver(), rec, log)
 
 	log.pubMetrics(pub)
 	var pr rater
 	var sr = make([]rater, *shards)
 	stopStatus := make(chan struct{})
 	statusDone := log.statusLoop(stopStatus, func(el time.Duration) string {
-		ps := pub.Stats()
-		ss := side.sub.Stats()
-		var b strings.Builder
-		fmt.Fprintf(&b, "[%2.0fs] pub %s/s", el.Seconds(), human(pr.rate(ps.Records)))
-		for i, s := range ss.Shards {
-			fmt.Fprintf(&b, " | shard %d %s/s lag %s", i, human(sr[i].rate(s.Records)), lagString(s.LagNs))
-		}
-		fmt.Fprintf(&b, " | lost %d gaps %d dropped %d", ss.Lost, ss.Gaps, ps.DroppedRecords)
-		return b.String()
+		ps, ss := pub.Stats(), side.sub.Stats()
+		return report.LoopStatus(el, &ps, &ss, func(i int, n int64) float64 {
+			if i < 0 {
+				return pr.rate(n)
+			}
+			return sr[i].rate(n)
+		})
 	})
-
-	start := time.Now()
-	pctx, pcancel := context.WithTimeout(ctx, *duration)
-	perr := pub.Run(pctx, gen)
-	pcancel()
-	pubElapsed := time.Since(start)
-	interrupted := ctx.Err() != nil
-	pub.Close()
-	var subErr error
-	drain := 10 * time.Second
-	if interrupted {
-		drain = 3 * time.Second
-	}
-	select {
-	case subErr = <-subDone:
-	case <-time.After(drain):
-		log.Logf("subscriber did not see end-of-stream within %v; stopping it", drain)
-		side.stop()
-		subErr = <-subDone
-	}
-	elapsed := time.Since(start)
+	run, perr := loop.Run(ctx, gen, *duration)
 	close(stopStatus)
 	<-statusDone
-	if perr != nil && !errors.Is(perr, context.DeadlineExceeded) && !errors.Is(perr, context.Canceled) && !errors.Is(perr, shard.ErrClosed) {
+	if perr != nil {
 		return fail(e, c, perr)
 	}
+	pubElapsed, elapsed, interrupted, subErr := run.Sending, run.Elapsed, run.Interrupted, run.SubErr
 
 	ps := pub.Stats()
 	s := side.summary("demo")
-	s.RecordsPublished = ps.Records
-	s.RecordsDropped = ps.DroppedRecords
 	s.Warnings = append(coreWarn, s.Warnings...)
-	// In one process we know exactly what was sent and discarded: the
-	// verdict counts what was published and never received; after an
-	// interrupt that is what was still in flight, not loss.
-	s.in.Published, s.in.PublishedExact, s.in.Discarded = ps.Records, true, ps.DroppedRecords+ps.DiscardedRecords
-	s.pubLoss = pubLossOf(&ps)
-	s.in.Interrupted = interrupted
-	s.judge()
-	if !interrupted {
-		s.RecordsLost += s.Unaccounted
-	}
+	s.InProcess(&ps, interrupted)
 	s.Seconds = elapsed.Seconds()
 	s.ThroughputRPS = float64(s.RecordsReceived) / pubElapsed.Seconds()
 	code := exitOK
@@ -213,20 +162,6 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	} else if subErr != nil {
 		return fail(e, c, subErr)
 	}
-	out := e.stdout
-	if *asJSON {
-		out = e.stderr
-	}
-	printHuman(out, &s, pubElapsed)
-	if *asJSON {
-		writeJSON(e.stdout, s)
-	}
+	printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, pubElapsed) }, func() any { return s })
 	return code
-}
-
-func lagString(ns int64) string {
-	if ns < 0 {
-		return "-"
-	}
-	return usDur(float64(ns) / 1e3)
 }

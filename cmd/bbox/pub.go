@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
-	"github.com/bbox-dev/bbox/internal/zmqx"
+	pipe "github.com/bbox-dev/bbox/pipeline" // named: replay_test.go has a func pipeline
+	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
-	"github.com/bbox-dev/bbox/workers"
 )
 
 func init() {
@@ -112,119 +112,24 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {
 		st := pub.Stats()
-		var b strings.Builder
-		fmt.Fprintf(&b, "[%2.0fs] %s rec/s, %s published", el.Seconds(), human(r.rate(st.Records)), commas(st.Records))
-		for _, sh := range st.Shards {
-			fmt.Fprintf(&b, " | shard %d: %s", sh.ID, plural(sh.Subscribers, "sub", "subs"))
-		}
-		for _, c := range st.Conns {
-			if c.DroppedRecords > 0 && c.CloseReason == zmqx.Open {
-				fmt.Fprintf(&b, " | SLOW %s dropped %s", c.Peer, commas(c.DroppedRecords))
-			}
-		}
-		if st.ConnectionsCut > 0 {
-			fmt.Fprintf(&b, " | CUT %d (discarded %s)", st.ConnectionsCut, commas(st.DiscardedRecords))
-		}
+		line := report.PubStatus(el, &st, func(_ int, n int64) float64 { return r.rate(n) })
 		if sl, ok := src.(interface{ statusLine() string }); ok { // a live feed's own counters (mold.go)
-			b.WriteString(sl.statusLine())
+			line += sl.statusLine()
 		}
-		return b.String()
+		return line
 	})
-	start := time.Now()
-	rctx := ctx
-	if duration > 0 {
-		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeout(ctx, duration)
-		defer cancel()
-	}
-	runErr := pub.Run(rctx, src)
-	elapsed := time.Since(start)
-	pub.Close()
+	elapsed, runErr := pipe.Publish(ctx, pub, src, duration)
 	close(stop)
 	<-statusDone
-	if runErr != nil && !errors.Is(runErr, context.DeadlineExceeded) && !errors.Is(runErr, context.Canceled) {
+	if runErr != nil {
 		return summary{}, runErr
 	}
 	st := pub.Stats()
-	s := summary{Command: cmd, RecordsPublished: st.Records, RecordsDropped: st.DroppedRecords,
-		Seconds: elapsed.Seconds(), ThroughputRPS: float64(st.Records) / elapsed.Seconds(), Connections: st.Conns,
-		Workers: []workers.WorkerStats{}, Shards: []shardSummary{},
-		pubLoss: pubLossOf(&st)}
-	for _, sh := range st.Shards {
-		s.Shards = append(s.Shards, shardSummary{ID: sh.ID, Records: sh.Records, Endpoint: sh.Endpoint, CPU: -1})
-		if w := sockBufWarning(sh.SockBufCapped); w != "" {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("shard %d: %s", sh.ID, w))
-		}
-		if sh.Refused > 0 {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("shard %d refused %s or frames (%s, %d not ZMTP)", sh.ID, plural(sh.Refused, "peer", "peers"), plural(sh.Oversize, "oversize frame", "oversize frames"), sh.NotZMTP))
-		}
-	}
-	for _, c := range st.Conns {
-		if c.DroppedRecords > 0 || c.DiscardedRecords > 0 || c.Cut() {
-			var lost []string
-			if c.DroppedRecords > 0 {
-				lost = append(lost, commas(c.DroppedRecords)+" records dropped over the high-water mark")
-			}
-			if c.DiscardedRecords > 0 {
-				lost = append(lost, commas(c.DiscardedRecords)+" records discarded when the connection ended")
-			}
-			if len(lost) == 0 {
-				lost = append(lost, "nothing was queued for it")
-			}
-			s.Warnings = append(s.Warnings, fmt.Sprintf("slow subscriber %s on shard %d: %s; %s", c.Peer, c.Shard, strings.Join(lost, ", "), c.State))
-		}
-	}
-	if st.ConnsOmitted > 0 {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("%d earlier closed connections are not listed; the totals include them", st.ConnsOmitted))
-	}
-	return s, nil
+	return report.Published(cmd, &st, elapsed, sockBufWarning), nil
 }
 
-// pubLoss is what the publisher could not deliver, in its JSON summary:
-// records dropped over a subscriber's high-water mark are records_dropped_slow.
-type pubLoss struct {
-	RecordsDiscarded   int64 `json:"records_discarded"`   // queued for connections when they were cut or closed
-	FramesDiscarded    int64 `json:"frames_discarded"`    // the frames that held them
-	FramesDropped      int64 `json:"frames_dropped_slow"` // frames of records_dropped_slow
-	ConnectionsCut     int64 `json:"connections_cut"`     // stuck, failed writes, over the HWM
-	ConnectionsOmitted int64 `json:"connections_omitted,omitempty"`
-	// The rewind window and what its recovery endpoints served (docs/wire.md section 9).
-	Rewind   *shard.WindowStats    `json:"rewind,omitempty"`
-	Recovery []shard.RecoveryStats `json:"recovery,omitempty"`
-}
-
-// pubLossOf takes a publisher's loss counters for a summary (pub, replay;
-// demo and bench can set summary.pubLoss the same way).
-func pubLossOf(st *shard.PubStats) *pubLoss {
-	return &pubLoss{RecordsDiscarded: st.DiscardedRecords, FramesDiscarded: st.DiscardedFrames,
-		FramesDropped: st.DroppedFrames, ConnectionsCut: st.ConnectionsCut, ConnectionsOmitted: st.ConnsOmitted,
-		Rewind: st.Window, Recovery: st.Recovery}
-}
-
-func printPubHuman(w io.Writer, s *summary) {
-	fmt.Fprintf(w, "%s: %s published in %.1fs (%s records/s%s)\n", s.Command, plural(s.RecordsPublished, "record", "records"), s.Seconds, human(s.ThroughputRPS), activeNote(s))
-	for _, sh := range s.Shards {
-		fmt.Fprintf(w, "  shard %d  %12s records  %s\n", sh.ID, commas(sh.Records), sh.Endpoint)
-	}
-	if u := s.Upstream; u != nil {
-		fmt.Fprintf(w, "  upstream %s  %s, %s, %s dropped, %s\n",
-			u.Endpoint, plural(u.Received, "message", "messages"), plural(u.Records, "record", "records"), commas(u.Dropped()), plural(u.Connects, "connect", "connects"))
-	}
-	for _, c := range s.Connections {
-		fmt.Fprintf(w, "  subscriber %-21s shard %d  %12s records  dropped %s  discarded %s  (%s)\n",
-			c.Peer, c.Shard, commas(c.Records), commas(c.DroppedRecords), commas(c.DiscardedRecords), c.State)
-	}
-	if l := s.pubLoss; l != nil && (s.RecordsDropped > 0 || l.RecordsDiscarded > 0) {
-		fmt.Fprintf(w, "  not delivered: %s records dropped over a subscriber's high-water mark, %s discarded when connections ended (%d cut off)\n",
-			commas(s.RecordsDropped), commas(l.RecordsDiscarded), l.ConnectionsCut)
-	}
-	if l := s.pubLoss; l != nil && l.Rewind != nil {
-		printRewind(w, l.Rewind, l.Recovery)
-	}
-	for _, warn := range s.Warnings {
-		fmt.Fprintf(w, "  warning: %s\n", warn)
-	}
-}
+// printPubHuman writes a publisher's summary (report.WritePub).
+func printPubHuman(w io.Writer, s *summary) { report.WritePub(w, s) }
 
 func runPub(ctx context.Context, e *env, args []string) int {
 	c := commands["pub"]
@@ -300,14 +205,8 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	if cs != nil {
 		cs.report(&s)
 	}
-	out := e.stdout
-	if *asJSON {
-		out = e.stderr
-	}
-	printPubHuman(out, &s)
-	if *asJSON {
-		writeJSON(e.stdout, sourceJSON(s, src)) // plus a source's own counters (mold.go)
-	}
+	// With --json, a source's own counters join the summary (mold.go).
+	printSummary(e, *asJSON, func(w io.Writer) { report.WritePub(w, &s) }, func() any { return sourceJSON(s, src) })
 	return exitOK
 }
 

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -74,13 +75,8 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if *tapPath != "" && *push != "" {
 		return usageErr(e, c, "--tap taps in-process workers; with --push, give --tap to each bbox worker")
 	}
-	var policy shard.LatePolicy
-	switch *onLate {
-	case "croak":
-		policy = shard.LateCroak
-	case "warn":
-		policy = shard.LateWarn
-	default:
+	policy, err := shard.ParseLatePolicy(*onLate)
+	if err != nil {
 		return usageErr(e, c, "--on-late %q: want croak or warn", *onLate)
 	}
 	ord, err := workers.ParseOrder(*order)
@@ -142,13 +138,6 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	}
 	// Runs before the process exits, so a croak's event reaches consoles.
 	defer closeAlerts()
-	sc.OnSquawk = func(q shard.Squawk) {
-		kind := q.Kind
-		if q.Croak {
-			kind = "croak"
-		}
-		publishAlert(shard.Event{Kind: kind, Source: q.Name, Message: q.String(), Squawk: &q, Shard: q.Shard, Time: q.Time})
-	}
 	var tap *workers.Tap
 	if *tapPath != "" {
 		f, err := os.Create(*tapPath)
@@ -164,7 +153,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, err)
 	}
 	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap, rec: lat.recorder(),
-		redeliver: *redeliver, workerTimeout: *workerTimeout}, log)
+		redeliver: *redeliver, workerTimeout: *workerTimeout, alert: publishAlert}, log)
 	if err != nil {
 		lat.close()
 		return fail(e, c, err)
@@ -182,26 +171,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {
 		st := side.sub.Stats()
-		var b strings.Builder
-		fmt.Fprintf(&b, "[%2.0fs]", el.Seconds())
-		for i, s := range st.Shards {
-			state := ""
-			switch {
-			case s.Silent:
-				state = " (silent: reconnecting)"
-			case !s.Connected:
-				state = " (connecting)"
-			}
-			fmt.Fprintf(&b, " shard %d %s/s lag %s%s |", i, human(sr[i].rate(s.Records)), lagString(s.LagNs), state)
-		}
-		fmt.Fprintf(&b, " lost %d gaps %d late %d", st.Lost, st.Gaps, st.Late)
-		if st.Recovered > 0 || st.RecoveryRequests > 0 {
-			fmt.Fprintf(&b, " recovered %d", st.Recovered)
-		}
-		if st.Stalls > 0 {
-			fmt.Fprintf(&b, " stalls %d", st.Stalls)
-		}
-		return b.String()
+		return report.SubStatus(el, &st, func(i int, n int64) float64 { return sr[i].rate(n) })
 	})
 	start := time.Now()
 	runErr := side.run(rctx)
@@ -217,22 +187,15 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	}
 	s := side.summary("sub")
 	// A signal (not --duration, not end-of-stream) ended the run.
-	s.in.Interrupted = ctx.Err() != nil
-	s.judge()
+	s.In.Interrupted = ctx.Err() != nil
+	s.Judge()
 	s.Warnings = append(plan.warnings, s.Warnings...)
 	if w := sockBufWarning(sockStats.SockBufCapped.Load()); w != "" {
 		s.Warnings = append(s.Warnings, w)
 	}
 	s.Seconds = elapsed.Seconds()
 	s.ThroughputRPS = float64(s.RecordsReceived) / elapsed.Seconds()
-	out := e.stdout
-	if *asJSON {
-		out = e.stderr
-	}
-	printHuman(out, &s, elapsed)
-	if *asJSON {
-		writeJSON(e.stdout, s)
-	}
+	printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, elapsed) }, func() any { return s })
 	if ce != nil {
 		return exitCroaked
 	}

@@ -74,16 +74,6 @@ func setIdleExit(src feed.Source, d time.Duration) error {
 	return nil
 }
 
-// activeNote qualifies the headline rate of a summary whose source is an
-// upstream feed: the rate is the feed's while it was flowing, not an
-// average over the time bbox waited for it (report sets it so).
-func activeNote(s *summary) string {
-	if u := s.Upstream; u != nil && u.ActiveSeconds > 0 {
-		return fmt.Sprintf(" while the feed was active, %v", time.Duration(u.ActiveSeconds*1e9).Round(time.Millisecond))
-	}
-	return ""
-}
-
 func (s *upstreamSource) report(sum *summary) {
 	st := s.u.Stats()
 	sum.Upstream = &st

@@ -1,0 +1,13 @@
+// Package report is the run summary the receiving and publishing commands
+// print (bbox sub, demo, pub, replay, record, bench): the JSON object of
+// docs/cli.md (Summary, with its keys exactly as the contract names them),
+// how it is filled from the engine's counters (Stream, Received,
+// Published, InProcess), the verdict it carries (Judge), its human text
+// (WriteHuman, WritePub) and the live status lines of those commands.
+//
+// What names a command-line flag stays with the command: where a text
+// needs one (a capped socket buffer), the caller supplies it.
+//
+// Concurrency: a Summary is a plain value, filled and printed by one
+// goroutine; the functions are safe for concurrent use.
+package report
