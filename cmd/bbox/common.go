@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 
 	"github.com/bbox-dev/bbox/bench"
@@ -29,34 +29,7 @@ func isTerminal(f *os.File) bool {
 }
 
 // rateFlag is records per second, or "max" (0) for full speed.
-type rateFlag float64
-
-func (r *rateFlag) String() string {
-	if *r == 0 {
-		return "max"
-	}
-	return strconv.FormatFloat(float64(*r), 'f', -1, 64)
-}
-
-func (r *rateFlag) Set(s string) error {
-	if s == "max" {
-		*r = 0
-		return nil
-	}
-	mult := 1.0
-	switch {
-	case strings.HasSuffix(s, "k"):
-		mult, s = 1e3, strings.TrimSuffix(s, "k")
-	case strings.HasSuffix(s, "M"):
-		mult, s = 1e6, strings.TrimSuffix(s, "M")
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
-		return fmt.Errorf("want records per second (100000, 100k) or max")
-	}
-	*r = rateFlag(v * mult)
-	return nil
-}
+type rateFlag = cli.Rate
 
 // logger is a command's operator output (internal/termlog): log lines
 // with date, time, level and component, the live status line, and the

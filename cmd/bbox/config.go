@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/config"
 )
 
@@ -114,9 +115,9 @@ func (c *configFlag) apply(fs *flag.FlagSet, side string) (notes []string, err e
 		f := fs.Lookup(flagName)
 		err := fs.Set(flagName, value)
 		if err != nil {
-			err = explainValueError(f.Value, value, err)
+			err = cli.ExplainValueError(f.Value, value, err)
 		} else {
-			err = checkFlag(f) // the rules a command line is held to (flags.go)
+			err = flagSpec.Check(f) // the rules a command line is held to (flags.go)
 		}
 		if err != nil {
 			return &config.Error{File: top.File, Line: line, Msg: fmt.Sprintf("%s = %q: invalid value for --%s (%s): %v",

@@ -10,8 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strings"
 	"syscall"
+
+	"github.com/bbox-dev/bbox/internal/cli"
 )
 
 // Exit codes (CLI.md).
@@ -100,15 +101,4 @@ func topUsage(w io.Writer) {
 }
 
 // listFlag collects a repeatable, comma-separated flag.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-
-func (l *listFlag) Set(s string) error {
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*l = append(*l, p)
-		}
-	}
-	return nil
-}
+type listFlag = cli.List
