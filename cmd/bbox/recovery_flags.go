@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/shard"
@@ -124,85 +123,17 @@ func (r *recoverySubFlags) apply(sc *shard.SubConfig) error {
 }
 
 // RecoveryKeys are the subscriber summary's recovery counts.
-type RecoveryKeys struct {
-	RecordsRecovered     int64                 `json:"records_recovered"`
-	RecoveryRequests     int64                 `json:"recovery_requests"`
-	RecordsUnrecoverable int64                 `json:"records_unrecoverable"`
-	Recoveries           int64                 `json:"recoveries,omitempty"`
-	RecoveryMaxMs        float64               `json:"recovery_time_max_ms,omitempty"`
-	RecoveryMeanMs       float64               `json:"recovery_time_mean_ms,omitempty"`
-	Unrecoverable        []shard.Unrecoverable `json:"unrecoverable,omitempty"`
-	UnrecoverableOmitted int64                 `json:"unrecoverable_omitted,omitempty"`
-}
+type RecoveryKeys = shard.RecoveryKeys
 
-func recoveryKeysOf(st shard.SubStats) RecoveryKeys {
-	k := RecoveryKeys{RecordsRecovered: st.Recovered, RecoveryRequests: st.RecoveryRequests, RecordsUnrecoverable: st.Unrecoverable,
-		Recoveries: st.Recoveries, RecoveryMaxMs: float64(st.RecoveryMaxNs) / 1e6,
-		Unrecoverable: st.UnrecoverableRanges, UnrecoverableOmitted: st.RangesOmitted}
-	if st.Recoveries > 0 {
-		k.RecoveryMeanMs = float64(st.RecoveryTotalNs) / float64(st.Recoveries) / 1e6
-	}
-	return k
-}
+func recoveryKeysOf(st shard.SubStats) RecoveryKeys { return shard.RecoveryKeysOf(st) }
 
 // printRecovery writes the human summary's recovery lines.
-func printRecovery(w io.Writer, k *RecoveryKeys) {
-	if k.RecoveryRequests == 0 && k.RecordsRecovered == 0 && k.RecordsUnrecoverable == 0 {
-		return
-	}
-	fmt.Fprintf(w, "  recovery: %s recovered in %s (%s), time to recover max %.1f ms, mean %.1f ms",
-		commas(k.RecordsRecovered), plural(k.Recoveries, "range", "ranges"), plural(k.RecoveryRequests, "request", "requests"), k.RecoveryMaxMs, k.RecoveryMeanMs)
-	if k.RecordsUnrecoverable > 0 {
-		fmt.Fprintf(w, "; %s UNRECOVERABLE", commas(k.RecordsUnrecoverable))
-	}
-	fmt.Fprintln(w)
-	for _, u := range k.Unrecoverable {
-		fmt.Fprintf(w, "    unrecoverable: shard %d %s\n", u.Shard, u)
-	}
-	if k.UnrecoverableOmitted > 0 {
-		fmt.Fprintf(w, "    (%d more unrecoverable ranges not listed; the counts include them)\n", k.UnrecoverableOmitted)
-	}
-}
+func printRecovery(w io.Writer, k *RecoveryKeys) { k.WriteText(w) }
 
 // recoveryLog names where a subscriber recovers from, for the log.
-func recoveryLog(sc *shard.SubConfig) string {
-	if sc.Recover == shard.RecoverOff {
-		return "recovery off: gaps are counted as lost"
-	}
-	var eps []string
-	for i := range sc.Connect {
-		if len(sc.RecoveryConnect) > i {
-			eps = append(eps, sc.RecoveryConnect[i])
-		} else if ep, err := shard.DefaultRecoveryEndpoint(sc.Connect[i]); err == nil {
-			eps = append(eps, ep)
-		}
-	}
-	s := "recovering gaps from the publisher's window at " + strings.Join(eps, ", ")
-	if len(sc.Archive) > 0 {
-		s += ", then the archive at " + strings.Join(sc.Archive, ", ")
-	}
-	return s
-}
+func recoveryLog(sc *shard.SubConfig) string { return sc.RecoveryText() }
 
 // printRewind writes the publisher's window and recovery line.
 func printRewind(w io.Writer, win *shard.WindowStats, rec []shard.RecoveryStats) {
-	var t shard.RecoveryStats
-	for _, r := range rec {
-		t.Requests += r.Requests
-		t.Records += r.Records
-		t.Bad += r.Bad
-		t.Busy += r.Busy
-		t.Capped += r.Capped
-		t.Unknown += r.Unknown
-		t.PeersCut += r.PeersCut
-		t.PeersRefused += r.PeersRefused
-	}
-	fmt.Fprintf(w, "  rewind window %.1f of %.0f MiB held (%s); recovery served %s to %s",
-		float64(win.Bytes)/(1<<20), float64(win.MaxBytes)/(1<<20), plural(win.Frames, "frame", "frames"),
-		plural(t.Records, "record", "records"), plural(t.Requests, "request", "requests"))
-	if t.Bad+t.Busy+t.Unknown+t.PeersCut+t.PeersRefused > 0 {
-		fmt.Fprintf(w, " (refused: %d malformed, %d over the rate, %d unknown streams; %d clients cut, %d refused)",
-			t.Bad, t.Busy, t.Unknown, t.PeersCut, t.PeersRefused)
-	}
-	fmt.Fprintln(w)
+	shard.WriteRewindText(w, win, rec)
 }
