@@ -191,19 +191,5 @@ func parsePartitions(list []string) ([]uint32, error) {
 	return out, nil
 }
 
-// cpuPlan parses --cpus: "auto" pins shard thread i to online core
-// i mod n, "none" leaves threads unpinned, or an explicit list.
-func cpuPlan(s string, shards int) ([]int, error) {
-	switch s {
-	case "", "none":
-		return nil, nil
-	case "auto":
-		online := tuning.Online()
-		out := make([]int, shards)
-		for i := range out {
-			out[i] = online[i%len(online)]
-		}
-		return out, nil
-	}
-	return tuning.ParseCPUList(s)
-}
+// cpuPlan parses --cpus: auto, none or a list (tuning.ShardCPUs).
+func cpuPlan(s string, shards int) ([]int, error) { return tuning.ShardCPUs(s, shards) }

@@ -16,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/bbox-dev/bbox/exchange"
@@ -147,17 +146,8 @@ func checkCPUs(s string) error {
 	if s == "auto" || s == "none" || s == "" {
 		return nil
 	}
-	cpus, err := tuning.ParseCPUList(s)
-	if err != nil {
-		return err
-	}
-	online := tuning.Online()
-	for _, c := range cpus {
-		if !slices.Contains(online, c) {
-			return fmt.Errorf("cpu %d is not available to this process (online: %s)", c, tuning.FormatCPUList(online))
-		}
-	}
-	return nil
+	_, err := tuning.AvailableCPUs(s)
+	return err
 }
 
 // checkFrameSize holds --frame-size to the publisher's bounds; 0 is
