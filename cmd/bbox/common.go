@@ -17,6 +17,7 @@ import (
 
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/tuning"
 	"github.com/bbox-dev/bbox/upstream"
@@ -44,7 +45,7 @@ type logger struct {
 	t         *termlog.Logger
 	format    termlog.Format
 	component string
-	ops       *opsRuntime // nil: no --metrics server
+	ops       *metrics.Server // nil: no --metrics server
 }
 
 func (l *logger) get() *termlog.Logger {

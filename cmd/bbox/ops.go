@@ -7,20 +7,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/http/pprof"
-	"sync/atomic"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/bbox-dev/bbox/alerts"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/termlog"
@@ -49,22 +43,11 @@ func (o *opsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.logFormat, "log-format", "text", "log lines as text (date time LEVEL component: message) or json (one slog object per line)")
 }
 
-// opsRuntime is what start set up: the registry and its server.
-type opsRuntime struct {
-	reg      *prometheus.Registry
-	srv      *http.Server
-	addr     string
-	linger   time.Duration
-	bench    *metrics.Bench
-	squawks  atomic.Int64
-	croaks   atomic.Int64
-	serveErr chan error
-}
-
-// start makes the command's logger and, with --metrics, starts serving.
-// ok is false after a usage error (printed; exit with code). stop must be
-// called before the command returns: it holds the final metrics for
-// --metrics-linger, closes the server and flushes rate-limited log lines.
+// start makes the command's logger and, with --metrics, starts serving
+// (metrics.Serve). ok is false after a usage error (printed; exit with
+// code). stop must be called before the command returns: it holds the
+// final metrics for --metrics-linger, closes the server and flushes
+// rate-limited log lines.
 func (o *opsFlags) start(ctx context.Context, e *env, c *command) (log *logger, stop func(), code int, ok bool) {
 	format, err := termlog.ParseFormat(o.logFormat)
 	if err != nil {
@@ -80,43 +63,21 @@ func (o *opsFlags) start(ctx context.Context, e *env, c *command) (log *logger, 
 	if o.metrics == "" {
 		return log, func() { log.get().Flush() }, 0, true
 	}
-	ln, err := net.Listen("tcp", o.metrics)
+	// The server's own complaints (a bad request line) become our log lines.
+	errLog := slog.NewLogLogger(log.get().With("metrics").Slog().Handler(), slog.LevelWarn)
+	srv, err := metrics.Serve(metrics.ServerConfig{Addr: o.metrics, Command: c.name, Pprof: o.pprof, ErrorLog: errLog})
 	if err != nil {
 		return nil, nil, fail(e, c, fmt.Errorf("--metrics %s: %w", o.metrics, err)), false
 	}
-	rt := &opsRuntime{reg: metrics.NewRegistry(c.name), addr: ln.Addr().String(), linger: o.linger, serveErr: make(chan error, 1)}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(rt.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
-	if o.pprof {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	}
-	// The server's own complaints (a bad request line) become our log lines.
-	errLog := slog.NewLogLogger(log.get().With("metrics").Slog().Handler(), slog.LevelWarn)
-	rt.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
-	go func() { rt.serveErr <- rt.srv.Serve(ln) }()
-	log.ops = rt
-	what := "metrics on http://" + rt.addr + "/metrics"
-	if o.pprof {
-		what += ", pprof on http://" + rt.addr + "/debug/pprof/"
-	}
-	log.Logf("%s", what)
+	log.ops = srv
+	log.Logf("%s", srv)
 	stop = func() {
-		if rt.linger > 0 && ctx.Err() == nil {
-			log.Logf("holding the final metrics on http://%s/metrics for %v (a signal ends it)", rt.addr, rt.linger)
-			t := time.NewTimer(rt.linger)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-			}
+		if o.linger > 0 && ctx.Err() == nil {
+			log.Logf("holding the final metrics on http://%s/metrics for %v (a signal ends it)", srv.Addr(), o.linger)
+			srv.Linger(ctx, o.linger)
 		}
-		rt.srv.Close()
-		if err := <-rt.serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Logf("warning: metrics server on %s: %v", rt.addr, err)
+		if err := srv.Close(); err != nil {
+			log.Logf("warning: metrics server on %s: %v", srv.Addr(), err)
 		}
 		log.get().Flush()
 	}
@@ -131,7 +92,7 @@ func (l *logger) addMetrics(cs ...prometheus.Collector) {
 		return
 	}
 	for _, c := range cs {
-		if err := l.ops.reg.Register(c); err != nil {
+		if err := l.ops.Register(c); err != nil {
 			l.Logf("warning: metrics: %v", err)
 		}
 	}
@@ -157,12 +118,9 @@ func (l *logger) countSquawks(next func(alerts.Squawk)) func(alerts.Squawk) {
 	if l == nil || l.ops == nil {
 		return next
 	}
-	rt := l.ops
+	srv := l.ops
 	return func(q alerts.Squawk) {
-		rt.squawks.Add(1)
-		if q.Croak {
-			rt.croaks.Add(1)
-		}
+		srv.Squawk(q.Croak)
 		if next != nil {
 			next(q)
 		}
@@ -175,11 +133,8 @@ func (l *logger) subSideMetrics(s *subSide) {
 	if l == nil || l.ops == nil {
 		return
 	}
-	rt := l.ops
 	l.addMetrics(
-		metrics.Subscriber(s.sub.Stats, func() metrics.SubExtra {
-			return metrics.SubExtra{Squawks: rt.squawks.Load(), Croaks: rt.croaks.Load()}
-		}),
+		metrics.Subscriber(s.sub.Stats, l.ops.SubExtra),
 		metrics.Pool(func() metrics.PoolView {
 			v := metrics.PoolView{Workers: s.workerStats()}
 			if s.pool != nil {
@@ -202,14 +157,13 @@ func (l *logger) benchInterval(path bench.Path, next func(bench.IntervalStat, *h
 	if l == nil || l.ops == nil {
 		return next
 	}
-	rt := l.ops
-	if rt.bench == nil {
-		rt.bench = metrics.NewBench()
-		l.addMetrics(rt.bench)
+	b, err := l.ops.Bench()
+	if err != nil {
+		l.Logf("warning: metrics: %v", err)
 	}
 	name := fmt.Sprint(path)
 	return func(iv bench.IntervalStat, h *hdrhistogram.Histogram) {
-		rt.bench.Interval(name, iv, h)
+		b.Interval(name, iv, h)
 		if next != nil {
 			next(iv, h)
 		}

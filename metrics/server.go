@@ -1,0 +1,129 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"log"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// ServerConfig configures Serve.
+type ServerConfig struct {
+	// Addr is the host:port to listen on (port 0 picks a free one).
+	Addr string
+	// Command labels bbox_build_info (NewRegistry).
+	Command string
+	// Pprof also serves net/http/pprof under /debug/pprof/.
+	Pprof bool
+	// ErrorLog receives the HTTP server's own complaints (a bad request
+	// line); nil means the log package's standard logger.
+	ErrorLog *log.Logger
+}
+
+// Server serves a command's registry on http://Addr/metrics until Close,
+// and holds the counts a command keeps for its collectors (squawks and
+// croaks) and its lazily made Bench collector. Its methods are safe for
+// concurrent use.
+type Server struct {
+	reg      *prometheus.Registry
+	srv      *http.Server
+	addr     string
+	pprof    bool
+	serveErr chan error
+
+	squawks, croaks atomic.Int64
+
+	benchOnce sync.Once
+	bench     *Bench
+}
+
+// Serve listens on cfg.Addr and starts serving a NewRegistry(cfg.Command)
+// in its own goroutine. The error is the listener's.
+func Serve(cfg ServerConfig) (*Server, error) {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{reg: NewRegistry(cfg.Command), addr: ln.Addr().String(), pprof: cfg.Pprof, serveErr: make(chan error, 1)}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	if cfg.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: cfg.ErrorLog}
+	go func() { s.serveErr <- s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// Addr is the address the server listens on (the port picked for 0).
+func (s *Server) Addr() string { return s.addr }
+
+// String says what is served where, for the log.
+func (s *Server) String() string {
+	what := "metrics on http://" + s.addr + "/metrics"
+	if s.pprof {
+		what += ", pprof on http://" + s.addr + "/debug/pprof/"
+	}
+	return what
+}
+
+// Register adds c to the registry; an error is a collector that clashes
+// with one already there.
+func (s *Server) Register(c prometheus.Collector) error { return s.reg.Register(c) }
+
+// Squawk counts one squawk (and a croak) for SubExtra.
+func (s *Server) Squawk(croak bool) {
+	s.squawks.Add(1)
+	if croak {
+		s.croaks.Add(1)
+	}
+}
+
+// SubExtra is the squawks and croaks counted, for Subscriber's extra.
+func (s *Server) SubExtra() SubExtra {
+	return SubExtra{Squawks: s.squawks.Load(), Croaks: s.croaks.Load()}
+}
+
+// Bench is the server's Bench collector, made and registered on the
+// first call, whose error is the registration's (the Bench still works).
+func (s *Server) Bench() (*Bench, error) {
+	var err error
+	s.benchOnce.Do(func() {
+		s.bench = NewBench()
+		err = s.Register(s.bench)
+	})
+	return s.bench, err
+}
+
+// Linger keeps serving for d, or until ctx is done: so a scraper reads
+// a finished command's final counts.
+func (s *Server) Linger(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// Close stops the server and waits for its serving goroutine; the error
+// is one the server stopped with before Close, if any.
+func (s *Server) Close() error {
+	s.srv.Close()
+	if err := <-s.serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package metrics
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bbox-dev/bbox/bench"
+)
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	c := &http.Client{Timeout: 10 * time.Second}
+	r, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return r.StatusCode, string(b)
+}
+
+func TestServer(t *testing.T) {
+	for _, pp := range []bool{false, true} {
+		s, err := Serve(ServerConfig{Addr: "127.0.0.1:0", Command: "test", Pprof: pp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "metrics on http://" + s.Addr() + "/metrics"
+		if pp {
+			want += ", pprof on http://" + s.Addr() + "/debug/pprof/"
+		}
+		if s.String() != want {
+			t.Errorf("String = %q, want %q", s.String(), want)
+		}
+		s.Squawk(false)
+		s.Squawk(true)
+		if x := s.SubExtra(); x.Squawks != 2 || x.Croaks != 1 {
+			t.Errorf("SubExtra = %+v", x)
+		}
+		g := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "test_gauge", Help: "a gauge"})
+		g.Set(42)
+		if err := s.Register(g); err != nil {
+			t.Fatal(err)
+		}
+		if s.Register(g) == nil {
+			t.Error("a clashing collector was registered twice")
+		}
+		b, err := s.Bench()
+		if b2, err2 := s.Bench(); err != nil || err2 != nil || b2 != b {
+			t.Errorf("Bench: %v, %v; a second call made another", err, err2)
+		}
+		b.Interval("bbox", bench.IntervalStat{Published: 7}, hdrhistogram.New(1, 1e9, 3))
+		code, body := get(t, "http://"+s.Addr()+"/metrics")
+		if code != 200 || !strings.Contains(body, "bbox_test_gauge 42") || !strings.Contains(body, `bbox_build_info{command="test"`) ||
+			!strings.Contains(body, `bbox_bench_records_sent_total{path="bbox"} 7`) {
+			t.Errorf("/metrics: %d\n%s", code, body)
+		}
+		if code, _ := get(t, "http://"+s.Addr()+"/debug/pprof/"); code == 200 != pp {
+			t.Errorf("pprof %v: /debug/pprof/ answered %d", pp, code)
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}
+	if _, err := Serve(ServerConfig{Addr: "127.0.0.1:-1"}); err == nil {
+		t.Error("a bad address was served")
+	}
+}
+
+// TestLingerEndsOnCancel: a signal (the context) ends the wait.
+func TestLingerEndsOnCancel(t *testing.T) {
+	s, err := Serve(ServerConfig{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Linger(ctx, time.Hour); close(done) }()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Linger did not end when its context did")
+	}
+	s.Linger(context.Background(), time.Millisecond)
+}
