@@ -4,16 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
+	"github.com/bbox-dev/bbox/internal/words"
 
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/zmqx"
@@ -24,11 +21,6 @@ import (
 	"github.com/bbox-dev/bbox/workers"
 )
 
-func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
-
 // rateFlag is records per second, or "max" (0) for full speed.
 type rateFlag = cli.Rate
 
@@ -37,9 +29,8 @@ type rateFlag = cli.Rate
 // command's metrics registry (ops.go). A zero logger with only w and tty
 // set works: it writes text lines for component "bbox".
 type logger struct {
-	w     io.Writer
-	tty   bool
-	quiet bool
+	w   io.Writer
+	tty bool
 
 	once      sync.Once
 	t         *termlog.Logger
@@ -51,7 +42,7 @@ type logger struct {
 func (l *logger) get() *termlog.Logger {
 	l.once.Do(func() {
 		if l.t == nil {
-			l.t = termlog.New(termlog.Config{W: l.w, TTY: l.tty, Format: l.format, Component: l.component, Quiet: l.quiet})
+			l.t = termlog.New(termlog.Config{W: l.w, TTY: l.tty, Format: l.format, Component: l.component})
 		}
 	})
 	return l.t
@@ -62,17 +53,9 @@ func (l *logger) get() *termlog.Logger {
 func (l *logger) Logf(format string, args ...any) { l.get().Logf(format, args...) }
 
 // Line prints a line that is output, not a log event (a banner), around
-// the status line; in --log-format json it is an INFO record. A squawk
-// (Squawk.String: "warning: ..." or "CROAK: ...") is an alert instead: a
-// WARN log line (a croak ERROR), rate limited by kind in the log, never in
-// the alert stream.
-func (l *logger) Line(s string) {
-	if strings.HasPrefix(s, "CROAK: ") || strings.HasPrefix(s, "warning: ") {
-		l.get().Alert(s)
-		return
-	}
-	l.get().Line(s)
-}
+// the status line; in --log-format json it is an INFO record. A squawk's
+// text is an alert instead (termlog.Logger.Say).
+func (l *logger) Line(s string) { l.get().Say(s) }
 
 // statusLoop redraws a one-line status, cut to the terminal's width, about
 // once a second while on a terminal (off one, it logs it every 10s), until
@@ -85,41 +68,18 @@ func (l *logger) statusLoop(stop <-chan struct{}, line func(elapsed time.Duratio
 // l's output and metrics, whose status loop draws nothing: the part's
 // status is shown by l's.
 func (l *logger) child(component string) *logger {
-	c := &logger{w: l.w, tty: l.tty, quiet: l.quiet, format: l.format, component: component, ops: l.ops}
+	c := &logger{w: l.w, tty: l.tty, format: l.format, component: component, ops: l.ops}
 	c.t = l.get().With(component).WithoutStatus()
 	return c
 }
 
 // rater turns a cumulative counter into a per-second rate between calls.
-type rater struct {
-	last int64
-	at   time.Time
-}
+type rater struct{ termlog.Rater }
 
-// processStart anchors a rater's first interval, so the first status line
-// shows a rate instead of 0.
-var processStart = time.Now()
+func (r *rater) rate(n int64) float64 { return r.Rate(n) }
 
-func (r *rater) rate(n int64) float64 {
-	now := time.Now()
-	if r.at.IsZero() {
-		r.at = processStart
-	}
-	v := float64(n-r.last) / now.Sub(r.at).Seconds()
-	r.last, r.at = n, now
-	return v
-}
-
-func usDur(us float64) string {
-	d := time.Duration(us * 1e3)
-	switch {
-	case d < time.Millisecond:
-		return fmt.Sprintf("%.0fµs", us)
-	case d < time.Second:
-		return fmt.Sprintf("%.2fms", us/1e3)
-	}
-	return d.Round(time.Millisecond).String()
-}
+// usDur writes a latency in µs for a summary (words.Micros).
+func usDur(us float64) string { return words.Micros(us) }
 
 // summary is the JSON object of CLI.md; fields after Workers are extensions.
 type summary struct {

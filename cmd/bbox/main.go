@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/bbox-dev/bbox/internal/cli"
+	"github.com/bbox-dev/bbox/internal/termlog"
 )
 
 // Exit codes (CLI.md).
@@ -48,7 +49,7 @@ type env struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, stderrTTY: isTerminal(os.Stderr)}
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, stderrTTY: termlog.IsTerminal(os.Stderr)}
 	os.Exit(run(ctx, e, os.Args[1:]))
 }
 
