@@ -6,10 +6,8 @@ package main
 // value rules that hold for a flag name in every command that has it, so
 // that the same mistake is refused the same way everywhere, before
 // anything starts, and also when it comes from a --config file (config.go
-// sets each setting through flagSpec). The machinery is internal/cli; the
-// tables are here. The flag values stay the flag
-// package's own, so flag.UnquoteUsage and the generated reference see
-// their types.
+// sets each setting through flagSpec). The machinery and bbox's table are
+// internal/cli's; this file is how a command uses them.
 
 import (
 	"errors"
@@ -18,14 +16,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/bbox-dev/bbox/exchange"
-	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/cli"
-	"github.com/bbox-dev/bbox/internal/zmqx"
-	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/shard"
-	"github.com/bbox-dev/bbox/tuning"
-	"github.com/bbox-dev/bbox/workers"
 )
 
 // newFlags returns the flag set of c: -h prints its help (flagSpec.Usage);
@@ -40,54 +32,9 @@ func newFlags(e *env, c *command) *flag.FlagSet {
 	return fs
 }
 
-// flagSpec is bbox's flag tables: what help calls each value and the rule
-// each flag name is held to in every command (and in a --config file).
-var flagSpec = &cli.Spec{
-	ValueNames:    valueNames,
-	Kind:          valueKind,
-	Endpoints:     map[string]bool{"bind": true, "connect": true, "push": true, "alert": true},
-	CheckEndpoint: func(s string) error { _, err := zmqx.ParseEndpoint(s); return err },
-	Rules: map[string]cli.Rule{
-		"slow":        cli.OneOf("drop", "block"),
-		"on-late":     cli.OneOf("croak", "warn"),
-		"order":       cli.Text(checkOrder),
-		"frame-size":  checkFrameSize,
-		"cpus":        cli.Text(checkCPUs),
-		"worker-cpus": cli.Text(checkCPUs),
-		"level":       cli.Int(checkLevel),
-		// The synthetic feed's int flags are held to the generator's
-		// bounds (replay's --symbols is a list of topics: not checked).
-		"symbols": cli.Int(func(n int) error { return (&feed.GenConfig{Symbols: n}).Validate() }),
-		"size":    cli.Int(func(n int) error { return (&feed.GenConfig{Size: n}).Validate() }),
-	},
-	NegativeOK: map[string]bool{
-		"heartbeat":    true, // negative: off
-		"clock-offset": true, // the publisher's clock may run behind
-	},
-	Footer: "Exit status: 0 done, 1 error, 2 usage error, 3 croaked.\n",
-}
-
-// valueNames name the values of flags whose type says too little.
-var valueNames = map[string]string{
-	"alert": "EP", "push": "EP", "config": "FILE", "out": "FILE", "tap": "FILE", "root": "DIR",
-	"source": "SOURCE", "cpus": "CPUS", "gogc": "PERCENT", "gomemlimit": "BYTES",
-	"latency-out": "FILE", "latency-from": "STAMP", "latency-warmup": "DURATION", "latency-interval": "DURATION",
-	"metrics": "ADDR", "log-format": "FORMAT", "on-late": "ACTION", "slow": "POLICY", "idle": "STRATEGY",
-	"order": "ORDER", "co": "SETTING", "at": "WHERE", "mode": "MODE", "mold": "URL", "name": "NAME",
-	"rotate": "LIMIT", "chunk-size": "BYTES", "date": "DATE", "from": "TIME", "to": "TIME", "open": "TIME", "tz": "ZONE",
-	"format": "FORMAT", "recover": "MODE", "rewind": "BYTES", "recover-hold": "BYTES", "serve": "EP",
-}
-
-// valueKind names bbox's own value types for help.
-func valueKind(v flag.Value) string {
-	switch v.(type) {
-	case *speedFlag:
-		return "SPEED"
-	case *cpuSpec:
-		return "CPUS"
-	}
-	return ""
-}
+// flagSpec is bbox's flag table (cli.BBox): what help calls each value
+// and the rule each flag name is held to in every command.
+var flagSpec = cli.BBox
 
 // typeName is the value name help shows for a flag ("" for a switch).
 func typeName(name string, v flag.Value) string { return flagSpec.TypeName(name, v) }
@@ -123,43 +70,6 @@ func parsed(fs *flag.FlagSet, err error) (int, bool) {
 
 func helpHint(cmd string) string { return fmt.Sprintf("Run 'bbox help %s' for its flags.", cmd) }
 
-func checkOrder(s string) error {
-	if _, err := workers.ParseOrder(s); err != nil {
-		return errors.New("want none or topic")
-	}
-	return nil
-}
-
-// checkLevel holds --level to what the capture writer takes, by asking it.
-func checkLevel(n int) error {
-	w, err := replay.NewWriter(io.Discard, "", replay.WriterConfig{Level: n})
-	if err != nil {
-		return err
-	}
-	return w.Close()
-}
-
-// checkCPUs holds a core list (not auto or none) to the cores this
-// process may use, so that a core the box lacks is refused in every
-// command that pins, before anything is pinned.
-func checkCPUs(s string) error {
-	if s == "auto" || s == "none" || s == "" {
-		return nil
-	}
-	_, err := tuning.AvailableCPUs(s)
-	return err
-}
-
-// checkFrameSize holds --frame-size to the publisher's bounds; 0 is
-// allowed where it is the default ("the publisher's default").
-func checkFrameSize(f *flag.Flag) error {
-	n, _ := cli.IntOf(f.Value)
-	if n == 0 && f.DefValue == "0" {
-		return nil
-	}
-	return shard.PubConfig{Binds: []string{"ipc://check"}, FrameSize: n, HWM: 1 << 62}.Validate()
-}
-
 // validate checks what the flags of one publisher allow only together,
 // before anything binds.
 func (p *pubFlags) validate() error {
@@ -192,23 +102,6 @@ func fail(e *env, c *command, err error) int {
 	if errors.As(err, &ue) {
 		return usageErr(e, c, "%v", ue.error)
 	}
-	fmt.Fprintf(e.stderr, "bbox %s: %v%s\n", c.name, err, flagHint(err))
+	fmt.Fprintf(e.stderr, "bbox %s: %v%s\n", c.name, err, cli.FlagHint(err))
 	return exitError
-}
-
-// flagHints name the flag that answers a library error (libraries speak of
-// their Config, never of flags).
-var flagHints = []struct {
-	err  error
-	flag string
-}{{exchange.ErrNoDay, "--date"}, {exchange.ErrStrict, "--strict"}}
-
-// flagHint is " (--flag)" for an error a flag answers, else "".
-func flagHint(err error) string {
-	for _, h := range flagHints {
-		if errors.Is(err, h.err) {
-			return " (" + h.flag + ")"
-		}
-	}
-	return ""
 }

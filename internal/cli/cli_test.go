@@ -65,10 +65,6 @@ func TestUsage(t *testing.T) {
 	if !strings.HasSuffix(got, "\n\nExit status: 0 done.\n") {
 		t.Errorf("Usage does not end with the footer:\n%s", got)
 	}
-	kind := &Spec{Kind: func(v flag.Value) string { return map[bool]string{true: "SPEED"}[v.String() == "max"] }}
-	if got := kind.TypeName("rate", fs.Lookup("rate").Value); got != "SPEED" {
-		t.Errorf("Kind is not asked first: %q", got)
-	}
 }
 
 func TestParseMistakes(t *testing.T) {

@@ -5,10 +5,12 @@
 // means the same thing, and is refused the same way, in every command. It
 // also holds the generic flag values bbox's commands share (List, Rate).
 //
-// The program's own tables (value names, rules, which flags take
-// endpoints) are data in a Spec; the flag values stay the flag package's
-// own, so flag.UnquoteUsage and a generated reference still see their
-// types.
+// A program's tables (value names, rules, which flags take endpoints) are
+// data in a Spec; BBox is bbox's, whose rules ask the packages that own
+// each setting (feed, replay, shard, tuning, workers, zmqx), so this
+// package sits above them and below cmd/bbox only. The flag values stay
+// the flag package's own, so flag.UnquoteUsage and a generated reference
+// still see their types.
 //
 // Concurrency: a Spec is read-only once made and safe for concurrent use;
 // a flag.FlagSet is not, and Parse must not run on one set twice at once.

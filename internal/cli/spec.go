@@ -19,9 +19,6 @@ type Spec struct {
 	// ValueNames name the values of flags whose type says too little
 	// ("config": "FILE"), by flag name.
 	ValueNames map[string]string
-	// Kind names the program's own value types for help ("" if v is not
-	// one of them).
-	Kind func(v flag.Value) string
 	// Endpoints are the List flags whose items are endpoints: help shows
 	// EP[,EP...] and CheckEndpoint checks each item.
 	Endpoints     map[string]bool
@@ -75,11 +72,6 @@ func (s *Spec) TypeName(name string, v flag.Value) string {
 	}
 	if b, ok := v.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 		return ""
-	}
-	if s.Kind != nil {
-		if k := s.Kind(v); k != "" {
-			return k
-		}
 	}
 	switch v.(type) {
 	case *List:
