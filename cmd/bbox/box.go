@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/tuning"
 )
 
@@ -52,19 +53,7 @@ func (c checked) Set(s string) error {
 }
 
 // cpuSpec is auto, none or a CPU list.
-type cpuSpec string
-
-func (c *cpuSpec) String() string { return string(*c) }
-
-func (c *cpuSpec) Set(s string) error {
-	if s != "auto" && s != "none" {
-		if _, err := tuning.ParseCPUList(s); err != nil {
-			return err
-		}
-	}
-	*c = cpuSpec(s)
-	return nil
-}
+type cpuSpec = cli.CPUs
 
 // boxPlan is what setup did, for the summary.
 type boxPlan struct{ warnings []string }
@@ -73,15 +62,8 @@ type boxPlan struct{ warnings []string }
 // socket buffers (tuning.SetupBox), then logs what it did. It must run
 // before the subscriber threads start.
 func (b *boxFlags) setup(log *logger, cf *connFlags, shards int, shardCPUs []int, busyWorkers int) (boxPlan, error) {
-	cfg := tuning.BoxConfig{Runtime: b.rt, Shards: shards, ShardCPUs: shardCPUs, Workers: busyWorkers, RcvBuf: cf.rcvbuf, SndBuf: cf.sndbuf}
-	switch b.workerCPUs {
-	case "auto":
-	case "", "none":
-		cfg.RestCPUs = []int{}
-	default:
-		cfg.RestCPUs, _ = tuning.ParseCPUList(string(b.workerCPUs)) // checked by Set
-	}
-	p, err := tuning.SetupBox(cfg)
+	p, err := tuning.SetupBox(tuning.BoxConfig{Runtime: b.rt, Shards: shards, ShardCPUs: shardCPUs, RestCPUs: b.workerCPUs.List(),
+		Workers: busyWorkers, RcvBuf: cf.rcvbuf, SndBuf: cf.sndbuf})
 	if err != nil {
 		return boxPlan{}, cpuUsage(err)
 	}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"io"
-	"strconv"
 	"sync"
 	"time"
 
@@ -140,17 +138,7 @@ func (c *connFlags) options(log *logger) zmqx.Options {
 }
 
 // parsePartitions parses --partitions values (partition numbers).
-func parsePartitions(list []string) ([]uint32, error) {
-	var out []uint32
-	for _, p := range list {
-		v, err := strconv.ParseUint(p, 10, 32)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a partition number", p)
-		}
-		out = append(out, uint32(v))
-	}
-	return out, nil
-}
+func parsePartitions(list []string) ([]uint32, error) { return shard.ParsePartitions(list) }
 
 // cpuPlan parses --cpus: auto, none or a list (tuning.ShardCPUs).
 func cpuPlan(s string, shards int) ([]int, error) { return tuning.ShardCPUs(s, shards) }

@@ -182,6 +182,18 @@ func TestValues(t *testing.T) {
 	if r := Rate(2.5e6); r.String() != "2500000" {
 		t.Errorf("Rate.String = %q", r.String())
 	}
+	for in, want := range map[string][]int{"auto": nil, "none": {}, "0-1,3": {0, 1, 3}} {
+		var c CPUs
+		if err := c.Set(in); err != nil || fmt.Sprint(c.List()) != fmt.Sprint(want) || (c.List() == nil) != (want == nil) {
+			t.Errorf("CPUs %q: List %v, %v; want %v", in, c.List(), err, want)
+		}
+	}
+	if c := CPUs(""); c.List() == nil || len(c.List()) != 0 {
+		t.Error("unset CPUs is not none")
+	}
+	if c := new(CPUs); c.Set("x") == nil {
+		t.Error("CPUs took x")
+	}
 	if OrList([]string{"a"}) != "a" || OrList([]string{"a", "b", "c"}) != "a, b or c" {
 		t.Error("OrList")
 	}

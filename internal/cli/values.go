@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/bbox-dev/bbox/tuning"
 )
 
 // List collects a repeatable, comma-separated flag: --connect a,b
@@ -100,4 +102,33 @@ func IntOf(v flag.Value) (int, bool) {
 // Text is the rule check applied to a flag's value as written.
 func Text(check func(s string) error) Rule {
 	return func(f *flag.Flag) error { return check(f.Value.String()) }
+}
+
+// CPUs is a core list flag that may also be auto or none (the cores
+// --worker-cpus leaves to everything but the subscriber threads).
+type CPUs string
+
+func (c *CPUs) String() string { return string(*c) }
+
+func (c *CPUs) Set(s string) error {
+	if s != "auto" && s != "none" {
+		if _, err := tuning.ParseCPUList(s); err != nil {
+			return err
+		}
+	}
+	*c = CPUs(s)
+	return nil
+}
+
+// List is c as tuning.CoreInput.RestCPUs takes it: nil for auto, empty
+// for none (or unset), else the cores.
+func (c CPUs) List() []int {
+	switch c {
+	case "auto":
+		return nil
+	case "", "none":
+		return []int{}
+	}
+	cpus, _ := tuning.ParseCPUList(string(c)) // checked by Set
+	return cpus
 }
