@@ -11,8 +11,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/bbox-dev/bbox/alerts"
+	"github.com/bbox-dev/bbox/bench"
 )
 
 // ServerConfig configures Serve.
@@ -105,6 +109,45 @@ func (s *Server) Bench() (*Bench, error) {
 		err = s.Register(s.bench)
 	})
 	return s.bench, err
+}
+
+// CountSquawks wraps a subscriber's OnSquawk (next, which may be nil) so
+// its squawks and croaks are counted for SubExtra; on a nil Server it is
+// next.
+func (s *Server) CountSquawks(next func(alerts.Squawk)) func(alerts.Squawk) {
+	if s == nil {
+		return next
+	}
+	return func(q alerts.Squawk) {
+		s.Squawk(q.Croak)
+		if next != nil {
+			next(q)
+		}
+	}
+}
+
+// BenchInterval wraps a bench run's OnInterval (next, which may be nil)
+// so the run's intervals are also served under path; on a nil Server it
+// is next. The error is Bench's.
+func (s *Server) BenchInterval(path string, next func(bench.IntervalStat, *hdrhistogram.Histogram)) (func(bench.IntervalStat, *hdrhistogram.Histogram), error) {
+	if s == nil {
+		return next, nil
+	}
+	b, err := s.Bench()
+	return func(iv bench.IntervalStat, h *hdrhistogram.Histogram) {
+		b.Interval(path, iv, h)
+		if next != nil {
+			next(iv, h)
+		}
+	}, err
+}
+
+// RecordAge is the subscriber's record-age histogram collector over
+// visit (the merged per-thread histograms, in ns).
+func RecordAge(visit func(func(*hdrhistogram.Histogram))) prometheus.Collector {
+	return Histogram("sub_record_age_seconds",
+		"Record age at the subscriber thread: arrival time minus the publisher's send stamp (what --max-delay checks).",
+		nil, visit)
 }
 
 // Linger keeps serving for d, or until ctx is done: so a scraper reads

@@ -11,6 +11,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bbox-dev/bbox/alerts"
 	"github.com/bbox-dev/bbox/bench"
 )
 
@@ -71,6 +72,43 @@ func TestServer(t *testing.T) {
 	}
 	if _, err := Serve(ServerConfig{Addr: "127.0.0.1:-1"}); err == nil {
 		t.Error("a bad address was served")
+	}
+}
+
+// TestServerWrappers: the wrappers count and pass on, and a nil Server
+// (no --metrics) leaves the callbacks as they were.
+func TestServerWrappers(t *testing.T) {
+	var nilSrv *Server
+	if nilSrv.CountSquawks(nil) != nil {
+		t.Error("nil Server wrapped a nil OnSquawk")
+	}
+	if f, err := nilSrv.BenchInterval("bbox", nil); f != nil || err != nil {
+		t.Error("nil Server wrapped a nil OnInterval")
+	}
+	s, err := Serve(ServerConfig{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var passed int
+	sq := s.CountSquawks(func(alerts.Squawk) { passed++ })
+	sq(alerts.Squawk{Croak: true})
+	sq(alerts.Squawk{})
+	s.CountSquawks(nil)(alerts.Squawk{})
+	if x := s.SubExtra(); passed != 2 || x.Squawks != 3 || x.Croaks != 1 {
+		t.Errorf("passed %d, counted %+v", passed, x)
+	}
+	var got int64
+	iv, err := s.BenchInterval("tcp", func(st bench.IntervalStat, _ *hdrhistogram.Histogram) { got += st.Published })
+	if err != nil {
+		t.Fatal(err)
+	}
+	iv(bench.IntervalStat{Published: 5}, nil)
+	if _, body := get(t, "http://"+s.Addr()+"/metrics"); got != 5 || !strings.Contains(body, `bbox_bench_records_sent_total{path="tcp"} 5`) {
+		t.Errorf("passed %d; metrics:\n%s", got, body)
+	}
+	if RecordAge(func(func(*hdrhistogram.Histogram)) {}) == nil {
+		t.Error("RecordAge")
 	}
 }
 

@@ -115,16 +115,10 @@ func (l *logger) replayMetrics(src *replay.Source) { l.addMetrics(metrics.Replay
 // countSquawks wraps a subscriber's OnSquawk so squawks and croaks are
 // counted for bbox_sub_squawks_total and bbox_sub_croaks_total.
 func (l *logger) countSquawks(next func(alerts.Squawk)) func(alerts.Squawk) {
-	if l == nil || l.ops == nil {
+	if l == nil {
 		return next
 	}
-	srv := l.ops
-	return func(q alerts.Squawk) {
-		srv.Squawk(q.Croak)
-		if next != nil {
-			next(q)
-		}
-	}
+	return l.ops.CountSquawks(next)
 }
 
 // subSideMetrics registers the receiving half of sub and demo: the
@@ -145,9 +139,7 @@ func (l *logger) subSideMetrics(s *subSide) {
 			}
 			return v
 		}),
-		metrics.Histogram("sub_record_age_seconds",
-			"Record age at the subscriber thread: arrival time minus the publisher's send stamp (what --max-delay checks).",
-			nil, s.rec.Visit),
+		metrics.RecordAge(s.rec.Visit),
 	)
 }
 
@@ -157,15 +149,9 @@ func (l *logger) benchInterval(path bench.Path, next func(bench.IntervalStat, *h
 	if l == nil || l.ops == nil {
 		return next
 	}
-	b, err := l.ops.Bench()
+	f, err := l.ops.BenchInterval(fmt.Sprint(path), next)
 	if err != nil {
 		l.Logf("warning: metrics: %v", err)
 	}
-	name := fmt.Sprint(path)
-	return func(iv bench.IntervalStat, h *hdrhistogram.Histogram) {
-		b.Interval(name, iv, h)
-		if next != nil {
-			next(iv, h)
-		}
-	}
+	return f
 }
