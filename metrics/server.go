@@ -161,6 +161,19 @@ func (s *Server) Linger(ctx context.Context, d time.Duration) {
 	}
 }
 
+// Shutdown ends a command's serving: it holds the final metrics for
+// linger unless ctx is already done (a signal ended the command), then
+// closes; logf (a log line per event) says both.
+func (s *Server) Shutdown(ctx context.Context, linger time.Duration, logf func(format string, args ...any)) {
+	if linger > 0 && ctx.Err() == nil {
+		logf("holding the final metrics on http://%s/metrics for %v (a signal ends it)", s.addr, linger)
+		s.Linger(ctx, linger)
+	}
+	if err := s.Close(); err != nil {
+		logf("warning: metrics server on %s: %v", s.addr, err)
+	}
+}
+
 // Close stops the server and waits for its serving goroutine; the error
 // is one the server stopped with before Close, if any.
 func (s *Server) Close() error {

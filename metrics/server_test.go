@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -129,4 +130,30 @@ func TestLingerEndsOnCancel(t *testing.T) {
 		t.Fatal("Linger did not end when its context did")
 	}
 	s.Linger(context.Background(), time.Millisecond)
+}
+
+func TestShutdown(t *testing.T) {
+	for _, c := range []struct {
+		linger   time.Duration
+		canceled bool
+		want     string
+	}{{0, false, ""}, {time.Millisecond, false, "holding the final metrics on http://ADDR/metrics for 1ms (a signal ends it)\n"}, {time.Hour, true, ""}} {
+		s, err := Serve(ServerConfig{Addr: "127.0.0.1:0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		if c.canceled {
+			cancel()
+		}
+		var log strings.Builder
+		s.Shutdown(ctx, c.linger, func(f string, a ...any) { fmt.Fprintf(&log, f+"\n", a...) })
+		cancel()
+		if got := strings.ReplaceAll(log.String(), s.Addr(), "ADDR"); got != c.want {
+			t.Errorf("linger %v canceled %v: logged %q, want %q", c.linger, c.canceled, got, c.want)
+		}
+		if _, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + s.Addr() + "/metrics"); err == nil {
+			t.Error("still serving after Shutdown")
+		}
+	}
 }

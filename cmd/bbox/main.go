@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -43,7 +44,7 @@ type env struct {
 	stdout, stderr io.Writer
 	stdinTTY       bool
 	stderrTTY      bool
-	onFlags        flagSetHook // sees every flag set made (the generated docs/cli.md)
+	onFlags        func(*flag.FlagSet) // sees every flag set newFlags makes (the generated docs/cli.md)
 }
 
 func main() {

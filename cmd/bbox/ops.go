@@ -24,10 +24,6 @@ import (
 	"github.com/bbox-dev/bbox/workers"
 )
 
-// flagSetHook is env.onFlags: it sees each flag set newFlags makes (the
-// generated command reference reads them).
-type flagSetHook = func(*flag.FlagSet)
-
 // opsFlags are the operations flags of a long-running command.
 type opsFlags struct {
 	metrics   string
@@ -72,13 +68,7 @@ func (o *opsFlags) start(ctx context.Context, e *env, c *command) (log *logger, 
 	log.ops = srv
 	log.Logf("%s", srv)
 	stop = func() {
-		if o.linger > 0 && ctx.Err() == nil {
-			log.Logf("holding the final metrics on http://%s/metrics for %v (a signal ends it)", srv.Addr(), o.linger)
-			srv.Linger(ctx, o.linger)
-		}
-		if err := srv.Close(); err != nil {
-			log.Logf("warning: metrics server on %s: %v", srv.Addr(), err)
-		}
+		srv.Shutdown(ctx, o.linger, log.Logf)
 		log.get().Flush()
 	}
 	return log, stop, 0, true
