@@ -2,8 +2,8 @@
 // package: help spelled with --name and a value name for each flag, one
 // line for each mistake (the flag, its value, what is wrong, the nearest
 // flag for a typo), and value rules that go by a flag's name, so a name
-// means the same thing, and is refused the same way, in every command. It
-// also holds the generic flag values bbox's commands share (List, Rate).
+// means the same thing, and is refused the same way, in every command.
+// It also holds the flag values bbox's commands share (List, Rate, CPUs).
 //
 // A program's tables (value names, rules, which flags take endpoints) are
 // data in a Spec; BBox is bbox's, whose rules ask the packages that own
