@@ -4,9 +4,7 @@
 // cannot hold), the Go runtime settings (Runtime: GOMAXPROCS, GOGC,
 // GOMEMLIMIT), socket-buffer probing (ProbeSockBufs names the sysctl that
 // caps a request), and the box report behind bbox tune (CheckBox, and
-// ApplySysctls, the only thing here that changes the box). SetupBox applies
-// a command's runtime settings and core plan and probes its socket buffers
-// in the one order that works. It imports only
+// ApplySysctls, the only thing here that changes the box). It imports only
 // the standard library and golang.org/x/sys.
 //
 // Concurrency: the functions are safe to call from any goroutine. Pin

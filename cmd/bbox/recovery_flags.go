@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/bbox-dev/bbox/shard"
@@ -122,18 +121,7 @@ func (r *recoverySubFlags) apply(sc *shard.SubConfig) error {
 	return nil
 }
 
-// RecoveryKeys are the subscriber summary's recovery counts.
-type RecoveryKeys = shard.RecoveryKeys
-
-func recoveryKeysOf(st shard.SubStats) RecoveryKeys { return shard.RecoveryKeysOf(st) }
-
-// printRecovery writes the human summary's recovery lines.
-func printRecovery(w io.Writer, k *RecoveryKeys) { k.WriteText(w) }
-
 // recoveryLog names where a subscriber recovers from, for the log.
-func recoveryLog(sc *shard.SubConfig) string { return sc.RecoveryText() }
-
-// printRewind writes the publisher's window and recovery line.
-func printRewind(w io.Writer, win *shard.WindowStats, rec []shard.RecoveryStats) {
-	shard.WriteRewindText(w, win, rec)
+func recoveryLog(sc *shard.SubConfig) string {
+	return sc.RecoveryText()
 }

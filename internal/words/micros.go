@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// Micros writes a latency given in microseconds at a precision that
-// fits it: 850µs, 12.34ms, 2.5s.
+// Micros spells a latency given in µs at a readable precision: whole µs
+// below a millisecond ("57µs"), ms with two decimals below a second
+// ("1.25ms"), then a Go duration rounded to the ms ("2.5s").
 func Micros(us float64) string {
 	d := time.Duration(us * 1e3)
 	switch {

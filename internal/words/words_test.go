@@ -30,11 +30,3 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
-
-func TestMicros(t *testing.T) {
-	for us, want := range map[float64]string{0: "0µs", 850.4: "850µs", 999: "999µs", 1000: "1.00ms", 12345: "12.35ms", 2.5e6: "2.5s", 61e6: "1m1s"} {
-		if got := Micros(us); got != want {
-			t.Errorf("Micros(%v) = %q, want %q", us, got, want)
-		}
-	}
-}
