@@ -12,7 +12,10 @@
 // shard's live connections, at most MaxPeers), and close reasons folded to
 // at most MaxReasons short words; never a symbol or topic.
 //
-// Collectors are safe for concurrent use (the Prometheus registry may
-// scrape from several goroutines); the snapshot functions they are given
-// must be too.
+// Server serves a command's registry over HTTP (with pprof if asked) and
+// holds the few counts the command itself keeps for its collectors.
+//
+// Collectors and Server are safe for concurrent use (the Prometheus
+// registry may scrape from several goroutines); the snapshot functions
+// they are given must be too.
 package metrics

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/tuning"
 )
 
@@ -52,98 +53,35 @@ func (c checked) Set(s string) error {
 }
 
 // cpuSpec is auto, none or a CPU list.
-type cpuSpec string
+type cpuSpec = cli.CPUs
 
-func (c *cpuSpec) String() string { return string(*c) }
+// boxPlan is what setup did, for the summary.
+type boxPlan struct{ warnings []string }
 
-func (c *cpuSpec) Set(s string) error {
-	if s != "auto" && s != "none" {
-		if _, err := tuning.ParseCPUList(s); err != nil {
-			return err
-		}
-	}
-	*c = cpuSpec(s)
-	return nil
-}
-
-// boxPlan is what setup did, for the log and the summary.
-type boxPlan struct {
-	state    tuning.RuntimeState
-	cores    tuning.CorePlan
-	warnings []string
-}
-
-// setup applies the runtime settings, then the core plan (shard threads
-// on shardCPUs, every other thread on the rest), and probes the socket
-// buffers. It must run before the subscriber threads start: restricting
-// the process afterwards would undo their pinning.
+// setup applies the runtime settings and the core plan, and probes the
+// socket buffers (tuning.SetupBox), then logs what it did. It must run
+// before the subscriber threads start.
 func (b *boxFlags) setup(log *logger, cf *connFlags, shards int, shardCPUs []int, busyWorkers int) (boxPlan, error) {
-	var p boxPlan
-	in := tuning.CoreInput{Online: tuning.Online(), Shards: shards, ShardCPUs: shardCPUs, Workers: busyWorkers}
-	switch b.workerCPUs {
-	case "auto":
-	case "", "none":
-		in.RestCPUs = []int{}
-	default:
-		in.RestCPUs, _ = tuning.ParseCPUList(string(b.workerCPUs)) // checked by Set
-	}
-	var err error
-	if p.cores, err = tuning.PlanCores(in); err != nil {
-		return p, cpuUsage(err)
-	}
-	// GOMAXPROCS first: Go would otherwise shrink it to the restricted mask.
-	if p.state, err = b.rt.Apply(); err != nil {
-		return p, err
-	}
-	if p.cores.Rest != nil {
-		if err := tuning.RestrictProcess(p.cores.Rest); err != nil {
-			return p, err
-		}
-	}
-	p.warnings = append(p.warnings, p.cores.Warnings...)
-	if p.state.MaxProcs < p.cores.Busy && p.state.MaxProcs < p.cores.Cores {
-		p.warnings = append(p.warnings, fmt.Sprintf("GOMAXPROCS %d is below the %d busy threads: subscriber threads will wait for a P (leave --gomaxprocs at 0)", p.state.MaxProcs, p.cores.Busy))
-	}
-	res, err := tuning.ProbeSockBufs(cf.rcvbuf, cf.sndbuf)
+	p, err := tuning.SetupBox(tuning.BoxConfig{Runtime: b.rt, Shards: shards, ShardCPUs: shardCPUs, RestCPUs: b.workerCPUs.List(),
+		Workers: busyWorkers, RcvBuf: cf.rcvbuf, SndBuf: cf.sndbuf})
 	if err != nil {
-		return p, err
+		return boxPlan{}, cpuUsage(err)
 	}
-	for _, r := range res {
-		flagName := "--rcvbuf"
-		if r.Option == "SO_SNDBUF" {
-			flagName = "--sndbuf"
-		}
-		if w := r.Warning(flagName); w != "" {
-			p.warnings = append(p.warnings, w)
-		}
-	}
-	line := "runtime " + p.state.String()
-	if p.cores.Shards != nil {
-		line += fmt.Sprintf("; subscriber threads on cores %v", p.cores.Shards)
-	}
-	if p.cores.Rest != nil {
-		line += "; everything else on cores " + tuning.FormatCPUList(p.cores.Rest)
-	}
-	log.Logf("%s", line)
-	for _, w := range p.warnings {
+	log.Logf("%s", p)
+	for _, w := range p.Warnings {
 		log.Logf("warning: %s", w)
 	}
-	return p, nil
+	return boxPlan{warnings: p.Warnings}, nil
 }
 
 // sockBufWarning surfaces the transport's count of capped buffer requests.
-func sockBufWarning(n int64) string {
-	if n == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%s got smaller buffers than --rcvbuf/--sndbuf asked for: the kernel caps them at net.core.rmem_max / net.core.wmem_max (see bbox tune)", plural(n, "socket", "sockets"))
-}
+func sockBufWarning(n int64) string { return tuning.SockBufCappedWarning(n) }
 
 // coreWarnings checks an in-process pipeline's layout (bbox demo) the way
 // setup checks bbox sub's, without restricting the process, and logs the
 // warnings: the same layout gets the same one warning in both.
 func coreWarnings(log *logger, shards int, shardCPUs []int, busyWorkers int) ([]string, error) {
-	p, err := tuning.PlanCores(tuning.CoreInput{Online: tuning.Online(), Shards: shards, ShardCPUs: shardCPUs, Workers: busyWorkers})
+	p, err := tuning.PlanBox(tuning.BoxConfig{Shards: shards, ShardCPUs: shardCPUs, Workers: busyWorkers})
 	if err != nil {
 		return nil, cpuUsage(err)
 	}

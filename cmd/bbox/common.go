@@ -2,78 +2,41 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"io"
-	"math"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 
 	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/metrics"
+	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/tuning"
 )
 
-func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
-
 // rateFlag is records per second, or "max" (0) for full speed.
-type rateFlag float64
-
-func (r *rateFlag) String() string {
-	if *r == 0 {
-		return "max"
-	}
-	return strconv.FormatFloat(float64(*r), 'f', -1, 64)
-}
-
-func (r *rateFlag) Set(s string) error {
-	if s == "max" {
-		*r = 0
-		return nil
-	}
-	mult := 1.0
-	switch {
-	case strings.HasSuffix(s, "k"):
-		mult, s = 1e3, strings.TrimSuffix(s, "k")
-	case strings.HasSuffix(s, "M"):
-		mult, s = 1e6, strings.TrimSuffix(s, "M")
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
-		return fmt.Errorf("want records per second (100000, 100k) or max")
-	}
-	*r = rateFlag(v * mult)
-	return nil
-}
+type rateFlag = cli.Rate
 
 // logger is a command's operator output (internal/termlog): log lines
 // with date, time, level and component, the live status line, and the
 // command's metrics registry (ops.go). A zero logger with only w and tty
 // set works: it writes text lines for component "bbox".
 type logger struct {
-	w     io.Writer
-	tty   bool
-	quiet bool
+	w   io.Writer
+	tty bool
 
 	once      sync.Once
 	t         *termlog.Logger
 	format    termlog.Format
 	component string
-	ops       *opsRuntime // nil: no --metrics server
+	ops       *metrics.Server // nil: no --metrics server
 }
 
 func (l *logger) get() *termlog.Logger {
 	l.once.Do(func() {
 		if l.t == nil {
-			l.t = termlog.New(termlog.Config{W: l.w, TTY: l.tty, Format: l.format, Component: l.component, Quiet: l.quiet})
+			l.t = termlog.New(termlog.Config{W: l.w, TTY: l.tty, Format: l.format, Component: l.component})
 		}
 	})
 	return l.t
@@ -84,17 +47,9 @@ func (l *logger) get() *termlog.Logger {
 func (l *logger) Logf(format string, args ...any) { l.get().Logf(format, args...) }
 
 // Line prints a line that is output, not a log event (a banner), around
-// the status line; in --log-format json it is an INFO record. A squawk
-// (Squawk.String: "warning: ..." or "CROAK: ...") is an alert instead: a
-// WARN log line (a croak ERROR), rate limited by kind in the log, never in
-// the alert stream.
-func (l *logger) Line(s string) {
-	if strings.HasPrefix(s, "CROAK: ") || strings.HasPrefix(s, "warning: ") {
-		l.get().Alert(s)
-		return
-	}
-	l.get().Line(s)
-}
+// the status line; in --log-format json it is an INFO record. A squawk's
+// text is an alert instead (termlog.Logger.Say).
+func (l *logger) Line(s string) { l.get().Say(s) }
 
 // statusLoop redraws a one-line status, cut to the terminal's width, about
 // once a second while on a terminal (off one, it logs it every 10s), until
@@ -107,30 +62,15 @@ func (l *logger) statusLoop(stop <-chan struct{}, line func(elapsed time.Duratio
 // l's output and metrics, whose status loop draws nothing: the part's
 // status is shown by l's.
 func (l *logger) child(component string) *logger {
-	c := &logger{w: l.w, tty: l.tty, quiet: l.quiet, format: l.format, component: component, ops: l.ops}
+	c := &logger{w: l.w, tty: l.tty, format: l.format, component: component, ops: l.ops}
 	c.t = l.get().With(component).WithoutStatus()
 	return c
 }
 
 // rater turns a cumulative counter into a per-second rate between calls.
-type rater struct {
-	last int64
-	at   time.Time
-}
+type rater struct{ termlog.Rater }
 
-// processStart anchors a rater's first interval, so the first status line
-// shows a rate instead of 0.
-var processStart = time.Now()
-
-func (r *rater) rate(n int64) float64 {
-	now := time.Now()
-	if r.at.IsZero() {
-		r.at = processStart
-	}
-	v := float64(n-r.last) / now.Sub(r.at).Seconds()
-	r.last, r.at = n, now
-	return v
-}
+func (r *rater) rate(n int64) float64 { return r.Rate(n) }
 
 // connFlags are the socket and guard options every networked command has.
 type connFlags struct {
@@ -149,31 +89,7 @@ func (c *connFlags) options(log *logger) zmqx.Options {
 }
 
 // parsePartitions parses --partitions values (partition numbers).
-func parsePartitions(list []string) ([]uint32, error) {
-	var out []uint32
-	for _, p := range list {
-		v, err := strconv.ParseUint(p, 10, 32)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a partition number", p)
-		}
-		out = append(out, uint32(v))
-	}
-	return out, nil
-}
+func parsePartitions(list []string) ([]uint32, error) { return shard.ParsePartitions(list) }
 
-// cpuPlan parses --cpus: "auto" pins shard thread i to online core
-// i mod n, "none" leaves threads unpinned, or an explicit list.
-func cpuPlan(s string, shards int) ([]int, error) {
-	switch s {
-	case "", "none":
-		return nil, nil
-	case "auto":
-		online := tuning.Online()
-		out := make([]int, shards)
-		for i := range out {
-			out[i] = online[i%len(online)]
-		}
-		return out, nil
-	}
-	return tuning.ParseCPUList(s)
-}
+// cpuPlan parses --cpus: auto, none or a list (tuning.ShardCPUs).
+func cpuPlan(s string, shards int) ([]int, error) { return tuning.ShardCPUs(s, shards) }

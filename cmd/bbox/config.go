@@ -2,9 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/bbox-dev/bbox/internal/config"
 )
@@ -38,7 +35,8 @@ func (cf *configFlag) parse(e *env, c *command, fs *flag.FlagSet, args []string)
 }
 
 // apply loads the file (if any) and sets the flags of side ("pub", "sub"
-// or "worker") that the command line left alone. It returns notes for the log
+// or "worker") that the command line left alone, each held to the rules
+// of a command line (config.Topology.Apply). It returns notes for the log
 // (what the command line overrode). Errors name the file and line.
 func (c *configFlag) apply(fs *flag.FlagSet, side string) (notes []string, err error) {
 	if c.path == "" {
@@ -48,102 +46,5 @@ func (c *configFlag) apply(fs *flag.FlagSet, side string) (notes []string, err e
 	if err != nil {
 		return nil, err
 	}
-	explicit := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
-	// derived are flags the topology sections set; a [pub]/[sub] line may
-	// not set them as well (one place per setting).
-	type derived struct {
-		flag, value, from string
-		line              int
-	}
-	var ds []derived
-	var sec *config.Section
-	shardLine := 0
-	if len(top.Shards) > 0 {
-		shardLine = top.Shards[0].Line
-	}
-	switch side {
-	case "pub":
-		sec = top.Pub
-		if len(top.Shards) > 0 {
-			ds = append(ds, derived{"bind", strings.Join(top.Binds(), ","), "the [shard N] sections", shardLine})
-		}
-	case "sub":
-		sec = top.Sub
-		if len(top.Shards) > 0 {
-			ds = append(ds, derived{"connect", strings.Join(top.Connects(), ","), "the [shard N] sections", shardLine})
-		}
-		if cpus := top.SubCPUs(); cpus != nil {
-			var s []string
-			for _, c := range cpus {
-				s = append(s, strconv.Itoa(c))
-			}
-			ds = append(ds, derived{"cpus", strings.Join(s, ","), "the shards' sub-cpu", shardLine})
-		}
-		if w := top.Workers; w != nil {
-			for _, m := range []struct{ key, flag string }{{"endpoint", "push"}, {"count", "workers"}, {"order", "order"}, {"cpus", "worker-cpus"}} {
-				if st, ok := w.Get(m.key); ok {
-					ds = append(ds, derived{m.flag, st.Value, "[workers] " + m.key, st.Line})
-				}
-			}
-		}
-	case "worker":
-		var st config.Setting
-		ok := false
-		if top.Workers != nil {
-			st, ok = top.Workers.Get("endpoint")
-		}
-		if !ok {
-			if explicit["connect"] {
-				return nil, nil
-			}
-			return nil, &config.Error{File: top.File, Msg: "no [workers] endpoint: bbox worker connects to it (or give --connect)"}
-		}
-		ds = append(ds, derived{"connect", st.Value, "[workers] endpoint", st.Line})
-	default:
-		return nil, fmt.Errorf("%s: no section for bbox %s", top.File, side)
-	}
-	setting := func(flagName, value, what string, line int) error {
-		if fs.Lookup(flagName) == nil {
-			return &config.Error{File: top.File, Line: line, Msg: fmt.Sprintf("%s: bbox %s has no flag --%s (bbox %s -h lists them)", what, side, flagName, side)}
-		}
-		if explicit[flagName] {
-			notes = append(notes, fmt.Sprintf("--%s on the command line overrides %s:%d (%s)", flagName, top.File, line, what))
-			return nil
-		}
-		f := fs.Lookup(flagName)
-		err := fs.Set(flagName, value)
-		if err != nil {
-			err = explainValueError(f.Value, value, err)
-		} else {
-			err = checkFlag(f) // the rules a command line is held to (flags.go)
-		}
-		if err != nil {
-			return &config.Error{File: top.File, Line: line, Msg: fmt.Sprintf("%s = %q: invalid value for --%s (%s): %v",
-				what, value, flagName, f.Usage, err)}
-		}
-		return nil
-	}
-	if sec != nil {
-		for _, st := range sec.Settings {
-			what := "[" + side + "] " + st.Key
-			if st.Key == "config" {
-				return nil, &config.Error{File: top.File, Line: st.Line, Msg: what + ": a config file cannot name another"}
-			}
-			for _, d := range ds {
-				if d.flag == st.Key {
-					return nil, &config.Error{File: top.File, Line: st.Line, Msg: fmt.Sprintf("%s is also set by %s (line %d): keep one", what, d.from, d.line)}
-				}
-			}
-			if err := setting(st.Key, st.Value, what, st.Line); err != nil {
-				return nil, err
-			}
-		}
-	}
-	for _, d := range ds {
-		if err := setting(d.flag, d.value, d.from, d.line); err != nil {
-			return nil, err
-		}
-	}
-	return notes, nil
+	return top.Apply(fs, side, func(name, value string) error { return flagSpec.Set(fs, name, value) })
 }

@@ -7,20 +7,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/http/pprof"
-	"sync/atomic"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/bbox-dev/bbox/alerts"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/termlog"
@@ -29,10 +23,6 @@ import (
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
-
-// flagSetHook is env.onFlags: it sees each flag set newFlags makes (the
-// generated command reference reads them).
-type flagSetHook = func(*flag.FlagSet)
 
 // opsFlags are the operations flags of a long-running command.
 type opsFlags struct {
@@ -49,22 +39,11 @@ func (o *opsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.logFormat, "log-format", "text", "log lines as text (date time LEVEL component: message) or json (one slog object per line)")
 }
 
-// opsRuntime is what start set up: the registry and its server.
-type opsRuntime struct {
-	reg      *prometheus.Registry
-	srv      *http.Server
-	addr     string
-	linger   time.Duration
-	bench    *metrics.Bench
-	squawks  atomic.Int64
-	croaks   atomic.Int64
-	serveErr chan error
-}
-
-// start makes the command's logger and, with --metrics, starts serving.
-// ok is false after a usage error (printed; exit with code). stop must be
-// called before the command returns: it holds the final metrics for
-// --metrics-linger, closes the server and flushes rate-limited log lines.
+// start makes the command's logger and, with --metrics, starts serving
+// (metrics.Serve). ok is false after a usage error (printed; exit with
+// code). stop must be called before the command returns: it holds the
+// final metrics for --metrics-linger, closes the server and flushes
+// rate-limited log lines.
 func (o *opsFlags) start(ctx context.Context, e *env, c *command) (log *logger, stop func(), code int, ok bool) {
 	format, err := termlog.ParseFormat(o.logFormat)
 	if err != nil {
@@ -80,44 +59,16 @@ func (o *opsFlags) start(ctx context.Context, e *env, c *command) (log *logger, 
 	if o.metrics == "" {
 		return log, func() { log.get().Flush() }, 0, true
 	}
-	ln, err := net.Listen("tcp", o.metrics)
+	// The server's own complaints (a bad request line) become our log lines.
+	errLog := slog.NewLogLogger(log.get().With("metrics").Slog().Handler(), slog.LevelWarn)
+	srv, err := metrics.Serve(metrics.ServerConfig{Addr: o.metrics, Command: c.name, Pprof: o.pprof, ErrorLog: errLog})
 	if err != nil {
 		return nil, nil, fail(e, c, fmt.Errorf("--metrics %s: %w", o.metrics, err)), false
 	}
-	rt := &opsRuntime{reg: metrics.NewRegistry(c.name), addr: ln.Addr().String(), linger: o.linger, serveErr: make(chan error, 1)}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(rt.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
-	if o.pprof {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	}
-	// The server's own complaints (a bad request line) become our log lines.
-	errLog := slog.NewLogLogger(log.get().With("metrics").Slog().Handler(), slog.LevelWarn)
-	rt.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
-	go func() { rt.serveErr <- rt.srv.Serve(ln) }()
-	log.ops = rt
-	what := "metrics on http://" + rt.addr + "/metrics"
-	if o.pprof {
-		what += ", pprof on http://" + rt.addr + "/debug/pprof/"
-	}
-	log.Logf("%s", what)
+	log.ops = srv
+	log.Logf("%s", srv)
 	stop = func() {
-		if rt.linger > 0 && ctx.Err() == nil {
-			log.Logf("holding the final metrics on http://%s/metrics for %v (a signal ends it)", rt.addr, rt.linger)
-			t := time.NewTimer(rt.linger)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-			}
-		}
-		rt.srv.Close()
-		if err := <-rt.serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Logf("warning: metrics server on %s: %v", rt.addr, err)
-		}
+		srv.Shutdown(ctx, o.linger, log.Logf)
 		log.get().Flush()
 	}
 	return log, stop, 0, true
@@ -131,7 +82,7 @@ func (l *logger) addMetrics(cs ...prometheus.Collector) {
 		return
 	}
 	for _, c := range cs {
-		if err := l.ops.reg.Register(c); err != nil {
+		if err := l.ops.Register(c); err != nil {
 			l.Logf("warning: metrics: %v", err)
 		}
 	}
@@ -154,19 +105,10 @@ func (l *logger) replayMetrics(src *replay.Source) { l.addMetrics(metrics.Replay
 // countSquawks wraps a subscriber's OnSquawk so squawks and croaks are
 // counted for bbox_sub_squawks_total and bbox_sub_croaks_total.
 func (l *logger) countSquawks(next func(alerts.Squawk)) func(alerts.Squawk) {
-	if l == nil || l.ops == nil {
+	if l == nil {
 		return next
 	}
-	rt := l.ops
-	return func(q alerts.Squawk) {
-		rt.squawks.Add(1)
-		if q.Croak {
-			rt.croaks.Add(1)
-		}
-		if next != nil {
-			next(q)
-		}
-	}
+	return l.ops.CountSquawks(next)
 }
 
 // subSideMetrics registers the receiving half of sub and demo: the
@@ -175,11 +117,8 @@ func (l *logger) subSideMetrics(s *subSide) {
 	if l == nil || l.ops == nil {
 		return
 	}
-	rt := l.ops
 	l.addMetrics(
-		metrics.Subscriber(s.sub.Stats, func() metrics.SubExtra {
-			return metrics.SubExtra{Squawks: rt.squawks.Load(), Croaks: rt.croaks.Load()}
-		}),
+		metrics.Subscriber(s.sub.Stats, l.ops.SubExtra),
 		metrics.Pool(func() metrics.PoolView {
 			v := metrics.PoolView{Workers: s.workerStats()}
 			if s.pool != nil {
@@ -190,9 +129,7 @@ func (l *logger) subSideMetrics(s *subSide) {
 			}
 			return v
 		}),
-		metrics.Histogram("sub_record_age_seconds",
-			"Record age at the subscriber thread: arrival time minus the publisher's send stamp (what --max-delay checks).",
-			nil, s.rec.Visit),
+		metrics.RecordAge(s.rec.Visit),
 	)
 }
 
@@ -202,16 +139,9 @@ func (l *logger) benchInterval(path bench.Path, next func(bench.IntervalStat, *h
 	if l == nil || l.ops == nil {
 		return next
 	}
-	rt := l.ops
-	if rt.bench == nil {
-		rt.bench = metrics.NewBench()
-		l.addMetrics(rt.bench)
+	f, err := l.ops.BenchInterval(fmt.Sprint(path), next)
+	if err != nil {
+		l.Logf("warning: metrics: %v", err)
 	}
-	name := fmt.Sprint(path)
-	return func(iv bench.IntervalStat, h *hdrhistogram.Histogram) {
-		rt.bench.Interval(name, iv, h)
-		if next != nil {
-			next(iv, h)
-		}
-	}
+	return f
 }

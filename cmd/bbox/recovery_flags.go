@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/shard"
@@ -124,20 +123,5 @@ func (r *recoverySubFlags) apply(sc *shard.SubConfig) error {
 
 // recoveryLog names where a subscriber recovers from, for the log.
 func recoveryLog(sc *shard.SubConfig) string {
-	if sc.Recover == shard.RecoverOff {
-		return "recovery off: gaps are counted as lost"
-	}
-	var eps []string
-	for i := range sc.Connect {
-		if len(sc.RecoveryConnect) > i {
-			eps = append(eps, sc.RecoveryConnect[i])
-		} else if ep, err := shard.DefaultRecoveryEndpoint(sc.Connect[i]); err == nil {
-			eps = append(eps, ep)
-		}
-	}
-	s := "recovering gaps from the publisher's window at " + strings.Join(eps, ", ")
-	if len(sc.Archive) > 0 {
-		s += ", then the archive at " + strings.Join(sc.Archive, ", ")
-	}
-	return s
+	return sc.RecoveryText()
 }

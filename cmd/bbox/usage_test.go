@@ -242,15 +242,6 @@ func TestFlagMistakes(t *testing.T) {
 	}
 }
 
-// TestNearestFlag checks the suggestion rule on its own.
-func TestNearestFlag(t *testing.T) {
-	for _, c := range []struct{ a, b string }{{"", "x"}, {"rat", "rate"}, {"conect", "connect"}, {"kitten", "sitting"}} {
-		if d := editDistance(c.a, c.b); d != map[string]int{"x": 1, "rate": 1, "connect": 1, "sitting": 3}[c.b] {
-			t.Errorf("editDistance(%q, %q) = %d", c.a, c.b, d)
-		}
-	}
-}
-
 // packagePrefix matches a Go package name used as an error prefix.
 var packagePrefix = regexp.MustCompile(`(^|: )(shard|replay|tuning|feed|workers|zmqx|config|bench|itch): `)
 

@@ -8,9 +8,9 @@
 // in Parse): sections, `key = value` lines and comments. The keys of the
 // [pub] and [sub] sections are the flag names of those commands, so the
 // file cannot drift from the command line and every setting is documented
-// by `bbox pub -h`; cmd/bbox maps them onto the flags (a flag given on the
-// command line wins). The [shard N] and [workers] sections are topology and
-// are checked here. Every error names the file and line.
+// by `bbox pub -h`; Topology.Apply maps them onto a command's flags (a flag
+// given on the command line wins). The [shard N] and [workers] sections
+// are topology and are checked here. Every error names the file and line.
 //
 // Why not TOML or JSON: JSON has no comments, which operators need in a
 // deployment file; TOML libraries report a position for syntax errors but
