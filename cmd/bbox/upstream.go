@@ -77,12 +77,7 @@ func setIdleExit(src feed.Source, d time.Duration) error {
 // activeNote qualifies the headline rate of a summary whose source is an
 // upstream feed: the rate is the feed's while it was flowing, not an
 // average over the time bbox waited for it (report sets it so).
-func activeNote(s *summary) string {
-	if u := s.Upstream; u != nil && u.ActiveSeconds > 0 {
-		return fmt.Sprintf(" while the feed was active, %v", time.Duration(u.ActiveSeconds*1e9).Round(time.Millisecond))
-	}
-	return ""
-}
+func activeNote(s *summary) string { return s.Upstream.ActiveNote() }
 
 func (s *upstreamSource) report(sum *summary) {
 	st := s.u.Stats()
@@ -90,15 +85,5 @@ func (s *upstreamSource) report(sum *summary) {
 	if st.ActiveSeconds > 0 {
 		sum.ThroughputRPS = st.ActiveRPS
 	}
-	if st.Dropped() > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: dropped %s unusable messages (%d malformed, %d bad topic, %d too large)",
-			st.Endpoint, commas(st.Dropped()), st.Malformed, st.BadTopic, st.TooLarge))
-	}
-	if st.Connects > 1 || st.Silent > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: connected %s (%d after silence): messages sent while disconnected are lost",
-			st.Endpoint, plural(st.Connects, "time", "times"), st.Silent))
-	}
-	if st.Connects == 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: never connected", st.Endpoint))
-	}
+	sum.Warnings = append(sum.Warnings, st.Warnings()...)
 }
