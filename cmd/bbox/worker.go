@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -85,55 +84,21 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 		st := w.Stats()
 		return fmt.Sprintf("[%2.0fs] %s rec/s, %s handled", el.Seconds(), human(r.rate(st.Records)), commas(st.Records))
 	})
-	start := time.Now()
-	err = w.Run(rctx)
-	elapsed := time.Since(start)
+	s, err := w.RunSummary(rctx, h)
 	close(stop)
 	<-statusDone
-	var abort *workers.AbortError
-	if err != nil && !errors.As(err, &abort) {
+	if err != nil {
 		return fail(e, c, err)
-	}
-	st := w.Stats()
-	s := struct {
-		Command       string                `json:"command"`
-		Records       int64                 `json:"records"`
-		Batches       int64                 `json:"batches"`
-		Malformed     int64                 `json:"frames_malformed"`
-		Discarded     int64                 `json:"records_discarded"`
-		EOS           int64                 `json:"eos"`
-		Croaked       bool                  `json:"croaked"`
-		CroakReason   string                `json:"croak_reason,omitempty"`
-		Seconds       float64               `json:"seconds"`
-		ThroughputRPS float64               `json:"throughput_rps"`
-		Workers       []workers.WorkerStats `json:"workers"`
-		TopSymbols    []workers.SymSummary  `json:"top_symbols"`
-	}{Command: "worker", Records: st.Records, Batches: st.Batches, Malformed: st.Malformed, Discarded: st.Discarded, EOS: st.EOS,
-		Seconds: elapsed.Seconds(), ThroughputRPS: float64(st.Records) / elapsed.Seconds(),
-		Workers:    []workers.WorkerStats{{ID: 0, Records: st.Records, Handled: st.Records, Batches: st.Batches}},
-		TopSymbols: workers.MergeTop(5, h)}
-	if abort != nil {
-		s.Croaked, s.CroakReason = true, abort.Error()
 	}
 	out := e.stdout
 	if *asJSON {
 		out = e.stderr
 	}
-	fmt.Fprintf(out, "worker: %s in %s over %.1fs", plural(st.Records, "record", "records"), plural(st.Batches, "batch", "batches"), elapsed.Seconds())
-	if st.Malformed > 0 {
-		fmt.Fprintf(out, ", %s dropped", plural(st.Malformed, "malformed frame", "malformed frames"))
-	}
-	if st.Discarded > 0 {
-		fmt.Fprintf(out, ", %s records discarded (their subscriber dropped the connection or croaked)", commas(st.Discarded))
-	}
-	fmt.Fprintln(out)
-	if abort != nil {
-		fmt.Fprintf(out, "CROAKED: %v\n", abort)
-	}
+	s.WriteText(out)
 	if *asJSON {
 		writeJSON(e.stdout, s)
 	}
-	if abort != nil {
+	if s.Croaked {
 		return exitCroaked
 	}
 	return exitOK
