@@ -107,10 +107,7 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 	st := src.Stats()
 	s.Warnings = append(s.Warnings, st.Warnings()...)
 	s.Warnings = append(s.Warnings, unheard(&s, pf.waitSubs)...)
-	out := e.stdout
-	if asJSON {
-		out = e.stderr
-	}
+	out := humanOut(e, asJSON)
 	summaryBreak(e, out)
 	fmt.Fprintf(out, "replay: %s ITCH messages read from %s\n", commas(st.Messages), strings.Join(files, ", "))
 	st.WriteText(out, src.TopSymbols(10), loc)
@@ -142,10 +139,7 @@ func inspectExchange(ctx context.Context, e *env, c *command, files []string, as
 	if err != nil {
 		return fail(e, c, err), true
 	}
-	out := e.stdout
-	if asJSON {
-		out = e.stderr
-	}
+	out := humanOut(e, asJSON)
 	rep.WriteText(out)
 	if asJSON {
 		writeJSON(e.stdout, rep)

@@ -6,11 +6,11 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/replay"
+	"github.com/bbox-dev/bbox/tuning"
 )
 
 func init() {
@@ -22,26 +22,8 @@ func init() {
 	})
 }
 
-// genReport is bbox gen's JSON summary. Its keys mean what they mean in
-// bbox inspect --json (CLI.md): symbols is the number of distinct symbols
-// in the file, like symbols_in_file; symbols_universe is --symbols, the
-// universe the Zipf draw picks from, of which a short day uses only part.
-type genReport struct {
-	Command         string  `json:"command"`
-	File            string  `json:"file"`
-	Records         int64   `json:"records"`
-	Symbols         int     `json:"symbols"`
-	SymbolsInFile   int     `json:"symbols_in_file"`
-	SymbolsUniverse int     `json:"symbols_universe"`
-	Seed            uint64  `json:"seed"`
-	FirstTS         int64   `json:"first_ts"`
-	LastTS          int64   `json:"last_ts"`
-	Bytes           int64   `json:"bytes"`
-	CompressedBytes int64   `json:"compressed_bytes"`
-	Ratio           float64 `json:"compression_ratio"`
-	Chunks          int64   `json:"chunks"`
-	Seconds         float64 `json:"seconds"`
-}
+// genReport is bbox gen's JSON summary (named here for the tests).
+type genReport = feed.GenReport
 
 func runGen(ctx context.Context, e *env, args []string) int {
 	c := commands["gen"]
@@ -128,25 +110,17 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	})
 	t0 := time.Now()
 	first, last := int64(0), int64(0)
-	var b feed.Batch
-	for err == nil {
-		b.Reset()
-		err = g.Next(ctx, &b)
-		for i := range b.Recs {
-			if first == 0 {
-				first = b.Recs[i].SourceTS
-			}
-			last = b.Recs[i].SourceTS
-			if aerr := w.Append(&b.Recs[i]); aerr != nil {
-				err = aerr
-				break
-			}
+	err = feed.Each(ctx, g, func(r *feed.Record) error {
+		if first == 0 {
+			first = r.SourceTS
 		}
-	}
+		last = r.SourceTS
+		return w.Append(r)
+	})
 	close(stop)
 	<-statusDone
 	cerr := w.Close()
-	if err != io.EOF {
+	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintf(e.stderr, "bbox gen: interrupted after %s of %s records; %s holds them and is complete\n",
 				commas(w.Stats().Records), commas(*records), *out)
@@ -158,47 +132,27 @@ func runGen(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, cerr)
 	}
 	st := w.Stats()
-	rep := genReport{Command: "gen", File: *out, Records: st.Records, Symbols: st.Topics, SymbolsInFile: st.Topics,
+	rep := feed.GenReport{Command: "gen", File: *out, Records: st.Records, Symbols: st.Topics, SymbolsInFile: st.Topics,
 		SymbolsUniverse: *symbols, Seed: *seed, FirstTS: first, LastTS: last,
 		Bytes: st.WireBytes, CompressedBytes: st.Bytes, Ratio: float64(st.WireBytes) / float64(st.Bytes), Chunks: st.Chunks,
 		Seconds: time.Since(t0).Seconds()}
-	hw := e.stdout
-	if *asJSON {
-		hw = e.stderr
-	}
-	fmt.Fprintf(hw, "gen: %s of %s (drawn from a universe of %s; seed %d) → %s\n", countOf(rep.Records, "record", ""),
-		countOf(int64(rep.SymbolsInFile), "symbol", ""), commas(int64(rep.SymbolsUniverse)), rep.Seed, rep.File)
-	fmt.Fprintf(hw, "  day      %s → %s (%s)\n", time.Unix(0, first).In(loc).Format("2006-01-02 15:04:05.000"),
-		time.Unix(0, last).In(loc).Format("15:04:05.000 MST"), time.Duration(last-first).Round(time.Second))
-	fmt.Fprintf(hw, "  bytes    %s on the wire, %s in the file (%.1f:1) in %s, written in %.1fs\n",
-		commas(rep.Bytes), commas(rep.CompressedBytes), rep.Ratio, countOf(rep.Chunks, "chunk", ""), rep.Seconds)
+	rep.WriteText(humanOut(e, *asJSON), loc)
 	if *asJSON {
 		writeJSON(e.stdout, rep)
 	}
 	return exitOK
 }
 
-// parseBytes reads a size: 1048576, 64KiB, 1MiB, 1GiB (powers of 1024)
-// or 64KB, 1MB, 1GB, 1TB (powers of 1000).
-func parseBytes(s string) (int64, error) {
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
-	mult := int64(1)
-	num := s
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			mult, num = u.mult, strings.TrimSuffix(s, u.suffix)
-			break
-		}
+// parseBytes reads a size: 1048576, 64KiB, 1MiB (tuning.ParseSize).
+func parseBytes(s string) (int64, error) { return tuning.ParseSize(s) }
+
+// humanOut is where a command's text summary goes: stdout, or stderr when
+// --json keeps stdout for the JSON line.
+func humanOut(e *env, asJSON bool) io.Writer {
+	if asJSON {
+		return e.stderr
 	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	if err != nil || v <= 0 || v*float64(mult) > 1<<62 {
-		return 0, fmt.Errorf("%q is not a size (1048576, 64KiB, 1MiB, 1GB)", s)
-	}
-	return int64(v * float64(mult)), nil
+	return e.stdout
 }
 
 // fileExists reports whether path names an existing file.

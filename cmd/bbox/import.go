@@ -120,10 +120,7 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	hw := e.stdout
-	if *asJSON {
-		hw = e.stderr
-	}
+	hw := humanOut(e, *asJSON)
 	rep.WriteText(hw)
 	if *asJSON {
 		writeJSON(e.stdout, rep)

@@ -180,10 +180,7 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 	if err != nil {
 		return fail(e, c, err)
 	}
-	out := e.stdout
-	if asJSON {
-		out = e.stderr
-	}
+	out := humanOut(e, asJSON)
 	summaryBreak(e, out)
 	rep.WriteText(out)
 	if asJSON {

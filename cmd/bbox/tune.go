@@ -35,10 +35,7 @@ func runTune(ctx context.Context, e *env, args []string) int {
 	if st, err := os.Stat(*root); err != nil || !st.IsDir() {
 		return usageErr(e, c, "--root %q is not a directory", *root)
 	}
-	out := e.stdout
-	if *asJSON {
-		out = e.stderr
-	}
+	out := humanOut(e, *asJSON)
 	rep, applyErr := tuning.Tune(out, *root, *apply)
 	if *asJSON {
 		writeJSON(e.stdout, rep)

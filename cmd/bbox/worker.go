@@ -90,10 +90,7 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	out := e.stdout
-	if *asJSON {
-		out = e.stderr
-	}
+	out := humanOut(e, *asJSON)
 	s.WriteText(out)
 	if *asJSON {
 		writeJSON(e.stdout, s)
