@@ -60,11 +60,8 @@ func runAlerts(ctx context.Context, e *env, args []string) int {
 		return usageErr(e, c, "--connect: %v", err)
 	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
-	if *duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *duration)
-		defer cancel()
-	}
+	ctx, cancel := withDuration(ctx, *duration)
+	defer cancel()
 	alerts.Follow(ctx, alerts.FollowConfig{Endpoints: connect, Kinds: kinds, Count: *count, Conn: cf.options(log), Logf: log.Logf}, func(ev alerts.Event) {
 		if *asJSON {
 			b, _ := json.Marshal(ev)

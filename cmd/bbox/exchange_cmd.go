@@ -31,6 +31,32 @@ func registerExchangeFlags(fs *flag.FlagSet) *exchangeFlags {
 	}
 }
 
+// replayPacing is what replay's flags say about pacing and ending, for a
+// source that paces itself (exchange inputs, --mold).
+type replayPacing struct {
+	rate, speed float64 // records per second or a multiple of the original pace (0, 0: max)
+	duration    time.Duration
+	asJSON      bool
+}
+
+const paceExclusive = "--speed and --rate are exclusive: pace by the timestamps or at a fixed rate"
+
+// replayPace reads replay's flags (registered in replay.go) for a source
+// that paces itself; set says which were given; ok is false when --rate
+// and --speed both were.
+func replayPace(fs *flag.FlagSet) (set map[string]bool, p replayPacing, ok bool) {
+	set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["rate"] {
+		fmt.Sscan(fs.Lookup("rate").Value.String(), &p.rate)
+	} else if v := fs.Lookup("speed").Value.String(); v != "max" {
+		fmt.Sscan(strings.TrimSuffix(v, "x"), &p.speed)
+	}
+	p.duration, _ = time.ParseDuration(fs.Lookup("duration").Value.String())
+	p.asJSON = fs.Lookup("json").Value.String() == "true"
+	return set, p, !(set["rate"] && set["speed"])
+}
+
 // replayExchange is bbox replay for ITCH files and pcaps; done is false
 // when the files are bbox captures (replay carries on as before).
 // ops gives it the command's logger (--log-format) and --metrics, as a
@@ -49,10 +75,9 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 	if len(pf.binds) == 0 {
 		return usageErr(e, c, "--bind is required (one endpoint per shard)"), true
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["rate"] && set["speed"] {
-		return usageErr(e, c, "--speed and --rate are exclusive: pace by the timestamps or at a fixed rate"), true
+	set, pace, ok := replayPace(fs)
+	if !ok {
+		return usageErr(e, c, paceExclusive), true
 	}
 	for _, n := range []string{"skip-corrupt", "preload", "decoders", "max-sleep"} {
 		if set[n] {
@@ -63,12 +88,7 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 	if err != nil {
 		return usageErr(e, c, "--%v", err), true
 	}
-	cfg := exchange.Config{Inputs: ins, Day: day, Loc: loc, Strict: *xf.strict}
-	if set["rate"] {
-		fmt.Sscan(fs.Lookup("rate").Value.String(), &cfg.Rate)
-	} else if v := fs.Lookup("speed").Value.String(); v != "max" {
-		fmt.Sscan(strings.TrimSuffix(v, "x"), &cfg.Speed)
-	}
+	cfg := exchange.Config{Inputs: ins, Day: day, Loc: loc, Strict: *xf.strict, Rate: pace.rate, Speed: pace.speed}
 	fmt.Sscan(fs.Lookup("loop").Value.String(), &cfg.Loop)
 	if cfg.Loop == 0 {
 		cfg.Loop = -1
@@ -87,8 +107,6 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 	if cfg.ToTOD != 0 && cfg.ToTOD <= cfg.FromTOD {
 		return usageErr(e, c, "--to is not after --from"), true
 	}
-	duration, _ := time.ParseDuration(fs.Lookup("duration").Value.String())
-	asJSON := fs.Lookup("json").Value.String() == "true"
 	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
 	if !opsOK {
 		return opsCode, true
@@ -100,19 +118,19 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 		return fail(e, c, err), true
 	}
 	defer src.Close()
-	s, err := runPublisher(ctx, e, log, pf, src, duration, "replay")
+	s, err := runPublisher(ctx, e, log, pf, src, pace.duration, "replay")
 	if err != nil {
 		return fail(e, c, err), true
 	}
 	st := src.Stats()
 	s.Warnings = append(s.Warnings, st.Warnings()...)
 	s.Warnings = append(s.Warnings, unheard(&s, pf.waitSubs)...)
-	out := humanOut(e, asJSON)
+	out := humanOut(e, pace.asJSON)
 	summaryBreak(e, out)
 	fmt.Fprintf(out, "replay: %s ITCH messages read from %s\n", commas(st.Messages), strings.Join(files, ", "))
 	st.WriteText(out, src.TopSymbols(10), loc)
 	printPubHuman(out, &s)
-	if asJSON {
+	if pace.asJSON {
 		writeJSON(e.stdout, struct {
 			summary
 			Exchange exchange.Stats `json:"exchange"`

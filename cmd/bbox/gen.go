@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
@@ -78,47 +77,35 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--chunk-size: %v", err)
 	}
-	gc := feed.GenConfig{Symbols: *symbols, Size: *size, VarySize: true, Seed: *seed, Zipf: *zipf, Records: *records,
-		Chunk: 1024, SimStart: start.UnixNano(), SimRate: float64(*records) / session.Seconds()}
-	if !*flat {
-		gc.SimCurve = feed.IntradayCurve(*session)
-	}
-	g, err := feed.NewGenerator(gc)
+	day := feed.Day{Records: *records, Symbols: *symbols, Size: *size, Seed: *seed, Zipf: *zipf, Open: start, Session: *session, Flat: *flat}
+	g, err := feed.NewGenerator(day.GenConfig())
 	if err != nil {
 		return usageErr(e, c, "%v", err)
 	}
 	if fileExists(*out) && !*force {
 		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", *out))
 	}
-	meta := map[string]string{
-		"source": "bbox gen", "seed": strconv.FormatUint(*seed, 10), "symbols": strconv.Itoa(*symbols),
-		"records": strconv.FormatInt(*records, 10), "size": strconv.Itoa(*size), "zipf": strconv.FormatFloat(*zipf, 'g', -1, 64),
-		"tz": zone, "open": start.Format(time.RFC3339), "session": session.String(), "curve": map[bool]string{true: "flat", false: "intraday"}[*flat],
-	}
 	// Created is the simulated open, not now: the same flags give the same bytes.
-	w, err := replay.Create(*out, replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level, Created: start.UnixNano(), Meta: meta})
+	w, err := replay.Create(*out, replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level, Created: start.UnixNano(), Meta: day.Meta()})
 	if err != nil {
 		return fail(e, c, err)
 	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
-	var r rater
-	stop := make(chan struct{})
-	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+	t0 := time.Now()
+	first, last := int64(0), int64(0)
+	runStatus(log, func(el time.Duration, r *rater) string {
 		n := g.Generated()
 		return fmt.Sprintf("[%2.0fs] %s/%s records  %s rec/s  %s written", el.Seconds(), commas(n), commas(*records),
 			human(r.rate(n)), commas(w.Stats().Bytes))
+	}, func() {
+		err = feed.Each(ctx, g, func(r *feed.Record) error {
+			if first == 0 {
+				first = r.SourceTS
+			}
+			last = r.SourceTS
+			return w.Append(r)
+		})
 	})
-	t0 := time.Now()
-	first, last := int64(0), int64(0)
-	err = feed.Each(ctx, g, func(r *feed.Record) error {
-		if first == 0 {
-			first = r.SourceTS
-		}
-		last = r.SourceTS
-		return w.Append(r)
-	})
-	close(stop)
-	<-statusDone
 	cerr := w.Close()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -153,6 +140,24 @@ func humanOut(e *env, asJSON bool) io.Writer {
 		return e.stderr
 	}
 	return e.stdout
+}
+
+// runStatus runs run while log shows the status line status draws (once
+// a second on a terminal, every 10s off one), with a rater for its rates.
+func runStatus(log *logger, status func(elapsed time.Duration, r *rater) string, run func()) {
+	var r rater
+	stop := make(chan struct{})
+	done := log.statusLoop(stop, func(el time.Duration) string { return status(el, &r) })
+	defer func() { close(stop); <-done }()
+	run()
+}
+
+// withDuration is ctx cut off after d (--duration; 0: not cut off).
+func withDuration(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d > 0 {
+		return context.WithTimeout(ctx, d)
+	}
+	return context.WithCancel(ctx)
 }
 
 // fileExists reports whether path names an existing file.

@@ -108,15 +108,11 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	var r rater
-	stop := make(chan struct{})
-	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+	var rep *exchange.ImportReport
+	runStatus(log, func(el time.Duration, r *rater) string {
 		n := im.Records()
 		return fmt.Sprintf("[%2.0fs] %s records  %s rec/s", el.Seconds(), commas(n), human(r.rate(n)))
-	})
-	rep, err := im.Run(ctx)
-	close(stop)
-	<-statusDone
+	}, func() { rep, err = im.Run(ctx) })
 	if err != nil {
 		return fail(e, c, err)
 	}

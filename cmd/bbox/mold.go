@@ -8,7 +8,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/exchange"
@@ -90,8 +89,7 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 	if err != nil {
 		return usageErr(e, c, "--mold: %v", err)
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set, pace, paceOK := replayPace(fs)
 	if set["bind"] {
 		return usageErr(e, c, "--mold sends the files as MoldUDP64 multicast: give it or --bind, not both")
 	}
@@ -101,17 +99,9 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 			return usageErr(e, c, "--%s does not apply with --mold (a MoldUDP64 session is the whole file, once, in sequence)", n)
 		}
 	}
-	var rate, speed float64
-	if set["rate"] && set["speed"] {
-		return usageErr(e, c, "--speed and --rate are exclusive: pace by the timestamps or at a fixed rate")
+	if !paceOK {
+		return usageErr(e, c, paceExclusive)
 	}
-	if set["rate"] {
-		fmt.Sscan(fs.Lookup("rate").Value.String(), &rate)
-	} else if v := fs.Lookup("speed").Value.String(); v != "max" {
-		fmt.Sscan(strings.TrimSuffix(v, "x"), &speed)
-	}
-	duration, _ := time.ParseDuration(fs.Lookup("duration").Value.String())
-	asJSON := fs.Lookup("json").Value.String() == "true"
 	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
 	if !opsOK {
 		return opsCode
@@ -127,7 +117,7 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 		if err != nil {
 			return usageErr(e, c, "--%v", err)
 		}
-		xs, err := exchange.NewSource(exchange.Config{Inputs: ins, Day: day, Loc: loc, Speed: speed, Rate: rate, Strict: *xf.strict})
+		xs, err := exchange.NewSource(exchange.Config{Inputs: ins, Day: day, Loc: loc, Speed: pace.speed, Rate: pace.rate, Strict: *xf.strict})
 		if err != nil {
 			return fail(e, c, err)
 		}
@@ -150,7 +140,7 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 				return fail(e, c, err)
 			}
 		}
-		rs, err := replay.NewSource(replay.SourceConfig{Files: readers, Speed: speed, Rate: rate})
+		rs, err := replay.NewSource(replay.SourceConfig{Files: readers, Speed: pace.speed, Rate: pace.rate})
 		if err != nil {
 			return usageErr(e, c, "%v", err)
 		}
@@ -162,28 +152,20 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 		return fail(e, c, err)
 	}
 	defer snd.Close()
-	rctx := ctx
-	if duration > 0 {
-		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeout(ctx, duration)
-		defer cancel()
-	}
-	var r rater
-	stop := make(chan struct{})
-	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+	rctx, cancel := withDuration(ctx, pace.duration)
+	defer cancel()
+	var rep *exchange.MoldSendReport
+	runStatus(log, func(el time.Duration, r *rater) string {
 		st := snd.Stats()
 		return fmt.Sprintf("[%2.0fs] %s messages, %s msg/s, %s packets, %d requests", el.Seconds(), commas(st.Messages), human(r.rate(st.Messages)), commas(st.Packets), st.Requests)
-	})
-	rep, err := snd.Run(rctx, src)
-	close(stop)
-	<-statusDone
+	}, func() { rep, err = snd.Run(rctx, src) })
 	if err != nil {
 		return fail(e, c, err)
 	}
-	out := humanOut(e, asJSON)
+	out := humanOut(e, pace.asJSON)
 	summaryBreak(e, out)
 	rep.WriteText(out)
-	if asJSON {
+	if pace.asJSON {
 		writeJSON(e.stdout, rep)
 	}
 	return exitOK

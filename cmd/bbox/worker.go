@@ -72,30 +72,22 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 		return usageErr(e, c, "%v", err)
 	}
 	log.workerMetrics(w)
-	rctx := ctx
-	if *duration > 0 {
-		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeout(ctx, *duration)
-		defer cancel()
-	}
-	var r rater
-	stop := make(chan struct{})
-	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+	rctx, cancel := withDuration(ctx, *duration)
+	defer cancel()
+	var sum workers.WorkerSummary
+	runStatus(log, func(el time.Duration, r *rater) string {
 		st := w.Stats()
 		return fmt.Sprintf("[%2.0fs] %s rec/s, %s handled", el.Seconds(), human(r.rate(st.Records)), commas(st.Records))
-	})
-	s, err := w.RunSummary(rctx, h)
-	close(stop)
-	<-statusDone
+	}, func() { sum, err = w.RunSummary(rctx, h) })
 	if err != nil {
 		return fail(e, c, err)
 	}
 	out := humanOut(e, *asJSON)
-	s.WriteText(out)
+	sum.WriteText(out)
 	if *asJSON {
-		writeJSON(e.stdout, s)
+		writeJSON(e.stdout, sum)
 	}
-	if s.Croaked {
+	if sum.Croaked {
 		return exitCroaked
 	}
 	return exitOK
