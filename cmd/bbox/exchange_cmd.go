@@ -157,11 +157,7 @@ func inspectExchange(ctx context.Context, e *env, c *command, files []string, as
 	if err != nil {
 		return fail(e, c, err), true
 	}
-	out := humanOut(e, asJSON)
-	rep.WriteText(out)
-	if asJSON {
-		writeJSON(e.stdout, rep)
-	}
+	printReport(e, asJSON, rep)
 	if t := rep.Trouble(); t != "" {
 		fmt.Fprintf(e.stderr, "bbox inspect: %s\n", t)
 		return exitError, true
@@ -170,20 +166,15 @@ func inspectExchange(ctx context.Context, e *env, c *command, files []string, as
 }
 
 // genExchange is bbox gen --format itch|itch.gz|pcap|pcapng.
-func genExchange(e *env, c *command, fs *flag.FlagSet, format string) int {
-	out := fs.Lookup("out").Value.String()
-	var gen itch.GenConfig
-	fmt.Sscan(fs.Lookup("records").Value.String(), &gen.Messages)
-	fmt.Sscan(fs.Lookup("seed").Value.String(), &gen.Seed)
-	fmt.Sscan(fs.Lookup("symbols").Value.String(), &gen.Symbols)
+func genExchange(e *env, c *command, out, format string, gen itch.GenConfig, date, tz string, force, asJSON bool) int {
 	if gen.Symbols > 65535 {
 		return usageErr(e, c, "--symbols %d: ITCH stock locates are 16 bits (at most 65535)", gen.Symbols)
 	}
-	day, _, err := exchange.FeedTime(fs.Lookup("date").Value.String(), fs.Lookup("tz").Value.String())
+	day, _, err := exchange.FeedTime(date, tz)
 	if err != nil {
 		return usageErr(e, c, "--%v", err)
 	}
-	if fileExists(out) && fs.Lookup("force").Value.String() != "true" {
+	if fileExists(out) && !force {
 		return fail(e, c, fmt.Errorf("%s exists: a file is not replaced without --force", out))
 	}
 	if !slices.Contains(exchange.GenFormats, format) {
@@ -194,7 +185,7 @@ func genExchange(e *env, c *command, fs *flag.FlagSet, format string) int {
 		return fail(e, c, err)
 	}
 	rep.WriteText(e.stdout)
-	if fs.Lookup("json").Value.String() == "true" {
+	if asJSON {
 		writeJSON(e.stdout, rep)
 	}
 	return exitOK

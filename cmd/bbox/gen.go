@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/itch"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/tuning"
 )
@@ -56,7 +57,8 @@ func runGen(ctx context.Context, e *env, args []string) int {
 		return usageErr(e, c, "--records %d: want at least 1", *records)
 	}
 	if *format != "bbc" {
-		return genExchange(e, c, fs, *format) // exchange_cmd.go
+		gen := itch.GenConfig{Symbols: *symbols, Messages: int(*records), Seed: *seed}
+		return genExchange(e, c, *out, *format, gen, *date, *tz, *force, *asJSON) // exchange_cmd.go
 	}
 	if *session <= 0 {
 		return usageErr(e, c, "--session %v: want a positive duration", *session)
@@ -140,6 +142,15 @@ func humanOut(e *env, asJSON bool) io.Writer {
 		return e.stderr
 	}
 	return e.stdout
+}
+
+// printReport writes a command's closing report: its text (on stderr
+// with --json) and, with --json, its JSON line on stdout.
+func printReport(e *env, asJSON bool, r interface{ WriteText(io.Writer) }) {
+	r.WriteText(humanOut(e, asJSON))
+	if asJSON {
+		writeJSON(e.stdout, r)
+	}
 }
 
 // runStatus runs run while log shows the status line status draws (once

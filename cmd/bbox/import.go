@@ -116,10 +116,6 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	hw := humanOut(e, *asJSON)
-	rep.WriteText(hw)
-	if *asJSON {
-		writeJSON(e.stdout, rep)
-	}
+	printReport(e, *asJSON, rep)
 	return exitOK
 }

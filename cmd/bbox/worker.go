@@ -82,11 +82,7 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	out := humanOut(e, *asJSON)
-	sum.WriteText(out)
-	if *asJSON {
-		writeJSON(e.stdout, sum)
-	}
+	printReport(e, *asJSON, &sum)
 	if sum.Croaked {
 		return exitCroaked
 	}
