@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -134,24 +133,6 @@ func runGen(ctx context.Context, e *env, args []string) int {
 
 // parseBytes reads a size: 1048576, 64KiB, 1MiB (tuning.ParseSize).
 func parseBytes(s string) (int64, error) { return tuning.ParseSize(s) }
-
-// humanOut is where a command's text summary goes: stdout, or stderr when
-// --json keeps stdout for the JSON line.
-func humanOut(e *env, asJSON bool) io.Writer {
-	if asJSON {
-		return e.stderr
-	}
-	return e.stdout
-}
-
-// printReport writes a command's closing report: its text (on stderr
-// with --json) and, with --json, its JSON line on stdout.
-func printReport(e *env, asJSON bool, r interface{ WriteText(io.Writer) }) {
-	r.WriteText(humanOut(e, asJSON))
-	if asJSON {
-		writeJSON(e.stdout, r)
-	}
-}
 
 // runStatus runs run while log shows the status line status draws (once
 // a second on a terminal, every 10s off one), with a rater for its rates.

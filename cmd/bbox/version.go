@@ -46,3 +46,21 @@ func writeJSON(w io.Writer, v any) {
 	b, _ := json.Marshal(v)
 	fmt.Fprintf(w, "%s\n", buildinfo.Stamp(b))
 }
+
+// humanOut is where a command's text summary goes: stdout, or stderr when
+// --json keeps stdout for the JSON line.
+func humanOut(e *env, asJSON bool) io.Writer {
+	if asJSON {
+		return e.stderr
+	}
+	return e.stdout
+}
+
+// printReport writes a command's closing report: its text (on stderr
+// with --json) and, with --json, its JSON line on stdout.
+func printReport(e *env, asJSON bool, r interface{ WriteText(io.Writer) }) {
+	r.WriteText(humanOut(e, asJSON))
+	if asJSON {
+		writeJSON(e.stdout, r)
+	}
+}
