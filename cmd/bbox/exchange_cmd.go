@@ -131,10 +131,7 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 	st.WriteText(out, src.TopSymbols(10), loc)
 	printPubHuman(out, &s)
 	if pace.asJSON {
-		writeJSON(e.stdout, struct {
-			summary
-			Exchange exchange.Stats `json:"exchange"`
-		}{s, st})
+		writeJSON(e.stdout, withExchange(s, st))
 	}
 	return exitOK, true
 }

@@ -74,12 +74,18 @@ func sourceJSON(s summary, src feed.Source) any {
 		}{s, st}
 	}
 	if x, ok := src.(*exchangeSource); ok {
-		return struct {
-			summary
-			Exchange exchange.Stats `json:"exchange"`
-		}{s, x.Stats()}
+		return withExchange(s, x.Stats())
 	}
 	return s
+}
+
+// withExchange is a summary with an exchange source's counters as its
+// "exchange" block.
+func withExchange(s summary, st exchange.Stats) any {
+	return struct {
+		summary
+		Exchange exchange.Stats `json:"exchange"`
+	}{s, st}
 }
 
 // replayMold is bbox replay --mold: the files (bbox captures or exchange
