@@ -151,12 +151,7 @@ func WritePub(w io.Writer, s *Summary) {
 // ActiveNote qualifies the headline rate of a summary whose source is an
 // upstream feed: the rate is the feed's while it was flowing, not an
 // average over the time bbox waited for it.
-func ActiveNote(s *Summary) string {
-	if u := s.Upstream; u != nil && u.ActiveSeconds > 0 {
-		return fmt.Sprintf(" while the feed was active, %v", time.Duration(u.ActiveSeconds*1e9).Round(time.Millisecond))
-	}
-	return ""
-}
+func ActiveNote(s *Summary) string { return s.Upstream.ActiveNote() }
 
 // writeRewind writes the publisher's window and recovery line.
 func writeRewind(w io.Writer, win *shard.WindowStats, rec []shard.RecoveryStats) {

@@ -3,9 +3,11 @@
 // subscriber thread, the rest for everything else, warnings where that
 // cannot hold), the Go runtime settings (Runtime: GOMAXPROCS, GOGC,
 // GOMEMLIMIT), socket-buffer probing (ProbeSockBufs names the sysctl that
-// caps a request), and the box report behind bbox tune (CheckBox, and
-// ApplySysctls, the only thing here that changes the box). It imports only
-// the standard library and golang.org/x/sys.
+// caps a request), the box report behind bbox tune (CheckBox, and
+// ApplySysctls, the only thing here that changes the box; Tune runs both
+// and writes the report's text), and the size spellings (ParseBytes for
+// GOMEMLIMIT, ParseSize for buffers and chunks). It imports only the
+// standard library, golang.org/x/sys and bbox's internal helpers.
 //
 // Concurrency: the functions are safe to call from any goroutine. Pin
 // acts on the calling OS thread only; RestrictProcess and Runtime.Apply

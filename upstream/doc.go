@@ -5,7 +5,8 @@
 // too large), PINGs a quiet upstream and redials a silent one, and yields
 // one record per message, so `bbox pub --source zmq+tcp://HOST:PORT`
 // stamps, shards and fans the feed out like any other feed.Source. Parse
-// reads that spelling (docs/wire.md section 8).
+// reads that spelling (docs/wire.md section 8); Stats.Warnings and
+// Stats.ActiveNote say what a summary must about the run.
 //
 // Concurrency: a Source's Next and Pending belong to one goroutine; its
 // Stats and Close are safe from any.

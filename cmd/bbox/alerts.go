@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/bbox-dev/bbox/alerts"
@@ -60,64 +58,16 @@ func runAlerts(ctx context.Context, e *env, args []string) int {
 	if _, err := zmqx.ParseEndpoints(strings.Join(connect, ",")); err != nil {
 		return usageErr(e, c, "--connect: %v", err)
 	}
-	prefixes := []string{alerts.Topic}
-	if len(kinds) > 0 {
-		prefixes = nil
-		for _, k := range kinds {
-			prefixes = append(prefixes, alerts.Topic+k)
-		}
-	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := withDuration(ctx, *duration)
 	defer cancel()
-	if *duration > 0 {
-		ctx, cancel = context.WithTimeout(ctx, *duration)
-		defer cancel()
-	}
-	var mu sync.Mutex
-	var seen atomic.Int64
-	show := func(ev alerts.Event) {
-		mu.Lock()
-		defer mu.Unlock()
-		if *count > 0 && seen.Load() >= int64(*count) {
-			return
-		}
+	alerts.Follow(ctx, alerts.FollowConfig{Endpoints: connect, Kinds: kinds, Count: *count, Conn: cf.options(log), Logf: log.Logf}, func(ev alerts.Event) {
 		if *asJSON {
 			b, _ := json.Marshal(ev)
 			fmt.Fprintf(e.stdout, "%s\n", b)
 		} else {
-			fmt.Fprintln(e.stdout, alertLine(ev))
+			fmt.Fprintln(e.stdout, alerts.Line(ev))
 		}
-		if n := seen.Add(1); *count > 0 && n >= int64(*count) {
-			cancel()
-		}
-	}
-	var wg sync.WaitGroup
-	for _, ep := range connect {
-		for _, pfx := range prefixes {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				err := alerts.Watch(ctx, ep, pfx, cf.options(log), show, log.Logf)
-				if err != nil {
-					log.Logf("%v", err)
-					cancel()
-				}
-			}()
-		}
-	}
-	wg.Wait()
+	})
 	return exitOK
-}
-
-// alertLine is an event as bbox alerts shows it: time, host, pid, the
-// kind as its label, then the subscriber's or publisher's own line without
-// the label that line already starts with ("CROAK: ", "warning: "), so the
-// label is said once.
-func alertLine(ev alerts.Event) string {
-	msg := ev.Message
-	for _, verb := range []string{"CROAK: ", "warning: "} {
-		msg = strings.TrimPrefix(msg, verb)
-	}
-	return fmt.Sprintf("%s %s pid %d %s: %s", time.Unix(0, ev.Time).Format("15:04:05.000"), ev.Host, ev.PID, strings.ToUpper(ev.Kind), msg)
 }

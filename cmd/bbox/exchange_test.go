@@ -191,7 +191,7 @@ func TestExchangeBadMessages(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("import exit %d: %s", code, p.stderr.String())
 	}
-	var rep importReport
+	var rep exchange.ImportReport
 	p.summary(&rep)
 	if rep.Exchange.Unknown != 1 || rep.Exchange.BadLength != 1 || rep.Records != rep.Exchange.Messages {
 		t.Fatalf("report %+v", rep.Exchange)

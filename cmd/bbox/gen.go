@@ -3,14 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/itch"
 	"github.com/bbox-dev/bbox/replay"
+	"github.com/bbox-dev/bbox/tuning"
 )
 
 func init() {
@@ -22,26 +21,8 @@ func init() {
 	})
 }
 
-// genReport is bbox gen's JSON summary. Its keys mean what they mean in
-// bbox inspect --json (CLI.md): symbols is the number of distinct symbols
-// in the file, like symbols_in_file; symbols_universe is --symbols, the
-// universe the Zipf draw picks from, of which a short day uses only part.
-type genReport struct {
-	Command         string  `json:"command"`
-	File            string  `json:"file"`
-	Records         int64   `json:"records"`
-	Symbols         int     `json:"symbols"`
-	SymbolsInFile   int     `json:"symbols_in_file"`
-	SymbolsUniverse int     `json:"symbols_universe"`
-	Seed            uint64  `json:"seed"`
-	FirstTS         int64   `json:"first_ts"`
-	LastTS          int64   `json:"last_ts"`
-	Bytes           int64   `json:"bytes"`
-	CompressedBytes int64   `json:"compressed_bytes"`
-	Ratio           float64 `json:"compression_ratio"`
-	Chunks          int64   `json:"chunks"`
-	Seconds         float64 `json:"seconds"`
-}
+// genReport is bbox gen's JSON summary (named here for the tests).
+type genReport = feed.GenReport
 
 func runGen(ctx context.Context, e *env, args []string) int {
 	c := commands["gen"]
@@ -75,7 +56,8 @@ func runGen(ctx context.Context, e *env, args []string) int {
 		return usageErr(e, c, "--records %d: want at least 1", *records)
 	}
 	if *format != "bbc" {
-		return genExchange(e, c, fs, *format) // exchange_cmd.go
+		gen := itch.GenConfig{Symbols: *symbols, Messages: int(*records), Seed: *seed}
+		return genExchange(e, c, *out, *format, gen, *date, *tz, *force, *asJSON) // exchange_cmd.go
 	}
 	if *session <= 0 {
 		return usageErr(e, c, "--session %v: want a positive duration", *session)
@@ -96,57 +78,37 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--chunk-size: %v", err)
 	}
-	gc := feed.GenConfig{Symbols: *symbols, Size: *size, VarySize: true, Seed: *seed, Zipf: *zipf, Records: *records,
-		Chunk: 1024, SimStart: start.UnixNano(), SimRate: float64(*records) / session.Seconds()}
-	if !*flat {
-		gc.SimCurve = feed.IntradayCurve(*session)
-	}
-	g, err := feed.NewGenerator(gc)
+	day := feed.Day{Records: *records, Symbols: *symbols, Size: *size, Seed: *seed, Zipf: *zipf, Open: start, Session: *session, Flat: *flat}
+	g, err := feed.NewGenerator(day.GenConfig())
 	if err != nil {
 		return usageErr(e, c, "%v", err)
 	}
 	if fileExists(*out) && !*force {
 		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", *out))
 	}
-	meta := map[string]string{
-		"source": "bbox gen", "seed": strconv.FormatUint(*seed, 10), "symbols": strconv.Itoa(*symbols),
-		"records": strconv.FormatInt(*records, 10), "size": strconv.Itoa(*size), "zipf": strconv.FormatFloat(*zipf, 'g', -1, 64),
-		"tz": zone, "open": start.Format(time.RFC3339), "session": session.String(), "curve": map[bool]string{true: "flat", false: "intraday"}[*flat],
-	}
 	// Created is the simulated open, not now: the same flags give the same bytes.
-	w, err := replay.Create(*out, replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level, Created: start.UnixNano(), Meta: meta})
+	w, err := replay.Create(*out, replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level, Created: start.UnixNano(), Meta: day.Meta()})
 	if err != nil {
 		return fail(e, c, err)
 	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
-	var r rater
-	stop := make(chan struct{})
-	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+	t0 := time.Now()
+	first, last := int64(0), int64(0)
+	runStatus(log, func(el time.Duration, r *rater) string {
 		n := g.Generated()
 		return fmt.Sprintf("[%2.0fs] %s/%s records  %s rec/s  %s written", el.Seconds(), commas(n), commas(*records),
 			human(r.rate(n)), commas(w.Stats().Bytes))
-	})
-	t0 := time.Now()
-	first, last := int64(0), int64(0)
-	var b feed.Batch
-	for err == nil {
-		b.Reset()
-		err = g.Next(ctx, &b)
-		for i := range b.Recs {
+	}, func() {
+		err = feed.Each(ctx, g, func(r *feed.Record) error {
 			if first == 0 {
-				first = b.Recs[i].SourceTS
+				first = r.SourceTS
 			}
-			last = b.Recs[i].SourceTS
-			if aerr := w.Append(&b.Recs[i]); aerr != nil {
-				err = aerr
-				break
-			}
-		}
-	}
-	close(stop)
-	<-statusDone
+			last = r.SourceTS
+			return w.Append(r)
+		})
+	})
 	cerr := w.Close()
-	if err != io.EOF {
+	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintf(e.stderr, "bbox gen: interrupted after %s of %s records; %s holds them and is complete\n",
 				commas(w.Stats().Records), commas(*records), *out)
@@ -158,47 +120,36 @@ func runGen(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, cerr)
 	}
 	st := w.Stats()
-	rep := genReport{Command: "gen", File: *out, Records: st.Records, Symbols: st.Topics, SymbolsInFile: st.Topics,
+	rep := feed.GenReport{Command: "gen", File: *out, Records: st.Records, Symbols: st.Topics, SymbolsInFile: st.Topics,
 		SymbolsUniverse: *symbols, Seed: *seed, FirstTS: first, LastTS: last,
 		Bytes: st.WireBytes, CompressedBytes: st.Bytes, Ratio: float64(st.WireBytes) / float64(st.Bytes), Chunks: st.Chunks,
 		Seconds: time.Since(t0).Seconds()}
-	hw := e.stdout
-	if *asJSON {
-		hw = e.stderr
-	}
-	fmt.Fprintf(hw, "gen: %s of %s (drawn from a universe of %s; seed %d) → %s\n", countOf(rep.Records, "record", ""),
-		countOf(int64(rep.SymbolsInFile), "symbol", ""), commas(int64(rep.SymbolsUniverse)), rep.Seed, rep.File)
-	fmt.Fprintf(hw, "  day      %s → %s (%s)\n", time.Unix(0, first).In(loc).Format("2006-01-02 15:04:05.000"),
-		time.Unix(0, last).In(loc).Format("15:04:05.000 MST"), time.Duration(last-first).Round(time.Second))
-	fmt.Fprintf(hw, "  bytes    %s on the wire, %s in the file (%.1f:1) in %s, written in %.1fs\n",
-		commas(rep.Bytes), commas(rep.CompressedBytes), rep.Ratio, countOf(rep.Chunks, "chunk", ""), rep.Seconds)
+	rep.WriteText(humanOut(e, *asJSON), loc)
 	if *asJSON {
 		writeJSON(e.stdout, rep)
 	}
 	return exitOK
 }
 
-// parseBytes reads a size: 1048576, 64KiB, 1MiB, 1GiB (powers of 1024)
-// or 64KB, 1MB, 1GB, 1TB (powers of 1000).
-func parseBytes(s string) (int64, error) {
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
-	mult := int64(1)
-	num := s
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			mult, num = u.mult, strings.TrimSuffix(s, u.suffix)
-			break
-		}
+// parseBytes reads a size: 1048576, 64KiB, 1MiB (tuning.ParseSize).
+func parseBytes(s string) (int64, error) { return tuning.ParseSize(s) }
+
+// runStatus runs run while log shows the status line status draws (once
+// a second on a terminal, every 10s off one), with a rater for its rates.
+func runStatus(log *logger, status func(elapsed time.Duration, r *rater) string, run func()) {
+	var r rater
+	stop := make(chan struct{})
+	done := log.statusLoop(stop, func(el time.Duration) string { return status(el, &r) })
+	defer func() { close(stop); <-done }()
+	run()
+}
+
+// withDuration is ctx cut off after d (--duration; 0: not cut off).
+func withDuration(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d > 0 {
+		return context.WithTimeout(ctx, d)
 	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	if err != nil || v <= 0 || v*float64(mult) > 1<<62 {
-		return 0, fmt.Errorf("%q is not a size (1048576, 64KiB, 1MiB, 1GB)", s)
-	}
-	return int64(v * float64(mult)), nil
+	return context.WithCancel(ctx)
 }
 
 // fileExists reports whether path names an existing file.

@@ -78,17 +78,6 @@ func TestSummaryKeysOfCLIContract(t *testing.T) {
 	}
 }
 
-// The MoldUDP64 sender's summary names its test drops per line in words,
-// not as a Go slice ("[5] packets per line").
-func TestTestDropsText(t *testing.T) {
-	if got := testDropsText([]int64{5}); got != "5 packets left out of line A" {
-		t.Errorf("one line: %q", got)
-	}
-	if got := testDropsText([]int64{1, 1234}); got != "1 packet left out of line A, 1,234 of line B" {
-		t.Errorf("two lines: %q", got)
-	}
-}
-
 // bbox gen --format itch|pcap replaces an existing file only with --force,
 // as bbox gen of a capture and bbox record do.
 func TestGenExchangeNeedsForce(t *testing.T) {

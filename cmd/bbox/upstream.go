@@ -80,15 +80,5 @@ func (s *upstreamSource) report(sum *summary) {
 	if st.ActiveSeconds > 0 {
 		sum.ThroughputRPS = st.ActiveRPS
 	}
-	if st.Dropped() > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: dropped %s unusable messages (%d malformed, %d bad topic, %d too large)",
-			st.Endpoint, commas(st.Dropped()), st.Malformed, st.BadTopic, st.TooLarge))
-	}
-	if st.Connects > 1 || st.Silent > 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: connected %s (%d after silence): messages sent while disconnected are lost",
-			st.Endpoint, plural(st.Connects, "time", "times"), st.Silent))
-	}
-	if st.Connects == 0 {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("upstream %s: never connected", st.Endpoint))
-	}
+	sum.Warnings = append(sum.Warnings, st.Warnings()...)
 }

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/bbox-dev/bbox/alerts"
 )
 
 // runLocal runs bbox in process with a context that is already done, so a
@@ -282,26 +280,6 @@ func TestErrorsOnePrefix(t *testing.T) {
 		if code != exitError || !strings.HasPrefix(first, c.want) || commandPrefix.MatchString(rest) || packagePrefix.MatchString(rest) {
 			t.Errorf("bbox %s: exit %d, error line %q; want exit 1 and %q (one prefix, no package names)\n%s",
 				strings.Join(c.args, " "), code, first, c.want, errOut)
-		}
-	}
-}
-
-// TestAlertLineLabelOnce (16.2): bbox alerts shows the kind once.
-func TestAlertLineLabelOnce(t *testing.T) {
-	croak := alerts.Squawk{Kind: "late", Croak: true, Name: "risk-a", Shard: 0, Topic: "AAPL", Seq: 7, Delay: 80 * time.Millisecond, Limit: 50 * time.Millisecond}
-	late := croak
-	late.Croak = false
-	for _, c := range []struct {
-		ev   alerts.Event
-		want string
-	}{
-		{alerts.Event{Kind: "croak", Message: croak.String(), Squawk: &croak, Host: "b", PID: 9}, " b pid 9 CROAK: risk-a shard 0: record AAPL seq 7"},
-		{alerts.Event{Kind: "late", Message: late.String(), Squawk: &late, Host: "b", PID: 9}, " b pid 9 LATE: risk-a shard 0: record AAPL seq 7"},
-		{alerts.Event{Kind: "slow_consumer", Message: "shard 1: slow subscriber 10.0.0.2:5000: over the high-water mark", Host: "a", PID: 3}, " a pid 3 SLOW_CONSUMER: shard 1: slow subscriber"},
-	} {
-		got := alertLine(c.ev)
-		if !strings.Contains(got, c.want) || strings.Count(strings.ToUpper(got), strings.ToUpper(c.ev.Kind)+":") != 1 || strings.Contains(got, "warning:") {
-			t.Errorf("alertLine = %q, want it to contain %q with the label once", got, c.want)
 		}
 	}
 }

@@ -38,34 +38,29 @@ func runVersion(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// versionJSON is the "version" member every --json summary carries.
-var versionJSON = func() []byte { b, _ := json.Marshal(buildinfo.Get()); return b }()
-
 // writeJSON writes v as one line of JSON. A JSON object gets the binary's
-// build information as its "version" key, so every summary says which
-// build produced it; this is the one place summaries are written.
+// build information as its "version" key (buildinfo.Stamp), so every
+// summary says which build produced it; this is the one place summaries
+// are written.
 func writeJSON(w io.Writer, v any) {
 	b, _ := json.Marshal(v)
-	if len(b) >= 2 && b[0] == '{' && !hasTopKey(b, "version") {
-		out := make([]byte, 0, len(b)+len(versionJSON)+12)
-		out = append(out, b[:len(b)-1]...)
-		if len(b) > 2 {
-			out = append(out, ',')
-		}
-		out = append(out, `"version":`...)
-		out = append(out, versionJSON...)
-		b = append(out, '}')
-	}
-	fmt.Fprintf(w, "%s\n", b)
+	fmt.Fprintf(w, "%s\n", buildinfo.Stamp(b))
 }
 
-// hasTopKey reports whether the JSON object b already has key at its top
-// level (a command with a "version" of its own keeps it).
-func hasTopKey(b []byte, key string) bool {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(b, &m) != nil {
-		return true // not an object we understand: leave it alone
+// humanOut is where a command's text summary goes: stdout, or stderr when
+// --json keeps stdout for the JSON line.
+func humanOut(e *env, asJSON bool) io.Writer {
+	if asJSON {
+		return e.stderr
 	}
-	_, ok := m[key]
-	return ok
+	return e.stdout
+}
+
+// printReport writes a command's closing report: its text (on stderr
+// with --json) and, with --json, its JSON line on stdout.
+func printReport(e *env, asJSON bool, r interface{ WriteText(io.Writer) }) {
+	r.WriteText(humanOut(e, asJSON))
+	if asJSON {
+		writeJSON(e.stdout, r)
+	}
 }

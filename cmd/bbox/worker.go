@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -73,67 +72,18 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 		return usageErr(e, c, "%v", err)
 	}
 	log.workerMetrics(w)
-	rctx := ctx
-	if *duration > 0 {
-		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeout(ctx, *duration)
-		defer cancel()
-	}
-	var r rater
-	stop := make(chan struct{})
-	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+	rctx, cancel := withDuration(ctx, *duration)
+	defer cancel()
+	var sum workers.WorkerSummary
+	runStatus(log, func(el time.Duration, r *rater) string {
 		st := w.Stats()
 		return fmt.Sprintf("[%2.0fs] %s rec/s, %s handled", el.Seconds(), human(r.rate(st.Records)), commas(st.Records))
-	})
-	start := time.Now()
-	err = w.Run(rctx)
-	elapsed := time.Since(start)
-	close(stop)
-	<-statusDone
-	var abort *workers.AbortError
-	if err != nil && !errors.As(err, &abort) {
+	}, func() { sum, err = w.RunSummary(rctx, h) })
+	if err != nil {
 		return fail(e, c, err)
 	}
-	st := w.Stats()
-	s := struct {
-		Command       string                `json:"command"`
-		Records       int64                 `json:"records"`
-		Batches       int64                 `json:"batches"`
-		Malformed     int64                 `json:"frames_malformed"`
-		Discarded     int64                 `json:"records_discarded"`
-		EOS           int64                 `json:"eos"`
-		Croaked       bool                  `json:"croaked"`
-		CroakReason   string                `json:"croak_reason,omitempty"`
-		Seconds       float64               `json:"seconds"`
-		ThroughputRPS float64               `json:"throughput_rps"`
-		Workers       []workers.WorkerStats `json:"workers"`
-		TopSymbols    []workers.SymSummary  `json:"top_symbols"`
-	}{Command: "worker", Records: st.Records, Batches: st.Batches, Malformed: st.Malformed, Discarded: st.Discarded, EOS: st.EOS,
-		Seconds: elapsed.Seconds(), ThroughputRPS: float64(st.Records) / elapsed.Seconds(),
-		Workers:    []workers.WorkerStats{{ID: 0, Records: st.Records, Handled: st.Records, Batches: st.Batches}},
-		TopSymbols: workers.MergeTop(5, h)}
-	if abort != nil {
-		s.Croaked, s.CroakReason = true, abort.Error()
-	}
-	out := e.stdout
-	if *asJSON {
-		out = e.stderr
-	}
-	fmt.Fprintf(out, "worker: %s in %s over %.1fs", plural(st.Records, "record", "records"), plural(st.Batches, "batch", "batches"), elapsed.Seconds())
-	if st.Malformed > 0 {
-		fmt.Fprintf(out, ", %s dropped", plural(st.Malformed, "malformed frame", "malformed frames"))
-	}
-	if st.Discarded > 0 {
-		fmt.Fprintf(out, ", %s records discarded (their subscriber dropped the connection or croaked)", commas(st.Discarded))
-	}
-	fmt.Fprintln(out)
-	if abort != nil {
-		fmt.Fprintf(out, "CROAKED: %v\n", abort)
-	}
-	if *asJSON {
-		writeJSON(e.stdout, s)
-	}
-	if abort != nil {
+	printReport(e, *asJSON, &sum)
+	if sum.Croaked {
 		return exitCroaked
 	}
 	return exitOK
