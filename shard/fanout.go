@@ -42,7 +42,7 @@ const maxGone = 256
 // deadline disconnects it, counting what was still queued for it.
 type fanout struct {
 	shard int
-	name  string // for logs: "shard 3" or "alerts ENDPOINT"
+	name  string // for logs: "shard 3"
 	ln    *zmqx.Listener
 	hwm   int
 	block bool // at the HWM, wait for the subscriber instead of dropping
@@ -107,19 +107,13 @@ type subConn struct {
 	since time.Time
 }
 
-func newFanout(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Duration, logf func(string, ...any), event func(Event)) (*fanout, error) {
-	return newFanoutFor(shard, ep, o, hwm, wdl, logf, event, false, nil)
-}
-
-// newFanoutFor is newFanout for a publisher: block is its lossless mode,
-// kick its flush of held frames. Both are set before the first peer.
-func newFanoutFor(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Duration, logf func(string, ...any), event func(Event),
+// newFanout binds one shard's PUB endpoint: block is the publisher's
+// lossless mode, kick its flush of held frames. Both are set before the
+// first peer.
+func newFanout(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Duration, logf func(string, ...any), event func(Event),
 	block bool, kick func(shard int)) (*fanout, error) {
 	f := &fanout{shard: shard, name: fmt.Sprintf("shard %d", shard), hwm: hwm, wdl: wdl, logf: logf, event: event,
 		closedBy: make([]int64, len(closedStates)), block: block, kick: kick}
-	if shard < 0 {
-		f.name = "alerts " + ep.Raw
-	}
 	o.Stats = &f.stats
 	ln, err := zmqx.Listen(ep, o)
 	if err != nil {
@@ -168,16 +162,6 @@ func (f *fanout) add(p *zmqx.Peer) {
 func (f *fanout) idle() {
 	if f.held.Load() && f.kick != nil {
 		f.kick(f.shard)
-	}
-}
-
-// send queues fr for every subscriber whose subscriptions match its
-// prefix. The caller holds one reference, which it releases afterwards.
-func (f *fanout) send(fr *frame) {
-	for _, c := range *f.conns.Load() {
-		if c.matches(fr.Prefix) {
-			c.w.Send(&fr.Frame)
-		}
 	}
 }
 
@@ -360,16 +344,6 @@ func (f *fanout) subscribed() int {
 		}
 	}
 	return n
-}
-
-// drained reports whether no connection has queued or unflushed frames.
-func (f *fanout) drained() bool {
-	for _, c := range *f.conns.Load() {
-		if c.w.Stats().QueuedFrames > 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // drain waits until every connection has written what is queued for it,

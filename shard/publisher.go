@@ -241,7 +241,7 @@ func NewPublisher(cfg PubConfig) (*Publisher, error) {
 	p.inline = !cfg.Lossless || cfg.HWM >= most*2*max(cfg.FrameSize+256, feed.HeaderLen+feed.MaxRecordLen)
 	for i, b := range cfg.Binds {
 		ep, _ := zmqx.ParseEndpoint(b)
-		f, err := newFanoutFor(i, ep, cfg.Conn, cfg.HWM, cfg.WriteTimeout, cfg.Logf, cfg.OnEvent, cfg.Lossless, p.kick)
+		f, err := newFanout(i, ep, cfg.Conn, cfg.HWM, cfg.WriteTimeout, cfg.Logf, cfg.OnEvent, cfg.Lossless, p.kick)
 		if err != nil {
 			for _, o := range p.outs {
 				o.close()

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/itch"
 	"github.com/bbox-dev/bbox/replay"
-	"github.com/bbox-dev/bbox/tuning"
 )
 
 func init() {
@@ -131,8 +131,8 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// parseBytes reads a size: 1048576, 64KiB, 1MiB (tuning.ParseSize).
-func parseBytes(s string) (int64, error) { return tuning.ParseSize(s) }
+// parseBytes reads a size: 1048576, 64KiB, 1MiB (words.ParseSize).
+func parseBytes(s string) (int64, error) { return words.ParseSize(s) }
 
 // runStatus runs run while log shows the status line status draws (once
 // a second on a terminal, every 10s off one), with a rater for its rates.

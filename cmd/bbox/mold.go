@@ -130,21 +130,13 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 		defer xs.Close()
 		src = xs
 	} else {
-		var readers []*replay.Reader
-		defer func() {
-			for _, r := range readers {
-				r.Close()
-			}
-		}()
-		for _, f := range files {
-			r, err := replay.Open(f)
-			if err != nil {
-				return fail(e, c, err)
-			}
-			readers = append(readers, r)
-			if err := r.Err(); err != nil {
-				return fail(e, c, err)
-			}
+		readers, err := replay.OpenFiles(files)
+		if err != nil {
+			return fail(e, c, err)
+		}
+		defer readers.Close()
+		if r := readers.Damaged(); r != nil {
+			return fail(e, c, r.Err())
 		}
 		rs, err := replay.NewSource(replay.SourceConfig{Files: readers, Speed: pace.speed, Rate: pace.rate})
 		if err != nil {

@@ -32,14 +32,30 @@ func TestCount(t *testing.T) {
 }
 
 func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{"1048576": 1 << 20, "64KiB": 64 << 10, "1MiB": 1 << 20, "1GB": 1e9, "1.5K": 1536, "2M": 2 << 20, "10B": 10} {
-		if n, err := ParseSize(in); err != nil || n != want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, n, err, want)
+	for s, want := range map[string]int64{"1048576": 1 << 20, "64KiB": 64 << 10, "1MiB": 1 << 20, "1.5MiB": 3 << 19, "2GiB": 2 << 30,
+		"1TiB": 1 << 40, "64KB": 64000, "1MB": 1e6, "1GB": 1e9, "1TB": 1e12, "4K": 4096, "8M": 8 << 20, "1G": 1 << 30, "512B": 512, " 3 B": 3} {
+		if got, err := ParseSize(s); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", s, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "soon", "0", "-1MB", "1e30GB"} {
-		if _, err := ParseSize(in); err == nil {
-			t.Errorf("ParseSize(%q) is a size", in)
+	for _, s := range []string{"", "0", "-1KiB", "KiB", "1 fortnight", "1e30", "off", "NaN", "NaNKiB", "+Inf"} {
+		if got, err := ParseSize(s); err == nil {
+			t.Errorf("ParseSize(%q) = %d, want an error", s, got)
+		} else if err.Error() != `"`+s+`" is not a size (1048576, 64KiB, 1MiB, 1GB)` {
+			t.Errorf("ParseSize(%q): error %q", s, err)
 		}
 	}
+}
+
+// FuzzParseSize: any input either fails or gives a positive size below
+// 2^62, never panics.
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"1MiB", "64KB", "1.5G", "0", "-1", "1e400B", "NaN", "Inf", " 7 B"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if n, err := ParseSize(s); err == nil && (n <= 0 || n > 1<<62) {
+			t.Fatalf("ParseSize(%q) = %d", s, n)
+		}
+	})
 }

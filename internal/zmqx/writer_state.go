@@ -93,7 +93,7 @@ func ReadCloseReason(err error) (ClosedState, string) {
 	if err == nil {
 		return ClosedByPeer, "EOF"
 	}
-	for _, e := range []error{ErrNotZMTP, ErrFrameTooLarge, ErrBadFrame, ErrPeerPanic} {
+	for _, e := range []error{ErrNotZMTP, ErrFrameTooLarge, ErrBadFrame, ErrBadCommand, ErrPeerPanic} {
 		if errors.Is(err, e) {
 			return ProtocolError, err.Error()
 		}
