@@ -185,10 +185,17 @@ func (f *Frame) Unref() {
 // Len is the frame's payload bytes (both parts, without ZMTP headers).
 func (f *Frame) Len() int { return len(f.Prefix) + len(f.Body) }
 
-// Cost is the memory a queued frame holds, which MaxBytes bounds: the
-// capacity of its body, so a small frame in a big pooled buffer is
-// charged for the buffer.
-func (f *Frame) Cost() int { return cap(f.Body) }
+// Cost is the memory a queued frame holds, which MaxBytes bounds (and the
+// publisher's rewind window): the capacity of its body, so a small frame
+// in a big pooled buffer is charged for the buffer, plus FrameOverhead.
+func (f *Frame) Cost() int { return cap(f.Body) + FrameOverhead }
+
+// FrameOverhead is what a frame costs beyond its body: its struct, the
+// pool's closure and the queue and window entries that hold it (~200
+// bytes measured). At low rates frames carry a few records each, and a
+// bound that counted bodies alone let a 256 MiB window of 600-byte frames
+// take ~330 MiB.
+const FrameOverhead = 192
 
 // Counts are frames, records and payload bytes.
 type Counts struct {
