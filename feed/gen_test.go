@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"sort"
@@ -177,4 +178,43 @@ func TestBufferRefcount(t *testing.T) {
 		}
 	}()
 	buf.Release()
+}
+
+// TestPacedChunkGap: a paced generator whose caller comes back quickly
+// waits out minChunkGap since its last chunk and releases what is due by
+// then, so a fast loop gets chunks, not a few records per call; a whole
+// Chunk due goes at once.
+func TestPacedChunkGap(t *testing.T) {
+	g, err := NewGenerator(GenConfig{Seed: 1, Rate: 1e6, Chunk: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1700000000, 0)
+	var slept []time.Duration
+	g.clock = func() time.Time { return now }
+	g.sleep = func(d time.Duration) { slept = append(slept, d); now = now.Add(d) }
+	var got []int
+	next := func(after time.Duration) {
+		now = now.Add(after)
+		var b Batch
+		if err := g.Next(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, b.Len())
+	}
+	next(0)                      // the first record is due at the start
+	next(5 * time.Microsecond)   // 5 due, 5µs after the last chunk: wait to 40µs
+	next(300 * time.Microsecond) // more than a Chunk due: at once
+	next(100 * time.Microsecond) // 44 left over and 100 more: 144, gap passed
+	want := []int{1, 40, 256, 144}
+	if fmt.Sprint(got) != fmt.Sprint(want) || fmt.Sprint(slept) != "[35µs]" {
+		t.Fatalf("chunks %v, sleeps %v; want %v and [35µs]", got, slept, want)
+	}
+	if g.Pending() {
+		t.Error("Pending right after a chunk: Next would wait")
+	}
+	now = now.Add(minChunkGap)
+	if !g.Pending() {
+		t.Error("not Pending with records due past the gap")
+	}
 }
