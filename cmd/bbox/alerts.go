@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/alerts"
+	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 )
 
@@ -41,7 +42,7 @@ func openAlerts(endpoint string, log *logger, cf *connFlags) (publish func(alert
 func runAlerts(ctx context.Context, e *env, args []string) int {
 	c := commands["alerts"]
 	fs := newFlags(e, c)
-	var connect, kinds listFlag
+	var connect, kinds cli.List
 	fs.Var(&connect, "connect", "alert endpoints to watch (repeatable or comma-separated)")
 	fs.Var(&kinds, "kinds", "only these kinds: croak, late, gap, stalled, slow_consumer, disconnect (default all)")
 	count := fs.Int("count", 0, "exit after this many events (0: no limit)")

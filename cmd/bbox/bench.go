@@ -12,6 +12,8 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/bbox-dev/bbox/bench"
+	"github.com/bbox-dev/bbox/internal/cli"
+	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/tuning"
 )
 
@@ -22,28 +24,6 @@ func init() {
 		usage:   "[flags] | bbox bench compare A.json B.json [--max-regress PCT]",
 		run:     runBench,
 	})
-}
-
-// benchSummary is the CLI.md summary plus bench's own keys.
-type benchSummary struct {
-	summary
-	bench.Summary
-	// Interrupted is set when SIGINT/SIGTERM ended the run early: the
-	// figures are what was measured until then (it shadows the verdict's).
-	Interrupted bool `json:"interrupted,omitempty"`
-}
-
-func newBenchSummary(r *bench.Report) *benchSummary {
-	res := r.Result
-	s := &benchSummary{Summary: r.Summary, Interrupted: r.Interrupted, summary: summary{
-		Command: "bench", RecordsPublished: res.Published, RecordsReceived: res.Received, RecordsLost: res.Lost,
-		Gaps: res.Gaps, ThroughputRPS: res.Throughput(), LatencyUS: res.Latency(), Seconds: res.Elapsed.Seconds(),
-		FramesMalformed: res.Malformed, Shards: []shardSummary{}, Workers: r.Workers, Warnings: r.Warnings,
-	}}
-	for _, sh := range r.Shards {
-		s.Shards = append(s.Shards, shardSummary{ID: sh.ID, Records: sh.Records, CPU: sh.CPU})
-	}
-	return s
 }
 
 func runBench(ctx context.Context, e *env, args []string) int {
@@ -59,7 +39,7 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	ops.register(fs)
 	o := bench.Options{Load: bench.LoadConfig{Rate: 100000, Cores: len(tuning.Online())}, SweepMax: 100e6}
 	l := &o.Load
-	rate, sweepMax, sweepMin := (*rateFlag)(&l.Rate), (*rateFlag)(&o.SweepMax), (*rateFlag)(&o.SweepMin)
+	rate, sweepMax, sweepMin := (*cli.Rate)(&l.Rate), (*cli.Rate)(&o.SweepMax), (*cli.Rate)(&o.SweepMin)
 	fs.Var(rate, "rate", "target records per second (100000, 100k, 1M; max: as fast as it goes, --mode process only); with --sweep, the first rate (if it breaks the SLA, the ladder goes down)")
 	fs.DurationVar(&l.Duration, "duration", 5*time.Second, "how long to send (with --sweep: per rate)")
 	fs.StringVar(&o.Out, "out", "", "write the reports into this directory: table.txt, latency.hgrm, latency.hlog, percentiles.svg, timeline.svg, summary.json")
@@ -71,10 +51,10 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	fs.Var(sweepMax, "sweep-max", "highest rate a --sweep tries")
 	fs.Var(sweepMin, "sweep-min", "lowest rate a --sweep tries when --rate already breaks the SLA (default: --rate/1000)")
 	fs.IntVar(&o.Refine, "sweep-refine", 2, "bisection runs between the last rate that held and the first that broke (0: none)")
-	var baseline listFlag
+	var baseline cli.List
 	fs.Var(&baseline, "baseline", "also run these paths with the same load, for ratios in the same report: tcp (plain Go TCP), zmq4 (naive zmq4 PUB/SUB, in-process mode only), libzmq and libzmq64 (libzmq C PUB/SUB, 1 or up to 64 records a message, process mode only), none (default: none in-process; tcp,libzmq,libzmq64 with --mode process)")
 	mode := fs.String("mode", "inprocess", "inprocess: publisher, subscriber threads and workers in this process; process: bbox pub and bbox sub as separate processes of this binary (as users run them), baselines as separate processes too, CPU per record from each process's rusage")
-	var rates listFlag
+	var rates cli.List
 	fs.Var(&rates, "rates", "a ladder: run bbox and every baseline at each of these rates in turn (e.g. 100k,250k,500k,1M,2M,4M,max; max: as fast as the sender goes) and report them side by side, with the highest rate holding p99 ≤ --sla")
 	fs.DurationVar(&l.Warmup, "warmup", 0, "leave the first D of every run out of its latency figures (connections, caches, the runtime settle) and report it separately; part of --duration")
 	fs.IntVar(&l.Shards, "shards", 1, "shards: PUB endpoints and subscriber threads")
@@ -102,7 +82,7 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	var badRate string
 	var rateErr error
 	for _, r := range rates {
-		var rf rateFlag
+		var rf cli.Rate
 		if rateErr = rf.Set(r); rateErr != nil {
 			badRate = r
 			break
@@ -110,7 +90,7 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		o.Rates = append(o.Rates, float64(rf))
 	}
 	if o.Process && len(baseline) == 0 {
-		baseline = listFlag{"tcp", "libzmq", "libzmq64"}
+		baseline = cli.List{"tcp", "libzmq", "libzmq64"}
 	}
 	var badBase string
 	for _, b := range baseline {
@@ -155,7 +135,7 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	var err error
-	if l.CPUs, err = cpuPlan(*cpus, l.Shards); err != nil {
+	if l.CPUs, err = tuning.ShardCPUs(*cpus, l.Shards); err != nil {
 		return usageErr(e, c, "--cpus: %v", err)
 	}
 	if o.Process {
@@ -180,7 +160,7 @@ func runBench(ctx context.Context, e *env, args []string) int {
 	defer stopOps()
 	o.Logf, o.Stderr = log.Logf, e.stderr
 	o.Observe = func(p bench.Path) func(bench.IntervalStat, *hdrhistogram.Histogram) { return log.benchInterval(p, nil) }
-	o.WriteJSON = func(w io.Writer, r *bench.Report) { writeJSON(w, newBenchSummary(r)) }
+	o.WriteJSON = func(w io.Writer, r *bench.Report) { writeJSON(w, report.Bench(r)) }
 	if *verbose {
 		l.Logf = log.Logf
 	}
@@ -205,7 +185,7 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, err)
 	}
 	if *asJSON {
-		writeJSON(e.stdout, newBenchSummary(r))
+		writeJSON(e.stdout, report.Bench(r))
 	}
 	return exitOK
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/bench"
+	"github.com/bbox-dev/bbox/internal/cli"
 )
 
 // runBenchInternal runs the hidden halves of bench's process mode
@@ -46,7 +47,7 @@ func runBenchInternal(ctx context.Context, e *env, args []string) int {
 		var cfg bench.LeanConfig
 		addr := fs.String("addr", "", "receiver address (HOST:PORT, as tcp-recv printed it)")
 		cfg.Rate = 100000
-		fs.Var((*rateFlag)(&cfg.Rate), "rate", "records per second, or max")
+		fs.Var((*cli.Rate)(&cfg.Rate), "rate", "records per second, or max")
 		fs.DurationVar(&cfg.Duration, "duration", 5*time.Second, "how long to send")
 		fs.IntVar(&cfg.Gen.Size, "size", 100, "record size")
 		fs.IntVar(&cfg.Gen.Symbols, "symbols", 1000, "symbols")

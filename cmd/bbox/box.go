@@ -15,7 +15,7 @@ import (
 // in a config file is reported with its line.
 type boxFlags struct {
 	rt         tuning.Runtime
-	workerCPUs cpuSpec // none without --worker-cpus: no subscriber threads to keep apart
+	workerCPUs cli.CPUs // none without --worker-cpus: no subscriber threads to keep apart
 }
 
 func (b *boxFlags) register(fs *flag.FlagSet, withWorkerCPUs bool) {
@@ -52,9 +52,6 @@ func (c checked) Set(s string) error {
 	return nil
 }
 
-// cpuSpec is auto, none or a CPU list.
-type cpuSpec = cli.CPUs
-
 // boxPlan is what setup did, for the summary.
 type boxPlan struct{ warnings []string }
 
@@ -73,9 +70,6 @@ func (b *boxFlags) setup(log *logger, cf *connFlags, shards int, shardCPUs []int
 	}
 	return boxPlan{warnings: p.Warnings}, nil
 }
-
-// sockBufWarning surfaces the transport's count of capped buffer requests.
-func sockBufWarning(n int64) string { return tuning.SockBufCappedWarning(n) }
 
 // coreWarnings checks an in-process pipeline's layout (bbox demo) the way
 // setup checks bbox sub's, without restricting the process, and logs the

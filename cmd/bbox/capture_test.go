@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/replay"
 )
 
@@ -191,10 +192,10 @@ func TestRecordTZ(t *testing.T) {
 	// --tz names the zone; Local is this box's zone by name, never "Local".
 	expect(t, exitUsage, []string{"--tz"}, "record", "--connect", ep, "--out", filepath.Join(t.TempDir(), "x.bbc"), "--tz", "Mars/Olympus")
 	t.Setenv("TZ", "Asia/Tokyo")
-	if z, err := sourceZone("Local"); err != nil || z != "Asia/Tokyo" {
+	if z, err := replay.SourceZone("Local"); err != nil || z != "Asia/Tokyo" {
 		t.Fatalf("--tz Local with TZ=Asia/Tokyo: %q, %v", z, err)
 	}
-	if z, err := sourceZone("Europe/London"); err != nil || z != "Europe/London" {
+	if z, err := replay.SourceZone("Europe/London"); err != nil || z != "Europe/London" {
 		t.Fatalf("--tz Europe/London: %q, %v", z, err)
 	}
 	tokyo, _ := genDay(t, "tokyo.bbc", 1000, "--tz", "Local")
@@ -282,7 +283,7 @@ func TestGenForce(t *testing.T) {
 		t.Fatal("gen without --force changed the existing file")
 	}
 	out, _ := expect(t, 0, []string{"drawn from a universe of 8,000"}, "gen", "--out", day, "--records", "1000", "--force", "--json")
-	var g genReport
+	var g feed.GenReport
 	lastJSON(t, out, &g)
 	out, _ = expect(t, 0, nil, "inspect", day, "--json")
 	var ij inspectJSON
@@ -313,8 +314,8 @@ func TestCaptureWording(t *testing.T) {
 			t.Fatalf("wording %q in:\n%s", m, s)
 		}
 	}
-	if s := countOf(2, "full pass", "full passes") + countOf(1, "record", "") + countOf(1000, "chunk", ""); s != "2 full passes1 record1,000 chunks" {
-		t.Fatalf("countOf: %q", s)
+	if s := words.Count(2, "full pass", "full passes") + words.Count(1, "record", "records") + words.Count(1000, "chunk", "chunks"); s != "2 full passes1 record1,000 chunks" {
+		t.Fatalf("words.Count: %q", s)
 	}
 }
 

@@ -23,10 +23,13 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/buildinfo"
 	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/replay"
+	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/tuning"
 	"github.com/bbox-dev/bbox/workers"
 )
 
@@ -38,9 +41,9 @@ const cliDocPath = "../../docs/cli.md"
 // from; a command missing here has its keys read from a short real run
 // (summaryRuns) or prints none.
 var summaryTypes = map[string]any{
-	"demo": summary{}, "sub": summary{}, "pub": summary{},
-	"record": recordSummary{}, "replay": replaySummary{}, "bench": benchSummary{},
-	"gen": genReport{}, "inspect": inspectReport{}, "tune": tuneReport{}, "version": buildinfo.Info{},
+	"demo": report.Summary{}, "sub": report.Summary{}, "pub": report.Summary{},
+	"record": recordSummary{}, "replay": replaySummary{}, "bench": report.BenchSummary{},
+	"gen": feed.GenReport{}, "inspect": inspectReport{}, "tune": tuning.Report{}, "version": buildinfo.Info{},
 }
 
 // summaryRuns are commands whose summary is an unnamed type: their keys
@@ -151,7 +154,7 @@ func writeCommand(t *testing.T, b *strings.Builder, name, summary, usage string,
 	b.WriteString("| flag | default | meaning |\n|---|---|---|\n")
 	fs.VisitAll(func(f *flag.Flag) {
 		// The same value names as the help (typeName), so the two agree.
-		typ, usage := typeName(f.Name, f.Value), f.Usage
+		typ, usage := flagSpec.TypeName(f.Name, f.Value), f.Usage
 		arg := "--" + f.Name
 		if typ != "" {
 			arg += " " + typ

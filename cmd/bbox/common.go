@@ -6,17 +6,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/metrics"
-	"github.com/bbox-dev/bbox/shard"
-	"github.com/bbox-dev/bbox/tuning"
 )
-
-// rateFlag is records per second, or "max" (0) for full speed.
-type rateFlag = cli.Rate
 
 // logger is a command's operator output (internal/termlog): log lines
 // with date, time, level and component, the live status line, and the
@@ -67,11 +61,6 @@ func (l *logger) child(component string) *logger {
 	return c
 }
 
-// rater turns a cumulative counter into a per-second rate between calls.
-type rater struct{ termlog.Rater }
-
-func (r *rater) rate(n int64) float64 { return r.Rate(n) }
-
 // connFlags are the socket and guard options every networked command has.
 type connFlags struct {
 	rcvbuf, sndbuf int
@@ -87,9 +76,3 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 func (c *connFlags) options(log *logger) zmqx.Options {
 	return zmqx.Options{RcvBuf: c.rcvbuf, SndBuf: c.sndbuf, MaxFrame: c.maxFrame, Logf: log.Logf}
 }
-
-// parsePartitions parses --partitions values (partition numbers).
-func parsePartitions(list []string) ([]uint32, error) { return shard.ParsePartitions(list) }
-
-// cpuPlan parses --cpus: auto, none or a list (tuning.ShardCPUs).
-func cpuPlan(s string, shards int) ([]int, error) { return tuning.ShardCPUs(s, shards) }

@@ -8,9 +8,13 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/cli"
+	"github.com/bbox-dev/bbox/internal/termlog"
+	"github.com/bbox-dev/bbox/internal/words"
 	pipe "github.com/bbox-dev/bbox/pipeline" // named: replay_test.go has a func pipeline
 	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/tuning"
 	"github.com/bbox-dev/bbox/workers"
 )
 
@@ -37,7 +41,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)
-	rate := rateFlag(demoRate)
+	rate := cli.Rate(demoRate)
 	fs.Var(&rate, "rate", "records per second, or max for full speed")
 	duration := fs.Duration("duration", demoDuration, "how long to publish")
 	shards := fs.Int("shards", demoShards, "number of shards (one PUB endpoint, one subscriber thread each)")
@@ -76,7 +80,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--order: %v", err)
 	}
-	cpuList, err := cpuPlan(*cpus, *shards)
+	cpuList, err := tuning.ShardCPUs(*cpus, *shards)
 	if err != nil {
 		return usageErr(e, c, "--cpus: %v", err)
 	}
@@ -92,11 +96,11 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if !*asJSON || e.stderrTTY {
 		r := "max"
 		if rate > 0 {
-			r = human(float64(rate)) + "/s"
+			r = words.RateFixed(float64(rate)) + "/s"
 		}
 		log.Line(fmt.Sprintf("bbox demo: synthetic feed (%s, ~%d-byte records) at %s for %v → %s → %s → %s",
-			plural(*symbols, "symbol", "symbols"), *size, r, *duration, plural(*shards, "shard", "shards"),
-			plural(*shards, "subscriber thread", "subscriber threads"), plural(*nworkers, "worker", "workers")))
+			words.Count(*symbols, "symbol", "symbols"), *size, r, *duration, words.Count(*shards, "shard", "shards"),
+			words.Count(*shards, "subscriber thread", "subscriber threads"), words.Count(*nworkers, "worker", "workers")))
 	}
 	coreWarn, err := coreWarnings(log, *shards, cpuList, *nworkers)
 	if err != nil {
@@ -129,16 +133,16 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	side := sideOf(loop.Receiver(), rec, log)
 
 	log.pubMetrics(pub)
-	var pr rater
-	var sr = make([]rater, *shards)
+	var pr termlog.Rater
+	var sr = make([]termlog.Rater, *shards)
 	stopStatus := make(chan struct{})
 	statusDone := log.statusLoop(stopStatus, func(el time.Duration) string {
 		ps, ss := pub.Stats(), side.sub.Stats()
 		return report.LoopStatus(el, &ps, &ss, func(i int, n int64) float64 {
 			if i < 0 {
-				return pr.rate(n)
+				return pr.Rate(n)
 			}
-			return sr[i].rate(n)
+			return sr[i].Rate(n)
 		})
 	})
 	run, perr := loop.Run(ctx, gen, *duration)

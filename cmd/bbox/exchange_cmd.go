@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/exchange"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/itch"
 	"github.com/bbox-dev/bbox/replay"
+	"github.com/bbox-dev/bbox/report"
 )
 
 // exchangeFlags are replay's flags for exchange inputs.
@@ -124,12 +126,12 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 	}
 	st := src.Stats()
 	s.Warnings = append(s.Warnings, st.Warnings()...)
-	s.Warnings = append(s.Warnings, unheard(&s, pf.waitSubs)...)
+	s.Warnings = append(s.Warnings, report.Unheard(&s, pf.waitSubs)...)
 	out := humanOut(e, pace.asJSON)
 	summaryBreak(e, out)
-	fmt.Fprintf(out, "replay: %s ITCH messages read from %s\n", commas(st.Messages), strings.Join(files, ", "))
+	fmt.Fprintf(out, "replay: %s ITCH messages read from %s\n", words.Group(st.Messages), strings.Join(files, ", "))
 	st.WriteText(out, src.TopSymbols(10), loc)
-	printPubHuman(out, &s)
+	report.WritePub(out, &s)
 	if pace.asJSON {
 		writeJSON(e.stdout, withExchange(s, st))
 	}

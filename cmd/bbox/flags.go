@@ -36,9 +36,6 @@ func newFlags(e *env, c *command) *flag.FlagSet {
 // and the rule each flag name is held to in every command.
 var flagSpec = cli.BBox
 
-// typeName is the value name help shows for a flag ("" for a switch).
-func typeName(name string, v flag.Value) string { return flagSpec.TypeName(name, v) }
-
 // parse parses args; it returns (exit code, false) when the command should
 // stop: -h (0, after printing help) or a usage error (2, after one line
 // naming the flag and pointing at the help).

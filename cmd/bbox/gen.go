@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/itch"
 	"github.com/bbox-dev/bbox/replay"
@@ -20,9 +21,6 @@ func init() {
 		run:     runGen,
 	})
 }
-
-// genReport is bbox gen's JSON summary (named here for the tests).
-type genReport = feed.GenReport
 
 func runGen(ctx context.Context, e *env, args []string) int {
 	c := commands["gen"]
@@ -62,7 +60,7 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	if *session <= 0 {
 		return usageErr(e, c, "--session %v: want a positive duration", *session)
 	}
-	zone, err := sourceZone(*tz)
+	zone, err := replay.SourceZone(*tz)
 	if err != nil {
 		return usageErr(e, c, "--tz: %v", err)
 	}
@@ -74,7 +72,7 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--date/--open: want YYYY-MM-DD and HH:MM (%v)", err)
 	}
-	chunkSize, err := parseBytes(*chunk)
+	chunkSize, err := words.ParseSize(*chunk)
 	if err != nil {
 		return usageErr(e, c, "--chunk-size: %v", err)
 	}
@@ -94,10 +92,10 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
 	t0 := time.Now()
 	first, last := int64(0), int64(0)
-	runStatus(log, func(el time.Duration, r *rater) string {
+	runStatus(log, func(el time.Duration, r *termlog.Rater) string {
 		n := g.Generated()
-		return fmt.Sprintf("[%2.0fs] %s/%s records  %s rec/s  %s written", el.Seconds(), commas(n), commas(*records),
-			human(r.rate(n)), commas(w.Stats().Bytes))
+		return fmt.Sprintf("[%2.0fs] %s/%s records  %s rec/s  %s written", el.Seconds(), words.Group(n), words.Group(*records),
+			words.RateFixed(r.Rate(n)), words.Group(w.Stats().Bytes))
 	}, func() {
 		err = feed.Each(ctx, g, func(r *feed.Record) error {
 			if first == 0 {
@@ -111,7 +109,7 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintf(e.stderr, "bbox gen: interrupted after %s of %s records; %s holds them and is complete\n",
-				commas(w.Stats().Records), commas(*records), *out)
+				words.Group(w.Stats().Records), words.Group(*records), *out)
 			return exitError
 		}
 		return fail(e, c, err)
@@ -131,13 +129,10 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// parseBytes reads a size: 1048576, 64KiB, 1MiB (words.ParseSize).
-func parseBytes(s string) (int64, error) { return words.ParseSize(s) }
-
 // runStatus runs run while log shows the status line status draws (once
-// a second on a terminal, every 10s off one), with a rater for its rates.
-func runStatus(log *logger, status func(elapsed time.Duration, r *rater) string, run func()) {
-	var r rater
+// a second on a terminal, every 10s off one), with a termlog.Rater for its rates.
+func runStatus(log *logger, status func(elapsed time.Duration, r *termlog.Rater) string, run func()) {
+	var r termlog.Rater
 	stop := make(chan struct{})
 	done := log.statusLoop(stop, func(el time.Duration) string { return status(el, &r) })
 	defer func() { close(stop); <-done }()

@@ -12,8 +12,11 @@ import (
 
 	"github.com/bbox-dev/bbox/exchange"
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/termlog"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/itch"
 	"github.com/bbox-dev/bbox/replay"
+	"github.com/bbox-dev/bbox/report"
 )
 
 func init() {
@@ -58,7 +61,7 @@ func openExchange(name string, gen feed.GenConfig) (feed.Source, bool, error) {
 
 func (s *exchangeSource) attach(log *logger, pf *pubFlags) error { s.log = log; return nil }
 
-func (s *exchangeSource) report(sum *summary) {
+func (s *exchangeSource) report(sum *report.Summary) {
 	st := s.Stats()
 	sum.Warnings = append(sum.Warnings, st.Warnings()...)
 }
@@ -91,7 +94,7 @@ func runImport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--%v", err)
 	}
-	chunkSize, err := parseBytes(*chunk)
+	chunkSize, err := words.ParseSize(*chunk)
 	if err != nil {
 		return usageErr(e, c, "--chunk-size: %v", err)
 	}
@@ -109,9 +112,9 @@ func runImport(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, err)
 	}
 	var rep *exchange.ImportReport
-	runStatus(log, func(el time.Duration, r *rater) string {
+	runStatus(log, func(el time.Duration, r *termlog.Rater) string {
 		n := im.Records()
-		return fmt.Sprintf("[%2.0fs] %s records  %s rec/s", el.Seconds(), commas(n), human(r.rate(n)))
+		return fmt.Sprintf("[%2.0fs] %s records  %s rec/s", el.Seconds(), words.Group(n), words.RateFixed(r.Rate(n)))
 	}, func() { rep, err = im.Run(ctx) })
 	if err != nil {
 		return fail(e, c, err)

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // verdictSummary is the part of the JSON summary the verdict tests read.
@@ -120,7 +122,7 @@ func TestSubLateJoin(t *testing.T) {
 			if strings.Contains(errs, exactlyOnce) || s.Verdict != "missed_before_join" {
 				t.Fatalf("missed %d before join, verdict %q, summary:\n%s", s.BeforeJoin, s.Verdict, tail(errs, 8))
 			}
-			want := fmt.Sprintf("%s records missed before join", commas(s.BeforeJoin))
+			want := fmt.Sprintf("%s records missed before join", words.Group(s.BeforeJoin))
 			if !strings.Contains(errs, want) || s.Shards[0].BeforeJoin != s.BeforeJoin {
 				t.Fatalf("summary does not say %q (shard says %d):\n%s", want, s.Shards[0].BeforeJoin, tail(errs, 8))
 			}

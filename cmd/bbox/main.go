@@ -13,7 +13,6 @@ import (
 	"sort"
 	"syscall"
 
-	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 )
 
@@ -101,6 +100,3 @@ func topUsage(w io.Writer) {
 	fmt.Fprintf(w, "\nRun 'bbox help <command>' or 'bbox <command> -h' for its flags.\n")
 	fmt.Fprintf(w, "Exit status: 0 done, 1 error, 2 usage error, 3 croaked (a subscriber was too slow).\n")
 }
-
-// listFlag collects a repeatable, comma-separated flag.
-type listFlag = cli.List

@@ -12,7 +12,10 @@ import (
 
 	"github.com/bbox-dev/bbox/exchange"
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/termlog"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/replay"
+	"github.com/bbox-dev/bbox/report"
 )
 
 // moldSource is pub --source moldudp64://...
@@ -55,7 +58,7 @@ func (s *moldSource) statusLine() string {
 	return st.StatusText()
 }
 
-func (s *moldSource) report(sum *summary) {
+func (s *moldSource) report(sum *report.Summary) {
 	st := s.live.Stats()
 	// The feed's losses are this publisher's: records_lost and gaps say
 	// so in the keys scripts check, not only in the moldudp64 block.
@@ -65,11 +68,11 @@ func (s *moldSource) report(sum *summary) {
 }
 
 // sourceJSON adds a source's own counters to pub's JSON summary.
-func sourceJSON(s summary, src feed.Source) any {
+func sourceJSON(s report.Summary, src feed.Source) any {
 	if m, ok := src.(*moldSource); ok && m.live != nil {
 		st := m.live.Stats()
 		return struct {
-			summary
+			report.Summary
 			Mold exchange.LiveStats `json:"moldudp64"`
 		}{s, st}
 	}
@@ -81,9 +84,9 @@ func sourceJSON(s summary, src feed.Source) any {
 
 // withExchange is a summary with an exchange source's counters as its
 // "exchange" block.
-func withExchange(s summary, st exchange.Stats) any {
+func withExchange(s report.Summary, st exchange.Stats) any {
 	return struct {
-		summary
+		report.Summary
 		Exchange exchange.Stats `json:"exchange"`
 	}{s, st}
 }
@@ -153,9 +156,9 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 	rctx, cancel := withDuration(ctx, pace.duration)
 	defer cancel()
 	var rep *exchange.MoldSendReport
-	runStatus(log, func(el time.Duration, r *rater) string {
+	runStatus(log, func(el time.Duration, r *termlog.Rater) string {
 		st := snd.Stats()
-		return fmt.Sprintf("[%2.0fs] %s messages, %s msg/s, %s packets, %d requests", el.Seconds(), commas(st.Messages), human(r.rate(st.Messages)), commas(st.Packets), st.Requests)
+		return fmt.Sprintf("[%2.0fs] %s messages, %s msg/s, %s packets, %d requests", el.Seconds(), words.Group(st.Messages), words.RateFixed(r.Rate(st.Messages)), words.Group(st.Packets), st.Requests)
 	}, func() { rep, err = snd.Run(rctx, src) })
 	if err != nil {
 		return fail(e, c, err)

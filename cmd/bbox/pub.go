@@ -11,9 +11,12 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/cli"
+	"github.com/bbox-dev/bbox/internal/termlog"
 	pipe "github.com/bbox-dev/bbox/pipeline" // named: replay_test.go has a func pipeline
 	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/tuning"
 )
 
 func init() {
@@ -27,7 +30,7 @@ func init() {
 
 // pubFlags are the publisher settings shared by pub and replay.
 type pubFlags struct {
-	binds        listFlag
+	binds        cli.List
 	partitions   int
 	frameSize    int
 	linger       time.Duration
@@ -72,10 +75,10 @@ func (p *pubFlags) config(log *logger) shard.PubConfig {
 // runPublisher runs src through a new publisher for at most duration (0:
 // until the source ends or a signal) with a live status line, and returns
 // the publisher's summary. It is shared by pub and replay.
-func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src feed.Source, duration time.Duration, cmd string) (summary, error) {
+func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src feed.Source, duration time.Duration, cmd string) (report.Summary, error) {
 	publishAlert, closeAlerts, err := openAlerts(pf.alert, log, &pf.conn)
 	if err != nil {
-		return summary{}, err
+		return report.Summary{}, err
 	}
 	defer closeAlerts()
 	cfg := pf.config(log)
@@ -84,7 +87,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 	case "block":
 		cfg.Lossless = true
 	default:
-		return summary{}, fmt.Errorf("--slow %q: want drop or block", pf.slow)
+		return report.Summary{}, fmt.Errorf("--slow %q: want drop or block", pf.slow)
 	}
 	cfg.OnEvent = func(ev shard.Event) {
 		ev.Source = "publisher"
@@ -92,7 +95,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 	}
 	pub, err := shard.NewPublisher(cfg)
 	if err != nil {
-		return summary{}, err
+		return report.Summary{}, err
 	}
 	log.Logf("publisher %x epoch %d on %s", pub.ID(), pub.Epoch(), strings.Join(pub.Endpoints(), ", "))
 	if rec := pub.RecoveryEndpoints(); len(rec) > 0 {
@@ -105,14 +108,14 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		cancel()
 		if err != nil {
 			pub.Close()
-			return summary{}, err
+			return report.Summary{}, err
 		}
 	}
-	var r rater
+	var r termlog.Rater
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {
 		st := pub.Stats()
-		line := report.PubStatus(el, &st, func(_ int, n int64) float64 { return r.rate(n) })
+		line := report.PubStatus(el, &st, func(_ int, n int64) float64 { return r.Rate(n) })
 		if sl, ok := src.(interface{ statusLine() string }); ok { // a live feed's own counters (mold.go)
 			line += sl.statusLine()
 		}
@@ -122,14 +125,11 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 	close(stop)
 	<-statusDone
 	if runErr != nil {
-		return summary{}, runErr
+		return report.Summary{}, runErr
 	}
 	st := pub.Stats()
-	return report.Published(cmd, &st, elapsed, sockBufWarning), nil
+	return report.Published(cmd, &st, elapsed, tuning.SockBufCappedWarning), nil
 }
-
-// printPubHuman writes a publisher's summary (report.WritePub).
-func printPubHuman(w io.Writer, s *summary) { report.WritePub(w, s) }
 
 func runPub(ctx context.Context, e *env, args []string) int {
 	c := commands["pub"]
@@ -139,7 +139,7 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	var pf pubFlags
 	pf.register(fs)
 	source := fs.String("source", "gen", "what to publish: gen (synthetic feed), a capture file, or an upstream ZeroMQ PUB of [topic][payload]: zmq+tcp://HOST:PORT[?topic=PFX&kind=C]")
-	rate := rateFlag(100000)
+	rate := cli.Rate(100000)
 	fs.Var(&rate, "rate", "records per second, or max")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until the source ends or SIGINT/SIGTERM)")
 	records := fs.Int64("records", 0, "stop after this many records (0: no limit)")

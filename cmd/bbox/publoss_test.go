@@ -5,6 +5,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // TestPubCountsDiscardedAtCut (issue 11 item 5): a frozen subscriber is
@@ -61,12 +63,12 @@ func TestPubCountsDiscardedAtCut(t *testing.T) {
 		t.Fatalf("connection accounts for more records than were published: %+v", c)
 	}
 	text := pub.stderr.String()
-	for _, want := range []string{"discarded " + commas(c.DiscardedRecords), "not delivered:", "(stuck: no progress within the write deadline (500ms))"} {
+	for _, want := range []string{"discarded " + words.Group(c.DiscardedRecords), "not delivered:", "(stuck: no progress within the write deadline (500ms))"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("pub's text summary lacks %q:\n%s", want, tail(text, 20))
 		}
 	}
-	if len(ps.Warnings) == 0 || !strings.Contains(strings.Join(ps.Warnings, "\n"), commas(c.DiscardedRecords)+" records discarded when the connection ended") {
+	if len(ps.Warnings) == 0 || !strings.Contains(strings.Join(ps.Warnings, "\n"), words.Group(c.DiscardedRecords)+" records discarded when the connection ended") {
 		t.Fatalf("no warning names the discarded records: %q", ps.Warnings)
 	}
 }

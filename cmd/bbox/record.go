@@ -8,8 +8,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bbox-dev/bbox/internal/cli"
+	"github.com/bbox-dev/bbox/internal/termlog"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/replay"
+	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -26,20 +30,17 @@ func init() {
 // recordSummary is bbox record's JSON summary: the subscriber's keys
 // (CLI.md) plus what was written.
 type recordSummary struct {
-	summary
+	report.Summary
 	Recording replay.RecorderStats `json:"recording"`
 	TZ        string               `json:"tz"` // the source's zone, stored in every file
 }
-
-// sourceZone is the zone name stored in a recording (replay.SourceZone).
-func sourceZone(name string) (string, error) { return replay.SourceZone(name) }
 
 func runRecord(ctx context.Context, e *env, args []string) int {
 	c := commands["record"]
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)
-	var connect, parts listFlag
+	var connect, parts cli.List
 	fs.Var(&connect, "connect", "publisher shard endpoints, one per shard (comma-separated or repeated)")
 	fs.Var(&parts, "partitions", "record only these partitions (comma-separated numbers; default all)")
 	out := fs.String("out", "", "capture file to write; with --rotate, files are named FILE-0000.EXT, FILE-0001.EXT, ...")
@@ -73,15 +74,15 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--rotate %v", err)
 	}
-	chunkSize, err := parseBytes(*chunk)
+	chunkSize, err := words.ParseSize(*chunk)
 	if err != nil {
 		return usageErr(e, c, "--chunk-size: %v", err)
 	}
-	zone, err := sourceZone(*tz)
+	zone, err := replay.SourceZone(*tz)
 	if err != nil {
 		return usageErr(e, c, "--tz: %v", err)
 	}
-	partList, err := parsePartitions(parts)
+	partList, err := shard.ParsePartitions(parts)
 	if err != nil {
 		return usageErr(e, c, "--partitions: %v", err)
 	}
@@ -121,7 +122,7 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 		rec.Close()
 		return usageErr(e, c, "%v", err)
 	}
-	log.Logf("%s", recoveryLog(&sc))
+	log.Logf("%s", sc.RecoveryText())
 	if *serve != "" {
 		srv, err := shard.NewRecoveryServer(*serve, cf.options(log), rec.Archive(), shard.RecoveryLimits{}, log.Logf)
 		if err != nil {
@@ -141,11 +142,11 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 		rctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
-	var r rater
+	var r termlog.Rater
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {
 		ss := sub.Stats()
-		return replay.RecordStatus(el, r.rate(ss.Received), ss, rec.Stats())
+		return replay.RecordStatus(el, r.Rate(ss.Received), ss, rec.Stats())
 	})
 	start := time.Now()
 	runErr, closeErr := rec.Record(rctx, sub.Run)
@@ -158,7 +159,7 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	}
 	st := sub.Stats()
 	rs := rec.Stats()
-	s := streamSummary("record", st)
+	s := report.Stream("record", st)
 	s.Seconds, s.ThroughputRPS, s.Workers = elapsed.Seconds(), float64(st.Received)/elapsed.Seconds(), []workers.WorkerStats{}
 	s.Warnings = append(s.Warnings, rs.Warnings()...)
 	hw := e.stdout
@@ -168,7 +169,7 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintln(hw) // after the status line
 	rs.WriteText(hw, st, elapsed.Seconds(), zone, s.Warnings)
 	if *asJSON {
-		writeJSON(e.stdout, recordSummary{summary: s, Recording: rs, TZ: zone})
+		writeJSON(e.stdout, recordSummary{Summary: s, Recording: rs, TZ: zone})
 	}
 	if closeErr != nil {
 		return fail(e, c, closeErr)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bbox-dev/bbox/internal/cli"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/shard"
 )
 
@@ -12,7 +14,7 @@ import (
 // (pub, replay).
 type recoveryPubFlags struct {
 	rewind string
-	binds  listFlag
+	binds  cli.List
 }
 
 func (r *recoveryPubFlags) register(fs *flag.FlagSet) {
@@ -30,7 +32,7 @@ func (r *recoveryPubFlags) apply(cfg *shard.PubConfig) error {
 		cfg.Rewind = -1
 		return nil
 	}
-	n, err := parseBytes(r.rewind)
+	n, err := words.ParseSize(r.rewind)
 	if err != nil {
 		return fmt.Errorf("--rewind: %v", err)
 	}
@@ -59,8 +61,8 @@ func (r *recoveryPubFlags) validate(binds []string) error {
 // recoverySubFlags are a subscriber's recovery settings (sub).
 type recoverySubFlags struct {
 	mode      string
-	connect   listFlag
-	archive   listFlag
+	connect   cli.List
+	archive   cli.List
 	fromStart bool
 	fromSeq   uint64
 	hold      string
@@ -109,7 +111,7 @@ func (r *recoverySubFlags) apply(sc *shard.SubConfig) error {
 	if sc.JoinFrom > 0 && mode == shard.RecoverOff {
 		return fmt.Errorf("--from-start/--from-seq need --recover window or archive")
 	}
-	hold, err := parseBytes(r.hold)
+	hold, err := words.ParseSize(r.hold)
 	if err != nil || hold > 1<<40 {
 		return fmt.Errorf("--recover-hold: %q: want a size such as 64MiB", r.hold)
 	}
@@ -119,9 +121,4 @@ func (r *recoverySubFlags) apply(sc *shard.SubConfig) error {
 	}
 	sc.RecoverTimeout = r.timeout
 	return nil
-}
-
-// recoveryLog names where a subscriber recovers from, for the log.
-func recoveryLog(sc *shard.SubConfig) string {
-	return sc.RecoveryText()
 }

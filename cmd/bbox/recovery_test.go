@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // recoverySummary is the part of the JSON summary the recovery tests read.
@@ -122,10 +124,10 @@ func TestNetnsLinkDownRecovers(t *testing.T) {
 	if s.Gaps == 0 || s.RecordsRecovered == 0 || s.RecoveryRequests == 0 {
 		t.Fatalf("gaps %d, recovered %d, requests %d: the outage cost nothing to recover?", s.Gaps, s.RecordsRecovered, s.RecoveryRequests)
 	}
-	if s.Verdict != "exactly_once" || !strings.Contains(sub.stderr.String(), "arrived exactly once ("+commas(s.RecordsRecovered)+" recovered)") {
+	if s.Verdict != "exactly_once" || !strings.Contains(sub.stderr.String(), "arrived exactly once ("+words.Group(s.RecordsRecovered)+" recovered)") {
 		t.Fatalf("verdict %q (%q), want exactly once with the recovery named\n%s", s.Verdict, s.VerdictDetail, tail(sub.stderr.String(), 12))
 	}
-	if !strings.Contains(sub.stderr.String(), "recovery: "+commas(s.RecordsRecovered)+" recovered") {
+	if !strings.Contains(sub.stderr.String(), "recovery: "+words.Group(s.RecordsRecovered)+" recovered") {
 		t.Errorf("no recovery line in the human summary:\n%s", tail(sub.stderr.String(), 12))
 	}
 }

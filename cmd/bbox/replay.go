@@ -11,7 +11,11 @@ import (
 	_ "time/tzdata" // --tz works on boxes without /usr/share/zoneinfo
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/cli"
+	"github.com/bbox-dev/bbox/internal/termlog"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/replay"
+	"github.com/bbox-dev/bbox/report"
 )
 
 func init() {
@@ -76,13 +80,13 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	}
 	speed := speedFlag(1)
 	fs.Var(&speed, "speed", "max (as fast as the engine takes it), 1x (original pacing) or a multiple like 10x")
-	var rate rateFlag
+	var rate cli.Rate
 	fs.Var(&rate, "rate", "publish at a fixed rate, records per second, ignoring timestamps (instead of --speed)")
 	loop := fs.Int("loop", 1, "play the files this many times (0: until stopped)")
 	from := fs.String("from", "", "start at this time of day (09:30, 15:59:30.5, in --tz, on the first record's day) or RFC 3339 timestamp")
 	to := fs.String("to", "", "stop before this time of day or RFC 3339 timestamp")
 	tz := fs.String("tz", "", "time zone of --from/--to (default: the file's own, else UTC)")
-	var symbols listFlag
+	var symbols cli.List
 	fs.Var(&symbols, "symbols", "replay only these topics (comma-separated or repeated)")
 	skip := fs.Bool("skip-corrupt", false, "carry on past damaged chunks and torn tails, reporting what was skipped")
 	maxSleep := fs.Duration("max-sleep", 0, "cap any single pause of a paced replay (0: none)")
@@ -169,19 +173,19 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	}
 	defer src.Close()
 	if st := src.Stats(); *preload {
-		log.Logf("preloaded %s uncompressed bytes in %v", commas(st.PreloadBytes), st.PreloadTime.Round(time.Millisecond))
+		log.Logf("preloaded %s uncompressed bytes in %v", words.Group(st.PreloadBytes), st.PreloadTime.Round(time.Millisecond))
 	}
 
 	// runPublisher's own status line gives way to the progress bar: its
 	// log lines go through ours.
 	inner := log.child("pub")
 	log.replayMetrics(src)
-	var r rater
+	var r termlog.Rater
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {
 		eta, ok := src.ETA()
 		st := src.Stats()
-		return replay.ProgressLine(el, st, r.rate(st.Records), eta, ok)
+		return replay.ProgressLine(el, st, r.Rate(st.Records), eta, ok)
 	})
 	start := time.Now()
 	s, runErr := runPublisher(ctx, e, inner, &pf, src, *duration, "replay")
@@ -207,15 +211,15 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 		defer fmt.Fprintf(e.stderr, "bbox replay: %s\n", msg) // after the summary, as the last word
 		code = exitError
 	}
-	s.Warnings = append(s.Warnings, unheard(&s, pf.waitSubs)...)
+	s.Warnings = append(s.Warnings, report.Unheard(&s, pf.waitSubs)...)
 	out := e.stdout
 	if *asJSON {
 		out = e.stderr
 	}
 	summaryBreak(e, out)
-	printReplay(out, &rep, &s)
+	report.WriteReplay(out, &rep, &s)
 	if *asJSON {
-		writeJSON(e.stdout, replaySummary{summary: s, Replay: rep})
+		writeJSON(e.stdout, replaySummary{Summary: s, Replay: rep})
 	}
 	return code
 }

@@ -84,7 +84,7 @@ func TestCaptureRoundTrip(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("gen: exit %d: %s", code, errs)
 	}
-	var g genReport
+	var g feed.GenReport
 	lastJSON(t, out, &g)
 	if g.Records != n {
 		t.Fatalf("gen wrote %d records", g.Records)
@@ -524,7 +524,7 @@ func BenchmarkReplayThroughput(b *testing.B) {
 	if code := run(context.Background(), &env{stdout: &out, stderr: &errb}, []string{"gen", "--out", path, "--records", fmt.Sprint(n), "--json"}); code != 0 {
 		b.Fatalf("gen: %s", errb.String())
 	}
-	var g genReport
+	var g feed.GenReport
 	if err := json.Unmarshal([]byte(strings.TrimSpace(out.String())[strings.LastIndex(strings.TrimSpace(out.String()), "\n")+1:]), &g); err != nil {
 		b.Fatal(err)
 	}

@@ -8,9 +8,12 @@ import (
 	"os"
 	"time"
 
+	"github.com/bbox-dev/bbox/internal/cli"
+	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/tuning"
 	"github.com/bbox-dev/bbox/workers"
 )
 
@@ -28,7 +31,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)
-	var connect, topics, parts listFlag
+	var connect, topics, parts cli.List
 	fs.Var(&connect, "connect", "publisher shard endpoints, one per shard (comma-separated or repeated)")
 	fs.Var(&topics, "topics", "keep only records whose topic starts with one of these prefixes (comma-separated)")
 	fs.Var(&parts, "partitions", "subscribe only to these partitions (comma-separated numbers; default all)")
@@ -45,7 +48,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
 	cpus := "none"
 	// Checked when set, so a bad [sub] cpus in --config is reported with its line.
-	fs.Var(checked{&cpus, func(s string) error { _, err := cpuPlan(s, 0); return err }}, "cpus", "pin shard thread i to these cores: a list like 2,3, auto, or none")
+	fs.Var(checked{&cpus, func(s string) error { _, err := tuning.ShardCPUs(s, 0); return err }}, "cpus", "pin shard thread i to these cores: a list like 2,3, auto, or none")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every shard has seen the publisher's end-of-stream")
 	tapPath := fs.String("tap", "", "write one line per handled record (publisher epoch shard partition seq topic) to this file (in-process workers)")
@@ -83,16 +86,16 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--order: %v", err)
 	}
-	cpuList, err := cpuPlan(cpus, len(connect))
+	cpuList, err := tuning.ShardCPUs(cpus, len(connect))
 	if err != nil {
 		return usageErr(e, c, "--cpus: %v", err)
 	}
-	partList, err := parsePartitions(parts)
+	partList, err := shard.ParsePartitions(parts)
 	if err != nil {
 		return usageErr(e, c, "--partitions: %v", err)
 	}
 	if *name == "" {
-		*name = fmt.Sprintf("sub-%d", pid())
+		*name = fmt.Sprintf("sub-%d", os.Getpid())
 	}
 	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
 	if !opsOK {
@@ -114,7 +117,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if err := rf.apply(&sc); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	log.Logf("%s", recoveryLog(&sc))
+	log.Logf("%s", sc.RecoveryText())
 	if sc.Idle != shard.IdlePark && len(cpuList) == 0 {
 		log.Logf("--idle %s without --cpus: a polling thread that is not pinned to a core of its own takes CPU from everything else on the box", lf.idle)
 	}
@@ -167,11 +170,11 @@ func runSub(ctx context.Context, e *env, args []string) int {
 		rctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
-	sr := make([]rater, len(connect))
+	sr := make([]termlog.Rater, len(connect))
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {
 		st := side.sub.Stats()
-		return report.SubStatus(el, &st, func(i int, n int64) float64 { return sr[i].rate(n) })
+		return report.SubStatus(el, &st, func(i int, n int64) float64 { return sr[i].Rate(n) })
 	})
 	start := time.Now()
 	runErr := side.run(rctx)
@@ -190,7 +193,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	s.In.Interrupted = ctx.Err() != nil
 	s.Judge()
 	s.Warnings = append(plan.warnings, s.Warnings...)
-	if w := sockBufWarning(sockStats.SockBufCapped.Load()); w != "" {
+	if w := tuning.SockBufCappedWarning(sockStats.SockBufCapped.Load()); w != "" {
 		s.Warnings = append(s.Warnings, w)
 	}
 	s.Seconds = elapsed.Seconds()

@@ -88,16 +88,6 @@ func (s *subSide) stop() { s.Stop() }
 
 func (s *subSide) workerStats() []workers.WorkerStats { return s.WorkerStats() }
 
-// The summary every receiving and publishing command prints lives in
-// package report; these names keep the commands' files reading as before.
-type (
-	summary      = report.Summary
-	shardSummary = report.Shard
-)
-
-// streamSummary fills the summary keys every subscribing command shares.
-func streamSummary(cmd string, st shard.SubStats) summary { return report.Stream(cmd, st) }
-
 // printSummary writes a summary for people, on stderr with --json so that
 // stdout holds only the JSON object (of v, taken after human has written).
 func printSummary(e *env, asJSON bool, human func(io.Writer), v func() any) {
@@ -110,7 +100,7 @@ func printSummary(e *env, asJSON bool, human func(io.Writer), v func() any) {
 }
 
 // summary fills the receiving half of the JSON summary.
-func (s *subSide) summary(cmd string) summary {
+func (s *subSide) summary(cmd string) report.Summary {
 	return report.Received(cmd, s.Receiver, bench.Summarize(s.rec.Merged()))
 }
 

@@ -17,9 +17,6 @@ func init() {
 	})
 }
 
-// tuneReport is bbox tune's JSON object (named here for TestCLIDoc).
-type tuneReport = tuning.Report
-
 func runTune(ctx context.Context, e *env, args []string) int {
 	c := commands["tune"]
 	fs := newFlags(e, c)

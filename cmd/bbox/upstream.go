@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/upstream"
 )
 
@@ -25,7 +26,7 @@ func init() {
 type commandSource interface {
 	feed.Source
 	attach(log *logger, pf *pubFlags) error
-	report(s *summary)
+	report(s *report.Summary)
 	Close() error
 }
 
@@ -74,7 +75,7 @@ func setIdleExit(src feed.Source, d time.Duration) error {
 	return nil
 }
 
-func (s *upstreamSource) report(sum *summary) {
+func (s *upstreamSource) report(sum *report.Summary) {
 	st := s.u.Stats()
 	sum.Upstream = &st
 	if st.ActiveSeconds > 0 {

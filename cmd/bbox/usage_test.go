@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bbox-dev/bbox/internal/words"
 )
 
 // runLocal runs bbox in process with a context that is already done, so a
@@ -290,12 +292,12 @@ func TestPlural(t *testing.T) {
 		n    int64
 		want string
 	}{{0, "0 shards"}, {1, "1 shard"}, {2, "2 shards"}, {12000, "12,000 shards"}} {
-		if got := plural(c.n, "shard", "shards"); got != c.want {
-			t.Errorf("plural(%d) = %q, want %q", c.n, got, c.want)
+		if got := words.Count(c.n, "shard", "shards"); got != c.want {
+			t.Errorf("words.Count(%d) = %q, want %q", c.n, got, c.want)
 		}
 	}
-	if got := plural(1, "batch", "batches"); got != "1 batch" {
-		t.Errorf("plural(1, batch) = %q", got)
+	if got := words.Count(1, "batch", "batches"); got != "1 batch" {
+		t.Errorf("words.Count(1, batch) = %q", got)
 	}
 }
 

@@ -7,6 +7,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/bbox-dev/bbox/internal/cli"
+	"github.com/bbox-dev/bbox/internal/termlog"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/workers"
 )
 
@@ -19,14 +22,12 @@ func init() {
 	})
 }
 
-func pid() int { return os.Getpid() }
-
 func runWorker(ctx context.Context, e *env, args []string) int {
 	c := commands["worker"]
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)
-	var connect listFlag
+	var connect cli.List
 	fs.Var(&connect, "connect", "subscribers' --push endpoints (repeatable or comma-separated)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every endpoint has sent end-of-stream")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow worker)")
@@ -75,9 +76,9 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	rctx, cancel := withDuration(ctx, *duration)
 	defer cancel()
 	var sum workers.WorkerSummary
-	runStatus(log, func(el time.Duration, r *rater) string {
+	runStatus(log, func(el time.Duration, r *termlog.Rater) string {
 		st := w.Stats()
-		return fmt.Sprintf("[%2.0fs] %s rec/s, %s handled", el.Seconds(), human(r.rate(st.Records)), commas(st.Records))
+		return fmt.Sprintf("[%2.0fs] %s rec/s, %s handled", el.Seconds(), words.RateFixed(r.Rate(st.Records)), words.Group(st.Records))
 	}, func() { sum, err = w.RunSummary(rctx, h) })
 	if err != nil {
 		return fail(e, c, err)
