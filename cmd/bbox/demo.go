@@ -7,11 +7,12 @@ import (
 	"io"
 	"time"
 
+	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/words"
-	pipe "github.com/bbox-dev/bbox/pipeline" // named: replay_test.go has a func pipeline
+	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/tuning"
@@ -119,25 +120,26 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if err := lf.apply(&sc); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	rc, rec := subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work}.receiver(log, *shards)
+	rc, rec := receiverConfig{sub: sc, workers: *nworkers, order: ord, work: *work}.receiver(log, *shards)
 	// An interrupted demo stops the publisher, not the subscriber: its
 	// end-of-stream lets the subscriber take what is in flight, so only
 	// real loss is counted (pipeline.Loop).
-	loop, err := pipe.Start(ctx, pipe.LoopConfig{Shards: *shards, Pub: pcfg, Receiver: rc,
+	loop, err := pipeline.Start(ctx, pipeline.LoopConfig{Shards: *shards, Pub: pcfg, Receiver: rc,
 		Drain: 10 * time.Second, InterruptDrain: 3 * time.Second, Logf: log.Logf})
 	if err != nil {
 		return fail(e, c, err)
 	}
 	defer loop.Close()
 	pub := loop.Publisher()
-	side := sideOf(loop.Receiver(), rec, log)
+	rx := loop.Receiver()
+	log.addMetrics(log.ops.Receiver(rx, rec.Visit)...)
 
 	log.pubMetrics(pub)
 	var pr termlog.Rater
 	var sr = make([]termlog.Rater, *shards)
 	stopStatus := make(chan struct{})
 	statusDone := log.statusLoop(stopStatus, func(el time.Duration) string {
-		ps, ss := pub.Stats(), side.sub.Stats()
+		ps, ss := pub.Stats(), rx.Subscriber().Stats()
 		return report.LoopStatus(el, &ps, &ss, func(i int, n int64) float64 {
 			if i < 0 {
 				return pr.Rate(n)
@@ -154,7 +156,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	pubElapsed, elapsed, interrupted, subErr := run.Sending, run.Elapsed, run.Interrupted, run.SubErr
 
 	ps := pub.Stats()
-	s := side.summary("demo")
+	s := report.Received("demo", rx, bench.Summarize(rec.Merged()))
 	s.Warnings = append(coreWarn, s.Warnings...)
 	s.InProcess(&ps, interrupted)
 	s.Seconds = elapsed.Seconds()

@@ -111,28 +111,6 @@ func (l *logger) countSquawks(next func(alerts.Squawk)) func(alerts.Squawk) {
 	return l.ops.CountSquawks(next)
 }
 
-// subSideMetrics registers the receiving half of sub and demo: the
-// subscriber, its worker pool and the record-age histogram.
-func (l *logger) subSideMetrics(s *subSide) {
-	if l == nil || l.ops == nil {
-		return
-	}
-	l.addMetrics(
-		metrics.Subscriber(s.sub.Stats, l.ops.SubExtra),
-		metrics.Pool(func() metrics.PoolView {
-			v := metrics.PoolView{Workers: s.workerStats()}
-			if s.pool != nil {
-				v.Queued = s.pool.Queued()
-			}
-			if s.disp != nil {
-				v.Lost = s.disp.Lost()
-			}
-			return v
-		}),
-		metrics.RecordAge(s.rec.Visit),
-	)
-}
-
 // benchInterval wraps a bench run's OnInterval so the run's intervals are
 // also served as metrics (bbox_bench_*, labelled by path).
 func (l *logger) benchInterval(path bench.Path, next func(bench.IntervalStat, *hdrhistogram.Histogram)) func(bench.IntervalStat, *hdrhistogram.Histogram) {

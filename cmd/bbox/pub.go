@@ -13,7 +13,7 @@ import (
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
-	pipe "github.com/bbox-dev/bbox/pipeline" // named: replay_test.go has a func pipeline
+	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/tuning"
@@ -121,7 +121,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		}
 		return line
 	})
-	elapsed, runErr := pipe.Publish(ctx, pub, src, duration)
+	elapsed, runErr := pipeline.Publish(ctx, pub, src, duration)
 	close(stop)
 	<-statusDone
 	if runErr != nil {

@@ -465,10 +465,10 @@ func (c *countSink) Deliver(_ int, b *feed.Batch) {
 	feed.PutBatch(b)
 }
 
-// pipeline publishes src through one shard over loopback TCP to a
+// pipelineRate publishes src through one shard over loopback TCP to a
 // subscriber thread, as bench's BenchmarkThroughput does, and returns
 // records per second from the first publish to the last delivery.
-func pipeline(b *testing.B, src feed.Source, n int64) float64 {
+func pipelineRate(b *testing.B, src feed.Source, n int64) float64 {
 	// Lossless: the publisher waits for the subscriber instead of dropping
 	// at its high-water mark, so every run delivers all n records at the
 	// rate the engine takes them.
@@ -553,23 +553,23 @@ func BenchmarkReplayThroughput(b *testing.B) {
 		name string
 		run  func() float64
 	}{
-		{"engine", func() float64 { return pipeline(b, &loopSource{recs: engineRecs, left: n}, n) }},
+		{"engine", func() float64 { return pipelineRate(b, &loopSource{recs: engineRecs, left: n}, n) }},
 		// The engine as a user runs it: bbox pub --source gen --rate max.
 		{"gen", func() float64 {
 			g, err := feed.NewGenerator(feed.GenConfig{Seed: 1, Records: n})
 			if err != nil {
 				b.Fatal(err)
 			}
-			return pipeline(b, g, n)
+			return pipelineRate(b, g, n)
 		}},
-		{"memory", func() float64 { return pipeline(b, &memSource{recs: dayInMemory()}, n) }},
+		{"memory", func() float64 { return pipelineRate(b, &memSource{recs: dayInMemory()}, n) }},
 		{"replay", func() float64 {
 			src, err := replay.NewSource(replay.SourceConfig{Files: []*replay.Reader{r}, Decoders: decoders, Prefetch: prefetch})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer src.Close()
-			return pipeline(b, src, n)
+			return pipelineRate(b, src, n)
 		}},
 		{"replay-preload", func() float64 {
 			src, err := replay.NewSource(replay.SourceConfig{Files: []*replay.Reader{r}, Preload: true})
@@ -577,7 +577,7 @@ func BenchmarkReplayThroughput(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer src.Close()
-			return pipeline(b, src, n)
+			return pipelineRate(b, src, n)
 		}},
 	}
 	rounds := 5

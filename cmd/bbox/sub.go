@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/zmqx"
@@ -155,14 +156,14 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	side, err := newSubSide(subSideConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap, rec: lat.recorder(),
+	rx, rec, err := newReceiver(receiverConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap, rec: lat.recorder(),
 		redeliver: *redeliver, workerTimeout: *workerTimeout, alert: publishAlert}, log)
 	if err != nil {
 		lat.close()
 		return fail(e, c, err)
 	}
-	if side.disp != nil {
-		log.Logf("serving workers on %s", side.disp.Endpoint())
+	if d := rx.Dispatcher(); d != nil {
+		log.Logf("serving workers on %s", d.Endpoint())
 	}
 	rctx := ctx
 	if *duration > 0 {
@@ -173,11 +174,11 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	sr := make([]termlog.Rater, len(connect))
 	stop := make(chan struct{})
 	statusDone := log.statusLoop(stop, func(el time.Duration) string {
-		st := side.sub.Stats()
+		st := rx.Subscriber().Stats()
 		return report.SubStatus(el, &st, func(i int, n int64) float64 { return sr[i].Rate(n) })
 	})
 	start := time.Now()
-	runErr := side.run(rctx)
+	runErr := rx.Run(rctx)
 	elapsed := time.Since(start)
 	close(stop)
 	<-statusDone
@@ -188,7 +189,7 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if runErr != nil && !errors.As(runErr, &ce) {
 		return fail(e, c, runErr)
 	}
-	s := side.summary("sub")
+	s := report.Received("sub", rx, bench.Summarize(rec.Merged()))
 	// A signal (not --duration, not end-of-stream) ended the run.
 	s.In.Interrupted = ctx.Err() != nil
 	s.Judge()

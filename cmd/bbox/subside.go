@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,16 +10,15 @@ import (
 	"github.com/bbox-dev/bbox/alerts"
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/zmqx"
-	pipe "github.com/bbox-dev/bbox/pipeline" // named: replay_test.go has a func pipeline
-	"github.com/bbox-dev/bbox/report"
+	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
 )
 
-// subSideConfig is the receiving half shared by demo and sub: subscriber
+// receiverConfig is the receiving half shared by demo and sub: subscriber
 // threads, latency recording and a worker pool (in-process or, with push,
 // worker processes).
-type subSideConfig struct {
+type receiverConfig struct {
 	sub     shard.SubConfig
 	workers int
 	order   workers.Order
@@ -34,20 +32,9 @@ type subSideConfig struct {
 	alert         func(alerts.Event) // each squawk as an alert (sub --alert); nil: none
 }
 
-// subSide is the command's view of a pipeline.Receiver: the receiver,
-// the latency recorder its subscriber threads observe into, and the parts
-// ops.go's metrics read.
-type subSide struct {
-	*pipe.Receiver
-	sub  *shard.Subscriber
-	pool *workers.Pool
-	disp *workers.PushDispatcher
-	rec  *bench.Recorder
-}
-
 // receiver is the pipeline's configuration for cfg's shards subscriber
 // threads, logging to log, and the latency recorder they observe into.
-func (cfg subSideConfig) receiver(log *logger, shards int) (pipe.ReceiverConfig, *bench.Recorder) {
+func (cfg receiverConfig) receiver(log *logger, shards int) (pipeline.ReceiverConfig, *bench.Recorder) {
 	rec := cfg.rec
 	if rec == nil {
 		rec = bench.NewRecorder(shards, bench.FromSend)
@@ -56,7 +43,7 @@ func (cfg subSideConfig) receiver(log *logger, shards int) (pipe.ReceiverConfig,
 	sc.Logf = log.Logf
 	sc.Observe = rec.Observe
 	sc.OnSquawk = log.countSquawks(sc.OnSquawk)
-	rc := pipe.ReceiverConfig{Sub: sc, Show: log.Line, Alert: cfg.alert,
+	rc := pipeline.ReceiverConfig{Sub: sc, Show: log.Line, Alert: cfg.alert,
 		Pool: workers.PoolConfig{Workers: cfg.workers, Order: cfg.order, Work: cfg.work, Tap: cfg.tap}}
 	if cfg.push != "" {
 		rc.Push = &workers.PushConfig{Bind: cfg.push, Order: cfg.order, Conn: cfg.sub.Conn, Logf: log.Logf,
@@ -65,28 +52,17 @@ func (cfg subSideConfig) receiver(log *logger, shards int) (pipe.ReceiverConfig,
 	return rc, rec
 }
 
-func newSubSide(cfg subSideConfig, log *logger) (*subSide, error) {
+// newReceiver makes the receiving half of cfg, logging to log, with its
+// metrics registered, and the latency recorder its threads observe into.
+func newReceiver(cfg receiverConfig, log *logger) (*pipeline.Receiver, *bench.Recorder, error) {
 	rc, rec := cfg.receiver(log, len(cfg.sub.Connect))
-	rx, err := pipe.NewReceiver(rc)
+	rx, err := pipeline.NewReceiver(rc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return sideOf(rx, rec, log), nil
+	log.addMetrics(log.ops.Receiver(rx, rec.Visit)...)
+	return rx, rec, nil
 }
-
-// sideOf wraps a running or new receiver and registers its metrics.
-func sideOf(rx *pipe.Receiver, rec *bench.Recorder, log *logger) *subSide {
-	s := &subSide{Receiver: rx, sub: rx.Subscriber(), pool: rx.Pool(), disp: rx.Dispatcher(), rec: rec}
-	log.subSideMetrics(s)
-	return s
-}
-
-// run runs the subscriber until it ends, then drains the workers.
-func (s *subSide) run(ctx context.Context) error { return s.Run(ctx) }
-
-func (s *subSide) stop() { s.Stop() }
-
-func (s *subSide) workerStats() []workers.WorkerStats { return s.WorkerStats() }
 
 // printSummary writes a summary for people, on stderr with --json so that
 // stdout holds only the JSON object (of v, taken after human has written).
@@ -97,11 +73,6 @@ func printSummary(e *env, asJSON bool, human func(io.Writer), v func() any) {
 	}
 	human(e.stderr)
 	writeJSON(e.stdout, v())
-}
-
-// summary fills the receiving half of the JSON summary.
-func (s *subSide) summary(cmd string) report.Summary {
-	return report.Received(cmd, s.Receiver, bench.Summarize(s.rec.Merged()))
 }
 
 // liveFlags are the subscriber's liveness, reconnect and idle flags
