@@ -45,11 +45,11 @@ func (l *logger) Logf(format string, args ...any) { l.get().Logf(format, args...
 // text is an alert instead (termlog.Logger.Say).
 func (l *logger) Line(s string) { l.get().Say(s) }
 
-// statusLoop redraws a one-line status, cut to the terminal's width, about
-// once a second while on a terminal (off one, it logs it every 10s), until
-// stop is closed.
-func (l *logger) statusLoop(stop <-chan struct{}, line func(elapsed time.Duration) string) (done chan struct{}) {
-	return l.get().StatusLoop(stop, line)
+// whileStatus runs run while a one-line status, cut to the terminal's
+// width, is redrawn about once a second on a terminal (off one, logged
+// every 10s), and returns how long run took (termlog.Logger.WhileStatus).
+func (l *logger) whileStatus(line func(elapsed time.Duration, r *termlog.Rates) string, run func()) time.Duration {
+	return l.get().WhileStatus(line, run)
 }
 
 // child is a logger for a part of the command (component name) sharing

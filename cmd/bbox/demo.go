@@ -135,21 +135,12 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	log.addMetrics(log.ops.Receiver(rx, rec.Visit)...)
 
 	log.pubMetrics(pub)
-	var pr termlog.Rater
-	var sr = make([]termlog.Rater, *shards)
-	stopStatus := make(chan struct{})
-	statusDone := log.statusLoop(stopStatus, func(el time.Duration) string {
+	var run pipeline.Result
+	var perr error
+	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		ps, ss := pub.Stats(), rx.Subscriber().Stats()
-		return report.LoopStatus(el, &ps, &ss, func(i int, n int64) float64 {
-			if i < 0 {
-				return pr.Rate(n)
-			}
-			return sr[i].Rate(n)
-		})
-	})
-	run, perr := loop.Run(ctx, gen, *duration)
-	close(stopStatus)
-	<-statusDone
+		return report.LoopStatus(el, &ps, &ss, r.Of)
+	}, func() { run, perr = loop.Run(ctx, gen, *duration) })
 	if perr != nil {
 		return fail(e, c, perr)
 	}

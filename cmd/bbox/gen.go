@@ -92,7 +92,7 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
 	t0 := time.Now()
 	first, last := int64(0), int64(0)
-	runStatus(log, func(el time.Duration, r *termlog.Rater) string {
+	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		n := g.Generated()
 		return fmt.Sprintf("[%2.0fs] %s/%s records  %s rec/s  %s written", el.Seconds(), words.Group(n), words.Group(*records),
 			words.RateFixed(r.Rate(n)), words.Group(w.Stats().Bytes))
@@ -127,16 +127,6 @@ func runGen(ctx context.Context, e *env, args []string) int {
 		writeJSON(e.stdout, rep)
 	}
 	return exitOK
-}
-
-// runStatus runs run while log shows the status line status draws (once
-// a second on a terminal, every 10s off one), with a termlog.Rater for its rates.
-func runStatus(log *logger, status func(elapsed time.Duration, r *termlog.Rater) string, run func()) {
-	var r termlog.Rater
-	stop := make(chan struct{})
-	done := log.statusLoop(stop, func(el time.Duration) string { return status(el, &r) })
-	defer func() { close(stop); <-done }()
-	run()
 }
 
 // withDuration is ctx cut off after d (--duration; 0: not cut off).

@@ -112,7 +112,7 @@ func runImport(ctx context.Context, e *env, args []string) int {
 		return fail(e, c, err)
 	}
 	var rep *exchange.ImportReport
-	runStatus(log, func(el time.Duration, r *termlog.Rater) string {
+	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		n := im.Records()
 		return fmt.Sprintf("[%2.0fs] %s records  %s rec/s", el.Seconds(), words.Group(n), words.RateFixed(r.Rate(n)))
 	}, func() { rep, err = im.Run(ctx) })

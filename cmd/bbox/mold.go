@@ -156,7 +156,7 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 	rctx, cancel := withDuration(ctx, pace.duration)
 	defer cancel()
 	var rep *exchange.MoldSendReport
-	runStatus(log, func(el time.Duration, r *termlog.Rater) string {
+	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		st := snd.Stats()
 		return fmt.Sprintf("[%2.0fs] %s messages, %s msg/s, %s packets, %d requests", el.Seconds(), words.Group(st.Messages), words.RateFixed(r.Rate(st.Messages)), words.Group(st.Packets), st.Requests)
 	}, func() { rep, err = snd.Run(rctx, src) })

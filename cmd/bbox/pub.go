@@ -111,19 +111,16 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 			return report.Summary{}, err
 		}
 	}
-	var r termlog.Rater
-	stop := make(chan struct{})
-	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+	var elapsed time.Duration
+	var runErr error
+	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		st := pub.Stats()
 		line := report.PubStatus(el, &st, func(_ int, n int64) float64 { return r.Rate(n) })
 		if sl, ok := src.(interface{ statusLine() string }); ok { // a live feed's own counters (mold.go)
 			line += sl.statusLine()
 		}
 		return line
-	})
-	elapsed, runErr := pipeline.Publish(ctx, pub, src, duration)
-	close(stop)
-	<-statusDone
+	}, func() { elapsed, runErr = pipeline.Publish(ctx, pub, src, duration) })
 	if runErr != nil {
 		return report.Summary{}, runErr
 	}

@@ -136,23 +136,13 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 		log.Logf("serving recovery from the recording on %s", srv.Endpoint())
 	}
 	log.recordMetrics(sub, rec)
-	rctx := ctx
-	if *duration > 0 {
-		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeout(ctx, *duration)
-		defer cancel()
-	}
-	var r termlog.Rater
-	stop := make(chan struct{})
-	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+	rctx, cancel := withDuration(ctx, *duration)
+	defer cancel()
+	var runErr, closeErr error
+	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		ss := sub.Stats()
 		return replay.RecordStatus(el, r.Rate(ss.Received), ss, rec.Stats())
-	})
-	start := time.Now()
-	runErr, closeErr := rec.Record(rctx, sub.Run)
-	elapsed := time.Since(start)
-	close(stop)
-	<-statusDone
+	}, func() { runErr, closeErr = rec.Record(rctx, sub.Run) })
 	var ce *shard.CroakError
 	if runErr != nil && !errors.As(runErr, &ce) {
 		return fail(e, c, runErr)

@@ -180,18 +180,13 @@ func runReplay(ctx context.Context, e *env, args []string) int {
 	// log lines go through ours.
 	inner := log.child("pub")
 	log.replayMetrics(src)
-	var r termlog.Rater
-	stop := make(chan struct{})
-	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+	var s report.Summary
+	var runErr error
+	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		eta, ok := src.ETA()
 		st := src.Stats()
 		return replay.ProgressLine(el, st, r.Rate(st.Records), eta, ok)
-	})
-	start := time.Now()
-	s, runErr := runPublisher(ctx, e, inner, &pf, src, *duration, "replay")
-	elapsed := time.Since(start)
-	close(stop)
-	<-statusDone
+	}, func() { s, runErr = runPublisher(ctx, e, inner, &pf, src, *duration, "replay") })
 	if runErr != nil {
 		return fail(e, c, runErr)
 	}

@@ -165,23 +165,13 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if d := rx.Dispatcher(); d != nil {
 		log.Logf("serving workers on %s", d.Endpoint())
 	}
-	rctx := ctx
-	if *duration > 0 {
-		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeout(ctx, *duration)
-		defer cancel()
-	}
-	sr := make([]termlog.Rater, len(connect))
-	stop := make(chan struct{})
-	statusDone := log.statusLoop(stop, func(el time.Duration) string {
+	rctx, cancel := withDuration(ctx, *duration)
+	defer cancel()
+	var runErr error
+	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		st := rx.Subscriber().Stats()
-		return report.SubStatus(el, &st, func(i int, n int64) float64 { return sr[i].Rate(n) })
-	})
-	start := time.Now()
-	runErr := rx.Run(rctx)
-	elapsed := time.Since(start)
-	close(stop)
-	<-statusDone
+		return report.SubStatus(el, &st, r.Of)
+	}, func() { runErr = rx.Run(rctx) })
 	if err := lat.close(); err != nil {
 		return fail(e, c, err)
 	}

@@ -76,7 +76,7 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	rctx, cancel := withDuration(ctx, *duration)
 	defer cancel()
 	var sum workers.WorkerSummary
-	runStatus(log, func(el time.Duration, r *termlog.Rater) string {
+	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		st := w.Stats()
 		return fmt.Sprintf("[%2.0fs] %s rec/s, %s handled", el.Seconds(), words.RateFixed(r.Rate(st.Records)), words.Group(st.Records))
 	}, func() { sum, err = w.RunSummary(rctx, h) })

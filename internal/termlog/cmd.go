@@ -50,3 +50,24 @@ func (r *Rater) Rate(n int64) float64 {
 	r.last, r.at = n, now
 	return v
 }
+
+// Rates are Raters by index (a shard, a worker; any int), made as they
+// are first asked for: the rate callback of a status line over several
+// counters. The zero value is ready; it is not safe for concurrent use.
+type Rates struct{ by map[int]*Rater }
+
+// Of is counter i's rate of n since the last call for i.
+func (r *Rates) Of(i int, n int64) float64 {
+	if r.by == nil {
+		r.by = map[int]*Rater{}
+	}
+	x := r.by[i]
+	if x == nil {
+		x = &Rater{}
+		r.by[i] = x
+	}
+	return x.Rate(n)
+}
+
+// Rate is the rate of one counter (index 0).
+func (r *Rates) Rate(n int64) float64 { return r.Of(0, n) }

@@ -1,8 +1,10 @@
 package termlog
 
 import (
+	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -39,5 +41,39 @@ func TestIsTerminal(t *testing.T) {
 	defer f.Close()
 	if IsTerminal(f) {
 		t.Error("a file is a terminal")
+	}
+}
+
+// Each index of a Rates keeps its own last count.
+func TestRates(t *testing.T) {
+	var r Rates
+	if a, b := r.Of(0, 100), r.Of(-1, 100); a <= 0 || b <= 0 {
+		t.Errorf("first rates %v, %v: want ones since the process started", a, b)
+	}
+	time.Sleep(time.Millisecond)
+	if a, b := r.Rate(100), r.Of(-1, 200); a != 0 || b <= 0 {
+		t.Errorf("index 0 unchanged: %v (want 0); index -1 moved: %v (want > 0)", a, b)
+	}
+}
+
+// WhileStatus draws the line while run runs, clears it after, and says
+// how long run took.
+func TestWhileStatus(t *testing.T) {
+	var b syncBuf
+	l := New(Config{W: &b, TTY: true, Redraw: 5 * time.Millisecond, Width: func() int { return 80 }})
+	drawn := make(chan struct{})
+	var once sync.Once
+	took := l.WhileStatus(func(el time.Duration, r *Rates) string {
+		once.Do(func() { close(drawn) })
+		return fmt.Sprintf("n %.0f", r.Of(3, 0))
+	}, func() {
+		select {
+		case <-drawn:
+		case <-time.After(10 * time.Second):
+		}
+	})
+	out := b.String()
+	if took <= 0 || !strings.Contains(out, "\r\033[Kn 0") || !strings.HasSuffix(out, "\r\033[K") {
+		t.Errorf("took %v, wrote %q", took, out)
 	}
 }

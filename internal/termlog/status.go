@@ -146,3 +146,19 @@ func Width(w io.Writer) int {
 	}
 	return 80
 }
+
+// WhileStatus runs run while the status line shows line (StatusLoop),
+// and returns how long run took. line gets the time since the loop
+// started and a Rates for the counters it shows as rates; the loop ends,
+// and its line is cleared, before WhileStatus returns.
+func (l *Logger) WhileStatus(line func(elapsed time.Duration, r *Rates) string, run func()) time.Duration {
+	var r Rates
+	stop := make(chan struct{})
+	done := l.StatusLoop(stop, func(el time.Duration) string { return line(el, &r) })
+	start := time.Now()
+	run()
+	took := time.Since(start)
+	close(stop)
+	<-done
+	return took
+}
