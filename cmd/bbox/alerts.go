@@ -39,8 +39,7 @@ func openAlerts(endpoint string, log *logger, cf *connFlags) (publish func(alert
 	return a.Publish, func() { a.Close(2 * time.Second) }, nil
 }
 
-func runAlerts(ctx context.Context, e *env, args []string) int {
-	c := commands["alerts"]
+func runAlerts(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	var connect, kinds cli.List
 	fs.Var(&connect, "connect", "alert endpoints to watch (repeatable or comma-separated)")

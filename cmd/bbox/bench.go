@@ -26,14 +26,13 @@ func init() {
 	})
 }
 
-func runBench(ctx context.Context, e *env, args []string) int {
+func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	if len(args) > 0 && args[0] == "compare" {
 		return runBenchCompare(e, args[1:])
 	}
 	if len(args) > 0 && args[0] == "internal" {
 		return runBenchInternal(ctx, e, args[1:])
 	}
-	c := commands["bench"]
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)

@@ -21,11 +21,8 @@ func (c *configFlag) register(fs *flag.FlagSet) {
 // command returns code: the error is already reported (usage: exit 2; a
 // bad file: exit 1). notes are apply's.
 func (cf *configFlag) parse(e *env, c *command, fs *flag.FlagSet, args []string) (notes []string, code int, ok bool) {
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parseNone(e, c, fs, args); !ok {
 		return nil, code, false
-	}
-	if fs.NArg() > 0 {
-		return nil, usageErr(e, c, "unexpected argument %q", fs.Arg(0)), false
 	}
 	notes, err := cf.apply(fs, c.name)
 	if err != nil {

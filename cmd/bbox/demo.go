@@ -37,8 +37,7 @@ const (
 	demoShards   = 2
 )
 
-func runDemo(ctx context.Context, e *env, args []string) int {
-	c := commands["demo"]
+func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)
@@ -61,11 +60,8 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	lf.register(fs)
 	var cf connFlags
 	cf.register(fs)
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parseNone(e, c, fs, args); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
 	}
 	if *shards < 1 || *shards > 64 {
 		return usageErr(e, c, "--shards %d: want 1..64", *shards)

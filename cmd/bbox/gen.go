@@ -22,8 +22,7 @@ func init() {
 	})
 }
 
-func runGen(ctx context.Context, e *env, args []string) int {
-	c := commands["gen"]
+func runGen(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	out := fs.String("out", "", "capture file to write")
 	force := fs.Bool("force", false, "replace an existing file (as bbox record, gen replaces nothing without it)")
@@ -41,11 +40,8 @@ func runGen(ctx context.Context, e *env, args []string) int {
 	level := fs.Int("level", 2, "zstd level: 1 fastest, 2 default, 3 better, 4 best")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
 	format := fs.String("format", "bbc", "bbc (bbox capture), itch or itch.gz (NASDAQ ITCH 5.0 file, every type), pcap or pcapng (MoldUDP64 on an A and a VLAN-tagged B line)")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parseNone(e, c, fs, args); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
 	}
 	if *out == "" {
 		return usageErr(e, c, "--out is required")

@@ -66,8 +66,7 @@ func (s *exchangeSource) report(sum *report.Summary) {
 	sum.Warnings = append(sum.Warnings, st.Warnings()...)
 }
 
-func runImport(ctx context.Context, e *env, args []string) int {
-	c := commands["import"]
+func runImport(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	out := fs.String("out", "", "bbox capture to write")
 	force := fs.Bool("force", false, "replace an existing --out (as bbox gen and bbox record, import replaces nothing without it)")

@@ -25,8 +25,7 @@ type inspectReport struct {
 	*replay.Report
 }
 
-func runInspect(ctx context.Context, e *env, args []string) int {
-	c := commands["inspect"]
+func runInspect(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	asJSON := fs.Bool("json", false, "print the report as one JSON object on the last line of stdout")
 	top := fs.Int("top", 10, "list this many of the busiest symbols")

@@ -30,7 +30,7 @@ type command struct {
 	name    string
 	summary string
 	usage   string // argument synopsis after "bbox NAME"
-	run     func(ctx context.Context, env *env, args []string) int
+	run     func(ctx context.Context, env *env, c *command, args []string) int
 }
 
 var commands = map[string]*command{}
@@ -61,7 +61,7 @@ func run(ctx context.Context, e *env, args []string) int {
 	name := args[0]
 	switch name {
 	case "--version", "-version":
-		return runVersion(ctx, e, args[1:])
+		return runVersion(ctx, e, commands["version"], args[1:])
 	case "-h", "-help", "--help":
 		topUsage(e.stdout)
 		return exitOK
@@ -76,14 +76,14 @@ func run(ctx context.Context, e *env, args []string) int {
 			return exitUsage
 		}
 		// The rest names a subcommand (bbox help bench compare).
-		return c.run(ctx, &env{stdout: e.stdout, stderr: e.stdout}, append(args[2:len(args):len(args)], "-h"))
+		return c.run(ctx, &env{stdout: e.stdout, stderr: e.stdout}, c, append(args[2:len(args):len(args)], "-h"))
 	}
 	c, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(e.stderr, "bbox: unknown command %q\nRun 'bbox help' for the list.\n", name)
 		return exitUsage
 	}
-	return c.run(ctx, e, args[1:])
+	return c.run(ctx, e, c, args[1:])
 }
 
 func topUsage(w io.Writer) {

@@ -39,12 +39,12 @@ func (o *opsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.logFormat, "log-format", "text", "log lines as text (date time LEVEL component: message) or json (one slog object per line)")
 }
 
-// start makes the command's logger and, with --metrics, starts serving
-// (metrics.Serve). ok is false after a usage error (printed; exit with
+// start makes the command's logger, logs notes (what --config set) and,
+// with --metrics, starts serving (metrics.Serve). ok is false after a usage error (printed; exit with
 // code). stop must be called before the command returns: it holds the
 // final metrics for --metrics-linger, closes the server and flushes
 // rate-limited log lines.
-func (o *opsFlags) start(ctx context.Context, e *env, c *command) (log *logger, stop func(), code int, ok bool) {
+func (o *opsFlags) start(ctx context.Context, e *env, c *command, notes ...string) (log *logger, stop func(), code int, ok bool) {
 	format, err := termlog.ParseFormat(o.logFormat)
 	if err != nil {
 		return nil, nil, usageErr(e, c, "--log-format %v", err), false
@@ -57,6 +57,7 @@ func (o *opsFlags) start(ctx context.Context, e *env, c *command) (log *logger, 
 	}
 	log = &logger{w: e.stderr, tty: e.stderrTTY, format: format, component: c.name}
 	if o.metrics == "" {
+		logNotes(log, notes)
 		return log, func() { log.get().Flush() }, 0, true
 	}
 	// The server's own complaints (a bad request line) become our log lines.
@@ -67,11 +68,18 @@ func (o *opsFlags) start(ctx context.Context, e *env, c *command) (log *logger, 
 	}
 	log.ops = srv
 	log.Logf("%s", srv)
+	logNotes(log, notes)
 	stop = func() {
 		srv.Shutdown(ctx, o.linger, log.Logf)
 		log.get().Flush()
 	}
 	return log, stop, 0, true
+}
+
+func logNotes(log *logger, notes []string) {
+	for _, n := range notes {
+		log.Logf("%s", n)
+	}
 }
 
 // addMetrics registers collectors with the command's registry (a no-op

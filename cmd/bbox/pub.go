@@ -128,8 +128,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 	return report.Published(cmd, &st, elapsed, tuning.SockBufCappedWarning), nil
 }
 
-func runPub(ctx context.Context, e *env, args []string) int {
-	c := commands["pub"]
+func runPub(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)
@@ -159,14 +158,11 @@ func runPub(ctx context.Context, e *env, args []string) int {
 	if err := pf.validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c, notes...)
 	if !opsOK {
 		return opsCode
 	}
 	defer stopOps()
-	for _, n := range notes {
-		log.Logf("%s", n)
-	}
 	src, err := openSource(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records, Cycle: feed.DefaultCycle})
 	if err != nil {
 		if _, serr := os.Stat(*source); serr == nil {

@@ -35,8 +35,7 @@ type recordSummary struct {
 	TZ        string               `json:"tz"` // the source's zone, stored in every file
 }
 
-func runRecord(ctx context.Context, e *env, args []string) int {
-	c := commands["record"]
+func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)
@@ -58,11 +57,8 @@ func runRecord(ctx context.Context, e *env, args []string) int {
 	rf.register(fs)
 	var cf connFlags
 	cf.register(fs)
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parseNone(e, c, fs, args); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
 	}
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required (one endpoint per shard)")

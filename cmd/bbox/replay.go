@@ -65,8 +65,7 @@ func (s *speedFlag) Set(v string) error {
 	return err
 }
 
-func runReplay(ctx context.Context, e *env, args []string) int {
-	c := commands["replay"]
+func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)

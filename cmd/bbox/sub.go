@@ -27,8 +27,7 @@ func init() {
 	})
 }
 
-func runSub(ctx context.Context, e *env, args []string) int {
-	c := commands["sub"]
+func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)
@@ -98,14 +97,11 @@ func runSub(ctx context.Context, e *env, args []string) int {
 	if *name == "" {
 		*name = fmt.Sprintf("sub-%d", os.Getpid())
 	}
-	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c, notes...)
 	if !opsOK {
 		return opsCode
 	}
 	defer stopOps()
-	for _, n := range notes {
-		log.Logf("%s", n)
-	}
 	sc := shard.SubConfig{
 		Connect: connect, Partitions: partList, Topics: topics, CPUs: cpuList,
 		MaxDelay: *maxDelay, OnLate: policy, Warmup: *warmup, ClockOffset: *clockOffset,

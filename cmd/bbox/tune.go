@@ -17,17 +17,13 @@ func init() {
 	})
 }
 
-func runTune(ctx context.Context, e *env, args []string) int {
-	c := commands["tune"]
+func runTune(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	asJSON := fs.Bool("json", false, "print the report as one JSON object on the last line of stdout")
 	apply := fs.Bool("apply", false, "raise the sysctls the report marks 'change' (net.core.rmem_max/wmem_max, busy_poll/busy_read) and print how to undo it; nothing else is ever changed")
 	root := fs.String("root", "/", "read (and with --apply, write) /proc and /sys under this directory: for checking a copied tree")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parseNone(e, c, fs, args); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
 	}
 	if st, err := os.Stat(*root); err != nil || !st.IsDir() {
 		return usageErr(e, c, "--root %q is not a directory", *root)

@@ -18,15 +18,11 @@ func init() {
 	})
 }
 
-func runVersion(ctx context.Context, e *env, args []string) int {
-	c := commands["version"]
+func runVersion(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	asJSON := fs.Bool("json", false, "print the build information as one JSON object")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parseNone(e, c, fs, args); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, c, "unexpected argument %q", fs.Arg(0))
 	}
 	in := buildinfo.Get()
 	if *asJSON {

@@ -22,8 +22,7 @@ func init() {
 	})
 }
 
-func runWorker(ctx context.Context, e *env, args []string) int {
-	c := commands["worker"]
+func runWorker(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)
@@ -46,14 +45,11 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required")
 	}
-	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
+	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c, notes...)
 	if !opsOK {
 		return opsCode
 	}
 	defer stopOps()
-	for _, n := range notes {
-		log.Logf("%s", n)
-	}
 	var tap io.Writer
 	if *tapPath != "" {
 		f, err := os.Create(*tapPath)
