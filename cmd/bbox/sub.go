@@ -148,14 +148,14 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 		tap = workers.NewTap(f)
 		tap.Payload = *tapPayload
 	}
-	lat, err := latf.open(len(connect))
+	latRec, latLog, err := latf.open(len(connect))
 	if err != nil {
 		return fail(e, c, err)
 	}
-	rx, rec, err := newReceiver(receiverConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap, rec: lat.recorder(),
+	rx, rec, err := newReceiver(receiverConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap, rec: latRec,
 		redeliver: *redeliver, workerTimeout: *workerTimeout, alert: publishAlert}, log)
 	if err != nil {
-		lat.close()
+		latLog.Close()
 		return fail(e, c, err)
 	}
 	if d := rx.Dispatcher(); d != nil {
@@ -168,7 +168,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 		st := rx.Subscriber().Stats()
 		return report.SubStatus(el, &st, r.Of)
 	}, func() { runErr = rx.Run(rctx) })
-	if err := lat.close(); err != nil {
+	if err := latLog.Close(); err != nil {
 		return fail(e, c, err)
 	}
 	var ce *shard.CroakError
