@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/bench"
+	"github.com/bbox-dev/bbox/exchange"
 	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/shard"
@@ -230,4 +231,13 @@ func Published(cmd string, st *shard.PubStats, elapsed time.Duration, capped fun
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%d earlier closed connections are not listed; the totals include them", st.ConnsOmitted))
 	}
 	return s
+}
+
+// WithExchange is s with an exchange source's counters as its "exchange"
+// block (bbox pub and replay of ITCH files and pcaps).
+func WithExchange(s Summary, st exchange.Stats) any {
+	return struct {
+		Summary
+		Exchange exchange.Stats `json:"exchange"`
+	}{s, st}
 }

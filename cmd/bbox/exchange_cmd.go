@@ -133,7 +133,7 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 	st.WriteText(out, src.TopSymbols(10), loc)
 	report.WritePub(out, &s)
 	if pace.asJSON {
-		writeJSON(e.stdout, withExchange(s, st))
+		writeJSON(e.stdout, report.WithExchange(s, st))
 	}
 	return exitOK, true
 }

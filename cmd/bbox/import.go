@@ -1,8 +1,7 @@
 package main
 
-// Exchange inputs (package exchange): `bbox import`, and the openers that
-// let pub --source, replay, inspect and gen take NASDAQ ITCH 5.0 files and
-// pcap/pcapng captures of MoldUDP64 (detected by content).
+// `bbox import`: NASDAQ ITCH 5.0 files and pcap/pcapng captures of
+// MoldUDP64 (package exchange, detected by content) into a bbox capture.
 
 import (
 	"context"
@@ -11,12 +10,10 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/exchange"
-	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/itch"
 	"github.com/bbox-dev/bbox/replay"
-	"github.com/bbox-dev/bbox/report"
 )
 
 func init() {
@@ -26,44 +23,6 @@ func init() {
 		usage:   "IN[?port=P&group=G&date=D&tz=Z] [IN...] --out FILE.bbc [--date YYYY-MM-DD] [--tz ZONE] [--strict] [flags]",
 		run:     runImport,
 	})
-	// First, so an exchange file is not taken for a damaged bbox capture.
-	sourceOpeners = append([]func(string, feed.GenConfig) (feed.Source, bool, error){openExchange}, sourceOpeners...)
-}
-
-// exchangeSource is pub --source FILE for exchange files.
-type exchangeSource struct {
-	*exchange.Source
-	log *logger
-}
-
-func openExchange(name string, gen feed.GenConfig) (feed.Source, bool, error) {
-	if strings.HasPrefix(name, exchange.MoldScheme) {
-		return openMold(name, gen)
-	}
-	ins, ok, err := exchange.DetectSource(name)
-	if !ok || err != nil {
-		return nil, ok, err
-	}
-	s := &exchangeSource{}
-	// Loc nil: the feed's own zone, exchange.DefaultTZ.
-	src, err := exchange.NewSource(exchange.Config{Inputs: ins, Rate: gen.Rate, Records: gen.Records,
-		OnProblem: func(p itch.Problem) {
-			if s.log != nil {
-				s.log.Logf("skipped: %v", p)
-			}
-		}})
-	if err != nil {
-		return nil, true, err
-	}
-	s.Source = src
-	return s, true, nil
-}
-
-func (s *exchangeSource) attach(log *logger, pf *pubFlags) error { s.log = log; return nil }
-
-func (s *exchangeSource) report(sum *report.Summary) {
-	st := s.Stats()
-	sum.Warnings = append(sum.Warnings, st.Warnings()...)
 }
 
 func runImport(ctx context.Context, e *env, c *command, args []string) int {

@@ -1,8 +1,8 @@
 package main
 
-// Live MoldUDP64: `bbox pub --source moldudp64://GROUP:PORT?...` ingests a
-// feed (A/B lines, rewind), and `bbox replay FILE --mold udp://...` sends
-// a capture as one (exchange.ParseLive, exchange.ParseSender).
+// `bbox replay FILE --mold udp://...` sends a capture as live MoldUDP64
+// (exchange.ParseSender); `bbox pub --source moldudp64://GROUP:PORT?...`
+// ingests one (internal/pubsource).
 
 import (
 	"context"
@@ -15,81 +15,7 @@ import (
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/replay"
-	"github.com/bbox-dev/bbox/report"
 )
-
-// moldSource is pub --source moldudp64://...
-type moldSource struct {
-	cfg  exchange.LiveConfig
-	live *exchange.Live // nil until attach
-}
-
-func openMold(name string, gen feed.GenConfig) (feed.Source, bool, error) {
-	cfg, err := exchange.ParseLive(name)
-	if err != nil {
-		return nil, true, err
-	}
-	cfg.Records = gen.Records
-	return &moldSource{cfg: cfg}, true, nil
-}
-
-func (s *moldSource) attach(log *logger, pf *pubFlags) error {
-	l, err := exchange.NewLive(s.cfg)
-	if err != nil {
-		return err
-	}
-	s.live = l
-	log.Logf("moldudp64: %s", s.cfg.Joined())
-	return nil
-}
-
-func (s *moldSource) Next(ctx context.Context, b *feed.Batch) error { return s.live.Next(ctx, b) }
-
-func (s *moldSource) Close() error {
-	if s.live == nil {
-		return nil
-	}
-	return s.live.Close()
-}
-
-// statusLine is the per-line part of pub's status line.
-func (s *moldSource) statusLine() string {
-	st := s.live.Stats()
-	return st.StatusText()
-}
-
-func (s *moldSource) report(sum *report.Summary) {
-	st := s.live.Stats()
-	// The feed's losses are this publisher's: records_lost and gaps say
-	// so in the keys scripts check, not only in the moldudp64 block.
-	sum.RecordsLost += st.Lost
-	sum.Gaps += st.Gaps
-	sum.Warnings = append(sum.Warnings, st.Warnings()...)
-}
-
-// sourceJSON adds a source's own counters to pub's JSON summary.
-func sourceJSON(s report.Summary, src feed.Source) any {
-	if m, ok := src.(*moldSource); ok && m.live != nil {
-		st := m.live.Stats()
-		return struct {
-			report.Summary
-			Mold exchange.LiveStats `json:"moldudp64"`
-		}{s, st}
-	}
-	if x, ok := src.(*exchangeSource); ok {
-		return withExchange(s, x.Stats())
-	}
-	return s
-}
-
-// withExchange is a summary with an exchange source's counters as its
-// "exchange" block.
-func withExchange(s report.Summary, st exchange.Stats) any {
-	return struct {
-		report.Summary
-		Exchange exchange.Stats `json:"exchange"`
-	}{s, st}
-}
 
 // replayMold is bbox replay --mold: the files (bbox captures or exchange
 // inputs) go out as MoldUDP64 multicast at the replay's pacing.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/cli"
+	"github.com/bbox-dev/bbox/internal/pubsource"
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/report"
@@ -116,8 +117,8 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		st := pub.Stats()
 		line := report.PubStatus(el, &st, func(_ int, n int64) float64 { return r.Rate(n) })
-		if sl, ok := src.(interface{ statusLine() string }); ok { // a live feed's own counters (mold.go)
-			line += sl.statusLine()
+		if sl, ok := src.(interface{ StatusLine() string }); ok { // a live feed's own counters (pubsource)
+			line += sl.StatusLine()
 		}
 		return line
 	}, func() { elapsed, runErr = pipeline.Publish(ctx, pub, src, duration) })
@@ -163,7 +164,7 @@ func runPub(ctx context.Context, e *env, c *command, args []string) int {
 		return opsCode
 	}
 	defer stopOps()
-	src, err := openSource(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records, Cycle: feed.DefaultCycle})
+	src, err := pubsource.Open(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records, Cycle: feed.DefaultCycle})
 	if err != nil {
 		if _, serr := os.Stat(*source); serr == nil {
 			// A file that is there but bad is bad input (exit 1), not a misspelt flag.
@@ -175,7 +176,7 @@ func runPub(ctx context.Context, e *env, c *command, args []string) int {
 		return usageErr(e, c, "--source: %v", err)
 	}
 	if *idleExit > 0 {
-		if err := setIdleExit(src, *idleExit); err != nil {
+		if err := src.SetIdleExit(*idleExit); err != nil {
 			return usageErr(e, c, "--idle-exit: %v", err)
 		}
 	}
@@ -183,40 +184,17 @@ func runPub(ctx context.Context, e *env, c *command, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	cs, _ := src.(commandSource) // an upstream feed (upstream.go)
-	if cs != nil {
-		if err := cs.attach(log, &pf); err != nil {
-			return fail(e, c, err)
-		}
-		defer cs.Close()
+	if err := src.Start(log.Logf, pf.conn.options(log)); err != nil {
+		return fail(e, c, err)
 	}
+	defer src.Close()
 	s, err := runPublisher(ctx, e, log, &pf, src, *duration, "pub")
 	if err != nil {
 		return fail(e, c, err)
 	}
 	s.Warnings = append(plan.warnings, s.Warnings...)
-	if cs != nil {
-		cs.report(&s)
-	}
-	// With --json, a source's own counters join the summary (mold.go).
-	printSummary(e, *asJSON, func(w io.Writer) { report.WritePub(w, &s) }, func() any { return sourceJSON(s, src) })
+	src.Report(&s)
+	// With --json, a source's own counters join the summary.
+	printSummary(e, *asJSON, func(w io.Writer) { report.WritePub(w, &s) }, func() any { return src.JSON(s) })
 	return exitOK
 }
-
-// openSource opens --source: "gen" is the synthetic generator; other
-// sources are registered by the commands that provide them.
-func openSource(name string, gen feed.GenConfig) (feed.Source, error) {
-	if name == "gen" {
-		return feed.NewGenerator(gen)
-	}
-	for _, o := range sourceOpeners {
-		if src, ok, err := o(name, gen); ok {
-			return src, err
-		}
-	}
-	return nil, fmt.Errorf("%q is not gen, and no capture file or upstream source by that name can be opened", name)
-}
-
-// sourceOpeners try to open a --source value; ok is false if the value is
-// not theirs.
-var sourceOpeners []func(name string, gen feed.GenConfig) (src feed.Source, ok bool, err error)

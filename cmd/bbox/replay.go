@@ -5,12 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 	_ "time/tzdata" // --tz works on boxes without /usr/share/zoneinfo
 
-	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/words"
@@ -25,30 +23,6 @@ func init() {
 		usage:   "FILE [FILE...] --bind EP[,EP...] [--speed max|1x|NUMx | --rate R] [flags]",
 		run:     runReplay,
 	})
-	sourceOpeners = append(sourceOpeners, openCapture)
-}
-
-// openCapture lets `bbox pub --source FILE` publish a capture file at
-// pub's --rate (max: as fast as the engine takes it), --records times.
-func openCapture(name string, gen feed.GenConfig) (feed.Source, bool, error) {
-	st, err := os.Stat(name)
-	if err != nil || st.IsDir() {
-		return nil, false, nil
-	}
-	r, err := replay.Open(name)
-	if err != nil {
-		return nil, true, err
-	}
-	if err := r.Err(); err != nil {
-		r.Close()
-		return nil, true, fmt.Errorf("%v (bbox replay --skip-corrupt plays the readable part)", err)
-	}
-	src, err := replay.NewSource(replay.SourceConfig{Files: []*replay.Reader{r}, Rate: gen.Rate})
-	if err != nil {
-		r.Close()
-		return nil, true, err
-	}
-	return feed.Limit(src, gen.Records), true, nil
 }
 
 // speedFlag is a multiple of the original pacing ("1x", "10x", "0.5x")
