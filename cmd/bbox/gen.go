@@ -86,22 +86,12 @@ func runGen(ctx context.Context, e *env, c *command, args []string) int {
 		return fail(e, c, err)
 	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
-	t0 := time.Now()
-	first, last := int64(0), int64(0)
+	var rep feed.GenReport
 	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		n := g.Generated()
 		return fmt.Sprintf("[%2.0fs] %s/%s records  %s rec/s  %s written", el.Seconds(), words.Group(n), words.Group(*records),
 			words.RateFixed(r.Rate(n)), words.Group(w.Stats().Bytes))
-	}, func() {
-		err = feed.Each(ctx, g, func(r *feed.Record) error {
-			if first == 0 {
-				first = r.SourceTS
-			}
-			last = r.SourceTS
-			return w.Append(r)
-		})
-	})
-	cerr := w.Close()
+	}, func() { rep, err = replay.WriteGenerated(ctx, g, w, *out, *symbols, *seed) })
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintf(e.stderr, "bbox gen: interrupted after %s of %s records; %s holds them and is complete\n",
@@ -110,14 +100,6 @@ func runGen(ctx context.Context, e *env, c *command, args []string) int {
 		}
 		return fail(e, c, err)
 	}
-	if cerr != nil {
-		return fail(e, c, cerr)
-	}
-	st := w.Stats()
-	rep := feed.GenReport{Command: "gen", File: *out, Records: st.Records, Symbols: st.Topics, SymbolsInFile: st.Topics,
-		SymbolsUniverse: *symbols, Seed: *seed, FirstTS: first, LastTS: last,
-		Bytes: st.WireBytes, CompressedBytes: st.Bytes, Ratio: float64(st.WireBytes) / float64(st.Bytes), Chunks: st.Chunks,
-		Seconds: time.Since(t0).Seconds()}
 	rep.WriteText(humanOut(e, *asJSON), loc)
 	if *asJSON {
 		writeJSON(e.stdout, rep)
