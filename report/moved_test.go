@@ -66,3 +66,18 @@ func TestWriteReplay(t *testing.T) {
 		}
 	}
 }
+
+// bbox record's summary: the stream's keys, an empty worker list, the
+// recording's warnings, the zone.
+func TestRecord(t *testing.T) {
+	s := Record(subStats(), replay.RecorderStats{}, 2*time.Second, "Europe/London")
+	if s.Command != "record" || s.RecordsReceived != 900 || s.ThroughputRPS != 450 || s.Seconds != 2 || s.Workers == nil || s.TZ != "Europe/London" {
+		t.Fatalf("%+v", s)
+	}
+	b, _ := json.Marshal(s)
+	for _, k := range []string{`"command":"record"`, `"recording":`, `"tz":"Europe/London"`, `"workers":[]`} {
+		if !strings.Contains(string(b), k) {
+			t.Errorf("no %s in %s", k, b)
+		}
+	}
+}

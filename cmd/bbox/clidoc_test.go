@@ -42,7 +42,7 @@ const cliDocPath = "../../docs/cli.md"
 // (summaryRuns) or prints none.
 var summaryTypes = map[string]any{
 	"demo": report.Summary{}, "sub": report.Summary{}, "pub": report.Summary{},
-	"record": recordSummary{}, "replay": replaySummary{}, "bench": report.BenchSummary{},
+	"record": report.RecordSummary{}, "replay": replaySummary{}, "bench": report.BenchSummary{},
 	"gen": feed.GenReport{}, "inspect": inspectReport{}, "tune": tuning.Report{}, "version": buildinfo.Info{},
 }
 

@@ -15,7 +15,6 @@ import (
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
-	"github.com/bbox-dev/bbox/workers"
 )
 
 func init() {
@@ -25,14 +24,6 @@ func init() {
 		usage:   "--connect EP[,EP...] --out FILE [--rotate 1GB|1h] [flags]",
 		run:     runRecord,
 	})
-}
-
-// recordSummary is bbox record's JSON summary: the subscriber's keys
-// (CLI.md) plus what was written.
-type recordSummary struct {
-	report.Summary
-	Recording replay.RecorderStats `json:"recording"`
-	TZ        string               `json:"tz"` // the source's zone, stored in every file
 }
 
 func runRecord(ctx context.Context, e *env, c *command, args []string) int {
@@ -145,17 +136,12 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	st := sub.Stats()
 	rs := rec.Stats()
-	s := report.Stream("record", st)
-	s.Seconds, s.ThroughputRPS, s.Workers = elapsed.Seconds(), float64(st.Received)/elapsed.Seconds(), []workers.WorkerStats{}
-	s.Warnings = append(s.Warnings, rs.Warnings()...)
-	hw := e.stdout
-	if *asJSON {
-		hw = e.stderr
-	}
+	s := report.Record(st, rs, elapsed, zone)
+	hw := humanOut(e, *asJSON)
 	fmt.Fprintln(hw) // after the status line
 	rs.WriteText(hw, st, elapsed.Seconds(), zone, s.Warnings)
 	if *asJSON {
-		writeJSON(e.stdout, recordSummary{Summary: s, Recording: rs, TZ: zone})
+		writeJSON(e.stdout, s)
 	}
 	if closeErr != nil {
 		return fail(e, c, closeErr)

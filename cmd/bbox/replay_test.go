@@ -21,6 +21,7 @@ import (
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/replay"
+	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
 )
 
@@ -244,7 +245,7 @@ func TestRecordSignals(t *testing.T) {
 		if code := p.wait(20 * time.Second); code != 0 {
 			t.Fatalf("%v: record exit %d", c.sig, code)
 		}
-		var s recordSummary
+		var s report.RecordSummary
 		p.summary(&s)
 		var files []*replay.Reader
 		for _, name := range s.Recording.Files {
