@@ -88,19 +88,8 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 		}
 		o.Rates = append(o.Rates, float64(rf))
 	}
-	if o.Process && len(baseline) == 0 {
-		baseline = cli.List{"tcp", "libzmq", "libzmq64"}
-	}
 	var badBase string
-	for _, b := range baseline {
-		switch p := bench.Path(b); {
-		case b == "none" || slices.Contains(o.Baselines, p):
-		case p == bench.PathTCP || p == bench.PathZMQ4 && !o.Process || (p == bench.PathLibZMQ || p == bench.PathLibZMQ64) && o.Process:
-			o.Baselines = append(o.Baselines, p)
-		case badBase == "":
-			badBase = b
-		}
-	}
+	o.Baselines, badBase = bench.Baselines(baseline, o.Process)
 	// The flag checks, in the order they are reported.
 	for _, u := range []struct {
 		bad bool
