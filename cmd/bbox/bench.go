@@ -157,10 +157,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 			return fail(e, c, fmt.Errorf("--out: %w", err))
 		}
 	}
-	o.Human = e.stdout
-	if *asJSON {
-		o.Human = e.stderr
-	}
+	o.Human = humanOut(e, *asJSON)
 	if e.stderrTTY {
 		o.Human = &breakFirst{w: o.Human}
 	}

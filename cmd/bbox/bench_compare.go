@@ -26,10 +26,7 @@ func runBenchCompare(e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	human := e.stdout
-	if *asJSON {
-		human = e.stderr
-	}
+	human := humanOut(e, *asJSON)
 	cmp.WriteReport(human)
 	regress := bench.Regressions(cmp.Deltas, *maxRegress)
 	if *asJSON {

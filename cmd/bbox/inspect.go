@@ -53,10 +53,7 @@ func runInspect(ctx context.Context, e *env, c *command, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	out := e.stdout
-	if *asJSON {
-		out = e.stderr
-	}
+	out := humanOut(e, *asJSON)
 	rep.WriteText(out, loc, replay.ZoneNote(*tz, readers.Meta()))
 	if *asJSON {
 		writeJSON(e.stdout, inspectReport{Command: "inspect", TZ: loc.String(), Report: rep})

@@ -180,10 +180,7 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 		code = exitError
 	}
 	s.Warnings = append(s.Warnings, report.Unheard(&s, pf.waitSubs)...)
-	out := e.stdout
-	if *asJSON {
-		out = e.stderr
-	}
+	out := humanOut(e, *asJSON)
 	summaryBreak(e, out)
 	report.WriteReplay(out, &rep, &s)
 	if *asJSON {
