@@ -80,8 +80,11 @@ func parsed(fs *flag.FlagSet, err error) (int, bool) {
 func helpHint(cmd string) string { return fmt.Sprintf("Run 'bbox help %s' for its flags.", cmd) }
 
 // validate checks what the flags of one publisher allow only together,
-// before anything binds.
+// and that there are endpoints, before anything binds.
 func (p *pubFlags) validate() error {
+	if len(p.binds) == 0 {
+		return errors.New("--bind is required (one endpoint per shard)")
+	}
 	if p.hwm > 0 && p.frameSize > p.hwm {
 		return fmt.Errorf("--hwm %d is below --frame-size %d: a subscriber's queue must hold at least one frame", p.hwm, p.frameSize)
 	}

@@ -153,9 +153,6 @@ func runPub(ctx context.Context, e *env, c *command, args []string) int {
 	if !ok {
 		return code
 	}
-	if len(pf.binds) == 0 {
-		return usageErr(e, c, "--bind is required (one endpoint per shard)")
-	}
 	if err := pf.validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}

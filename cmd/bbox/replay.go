@@ -78,9 +78,6 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 	if code, done := replayExchange(ctx, e, c, fs, &pf, files, xf, &ops); done {
 		return code
 	}
-	if len(pf.binds) == 0 {
-		return usageErr(e, c, "--bind is required (one endpoint per shard)")
-	}
 	if err := pf.validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
