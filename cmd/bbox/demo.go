@@ -12,6 +12,7 @@ import (
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/words"
+	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
@@ -130,7 +131,7 @@ func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 	rx := loop.Receiver()
 	log.addMetrics(log.ops.Receiver(rx, rec.Visit)...)
 
-	log.pubMetrics(pub)
+	log.addMetrics(metrics.Publisher(pub.Stats))
 	var run pipeline.Result
 	var perr error
 	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {

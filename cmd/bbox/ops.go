@@ -13,15 +13,11 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/bbox-dev/bbox/alerts"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/metrics"
-	"github.com/bbox-dev/bbox/replay"
-	"github.com/bbox-dev/bbox/shard"
-	"github.com/bbox-dev/bbox/workers"
 )
 
 // opsFlags are the operations flags of a long-running command.
@@ -94,29 +90,6 @@ func (l *logger) addMetrics(cs ...prometheus.Collector) {
 			l.Logf("warning: metrics: %v", err)
 		}
 	}
-}
-
-// pubMetrics registers a publisher's counters.
-func (l *logger) pubMetrics(p *shard.Publisher) { l.addMetrics(metrics.Publisher(p.Stats)) }
-
-// workerMetrics registers a worker process's counters.
-func (l *logger) workerMetrics(w *workers.Worker) { l.addMetrics(metrics.WorkerProcess(w.Stats)) }
-
-// recordMetrics registers bbox record's subscriber and capture counters.
-func (l *logger) recordMetrics(sub *shard.Subscriber, rec *replay.Recorder) {
-	l.addMetrics(metrics.Subscriber(sub.Stats, nil), metrics.Recorder(rec.Stats))
-}
-
-// replayMetrics registers what a replay has read.
-func (l *logger) replayMetrics(src *replay.Source) { l.addMetrics(metrics.ReplaySource(src.Stats)) }
-
-// countSquawks wraps a subscriber's OnSquawk so squawks and croaks are
-// counted for bbox_sub_squawks_total and bbox_sub_croaks_total.
-func (l *logger) countSquawks(next func(alerts.Squawk)) func(alerts.Squawk) {
-	if l == nil {
-		return next
-	}
-	return l.ops.CountSquawks(next)
 }
 
 // benchInterval wraps a bench run's OnInterval so the run's intervals are

@@ -14,6 +14,7 @@ import (
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/pubsource"
 	"github.com/bbox-dev/bbox/internal/termlog"
+	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
@@ -102,7 +103,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 	if rec := pub.RecoveryEndpoints(); len(rec) > 0 {
 		log.Logf("rewind window %s, recovery endpoints %s", pf.rec.rewind, strings.Join(rec, ", "))
 	}
-	log.pubMetrics(pub)
+	log.addMetrics(metrics.Publisher(pub.Stats))
 	if pf.waitSubs > 0 {
 		wctx, cancel := context.WithTimeout(ctx, pf.waitTimeout)
 		err := pub.WaitSubscribers(wctx, pf.waitSubs)

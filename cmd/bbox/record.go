@@ -12,6 +12,7 @@ import (
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
@@ -122,7 +123,7 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 		}()
 		log.Logf("serving recovery from the recording on %s", srv.Endpoint())
 	}
-	log.recordMetrics(sub, rec)
+	log.addMetrics(metrics.Subscriber(sub.Stats, nil), metrics.Recorder(rec.Stats))
 	rctx, cancel := withDuration(ctx, *duration)
 	defer cancel()
 	var runErr, closeErr error

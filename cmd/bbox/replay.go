@@ -12,6 +12,7 @@ import (
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/words"
+	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/report"
 )
@@ -149,7 +150,7 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 	// runPublisher's own status line gives way to the progress bar: its
 	// log lines go through ours.
 	inner := log.child("pub")
-	log.replayMetrics(src)
+	log.addMetrics(metrics.ReplaySource(src.Stats))
 	var s report.Summary
 	var runErr error
 	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string {

@@ -42,7 +42,7 @@ func (cfg receiverConfig) receiver(log *logger, shards int) (pipeline.ReceiverCo
 	sc := cfg.sub
 	sc.Logf = log.Logf
 	sc.Observe = rec.Observe
-	sc.OnSquawk = log.countSquawks(sc.OnSquawk)
+	sc.OnSquawk = log.ops.CountSquawks(sc.OnSquawk) // bbox_sub_squawks_total, bbox_sub_croaks_total
 	rc := pipeline.ReceiverConfig{Sub: sc, Show: log.Line, Alert: cfg.alert,
 		Pool: workers.PoolConfig{Workers: cfg.workers, Order: cfg.order, Work: cfg.work, Tap: cfg.tap}}
 	if cfg.push != "" {

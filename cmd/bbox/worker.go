@@ -10,6 +10,7 @@ import (
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/words"
+	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/workers"
 )
 
@@ -68,7 +69,7 @@ func runWorker(ctx context.Context, e *env, c *command, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	log.workerMetrics(w)
+	log.addMetrics(metrics.WorkerProcess(w.Stats))
 	rctx, cancel := withDuration(ctx, *duration)
 	defer cancel()
 	var sum workers.WorkerSummary
