@@ -3,7 +3,9 @@
 // docs/cli.md (Summary, with its keys exactly as the contract names them),
 // how it is filled from the engine's counters (Stream, Received,
 // Published, InProcess), the verdict it carries (Judge), its human text
-// (WriteHuman, WritePub) and the live status lines of those commands.
+// (WriteHuman, WritePub, WriteReplay) and the live status lines of those
+// commands; and the commands' own summaries built on it (Bench, Record,
+// WithExchange, Unheard).
 //
 // What names a command-line flag stays with the command: where a text
 // needs one (a capped socket buffer), the caller supplies it.

@@ -1,7 +1,8 @@
 // Package termlog is bbox's operator output on stderr: log lines through
 // log/slog (date, time, level and component on every line, as text or
 // JSON), a rate limit that folds floods of one kind of line into a count,
-// and the live status line, cut to the terminal's width so it never wraps.
+// and the live status line, cut to the terminal's width so it never wraps
+// (WhileStatus runs a command's work under it, with Rates for its rates).
 //
 // A Logger and the Loggers made from it with With share one writer and one
 // status line; all their methods are safe for concurrent use.
