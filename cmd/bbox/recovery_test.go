@@ -230,6 +230,15 @@ func TestSubPausedPastWindowUnrecoverable(t *testing.T) {
 	}
 }
 
+// paced makes a publisher wait for a subscriber that falls behind rather
+// than cut it (write-timeout is a limit, far past any stall of a loaded
+// box) and keeps little queued for it (so Close's 2s drain always
+// suffices): the late-join tests are about recovering the opening, and
+// on a busy box a subscriber handing 200,000 recovered records over
+// fell behind the live stream, was cut, and missed the end-of-stream
+// when the publisher had gone before it redialled.
+var paced = []string{"--slow", "block", "--hwm", "1048576", "--write-timeout", "60s"}
+
 // TestSubLateJoinFromStart: a subscriber started after the publisher has
 // published for a while, with --from-start, gets the whole stream from
 // the window, exactly once and in order, then continues live.
@@ -239,7 +248,7 @@ func TestSubLateJoinFromStart(t *testing.T) {
 	const records = 600000
 	tap := filepath.Join(t.TempDir(), "sub.tap")
 	pub := startBBox(t, "pub", "pub", "--bind", eps, "--rate", "100000", "--records", strconv.Itoa(records), "--json",
-		"--recovery-bind", tcpEndpoints(freePorts(t, 2)...))
+		"--recovery-bind", tcpEndpoints(freePorts(t, 2)...), paced[0], paced[1], paced[2], paced[3], paced[4], paced[5])
 	waitFor(t, 20*time.Second, "the publisher's recovery endpoints", func() bool {
 		return strings.Contains(pub.stderr.String(), "recovery endpoints")
 	})
@@ -281,7 +290,7 @@ func TestSubLateJoinFromArchive(t *testing.T) {
 		return strings.Contains(recorder.stderr.String(), "serving recovery from the recording on")
 	})
 	pub := startBBox(t, "pub", "pub", "--bind", eps, "--recovery-bind", recEP, "--rewind", "4MiB", "--rate", "100000",
-		"--records", strconv.Itoa(records), "--wait-subs", "1", "--json")
+		"--records", strconv.Itoa(records), "--wait-subs", "1", "--json", paced[0], paced[1], paced[2], paced[3], paced[4], paced[5])
 	time.Sleep(2500 * time.Millisecond)
 	sub := startBBox(t, "sub", "sub", "--connect", eps, "--recovery", recEP, "--recover", "archive", "--archive", archEP,
 		"--from-start", "--exit-on-eos", "--workers", "1", "--tap", tap, "--json")
