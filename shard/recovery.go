@@ -119,7 +119,7 @@ func (r *RecoveryServer) Stats() RecoveryStats { return r.s.Stats() }
 // Close stops serving and waits for the connections to end.
 func (r *RecoveryServer) Close() { r.s.close() }
 
-// Linger waits, at most max, while clients are connected and have asked
+// Linger waits, at most max, while clients are connected, or asked
 // something in the last 500 ms: a subscriber catching up must not lose
 // its archive because the recorder has reached the end of the stream.
 func (r *RecoveryServer) Linger(max time.Duration) {
@@ -153,18 +153,25 @@ type recoveryServer struct {
 }
 
 // linger keeps the endpoint open, after the live stream has ended, while
-// recovery clients are still connected or asking (a subscriber reading
-// the stream's tail finds its last gaps after the publisher is done), up
-// to quiet without a request, and never past ctx.
+// recovery clients are still connected (a subscriber reading the stream's
+// tail finds its last gaps after the publisher is done, and one still
+// fetching a long range may go quiet between requests for as long as the
+// box is busy: it hangs up when it exits), and for quiet after the last
+// request (a client whose connection broke dials again), never past ctx.
+// How recently a connected client asked is no test: under load a
+// subscriber decoding an 8 MiB answer, or handing recovered records over,
+// asks nothing for longer than any fixed quiet.
 func (s *recoveryServer) linger(ctx context.Context, quiet time.Duration) {
 	for ctx.Err() == nil {
-		idle := time.Duration(time.Now().UnixNano() - s.lastReq.Load())
-		if idle >= quiet || s.lastReq.Load() == 0 && s.peers.Load() == 0 {
-			return
+		if s.peers.Load() <= 0 {
+			last := s.lastReq.Load()
+			if last == 0 || time.Duration(time.Now().UnixNano()-last) >= quiet {
+				return
+			}
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(min(quiet-idle, 50*time.Millisecond)):
+		case <-time.After(min(quiet, 50*time.Millisecond)):
 		}
 	}
 }

@@ -198,12 +198,23 @@ func runBoxes(t *testing.T, a, b, cfg string) (shardBytes [2]int64, deltas map[s
 	return shardBytes, deltas
 }
 
+// The publisher runs flat out but paces itself to the subscriber (slow =
+// block over a small hwm), and write-timeout is a limit far past any
+// stall a loaded box makes: this test is about which NIC carries a
+// shard, not about slow subscribers. Without that, a subscriber starved
+// for CPU still held most of a shard in the publisher's queue when the
+// publisher's Close stopped waiting for it (Drain, 2s), and the
+// discarded tail (or a cut and a redial that came after the publisher
+// had gone) failed the exactly-once check.
 const netnsTopology = `# two boxes, two NICs each: shard i on NIC i on both sides
 [pub]
 records = 300000
 rate = max
 wait-subs = 1
 wait-timeout = 20s
+slow = block
+hwm = 1048576
+write-timeout = 60s
 
 [sub]
 exit-on-eos = true

@@ -133,8 +133,13 @@ func TestNetnsLinkDownRecovers(t *testing.T) {
 }
 
 // pausedRun runs a publisher at 100,000 records/s and a subscriber that
-// is SIGSTOPped for pause, long enough for the publisher to drop and then
-// cut it, and returns the subscriber's summary and tap.
+// is SIGSTOPped for pause, long enough for the publisher to drop at its
+// high-water mark, and returns the subscriber's summary and tap. The
+// publisher does not cut it (write-timeout is a limit far past any stall
+// of a loaded box): catching up, the subscriber hands the recovered
+// range over for longer than a short write-timeout, was cut again, and
+// redialled after the publisher had gone, missing the end-of-stream.
+// TestNetnsLinkDownRecovers covers the cut and the reconnect.
 func pausedRun(t *testing.T, pause time.Duration, pubArgs ...string) (recoverySummary, map[uint64][]uint64, int64) {
 	t.Helper()
 	port := freePorts(t, 1)[0] % 60000
@@ -142,7 +147,7 @@ func pausedRun(t *testing.T, pause time.Duration, pubArgs ...string) (recoverySu
 	const records = 800000
 	tap := filepath.Join(t.TempDir(), "sub.tap")
 	args := append([]string{"pub", "--bind", ep, "--rate", "100000", "--records", strconv.Itoa(records), "--wait-subs", "1",
-		"--hwm", strconv.Itoa(1 << 20), "--write-timeout", "1s", "--json"}, pubArgs...)
+		"--hwm", strconv.Itoa(1 << 20), "--write-timeout", "60s", "--json"}, pubArgs...)
 	pub := startBBox(t, "pub", args...)
 	sub := startBBox(t, "sub", "sub", "--connect", ep, "--exit-on-eos", "--workers", "1", "--tap", tap, "--json",
 		"--rcvbuf", "65536")
@@ -174,7 +179,7 @@ func pausedRun(t *testing.T, pause time.Duration, pubArgs ...string) (recoverySu
 }
 
 // TestSubPausedRecovers: a subscriber paused long enough to be dropped at
-// the publisher's high-water mark and cut, then resumed, loses nothing.
+// the publisher's high-water mark, then resumed, loses nothing.
 func TestSubPausedRecovers(t *testing.T) {
 	s, seqs, records := pausedRun(t, 3*time.Second)
 	checkInOrder(t, seqs, records)
@@ -232,6 +237,15 @@ func TestSubPausedPastWindowUnrecoverable(t *testing.T) {
 	}
 }
 
+// paced makes a publisher wait for a subscriber that falls behind rather
+// than cut it (write-timeout is a limit, far past any stall of a loaded
+// box) and keeps little queued for it (so Close's 2s drain always
+// suffices): the late-join tests are about recovering the opening, and
+// on a busy box a subscriber handing 200,000 recovered records over
+// fell behind the live stream, was cut, and missed the end-of-stream
+// when the publisher had gone before it redialled.
+var paced = []string{"--slow", "block", "--hwm", "1048576", "--write-timeout", "60s"}
+
 // TestSubLateJoinFromStart: a subscriber started after the publisher has
 // published for a while, with --from-start, gets the whole stream from
 // the window, exactly once and in order, then continues live.
@@ -241,7 +255,7 @@ func TestSubLateJoinFromStart(t *testing.T) {
 	const records = 600000
 	tap := filepath.Join(t.TempDir(), "sub.tap")
 	pub := startBBox(t, "pub", "pub", "--bind", eps, "--rate", "100000", "--records", strconv.Itoa(records), "--json",
-		"--recovery-bind", tcpEndpoints(freePorts(t, 2)...))
+		"--recovery-bind", tcpEndpoints(freePorts(t, 2)...), paced[0], paced[1], paced[2], paced[3], paced[4], paced[5])
 	waitFor(t, 20*time.Second, "the publisher's recovery endpoints", func() bool {
 		return strings.Contains(pub.stderr.String(), "recovery endpoints")
 	})
@@ -283,7 +297,7 @@ func TestSubLateJoinFromArchive(t *testing.T) {
 		return strings.Contains(recorder.stderr.String(), "serving recovery from the recording on")
 	})
 	pub := startBBox(t, "pub", "pub", "--bind", eps, "--recovery-bind", recEP, "--rewind", "4MiB", "--rate", "100000",
-		"--records", strconv.Itoa(records), "--wait-subs", "1", "--json")
+		"--records", strconv.Itoa(records), "--wait-subs", "1", "--json", paced[0], paced[1], paced[2], paced[3], paced[4], paced[5])
 	time.Sleep(2500 * time.Millisecond)
 	sub := startBBox(t, "sub", "sub", "--connect", eps, "--recovery", recEP, "--recover", "archive", "--archive", archEP,
 		"--from-start", "--exit-on-eos", "--workers", "1", "--tap", tap, "--json")
