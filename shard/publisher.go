@@ -709,7 +709,7 @@ func (p *Publisher) Close() error {
 		o.close()
 	}
 	// Subscribers still reading the tail may find gaps there: the window
-	// stays while they ask (up to Drain), then goes.
+	// stays while they are connected or asked lately (up to Drain), then goes.
 	ctx, cancel = context.WithTimeout(context.Background(), p.cfg.Drain)
 	for _, r := range p.recs {
 		if r != nil {
