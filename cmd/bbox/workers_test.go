@@ -396,7 +396,7 @@ for i in range(n // 10):
     s.send(frame(1, seq, [(seq + k, b"SYM") for k in range(10)]))
     seq += 10
 s.send(frame(5, seq, []))
-s.setsockopt(zmq.LINGER, 5000)
+s.setsockopt(zmq.LINGER, 60000)  # a bound: close waits until the worker has taken all (a loaded -race run took >5s)
 s.close()
 ctx.term()
 `
