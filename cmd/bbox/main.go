@@ -41,7 +41,6 @@ func register(c *command) { commands[c.name] = c }
 // commands in-process with their own streams.
 type env struct {
 	stdout, stderr io.Writer
-	stdinTTY       bool
 	stderrTTY      bool
 	onFlags        func(*flag.FlagSet) // sees every flag set newFlags makes (the generated docs/cli.md)
 }
