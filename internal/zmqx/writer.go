@@ -2,7 +2,6 @@ package zmqx
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -792,16 +791,7 @@ func (w *Writer) account(batch []*Frame, n int64, err error) error {
 func (w *Writer) appendPart(flags byte, body []byte) {
 	n := len(body)
 	var hdr [9]byte
-	hl := 2
-	if n > 255 {
-		flags |= 0x02
-		hdr[0] = flags
-		binary.BigEndian.PutUint64(hdr[1:], uint64(n))
-		hl = 9
-	} else {
-		hdr[0], hdr[1] = flags, byte(n)
-	}
-	w.appendCopy(hdr[:hl])
+	w.appendCopy(appendHeader(hdr[:0], flags, n))
 	if n <= coalesceThreshold {
 		w.appendCopy(body)
 		return
