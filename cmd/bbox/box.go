@@ -20,36 +20,15 @@ type boxFlags struct {
 
 func (b *boxFlags) register(fs *flag.FlagSet, withWorkerCPUs bool) {
 	fs.IntVar(&b.rt.MaxProcs, "gomaxprocs", 0, "GOMAXPROCS (0: the cores this process may use at start, then fixed so narrowing the worker threads' cores cannot shrink it)")
-	fs.Var(checked{&b.rt.GOGC, func(s string) error { return tuning.Runtime{GOGC: s}.Validate() }}, "gogc",
+	fs.Var(cli.Checked(&b.rt.GOGC, func(s string) error { return tuning.Runtime{GOGC: s}.Validate() }), "gogc",
 		"GC target percent or off (default $GOGC, else Go's 100: the hot path allocates almost nothing, so collections are rare; higher trades memory for fewer)")
-	fs.Var(checked{&b.rt.MemLimit, func(s string) error { return tuning.Runtime{MemLimit: s}.Validate() }}, "gomemlimit",
+	fs.Var(cli.Checked(&b.rt.MemLimit, func(s string) error { return tuning.Runtime{MemLimit: s}.Validate() }), "gomemlimit",
 		"soft memory limit like 4GiB, or off (default $GOMEMLIMIT, else none; near it the GC works harder instead of the box swapping)")
 	b.workerCPUs = "none"
 	if withWorkerCPUs {
 		b.workerCPUs = "auto"
 		fs.Var(&b.workerCPUs, "worker-cpus", "cores for everything but the subscriber threads (workers, Go runtime, I/O): a list like 0-1, auto (the cores not in --cpus, when --cpus pins), or none")
 	}
-}
-
-// checked is a string flag whose value must pass check.
-type checked struct {
-	p     *string
-	check func(string) error
-}
-
-func (c checked) String() string {
-	if c.p == nil {
-		return ""
-	}
-	return *c.p
-}
-
-func (c checked) Set(s string) error {
-	if err := c.check(s); err != nil {
-		return err
-	}
-	*c.p = s
-	return nil
 }
 
 // boxPlan is what setup did, for the summary.

@@ -48,7 +48,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
 	cpus := "none"
 	// Checked when set, so a bad [sub] cpus in --config is reported with its line.
-	fs.Var(checked{&cpus, func(s string) error { _, err := tuning.ShardCPUs(s, 0); return err }}, "cpus", "pin shard thread i to these cores: a list like 2,3, auto, or none")
+	fs.Var(cli.Checked(&cpus, func(s string) error { _, err := tuning.ShardCPUs(s, 0); return err }), "cpus", "pin shard thread i to these cores: a list like 2,3, auto, or none")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every shard has seen the publisher's end-of-stream")
 	tapPath := fs.String("tap", "", "write one line per handled record (publisher epoch shard partition seq topic) to this file (in-process workers)")

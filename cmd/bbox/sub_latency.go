@@ -1,12 +1,12 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"time"
 
 	"github.com/bbox-dev/bbox/bench"
+	"github.com/bbox-dev/bbox/internal/cli"
 )
 
 // latencyFlags are bbox sub's --latency-* flags: the subscriber writes its
@@ -20,23 +20,10 @@ func (l *latencyFlags) register(fs *flag.FlagSet) {
 		l.From, err = bench.ParseStamp(s)
 		return err
 	})
-	fs.Func("latency-warmup", "keep the latencies of the first D of the stream (from the first record's stamp) apart, in --latency-out's warmup histogram (default 0)", func(s string) error {
-		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 {
-			return errors.New("want a duration ≥ 0 such as 1s")
-		}
-		l.Warmup = d
-		return nil
-	})
+	fs.Func("latency-warmup", "keep the latencies of the first D of the stream (from the first record's stamp) apart, in --latency-out's warmup histogram (default 0)",
+		cli.DurationAtLeast(0, &l.Warmup))
 	l.Interval = time.Second
-	fs.Func("latency-interval", "length D of one interval histogram in --latency-out (default 1s)", func(s string) error {
-		d, err := time.ParseDuration(s)
-		if err != nil || d < 10*time.Millisecond {
-			return errors.New("want a duration of at least 10ms")
-		}
-		l.Interval = d
-		return nil
-	})
+	fs.Func("latency-interval", "length D of one interval histogram in --latency-out (default 1s)", cli.DurationAtLeast(10*time.Millisecond, &l.Interval))
 }
 
 // open starts --latency-out for n subscriber threads: the recorder they
