@@ -2,10 +2,11 @@
 // print (bbox sub, demo, pub, replay, record, bench): the JSON object of
 // docs/cli.md (Summary, with its keys exactly as the contract names them),
 // how it is filled from the engine's counters (Stream, Received,
-// Published, InProcess), the verdict it carries (Judge), its human text
+// Published, InProcess; Finish for a receiving run, from what the
+// command Measured), the verdict it carries (Judge), its human text
 // (WriteHuman, WritePub, WriteReplay) and the live status lines of those
 // commands; and the commands' own summaries built on it (Bench, Record,
-// WithExchange, Unheard).
+// WithExchange, Unheard) and bbox demo's banner (DemoBanner).
 //
 // What names a command-line flag stays with the command: where a text
 // needs one (a capped socket buffer), the caller supplies it.

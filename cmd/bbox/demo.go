@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
-	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
-	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/report"
@@ -87,18 +84,13 @@ func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 		return opsCode
 	}
 	defer stopOps()
-	gen, err := feed.NewGenerator(feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate)})
+	gc := feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate)}
+	gen, err := feed.NewGenerator(gc)
 	if err != nil {
 		return usageErr(e, c, "%v", err)
 	}
 	if !*asJSON || e.stderrTTY {
-		r := "max"
-		if rate > 0 {
-			r = words.RateFixed(float64(rate)) + "/s"
-		}
-		log.Line(fmt.Sprintf("bbox demo: synthetic feed (%s, ~%d-byte records) at %s for %v → %s → %s → %s",
-			words.Count(*symbols, "symbol", "symbols"), *size, r, *duration, words.Count(*shards, "shard", "shards"),
-			words.Count(*shards, "subscriber thread", "subscriber threads"), words.Count(*nworkers, "worker", "workers")))
+		log.Line(report.DemoBanner(gc, *duration, *shards, *nworkers))
 	}
 	coreWarn, err := coreWarnings(log, *shards, cpuList, *nworkers)
 	if err != nil {
@@ -144,11 +136,8 @@ func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 	pubElapsed, elapsed, interrupted, subErr := run.Sending, run.Elapsed, run.Interrupted, run.SubErr
 
 	ps := pub.Stats()
-	s := report.Received("demo", rx, bench.Summarize(rec.Merged()))
-	s.Warnings = append(coreWarn, s.Warnings...)
-	s.InProcess(&ps, interrupted)
-	s.Seconds = elapsed.Seconds()
-	s.ThroughputRPS = float64(s.RecordsReceived) / pubElapsed.Seconds()
+	s := report.Finish("demo", rx, report.Measured{Latency: rec, Elapsed: elapsed, Sending: pubElapsed, Interrupted: interrupted,
+		Pub: &ps, Warnings: coreWarn})
 	code := exitOK
 	var ce *shard.CroakError
 	if errors.As(subErr, &ce) {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/zmqx"
@@ -175,16 +174,9 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	if runErr != nil && !errors.As(runErr, &ce) {
 		return fail(e, c, runErr)
 	}
-	s := report.Received("sub", rx, bench.Summarize(rec.Merged()))
 	// A signal (not --duration, not end-of-stream) ended the run.
-	s.In.Interrupted = ctx.Err() != nil
-	s.Judge()
-	s.Warnings = append(plan.warnings, s.Warnings...)
-	if w := tuning.SockBufCappedWarning(sockStats.SockBufCapped.Load()); w != "" {
-		s.Warnings = append(s.Warnings, w)
-	}
-	s.Seconds = elapsed.Seconds()
-	s.ThroughputRPS = float64(s.RecordsReceived) / elapsed.Seconds()
+	s := report.Finish("sub", rx, report.Measured{Latency: rec, Elapsed: elapsed, Interrupted: ctx.Err() != nil,
+		Warnings: plan.warnings, SockBufCapped: sockStats.SockBufCapped.Load()})
 	printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, elapsed) }, func() any { return s })
 	if ce != nil {
 		return exitCroaked
