@@ -10,7 +10,6 @@ import (
 	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/shard"
-	"github.com/bbox-dev/bbox/tuning"
 )
 
 // Measured is what a receiving command measured of its run, besides what
@@ -30,11 +29,11 @@ type Measured struct {
 	// Pub, if set, is the publisher's count when it ran in this process
 	// (bbox demo): the summary takes its exact numbers (InProcess).
 	Pub *shard.PubStats
-	// Warnings come first among the summary's (the box's: its core plan).
+	// Warnings come first among the summary's (the box's: its core plan);
+	// Capped, if set, comes last: the caller's words for the sockets
+	// whose buffers the kernel capped (they name its settings).
 	Warnings []string
-	// SockBufCapped counts the sockets whose buffers the kernel capped
-	// (zmqx.Counters), warned about last.
-	SockBufCapped int64
+	Capped   string
 }
 
 // Finish is the judged summary of a receiving run (bbox sub, bbox demo):
@@ -52,8 +51,8 @@ func Finish(cmd string, rx *pipeline.Receiver, m Measured) Summary {
 		s.In.Interrupted = m.Interrupted
 		s.Judge()
 	}
-	if w := tuning.SockBufCappedWarning(m.SockBufCapped); w != "" {
-		s.Warnings = append(s.Warnings, w)
+	if m.Capped != "" {
+		s.Warnings = append(s.Warnings, m.Capped)
 	}
 	over := m.Sending
 	if over == 0 {

@@ -9,7 +9,6 @@ import (
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/shard"
-	"github.com/bbox-dev/bbox/tuning"
 	"github.com/bbox-dev/bbox/verdict"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -46,13 +45,12 @@ func TestFinish(t *testing.T) {
 	const n = 5000
 	loop, rec := runLoop(t, n)
 	rx := loop.Receiver()
-	capped := tuning.SockBufCappedWarning(2)
 
-	s := Finish("sub", rx, Measured{Latency: rec, Elapsed: 2 * time.Second, Interrupted: true, Warnings: []string{"box"}, SockBufCapped: 2})
+	s := Finish("sub", rx, Measured{Latency: rec, Elapsed: 2 * time.Second, Interrupted: true, Warnings: []string{"box"}, Capped: "capped"})
 	if s.Command != "sub" || s.RecordsReceived != n || s.Seconds != 2 || s.ThroughputRPS != n/2 || !s.Interrupted || s.Verdict == "" {
 		t.Fatalf("sub summary %+v", s)
 	}
-	if len(s.Warnings) != 2 || s.Warnings[0] != "box" || s.Warnings[1] != capped {
+	if len(s.Warnings) != 2 || s.Warnings[0] != "box" || s.Warnings[1] != "capped" {
 		t.Fatalf("warnings %q", s.Warnings)
 	}
 	if s.LatencyUS != bench.Summarize(rec.Merged()) || s.LatencyUS.Max == 0 {

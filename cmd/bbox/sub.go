@@ -176,7 +176,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	// A signal (not --duration, not end-of-stream) ended the run.
 	s := report.Finish("sub", rx, report.Measured{Latency: rec, Elapsed: elapsed, Interrupted: ctx.Err() != nil,
-		Warnings: plan.warnings, SockBufCapped: sockStats.SockBufCapped.Load()})
+		Warnings: plan.warnings, Capped: tuning.SockBufCappedWarning(sockStats.SockBufCapped.Load())})
 	printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, elapsed) }, func() any { return s })
 	if ce != nil {
 		return exitCroaked
