@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
@@ -109,7 +110,8 @@ func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 	if err := lf.apply(&sc); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	rc, rec := receiverConfig{sub: sc, workers: *nworkers, order: ord, work: *work}.receiver(log, *shards)
+	rec := bench.NewRecorder(*shards, bench.FromSend)
+	rc := log.receiving(pipeline.ReceiverConfig{Sub: sc, Pool: workers.PoolConfig{Workers: *nworkers, Order: ord, Work: *work}}, rec)
 	// An interrupted demo stops the publisher, not the subscriber: its
 	// end-of-stream lets the subscriber take what is in flight, so only
 	// real loss is counted (pipeline.Loop).
@@ -119,11 +121,8 @@ func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 		return fail(e, c, err)
 	}
 	defer loop.Close()
-	pub := loop.Publisher()
-	rx := loop.Receiver()
-	log.addMetrics(log.ops.Receiver(rx, rec.Visit)...)
-
-	log.addMetrics(metrics.Publisher(pub.Stats))
+	pub, rx := loop.Publisher(), loop.Receiver()
+	log.addMetrics(append(log.ops.Receiver(rx, rec.Visit), metrics.Publisher(pub.Stats))...)
 	var run pipeline.Result
 	var perr error
 	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {

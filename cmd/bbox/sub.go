@@ -11,6 +11,7 @@ import (
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/zmqx"
+	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/tuning"
@@ -147,16 +148,21 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 		tap = workers.NewTap(f)
 		tap.Payload = *tapPayload
 	}
-	latRec, latLog, err := latf.open(len(connect))
+	rec, latLog, err := latf.open(len(connect))
 	if err != nil {
 		return fail(e, c, err)
 	}
-	rx, rec, err := newReceiver(receiverConfig{sub: sc, workers: *nworkers, order: ord, work: *work, push: *push, tap: tap, rec: latRec,
-		redeliver: *redeliver, workerTimeout: *workerTimeout, alert: publishAlert}, log)
+	rc := log.receiving(pipeline.ReceiverConfig{Sub: sc, Alert: publishAlert,
+		Pool: workers.PoolConfig{Workers: *nworkers, Order: ord, Work: *work, Tap: tap}}, rec)
+	if *push != "" {
+		rc.Push = &workers.PushConfig{Bind: *push, Order: ord, Conn: sc.Conn, Logf: log.Logf, Redeliver: *redeliver, AckTimeout: *workerTimeout}
+	}
+	rx, err := pipeline.NewReceiver(rc)
 	if err != nil {
 		latLog.Close()
 		return fail(e, c, err)
 	}
+	log.addMetrics(log.ops.Receiver(rx, rec.Visit)...)
 	if d := rx.Dispatcher(); d != nil {
 		log.Logf("serving workers on %s", d.Endpoint())
 	}

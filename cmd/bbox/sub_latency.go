@@ -27,10 +27,11 @@ func (l *latencyFlags) register(fs *flag.FlagSet) {
 }
 
 // open starts --latency-out for n subscriber threads: the recorder they
-// observe into and the log (both nil without the flag).
+// observe into and the log. Without the flag there is no log (nil), and
+// the recorder, for the summary alone, measures from the send time.
 func (l *latencyFlags) open(n int) (*bench.Recorder, *bench.LatencyLog, error) {
 	if l.Path == "" {
-		return nil, nil, nil
+		return bench.NewRecorder(n, bench.FromSend), nil, nil
 	}
 	rec, lg, err := bench.OpenSubLatency(l.SubLatencyConfig, n)
 	if err != nil {

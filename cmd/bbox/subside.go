@@ -7,61 +7,19 @@ import (
 	"io"
 	"time"
 
-	"github.com/bbox-dev/bbox/alerts"
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/pipeline"
 	"github.com/bbox-dev/bbox/shard"
-	"github.com/bbox-dev/bbox/workers"
 )
 
-// receiverConfig is the receiving half shared by demo and sub: subscriber
-// threads, latency recording and a worker pool (in-process or, with push,
-// worker processes).
-type receiverConfig struct {
-	sub     shard.SubConfig
-	workers int
-	order   workers.Order
-	work    time.Duration
-	push    string // endpoint for `bbox worker` processes; "" for in-process
-	tap     *workers.Tap
-	rec     *bench.Recorder // latency recorder (sub --latency-out); nil: one from the send time
-	// redeliver and workerTimeout configure the dispatcher (with push).
-	redeliver     bool
-	workerTimeout time.Duration
-	alert         func(alerts.Event) // each squawk as an alert (sub --alert); nil: none
-}
-
-// receiver is the pipeline's configuration for cfg's shards subscriber
-// threads, logging to log, and the latency recorder they observe into.
-func (cfg receiverConfig) receiver(log *logger, shards int) (pipeline.ReceiverConfig, *bench.Recorder) {
-	rec := cfg.rec
-	if rec == nil {
-		rec = bench.NewRecorder(shards, bench.FromSend)
-	}
-	sc := cfg.sub
-	sc.Logf = log.Logf
-	sc.Observe = rec.Observe
-	sc.OnSquawk = log.ops.CountSquawks(sc.OnSquawk) // bbox_sub_squawks_total, bbox_sub_croaks_total
-	rc := pipeline.ReceiverConfig{Sub: sc, Show: log.Line, Alert: cfg.alert,
-		Pool: workers.PoolConfig{Workers: cfg.workers, Order: cfg.order, Work: cfg.work, Tap: cfg.tap}}
-	if cfg.push != "" {
-		rc.Push = &workers.PushConfig{Bind: cfg.push, Order: cfg.order, Conn: cfg.sub.Conn, Logf: log.Logf,
-			Redeliver: cfg.redeliver, AckTimeout: cfg.workerTimeout}
-	}
-	return rc, rec
-}
-
-// newReceiver makes the receiving half of cfg, logging to log, with its
-// metrics registered, and the latency recorder its threads observe into.
-func newReceiver(cfg receiverConfig, log *logger) (*pipeline.Receiver, *bench.Recorder, error) {
-	rc, rec := cfg.receiver(log, len(cfg.sub.Connect))
-	rx, err := pipeline.NewReceiver(rc)
-	if err != nil {
-		return nil, nil, err
-	}
-	log.addMetrics(log.ops.Receiver(rx, rec.Visit)...)
-	return rx, rec, nil
+// receiving is rc wired to log and rec: the subscriber threads log to
+// log, observe latency into rec and count squawks in its metrics, and
+// each squawk is shown as a line.
+func (l *logger) receiving(rc pipeline.ReceiverConfig, rec *bench.Recorder) pipeline.ReceiverConfig {
+	rc.Sub.Logf, rc.Sub.Observe, rc.Show = l.Logf, rec.Observe, l.Line
+	rc.Sub.OnSquawk = l.ops.CountSquawks(rc.Sub.OnSquawk) // bbox_sub_squawks_total, bbox_sub_croaks_total
+	return rc
 }
 
 // printSummary writes a summary for people, on stderr with --json so that
