@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"time"
 
@@ -132,18 +131,12 @@ func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 	if perr != nil {
 		return fail(e, c, perr)
 	}
-	pubElapsed, elapsed, interrupted, subErr := run.Sending, run.Elapsed, run.Interrupted, run.SubErr
-
-	ps := pub.Stats()
-	s := report.Finish("demo", rx, report.Measured{Latency: rec, Elapsed: elapsed, Sending: pubElapsed, Interrupted: interrupted,
-		Pub: &ps, Warnings: coreWarn})
-	code := exitOK
-	var ce *shard.CroakError
-	if errors.As(subErr, &ce) {
-		code = exitCroaked
-	} else if subErr != nil {
-		return fail(e, c, subErr)
+	if run.SubErr != nil && rx.Croak() == nil {
+		return fail(e, c, run.SubErr)
 	}
-	printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, pubElapsed) }, func() any { return s })
-	return code
+	ps := pub.Stats()
+	s := report.Finish("demo", rx, report.Measured{Latency: rec, Elapsed: run.Elapsed, Sending: run.Sending, Interrupted: run.Interrupted,
+		Pub: &ps, Warnings: coreWarn})
+	printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, run.Sending) }, func() any { return s })
+	return exitFor(s.Croaked)
 }

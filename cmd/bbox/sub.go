@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -176,16 +175,12 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	if err := latLog.Close(); err != nil {
 		return fail(e, c, err)
 	}
-	var ce *shard.CroakError
-	if runErr != nil && !errors.As(runErr, &ce) {
+	if runErr != nil && rx.Croak() == nil {
 		return fail(e, c, runErr)
 	}
 	// A signal (not --duration, not end-of-stream) ended the run.
 	s := report.Finish("sub", rx, report.Measured{Latency: rec, Elapsed: elapsed, Interrupted: ctx.Err() != nil,
 		Warnings: plan.warnings, Capped: tuning.SockBufCappedWarning(sockStats.SockBufCapped.Load())})
 	printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, elapsed) }, func() any { return s })
-	if ce != nil {
-		return exitCroaked
-	}
-	return exitOK
+	return exitFor(s.Croaked)
 }

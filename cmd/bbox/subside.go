@@ -22,6 +22,14 @@ func (l *logger) receiving(rc pipeline.ReceiverConfig, rec *bench.Recorder) pipe
 	return rc
 }
 
+// exitFor is the exit status of a run that croaked or did not.
+func exitFor(croaked bool) int {
+	if croaked {
+		return exitCroaked
+	}
+	return exitOK
+}
+
 // printSummary writes a summary for people, on stderr with --json so that
 // stdout holds only the JSON object (of v, taken after human has written).
 func printSummary(e *env, asJSON bool, human func(io.Writer), v func() any) {

@@ -81,8 +81,5 @@ func runWorker(ctx context.Context, e *env, c *command, args []string) int {
 		return fail(e, c, err)
 	}
 	printReport(e, *asJSON, &sum)
-	if sum.Croaked {
-		return exitCroaked
-	}
-	return exitOK
+	return exitFor(sum.Croaked)
 }
