@@ -61,7 +61,7 @@ func TestStalledWorkerDropped(t *testing.T) {
 					}
 				}
 			}
-			w, err := NewWorker(WorkerConfig{Connect: []string{d.Endpoint()}, Credit: 8, Tap: &taps[i]}, h)
+			w, err := NewWorker(WorkerConfig{Connect: []string{d.Endpoint()}, Credit: 8, Tap: NewTap(&taps[i])}, h)
 			if err != nil {
 				t.Fatal(err)
 			}

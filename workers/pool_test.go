@@ -159,7 +159,7 @@ func testPushToWorkers(t *testing.T, order Order) {
 	var ws []*Worker
 	var wg sync.WaitGroup
 	for i := range taps {
-		w, err := NewWorker(WorkerConfig{Connect: []string{d.Endpoint()}, ExitOnEOS: true, Tap: &taps[i]}, nil)
+		w, err := NewWorker(WorkerConfig{Connect: []string{d.Endpoint()}, ExitOnEOS: true, Tap: NewTap(&taps[i])}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

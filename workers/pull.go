@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,8 +34,8 @@ type WorkerConfig struct {
 	// Tap, if set, receives one line per handled record (see Tap). It is
 	// how tests prove each record reached exactly one worker. Lines are
 	// flushed before the records are acknowledged, so an acknowledged
-	// record is always in the tap file.
-	Tap io.Writer
+	// record is always in the tap file; Run flushes it when it returns.
+	Tap *Tap
 	// Conn holds socket and guard options; the zero value is zmqx's
 	// defaults.
 	Conn zmqx.Options
@@ -147,8 +146,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	// Room for every connection's full window and its EOS marker: with
 	// credit, readers never wait on the handler.
 	frames := make(chan inFrame, (w.cfg.Credit+1)*len(w.eps))
-	if w.cfg.Tap != nil {
-		w.tap = NewTap(w.cfg.Tap)
+	if w.tap = w.cfg.Tap; w.tap != nil {
 		defer w.tap.Flush()
 	}
 	tap := w.tap

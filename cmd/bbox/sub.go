@@ -137,16 +137,11 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	// Runs before the process exits, so a croak's event reaches consoles.
 	defer closeAlerts()
-	var tap *workers.Tap
-	if *tapPath != "" {
-		f, err := os.Create(*tapPath)
-		if err != nil {
-			return fail(e, c, fmt.Errorf("--tap: %w", err))
-		}
-		defer f.Close()
-		tap = workers.NewTap(f)
-		tap.Payload = *tapPayload
+	tap, closeTap, err := workers.CreateTap(*tapPath, *tapPayload)
+	if err != nil {
+		return fail(e, c, fmt.Errorf("--tap: %w", err))
 	}
+	defer closeTap()
 	rec, latLog, err := latf.open(len(connect))
 	if err != nil {
 		return fail(e, c, err)

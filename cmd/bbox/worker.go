@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"github.com/bbox-dev/bbox/internal/cli"
@@ -51,15 +49,11 @@ func runWorker(ctx context.Context, e *env, c *command, args []string) int {
 		return opsCode
 	}
 	defer stopOps()
-	var tap io.Writer
-	if *tapPath != "" {
-		f, err := os.Create(*tapPath)
-		if err != nil {
-			return fail(e, c, fmt.Errorf("--tap: %w", err))
-		}
-		defer f.Close()
-		tap = f
+	tap, closeTap, err := workers.CreateTap(*tapPath, false)
+	if err != nil {
+		return fail(e, c, fmt.Errorf("--tap: %w", err))
 	}
+	defer closeTap()
 	h := workers.NewSymbolStats()
 	if *credit < 1 {
 		return usageErr(e, c, "--credit %d: want at least 1 batch", *credit)
