@@ -7,7 +7,6 @@ import (
 
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
-	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/workers"
 )
@@ -69,7 +68,7 @@ func runWorker(ctx context.Context, e *env, c *command, args []string) int {
 	var sum workers.WorkerSummary
 	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		st := w.Stats()
-		return fmt.Sprintf("[%2.0fs] %s rec/s, %s handled", el.Seconds(), words.RateFixed(r.Rate(st.Records)), words.Group(st.Records))
+		return workers.Status(el, r.Rate(st.Records), st)
 	}, func() { sum, err = w.RunSummary(rctx, h) })
 	if err != nil {
 		return fail(e, c, err)
