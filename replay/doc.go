@@ -5,7 +5,8 @@
 // and reporting a torn tail or damaged chunk by file and byte offset
 // (including a chunk copied, moved or cut out of a file, which only its
 // number gives away); the Recorder, a shard.Sink that writes what a subscriber receives and rotates
-// files by size or age; and the Source that replays files into a publisher
+// files by size or age, and the Recording that runs subscriber threads
+// into one and serves recovery from its files (bbox record); and the Source that replays files into a publisher
 // at full speed, at the original pacing or a multiple of it, or at a fixed
 // rate, filtered by time window and symbols; Select, which says what
 // such filters select before anything is replayed; and the Archive, which
@@ -23,7 +24,7 @@
 // Concurrency: a Writer, a Reader's chunk buffers and a Source belong to
 // one goroutine at a time. Reader.ReadChunk may be called concurrently with
 // distinct Chunk values. Recorder.Deliver is safe to call from every shard
-// thread at once; Recorder.Stats, Source.Stats and Source.ETA from any
+// thread at once; a Recording is driven by one goroutine; Recorder.Stats, Source.Stats and Source.ETA from any
 // goroutine; Archive.Answer from any number at once; Source.Skipped from
 // any goroutine. Reports and Files are plain values (safe to read
 // concurrently, not to change while read), and the text functions are

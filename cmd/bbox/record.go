@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/internal/cli"
@@ -79,10 +78,8 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 			return usageErr(e, c, "--serve: %v", err)
 		}
 	}
-	host, _ := os.Hostname()
 	rc := replay.RecorderConfig{Out: *out, RotateBytes: rotBytes, RotateEvery: rotEvery, Flush: *flush,
-		Writer: replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level,
-			Meta: map[string]string{"source": "bbox record", "connect": strings.Join(connect, ","), "host": host, "tz": zone}},
+		Writer: replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level, Meta: replay.RecordingMeta(connect, zone)},
 	}
 	if first := rc.FirstFile(); fileExists(first) && !*force {
 		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", first))
@@ -93,36 +90,30 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	defer stopOps()
 	rc.Logf = log.Logf
-	rec, err := replay.NewRecorder(rc)
-	if err != nil {
-		return fail(e, c, err)
-	}
 	sc := shard.SubConfig{
 		Connect: connect, Partitions: partList, ExitOnEOS: *exitOnEOS, Conn: cf.options(log),
 		Name: fmt.Sprintf("record-%d", os.Getpid()), Logf: log.Logf,
 	}
 	if err := rf.apply(&sc); err != nil {
-		rec.Close()
 		return usageErr(e, c, "%v", err)
 	}
-	sub, err := shard.NewSubscriber(sc, rec)
+	if err := sc.Validate(); err != nil {
+		return usageErr(e, c, "%v", err)
+	}
+	rg, err := replay.NewRecording(replay.RecordingConfig{Recorder: rc, Sub: sc})
 	if err != nil {
-		rec.Close()
-		return usageErr(e, c, "%v", err)
+		return fail(e, c, err)
 	}
+	defer rg.Close() // after the summary: the recovery server lingers for clients catching up
 	log.Logf("%s", sc.RecoveryText())
 	if *serve != "" {
-		srv, err := shard.NewRecoveryServer(*serve, cf.options(log), rec.Archive(), shard.RecoveryLimits{}, log.Logf)
+		ep, err := rg.Serve(*serve)
 		if err != nil {
-			rec.Close()
 			return fail(e, c, fmt.Errorf("--serve: %w", err))
 		}
-		defer func() {
-			srv.Linger(10 * time.Second) // the files are sealed by now
-			srv.Close()
-		}()
-		log.Logf("serving recovery from the recording on %s", srv.Endpoint())
+		log.Logf("serving recovery from the recording on %s", ep)
 	}
+	sub, rec := rg.Subscriber(), rg.Recorder()
 	log.addMetrics(metrics.Subscriber(sub.Stats, nil), metrics.Recorder(rec.Stats))
 	rctx, cancel := withDuration(ctx, *duration)
 	defer cancel()
@@ -130,7 +121,7 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 		ss := sub.Stats()
 		return replay.RecordStatus(el, r.Rate(ss.Received), ss, rec.Stats())
-	}, func() { runErr, closeErr = rec.Record(rctx, sub.Run) })
+	}, func() { runErr, closeErr = rg.Run(rctx) })
 	var ce *shard.CroakError
 	if runErr != nil && !errors.As(runErr, &ce) {
 		return fail(e, c, runErr)
