@@ -43,25 +43,8 @@ func (b *boxFlags) setup(log *logger, cf *connFlags, shards int, shardCPUs []int
 	if err != nil {
 		return boxPlan{}, cpuUsage(err)
 	}
-	log.Logf("%s", p)
-	for _, w := range p.Warnings {
-		log.Logf("warning: %s", w)
-	}
+	p.Log(log.Logf)
 	return boxPlan{warnings: p.Warnings}, nil
-}
-
-// coreWarnings checks an in-process pipeline's layout (bbox demo) the way
-// setup checks bbox sub's, without restricting the process, and logs the
-// warnings: the same layout gets the same one warning in both.
-func coreWarnings(log *logger, shards int, shardCPUs []int, busyWorkers int) ([]string, error) {
-	p, err := tuning.PlanBox(tuning.BoxConfig{Shards: shards, ShardCPUs: shardCPUs, Workers: busyWorkers})
-	if err != nil {
-		return nil, cpuUsage(err)
-	}
-	for _, w := range p.Warnings {
-		log.Logf("warning: %s", w)
-	}
-	return p.Warnings, nil
 }
 
 // cpuUsage makes a core this process may not use a usage error naming the
