@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -122,19 +123,16 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 		ss := sub.Stats()
 		return replay.RecordStatus(el, r.Rate(ss.Received), ss, rec.Stats())
 	}, func() { runErr, closeErr = rg.Run(rctx) })
-	var ce *shard.CroakError
-	if runErr != nil && !errors.As(runErr, &ce) {
+	if runErr != nil && !errors.As(runErr, new(*shard.CroakError)) {
 		return fail(e, c, runErr)
 	}
 	st := sub.Stats()
 	rs := rec.Stats()
 	s := report.Record(st, rs, elapsed, zone)
-	hw := humanOut(e, *asJSON)
-	fmt.Fprintln(hw) // after the status line
-	rs.WriteText(hw, st, elapsed.Seconds(), zone, s.Warnings)
-	if *asJSON {
-		writeJSON(e.stdout, s)
-	}
+	printSummary(e, *asJSON, func(w io.Writer) {
+		fmt.Fprintln(w) // after the status line
+		rs.WriteText(w, st, elapsed.Seconds(), zone, s.Warnings)
+	}, func() any { return s })
 	if closeErr != nil {
 		return fail(e, c, closeErr)
 	}
