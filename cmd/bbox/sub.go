@@ -45,9 +45,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	workerTimeout := fs.Duration("worker-timeout", 5*time.Second, "with --push: drop a worker that acknowledges nothing for this long while it holds batches")
 	order := fs.String("order", "none", "worker dispatch: none (whole batches, least busy worker) or topic (per-topic order)")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
-	cpus := "none"
-	// Checked when set, so a bad [sub] cpus in --config is reported with its line.
-	fs.Var(cli.Checked(&cpus, func(s string) error { _, err := tuning.ShardCPUs(s, 0); return err }), "cpus", "pin shard thread i to these cores: a list like 2,3, auto, or none")
+	cpus := fs.String("cpus", "none", "pin shard thread i to these cores: a list like 2,3, auto, or none") // cli.BBox's rule checks it, on the command line and in --config
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every shard has seen the publisher's end-of-stream")
 	tapPath := fs.String("tap", "", "write one line per handled record (publisher epoch shard partition seq topic) to this file (in-process workers)")
@@ -79,7 +77,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	policy, _ := shard.ParseLatePolicy(*onLate) // held to croak or warn by cli.BBox's rule
 	ord, _ := workers.ParseOrder(*order)        // and to none or topic
-	cpuList, err := tuning.ShardCPUs(cpus, len(connect))
+	cpuList, err := tuning.ShardCPUs(*cpus, len(connect))
 	if err != nil {
 		return usageErr(e, c, "--cpus: %v", err)
 	}
