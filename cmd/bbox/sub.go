@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/zmqx"
@@ -134,9 +135,9 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 		return fail(e, c, fmt.Errorf("--tap: %w", err))
 	}
 	defer closeTap()
-	rec, latLog, err := latf.open(len(connect))
+	rec, latLog, err := bench.OpenSubLatency(latf.SubLatencyConfig, len(connect))
 	if err != nil {
-		return fail(e, c, err)
+		return fail(e, c, fmt.Errorf("--latency-out: %w", err))
 	}
 	rc := log.receiving(pipeline.ReceiverConfig{Sub: sc, Alert: publishAlert,
 		Pool: workers.PoolConfig{Workers: *nworkers, Order: ord, Work: *work, Tap: tap}}, rec)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"time"
 
 	"github.com/bbox-dev/bbox/bench"
@@ -16,26 +15,9 @@ type latencyFlags struct{ bench.SubLatencyConfig }
 
 func (l *latencyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.Path, "latency-out", "", "write to FILE the subscriber threads' latency as an HdrHistogram interval log: one histogram per --latency-interval, then the whole run's, tagged total (after --latency-warmup) and warmup")
-	fs.Func("latency-from", "what --latency-out measures latency from: send (the publisher's send stamp, the default) or schedule (each record's source time; for bbox pub --source gen --rate R that is its scheduled send time, so a publisher behind its schedule cannot hide latency)", func(s string) (err error) {
-		l.From, err = bench.ParseStamp(s)
-		return err
-	})
+	fs.Func("latency-from", "what --latency-out measures latency from: send (the publisher's send stamp, the default) or schedule (each record's source time; for bbox pub --source gen --rate R that is its scheduled send time, so a publisher behind its schedule cannot hide latency)", l.From.Set)
 	fs.Func("latency-warmup", "keep the latencies of the first D of the stream (from the first record's stamp) apart, in --latency-out's warmup histogram (default 0)",
 		cli.DurationAtLeast(0, &l.Warmup))
 	l.Interval = time.Second
 	fs.Func("latency-interval", "length D of one interval histogram in --latency-out (default 1s)", cli.DurationAtLeast(10*time.Millisecond, &l.Interval))
-}
-
-// open starts --latency-out for n subscriber threads: the recorder they
-// observe into and the log. Without the flag there is no log (nil), and
-// the recorder, for the summary alone, measures from the send time.
-func (l *latencyFlags) open(n int) (*bench.Recorder, *bench.LatencyLog, error) {
-	if l.Path == "" {
-		return bench.NewRecorder(n, bench.FromSend), nil, nil
-	}
-	rec, lg, err := bench.OpenSubLatency(l.SubLatencyConfig, n)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--latency-out: %w", err)
-	}
-	return rec, lg, nil
 }
