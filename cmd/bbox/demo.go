@@ -71,11 +71,8 @@ func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 	if err != nil || recMode == shard.RecoverArchive {
 		return usageErr(e, c, "--recover %q: want window or off", *recoverFlag)
 	}
-	ord, _ := workers.ParseOrder(*order) // held to none or topic by cli.BBox's rule
-	cpuList, err := tuning.ShardCPUs(*cpus, *shards)
-	if err != nil {
-		return usageErr(e, c, "--cpus: %v", err)
-	}
+	ord, _ := workers.ParseOrder(*order)           // held to none or topic by cli.BBox's rule
+	cpuList, _ := tuning.ShardCPUs(*cpus, *shards) // auto, none or a list cli.BBox's cpus rule has parsed
 	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
 	if !opsOK {
 		return opsCode

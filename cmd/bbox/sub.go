@@ -76,12 +76,9 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	if *tapPath != "" && *push != "" {
 		return usageErr(e, c, "--tap taps in-process workers; with --push, give --tap to each bbox worker")
 	}
-	policy, _ := shard.ParseLatePolicy(*onLate) // held to croak or warn by cli.BBox's rule
-	ord, _ := workers.ParseOrder(*order)        // and to none or topic
-	cpuList, err := tuning.ShardCPUs(*cpus, len(connect))
-	if err != nil {
-		return usageErr(e, c, "--cpus: %v", err)
-	}
+	policy, _ := shard.ParseLatePolicy(*onLate)         // held to croak or warn by cli.BBox's rule
+	ord, _ := workers.ParseOrder(*order)                // and to none or topic
+	cpuList, _ := tuning.ShardCPUs(*cpus, len(connect)) // auto, none or a list cli.BBox's cpus rule has parsed
 	partList, err := shard.ParsePartitions(parts)
 	if err != nil {
 		return usageErr(e, c, "--partitions: %v", err)
