@@ -75,3 +75,12 @@ func DemoBanner(g feed.GenConfig, d time.Duration, shards, workers int) string {
 		words.Count(g.Symbols, "symbol", "symbols"), g.Size, rate, d, words.Count(shards, "shard", "shards"),
 		words.Count(shards, "subscriber thread", "subscriber threads"), words.Count(workers, "worker", "workers"))
 }
+
+// FinishLoop is Finish for a run of loop that went as res (bbox demo):
+// the publisher's exact counts, throughput over the sending time, the
+// run's own elapsed time and interruption.
+func FinishLoop(cmd string, loop *pipeline.Loop, res pipeline.Result, m Measured) Summary {
+	ps := loop.Publisher().Stats()
+	m.Elapsed, m.Sending, m.Interrupted, m.Pub = res.Elapsed, res.Sending, res.Interrupted, &ps
+	return Finish(cmd, loop.Receiver(), m)
+}

@@ -38,7 +38,7 @@ func runLoop(t *testing.T, n int64) (*pipeline.Loop, *bench.Recorder) {
 }
 
 // Finish completes a subscriber's summary (the publisher elsewhere) and
-// an in-process one (the publisher's exact count) alike: seconds,
+// an in-process one (the publisher's exact count; FinishLoop) alike: seconds,
 // throughput over the sending time, the box's warnings first and the
 // capped-buffer warning last, the verdict judged.
 func TestFinish(t *testing.T) {
@@ -67,6 +67,10 @@ func TestFinish(t *testing.T) {
 	}
 	if d.Verdict != verdict.ExactlyOnce {
 		t.Fatalf("demo verdict %s: %s", d.Verdict, d.VerdictDetail)
+	}
+	l := FinishLoop("demo", loop, pipeline.Result{Sending: time.Second, Elapsed: 4 * time.Second, Interrupted: true}, Measured{Latency: rec})
+	if l.RecordsPublished != n || l.PubLoss == nil || l.Seconds != 4 || l.ThroughputRPS != n || !l.Interrupted {
+		t.Fatalf("loop summary %+v", l)
 	}
 	if e := Finish("sub", rx, Measured{Elapsed: time.Second}); e.LatencyUS != (bench.Percentiles{}) {
 		t.Fatalf("no recorder, latency %+v", e.LatencyUS)

@@ -131,9 +131,7 @@ func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 	if run.SubErr != nil && rx.Croak() == nil {
 		return fail(e, c, run.SubErr)
 	}
-	ps := pub.Stats()
-	s := report.Finish("demo", rx, report.Measured{Latency: rec, Elapsed: run.Elapsed, Sending: run.Sending, Interrupted: run.Interrupted,
-		Pub: &ps, Warnings: plan.Warnings})
+	s := report.FinishLoop("demo", loop, run, report.Measured{Latency: rec, Warnings: plan.Warnings})
 	printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, run.Sending) }, func() any { return s })
 	return exitFor(s.Croaked)
 }
