@@ -10,7 +10,8 @@
 // with one PUB endpoint per shard on 127.0.0.1, a Receiver connected to
 // them, a run of a Source through it and the drain to end-of-stream. bbox
 // demo and bench.RunLoad both run it, so what demo shows is what the
-// benchmark measures.
+// benchmark measures. FullSpeed is a Loop's publisher config for a source
+// run at full speed (lossless: the pipeline's pace is the answer).
 //
 // Concurrency: a Receiver's Run is called once; its accessors (Subscriber,
 // Pool, WorkerStats, Squawks, VerdictInput) may be called from other

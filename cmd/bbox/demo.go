@@ -96,10 +96,7 @@ func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 
 	pcfg := shard.PubConfig{Partitions: *partitions, Conn: cf.options(log), Logf: log.Logf}
 	if rate == 0 {
-		// Full speed in one process: the pipeline's pace, not the
-		// publisher's, is the answer, so wait for the subscriber rather
-		// than drop (lossless), with a short queue so latency stays readable.
-		pcfg.Lossless, pcfg.HWM = true, 8<<20
+		pcfg = pipeline.FullSpeed(pcfg) // lossless: the pipeline's pace is the answer
 	}
 	sc := shard.SubConfig{CPUs: cpuList, MaxDelay: *maxDelay, ExitOnEOS: true,
 		Conn: cf.options(log), Name: "demo", Recover: recMode}
