@@ -1,7 +1,7 @@
 // Package tuning owns what bbox asks of the machine: pinning threads to
 // cores (Pin, RestrictProcess), the core plan (PlanCores: a core per
 // subscriber thread, the rest for everything else, warnings where that
-// cannot hold; SetupBox applies a command's plan), the Go runtime settings (Runtime: GOMAXPROCS, GOGC,
+// cannot hold; SetupBox applies a command's plan, BoxPlan.Log reports it), the Go runtime settings (Runtime: GOMAXPROCS, GOGC,
 // GOMEMLIMIT), socket-buffer probing (ProbeSockBufs names the sysctl that
 // caps a request), the box report behind bbox tune (CheckBox, and
 // ApplySysctls, the only thing here that changes the box; Tune runs both

@@ -7,7 +7,9 @@
 // (docs/wire.md section 5.1: workers announce a window and acknowledge what
 // they handled; a worker that stops making progress is dropped and its
 // unacknowledged records are counted lost or redelivered), and the worker
-// side that pulls, acknowledges and stops on a croak.
+// side that pulls, acknowledges and stops on a croak (its status line:
+// Status). A Tap writes one line per handled record, to a file with
+// CreateTap (bbox sub --tap, bbox worker --tap).
 //
 // Accounting: Pool and PushDispatcher both count, per worker, records
 // handed, handled and lost, so that handled + lost is every record
