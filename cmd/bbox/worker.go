@@ -54,9 +54,6 @@ func runWorker(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	defer closeTap()
 	h := workers.NewSymbolStats()
-	if *credit < 1 {
-		return usageErr(e, c, "--credit %d: want at least 1 batch", *credit)
-	}
 	w, err := workers.NewWorker(workers.WorkerConfig{Connect: connect, ExitOnEOS: *exitOnEOS, Work: *work, Credit: *credit, Tap: tap,
 		Conn: cf.options(log), Logf: log.Logf}, h)
 	if err != nil {
