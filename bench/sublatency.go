@@ -11,7 +11,7 @@ import (
 // how process-mode bench (or a user's own tooling) reads a real
 // subscriber's latency.
 type SubLatencyConfig struct {
-	Path     string        // the interval log to create ("": none)
+	Path     string        // the interval log to create
 	From     Stamp         // what latency is measured from (zero: FromSend)
 	Warmup   time.Duration // the first Warmup of the stream goes to the warmup histogram (0: none)
 	Interval time.Duration // one interval histogram per Interval (0: 1s)
@@ -28,26 +28,10 @@ func ParseStamp(s string) (Stamp, error) {
 	return 0, errors.New("want send or schedule")
 }
 
-// Set sets s from its name (ParseStamp), so that a flag can take it
-// (flag.FlagSet.Func).
-func (s *Stamp) Set(name string) error {
-	v, err := ParseStamp(name)
-	if err == nil {
-		*s = v
-	}
-	return err
-}
-
 // OpenSubLatency starts cfg's log for n subscriber threads: the Recorder
 // they observe into and the log writing its intervals (closed by the
-// caller, which writes the whole run's histograms). Without a Path there
-// is no log (nil), and the Recorder, which serves the subscriber's
-// summary alone, measures from the send time: From, Warmup and Interval
-// shape the log.
+// caller, which writes the whole run's histograms).
 func OpenSubLatency(cfg SubLatencyConfig, n int) (*Recorder, *LatencyLog, error) {
-	if cfg.Path == "" {
-		return NewRecorder(n, FromSend), nil, nil
-	}
 	rec := NewRecorder(n, cfg.From)
 	rec.SetWarmup(cfg.Warmup)
 	lg, err := CreateLatencyLog(cfg.Path, rec, cfg.Interval, fmt.Sprintf("bbox sub latency_from=%s warmup=%v; values in ns", cfg.From, cfg.Warmup))

@@ -19,30 +19,6 @@ func TestParseStamp(t *testing.T) {
 	if _, err := ParseStamp("arrival"); err == nil {
 		t.Error("ParseStamp accepted arrival")
 	}
-	s := FromSource
-	if err := s.Set("send"); err != nil || s != FromSend {
-		t.Errorf("Set(send): %v, %v", s, err)
-	}
-	if err := s.Set("arrival"); err == nil || s != FromSend {
-		t.Errorf("Set(arrival): %v, %v", s, err)
-	}
-}
-
-// Without a log the recorder is the summary's: from the send time, every
-// record counted (no warm-up apart), whatever the log would have used.
-func TestOpenSubLatencyNoLog(t *testing.T) {
-	rec, lg, err := OpenSubLatency(SubLatencyConfig{From: FromSource, Warmup: time.Hour}, 2)
-	if err != nil || lg != nil || rec == nil {
-		t.Fatalf("recorder %v, log %v, err %v", rec, lg, err)
-	}
-	now := time.Now().UnixNano()
-	rec.Observe(1, now, []feed.Record{{SourceTS: now - 9e6, SendTS: now - 5000}})
-	if h := rec.Merged(); h.TotalCount() != 1 || h.Max() > 1e6 {
-		t.Fatalf("%d values, max %dns: want one, from the send time", h.TotalCount(), h.Max())
-	}
-	if err := lg.Close(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // The log names what it measures from and its warm-up, and holds the

@@ -34,7 +34,7 @@ type WorkerConfig struct {
 	// Tap, if set, receives one line per handled record (see Tap). It is
 	// how tests prove each record reached exactly one worker. Lines are
 	// flushed before the records are acknowledged, so an acknowledged
-	// record is always in the tap file; Run flushes it when it returns.
+	// record is always in the tap file.
 	Tap *Tap
 	// Conn holds socket and guard options; the zero value is zmqx's
 	// defaults.

@@ -132,7 +132,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 		return fail(e, c, fmt.Errorf("--tap: %w", err))
 	}
 	defer closeTap()
-	rec, latLog, err := bench.OpenSubLatency(latf.SubLatencyConfig, len(connect))
+	rec, latLog, err := bench.SubRecorder(latf.SubLatencyConfig, len(connect))
 	if err != nil {
 		return fail(e, c, fmt.Errorf("--latency-out: %w", err))
 	}
