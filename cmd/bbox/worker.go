@@ -28,7 +28,7 @@ func runWorker(ctx context.Context, e *env, c *command, args []string) int {
 	fs.Var(&connect, "connect", "subscribers' --push endpoints (repeatable or comma-separated)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every endpoint has sent end-of-stream")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow worker)")
-	credit := fs.Int("credit", 64, "batches each subscriber may send ahead of what this worker has handled (its credit window)")
+	credit := fs.Int("credit", 64, "batches each subscriber may send ahead of what this worker has handled (its credit window)") // at least 1: cli.BBox's rule
 	tapPath := fs.String("tap", "", "write one line per handled record (publisher epoch shard partition seq topic) to this file")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or --exit-on-eos)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
