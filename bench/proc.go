@@ -209,15 +209,13 @@ func procBBox(ctx context.Context, res *LoadResult, env procEnv, dir string) err
 func procTCP(ctx context.Context, res *LoadResult, env procEnv, dir string) error {
 	cfg := res.Config
 	lat := env.logPath(dir, "tcp-latency.hlog")
-	recv, m, err := startChild(ctx, "sub", env.Exe, []string{"bench", "internal", "tcp-recv", "--out", lat,
-		"--from", fromArg(cfg.From), "--warmup", cfg.Warmup.String(), "--interval", cfg.Interval.String()},
-		cfg, regexp.MustCompile(`^listening (\S+)$`), false)
+	recv, m, err := startChild(ctx, "sub", env.Exe, halfArgs("tcp-recv", halfSpec{Recv: LeanRecvConfig{Out: lat, From: cfg.From,
+		Warmup: cfg.Warmup, Interval: cfg.Interval}}), cfg, regexp.MustCompile(`^listening (\S+)$`), false)
 	if err != nil {
 		return err
 	}
-	send, _, err := startChild(ctx, "pub", env.Exe, []string{"bench", "internal", "tcp-send", "--addr", m[1],
-		"--rate", rateArg(cfg.Rate), "--duration", cfg.Duration.String(), "--size", strconv.Itoa(cfg.Size),
-		"--symbols", strconv.Itoa(cfg.Symbols), "--seed", strconv.FormatUint(cfg.Seed, 10)}, cfg, nil, false)
+	send, _, err := startChild(ctx, "pub", env.Exe, halfArgs("tcp-send", halfSpec{Addr: m[1], Rate: cfg.Rate, Duration: cfg.Duration,
+		Size: cfg.Size, Symbols: cfg.Symbols, Seed: cfg.Seed}), cfg, nil, false)
 	if err != nil {
 		recv.kill()
 		return err
