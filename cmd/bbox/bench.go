@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -78,16 +77,8 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	if *co == "off" {
 		l.From = bench.FromSend
 	}
-	var badRate string
 	var rateErr error
-	for _, r := range rates {
-		var rf cli.Rate
-		if rateErr = rf.Set(r); rateErr != nil {
-			badRate = r
-			break
-		}
-		o.Rates = append(o.Rates, float64(rf))
-	}
+	o.Rates, rateErr = cli.Rates(rates)
 	var badBase string
 	o.Baselines, badBase = bench.Baselines(baseline, o.Process)
 	// The flag checks, in the order they are reported.
@@ -97,7 +88,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	}{
 		{fs.NArg() > 0, fmt.Sprintf("unexpected argument %q", fs.Arg(0))},
 		{*mode != "inprocess" && !o.Process, fmt.Sprintf("--mode %q: want inprocess or process", *mode)},
-		{rateErr != nil, fmt.Sprintf("--rates %q: %v", badRate, rateErr)},
+		{rateErr != nil, fmt.Sprintf("--rates %v", rateErr)},
 		{o.Process && o.Sweep, "--sweep runs in-process; with --mode process give the rates: --rates 100k,250k,…,max"},
 		{!o.Process && slices.Contains(o.Rates, 0), "--rates max: as fast as it goes needs --mode process (in-process runs are paced)"},
 		{len(o.Rates) > 0 && o.Sweep, "--rates and --sweep: give one (a ladder of chosen rates, or a search for the break point)"},
@@ -107,10 +98,8 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 		{*co != "on" && *co != "off", fmt.Sprintf("--co %q: want on or off", *co)},
 		{o.Process && l.From == bench.FromSend, "--co off: --mode process measures from the scheduled send time only (the baselines carry no send stamp)"},
 		{*at != "sub" && !l.AtWorker, fmt.Sprintf("--at %q: want sub or worker", *at)},
-		{l.Shards < 1 || l.Shards > 64, fmt.Sprintf("--shards %d: want 1..64", l.Shards)},
 		{l.Workers < 1 || l.Workers > 4096, fmt.Sprintf("--workers %d: want 1..4096", l.Workers)},
 		{l.Duration <= 0, fmt.Sprintf("--duration %v: want a positive duration", l.Duration)},
-		{l.Interval < 10*time.Millisecond, fmt.Sprintf("--interval %v: want at least 10ms", l.Interval)},
 		{o.Sweep && o.SLA <= 0, fmt.Sprintf("--sla %v: want a positive duration", o.SLA)},
 		{o.Sweep && !(o.Factor > 1.01), fmt.Sprintf("--sweep-factor %v: want more than 1.01", o.Factor)},
 		{o.Sweep && (o.SweepMax == 0 || o.SweepMax < l.Rate), fmt.Sprintf("--sweep-max %v: want a rate of at least --rate %v", sweepMax.String(), rate.String())},
@@ -129,11 +118,9 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	if o.Process {
 		// bbox sub's own default (unpinned) unless --cpus was given: a
 		// thread pinned to a core that other work holds cannot move away.
-		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "cpus" && *cpus != "none" {
-				o.SubCPUs = *cpus
-			}
-		})
+		if cli.Given(fs, "cpus") && *cpus != "none" {
+			o.SubCPUs = *cpus
+		}
 		if o.Exe, err = os.Executable(); err != nil {
 			return fail(e, c, fmt.Errorf("--mode process: finding this binary to run bbox pub and bbox sub: %w", err))
 		}
