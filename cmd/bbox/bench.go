@@ -150,10 +150,6 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	r, err := bench.Run(ctx, o)
 	if err != nil {
-		if ctx.Err() != nil {
-			fmt.Fprintf(e.stderr, "bbox bench: interrupted before anything was measured: %v\n", err)
-			return exitError
-		}
 		return fail(e, c, err)
 	}
 	if *asJSON {
