@@ -153,14 +153,7 @@ func procBBox(ctx context.Context, res *LoadResult, env procEnv, dir string) err
 	if err != nil {
 		return err
 	}
-	eps := strings.Split(m[1], ", ")
-	subArgs := []string{"sub", "--connect", strings.Join(eps, ","), "--exit-on-eos", "--json", "--workers", strconv.Itoa(cfg.Workers),
-		"--latency-out", lat, "--latency-from", fromArg(cfg.From), "--latency-warmup", cfg.Warmup.String(),
-		"--latency-interval", cfg.Interval.String()}
-	if env.CPUs != "" {
-		subArgs = append(subArgs, "--cpus", env.CPUs)
-	}
-	sub, _, err := startChild(ctx, "sub", env.Exe, subArgs, cfg, nil, false)
+	sub, _, err := startChild(ctx, "sub", env.Exe, subArgs(cfg, env, strings.Split(m[1], ", "), lat), cfg, nil, false)
 	if err != nil {
 		pub.kill()
 		return err
@@ -204,6 +197,21 @@ func procBBox(ctx context.Context, res *LoadResult, env procEnv, dir string) err
 	}
 	res.setCPU(pub, sub)
 	return res.readLatencyLog(lat)
+}
+
+// subArgs is the bbox sub command line of a bbox run: connected to the
+// publisher's endpoints eps, writing its latency log to lat.
+func subArgs(cfg LoadConfig, env procEnv, eps []string, lat string) []string {
+	args := []string{"sub", "--connect", strings.Join(eps, ","), "--exit-on-eos", "--json", "--workers", strconv.Itoa(cfg.Workers),
+		"--latency-out", lat, "--latency-from", fromArg(cfg.From), "--latency-warmup", cfg.Warmup.String(),
+		"--latency-interval", cfg.Interval.String()}
+	if env.CPUs != "" {
+		args = append(args, "--cpus", env.CPUs)
+	}
+	if idle, _ := cfg.Idle.Name(); idle != "park" {
+		args = append(args, "--idle", idle) // Validate refused a strategy without a name
+	}
+	return args
 }
 
 func procTCP(ctx context.Context, res *LoadResult, env procEnv, dir string) error {

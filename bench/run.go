@@ -137,7 +137,10 @@ func (o *Options) Validate() error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
+	_, idleNamed := o.Load.Idle.Name()
 	switch {
+	case o.Process && !idleNamed:
+		return fmt.Errorf("idle strategy %+v: process mode passes it to bbox sub by name (park, yield or spin)", o.Load.Idle)
 	case o.Process && o.Sweep:
 		return errors.New("a sweep runs in-process; in process mode give a ladder of rates")
 	case !o.Process && slices.Contains(o.Rates, 0):

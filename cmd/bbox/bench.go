@@ -13,6 +13,7 @@ import (
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/report"
+	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/tuning"
 )
 
@@ -60,6 +61,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	fs.IntVar(&l.Workers, "workers", 1, "in-process workers behind the subscriber threads")
 	at := fs.String("at", "sub", "where latency is recorded: sub (each subscriber thread, as it decodes a frame) or worker (each worker, as it takes a batch)")
 	cpus := fs.String("cpus", "auto", "subscriber thread cores: auto (thread i on core i), none, or a list like 0,1 (--mode process: bbox sub's --cpus, unpinned unless given)")
+	idle := fs.String("idle", "park", "what a subscriber thread does with no data: park (block), yield (sched_yield, then park) or spin (poll, yield, then park: dedicated cores only); --mode process: bbox sub's --idle")
 	fs.IntVar(&l.Size, "size", 100, "record size on the wire, bytes")
 	fs.IntVar(&l.Symbols, "symbols", 1000, "distinct symbols in the synthetic feed")
 	fs.Uint64Var(&l.Seed, "seed", 1, "seed of the synthetic feed")
@@ -77,8 +79,9 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	if *co == "off" {
 		l.From = bench.FromSend
 	}
-	var rateErr error
+	var rateErr, idleErr error
 	o.Rates, rateErr = cli.Rates(rates)
+	l.Idle, idleErr = shard.ParseIdle(*idle)
 	var badBase string
 	o.Baselines, badBase = bench.Baselines(baseline, o.Process)
 	// The flag checks, in the order they are reported.
@@ -98,6 +101,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 		{*co != "on" && *co != "off", fmt.Sprintf("--co %q: want on or off", *co)},
 		{o.Process && l.From == bench.FromSend, "--co off: --mode process measures from the scheduled send time only (the baselines carry no send stamp)"},
 		{*at != "sub" && !l.AtWorker, fmt.Sprintf("--at %q: want sub or worker", *at)},
+		{idleErr != nil, fmt.Sprintf("--idle: %v", idleErr)},
 		{l.Workers < 1 || l.Workers > 4096, fmt.Sprintf("--workers %d: want 1..4096", l.Workers)},
 		{l.Duration <= 0, fmt.Sprintf("--duration %v: want a positive duration", l.Duration)},
 		{o.Sweep && o.SLA <= 0, fmt.Sprintf("--sla %v: want a positive duration", o.SLA)},
