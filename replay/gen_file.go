@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
@@ -43,16 +44,26 @@ func CreateGen(g *feed.Generator, day feed.Day, path string, cfg WriterConfig) (
 	return &GenFile{g: g, w: w, day: day, path: path}, nil
 }
 
+// GenSummary is bbox gen's closing report: the file's GenReport (its
+// JSON keys are the report's) and its text, in the day's zone.
+type GenSummary struct {
+	feed.GenReport
+	loc *time.Location
+}
+
+// WriteText describes the file for people (GenReport.WriteText).
+func (s *GenSummary) WriteText(w io.Writer) { s.GenReport.WriteText(w, s.loc) }
+
 // Run writes the day into the file and closes it (WriteGenerated). When
 // ctx ends first the error says how far it got; the file is complete
 // either way.
-func (f *GenFile) Run(ctx context.Context) (feed.GenReport, error) {
+func (f *GenFile) Run(ctx context.Context) (*GenSummary, error) {
 	rep, err := WriteGenerated(ctx, f.g, f.w, f.path, f.day.Symbols, f.day.Seed)
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("interrupted after %s of %s records; %s holds them and is complete",
 			words.Group(f.w.Stats().Records), words.Group(f.day.Records), f.path)
 	}
-	return rep, err
+	return &GenSummary{GenReport: rep, loc: f.day.Open.Location()}, err
 }
 
 // Status is the live status line after el: records generated of the

@@ -1,7 +1,9 @@
 package replay
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,6 +42,17 @@ func TestGenFile(t *testing.T) {
 	rep, err := f.Run(ctx)
 	if err != nil || rep.Records != 300 || rep.File != path {
 		t.Fatalf("report %+v: %v", rep, err)
+	}
+	var text, want bytes.Buffer
+	rep.WriteText(&text)
+	rep.GenReport.WriteText(&want, loc)
+	if text.Len() == 0 || text.String() != want.String() {
+		t.Errorf("summary text %q, want the report's in its zone %q", text.String(), want.String())
+	}
+	j, err := json.Marshal(rep)
+	wantJ, werr := json.Marshal(rep.GenReport)
+	if err != nil || werr != nil || !bytes.Equal(j, wantJ) {
+		t.Errorf("summary JSON %s is not the report's %s (%v, %v)", j, wantJ, err, werr)
 	}
 	if s := f.Status(2*time.Second, func(n int64) float64 { return float64(n) / 2 }); !strings.HasPrefix(s, "[ 2s] 300/300 records  ") || !strings.HasSuffix(s, " written") {
 		t.Errorf("status %q", s)

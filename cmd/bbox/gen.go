@@ -81,16 +81,13 @@ func runGen(ctx context.Context, e *env, c *command, args []string) int {
 		return fail(e, c, err)
 	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
-	var rep feed.GenReport
+	var rep *replay.GenSummary
 	log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return gf.Status(el, r.Rate) },
 		func() { rep, err = gf.Run(ctx) })
 	if err != nil {
 		return fail(e, c, err)
 	}
-	rep.WriteText(humanOut(e, *asJSON), loc)
-	if *asJSON {
-		writeJSON(e.stdout, rep)
-	}
+	printReport(e, *asJSON, rep)
 	return exitOK
 }
 
