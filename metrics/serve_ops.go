@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ServeLogged is Serve for a command whose log lines go to h: the HTTP
@@ -12,6 +14,20 @@ import (
 func ServeLogged(cfg ServerConfig, h slog.Handler) (*Server, error) {
 	cfg.ErrorLog = slog.NewLogLogger(h, slog.LevelWarn)
 	return Serve(cfg)
+}
+
+// RegisterEach adds each collector to the registry and passes a clash
+// with one already there to onErr (a programming error to log, not one to
+// stop for); on a nil Server (no --metrics) it does nothing.
+func (s *Server) RegisterEach(onErr func(error), cs ...prometheus.Collector) {
+	if s == nil {
+		return
+	}
+	for _, c := range cs {
+		if err := s.Register(c); err != nil {
+			onErr(err)
+		}
+	}
 }
 
 // Stop is Shutdown for a command that may have no server: on a nil

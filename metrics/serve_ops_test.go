@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ServeLogged's server reports its own trouble as WARN records of the
@@ -39,4 +41,26 @@ func TestServeLoggedAndStop(t *testing.T) {
 	if lines.Len() != 0 {
 		t.Errorf("Stop logged %q", lines.String())
 	}
+}
+
+// RegisterEach registers every collector and reports each clash; a nil
+// Server registers nothing and reports nothing.
+func TestRegisterEach(t *testing.T) {
+	s, err := Serve(ServerConfig{Addr: "127.0.0.1:0", Command: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "test_a", Help: "a"})
+	b := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "test_b", Help: "b"})
+	var clashes []error
+	s.RegisterEach(func(err error) { clashes = append(clashes, err) }, a, b, a)
+	if len(clashes) != 1 {
+		t.Fatalf("clashes %v, want the second a only", clashes)
+	}
+	if _, body := get(t, "http://"+s.Addr()+"/metrics"); !strings.Contains(body, "bbox_test_a 0") || !strings.Contains(body, "bbox_test_b 0") {
+		t.Errorf("/metrics lacks a or b:\n%s", body)
+	}
+	var none *Server
+	none.RegisterEach(func(err error) { t.Errorf("a nil Server reported %v", err) }, a)
 }

@@ -70,13 +70,8 @@ func (o *opsFlags) start(ctx context.Context, e *env, c *command, notes ...strin
 // without --metrics). A collector that clashes with one already there is
 // a programming error and is logged, not fatal.
 func (l *logger) addMetrics(cs ...prometheus.Collector) {
-	if l == nil || l.ops == nil {
-		return
-	}
-	for _, c := range cs {
-		if err := l.ops.Register(c); err != nil {
-			l.Logf("warning: metrics: %v", err)
-		}
+	if l != nil {
+		l.ops.RegisterEach(func(err error) { l.Logf("warning: metrics: %v", err) }, cs...)
 	}
 }
 
