@@ -8,9 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"syscall"
 
 	"github.com/bbox-dev/bbox/internal/termlog"
@@ -88,12 +89,7 @@ func run(ctx context.Context, e *env, args []string) int {
 func topUsage(w io.Writer) {
 	fmt.Fprintf(w, "bbox — a market-data fan-out engine (ZeroMQ Black Box and Suicidal Snail patterns)\n\n")
 	fmt.Fprintf(w, "Usage:\n\n\tbbox <command> [flags]\n\nCommands:\n\n")
-	var names []string
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "\t%-8s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintf(w, "\nRun 'bbox help <command>' or 'bbox <command> -h' for its flags.\n")
