@@ -59,17 +59,13 @@ func run(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	name := args[0]
-	switch name {
-	case "--version", "-version":
+	switch {
+	case name == "--version" || name == "-version":
 		return runVersion(ctx, e, commands["version"], args[1:])
-	case "-h", "-help", "--help":
+	case name == "-h" || name == "-help" || name == "--help" || name == "help" && len(args) == 1:
 		topUsage(e.stdout)
 		return exitOK
-	case "help":
-		if len(args) == 1 {
-			topUsage(e.stdout)
-			return exitOK
-		}
+	case name == "help":
 		c, ok := commands[args[1]]
 		if !ok {
 			fmt.Fprintf(e.stderr, "bbox help: unknown command %q\n", args[1])
