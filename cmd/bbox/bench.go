@@ -71,7 +71,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	fs.IntVar(&l.RcvBuf, "rcvbuf", 0, "SO_RCVBUF bytes per socket (0: kernel default with autotuning)")
 	fs.IntVar(&l.SndBuf, "sndbuf", 0, "SO_SNDBUF bytes per socket (0: kernel default with autotuning)")
 	verbose := fs.Bool("verbose", false, "log connection events of the pipeline")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parseNone(e, c, fs, args); !ok {
 		return code
 	}
 	o.Process, l.AtWorker = *mode == "process", *at == "worker"
@@ -89,7 +89,6 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 		bad bool
 		msg string
 	}{
-		{fs.NArg() > 0, fmt.Sprintf("unexpected argument %q", fs.Arg(0))},
 		{*mode != "inprocess" && !o.Process, fmt.Sprintf("--mode %q: want inprocess or process", *mode)},
 		{rateErr != nil, fmt.Sprintf("--rates %v", rateErr)},
 		{o.Process && o.Sweep, "--sweep runs in-process; with --mode process give the rates: --rates 100k,250k,…,max"},
