@@ -36,7 +36,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)
-	o := bench.Options{Load: bench.LoadConfig{Rate: 100000, Cores: len(tuning.Online())}, SweepMax: 100e6}
+	o := bench.Options{Load: bench.LoadConfig{Rate: 100000, From: bench.FromSource, Cores: len(tuning.Online())}, SweepMax: 100e6}
 	l := &o.Load
 	rate, sweepMax, sweepMin := (*cli.Rate)(&l.Rate), (*cli.Rate)(&o.SweepMax), (*cli.Rate)(&o.SweepMin)
 	fs.Var(rate, "rate", "target records per second (100000, 100k, 1M; max: as fast as it goes, --mode process only); with --sweep, the first rate (if it breaks the SLA, the ladder goes down)")
@@ -75,7 +75,6 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 		return code
 	}
 	o.Process, l.AtWorker = *mode == "process", *at == "worker"
-	l.From = bench.FromSource
 	if *co == "off" {
 		l.From = bench.FromSend
 	}
