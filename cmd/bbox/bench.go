@@ -8,8 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/report"
@@ -135,7 +133,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	defer stopOps()
 	o.Logf, o.Stderr = log.Logf, e.stderr
-	o.Observe = func(p bench.Path) func(bench.IntervalStat, *hdrhistogram.Histogram) { return log.benchInterval(p, nil) }
+	o.Observe = func(p bench.Path) bench.IntervalFunc { return log.benchInterval(p, nil) }
 	o.WriteJSON = func(w io.Writer, r *bench.Report) { writeJSON(w, report.Bench(r)) }
 	if *verbose {
 		l.Logf = log.Logf

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bbox-dev/bbox/bench"
@@ -77,7 +76,7 @@ func (l *logger) addMetrics(cs ...prometheus.Collector) {
 
 // benchInterval wraps a bench run's OnInterval so the run's intervals are
 // also served as metrics (bbox_bench_*, labelled by path).
-func (l *logger) benchInterval(path bench.Path, next func(bench.IntervalStat, *hdrhistogram.Histogram)) func(bench.IntervalStat, *hdrhistogram.Histogram) {
+func (l *logger) benchInterval(path bench.Path, next bench.IntervalFunc) bench.IntervalFunc {
 	if l == nil || l.ops == nil {
 		return next
 	}
