@@ -40,6 +40,18 @@ func halfArgs(half string, spec halfSpec) []string {
 	return []string{"bench", "internal", half, string(b)}
 }
 
+// parseHalf reads the arguments halfArgs wrote: the half's name and its
+// spec.
+func parseHalf(args []string) (half string, s halfSpec, err error) {
+	if len(args) != 2 || (args[0] != "tcp-recv" && args[0] != "tcp-send") {
+		return "", s, fmt.Errorf("%q: %w", args, ErrHalfUsage)
+	}
+	if err := json.Unmarshal([]byte(args[1]), &s); err != nil {
+		return "", s, fmt.Errorf("%s: spec %q: %w", args[0], args[1], err)
+	}
+	return args[0], s, nil
+}
+
 // RunHalf runs one half of the plain-TCP baseline as `bbox bench internal`
 // got it: args are the half's name (tcp-recv or tcp-send) and its SPEC.
 // tcp-recv writes "listening ADDR" to stdout as soon as it listens. The
@@ -47,14 +59,11 @@ func halfArgs(half string, spec halfSpec) []string {
 // (records_received; records_published and seconds), which runProcess
 // reads. An error wrapping ErrHalfUsage is arguments naming no half.
 func RunHalf(ctx context.Context, args []string, stdout io.Writer) (any, error) {
-	if len(args) != 2 || (args[0] != "tcp-recv" && args[0] != "tcp-send") {
-		return nil, fmt.Errorf("%q: %w", args, ErrHalfUsage)
+	half, s, err := parseHalf(args)
+	if err != nil {
+		return nil, err
 	}
-	var s halfSpec
-	if err := json.Unmarshal([]byte(args[1]), &s); err != nil {
-		return nil, fmt.Errorf("%s: spec %q: %w", args[0], args[1], err)
-	}
-	if args[0] == "tcp-recv" {
+	if half == "tcp-recv" {
 		got, err := ReceiveTCP(ctx, s.Recv, func(a net.Addr) { fmt.Fprintf(stdout, "listening %s\n", a) })
 		return map[string]int64{"records_received": got}, err
 	}

@@ -58,3 +58,22 @@ func TestRunHalf(t *testing.T) {
 		t.Errorf("a malformed spec: %v", err)
 	}
 }
+
+// Any argv reads without a panic, and every spec that reads is written
+// back by halfArgs to an argv that reads to the same spec.
+func FuzzParseHalf(f *testing.F) {
+	f.Add("tcp-recv", halfArgs("tcp-recv", halfSpec{Recv: LeanRecvConfig{Out: "x.hlog", From: FromSource, Warmup: time.Second}})[3])
+	f.Add("tcp-send", halfArgs("tcp-send", halfSpec{Addr: "127.0.0.1:9", Rate: 1e5, Duration: time.Second, Size: 100})[3])
+	f.Add("tcp-send", "{")
+	f.Add("udp", "{}")
+	f.Fuzz(func(t *testing.T, half, spec string) {
+		h, s, err := parseHalf([]string{half, spec})
+		if err != nil {
+			return
+		}
+		h2, s2, err := parseHalf(halfArgs(h, s)[2:])
+		if err != nil || h2 != h || s2 != s {
+			t.Fatalf("%s %q: read %+v, wrote and read back %s %+v (%v)", half, spec, s, h2, s2, err)
+		}
+	})
+}
