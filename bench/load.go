@@ -81,6 +81,10 @@ type LoadConfig struct {
 	// RcvBuf and SndBuf set SO_RCVBUF/SO_SNDBUF on every socket (bbox
 	// path); 0 keeps the kernel's default.
 	RcvBuf, SndBuf int
+	// Idle is what each subscriber thread does while it waits for data
+	// (bbox path; shard.SubConfig.Idle). The zero value parks; in process
+	// mode it must be one of the named strategies (bbox sub --idle).
+	Idle shard.IdleStrategy
 	// Interval is the length of one interval histogram. 0 means 1s.
 	Interval time.Duration
 	// Warmup is the start of the run whose latencies are kept apart
@@ -394,7 +398,7 @@ func runBBox(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult
 	}
 	rec := NewRecorder(slots, cfg.From)
 	rec.SetWarmup(cfg.Warmup)
-	sc := shard.SubConfig{CPUs: cfg.CPUs, ExitOnEOS: true, Conn: subConn, Name: "bench", Logf: cfg.Logf}
+	sc := shard.SubConfig{CPUs: cfg.CPUs, ExitOnEOS: true, Conn: subConn, Name: "bench", Logf: cfg.Logf, Idle: cfg.Idle}
 	if !cfg.AtWorker {
 		sc.Observe = rec.Observe
 	}

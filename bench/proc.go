@@ -153,14 +153,7 @@ func procBBox(ctx context.Context, res *LoadResult, env procEnv, dir string) err
 	if err != nil {
 		return err
 	}
-	eps := strings.Split(m[1], ", ")
-	subArgs := []string{"sub", "--connect", strings.Join(eps, ","), "--exit-on-eos", "--json", "--workers", strconv.Itoa(cfg.Workers),
-		"--latency-out", lat, "--latency-from", fromArg(cfg.From), "--latency-warmup", cfg.Warmup.String(),
-		"--latency-interval", cfg.Interval.String()}
-	if env.CPUs != "" {
-		subArgs = append(subArgs, "--cpus", env.CPUs)
-	}
-	sub, _, err := startChild(ctx, "sub", env.Exe, subArgs, cfg, nil, false)
+	sub, _, err := startChild(ctx, "sub", env.Exe, subArgs(cfg, env, strings.Split(m[1], ", "), lat), cfg, nil, false)
 	if err != nil {
 		pub.kill()
 		return err
@@ -206,18 +199,31 @@ func procBBox(ctx context.Context, res *LoadResult, env procEnv, dir string) err
 	return res.readLatencyLog(lat)
 }
 
+// subArgs is the bbox sub command line of a bbox run: connected to the
+// publisher's endpoints eps, writing its latency log to lat.
+func subArgs(cfg LoadConfig, env procEnv, eps []string, lat string) []string {
+	args := []string{"sub", "--connect", strings.Join(eps, ","), "--exit-on-eos", "--json", "--workers", strconv.Itoa(cfg.Workers),
+		"--latency-out", lat, "--latency-from", fromArg(cfg.From), "--latency-warmup", cfg.Warmup.String(),
+		"--latency-interval", cfg.Interval.String()}
+	if env.CPUs != "" {
+		args = append(args, "--cpus", env.CPUs)
+	}
+	if idle, _ := cfg.Idle.Name(); idle != "park" {
+		args = append(args, "--idle", idle) // Validate refused a strategy without a name
+	}
+	return args
+}
+
 func procTCP(ctx context.Context, res *LoadResult, env procEnv, dir string) error {
 	cfg := res.Config
 	lat := env.logPath(dir, "tcp-latency.hlog")
-	recv, m, err := startChild(ctx, "sub", env.Exe, []string{"bench", "internal", "tcp-recv", "--out", lat,
-		"--from", fromArg(cfg.From), "--warmup", cfg.Warmup.String(), "--interval", cfg.Interval.String()},
-		cfg, regexp.MustCompile(`^listening (\S+)$`), false)
+	recv, m, err := startChild(ctx, "sub", env.Exe, halfArgs("tcp-recv", halfSpec{Recv: LeanRecvConfig{Out: lat, From: cfg.From,
+		Warmup: cfg.Warmup, Interval: cfg.Interval}}), cfg, regexp.MustCompile(`^listening (\S+)$`), false)
 	if err != nil {
 		return err
 	}
-	send, _, err := startChild(ctx, "pub", env.Exe, []string{"bench", "internal", "tcp-send", "--addr", m[1],
-		"--rate", rateArg(cfg.Rate), "--duration", cfg.Duration.String(), "--size", strconv.Itoa(cfg.Size),
-		"--symbols", strconv.Itoa(cfg.Symbols), "--seed", strconv.FormatUint(cfg.Seed, 10)}, cfg, nil, false)
+	send, _, err := startChild(ctx, "pub", env.Exe, halfArgs("tcp-send", halfSpec{Addr: m[1], Rate: cfg.Rate, Duration: cfg.Duration,
+		Size: cfg.Size, Symbols: cfg.Symbols, Seed: cfg.Seed}), cfg, nil, false)
 	if err != nil {
 		recv.kill()
 		return err

@@ -137,7 +137,10 @@ func (o *Options) Validate() error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
+	_, idleNamed := o.Load.Idle.Name()
 	switch {
+	case o.Process && !idleNamed:
+		return fmt.Errorf("idle strategy %+v: process mode passes it to bbox sub by name (park, yield or spin)", o.Load.Idle)
 	case o.Process && o.Sweep:
 		return errors.New("a sweep runs in-process; in process mode give a ladder of rates")
 	case !o.Process && slices.Contains(o.Rates, 0):
@@ -174,9 +177,10 @@ func (o *Options) Validate() error {
 
 // Run validates o and measures it: the runs, their interval logs, the
 // report printed to Human, the files in Out and summary.json. An error
-// with nothing measured is returned as such (ctx ended first, or a run
-// failed); an interrupted run that measured something returns its
-// report with Interrupted set.
+// with nothing measured is returned as such (a run failed, or ctx ended
+// first: then it says it was interrupted before anything was measured);
+// an interrupted run that measured something returns its report with
+// Interrupted set.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -209,6 +213,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if err == nil && rep.Interrupted {
 		r.Logf("bbox bench: interrupted; the reports hold what was measured until then")
+	}
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("interrupted before anything was measured: %w", err)
 	}
 	return rep, err
 }

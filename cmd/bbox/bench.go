@@ -2,18 +2,16 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/report"
+	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/tuning"
 )
 
@@ -36,7 +34,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
 	var ops opsFlags
 	ops.register(fs)
-	o := bench.Options{Load: bench.LoadConfig{Rate: 100000, Cores: len(tuning.Online())}, SweepMax: 100e6}
+	o := bench.Options{Load: bench.LoadConfig{Rate: 100000, From: bench.FromSource, Cores: len(tuning.Online())}, SweepMax: 100e6}
 	l := &o.Load
 	rate, sweepMax, sweepMin := (*cli.Rate)(&l.Rate), (*cli.Rate)(&o.SweepMax), (*cli.Rate)(&o.SweepMin)
 	fs.Var(rate, "rate", "target records per second (100000, 100k, 1M; max: as fast as it goes, --mode process only); with --sweep, the first rate (if it breaks the SLA, the ladder goes down)")
@@ -61,6 +59,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	fs.IntVar(&l.Workers, "workers", 1, "in-process workers behind the subscriber threads")
 	at := fs.String("at", "sub", "where latency is recorded: sub (each subscriber thread, as it decodes a frame) or worker (each worker, as it takes a batch)")
 	cpus := fs.String("cpus", "auto", "subscriber thread cores: auto (thread i on core i), none, or a list like 0,1 (--mode process: bbox sub's --cpus, unpinned unless given)")
+	idle := fs.String("idle", "park", "what a subscriber thread does with no data: park (block), yield (sched_yield, then park) or spin (poll, yield, then park: dedicated cores only); --mode process: bbox sub's --idle")
 	fs.IntVar(&l.Size, "size", 100, "record size on the wire, bytes")
 	fs.IntVar(&l.Symbols, "symbols", 1000, "distinct symbols in the synthetic feed")
 	fs.Uint64Var(&l.Seed, "seed", 1, "seed of the synthetic feed")
@@ -70,24 +69,16 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	fs.IntVar(&l.RcvBuf, "rcvbuf", 0, "SO_RCVBUF bytes per socket (0: kernel default with autotuning)")
 	fs.IntVar(&l.SndBuf, "sndbuf", 0, "SO_SNDBUF bytes per socket (0: kernel default with autotuning)")
 	verbose := fs.Bool("verbose", false, "log connection events of the pipeline")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parseNone(e, c, fs, args); !ok {
 		return code
 	}
 	o.Process, l.AtWorker = *mode == "process", *at == "worker"
-	l.From = bench.FromSource
 	if *co == "off" {
 		l.From = bench.FromSend
 	}
-	var badRate string
-	var rateErr error
-	for _, r := range rates {
-		var rf cli.Rate
-		if rateErr = rf.Set(r); rateErr != nil {
-			badRate = r
-			break
-		}
-		o.Rates = append(o.Rates, float64(rf))
-	}
+	var rateErr, idleErr error
+	o.Rates, rateErr = cli.Rates(rates)
+	l.Idle, idleErr = shard.ParseIdle(*idle)
 	var badBase string
 	o.Baselines, badBase = bench.Baselines(baseline, o.Process)
 	// The flag checks, in the order they are reported.
@@ -95,22 +86,19 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 		bad bool
 		msg string
 	}{
-		{fs.NArg() > 0, fmt.Sprintf("unexpected argument %q", fs.Arg(0))},
 		{*mode != "inprocess" && !o.Process, fmt.Sprintf("--mode %q: want inprocess or process", *mode)},
-		{rateErr != nil, fmt.Sprintf("--rates %q: %v", badRate, rateErr)},
+		{rateErr != nil, fmt.Sprintf("--rates %v", rateErr)},
 		{o.Process && o.Sweep, "--sweep runs in-process; with --mode process give the rates: --rates 100k,250k,…,max"},
 		{!o.Process && slices.Contains(o.Rates, 0), "--rates max: as fast as it goes needs --mode process (in-process runs are paced)"},
 		{len(o.Rates) > 0 && o.Sweep, "--rates and --sweep: give one (a ladder of chosen rates, or a search for the break point)"},
 		{l.Rate == 0 && !o.Process && len(o.Rates) == 0, "--rate max: bench needs a fixed rate (records per second) in-process; use --mode process, --rates …,max or --sweep"},
-		{l.Warmup < 0 || l.Warmup >= l.Duration, fmt.Sprintf("--warmup %v: want at least 0 and less than --duration %v", l.Warmup, l.Duration)},
+		{l.Warmup >= l.Duration, fmt.Sprintf("--warmup %v: want at least 0 and less than --duration %v", l.Warmup, l.Duration)}, // also --duration 0
 		{o.Process && l.AtWorker, "--at worker: --mode process records latency on the subscriber thread (bbox sub --latency-out)"},
 		{*co != "on" && *co != "off", fmt.Sprintf("--co %q: want on or off", *co)},
 		{o.Process && l.From == bench.FromSend, "--co off: --mode process measures from the scheduled send time only (the baselines carry no send stamp)"},
 		{*at != "sub" && !l.AtWorker, fmt.Sprintf("--at %q: want sub or worker", *at)},
-		{l.Shards < 1 || l.Shards > 64, fmt.Sprintf("--shards %d: want 1..64", l.Shards)},
+		{idleErr != nil, fmt.Sprintf("--idle: %v", idleErr)},
 		{l.Workers < 1 || l.Workers > 4096, fmt.Sprintf("--workers %d: want 1..4096", l.Workers)},
-		{l.Duration <= 0, fmt.Sprintf("--duration %v: want a positive duration", l.Duration)},
-		{l.Interval < 10*time.Millisecond, fmt.Sprintf("--interval %v: want at least 10ms", l.Interval)},
 		{o.Sweep && o.SLA <= 0, fmt.Sprintf("--sla %v: want a positive duration", o.SLA)},
 		{o.Sweep && !(o.Factor > 1.01), fmt.Sprintf("--sweep-factor %v: want more than 1.01", o.Factor)},
 		{o.Sweep && (o.SweepMax == 0 || o.SweepMax < l.Rate), fmt.Sprintf("--sweep-max %v: want a rate of at least --rate %v", sweepMax.String(), rate.String())},
@@ -129,11 +117,9 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	if o.Process {
 		// bbox sub's own default (unpinned) unless --cpus was given: a
 		// thread pinned to a core that other work holds cannot move away.
-		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "cpus" && *cpus != "none" {
-				o.SubCPUs = *cpus
-			}
-		})
+		if cli.Given(fs, "cpus") && *cpus != "none" {
+			o.SubCPUs = *cpus
+		}
 		if o.Exe, err = os.Executable(); err != nil {
 			return fail(e, c, fmt.Errorf("--mode process: finding this binary to run bbox pub and bbox sub: %w", err))
 		}
@@ -147,7 +133,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	defer stopOps()
 	o.Logf, o.Stderr = log.Logf, e.stderr
-	o.Observe = func(p bench.Path) func(bench.IntervalStat, *hdrhistogram.Histogram) { return log.benchInterval(p, nil) }
+	o.Observe = func(p bench.Path) bench.IntervalFunc { return log.benchInterval(p, nil) }
 	o.WriteJSON = func(w io.Writer, r *bench.Report) { writeJSON(w, report.Bench(r)) }
 	if *verbose {
 		l.Logf = log.Logf
@@ -163,10 +149,6 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	r, err := bench.Run(ctx, o)
 	if err != nil {
-		if ctx.Err() != nil {
-			fmt.Fprintf(e.stderr, "bbox bench: interrupted before anything was measured: %v\n", err)
-			return exitError
-		}
 		return fail(e, c, err)
 	}
 	if *asJSON {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/internal/termlog"
-
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/metrics"
 )

@@ -36,12 +36,5 @@ func (cf *configFlag) parse(e *env, c *command, fs *flag.FlagSet, args []string)
 // of a command line (config.Topology.Apply). It returns notes for the log
 // (what the command line overrode). Errors name the file and line.
 func (c *configFlag) apply(fs *flag.FlagSet, side string) (notes []string, err error) {
-	if c.path == "" {
-		return nil, nil
-	}
-	top, err := config.Load(c.path)
-	if err != nil {
-		return nil, err
-	}
-	return top.Apply(fs, side, func(name, value string) error { return flagSpec.Set(fs, name, value) })
+	return config.ApplyFile(c.path, fs, side, func(name, value string) error { return flagSpec.Set(fs, name, value) })
 }

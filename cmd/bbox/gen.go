@@ -56,11 +56,7 @@ func runGen(ctx context.Context, e *env, c *command, args []string) int {
 	if *session <= 0 {
 		return usageErr(e, c, "--session %v: want a positive duration", *session)
 	}
-	zone, err := replay.SourceZone(*tz)
-	if err != nil {
-		return usageErr(e, c, "--tz: %v", err)
-	}
-	loc, err := time.LoadLocation(zone)
+	loc, err := replay.SourceLocation(*tz)
 	if err != nil {
 		return usageErr(e, c, "--tz: %v", err)
 	}
@@ -80,30 +76,18 @@ func runGen(ctx context.Context, e *env, c *command, args []string) int {
 	if fileExists(*out) && !*force {
 		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", *out))
 	}
-	// Created is the simulated open, not now: the same flags give the same bytes.
-	w, err := replay.Create(*out, replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level, Created: start.UnixNano(), Meta: day.Meta()})
+	gf, err := replay.CreateGen(g, day, *out, replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level})
 	if err != nil {
 		return fail(e, c, err)
 	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
-	var rep feed.GenReport
-	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
-		n := g.Generated()
-		return fmt.Sprintf("[%2.0fs] %s/%s records  %s rec/s  %s written", el.Seconds(), words.Group(n), words.Group(*records),
-			words.RateFixed(r.Rate(n)), words.Group(w.Stats().Bytes))
-	}, func() { rep, err = replay.WriteGenerated(ctx, g, w, *out, *symbols, *seed) })
+	var rep *replay.GenSummary
+	log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return gf.Status(el, r.Rate) },
+		func() { rep, err = gf.Run(ctx) })
 	if err != nil {
-		if ctx.Err() != nil {
-			fmt.Fprintf(e.stderr, "bbox gen: interrupted after %s of %s records; %s holds them and is complete\n",
-				words.Group(w.Stats().Records), words.Group(*records), *out)
-			return exitError
-		}
 		return fail(e, c, err)
 	}
-	rep.WriteText(humanOut(e, *asJSON), loc)
-	if *asJSON {
-		writeJSON(e.stdout, rep)
-	}
+	printReport(e, *asJSON, rep)
 	return exitOK
 }
 

@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/exchange"
@@ -56,12 +55,9 @@ func runImport(ctx context.Context, e *env, c *command, args []string) int {
 	if err != nil {
 		return usageErr(e, c, "--chunk-size: %v", err)
 	}
-	ins, ok, err := exchange.DetectInputs(files)
+	ins, err := exchange.ImportInputs(files)
 	if err != nil {
 		return fail(e, c, err)
-	}
-	if !ok {
-		return fail(e, c, fmt.Errorf("%s: not an ITCH 5.0 file, pcap or pcapng (checked by content)", strings.Join(files, ", ")))
 	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
 	im, err := exchange.NewImport(exchange.ImportConfig{Names: files, Out: *out, Writer: replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level},
@@ -70,10 +66,8 @@ func runImport(ctx context.Context, e *env, c *command, args []string) int {
 		return fail(e, c, err)
 	}
 	var rep *exchange.ImportReport
-	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
-		n := im.Records()
-		return fmt.Sprintf("[%2.0fs] %s records  %s rec/s", el.Seconds(), words.Group(n), words.RateFixed(r.Rate(n)))
-	}, func() { rep, err = im.Run(ctx) })
+	log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return im.Status(el, r.Rate) },
+		func() { rep, err = im.Run(ctx) })
 	if err != nil {
 		return fail(e, c, err)
 	}

@@ -16,14 +16,8 @@ func init() {
 	})
 }
 
-// inspectReport is bbox inspect's JSON summary: replay.Report (its keys
-// include CLI.md's records, symbols, first_ts, last_ts, bytes,
-// compressed_bytes, chunks) plus the command name.
-type inspectReport struct {
-	Command string `json:"command"`
-	TZ      string `json:"tz"` // the zone of the times shown
-	*replay.Report
-}
+// inspectReport is bbox inspect's JSON summary (docs/cli.md lists its keys).
+type inspectReport = replay.InspectSummary
 
 func runInspect(ctx context.Context, e *env, c *command, args []string) int {
 	fs := newFlags(e, c)
@@ -53,11 +47,7 @@ func runInspect(ctx context.Context, e *env, c *command, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	out := humanOut(e, *asJSON)
-	rep.WriteText(out, loc, replay.ZoneNote(*tz, readers.Meta()))
-	if *asJSON {
-		writeJSON(e.stdout, inspectReport{Command: "inspect", TZ: loc.String(), Report: rep})
-	}
+	printReport(e, *asJSON, rep.Summary(loc, replay.ZoneNote(*tz, readers.Meta())))
 	// Damage is an error (exit 1), named by file and offset on stderr; a
 	// file that was merely not closed (no index, nothing lost) is not.
 	code = exitOK

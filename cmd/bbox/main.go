@@ -8,9 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"syscall"
 
 	"github.com/bbox-dev/bbox/internal/termlog"
@@ -58,17 +59,13 @@ func run(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	name := args[0]
-	switch name {
-	case "--version", "-version":
+	switch {
+	case name == "--version" || name == "-version":
 		return runVersion(ctx, e, commands["version"], args[1:])
-	case "-h", "-help", "--help":
+	case name == "-h" || name == "-help" || name == "--help" || name == "help" && len(args) == 1:
 		topUsage(e.stdout)
 		return exitOK
-	case "help":
-		if len(args) == 1 {
-			topUsage(e.stdout)
-			return exitOK
-		}
+	case name == "help":
 		c, ok := commands[args[1]]
 		if !ok {
 			fmt.Fprintf(e.stderr, "bbox help: unknown command %q\n", args[1])
@@ -88,12 +85,7 @@ func run(ctx context.Context, e *env, args []string) int {
 func topUsage(w io.Writer) {
 	fmt.Fprintf(w, "bbox — a market-data fan-out engine (ZeroMQ Black Box and Suicidal Snail patterns)\n\n")
 	fmt.Fprintf(w, "Usage:\n\n\tbbox <command> [flags]\n\nCommands:\n\n")
-	var names []string
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "\t%-8s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintf(w, "\nRun 'bbox help <command>' or 'bbox <command> -h' for its flags.\n")

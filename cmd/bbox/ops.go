@@ -9,10 +9,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bbox-dev/bbox/bench"
@@ -36,10 +34,11 @@ func (o *opsFlags) register(fs *flag.FlagSet) {
 }
 
 // start makes the command's logger, logs notes (what --config set) and,
-// with --metrics, starts serving (metrics.Serve). ok is false after a usage error (printed; exit with
-// code). stop must be called before the command returns: it holds the
-// final metrics for --metrics-linger, closes the server and flushes
-// rate-limited log lines.
+// with --metrics, starts serving (metrics.ServeLogged). ok is false after
+// a usage error (printed; exit with code); a negative --metrics-linger
+// never gets here (parse refuses every negative duration). stop must be
+// called before the command returns: it holds the final metrics for
+// --metrics-linger, closes the server and flushes rate-limited log lines.
 func (o *opsFlags) start(ctx context.Context, e *env, c *command, notes ...string) (log *logger, stop func(), code int, ok bool) {
 	format, err := termlog.ParseFormat(o.logFormat)
 	if err != nil {
@@ -48,53 +47,36 @@ func (o *opsFlags) start(ctx context.Context, e *env, c *command, notes ...strin
 	if o.pprof && o.metrics == "" {
 		return nil, nil, usageErr(e, c, "--pprof serves on the --metrics address: give --metrics ADDR too"), false
 	}
-	if o.linger < 0 {
-		return nil, nil, usageErr(e, c, "--metrics-linger %v: want a positive duration", o.linger), false
-	}
 	log = &logger{w: e.stderr, tty: e.stderrTTY, format: format, component: c.name}
-	if o.metrics == "" {
-		logNotes(log, notes)
-		return log, func() { log.get().Flush() }, 0, true
+	if o.metrics != "" {
+		srv, err := metrics.ServeLogged(metrics.ServerConfig{Addr: o.metrics, Command: c.name, Pprof: o.pprof}, log.get().With("metrics").Slog().Handler())
+		if err != nil {
+			return nil, nil, fail(e, c, fmt.Errorf("--metrics %s: %w", o.metrics, err)), false
+		}
+		log.ops = srv
+		log.Logf("%s", srv)
 	}
-	// The server's own complaints (a bad request line) become our log lines.
-	errLog := slog.NewLogLogger(log.get().With("metrics").Slog().Handler(), slog.LevelWarn)
-	srv, err := metrics.Serve(metrics.ServerConfig{Addr: o.metrics, Command: c.name, Pprof: o.pprof, ErrorLog: errLog})
-	if err != nil {
-		return nil, nil, fail(e, c, fmt.Errorf("--metrics %s: %w", o.metrics, err)), false
-	}
-	log.ops = srv
-	log.Logf("%s", srv)
-	logNotes(log, notes)
-	stop = func() {
-		srv.Shutdown(ctx, o.linger, log.Logf)
-		log.get().Flush()
-	}
-	return log, stop, 0, true
-}
-
-func logNotes(log *logger, notes []string) {
 	for _, n := range notes {
 		log.Logf("%s", n)
 	}
+	return log, func() {
+		log.ops.Stop(ctx, o.linger, log.Logf)
+		log.get().Flush()
+	}, 0, true
 }
 
 // addMetrics registers collectors with the command's registry (a no-op
 // without --metrics). A collector that clashes with one already there is
 // a programming error and is logged, not fatal.
 func (l *logger) addMetrics(cs ...prometheus.Collector) {
-	if l == nil || l.ops == nil {
-		return
-	}
-	for _, c := range cs {
-		if err := l.ops.Register(c); err != nil {
-			l.Logf("warning: metrics: %v", err)
-		}
+	if l != nil {
+		l.ops.RegisterEach(func(err error) { l.Logf("warning: metrics: %v", err) }, cs...)
 	}
 }
 
 // benchInterval wraps a bench run's OnInterval so the run's intervals are
 // also served as metrics (bbox_bench_*, labelled by path).
-func (l *logger) benchInterval(path bench.Path, next func(bench.IntervalStat, *hdrhistogram.Histogram)) func(bench.IntervalStat, *hdrhistogram.Histogram) {
+func (l *logger) benchInterval(path bench.Path, next bench.IntervalFunc) bench.IntervalFunc {
 	if l == nil || l.ops == nil {
 		return next
 	}
