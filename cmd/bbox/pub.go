@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -163,14 +162,10 @@ func runPub(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	defer stopOps()
 	src, err := pubsource.Open(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records, Cycle: feed.DefaultCycle})
-	if err != nil {
-		if _, serr := os.Stat(*source); serr == nil {
-			// A file that is there but bad is bad input (exit 1), not a misspelt flag.
-			return fail(e, c, fmt.Errorf("--source: %w", err)) // err names the file
-		} else if strings.ContainsAny(*source, "/.") && !strings.Contains(*source, "://") {
-			// So is a path that is not there, as in bbox replay.
-			return fail(e, c, fmt.Errorf("--source: %s: %w", *source, errors.Unwrap(serr)))
-		}
+	if fe := (*pubsource.FileError)(nil); errors.As(err, &fe) {
+		// A file that is there but bad, or missing, is bad input (exit 1), not a misspelt flag.
+		return fail(e, c, fmt.Errorf("--source: %w", err)) // err names the file
+	} else if err != nil {
 		return usageErr(e, c, "--source: %v", err)
 	}
 	if *idleExit > 0 {
