@@ -65,8 +65,9 @@ func (p *pubFlags) register(fs *flag.FlagSet) {
 }
 
 func (p *pubFlags) config(log *logger) shard.PubConfig {
+	// --slow is drop or block: cli.BBox's rule refuses anything else.
 	cfg := shard.PubConfig{
-		Binds: p.binds, Partitions: p.partitions, ID: p.id, FrameSize: p.frameSize, Linger: p.linger,
+		Binds: p.binds, Partitions: p.partitions, ID: p.id, FrameSize: p.frameSize, Linger: p.linger, Lossless: p.slow == "block",
 		HWM: p.hwm, WriteTimeout: p.writeTimeout, Heartbeat: p.heartbeat, Conn: p.conn.options(log), Logf: log.Logf,
 	}
 	p.rec.apply(&cfg) // checked by validate before anything starts
@@ -82,50 +83,32 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		return report.Summary{}, err
 	}
 	defer closeAlerts()
-	cfg := pf.config(log)
-	switch pf.slow {
-	case "drop", "":
-	case "block":
-		cfg.Lossless = true
-	default:
-		return report.Summary{}, fmt.Errorf("--slow %q: want drop or block", pf.slow)
-	}
-	cfg.OnEvent = func(ev shard.Event) {
+	run := pipeline.PubRun{Config: pf.config(log), WaitSubs: pf.waitSubs, WaitTimeout: pf.waitTimeout, Duration: duration}
+	run.Config.OnEvent = func(ev shard.Event) {
 		ev.Source = "publisher"
 		publishAlert(ev)
 	}
-	pub, err := shard.NewPublisher(cfg)
+	run.Started = func(pub *shard.Publisher) {
+		log.Logf("publisher %x epoch %d on %s", pub.ID(), pub.Epoch(), strings.Join(pub.Endpoints(), ", "))
+		if rec := pub.RecoveryEndpoints(); len(rec) > 0 {
+			log.Logf("rewind window %s, recovery endpoints %s", pf.rec.rewind, strings.Join(rec, ", "))
+		}
+		log.addMetrics(metrics.Publisher(pub.Stats))
+	}
+	run.Around = func(pub *shard.Publisher, publish func()) {
+		log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
+			st := pub.Stats()
+			line := report.PubStatus(el, &st, func(_ int, n int64) float64 { return r.Rate(n) })
+			if sl, ok := src.(interface{ StatusLine() string }); ok { // a live feed's own counters (pubsource)
+				line += sl.StatusLine()
+			}
+			return line
+		}, publish)
+	}
+	st, elapsed, err := run.Run(ctx, src)
 	if err != nil {
 		return report.Summary{}, err
 	}
-	log.Logf("publisher %x epoch %d on %s", pub.ID(), pub.Epoch(), strings.Join(pub.Endpoints(), ", "))
-	if rec := pub.RecoveryEndpoints(); len(rec) > 0 {
-		log.Logf("rewind window %s, recovery endpoints %s", pf.rec.rewind, strings.Join(rec, ", "))
-	}
-	log.addMetrics(metrics.Publisher(pub.Stats))
-	if pf.waitSubs > 0 {
-		wctx, cancel := context.WithTimeout(ctx, pf.waitTimeout)
-		err := pub.WaitSubscribers(wctx, pf.waitSubs)
-		cancel()
-		if err != nil {
-			pub.Close()
-			return report.Summary{}, err
-		}
-	}
-	var elapsed time.Duration
-	var runErr error
-	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
-		st := pub.Stats()
-		line := report.PubStatus(el, &st, func(_ int, n int64) float64 { return r.Rate(n) })
-		if sl, ok := src.(interface{ StatusLine() string }); ok { // a live feed's own counters (pubsource)
-			line += sl.StatusLine()
-		}
-		return line
-	}, func() { elapsed, runErr = pipeline.Publish(ctx, pub, src, duration) })
-	if runErr != nil {
-		return report.Summary{}, runErr
-	}
-	st := pub.Stats()
 	return report.Published(cmd, &st, elapsed, tuning.SockBufCappedWarning), nil
 }
 
