@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
 
@@ -19,21 +18,19 @@ import (
 
 // replayMold is bbox replay --mold: the files (bbox captures or exchange
 // inputs) go out as MoldUDP64 multicast at the replay's pacing.
-func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec string, files []string, xf *exchangeFlags, ops *opsFlags) int {
-	ms, err := exchange.ParseSender(spec)
+func replayMold(ctx context.Context, e *env, c *command, files []string, rf *replayFlags, ops *opsFlags) int {
+	ms, err := exchange.ParseSender(rf.mold)
 	if err != nil {
 		return usageErr(e, c, "--mold: %v", err)
 	}
-	set, pace, paceOK := replayPace(fs)
-	if set["bind"] {
+	if rf.set["bind"] {
 		return usageErr(e, c, "--mold sends the files as MoldUDP64 multicast: give it or --bind, not both")
 	}
-	for _, n := range []string{"from", "to", "symbols", "loop", "skip-corrupt", "preload", "max-sleep", "wait-subs"} {
-		if set[n] {
-			// A MoldUDP64 session is one pass of whole sequence numbers.
-			return usageErr(e, c, "--%s does not apply with --mold (a MoldUDP64 session is the whole file, once, in sequence)", n)
-		}
+	if n := rf.given("from", "to", "symbols", "loop", "skip-corrupt", "preload", "max-sleep", "wait-subs"); n != "" {
+		// A MoldUDP64 session is one pass of whole sequence numbers.
+		return usageErr(e, c, "--%s does not apply with --mold (a MoldUDP64 session is the whole file, once, in sequence)", n)
 	}
+	speed, rate, paceOK := rf.pace()
 	if !paceOK {
 		return usageErr(e, c, paceExclusive)
 	}
@@ -48,11 +45,11 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 		return fail(e, c, err)
 	}
 	if isExchange {
-		day, loc, err := exchange.FeedTime(*xf.date, fs.Lookup("tz").Value.String())
+		day, loc, err := exchange.FeedTime(rf.date, rf.tz)
 		if err != nil {
 			return usageErr(e, c, "--%v", err)
 		}
-		xs, err := exchange.NewSource(exchange.Config{Inputs: ins, Day: day, Loc: loc, Speed: pace.speed, Rate: pace.rate, Strict: *xf.strict})
+		xs, err := exchange.NewSource(exchange.Config{Inputs: ins, Day: day, Loc: loc, Speed: speed, Rate: rate, Strict: rf.strict})
 		if err != nil {
 			return fail(e, c, err)
 		}
@@ -67,7 +64,7 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 		if r := readers.Damaged(); r != nil {
 			return fail(e, c, r.Err())
 		}
-		rs, err := replay.NewSource(replay.SourceConfig{Files: readers, Speed: pace.speed, Rate: pace.rate})
+		rs, err := replay.NewSource(replay.SourceConfig{Files: readers, Speed: speed, Rate: rate})
 		if err != nil {
 			return usageErr(e, c, "%v", err)
 		}
@@ -79,7 +76,7 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 		return fail(e, c, err)
 	}
 	defer snd.Close()
-	rctx, cancel := withDuration(ctx, pace.duration)
+	rctx, cancel := withDuration(ctx, rf.duration)
 	defer cancel()
 	var rep *exchange.MoldSendReport
 	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
@@ -89,10 +86,10 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 	if err != nil {
 		return fail(e, c, err)
 	}
-	out := humanOut(e, pace.asJSON)
+	out := humanOut(e, rf.asJSON)
 	summaryBreak(e, out)
 	rep.WriteText(out)
-	if pace.asJSON {
+	if rf.asJSON {
 		writeJSON(e.stdout, rep)
 	}
 	return exitOK
