@@ -5,10 +5,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/bbox-dev/bbox/exchange"
 	"github.com/bbox-dev/bbox/internal/words"
@@ -50,15 +50,11 @@ func replayExchange(ctx context.Context, e *env, c *command, pf *pubFlags, files
 	if cfg.Loop == 0 {
 		cfg.Loop = -1
 	}
-	for name, dst := range map[string]*time.Duration{"from": &cfg.FromTOD, "to": &cfg.ToTOD} {
-		if v := map[string]string{"from": rf.from, "to": rf.to}[name]; v != "" {
-			// A time of day in the feed's zone, as ITCH times count from its midnight.
-			if *dst, err = replay.TimeOfDay(v); err != nil {
-				return usageErr(e, c, "--%s: %v in the feed's time zone", name, err), true
-			}
-		}
-	}
-	if cfg.ToTOD != 0 && cfg.ToTOD <= cfg.FromTOD {
+	var we *replay.WindowError
+	switch cfg.FromTOD, cfg.ToTOD, err = exchange.TODWindow(rf.from, rf.to); {
+	case errors.As(err, &we):
+		return usageErr(e, c, "--%s: %v in the feed's time zone", we.Side, we.Err), true
+	case err != nil:
 		return usageErr(e, c, "--to is not after --from"), true
 	}
 	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)

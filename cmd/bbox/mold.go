@@ -6,14 +6,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/bbox-dev/bbox/exchange"
-	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/termlog"
-	"github.com/bbox-dev/bbox/internal/words"
-	"github.com/bbox-dev/bbox/replay"
 )
 
 // replayMold is bbox replay --mold: the files (bbox captures or exchange
@@ -39,38 +35,22 @@ func replayMold(ctx context.Context, e *env, c *command, files []string, rf *rep
 		return opsCode
 	}
 	defer stopOps()
-	var src feed.Source
 	ins, isExchange, err := exchange.DetectInputs(files)
 	if err != nil {
 		return fail(e, c, err)
 	}
+	cfg := exchange.Config{Speed: speed, Rate: rate, Strict: rf.strict}
 	if isExchange {
-		day, loc, err := exchange.FeedTime(rf.date, rf.tz)
-		if err != nil {
+		cfg.Inputs = ins
+		if cfg.Day, cfg.Loc, err = exchange.FeedTime(rf.date, rf.tz); err != nil {
 			return usageErr(e, c, "--%v", err)
 		}
-		xs, err := exchange.NewSource(exchange.Config{Inputs: ins, Day: day, Loc: loc, Speed: speed, Rate: rate, Strict: rf.strict})
-		if err != nil {
-			return fail(e, c, err)
-		}
-		defer xs.Close()
-		src = xs
-	} else {
-		readers, err := replay.OpenFiles(files)
-		if err != nil {
-			return fail(e, c, err)
-		}
-		defer readers.Close()
-		if r := readers.Damaged(); r != nil {
-			return fail(e, c, r.Err())
-		}
-		rs, err := replay.NewSource(replay.SourceConfig{Files: readers, Speed: speed, Rate: rate})
-		if err != nil {
-			return usageErr(e, c, "%v", err)
-		}
-		defer rs.Close()
-		src = rs
 	}
+	src, closeSrc, err := exchange.OpenPaced(files, cfg)
+	if err != nil {
+		return fail(e, c, err)
+	}
+	defer closeSrc()
 	snd, err := exchange.NewMoldSend(ms, log.Logf)
 	if err != nil {
 		return fail(e, c, err)
@@ -79,10 +59,8 @@ func replayMold(ctx context.Context, e *env, c *command, files []string, rf *rep
 	rctx, cancel := withDuration(ctx, rf.duration)
 	defer cancel()
 	var rep *exchange.MoldSendReport
-	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
-		st := snd.Stats()
-		return fmt.Sprintf("[%2.0fs] %s messages, %s msg/s, %s packets, %d requests", el.Seconds(), words.Group(st.Messages), words.RateFixed(r.Rate(st.Messages)), words.Group(st.Packets), st.Requests)
-	}, func() { rep, err = snd.Run(rctx, src) })
+	log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return snd.StatusLine(el, r.Rate) },
+		func() { rep, err = snd.Run(rctx, src) })
 	if err != nil {
 		return fail(e, c, err)
 	}

@@ -1,0 +1,76 @@
+package exchange
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/words"
+	"github.com/bbox-dev/bbox/replay"
+)
+
+// ErrEmptyWindow is TODWindow's error for a window that ends at or
+// before its start.
+var ErrEmptyWindow = errors.New("the window ends at or before its start")
+
+// TODWindow reads a window of ITCH times of day, from and to (each a
+// replay.TimeOfDay such as 09:30 or 15:59:30.5, "" for an open side), as
+// Config.FromTOD and Config.ToTOD: times of day in the feed's own zone,
+// as ITCH timestamps count from its midnight. A side that does not parse
+// is a *replay.WindowError naming it ("from", "to"); a closed window that
+// is empty is ErrEmptyWindow.
+func TODWindow(from, to string) (fromTOD, toTOD time.Duration, err error) {
+	for _, side := range []struct {
+		name, v string
+		dst     *time.Duration
+	}{{"from", from, &fromTOD}, {"to", to, &toTOD}} {
+		if side.v == "" {
+			continue
+		}
+		if *side.dst, err = replay.TimeOfDay(side.v); err != nil {
+			return 0, 0, &replay.WindowError{Side: side.name, Err: err}
+		}
+	}
+	if toTOD != 0 && toTOD <= fromTOD {
+		return 0, 0, ErrEmptyWindow
+	}
+	return fromTOD, toTOD, nil
+}
+
+// OpenPaced opens files for one pass in order at cfg's pacing (Speed or
+// Rate), as a MoldUDP64 session sends them: with cfg.Inputs (what
+// DetectInputs found in files) an exchange Source of cfg, else files as
+// bbox captures, whole. A damaged capture is an error, since a session
+// has no way to skip. closeFn closes what was opened.
+func OpenPaced(files []string, cfg Config) (src feed.Source, closeFn func(), err error) {
+	if len(cfg.Inputs) > 0 {
+		xs, err := NewSource(cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		return xs, func() { xs.Close() }, nil
+	}
+	readers, err := replay.OpenFiles(files)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r := readers.Damaged(); r != nil {
+		readers.Close()
+		return nil, nil, r.Err()
+	}
+	rs, err := replay.NewSource(replay.SourceConfig{Files: readers, Speed: cfg.Speed, Rate: cfg.Rate})
+	if err != nil {
+		readers.Close()
+		return nil, nil, err
+	}
+	return rs, func() { rs.Close(); readers.Close() }, nil
+}
+
+// StatusLine is a MoldUDP64 session's live status line after el:
+// messages and packets sent, rate(messages) the current message rate,
+// and the rewind requests answered.
+func (m *MoldSend) StatusLine(el time.Duration, rate func(int64) float64) string {
+	st := m.Stats()
+	return fmt.Sprintf("[%2.0fs] %s messages, %s msg/s, %s packets, %d requests", el.Seconds(), words.Group(st.Messages), words.RateFixed(rate(st.Messages)), words.Group(st.Packets), st.Requests)
+}
