@@ -5,13 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strings"
 	"time"
 	_ "time/tzdata" // --tz works on boxes without /usr/share/zoneinfo
 
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
-	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/report"
@@ -145,55 +143,26 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 		return opsCode
 	}
 	defer stopOps()
-	readers, err := replay.OpenFiles(files)
-	if err != nil {
-		return fail(e, c, err)
-	}
-	defer readers.Close()
-	for _, note := range readers.IndexNotes() {
-		log.Logf("warning: %s", note)
-	}
-	if r := readers.Damaged(); r != nil && !rf.skip {
-		return fail(e, c, fmt.Errorf("%v\n(%s)", r.Err(), replay.SkipHint(r)))
-	}
-	cfg := replay.SourceConfig{Files: readers, Speed: speed, Rate: rate, Loop: rf.loop, Symbols: rf.symbols,
+	cfg := replay.SourceConfig{Speed: speed, Rate: rate, Loop: rf.loop, Symbols: rf.symbols,
 		SkipCorrupt: rf.skip, MaxSleep: rf.maxSleep, Preload: rf.preload, Decoders: rf.decoders}
 	if rf.loop == 0 {
 		cfg.Loop = -1
 	}
-	loc, err := replay.Zone(rf.tz, readers.Meta())
-	if err != nil {
-		return usageErr(e, c, "--tz: %v", err)
-	}
+	play, err := replay.OpenPlay(replay.PlayConfig{Files: files, Source: cfg, From: rf.from, To: rf.to, TZ: rf.tz, Logf: log.Logf})
 	var we *replay.WindowError
-	switch cfg.From, cfg.To, err = readers.Window(rf.from, rf.to, loc); {
+	var ce *replay.ConfigError
+	switch {
 	case errors.As(err, &we):
 		return usageErr(e, c, "--%s: %v", we.Side, we.Err)
-	case err != nil:
+	case errors.Is(err, replay.ErrEmptyWindow):
 		return usageErr(e, c, "--to %s is not after --from %s", rf.to, rf.from)
-	}
-	// A selection that cannot match is said before anything is bound,
-	// with what the files hold instead.
-	sel := replay.Select(readers, cfg.From, cfg.To, rf.symbols, 5)
-	if msg := replay.EmptySelection(sel, files, rf.from, rf.to, rf.symbols, loc, replay.ZoneNote(rf.tz, readers.Meta())); msg != "" {
-		return fail(e, c, errors.New(msg))
-	}
-	if msg := replay.MissingSymbols(sel, files); msg != "" {
-		log.Logf("warning: %s", msg)
-	}
-	cfg.OnSkip = func(file string, p replay.Problem) { log.Logf("%s", replay.SkipLine(file, p)) }
-	if rf.preload {
-		log.Logf("preloading %s ...", strings.Join(files, ", "))
-	}
-	src, err := replay.NewSource(cfg)
-	if err != nil {
+	case errors.As(err, &ce):
 		return usageErr(e, c, "%v", err)
+	case err != nil:
+		return fail(e, c, err)
 	}
-	defer src.Close()
-	if st := src.Stats(); rf.preload {
-		log.Logf("preloaded %s uncompressed bytes in %v", words.Group(st.PreloadBytes), st.PreloadTime.Round(time.Millisecond))
-	}
-
+	defer play.Close()
+	src := play.Source
 	// runPublisher's own status line gives way to the progress bar: its
 	// log lines go through ours.
 	inner := log.child("pub")
@@ -208,20 +177,18 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 	if runErr != nil {
 		return fail(e, c, runErr)
 	}
-	st := src.Stats()
 	// The publisher's clock starts once --wait-subs is satisfied.
 	secs := s.Seconds
 	if secs <= 0 {
 		secs = elapsed.Seconds()
 	}
-	rep := replay.NewPlayReport(files, st, secs, src.Skipped(), loc)
+	rep, nothing := play.Report(secs)
 	code = exitOK
-	if st.PlayedNothing() {
+	if nothing != "" {
 		// Played through and matched nothing: the filters (checked against
-		// the chunks' ranges and dictionaries above) fell between records.
-		msg := replay.NothingPlayed(files, rf.from, rf.to, rf.symbols, st)
-		s.Warnings = append(s.Warnings, msg)
-		defer fmt.Fprintf(e.stderr, "bbox replay: %s\n", msg) // after the summary, as the last word
+		// the chunks' ranges and dictionaries in OpenPlay) fell between records.
+		s.Warnings = append(s.Warnings, nothing)
+		defer fmt.Fprintf(e.stderr, "bbox replay: %s\n", nothing) // after the summary, as the last word
 		code = exitError
 	}
 	s.Warnings = append(s.Warnings, report.Unheard(&s, pf.waitSubs)...)
