@@ -1,7 +1,6 @@
 package exchange
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,16 +9,12 @@ import (
 	"github.com/bbox-dev/bbox/replay"
 )
 
-// ErrEmptyWindow is TODWindow's error for a window that ends at or
-// before its start.
-var ErrEmptyWindow = errors.New("the window ends at or before its start")
-
 // TODWindow reads a window of ITCH times of day, from and to (each a
 // replay.TimeOfDay such as 09:30 or 15:59:30.5, "" for an open side), as
 // Config.FromTOD and Config.ToTOD: times of day in the feed's own zone,
 // as ITCH timestamps count from its midnight. A side that does not parse
 // is a *replay.WindowError naming it ("from", "to"); a closed window that
-// is empty is ErrEmptyWindow.
+// is empty is replay.ErrEmptyWindow.
 func TODWindow(from, to string) (fromTOD, toTOD time.Duration, err error) {
 	for _, side := range []struct {
 		name, v string
@@ -33,7 +28,7 @@ func TODWindow(from, to string) (fromTOD, toTOD time.Duration, err error) {
 		}
 	}
 	if toTOD != 0 && toTOD <= fromTOD {
-		return 0, 0, ErrEmptyWindow
+		return 0, 0, replay.ErrEmptyWindow
 	}
 	return fromTOD, toTOD, nil
 }

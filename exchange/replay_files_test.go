@@ -37,7 +37,7 @@ func TestTODWindow(t *testing.T) {
 				t.Errorf("TODWindow(%q, %q) = %v; want a WindowError for %s", tc.from, tc.to, err, tc.side)
 			}
 		case tc.empty:
-			if !errors.Is(err, ErrEmptyWindow) {
+			if !errors.Is(err, replay.ErrEmptyWindow) {
 				t.Errorf("TODWindow(%q, %q) = %v; want ErrEmptyWindow", tc.from, tc.to, err)
 			}
 		case err != nil || f != tc.wantF || to != tc.wantT:
