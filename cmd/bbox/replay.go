@@ -24,25 +24,11 @@ func init() {
 	})
 }
 
-// speedFlag is a multiple of the original pacing ("1x", "10x", "0.5x")
-// or "max" (0).
-type speedFlag float64
-
-func (s *speedFlag) String() string { return replay.FormatSpeed(float64(*s)) }
-
-func (s *speedFlag) Set(v string) error {
-	f, err := replay.ParseSpeed(v)
-	if err == nil {
-		*s = speedFlag(f)
-	}
-	return err
-}
-
 // replayFlags are replay's own flags, typed once for its three paths:
 // bbox captures (runReplay), exchange inputs (replayExchange) and --mold
 // (replayMold).
 type replayFlags struct {
-	speed              speedFlag
+	speed              cli.Speed
 	rate               cli.Rate
 	loop, decoders     int
 	from, to, tz       string
