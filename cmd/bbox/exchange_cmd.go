@@ -8,10 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/bbox-dev/bbox/exchange"
-	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/itch"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/report"
@@ -72,17 +70,7 @@ func replayExchange(ctx context.Context, e *env, c *command, pf *pubFlags, files
 	if err != nil {
 		return fail(e, c, err), true
 	}
-	st := src.Stats()
-	s.Warnings = append(s.Warnings, st.Warnings()...)
-	s.Warnings = append(s.Warnings, report.Unheard(&s, pf.waitSubs)...)
-	out := humanOut(e, rf.asJSON)
-	summaryBreak(e, out)
-	fmt.Fprintf(out, "replay: %s ITCH messages read from %s\n", words.Group(st.Messages), strings.Join(files, ", "))
-	st.WriteText(out, src.TopSymbols(10), loc)
-	report.WritePub(out, &s)
-	if rf.asJSON {
-		writeJSON(e.stdout, report.WithExchange(s, st))
-	}
+	printReplay(e, rf.asJSON, report.NewExchangeReplay(s, src.Stats(), pf.waitSubs, files, src.TopSymbols(10), loc))
 	return exitOK, true
 }
 

@@ -64,11 +64,6 @@ func replayMold(ctx context.Context, e *env, c *command, files []string, rf *rep
 	if err != nil {
 		return fail(e, c, err)
 	}
-	out := humanOut(e, rf.asJSON)
-	summaryBreak(e, out)
-	rep.WriteText(out)
-	if rf.asJSON {
-		writeJSON(e.stdout, rep)
-	}
+	printReplay(e, rf.asJSON, rep)
 	return exitOK
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"time"
 	_ "time/tzdata" // --tz works on boxes without /usr/share/zoneinfo
 
@@ -178,11 +179,16 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 		code = exitError
 	}
 	s.Warnings = append(s.Warnings, report.Unheard(&s, pf.waitSubs)...)
-	out := humanOut(e, rf.asJSON)
-	summaryBreak(e, out)
-	report.WriteReplay(out, &rep, &s)
-	if rf.asJSON {
-		writeJSON(e.stdout, replaySummary{Summary: s, Replay: rep})
-	}
+	printReplay(e, rf.asJSON, &replaySummary{Summary: s, Replay: rep})
 	return code
 }
+
+// printReplay writes replay's closing report r (any of its three paths)
+// as printReport does, on a line of its own (summaryBreak).
+func printReplay(e *env, asJSON bool, r interface{ WriteText(io.Writer) }) {
+	summaryBreak(e, humanOut(e, asJSON))
+	printReport(e, asJSON, r)
+}
+
+// WriteText is the capture replay's text: WriteReplay.
+func (r *replaySummary) WriteText(w io.Writer) { report.WriteReplay(w, &r.Replay, &r.Summary) }
