@@ -24,22 +24,14 @@ func (r *recoveryPubFlags) register(fs *flag.FlagSet) {
 
 // apply sets the window's fields of cfg; errors are usage errors.
 func (r *recoveryPubFlags) apply(cfg *shard.PubConfig) error {
-	switch r.rewind {
-	case "0", "off":
-		if len(r.binds) > 0 {
-			return fmt.Errorf("--recovery-bind without a window: --rewind %s turns recovery off", r.rewind)
-		}
-		cfg.Rewind = -1
-		return nil
-	}
-	n, err := words.ParseSize(r.rewind)
-	if err != nil {
+	n, err := shard.ParseRewind(r.rewind)
+	switch {
+	case err != nil:
 		return fmt.Errorf("--rewind: %v", err)
+	case n < 0 && len(r.binds) > 0:
+		return fmt.Errorf("--recovery-bind without a window: --rewind %s turns recovery off", r.rewind)
 	}
-	cfg.Rewind = n
-	if len(r.binds) > 0 {
-		cfg.RecoveryBinds = r.binds
-	}
+	cfg.Rewind, cfg.RecoveryBinds = n, r.binds // nil: each --bind's port + 1000
 	return nil
 }
 
