@@ -47,7 +47,8 @@ type pubFlags struct {
 	rec          recoveryPubFlags
 }
 
-func (p *pubFlags) register(fs *flag.FlagSet) {
+// register registers the flags; slow is --slow's default.
+func (p *pubFlags) register(fs *flag.FlagSet, slow string) {
 	fs.Var(&p.binds, "bind", "shard endpoints, one per shard: tcp://HOST:PORT, tcp://DEV;HOST:PORT, ipc://PATH (comma-separated or repeated)")
 	fs.IntVar(&p.partitions, "partitions", 0, "total partitions, the unit of sequencing and subscription (0: 4 per shard)")
 	fs.IntVar(&p.frameSize, "frame-size", 64<<10, "batch frame size cap, bytes")
@@ -58,7 +59,7 @@ func (p *pubFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&p.waitSubs, "wait-subs", 0, "before publishing, wait until every shard has this many subscribers")
 	fs.DurationVar(&p.waitTimeout, "wait-timeout", 30*time.Second, "give up waiting for --wait-subs after this long")
 	fs.StringVar(&p.alert, "alert", "", alertUsage)
-	fs.StringVar(&p.slow, "slow", "drop", "at a subscriber's --hwm: drop its frames (live feeds) or block the publisher until it catches up (replays, benchmarks: lossless)")
+	fs.StringVar(&p.slow, "slow", slow, "at a subscriber's --hwm: drop its frames (live feeds) or block the publisher until it catches up (replays, benchmarks: lossless)")
 	fs.Uint64Var(&p.id, "id", 0, "publisher id (0: derived from host name and endpoints, stable across restarts)")
 	p.conn.register(fs)
 	p.rec.register(fs)
@@ -117,7 +118,7 @@ func runPub(ctx context.Context, e *env, c *command, args []string) int {
 	var ops opsFlags
 	ops.register(fs)
 	var pf pubFlags
-	pf.register(fs)
+	pf.register(fs, "drop")
 	source := fs.String("source", "gen", "what to publish: gen (synthetic feed), a capture file, or an upstream ZeroMQ PUB of [topic][payload]: zmq+tcp://HOST:PORT[?topic=PFX&kind=C]")
 	rate := cli.Rate(100000)
 	fs.Var(&rate, "rate", "records per second, or max")

@@ -95,13 +95,9 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 	var ops opsFlags
 	ops.register(fs)
 	var pf pubFlags
-	pf.register(fs)
-	if f := fs.Lookup("slow"); f != nil {
-		// A replay is history, not a live feed: by default it waits for a
-		// slow subscriber (lossless) instead of dropping at its --hwm.
-		f.Value.Set("block")
-		f.DefValue = "block"
-	}
+	// A replay is history, not a live feed: by default it waits for a
+	// slow subscriber (lossless) instead of dropping at its --hwm.
+	pf.register(fs, "block")
 	var rf replayFlags
 	rf.register(fs)
 	files, code, ok := parseInterleaved(fs, args)
