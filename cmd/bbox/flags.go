@@ -64,17 +64,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) (pos []string, code int, 
 	return pos, code, ok
 }
 
-// parsed reports what flagSpec.Parse found.
+// parsed reports what flagSpec.Parse found (cli.Exit).
 func parsed(fs *flag.FlagSet, err error) (int, bool) {
-	switch {
-	case err == nil:
-		return 0, true
-	case errors.Is(err, flag.ErrHelp):
-		fs.Usage()
-		return exitOK, false
-	}
-	fmt.Fprintf(fs.Output(), "%s: %v\n%s\n", fs.Name(), err, helpHint(strings.TrimPrefix(fs.Name(), "bbox ")))
-	return exitUsage, false
+	return cli.Exit(fs, err, helpHint(strings.TrimPrefix(fs.Name(), "bbox ")))
 }
 
 func helpHint(cmd string) string { return fmt.Sprintf("Run 'bbox help %s' for its flags.", cmd) }
