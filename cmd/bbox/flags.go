@@ -46,13 +46,7 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 // parseNone is parse for a command that takes no positional arguments:
 // one is a usage error.
 func parseNone(e *env, c *command, fs *flag.FlagSet, args []string) (int, bool) {
-	if code, ok := parse(fs, args); !ok {
-		return code, false
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, c, "unexpected argument %q", fs.Arg(0)), false
-	}
-	return 0, true
+	return parsed(fs, flagSpec.ParseNone(fs, args))
 }
 
 // parseInterleaved parses flags that may come before, between or after

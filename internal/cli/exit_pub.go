@@ -28,3 +28,15 @@ func Exit(fs *flag.FlagSet, err error, hint string) (code int, ok bool) {
 	fmt.Fprintf(fs.Output(), "%s: %v\n%s\n", fs.Name(), err, hint)
 	return ExitUsage, false
 }
+
+// ParseNone is Parse for a command that takes no positional arguments:
+// one is an error naming it.
+func (s *Spec) ParseNone(fs *flag.FlagSet, args []string) error {
+	if err := s.Parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}

@@ -25,3 +25,20 @@ func TestExit(t *testing.T) {
 		t.Fatalf("mistake: %d, %v, %q", code, ok, out.String())
 	}
 }
+
+func TestParseNone(t *testing.T) {
+	newFS := func() *flag.FlagSet {
+		fs := flag.NewFlagSet("bbox x", flag.ContinueOnError)
+		fs.Int("n", 0, "")
+		return fs
+	}
+	if err := BBox.ParseNone(newFS(), []string{"--n", "3"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := BBox.ParseNone(newFS(), []string{"--n", "3", "extra"}); err == nil || err.Error() != `unexpected argument "extra"` {
+		t.Fatalf("extra argument: %v", err)
+	}
+	if err := BBox.ParseNone(newFS(), []string{"--n", "x", "extra"}); err == nil || err.Error() == `unexpected argument "extra"` {
+		t.Fatalf("a bad flag is the first mistake: %v", err)
+	}
+}
