@@ -112,11 +112,24 @@ func (p *Play) open(logf func(string, ...any)) error {
 	return nil
 }
 
-// Report is the play's closing report once its Source has run for secs
-// seconds (the publisher's clock), and, for a play that went through its
-// files and sent no record, the warning that says why (NothingPlayed:
-// the filters fell between the records), else "".
-func (p *Play) Report(secs float64) (PlayReport, string) {
+// Progress is the play's status line after el (ProgressLine), rate
+// giving the current rate of a count of records.
+func (p *Play) Progress(el time.Duration, rate func(int64) float64) string {
+	eta, ok := p.Source.ETA()
+	st := p.Source.Stats()
+	return ProgressLine(el, st, rate(st.Records), eta, ok)
+}
+
+// Report is the play's closing report once its Source has run: secs is
+// the publisher's clock (it starts once its subscribers are there),
+// elapsed the whole run's, used when secs is not positive. For a play
+// that went through its files and sent no record, the second result is
+// the warning that says why (NothingPlayed: the filters fell between the
+// records), else "".
+func (p *Play) Report(secs float64, elapsed time.Duration) (PlayReport, string) {
+	if secs <= 0 {
+		secs = elapsed.Seconds()
+	}
 	st := p.Source.Stats()
 	rep := NewPlayReport(p.cfg.Files, st, secs, p.Source.Skipped(), p.Loc)
 	if st.PlayedNothing() {

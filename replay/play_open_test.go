@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // logLines collects what OpenPlay logs.
@@ -57,9 +58,15 @@ func TestOpenPlay(t *testing.T) {
 		if n, err := drainSource(p.Source); err != nil || n != len(recs) {
 			t.Fatalf("played %d records (%v), want %d", n, err, len(recs))
 		}
-		rep, nothing := p.Report(2)
+		rep, nothing := p.Report(2, time.Hour)
 		if rep.Records != int64(len(recs)) || rep.Seconds != 2 || rep.TZ != "UTC" || nothing != "" {
 			t.Errorf("report %+v, nothing-played %q", rep, nothing)
+		}
+		if rep, _ := p.Report(0, 3*time.Second); rep.Seconds != 3 {
+			t.Errorf("without the publisher's clock: %v seconds, want the run's 3", rep.Seconds)
+		}
+		if line := p.Progress(time.Second, func(n int64) float64 { return float64(n) }); !strings.Contains(line, "600/600 records") || !strings.Contains(line, "100%") {
+			t.Errorf("progress %q", line)
 		}
 		if !log.has("preloading "+path) || !log.has("preloaded ") {
 			t.Errorf("preload not logged: %q", log.lines)

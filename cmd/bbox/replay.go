@@ -145,27 +145,18 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 		return fail(e, c, err)
 	}
 	defer play.Close()
-	src := play.Source
 	// runPublisher's own status line gives way to the progress bar: its
 	// log lines go through ours.
 	inner := log.child("pub")
-	log.addMetrics(metrics.ReplaySource(src.Stats))
+	log.addMetrics(metrics.ReplaySource(play.Source.Stats))
 	var s report.Summary
 	var runErr error
-	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
-		eta, ok := src.ETA()
-		st := src.Stats()
-		return replay.ProgressLine(el, st, r.Rate(st.Records), eta, ok)
-	}, func() { s, runErr = runPublisher(ctx, e, inner, &pf, src, rf.duration, "replay") })
+	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return play.Progress(el, r.Rate) },
+		func() { s, runErr = runPublisher(ctx, e, inner, &pf, play.Source, rf.duration, "replay") })
 	if runErr != nil {
 		return fail(e, c, runErr)
 	}
-	// The publisher's clock starts once --wait-subs is satisfied.
-	secs := s.Seconds
-	if secs <= 0 {
-		secs = elapsed.Seconds()
-	}
-	rep, nothing := play.Report(secs)
+	rep, nothing := play.Report(s.Seconds, elapsed)
 	code = exitOK
 	if nothing != "" {
 		// Played through and matched nothing: the filters (checked against
