@@ -19,7 +19,7 @@ func replayMold(ctx context.Context, e *env, c *command, files []string, rf *rep
 	if err != nil {
 		return usageErr(e, c, "--mold: %v", err)
 	}
-	if rf.set["bind"] {
+	if rf.given("bind") != "" {
 		return usageErr(e, c, "--mold sends the files as MoldUDP64 multicast: give it or --bind, not both")
 	}
 	if n := rf.given("from", "to", "symbols", "loop", "skip-corrupt", "preload", "max-sleep", "wait-subs"); n != "" {

@@ -39,11 +39,11 @@ type replayFlags struct {
 	asJSON             bool
 	date, mold         string // exchange inputs; --mold
 	strict             bool
-	set                map[string]bool // the flags the command line gave, once parsed
+	fs                 *flag.FlagSet // registered on: which flags the command line gave
 }
 
 func (f *replayFlags) register(fs *flag.FlagSet) {
-	f.speed = 1
+	f.fs, f.speed = fs, 1
 	fs.Var(&f.speed, "speed", "max (as fast as the engine takes it), 1x (original pacing) or a multiple like 10x")
 	fs.Var(&f.rate, "rate", "publish at a fixed rate, records per second, ignoring timestamps (instead of --speed)")
 	fs.IntVar(&f.loop, "loop", 1, "play the files this many times (0: until stopped)")
@@ -62,28 +62,24 @@ func (f *replayFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.mold, "mold", "", "send the files as MoldUDP64 multicast instead of --bind: udp://GROUP:PORT?nic=DEV&b=GROUP2:PORT2&rewind=HOST:PORT&session=NAME; options in the README's \"Sit on a live feed\"")
 }
 
-// parsed records which flags fs's command line set.
-func (f *replayFlags) parsed(fs *flag.FlagSet) {
-	f.set = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
-}
-
 const paceExclusive = "--speed and --rate are exclusive: pace by the timestamps or at a fixed rate"
 
 // pace is the replay's pacing: a multiple of the original (--speed) or
 // a fixed rate (--rate, which turns --speed off); 0, 0 is max. ok is
 // false when the command line gave both.
 func (f *replayFlags) pace() (speed, rate float64, ok bool) {
-	if f.set["rate"] {
-		return 0, float64(f.rate), !f.set["speed"]
+	if f.given("rate") != "" {
+		return 0, float64(f.rate), f.given("speed") == ""
 	}
 	return float64(f.speed), float64(f.rate), true
 }
 
 // given is the first of names the command line set, "" if none.
 func (f *replayFlags) given(names ...string) string {
+	set := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	for _, n := range names {
-		if f.set[n] {
+		if set[n] {
 			return n
 		}
 	}
@@ -107,7 +103,6 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 	if len(files) == 0 {
 		return usageErr(e, c, "name at least one capture file to replay")
 	}
-	rf.parsed(fs)
 	if code, done := replayExchange(ctx, e, c, &pf, files, &rf, &ops); done {
 		return code
 	}
