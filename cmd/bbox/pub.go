@@ -99,11 +99,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 	run.Around = func(pub *shard.Publisher, publish func()) {
 		log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
 			st := pub.Stats()
-			line := report.PubStatus(el, &st, func(_ int, n int64) float64 { return r.Rate(n) })
-			if sl, ok := src.(interface{ StatusLine() string }); ok { // a live feed's own counters (pubsource)
-				line += sl.StatusLine()
-			}
-			return line
+			return report.PubSourceStatus(el, &st, r.Rate, src)
 		}, publish)
 	}
 	st, elapsed, err := run.Run(ctx, src)
