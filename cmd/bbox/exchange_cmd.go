@@ -77,19 +77,13 @@ func replayExchange(ctx context.Context, e *env, c *command, pf *pubFlags, files
 // inspectExchange is bbox inspect for ITCH files and pcaps: per-type
 // counts, busiest symbols, and for captures the flows and their gaps.
 func inspectExchange(ctx context.Context, e *env, c *command, files []string, asJSON bool, top int, tz string) (int, bool) {
-	ins, ok, err := exchange.DetectInputs(files)
-	if !ok {
+	rep, ok, err := exchange.InspectFiles(ctx, files, tz, top)
+	switch {
+	case !ok:
 		return 0, false
-	}
-	if err != nil {
-		return fail(e, c, err), true
-	}
-	_, loc, err := exchange.FeedTime("", tz)
-	if err != nil {
+	case errors.Is(err, exchange.ErrZone):
 		return usageErr(e, c, "--%v", err), true
-	}
-	rep, err := exchange.Inspect(ctx, exchange.Config{Inputs: ins, Loc: loc}, files, top)
-	if err != nil {
+	case err != nil:
 		return fail(e, c, err), true
 	}
 	printReport(e, asJSON, rep)
