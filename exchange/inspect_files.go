@@ -5,9 +5,10 @@ import (
 	"errors"
 )
 
-// ErrZone marks InspectFiles' error for a zone that does not load: the
-// caller's setting is wrong, not the files. Match it with errors.Is.
-var ErrZone = errors.New("unknown time zone")
+// ErrFeedTime marks an error of InspectFiles or OpenPaced for a trading
+// day or zone that FeedTime cannot read: the caller's setting is wrong,
+// not the files. Match it with errors.Is.
+var ErrFeedTime = errors.New("bad trading day or time zone")
 
 // InspectFiles is Inspect of files (each as ParseInput reads it), with
 // times shown in the zone tz ("" is DefaultTZ). ok is false, and nothing
@@ -20,7 +21,7 @@ func InspectFiles(ctx context.Context, files []string, tz string, top int) (rep 
 	}
 	_, loc, err := FeedTime("", tz)
 	if err != nil {
-		return nil, true, &markedError{err.Error(), ErrZone}
+		return nil, true, &markedError{err.Error(), ErrFeedTime}
 	}
 	rep, err = Inspect(ctx, Config{Inputs: ins, Loc: loc}, files, top)
 	return rep, true, err

@@ -19,8 +19,8 @@ func TestInspectFiles(t *testing.T) {
 	if !ok || err != nil || rep.Trouble() != "" {
 		t.Fatalf("InspectFiles = %v, %v (trouble %q)", ok, err, rep.Trouble())
 	}
-	if _, ok, err := InspectFiles(ctx, []string{name}, "Mars/Olympus", 3); !ok || !errors.Is(err, ErrZone) || !strings.HasPrefix(err.Error(), "tz: ") {
-		t.Errorf("bad zone: %v, %v; want ErrZone saying tz", ok, err)
+	if _, ok, err := InspectFiles(ctx, []string{name}, "Mars/Olympus", 3); !ok || !errors.Is(err, ErrFeedTime) || !strings.HasPrefix(err.Error(), "tz: ") {
+		t.Errorf("bad zone: %v, %v; want ErrFeedTime saying tz", ok, err)
 	}
 	// Not exchange inputs: not read, not an error here.
 	if rep, ok, err := InspectFiles(ctx, []string{filepath.Join(dir, "day.bbc")}, "Mars/Olympus", 3); ok || err != nil || rep != nil {

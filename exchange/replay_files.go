@@ -33,20 +33,40 @@ func TODWindow(from, to string) (fromTOD, toTOD time.Duration, err error) {
 	return fromTOD, toTOD, nil
 }
 
-// OpenPaced opens files for one pass in order at cfg's pacing (Speed or
-// Rate), as a MoldUDP64 session sends them: with cfg.Inputs (what
-// DetectInputs found in files) an exchange Source of cfg, else files as
-// bbox captures, whole. A damaged capture is an error, since a session
-// has no way to skip. closeFn closes what was opened.
-func OpenPaced(files []string, cfg Config) (src feed.Source, closeFn func(), err error) {
-	if len(cfg.Inputs) > 0 {
-		xs, err := NewSource(cfg)
+// PacedConfig is a one-pass play of files at a pace, as OpenPaced opens
+// it. The zero value of every field but Files is usable.
+type PacedConfig struct {
+	Files []string
+	// Speed or Rate paces the play (Config's; 0, 0: as fast as taken).
+	Speed, Rate float64
+	// Date and TZ are the trading day and zone of exchange inputs, as
+	// FeedTime reads them; Strict is Config.Strict. Captures ignore them.
+	Date, TZ string
+	Strict   bool
+}
+
+// OpenPaced opens cfg.Files for one pass in order at cfg's pace, as a
+// MoldUDP64 session sends them: exchange inputs (DetectInputs) as a
+// Source, else bbox captures, whole. A date or zone FeedTime cannot read
+// is an error marked ErrFeedTime; a damaged capture is an error, since a
+// session has no way to skip. closeFn closes what was opened.
+func OpenPaced(cfg PacedConfig) (src feed.Source, closeFn func(), err error) {
+	ins, ok, err := DetectInputs(cfg.Files)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ok {
+		day, loc, err := FeedTime(cfg.Date, cfg.TZ)
+		if err != nil {
+			return nil, nil, &markedError{err.Error(), ErrFeedTime}
+		}
+		xs, err := NewSource(Config{Inputs: ins, Day: day, Loc: loc, Speed: cfg.Speed, Rate: cfg.Rate, Strict: cfg.Strict})
 		if err != nil {
 			return nil, nil, err
 		}
 		return xs, func() { xs.Close() }, nil
 	}
-	readers, err := replay.OpenFiles(files)
+	readers, err := replay.OpenFiles(cfg.Files)
 	if err != nil {
 		return nil, nil, err
 	}

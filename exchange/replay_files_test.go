@@ -73,11 +73,10 @@ func TestOpenPaced(t *testing.T) {
 	if _, err := WriteITCH(itchFile, testGen, false); err != nil {
 		t.Fatal(err)
 	}
-	ins, ok, err := DetectInputs([]string{itchFile})
-	if !ok || err != nil {
-		t.Fatalf("DetectInputs: %v, %v", ok, err)
+	if _, _, err := OpenPaced(PacedConfig{Files: []string{itchFile}, TZ: "Mars/Olympus"}); !errors.Is(err, ErrFeedTime) {
+		t.Errorf("bad zone: %v, want ErrFeedTime", err)
 	}
-	src, closeFn, err := OpenPaced([]string{itchFile}, Config{Inputs: ins})
+	src, closeFn, err := OpenPaced(PacedConfig{Files: []string{itchFile}, TZ: "America/Chicago"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +100,7 @@ func TestOpenPaced(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	src, closeFn, err = OpenPaced([]string{capture}, Config{})
+	src, closeFn, err = OpenPaced(PacedConfig{Files: []string{capture}, TZ: "Mars/Olympus"}) // a capture has its own zone
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,10 +118,10 @@ func TestOpenPaced(t *testing.T) {
 	if err := os.WriteFile(torn, b[:len(b)*2/3], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := OpenPaced([]string{torn}, Config{}); err == nil || !strings.Contains(err.Error(), "torn.bbc") {
+	if _, _, err := OpenPaced(PacedConfig{Files: []string{torn}}); err == nil || !strings.Contains(err.Error(), "torn.bbc") {
 		t.Errorf("torn capture: %v; want an error naming it", err)
 	}
-	if _, _, err := OpenPaced([]string{filepath.Join(dir, "gone.bbc")}, Config{}); err == nil || !strings.Contains(err.Error(), "gone.bbc") {
+	if _, _, err := OpenPaced(PacedConfig{Files: []string{filepath.Join(dir, "gone.bbc")}}); err == nil || !strings.Contains(err.Error(), "gone.bbc") {
 		t.Errorf("missing capture: %v; want an error naming it", err)
 	}
 }

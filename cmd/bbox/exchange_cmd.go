@@ -81,7 +81,7 @@ func inspectExchange(ctx context.Context, e *env, c *command, files []string, as
 	switch {
 	case !ok:
 		return 0, false
-	case errors.Is(err, exchange.ErrZone):
+	case errors.Is(err, exchange.ErrFeedTime):
 		return usageErr(e, c, "--%v", err), true
 	case err != nil:
 		return fail(e, c, err), true

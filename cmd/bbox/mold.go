@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/bbox-dev/bbox/exchange"
@@ -35,19 +36,11 @@ func replayMold(ctx context.Context, e *env, c *command, files []string, rf *rep
 		return opsCode
 	}
 	defer stopOps()
-	ins, isExchange, err := exchange.DetectInputs(files)
-	if err != nil {
-		return fail(e, c, err)
-	}
-	cfg := exchange.Config{Speed: speed, Rate: rate, Strict: rf.strict}
-	if isExchange {
-		cfg.Inputs = ins
-		if cfg.Day, cfg.Loc, err = exchange.FeedTime(rf.date, rf.tz); err != nil {
-			return usageErr(e, c, "--%v", err)
-		}
-	}
-	src, closeSrc, err := exchange.OpenPaced(files, cfg)
-	if err != nil {
+	src, closeSrc, err := exchange.OpenPaced(exchange.PacedConfig{Files: files, Speed: speed, Rate: rate, Date: rf.date, TZ: rf.tz, Strict: rf.strict})
+	switch {
+	case errors.Is(err, exchange.ErrFeedTime):
+		return usageErr(e, c, "--%v", err)
+	case err != nil:
 		return fail(e, c, err)
 	}
 	defer closeSrc()
