@@ -1,6 +1,10 @@
 package shard
 
-import "github.com/bbox-dev/bbox/internal/words"
+import (
+	"fmt"
+
+	"github.com/bbox-dev/bbox/internal/words"
+)
 
 // ParseRewind reads a rewind window (PubConfig.Rewind) as a person gives
 // it: a size of frame memory such as 64MiB or 1GiB (words.ParseSize), or
@@ -12,4 +16,14 @@ func ParseRewind(s string) (int64, error) {
 		return -1, nil
 	}
 	return words.ParseSize(s)
+}
+
+// ParseHold reads SubConfig.MaxHold as a person gives it: a size such as
+// 64MiB (words.ParseSize), at most 1TiB.
+func ParseHold(s string) (int, error) {
+	n, err := words.ParseSize(s)
+	if err == nil && n > 1<<40 {
+		err = fmt.Errorf("%q is more than 1TiB", s)
+	}
+	return int(n), err
 }

@@ -14,3 +14,16 @@ func TestParseRewind(t *testing.T) {
 		}
 	}
 }
+
+func TestParseHold(t *testing.T) {
+	for in, want := range map[string]int{"64MiB": 64 << 20, "1TiB": 1 << 40, "4096": 4096} {
+		if got, err := ParseHold(in); err != nil || got != want {
+			t.Errorf("ParseHold(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "lots", "2TiB", "-1"} {
+		if got, err := ParseHold(in); err == nil {
+			t.Errorf("ParseHold(%q) = %d, no error", in, got)
+		}
+	}
+}

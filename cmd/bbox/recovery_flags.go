@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/internal/cli"
-	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/shard"
 )
 
@@ -41,13 +40,11 @@ func (r *recoveryPubFlags) validate(binds []string) error {
 	if err := r.apply(&cfg); err != nil {
 		return err
 	}
-	if err := cfg.Validate(); err != nil {
-		if len(r.binds) > 0 {
-			return fmt.Errorf("--recovery-bind: %v", err)
-		}
-		return err
+	err := cfg.Validate()
+	if err != nil && len(r.binds) > 0 {
+		return fmt.Errorf("--recovery-bind: %v", err)
 	}
-	return nil
+	return err
 }
 
 // recoverySubFlags are a subscriber's recovery settings (sub).
@@ -78,12 +75,10 @@ func (r *recoverySubFlags) apply(sc *shard.SubConfig) error {
 		return fmt.Errorf("--recover %v", err)
 	}
 	sc.Recover = mode
-	if len(r.connect) > 0 {
-		if len(r.connect) != len(sc.Connect) {
-			return fmt.Errorf("--recovery: %d endpoints for %d --connect endpoints: give one per shard (off to skip one)", len(r.connect), len(sc.Connect))
-		}
-		sc.RecoveryConnect = r.connect
+	if len(r.connect) > 0 && len(r.connect) != len(sc.Connect) {
+		return fmt.Errorf("--recovery: %d endpoints for %d --connect endpoints: give one per shard (off to skip one)", len(r.connect), len(sc.Connect))
 	}
+	sc.RecoveryConnect = r.connect // nil: each --connect's port + 1000
 	sc.Archive = r.archive
 	if mode == shard.RecoverArchive && len(r.archive) == 0 {
 		return fmt.Errorf("--recover archive needs --archive ENDPOINT (bbox record --serve)")
@@ -103,11 +98,9 @@ func (r *recoverySubFlags) apply(sc *shard.SubConfig) error {
 	if sc.JoinFrom > 0 && mode == shard.RecoverOff {
 		return fmt.Errorf("--from-start/--from-seq need --recover window or archive")
 	}
-	hold, err := words.ParseSize(r.hold)
-	if err != nil || hold > 1<<40 {
+	if sc.MaxHold, err = shard.ParseHold(r.hold); err != nil {
 		return fmt.Errorf("--recover-hold: %q: want a size such as 64MiB", r.hold)
 	}
-	sc.MaxHold = int(hold)
 	if r.timeout <= 0 {
 		return fmt.Errorf("--recover-timeout %v: want a positive duration", r.timeout)
 	}
