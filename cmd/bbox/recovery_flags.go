@@ -89,11 +89,9 @@ func (r *recoverySubFlags) apply(sc *shard.SubConfig) error {
 	if r.fromStart && r.fromSeq > 0 {
 		return fmt.Errorf("--from-start and --from-seq: give one")
 	}
-	switch {
-	case r.fromStart:
-		sc.JoinFrom = 1
-	case r.fromSeq > 0:
-		sc.JoinFrom = r.fromSeq
+	sc.JoinFrom = r.fromSeq // 0: live from the join on
+	if r.fromStart {
+		sc.JoinFrom = 1 // the stream's first record
 	}
 	if sc.JoinFrom > 0 && mode == shard.RecoverOff {
 		return fmt.Errorf("--from-start/--from-seq need --recover window or archive")
