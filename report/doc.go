@@ -7,6 +7,9 @@
 // commands; and the commands' own summaries built on it (Bench, Record,
 // WithExchange, Unheard).
 //
+// ExchangeReplay is bbox replay's report for exchange inputs, and
+// PubSourceStatus a publisher's status line with its source's counters.
+//
 // What names a command-line flag stays with the command: where a text
 // needs one (a capped socket buffer), the caller supplies it.
 //
