@@ -15,10 +15,15 @@ import (
 // Without an endpoint Open gives a Pub that takes events and closes
 // without doing anything; with one, a bound Pub it logs.
 func TestOpen(t *testing.T) {
+	var mu sync.Mutex // the Pub logs from its consoles' goroutines too
 	var logged []string
-	logf := func(format string, args ...any) { logged = append(logged, fmt.Sprintf(format, args...)) }
+	logf := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		logged = append(logged, fmt.Sprintf(format, args...))
+	}
 	a, err := Open("", zmqx.Options{}, logf)
-	if a != nil || err != nil || len(logged) != 0 {
+	if a != nil || err != nil || len(logged) != 0 { // nothing runs yet: no lock needed
 		t.Fatalf("Open(\"\") = %v, %v, logged %q; want nil, nil, nothing", a, err, logged)
 	}
 	publish := a.Publish
@@ -40,9 +45,11 @@ func TestOpen(t *testing.T) {
 	cancel()
 	wg.Wait()
 	a.Close(time.Second)
-	if len(logged) != 1 || logged[0] != "alerts on "+a.Endpoint() {
-		t.Errorf("logged %q", logged)
+	mu.Lock()
+	if len(logged) == 0 || logged[0] != "alerts on "+a.Endpoint() {
+		t.Errorf("logged %q; want alerts on %s first", logged, a.Endpoint())
 	}
+	mu.Unlock()
 	if _, err := Open("tcp://nowhere", zmqx.Options{}, logf); err == nil {
 		t.Error("a bad endpoint opened")
 	}
