@@ -15,8 +15,8 @@ import (
 type PubRun struct {
 	Config shard.PubConfig
 	// WaitSubs, if positive, holds the publishing back until every shard
-	// has this many subscribers, for at most WaitTimeout (0: until ctx
-	// ends); a wait that runs out is Run's error.
+	// has this many subscribers, for at most WaitTimeout (so 0 gives up at
+	// once unless they are there); a wait that runs out is Run's error.
 	WaitSubs    int
 	WaitTimeout time.Duration
 	// Duration bounds the publishing (0: until the source ends or ctx
@@ -41,10 +41,7 @@ func (r PubRun) Run(ctx context.Context, src feed.Source) (shard.PubStats, time.
 		r.Started(pub)
 	}
 	if r.WaitSubs > 0 {
-		wctx, cancel := ctx, context.CancelFunc(func() {})
-		if r.WaitTimeout > 0 {
-			wctx, cancel = context.WithTimeout(ctx, r.WaitTimeout)
-		}
+		wctx, cancel := context.WithTimeout(ctx, r.WaitTimeout)
 		err := pub.WaitSubscribers(wctx, r.WaitSubs)
 		cancel()
 		if err != nil {
