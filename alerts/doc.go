@@ -6,9 +6,9 @@
 // Event] on a ZeroMQ PUB), and Watch, the console side that subscribes to
 // an alert endpoint and decodes what arrives, and Pub, the side that
 // publishes: the processes that squawk bind one, and each console gets its
-// own bounded zmqx.Writer, so a stuck console never delays them. Line is
-// an event's console line, and Follow watches several endpoints for bbox
-// alerts --connect.
+// own bounded zmqx.Writer, so a stuck console never delays them (Open
+// binds an optional one). Line and Format are an event's console line,
+// and Follow watches several endpoints for bbox alerts --connect.
 //
 // Concurrency: Squawk and Event are plain values; Watch calls fn from one
 // goroutine at a time; Pub is safe for concurrent use.

@@ -105,8 +105,11 @@ func (a *Pub) add(p *zmqx.Peer) {
 }
 
 // Publish queues ev for every subscribed console. Host, PID and Time are
-// filled in when zero.
+// filled in when zero. On a nil *Pub (Open of no endpoint) it does nothing.
 func (a *Pub) Publish(ev Event) {
+	if a == nil {
+		return
+	}
 	if ev.Host == "" {
 		ev.Host = a.host
 	}
@@ -140,8 +143,11 @@ func (a *Pub) Consoles() int {
 // Close waits up to d for every console to have taken what was published
 // (so a croak's event is delivered before the process exits), then
 // disconnects them and returns when every connection's goroutines have
-// exited.
+// exited. On a nil *Pub it does nothing.
 func (a *Pub) Close(d time.Duration) {
+	if a == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	for _, c := range *a.conns.Load() {

@@ -8,7 +8,8 @@
 // It also owns the runs bbox's commands make of them, with their reports
 // and text: Import (exchange inputs to a bbox capture), Inspect, Generate
 // (a generated day as ITCH or pcap), MoldSend (a source sent as a
-// MoldUDP64 session), and the words a source's Stats and a live feed's
+// MoldUDP64 session, with OpenPaced opening what it sends), InspectFiles
+// and TODWindow (an ITCH window of times of day), and the words a source's Stats and a live feed's
 // LiveStats add to a summary (Warnings, WriteText, StatusText).
 //
 // Concurrency: a Source belongs to the goroutine that calls Next; its

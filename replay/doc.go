@@ -13,7 +13,8 @@
 // answers recovery requests (docs/wire.md section 9) from capture files,
 // finished and in progress (bbox record --serve). OpenFiles opens the list
 // of files every command reads as one (Files), and Files.Window reads a
-// replay's time window on them. It also owns what the capture commands
+// replay's time window on them; OpenPlay opens and checks a replay of
+// captures before anything is published (Play). It also owns what the capture commands
 // say: the replay report (PlayReport) and its messages (ProgressLine,
 // SkipLine, SkipHint, EmptySelection, MissingSymbols, NothingPlayed,
 // Unheard), the inspect report's text (Report.WriteText), a recording's
@@ -21,7 +22,7 @@
 // are read in (Zone, ZoneNote, SourceZone). The messages name bbox's
 // flags where they tell an operator what to change; errors do not.
 //
-// Concurrency: a Writer, a Reader's chunk buffers and a Source belong to
+// Concurrency: a Writer, a Reader's chunk buffers, a Source and a Play belong to
 // one goroutine at a time. Reader.ReadChunk may be called concurrently with
 // distinct Chunk values. Recorder.Deliver is safe to call from every shard
 // thread at once; a Recording is driven by one goroutine; Recorder.Stats, Source.Stats and Source.ETA from any

@@ -91,7 +91,7 @@ func FormatSpeed(speed float64) string {
 }
 
 // WindowError is a side of a replay window that does not parse: Side is
-// "from" or "to".
+// "from" or "to", or "tz" for the zone they are read in (OpenPlay).
 type WindowError struct {
 	Side string
 	Err  error

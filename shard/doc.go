@@ -7,7 +7,8 @@
 // is package upstream's.) Recovery: the publisher's rewind window (the
 // frames sent, held by reference) and its recovery endpoints, the recovery
 // protocol (docs/wire.md section 9), and the subscriber's recovery of gaps
-// and late joins in sequence order (recover_sub.go).
+// and late joins in sequence order (recover_sub.go); ParseRewind and
+// ParseHold read the window's and the hold's sizes as people write them.
 //
 // Concurrency: Publisher methods are safe for concurrent use (a mutex
 // orders publishing, heartbeats and Close); RecoveryServer's too. Subscriber.Run is called once;

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/bbox-dev/bbox/alerts"
 	"github.com/bbox-dev/bbox/internal/cli"
-	"github.com/bbox-dev/bbox/internal/zmqx"
 )
 
 func init() {
@@ -28,14 +25,10 @@ const alertUsage = "publish squawks, croaks and slow-consumer events as JSON on 
 // (a no-op without an endpoint) and a closer that delivers what is queued
 // before returning.
 func openAlerts(endpoint string, log *logger, cf *connFlags) (publish func(alerts.Event), closeFn func(), err error) {
-	if endpoint == "" {
-		return func(alerts.Event) {}, func() {}, nil
-	}
-	a, err := alerts.NewPub(endpoint, cf.options(log), log.Logf)
+	a, err := alerts.Open(endpoint, cf.options(log), log.Logf)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--alert: %w", err)
 	}
-	log.Logf("alerts on %s", a.Endpoint())
 	return a.Publish, func() { a.Close(2 * time.Second) }, nil
 }
 
@@ -55,19 +48,11 @@ func runAlerts(ctx context.Context, e *env, c *command, args []string) int {
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required")
 	}
-	if _, err := zmqx.ParseEndpoints(strings.Join(connect, ",")); err != nil {
-		return usageErr(e, c, "--connect: %v", err)
-	}
 	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
 	ctx, cancel := withDuration(ctx, *duration)
 	defer cancel()
 	alerts.Follow(ctx, alerts.FollowConfig{Endpoints: connect, Kinds: kinds, Count: *count, Conn: cf.options(log), Logf: log.Logf}, func(ev alerts.Event) {
-		if *asJSON {
-			b, _ := json.Marshal(ev)
-			fmt.Fprintf(e.stdout, "%s\n", b)
-		} else {
-			fmt.Fprintln(e.stdout, alerts.Line(ev))
-		}
+		fmt.Fprintln(e.stdout, alerts.Format(ev, *asJSON))
 	})
 	return exitOK
 }

@@ -5,67 +5,23 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/bbox-dev/bbox/exchange"
-	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/itch"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/report"
 )
 
-// exchangeFlags are replay's flags for exchange inputs.
-type exchangeFlags struct {
-	date   *string
-	strict *bool
-	mold   *string
-}
-
-func registerExchangeFlags(fs *flag.FlagSet) *exchangeFlags {
-	return &exchangeFlags{
-		date:   fs.String("date", "", "ITCH files and pcaps: trading day YYYY-MM-DD (default: from a NASDAQ file name like 01302019.NASDAQ_ITCH50, else the capture's packet times)"),
-		strict: fs.Bool("strict", false, "ITCH files and pcaps: stop at the first message of unknown type or wrong length (default: count, report and skip)"),
-		mold:   fs.String("mold", "", "send the files as MoldUDP64 multicast instead of --bind: udp://GROUP:PORT?nic=DEV&b=GROUP2:PORT2&rewind=HOST:PORT&session=NAME; options in the README's \"Sit on a live feed\""),
-	}
-}
-
-// replayPacing is what replay's flags say about pacing and ending, for a
-// source that paces itself (exchange inputs, --mold).
-type replayPacing struct {
-	rate, speed float64 // records per second or a multiple of the original pace (0, 0: max)
-	duration    time.Duration
-	asJSON      bool
-}
-
-const paceExclusive = "--speed and --rate are exclusive: pace by the timestamps or at a fixed rate"
-
-// replayPace reads replay's flags (registered in replay.go) for a source
-// that paces itself; set says which were given; ok is false when --rate
-// and --speed both were.
-func replayPace(fs *flag.FlagSet) (set map[string]bool, p replayPacing, ok bool) {
-	set = map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["rate"] {
-		fmt.Sscan(fs.Lookup("rate").Value.String(), &p.rate)
-	} else if v := fs.Lookup("speed").Value.String(); v != "max" {
-		fmt.Sscan(strings.TrimSuffix(v, "x"), &p.speed)
-	}
-	p.duration, _ = time.ParseDuration(fs.Lookup("duration").Value.String())
-	p.asJSON = fs.Lookup("json").Value.String() == "true"
-	return set, p, !(set["rate"] && set["speed"])
-}
-
 // replayExchange is bbox replay for ITCH files and pcaps; done is false
 // when the files are bbox captures (replay carries on as before).
 // ops gives it the command's logger (--log-format) and --metrics, as a
 // capture's replay has.
-func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, pf *pubFlags, files []string, xf *exchangeFlags, ops *opsFlags) (code int, done bool) {
-	if *xf.mold != "" {
-		return replayMold(ctx, e, c, fs, *xf.mold, files, xf, ops), true
+func replayExchange(ctx context.Context, e *env, c *command, pf *pubFlags, files []string, rf *replayFlags, ops *opsFlags) (code int, done bool) {
+	if rf.mold != "" {
+		return replayMold(ctx, e, c, files, rf, ops), true
 	}
 	ins, ok, err := exchange.DetectInputs(files)
 	if !ok {
@@ -77,36 +33,26 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 	if len(pf.binds) == 0 {
 		return usageErr(e, c, "--bind is required (one endpoint per shard)"), true
 	}
-	set, pace, ok := replayPace(fs)
+	speed, rate, ok := rf.pace()
 	if !ok {
 		return usageErr(e, c, paceExclusive), true
 	}
-	for _, n := range []string{"skip-corrupt", "preload", "decoders", "max-sleep"} {
-		if set[n] {
-			return usageErr(e, c, "--%s applies to bbox captures, not to ITCH files or pcaps", n), true
-		}
+	if n := rf.given("skip-corrupt", "preload", "decoders", "max-sleep"); n != "" {
+		return usageErr(e, c, "--%s applies to bbox captures, not to ITCH files or pcaps", n), true
 	}
-	day, loc, err := exchange.FeedTime(*xf.date, fs.Lookup("tz").Value.String())
+	day, loc, err := exchange.FeedTime(rf.date, rf.tz)
 	if err != nil {
 		return usageErr(e, c, "--%v", err), true
 	}
-	cfg := exchange.Config{Inputs: ins, Day: day, Loc: loc, Strict: *xf.strict, Rate: pace.rate, Speed: pace.speed}
-	fmt.Sscan(fs.Lookup("loop").Value.String(), &cfg.Loop)
+	cfg := exchange.Config{Inputs: ins, Day: day, Loc: loc, Strict: rf.strict, Rate: rate, Speed: speed, Loop: rf.loop, Symbols: rf.symbols}
 	if cfg.Loop == 0 {
 		cfg.Loop = -1
 	}
-	if v := fs.Lookup("symbols").Value.String(); v != "" {
-		cfg.Symbols = strings.Split(v, ",")
-	}
-	for name, dst := range map[string]*time.Duration{"from": &cfg.FromTOD, "to": &cfg.ToTOD} {
-		if v := fs.Lookup(name).Value.String(); v != "" {
-			// A time of day in the feed's zone, as ITCH times count from its midnight.
-			if *dst, err = replay.TimeOfDay(v); err != nil {
-				return usageErr(e, c, "--%s: %v in the feed's time zone", name, err), true
-			}
-		}
-	}
-	if cfg.ToTOD != 0 && cfg.ToTOD <= cfg.FromTOD {
+	var we *replay.WindowError
+	switch cfg.FromTOD, cfg.ToTOD, err = exchange.TODWindow(rf.from, rf.to); {
+	case errors.As(err, &we):
+		return usageErr(e, c, "--%s: %v in the feed's time zone", we.Side, we.Err), true
+	case err != nil:
 		return usageErr(e, c, "--to is not after --from"), true
 	}
 	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
@@ -120,40 +66,24 @@ func replayExchange(ctx context.Context, e *env, c *command, fs *flag.FlagSet, p
 		return fail(e, c, err), true
 	}
 	defer src.Close()
-	s, err := runPublisher(ctx, e, log, pf, src, pace.duration, "replay")
+	s, err := runPublisher(ctx, e, log, pf, src, rf.duration, "replay")
 	if err != nil {
 		return fail(e, c, err), true
 	}
-	st := src.Stats()
-	s.Warnings = append(s.Warnings, st.Warnings()...)
-	s.Warnings = append(s.Warnings, report.Unheard(&s, pf.waitSubs)...)
-	out := humanOut(e, pace.asJSON)
-	summaryBreak(e, out)
-	fmt.Fprintf(out, "replay: %s ITCH messages read from %s\n", words.Group(st.Messages), strings.Join(files, ", "))
-	st.WriteText(out, src.TopSymbols(10), loc)
-	report.WritePub(out, &s)
-	if pace.asJSON {
-		writeJSON(e.stdout, report.WithExchange(s, st))
-	}
+	printReplay(e, rf.asJSON, report.NewExchangeReplay(s, src.Stats(), pf.waitSubs, files, src.TopSymbols(10), loc))
 	return exitOK, true
 }
 
 // inspectExchange is bbox inspect for ITCH files and pcaps: per-type
 // counts, busiest symbols, and for captures the flows and their gaps.
 func inspectExchange(ctx context.Context, e *env, c *command, files []string, asJSON bool, top int, tz string) (int, bool) {
-	ins, ok, err := exchange.DetectInputs(files)
-	if !ok {
+	rep, ok, err := exchange.InspectFiles(ctx, files, tz, top)
+	switch {
+	case !ok:
 		return 0, false
-	}
-	if err != nil {
-		return fail(e, c, err), true
-	}
-	_, loc, err := exchange.FeedTime("", tz)
-	if err != nil {
+	case errors.Is(err, exchange.ErrFeedTime):
 		return usageErr(e, c, "--%v", err), true
-	}
-	rep, err := exchange.Inspect(ctx, exchange.Config{Inputs: ins, Loc: loc}, files, top)
-	if err != nil {
+	case err != nil:
 		return fail(e, c, err), true
 	}
 	printReport(e, asJSON, rep)

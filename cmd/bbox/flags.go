@@ -46,13 +46,7 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 // parseNone is parse for a command that takes no positional arguments:
 // one is a usage error.
 func parseNone(e *env, c *command, fs *flag.FlagSet, args []string) (int, bool) {
-	if code, ok := parse(fs, args); !ok {
-		return code, false
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, c, "unexpected argument %q", fs.Arg(0)), false
-	}
-	return 0, true
+	return parsed(fs, flagSpec.ParseNone(fs, args))
 }
 
 // parseInterleaved parses flags that may come before, between or after
@@ -64,17 +58,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) (pos []string, code int, 
 	return pos, code, ok
 }
 
-// parsed reports what flagSpec.Parse found.
+// parsed reports what flagSpec.Parse found (cli.Exit).
 func parsed(fs *flag.FlagSet, err error) (int, bool) {
-	switch {
-	case err == nil:
-		return 0, true
-	case errors.Is(err, flag.ErrHelp):
-		fs.Usage()
-		return exitOK, false
-	}
-	fmt.Fprintf(fs.Output(), "%s: %v\n%s\n", fs.Name(), err, helpHint(strings.TrimPrefix(fs.Name(), "bbox ")))
-	return exitUsage, false
+	return cli.Exit(fs, err, helpHint(strings.TrimPrefix(fs.Name(), "bbox ")))
 }
 
 func helpHint(cmd string) string { return fmt.Sprintf("Run 'bbox help %s' for its flags.", cmd) }

@@ -6,34 +6,28 @@ package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
+	"errors"
 	"time"
 
 	"github.com/bbox-dev/bbox/exchange"
-	"github.com/bbox-dev/bbox/feed"
 	"github.com/bbox-dev/bbox/internal/termlog"
-	"github.com/bbox-dev/bbox/internal/words"
-	"github.com/bbox-dev/bbox/replay"
 )
 
 // replayMold is bbox replay --mold: the files (bbox captures or exchange
 // inputs) go out as MoldUDP64 multicast at the replay's pacing.
-func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec string, files []string, xf *exchangeFlags, ops *opsFlags) int {
-	ms, err := exchange.ParseSender(spec)
+func replayMold(ctx context.Context, e *env, c *command, files []string, rf *replayFlags, ops *opsFlags) int {
+	ms, err := exchange.ParseSender(rf.mold)
 	if err != nil {
 		return usageErr(e, c, "--mold: %v", err)
 	}
-	set, pace, paceOK := replayPace(fs)
-	if set["bind"] {
+	if rf.given("bind") != "" {
 		return usageErr(e, c, "--mold sends the files as MoldUDP64 multicast: give it or --bind, not both")
 	}
-	for _, n := range []string{"from", "to", "symbols", "loop", "skip-corrupt", "preload", "max-sleep", "wait-subs"} {
-		if set[n] {
-			// A MoldUDP64 session is one pass of whole sequence numbers.
-			return usageErr(e, c, "--%s does not apply with --mold (a MoldUDP64 session is the whole file, once, in sequence)", n)
-		}
+	if n := rf.given("from", "to", "symbols", "loop", "skip-corrupt", "preload", "max-sleep", "wait-subs"); n != "" {
+		// A MoldUDP64 session is one pass of whole sequence numbers.
+		return usageErr(e, c, "--%s does not apply with --mold (a MoldUDP64 session is the whole file, once, in sequence)", n)
 	}
+	speed, rate, paceOK := rf.pace()
 	if !paceOK {
 		return usageErr(e, c, paceExclusive)
 	}
@@ -42,58 +36,27 @@ func replayMold(ctx context.Context, e *env, c *command, fs *flag.FlagSet, spec 
 		return opsCode
 	}
 	defer stopOps()
-	var src feed.Source
-	ins, isExchange, err := exchange.DetectInputs(files)
-	if err != nil {
+	src, closeSrc, err := exchange.OpenPaced(exchange.PacedConfig{Files: files, Speed: speed, Rate: rate, Date: rf.date, TZ: rf.tz, Strict: rf.strict})
+	switch {
+	case errors.Is(err, exchange.ErrFeedTime):
+		return usageErr(e, c, "--%v", err)
+	case err != nil:
 		return fail(e, c, err)
 	}
-	if isExchange {
-		day, loc, err := exchange.FeedTime(*xf.date, fs.Lookup("tz").Value.String())
-		if err != nil {
-			return usageErr(e, c, "--%v", err)
-		}
-		xs, err := exchange.NewSource(exchange.Config{Inputs: ins, Day: day, Loc: loc, Speed: pace.speed, Rate: pace.rate, Strict: *xf.strict})
-		if err != nil {
-			return fail(e, c, err)
-		}
-		defer xs.Close()
-		src = xs
-	} else {
-		readers, err := replay.OpenFiles(files)
-		if err != nil {
-			return fail(e, c, err)
-		}
-		defer readers.Close()
-		if r := readers.Damaged(); r != nil {
-			return fail(e, c, r.Err())
-		}
-		rs, err := replay.NewSource(replay.SourceConfig{Files: readers, Speed: pace.speed, Rate: pace.rate})
-		if err != nil {
-			return usageErr(e, c, "%v", err)
-		}
-		defer rs.Close()
-		src = rs
-	}
+	defer closeSrc()
 	snd, err := exchange.NewMoldSend(ms, log.Logf)
 	if err != nil {
 		return fail(e, c, err)
 	}
 	defer snd.Close()
-	rctx, cancel := withDuration(ctx, pace.duration)
+	rctx, cancel := withDuration(ctx, rf.duration)
 	defer cancel()
 	var rep *exchange.MoldSendReport
-	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
-		st := snd.Stats()
-		return fmt.Sprintf("[%2.0fs] %s messages, %s msg/s, %s packets, %d requests", el.Seconds(), words.Group(st.Messages), words.RateFixed(r.Rate(st.Messages)), words.Group(st.Packets), st.Requests)
-	}, func() { rep, err = snd.Run(rctx, src) })
+	log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return snd.StatusLine(el, r.Rate) },
+		func() { rep, err = snd.Run(rctx, src) })
 	if err != nil {
 		return fail(e, c, err)
 	}
-	out := humanOut(e, pace.asJSON)
-	summaryBreak(e, out)
-	rep.WriteText(out)
-	if pace.asJSON {
-		writeJSON(e.stdout, rep)
-	}
+	printReplay(e, rf.asJSON, rep)
 	return exitOK
 }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -48,7 +47,8 @@ type pubFlags struct {
 	rec          recoveryPubFlags
 }
 
-func (p *pubFlags) register(fs *flag.FlagSet) {
+// register registers the flags; slow is --slow's default.
+func (p *pubFlags) register(fs *flag.FlagSet, slow string) {
 	fs.Var(&p.binds, "bind", "shard endpoints, one per shard: tcp://HOST:PORT, tcp://DEV;HOST:PORT, ipc://PATH (comma-separated or repeated)")
 	fs.IntVar(&p.partitions, "partitions", 0, "total partitions, the unit of sequencing and subscription (0: 4 per shard)")
 	fs.IntVar(&p.frameSize, "frame-size", 64<<10, "batch frame size cap, bytes")
@@ -59,15 +59,16 @@ func (p *pubFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&p.waitSubs, "wait-subs", 0, "before publishing, wait until every shard has this many subscribers")
 	fs.DurationVar(&p.waitTimeout, "wait-timeout", 30*time.Second, "give up waiting for --wait-subs after this long")
 	fs.StringVar(&p.alert, "alert", "", alertUsage)
-	fs.StringVar(&p.slow, "slow", "drop", "at a subscriber's --hwm: drop its frames (live feeds) or block the publisher until it catches up (replays, benchmarks: lossless)")
+	fs.StringVar(&p.slow, "slow", slow, "at a subscriber's --hwm: drop its frames (live feeds) or block the publisher until it catches up (replays, benchmarks: lossless)")
 	fs.Uint64Var(&p.id, "id", 0, "publisher id (0: derived from host name and endpoints, stable across restarts)")
 	p.conn.register(fs)
 	p.rec.register(fs)
 }
 
 func (p *pubFlags) config(log *logger) shard.PubConfig {
+	// --slow is drop or block: cli.BBox's rule refuses anything else.
 	cfg := shard.PubConfig{
-		Binds: p.binds, Partitions: p.partitions, ID: p.id, FrameSize: p.frameSize, Linger: p.linger,
+		Binds: p.binds, Partitions: p.partitions, ID: p.id, FrameSize: p.frameSize, Linger: p.linger, Lossless: p.slow == "block",
 		HWM: p.hwm, WriteTimeout: p.writeTimeout, Heartbeat: p.heartbeat, Conn: p.conn.options(log), Logf: log.Logf,
 	}
 	p.rec.apply(&cfg) // checked by validate before anything starts
@@ -83,50 +84,25 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		return report.Summary{}, err
 	}
 	defer closeAlerts()
-	cfg := pf.config(log)
-	switch pf.slow {
-	case "drop", "":
-	case "block":
-		cfg.Lossless = true
-	default:
-		return report.Summary{}, fmt.Errorf("--slow %q: want drop or block", pf.slow)
-	}
-	cfg.OnEvent = func(ev shard.Event) {
+	run := pipeline.PubRun{Config: pf.config(log), WaitSubs: pf.waitSubs, WaitTimeout: pf.waitTimeout, Duration: duration}
+	run.Config.OnEvent = func(ev shard.Event) {
 		ev.Source = "publisher"
 		publishAlert(ev)
 	}
-	pub, err := shard.NewPublisher(cfg)
+	run.Started = func(pub *shard.Publisher) {
+		log.Logf("publisher %x epoch %d on %s", pub.ID(), pub.Epoch(), strings.Join(pub.Endpoints(), ", "))
+		if rec := pub.RecoveryEndpoints(); len(rec) > 0 {
+			log.Logf("rewind window %s, recovery endpoints %s", pf.rec.rewind, strings.Join(rec, ", "))
+		}
+		log.addMetrics(metrics.Publisher(pub.Stats))
+	}
+	run.Around = func(pub *shard.Publisher, publish func()) {
+		log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return report.PubSourceStatus(el, pub, r.Rate, src) }, publish)
+	}
+	st, elapsed, err := run.Run(ctx, src)
 	if err != nil {
 		return report.Summary{}, err
 	}
-	log.Logf("publisher %x epoch %d on %s", pub.ID(), pub.Epoch(), strings.Join(pub.Endpoints(), ", "))
-	if rec := pub.RecoveryEndpoints(); len(rec) > 0 {
-		log.Logf("rewind window %s, recovery endpoints %s", pf.rec.rewind, strings.Join(rec, ", "))
-	}
-	log.addMetrics(metrics.Publisher(pub.Stats))
-	if pf.waitSubs > 0 {
-		wctx, cancel := context.WithTimeout(ctx, pf.waitTimeout)
-		err := pub.WaitSubscribers(wctx, pf.waitSubs)
-		cancel()
-		if err != nil {
-			pub.Close()
-			return report.Summary{}, err
-		}
-	}
-	var elapsed time.Duration
-	var runErr error
-	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
-		st := pub.Stats()
-		line := report.PubStatus(el, &st, func(_ int, n int64) float64 { return r.Rate(n) })
-		if sl, ok := src.(interface{ StatusLine() string }); ok { // a live feed's own counters (pubsource)
-			line += sl.StatusLine()
-		}
-		return line
-	}, func() { elapsed, runErr = pipeline.Publish(ctx, pub, src, duration) })
-	if runErr != nil {
-		return report.Summary{}, runErr
-	}
-	st := pub.Stats()
 	return report.Published(cmd, &st, elapsed, tuning.SockBufCappedWarning), nil
 }
 
@@ -135,7 +111,7 @@ func runPub(ctx context.Context, e *env, c *command, args []string) int {
 	var ops opsFlags
 	ops.register(fs)
 	var pf pubFlags
-	pf.register(fs)
+	pf.register(fs, "drop")
 	source := fs.String("source", "gen", "what to publish: gen (synthetic feed), a capture file, or an upstream ZeroMQ PUB of [topic][payload]: zmq+tcp://HOST:PORT[?topic=PFX&kind=C]")
 	rate := cli.Rate(100000)
 	fs.Var(&rate, "rate", "records per second, or max")
@@ -163,14 +139,10 @@ func runPub(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	defer stopOps()
 	src, err := pubsource.Open(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records, Cycle: feed.DefaultCycle})
-	if err != nil {
-		if _, serr := os.Stat(*source); serr == nil {
-			// A file that is there but bad is bad input (exit 1), not a misspelt flag.
-			return fail(e, c, fmt.Errorf("--source: %w", err)) // err names the file
-		} else if strings.ContainsAny(*source, "/.") && !strings.Contains(*source, "://") {
-			// So is a path that is not there, as in bbox replay.
-			return fail(e, c, fmt.Errorf("--source: %s: %w", *source, errors.Unwrap(serr)))
-		}
+	if fe := (*pubsource.FileError)(nil); errors.As(err, &fe) {
+		// A file that is there but bad, or missing, is bad input (exit 1), not a misspelt flag.
+		return fail(e, c, fmt.Errorf("--source: %w", err)) // err names the file
+	} else if err != nil {
 		return usageErr(e, c, "--source: %v", err)
 	}
 	if *idleExit > 0 {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/internal/cli"
-	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/shard"
 )
 
@@ -24,22 +23,14 @@ func (r *recoveryPubFlags) register(fs *flag.FlagSet) {
 
 // apply sets the window's fields of cfg; errors are usage errors.
 func (r *recoveryPubFlags) apply(cfg *shard.PubConfig) error {
-	switch r.rewind {
-	case "0", "off":
-		if len(r.binds) > 0 {
-			return fmt.Errorf("--recovery-bind without a window: --rewind %s turns recovery off", r.rewind)
-		}
-		cfg.Rewind = -1
-		return nil
-	}
-	n, err := words.ParseSize(r.rewind)
-	if err != nil {
+	n, err := shard.ParseRewind(r.rewind)
+	switch {
+	case err != nil:
 		return fmt.Errorf("--rewind: %v", err)
+	case n < 0 && len(r.binds) > 0:
+		return fmt.Errorf("--recovery-bind without a window: --rewind %s turns recovery off", r.rewind)
 	}
-	cfg.Rewind = n
-	if len(r.binds) > 0 {
-		cfg.RecoveryBinds = r.binds
-	}
+	cfg.Rewind, cfg.RecoveryBinds = n, r.binds // nil: each --bind's port + 1000
 	return nil
 }
 
@@ -49,13 +40,11 @@ func (r *recoveryPubFlags) validate(binds []string) error {
 	if err := r.apply(&cfg); err != nil {
 		return err
 	}
-	if err := cfg.Validate(); err != nil {
-		if len(r.binds) > 0 {
-			return fmt.Errorf("--recovery-bind: %v", err)
-		}
-		return err
+	err := cfg.Validate()
+	if err != nil && len(r.binds) > 0 {
+		return fmt.Errorf("--recovery-bind: %v", err)
 	}
-	return nil
+	return err
 }
 
 // recoverySubFlags are a subscriber's recovery settings (sub).
@@ -86,12 +75,10 @@ func (r *recoverySubFlags) apply(sc *shard.SubConfig) error {
 		return fmt.Errorf("--recover %v", err)
 	}
 	sc.Recover = mode
-	if len(r.connect) > 0 {
-		if len(r.connect) != len(sc.Connect) {
-			return fmt.Errorf("--recovery: %d endpoints for %d --connect endpoints: give one per shard (off to skip one)", len(r.connect), len(sc.Connect))
-		}
-		sc.RecoveryConnect = r.connect
+	if len(r.connect) > 0 && len(r.connect) != len(sc.Connect) {
+		return fmt.Errorf("--recovery: %d endpoints for %d --connect endpoints: give one per shard (off to skip one)", len(r.connect), len(sc.Connect))
 	}
+	sc.RecoveryConnect = r.connect // nil: each --connect's port + 1000
 	sc.Archive = r.archive
 	if mode == shard.RecoverArchive && len(r.archive) == 0 {
 		return fmt.Errorf("--recover archive needs --archive ENDPOINT (bbox record --serve)")
@@ -102,20 +89,16 @@ func (r *recoverySubFlags) apply(sc *shard.SubConfig) error {
 	if r.fromStart && r.fromSeq > 0 {
 		return fmt.Errorf("--from-start and --from-seq: give one")
 	}
-	switch {
-	case r.fromStart:
-		sc.JoinFrom = 1
-	case r.fromSeq > 0:
-		sc.JoinFrom = r.fromSeq
+	sc.JoinFrom = r.fromSeq // 0: live from the join on
+	if r.fromStart {
+		sc.JoinFrom = 1 // the stream's first record
 	}
 	if sc.JoinFrom > 0 && mode == shard.RecoverOff {
 		return fmt.Errorf("--from-start/--from-seq need --recover window or archive")
 	}
-	hold, err := words.ParseSize(r.hold)
-	if err != nil || hold > 1<<40 {
+	if sc.MaxHold, err = shard.ParseHold(r.hold); err != nil {
 		return fmt.Errorf("--recover-hold: %q: want a size such as 64MiB", r.hold)
 	}
-	sc.MaxHold = int(hold)
 	if r.timeout <= 0 {
 		return fmt.Errorf("--recover-timeout %v: want a positive duration", r.timeout)
 	}

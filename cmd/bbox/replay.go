@@ -5,13 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strings"
+	"io"
 	"time"
 	_ "time/tzdata" // --tz works on boxes without /usr/share/zoneinfo
 
 	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
-	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/metrics"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/report"
@@ -26,18 +25,65 @@ func init() {
 	})
 }
 
-// speedFlag is a multiple of the original pacing ("1x", "10x", "0.5x")
-// or "max" (0).
-type speedFlag float64
+// replayFlags are replay's own flags, typed once for its three paths:
+// bbox captures (runReplay), exchange inputs (replayExchange) and --mold
+// (replayMold).
+type replayFlags struct {
+	speed              cli.Speed
+	rate               cli.Rate
+	loop, decoders     int
+	from, to, tz       string
+	symbols            cli.List
+	skip, preload      bool
+	maxSleep, duration time.Duration
+	asJSON             bool
+	date, mold         string // exchange inputs; --mold
+	strict             bool
+	fs                 *flag.FlagSet // registered on: which flags the command line gave
+}
 
-func (s *speedFlag) String() string { return replay.FormatSpeed(float64(*s)) }
+func (f *replayFlags) register(fs *flag.FlagSet) {
+	f.fs, f.speed = fs, 1
+	fs.Var(&f.speed, "speed", "max (as fast as the engine takes it), 1x (original pacing) or a multiple like 10x")
+	fs.Var(&f.rate, "rate", "publish at a fixed rate, records per second, ignoring timestamps (instead of --speed)")
+	fs.IntVar(&f.loop, "loop", 1, "play the files this many times (0: until stopped)")
+	fs.StringVar(&f.from, "from", "", "start at this time of day (09:30, 15:59:30.5, in --tz, on the first record's day) or RFC 3339 timestamp")
+	fs.StringVar(&f.to, "to", "", "stop before this time of day or RFC 3339 timestamp")
+	fs.StringVar(&f.tz, "tz", "", "time zone of --from/--to (default: the file's own, else UTC)")
+	fs.Var(&f.symbols, "symbols", "replay only these topics (comma-separated or repeated)")
+	fs.BoolVar(&f.skip, "skip-corrupt", false, "carry on past damaged chunks and torn tails, reporting what was skipped")
+	fs.DurationVar(&f.maxSleep, "max-sleep", 0, "cap any single pause of a paced replay (0: none)")
+	fs.BoolVar(&f.preload, "preload", false, "decompress the selected chunks into memory before starting (needs about the uncompressed size in RAM: bbox inspect shows raw_bytes); replays and loops then run at memory speed")
+	fs.IntVar(&f.decoders, "decoders", 0, "goroutines decompressing chunks ahead of the publisher (0: one per two CPUs)")
+	fs.DurationVar(&f.duration, "duration", 0, "stop after this long (0: until the files end or SIGINT/SIGTERM)")
+	fs.BoolVar(&f.asJSON, "json", false, "print the summary as one JSON object on the last line of stdout")
+	fs.StringVar(&f.date, "date", "", "ITCH files and pcaps: trading day YYYY-MM-DD (default: from a NASDAQ file name like 01302019.NASDAQ_ITCH50, else the capture's packet times)")
+	fs.BoolVar(&f.strict, "strict", false, "ITCH files and pcaps: stop at the first message of unknown type or wrong length (default: count, report and skip)")
+	fs.StringVar(&f.mold, "mold", "", "send the files as MoldUDP64 multicast instead of --bind: udp://GROUP:PORT?nic=DEV&b=GROUP2:PORT2&rewind=HOST:PORT&session=NAME; options in the README's \"Sit on a live feed\"")
+}
 
-func (s *speedFlag) Set(v string) error {
-	f, err := replay.ParseSpeed(v)
-	if err == nil {
-		*s = speedFlag(f)
+const paceExclusive = "--speed and --rate are exclusive: pace by the timestamps or at a fixed rate"
+
+// pace is the replay's pacing: a multiple of the original (--speed) or
+// a fixed rate (--rate, which turns --speed off); 0, 0 is max. ok is
+// false when the command line gave both.
+func (f *replayFlags) pace() (speed, rate float64, ok bool) {
+	if f.given("rate") != "" {
+		return 0, float64(f.rate), f.given("speed") == ""
 	}
-	return err
+	return float64(f.speed), float64(f.rate), true
+}
+
+// given is the first of names the command line set, "" if none.
+func (f *replayFlags) given(names ...string) string {
+	set := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	for _, n := range names {
+		if set[n] {
+			return n
+		}
+	}
+	return ""
 }
 
 func runReplay(ctx context.Context, e *env, c *command, args []string) int {
@@ -45,30 +91,11 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 	var ops opsFlags
 	ops.register(fs)
 	var pf pubFlags
-	pf.register(fs)
-	if f := fs.Lookup("slow"); f != nil {
-		// A replay is history, not a live feed: by default it waits for a
-		// slow subscriber (lossless) instead of dropping at its --hwm.
-		f.Value.Set("block")
-		f.DefValue = "block"
-	}
-	speed := speedFlag(1)
-	fs.Var(&speed, "speed", "max (as fast as the engine takes it), 1x (original pacing) or a multiple like 10x")
-	var rate cli.Rate
-	fs.Var(&rate, "rate", "publish at a fixed rate, records per second, ignoring timestamps (instead of --speed)")
-	loop := fs.Int("loop", 1, "play the files this many times (0: until stopped)")
-	from := fs.String("from", "", "start at this time of day (09:30, 15:59:30.5, in --tz, on the first record's day) or RFC 3339 timestamp")
-	to := fs.String("to", "", "stop before this time of day or RFC 3339 timestamp")
-	tz := fs.String("tz", "", "time zone of --from/--to (default: the file's own, else UTC)")
-	var symbols cli.List
-	fs.Var(&symbols, "symbols", "replay only these topics (comma-separated or repeated)")
-	skip := fs.Bool("skip-corrupt", false, "carry on past damaged chunks and torn tails, reporting what was skipped")
-	maxSleep := fs.Duration("max-sleep", 0, "cap any single pause of a paced replay (0: none)")
-	preload := fs.Bool("preload", false, "decompress the selected chunks into memory before starting (needs about the uncompressed size in RAM: bbox inspect shows raw_bytes); replays and loops then run at memory speed")
-	decoders := fs.Int("decoders", 0, "goroutines decompressing chunks ahead of the publisher (0: one per two CPUs)")
-	duration := fs.Duration("duration", 0, "stop after this long (0: until the files end or SIGINT/SIGTERM)")
-	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
-	xf := registerExchangeFlags(fs) // ITCH files and pcaps (exchange_cmd.go)
+	// A replay is history, not a live feed: by default it waits for a
+	// slow subscriber (lossless) instead of dropping at its --hwm.
+	pf.register(fs, "block")
+	var rf replayFlags
+	rf.register(fs)
 	files, code, ok := parseInterleaved(fs, args)
 	if !ok {
 		return code
@@ -76,113 +103,74 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 	if len(files) == 0 {
 		return usageErr(e, c, "name at least one capture file to replay")
 	}
-	if code, done := replayExchange(ctx, e, c, fs, &pf, files, xf, &ops); done {
+	if code, done := replayExchange(ctx, e, c, &pf, files, &rf, &ops); done {
 		return code
 	}
 	if err := pf.validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	setFlags := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
-	if setFlags["rate"] && setFlags["speed"] {
-		return usageErr(e, c, "--speed and --rate are exclusive: pace by the timestamps or at a fixed rate")
+	speed, rate, paceOK := rf.pace()
+	if !paceOK {
+		return usageErr(e, c, paceExclusive)
 	}
-	if *loop < 0 {
-		return usageErr(e, c, "--loop %d: want a count, or 0 to loop until stopped", *loop)
+	if rf.loop < 0 {
+		return usageErr(e, c, "--loop %d: want a count, or 0 to loop until stopped", rf.loop)
 	}
 	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
 	if !opsOK {
 		return opsCode
 	}
 	defer stopOps()
-	readers, err := replay.OpenFiles(files)
-	if err != nil {
-		return fail(e, c, err)
-	}
-	defer readers.Close()
-	for _, note := range readers.IndexNotes() {
-		log.Logf("warning: %s", note)
-	}
-	if r := readers.Damaged(); r != nil && !*skip {
-		return fail(e, c, fmt.Errorf("%v\n(%s)", r.Err(), replay.SkipHint(r)))
-	}
-	cfg := replay.SourceConfig{Files: readers, Speed: float64(speed), Rate: float64(rate), Loop: *loop, Symbols: symbols,
-		SkipCorrupt: *skip, MaxSleep: *maxSleep, Preload: *preload, Decoders: *decoders}
-	if setFlags["rate"] {
-		cfg.Speed = 0
-	}
-	if *loop == 0 {
+	cfg := replay.SourceConfig{Speed: speed, Rate: rate, Loop: rf.loop, Symbols: rf.symbols,
+		SkipCorrupt: rf.skip, MaxSleep: rf.maxSleep, Preload: rf.preload, Decoders: rf.decoders}
+	if rf.loop == 0 {
 		cfg.Loop = -1
 	}
-	loc, err := replay.Zone(*tz, readers.Meta())
-	if err != nil {
-		return usageErr(e, c, "--tz: %v", err)
-	}
+	play, err := replay.OpenPlay(replay.PlayConfig{Files: files, Source: cfg, From: rf.from, To: rf.to, TZ: rf.tz, Logf: log.Logf})
 	var we *replay.WindowError
-	switch cfg.From, cfg.To, err = readers.Window(*from, *to, loc); {
+	var ce *replay.ConfigError
+	switch {
 	case errors.As(err, &we):
 		return usageErr(e, c, "--%s: %v", we.Side, we.Err)
-	case err != nil:
-		return usageErr(e, c, "--to %s is not after --from %s", *to, *from)
-	}
-	// A selection that cannot match is said before anything is bound,
-	// with what the files hold instead.
-	sel := replay.Select(readers, cfg.From, cfg.To, symbols, 5)
-	if msg := replay.EmptySelection(sel, files, *from, *to, symbols, loc, replay.ZoneNote(*tz, readers.Meta())); msg != "" {
-		return fail(e, c, errors.New(msg))
-	}
-	if msg := replay.MissingSymbols(sel, files); msg != "" {
-		log.Logf("warning: %s", msg)
-	}
-	cfg.OnSkip = func(file string, p replay.Problem) { log.Logf("%s", replay.SkipLine(file, p)) }
-	if *preload {
-		log.Logf("preloading %s ...", strings.Join(files, ", "))
-	}
-	src, err := replay.NewSource(cfg)
-	if err != nil {
+	case errors.Is(err, replay.ErrEmptyWindow):
+		return usageErr(e, c, "--to %s is not after --from %s", rf.to, rf.from)
+	case errors.As(err, &ce):
 		return usageErr(e, c, "%v", err)
+	case err != nil:
+		return fail(e, c, err)
 	}
-	defer src.Close()
-	if st := src.Stats(); *preload {
-		log.Logf("preloaded %s uncompressed bytes in %v", words.Group(st.PreloadBytes), st.PreloadTime.Round(time.Millisecond))
-	}
-
+	defer play.Close()
 	// runPublisher's own status line gives way to the progress bar: its
 	// log lines go through ours.
 	inner := log.child("pub")
-	log.addMetrics(metrics.ReplaySource(src.Stats))
+	log.addMetrics(metrics.ReplaySource(play.Source.Stats))
 	var s report.Summary
 	var runErr error
-	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
-		eta, ok := src.ETA()
-		st := src.Stats()
-		return replay.ProgressLine(el, st, r.Rate(st.Records), eta, ok)
-	}, func() { s, runErr = runPublisher(ctx, e, inner, &pf, src, *duration, "replay") })
+	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return play.Progress(el, r.Rate) },
+		func() { s, runErr = runPublisher(ctx, e, inner, &pf, play.Source, rf.duration, "replay") })
 	if runErr != nil {
 		return fail(e, c, runErr)
 	}
-	st := src.Stats()
-	// The publisher's clock starts once --wait-subs is satisfied.
-	secs := s.Seconds
-	if secs <= 0 {
-		secs = elapsed.Seconds()
-	}
-	rep := replay.NewPlayReport(files, st, secs, src.Skipped(), loc)
+	rep, nothing := play.Report(s.Seconds, elapsed)
 	code = exitOK
-	if st.PlayedNothing() {
+	if nothing != "" {
 		// Played through and matched nothing: the filters (checked against
-		// the chunks' ranges and dictionaries above) fell between records.
-		msg := replay.NothingPlayed(files, *from, *to, symbols, st)
-		s.Warnings = append(s.Warnings, msg)
-		defer fmt.Fprintf(e.stderr, "bbox replay: %s\n", msg) // after the summary, as the last word
+		// the chunks' ranges and dictionaries in OpenPlay) fell between records.
+		s.Warnings = append(s.Warnings, nothing)
+		defer fmt.Fprintf(e.stderr, "bbox replay: %s\n", nothing) // after the summary, as the last word
 		code = exitError
 	}
 	s.Warnings = append(s.Warnings, report.Unheard(&s, pf.waitSubs)...)
-	out := humanOut(e, *asJSON)
-	summaryBreak(e, out)
-	report.WriteReplay(out, &rep, &s)
-	if *asJSON {
-		writeJSON(e.stdout, replaySummary{Summary: s, Replay: rep})
-	}
+	printReplay(e, rf.asJSON, &replaySummary{Summary: s, Replay: rep})
 	return code
 }
+
+// printReplay writes replay's closing report r (any of its three paths)
+// as printReport does, on a line of its own (summaryBreak).
+func printReplay(e *env, asJSON bool, r interface{ WriteText(io.Writer) }) {
+	summaryBreak(e, humanOut(e, asJSON))
+	printReport(e, asJSON, r)
+}
+
+// WriteText is the capture replay's text: WriteReplay.
+func (r *replaySummary) WriteText(w io.Writer) { report.WriteReplay(w, &r.Replay, &r.Summary) }

@@ -3,7 +3,8 @@
 // line for each mistake (the flag, its value, what is wrong, the nearest
 // flag for a typo), and value rules that go by a flag's name, so a name
 // means the same thing, and is refused the same way, in every command.
-// It also holds the flag values bbox's commands share (List, Rate, CPUs).
+// It also holds the flag values bbox's commands share (List, Rate, Speed,
+// CPUs), and Exit, a command's answer to a parse.
 //
 // A program's tables (value names, rules, which flags take endpoints) are
 // data in a Spec; BBox is bbox's, whose rules ask the packages that own

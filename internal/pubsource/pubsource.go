@@ -33,8 +33,18 @@ type Source struct {
 // Open opens name for a publisher: "gen" is the synthetic generator of
 // gen; an exchange file or moldudp64:// feed, a capture file (at gen.Rate,
 // gen.Records of it) or a zmq+tcp:// upstream otherwise, tried in that
-// order (an exchange file is not taken for a damaged capture).
+// order (an exchange file is not taken for a damaged capture). An error
+// about a file (there but bad, or a path that is not there) is a
+// *FileError.
 func Open(name string, gen feed.GenConfig) (*Source, error) {
+	s, err := open(name, gen)
+	if err != nil {
+		return nil, fileError(name, err)
+	}
+	return s, nil
+}
+
+func open(name string, gen feed.GenConfig) (*Source, error) {
 	if name == "gen" {
 		g, err := feed.NewGenerator(gen)
 		if err != nil {
