@@ -2,11 +2,13 @@ package zmqx
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -196,6 +198,36 @@ func (g *guardConn) readBody(b []byte, n int) error {
 // takePings returns the number of PINGs swallowed since the last call:
 // the PONGs owed.
 func (g *guardConn) takePings() int64 { return g.pings.Swap(0) }
+
+// pingsOwed is the number of PINGs swallowed and not yet taken.
+func (g *guardConn) pingsOwed() int64 { return g.pings.Load() }
+
+// socket is the connection under the guard, for a Writer that writes to
+// it directly (with writev and its own deadlines) instead of through the
+// guard's coalescing Write.
+func (g *guardConn) socket() net.Conn { return g.Conn }
+
+// readThrough puts the reader wrap makes from the socket's raw connection
+// under the read-ahead buffer (an idle strategy, spin.go); the bytes
+// already buffered are read first, and the buffer keeps its size. It
+// reports false, changing nothing, for a connection that is not a socket.
+// Call it from the reading goroutine, between messages.
+func (g *guardConn) readThrough(wrap func(syscall.RawConn) io.Reader) bool {
+	sc, ok := g.Conn.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var r io.Reader = wrap(rc)
+	if pre := g.buffered(); len(pre) > 0 {
+		r = io.MultiReader(bytes.NewReader(bytes.Clone(pre)), r)
+	}
+	g.br = bufio.NewReaderSize(r, g.br.Size())
+	return true
+}
 
 // buffered is the read-ahead: bytes read from the socket, not yet
 // consumed (valid until the next read).

@@ -357,7 +357,7 @@ func NewWriter(p *Peer, cfg WriterConfig) (*Writer, error) {
 		return nil, err
 	}
 	w := &Writer{
-		p: p, conn: p.g.Conn, cfg: cfg, wdl: cfg.WriteTimeout, maxWrite: cfg.MaxWrite,
+		p: p, conn: p.g.socket(), cfg: cfg, wdl: cfg.WriteTimeout, maxWrite: cfg.MaxWrite,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), exited: make(chan struct{}),
 		scratch: make([]byte, 0, 4096),
 	}
@@ -525,7 +525,7 @@ func (w *Writer) Push() {
 		w.pend, w.pendN = true, n
 		w.wakeLocked()
 		w.mu.Unlock()
-	case len(w.q) > 0 || w.closed || w.drainCh != nil || w.p.g.pings.Load() > 0:
+	case len(w.q) > 0 || w.closed || w.drainCh != nil || w.p.g.pingsOwed() > 0:
 		w.wakeLocked()
 		w.mu.Unlock()
 	default:
@@ -656,7 +656,7 @@ func (w *Writer) run() {
 			wrote = true
 			continue
 		}
-		if len(w.q) == 0 && !w.closed && w.p.g.pings.Load() > 0 {
+		if len(w.q) == 0 && !w.closed && w.p.g.pingsOwed() > 0 {
 			// PINGs counted while a Push wrote (their signal taken by
 			// then): answer them before sleeping.
 			w.sleeping = false
@@ -735,7 +735,7 @@ func (w *Writer) writeBatch(batch []*Frame) error {
 
 // prepare lays out the pending PONGs and batch in iov, with ends.
 func (w *Writer) prepare(batch []*Frame) {
-	for n := w.p.g.pings.Swap(0); n > 0; n-- {
+	for n := w.p.g.takePings(); n > 0; n-- {
 		w.appendCopy(pong)
 	}
 	ends := w.ends[:0]
