@@ -41,16 +41,17 @@ const maxGone = 256
 // so it sees a gap), and a write that makes no progress within the write
 // deadline disconnects it, counting what was still queued for it.
 type fanout struct {
-	shard int
-	name  string // for logs: "shard 3"
-	ln    *zmqx.Listener
-	hwm   int
-	block bool // at the HWM, wait for the subscriber instead of dropping
-	wdl   time.Duration
-	logf  func(string, ...any)
-	event func(Event) // slow-consumer alerts; nil for none
-	conns atomic.Pointer[[]*subConn]
-	stats zmqx.Counters
+	shard       int
+	name        string // for logs: "shard 3"
+	ln          *zmqx.Listener
+	hwm         int
+	block       bool // at the HWM, wait for the subscriber instead of dropping
+	wdl         time.Duration
+	logf        func(string, ...any)
+	event       func(Event) // slow-consumer alerts; nil for none
+	conns       atomic.Pointer[[]*subConn]
+	stats       zmqx.Counters
+	subsChanged broadcast // a subscription or a connection came or went (WaitSubscribers)
 
 	mu       sync.Mutex // serialises conns updates, closing, the history and totals
 	gone     []ConnStats
@@ -255,6 +256,7 @@ func (c *subConn) readLoop() {
 			next = append(next, topic)
 		}
 		c.subs.Store(&next)
+		c.f.subsChanged.signal()
 	}
 }
 
@@ -274,6 +276,7 @@ func (c *subConn) closed(info zmqx.CloseInfo) {
 	f.conns.Store(&next)
 	f.remember(st)
 	f.mu.Unlock()
+	f.subsChanged.signal()
 	if !f.closing.Load() {
 		msg := fmt.Sprintf("%s: subscriber %s %s", f.name, c.peer.Remote, st.State)
 		if d := info.Discarded; d.Frames > 0 {

@@ -659,22 +659,25 @@ func (p *Publisher) Run(ctx context.Context, src feed.Source) error {
 }
 
 // WaitSubscribers blocks until every shard has at least n subscribed
-// connections, or ctx ends.
+// connections at once, or ctx ends.
 func (p *Publisher) WaitSubscribers(ctx context.Context, n int) error {
 	for {
-		ok := true
+		waited := false
 		for _, o := range p.outs {
-			if o.subscribed() < n {
-				ok = false
+			changed := o.subsChanged.wait() // before looking, so no change is missed
+			if o.subscribed() >= n {
+				continue
 			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for %s per shard: %w", words.Count(n, "subscriber", "subscribers"), ctx.Err())
+			case <-changed:
+			}
+			waited = true
+			break // a shard looked at before may have lost one meanwhile
 		}
-		if ok {
+		if !waited {
 			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s per shard: %w", words.Count(n, "subscriber", "subscribers"), ctx.Err())
-		case <-time.After(10 * time.Millisecond):
 		}
 	}
 }

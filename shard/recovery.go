@@ -150,6 +150,7 @@ type recoveryServer struct {
 
 	requests, records, frames, partial, unknown, bad, busy, capped, refused, cut atomic.Int64
 	lastReq                                                                      atomic.Int64 // ns
+	left                                                                         broadcast    // a client went (linger)
 }
 
 // linger keeps the endpoint open, after the live stream has ended, while
@@ -163,15 +164,28 @@ type recoveryServer struct {
 // asks nothing for longer than any fixed quiet.
 func (s *recoveryServer) linger(ctx context.Context, quiet time.Duration) {
 	for ctx.Err() == nil {
+		left := s.left.wait() // before looking, so no departure is missed
+		var quietEnd *time.Timer
+		var wake <-chan time.Time
 		if s.peers.Load() <= 0 {
 			last := s.lastReq.Load()
-			if last == 0 || time.Duration(time.Now().UnixNano()-last) >= quiet {
+			if last == 0 {
 				return
 			}
+			d := quiet - time.Duration(time.Now().UnixNano()-last)
+			if d <= 0 {
+				return
+			}
+			quietEnd = time.NewTimer(d) // a later request moves it: looked at again then
+			wake = quietEnd.C
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(min(quiet, 50*time.Millisecond)):
+		case <-left:
+		case <-wake:
+		}
+		if quietEnd != nil {
+			quietEnd.Stop()
 		}
 	}
 }
@@ -187,12 +201,18 @@ func newRecoveryServer(ep zmqx.Endpoint, o zmqx.Options, store RecoveryStore, li
 	return s, nil
 }
 
+// leave counts a client gone, waking linger.
+func (s *recoveryServer) leave() {
+	s.peers.Add(-1)
+	s.left.signal()
+}
+
 // Endpoint is the bound endpoint (real port for port 0).
 func (s *recoveryServer) Endpoint() string { return s.ln.Endpoint() }
 
 func (s *recoveryServer) add(p *zmqx.Peer) {
 	if s.peers.Add(1) > int64(s.lim.MaxPeers) {
-		s.peers.Add(-1)
+		s.leave()
 		s.refused.Add(1)
 		p.Close()
 		return
@@ -206,7 +226,7 @@ func (s *recoveryServer) add(p *zmqx.Peer) {
 			}
 		}})
 	if err != nil {
-		s.peers.Add(-1)
+		s.leave()
 		p.Close()
 		return
 	}
@@ -214,7 +234,7 @@ func (s *recoveryServer) add(p *zmqx.Peer) {
 	if s.closed {
 		s.mu.Unlock()
 		w.Close(zmqx.Shutdown, "recovery endpoint closed")
-		s.peers.Add(-1)
+		s.leave()
 		return
 	}
 	s.conns[w] = struct{}{}
@@ -222,7 +242,7 @@ func (s *recoveryServer) add(p *zmqx.Peer) {
 	s.mu.Unlock()
 	go func() {
 		defer s.live.Done()
-		defer s.peers.Add(-1)
+		defer s.leave()
 		s.serve(p, w)
 		s.mu.Lock()
 		delete(s.conns, w)
