@@ -121,12 +121,18 @@ func (r *Receiver) Run(ctx context.Context) error {
 }
 
 // Stop ends Run as if its context had ended, even if Run has not started.
+// A Receiver stopped before Run stops its workers here, so one that is
+// never Run leaves no goroutine behind.
 func (r *Receiver) Stop() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.stopped = true
-	if r.cancel != nil {
+	running := r.cancel != nil
+	if running {
 		r.cancel()
+	}
+	r.mu.Unlock()
+	if !running {
+		r.closeSink() // a Run from here on delivers nothing: it is cancelled at once
 	}
 }
 
