@@ -98,6 +98,7 @@ type Writer struct {
 	detail   string
 	drainCh  chan struct{}
 	final    CloseInfo // filled by the writer goroutine as it stops
+	finished bool      // final.Discarded is set (finish ran)
 
 	// inline is set while a Push writes on its caller's goroutine; it owns
 	// the write side then, and the writer goroutine waits for it. pend:
@@ -624,12 +625,18 @@ func (w *Writer) Drain(ctx context.Context) error {
 
 // Stats returns the counters.
 func (w *Writer) Stats() WriterStats {
-	s := WriterStats{Written: w.written.load(), Dropped: w.dropped.load(), HWMEvents: w.hwmEvents.Load(),
-		Blocked: time.Duration(w.blocked.Load())}
+	s := WriterStats{Dropped: w.dropped.load(), HWMEvents: w.hwmEvents.Load(), Blocked: time.Duration(w.blocked.Load())}
 	w.mu.Lock()
+	// Written, queued and discarded in one step: every frame a write
+	// finishes with (account) leaves the queue for one of the other two
+	// under mu, so no snapshot counts it twice or not at all.
+	s.Written = w.written.load()
 	s.QueuedFrames, s.QueuedBytes = w.qFrames, w.qCost
 	s.Reason, s.Detail = w.reason, w.detail
 	s.Discarded, s.Reclaimed = w.final.Discarded, w.final.Stats.Reclaimed
+	if !w.finished {
+		s.Discarded = w.final.InFlight // a cut write, before finish adds the queue
+	}
 	w.mu.Unlock()
 	return s
 }
@@ -771,8 +778,8 @@ func (w *Writer) account(batch []*Frame, n int64, err error) error {
 		f.Unref()
 	}
 	clear(batch)
-	w.written.add(done)
 	w.mu.Lock()
+	w.written.add(done) // under mu with the queue's decrement (see Stats)
 	w.qFrames -= len(batch)
 	w.qCost -= cost
 	w.final.InFlight = w.final.InFlight.Plus(lost)
@@ -944,6 +951,7 @@ func (w *Writer) finish() {
 	} else {
 		info.Discarded = info.InFlight.Plus(queued)
 	}
+	w.finished = true
 	if w.drainCh != nil {
 		// Drain callers learn of the close through exited.
 		w.drainCh = nil
