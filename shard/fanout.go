@@ -61,6 +61,7 @@ type fanout struct {
 	closedBy []int64 // per zmqx.ClosedState
 	closing  atomic.Bool
 	live     sync.WaitGroup // every connection's reader and writer
+	serving  sync.WaitGroup // the listener's Serve (handshakes, add)
 
 	// held is set while the publisher keeps frames of this shard open
 	// because every subscriber's writer was busy; a writer going idle then
@@ -123,7 +124,8 @@ func newFanout(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Du
 	f.ln = ln
 	empty := []*subConn{}
 	f.conns.Store(&empty)
-	go ln.Serve(zmq4.Pub, f.add)
+	f.serving.Add(1)
+	go func() { defer f.serving.Done(); ln.Serve(zmq4.Pub, f.add) }()
 	return f, nil
 }
 
@@ -409,5 +411,6 @@ func (f *fanout) close() {
 	for _, c := range conns {
 		c.w.Close(zmqx.Shutdown, "publisher closed")
 	}
+	f.serving.Wait() // an add under way sees closing and closes its peer
 	f.live.Wait()
 }

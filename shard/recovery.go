@@ -197,7 +197,8 @@ func newRecoveryServer(ep zmqx.Endpoint, o zmqx.Options, store RecoveryStore, li
 		return nil, fmt.Errorf("recovery %w", err)
 	}
 	s := &recoveryServer{ln: ln, store: store, lim: lim.withDefaults(), logf: logf, conns: map[*zmqx.Writer]struct{}{}}
-	go ln.Serve(zmq4.Router, s.add)
+	s.live.Add(1) // Serve, until close
+	go func() { defer s.live.Done(); ln.Serve(zmq4.Router, s.add) }()
 	return s, nil
 }
 
@@ -234,6 +235,7 @@ func (s *recoveryServer) add(p *zmqx.Peer) {
 	if s.closed {
 		s.mu.Unlock()
 		w.Close(zmqx.Shutdown, "recovery endpoint closed")
+		<-w.Done() // its goroutine is gone before close can return
 		s.leave()
 		return
 	}
