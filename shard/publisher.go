@@ -151,6 +151,9 @@ func (c PubConfig) Validate() error {
 			}
 		}
 	}
+	if err := c.RecoveryLimits.Validate(); err != nil {
+		return err
+	}
 	d := c.withDefaults()
 	if _, err := NewRouter(len(c.Binds), d.Partitions, c.Overrides); err != nil {
 		return err

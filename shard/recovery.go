@@ -34,6 +34,23 @@ type RecoveryLimits struct {
 	WriteTimeout time.Duration
 }
 
+// Validate reports a limit that is negative (or not a number): each must
+// be a positive bound, or 0 for its default.
+func (l RecoveryLimits) Validate() error {
+	for _, v := range []struct {
+		name string
+		bad  bool
+	}{
+		{"max reply bytes", l.MaxReplyBytes < 0}, {"rate", l.Rate < 0 || l.Rate != l.Rate}, {"burst", l.Burst < 0},
+		{"queue bytes", l.QueueBytes < 0}, {"max peers", l.MaxPeers < 0}, {"write timeout", l.WriteTimeout < 0},
+	} {
+		if v.bad {
+			return fmt.Errorf("recovery limits: %s must not be negative", v.name)
+		}
+	}
+	return nil
+}
+
 func (l RecoveryLimits) withDefaults() RecoveryLimits {
 	if l.MaxReplyBytes == 0 {
 		l.MaxReplyBytes = 8 << 20
@@ -101,6 +118,9 @@ func NewRecoveryServer(ep string, o zmqx.Options, store RecoveryStore, lim Recov
 	e, err := zmqx.ParseEndpoint(ep)
 	if err != nil {
 		return nil, fmt.Errorf("recovery %w", err)
+	}
+	if err := lim.Validate(); err != nil {
+		return nil, err
 	}
 	if logf == nil {
 		logf = func(string, ...any) {}
