@@ -53,6 +53,9 @@ type Receiver struct {
 // NewReceiver builds the worker side first (so a bad Push endpoint fails
 // before any subscription), then the subscriber threads.
 func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	r := &Receiver{cfg: cfg}
 	var sink shard.Sink
 	if cfg.Push != nil {

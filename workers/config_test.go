@@ -18,3 +18,17 @@ func TestPoolConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// A PushConfig is refused by Validate and by NewPushDispatcher alike: no
+// bind, a bind that does not parse, negative bounds.
+func TestPushConfigValidate(t *testing.T) {
+	for _, c := range []PushConfig{{}, {Bind: "nonsense"}, {Bind: "tcp://127.0.0.1:0", Queue: -1}, {Bind: "tcp://127.0.0.1:0", AckTimeout: -1}} {
+		err := c.Validate()
+		if err == nil {
+			t.Fatalf("%+v accepted", c)
+		}
+		if _, nerr := NewPushDispatcher(c); nerr == nil || nerr.Error() != err.Error() {
+			t.Fatalf("%+v: NewPushDispatcher says %v, Validate %v", c, nerr, err)
+		}
+	}
+}

@@ -55,6 +55,9 @@ func (cfg *PushConfig) Validate() error {
 	case cfg.WriteTimeout < 0 || cfg.AckTimeout < 0 || cfg.Negotiate < 0:
 		return fmt.Errorf("workers: timeouts must not be negative")
 	}
+	if _, err := zmqx.ParseEndpoint(cfg.Bind); err != nil {
+		return fmt.Errorf("bind %w", err)
+	}
 	return nil
 }
 
