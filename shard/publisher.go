@@ -26,7 +26,8 @@ type PubConfig struct {
 	// to partitions, so more partitions give finer subscriptions at the
 	// cost of smaller frames.
 	Partitions int
-	// Overrides pins topics to partitions, overriding the hash.
+	// Overrides pins topics to partitions, overriding the hash (nil: the
+	// hash for every topic).
 	Overrides map[string]uint32
 	// ID identifies this publisher across restarts. 0 means a hash of the
 	// host name and the bind endpoints: stable for the same deployment.

@@ -63,8 +63,8 @@ type SubConfig struct {
 	MaxDelay time.Duration
 	// OnLate is what happens to a record over MaxDelay; the zero value croaks.
 	OnLate LatePolicy
-	// GapCroak makes a gap of more than MaxGap records croak. false only
-	// counts and reports gaps.
+	// GapCroak makes a gap of more than MaxGap records croak (MaxGap 0:
+	// any gap). false only counts and reports gaps.
 	GapCroak bool
 	MaxGap   uint64
 	// Warmup exempts records received in this long after Run starts from
@@ -100,7 +100,7 @@ type SubConfig struct {
 	// 1000); "off" for a shard asks no window there.
 	RecoveryConnect []string
 	// Archive lists recovery endpoints of recorders (bbox record --serve),
-	// asked after the window with RecoverArchive.
+	// asked after the window with RecoverArchive (nil: none).
 	Archive []string
 	// JoinFrom, with recovery on, recovers what a late joiner missed: 1
 	// from the start of the stream, N from sequence N (of every

@@ -32,8 +32,9 @@ type WorkerConfig struct {
 	Credit int
 	// Retry is the first reconnect delay; it doubles up to 2s. 0 means 100ms.
 	Retry time.Duration
-	// Tap, if set, receives one line per handled record (see Tap). It is
-	// how tests prove each record reached exactly one worker. Lines are
+	// Tap, if set, receives one line per handled record (see Tap; nil:
+	// none): bbox worker --tap, a user feature, and how tests prove each
+	// record reached exactly one worker. Lines are
 	// flushed before the records are acknowledged, so an acknowledged
 	// record is always in the tap file.
 	Tap io.Writer
