@@ -52,6 +52,9 @@ func (c FollowConfig) Validate() error {
 	if c.Count < 0 {
 		return fmt.Errorf("alerts: count %d is negative", c.Count)
 	}
+	if err := c.Conn.Validate(); err != nil {
+		return fmt.Errorf("alerts: %w", err)
+	}
 	return nil
 }
 

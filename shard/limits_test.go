@@ -38,3 +38,15 @@ func TestRecoveryLimitsValidate(t *testing.T) {
 	f(RecoveryLimits{MaxPeers: -1}, "max peers")
 	f(RecoveryLimits{WriteTimeout: -time.Second}, "write timeout")
 }
+
+// TestConfigsValidateConn: the publisher's and subscriber's Validate
+// refuse socket options that zmqx refuses.
+func TestConfigsValidateConn(t *testing.T) {
+	bad := zmqx.Options{RcvBuf: -1}
+	if err := (PubConfig{Binds: []string{"tcp://127.0.0.1:0"}, Conn: bad}).Validate(); err == nil || !strings.Contains(err.Error(), "must not be negative") {
+		t.Errorf("PubConfig with %+v: %v", bad, err)
+	}
+	if err := (SubConfig{Connect: []string{"tcp://127.0.0.1:1"}, Conn: bad}).Validate(); err == nil || !strings.Contains(err.Error(), "must not be negative") {
+		t.Errorf("SubConfig with %+v: %v", bad, err)
+	}
+}

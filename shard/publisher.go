@@ -155,6 +155,9 @@ func (c PubConfig) Validate() error {
 	if err := c.RecoveryLimits.Validate(); err != nil {
 		return err
 	}
+	if err := c.Conn.Validate(); err != nil {
+		return fmt.Errorf("publisher: %w", err)
+	}
 	d := c.withDefaults()
 	if _, err := NewRouter(len(c.Binds), d.Partitions, c.Overrides); err != nil {
 		return err

@@ -198,6 +198,9 @@ func (c SubConfig) Validate() error {
 	if c.JoinFrom > 0 && c.Recover == RecoverOff {
 		return errors.New("joining from a sequence needs recovery on (window or archive)")
 	}
+	if err := c.Conn.Validate(); err != nil {
+		return fmt.Errorf("subscriber: %w", err)
+	}
 	if c.MaxHold < 0 || c.RecoverTimeout < 0 {
 		return errors.New("recovery hold and timeout must not be negative")
 	}

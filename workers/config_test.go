@@ -1,6 +1,10 @@
 package workers
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/bbox-dev/bbox/internal/zmqx"
+)
 
 // The zero PoolConfig is valid; out-of-range values are refused by
 // Validate and by NewPool alike.
@@ -22,7 +26,8 @@ func TestPoolConfigValidate(t *testing.T) {
 // A PushConfig is refused by Validate and by NewPushDispatcher alike: no
 // bind, a bind that does not parse, negative bounds.
 func TestPushConfigValidate(t *testing.T) {
-	for _, c := range []PushConfig{{}, {Bind: "nonsense"}, {Bind: "tcp://127.0.0.1:0", Queue: -1}, {Bind: "tcp://127.0.0.1:0", AckTimeout: -1}} {
+	for _, c := range []PushConfig{{}, {Bind: "nonsense"}, {Bind: "tcp://127.0.0.1:0", Queue: -1}, {Bind: "tcp://127.0.0.1:0", AckTimeout: -1},
+		{Bind: "tcp://127.0.0.1:0", Conn: zmqx.Options{MaxFrame: -1}}} {
 		err := c.Validate()
 		if err == nil {
 			t.Fatalf("%+v accepted", c)

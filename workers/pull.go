@@ -55,6 +55,9 @@ func (cfg *WorkerConfig) Validate() error {
 	case cfg.Work < 0 || cfg.Retry < 0:
 		return errors.New("workers: work and retry must not be negative")
 	}
+	if err := cfg.Conn.Validate(); err != nil {
+		return fmt.Errorf("workers: %w", err)
+	}
 	return nil
 }
 

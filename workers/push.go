@@ -58,6 +58,9 @@ func (cfg *PushConfig) Validate() error {
 	if _, err := zmqx.ParseEndpoint(cfg.Bind); err != nil {
 		return fmt.Errorf("bind %w", err)
 	}
+	if err := cfg.Conn.Validate(); err != nil {
+		return fmt.Errorf("workers: %w", err)
+	}
 	return nil
 }
 

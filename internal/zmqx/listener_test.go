@@ -47,3 +47,24 @@ func TestListenerCloseCutsHandshakes(t *testing.T) {
 		t.Fatalf("the cut handshake was counted (%d) or logged (%q)", st.Handshake.Load(), logged)
 	}
 }
+
+// TestOptionsValidate: zero Options are the defaults; a negative bound is
+// refused, by Validate and by Listen before it binds.
+func TestOptionsValidate(t *testing.T) {
+	if err := (Options{}).Validate(); err != nil {
+		t.Fatalf("zero options: %v", err)
+	}
+	ep, _ := ParseEndpoint("tcp://127.0.0.1:0")
+	for _, o := range []Options{{MaxFrame: -1}, {ReadBuf: -1}, {RcvBuf: -1}, {SndBuf: -1}, {HandshakeTimeout: -1}, {DialTimeout: -1}} {
+		err := o.Validate()
+		if err == nil || !strings.Contains(err.Error(), "must not be negative") {
+			t.Fatalf("%+v: %v, want it refused", o, err)
+		}
+		if ln, lerr := Listen(ep, o); lerr == nil || !strings.Contains(lerr.Error(), err.Error()) {
+			if ln != nil {
+				ln.Close()
+			}
+			t.Fatalf("%+v: Listen says %v, want %v", o, lerr, err)
+		}
+	}
+}

@@ -75,6 +75,22 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
+// Validate reports a negative size or timeout: each is a bound, or 0 for
+// its default. The configs that hold Options (a publisher's, a
+// subscriber's, a dispatcher's...) check them in their own Validate, and
+// Listen does; Dial does not, as a redial loop would retry the error.
+func (o Options) Validate() error {
+	switch {
+	case o.MaxFrame < 0 || o.ReadBuf < 0:
+		return fmt.Errorf("max frame %d and read buffer %d bytes must not be negative", o.MaxFrame, o.ReadBuf)
+	case o.RcvBuf < 0 || o.SndBuf < 0:
+		return fmt.Errorf("socket buffers %d and %d bytes must not be negative", o.RcvBuf, o.SndBuf)
+	case o.HandshakeTimeout < 0 || o.DialTimeout < 0:
+		return fmt.Errorf("handshake timeout %v and dial timeout %v must not be negative", o.HandshakeTimeout, o.DialTimeout)
+	}
+	return nil
+}
+
 func (o *Options) maxFrame() int64 {
 	if o.MaxFrame > 0 {
 		return o.MaxFrame
@@ -339,6 +355,9 @@ type Listener struct {
 // Listen binds ep. For ipc endpoints a stale socket file that nobody
 // listens on is replaced, as libzmq does.
 func Listen(ep Endpoint, o Options) (*Listener, error) {
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("bind %s: %w", ep.Raw, err)
+	}
 	addr := ep.Addr
 	if ep.Source != "" {
 		// A listener's local address is its host: tcp://SRC;*:PORT binds
