@@ -72,6 +72,19 @@ func rawSub(t testing.TB, addr string) net.Conn {
 	return c
 }
 
+// subscribedRaw connects a rawSub to pub's first shard and waits until
+// the publisher has its subscription.
+func subscribedRaw(t *testing.T, pub *Publisher) net.Conn {
+	t.Helper()
+	sub := rawSub(t, pubEndpoint(t, pub))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := pub.WaitSubscribers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
 func pubEndpoint(t testing.TB, p *Publisher) string {
 	return strings.TrimPrefix(p.Endpoints()[0], "tcp://")
 }
@@ -254,14 +267,8 @@ func heldFrameKeepsFilling(t *testing.T, cfg PubConfig) {
 	if err != nil {
 		t.Fatal(err)
 	}
-
 	defer pub.Close()
-	sub := rawSub(t, pubEndpoint(t, pub))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := pub.WaitSubscribers(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
+	sub := subscribedRaw(t, pub)
 	idleFlush := func() {
 		pub.mu.Lock()
 		pub.flushIdle(time.Now().UnixNano())
@@ -423,12 +430,7 @@ func TestIdlePublisherAnswersPing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pub.Close()
-	sub := rawSub(t, pubEndpoint(t, pub))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := pub.WaitSubscribers(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
+	sub := subscribedRaw(t, pub)
 	br := bufio.NewReader(sub)
 	for i := 0; i < 3; i++ {
 		// PING: TTL 1s (in tenths), context "c<i>".
