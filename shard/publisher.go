@@ -698,6 +698,13 @@ func (p *Publisher) Close() error {
 		return nil
 	}
 	p.flushAll()
+	for _, o := range p.outs {
+		// From here on subscribers leave because the stream ended: not
+		// news. Before the end-of-stream is queued: one that exits on it
+		// (bbox sub --exit-on-eos) may hang up before this goroutine
+		// gets any further.
+		o.closing.Store(true)
+	}
 	now := time.Now().UnixNano()
 	for i := range p.parts {
 		p.control(&p.parts[i], feed.FlagEOS, now)
@@ -706,10 +713,6 @@ func (p *Publisher) Close() error {
 	p.unlock()
 	close(p.hbStop)
 	<-p.hbDone
-	for _, o := range p.outs {
-		// From here on subscribers leave because the stream ended: not news.
-		o.closing.Store(true)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.Drain)
 	for _, o := range p.outs {
 		o.drain(ctx)
