@@ -300,10 +300,18 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			s.runShard(ctx, i)
 		}()
 	}
+	watched := make(chan struct{})
 	if s.cfg.MaxDelay > 0 {
-		go s.watchdog(ctx)
+		go func() {
+			defer close(watched)
+			s.watchdog(ctx)
+		}()
+	} else {
+		close(watched)
 	}
 	wg.Wait()
+	s.cancel()
+	<-watched // the watchdog is gone, and cannot croak, before the verdict is read
 	if ce := s.croakErr.Load(); ce != nil {
 		return ce
 	}
