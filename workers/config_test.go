@@ -37,3 +37,19 @@ func TestPushConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// A WorkerConfig is refused by Validate and by NewWorker alike: no
+// endpoint, one that does not parse, negative bounds or options.
+func TestWorkerConfigValidate(t *testing.T) {
+	ep := []string{"tcp://127.0.0.1:1"}
+	for _, c := range []WorkerConfig{{}, {Connect: []string{"nonsense"}}, {Connect: ep, Credit: -1}, {Connect: ep, Retry: -1},
+		{Connect: ep, Conn: zmqx.Options{DialTimeout: -1}}} {
+		err := c.Validate()
+		if err == nil {
+			t.Fatalf("%+v accepted", c)
+		}
+		if _, nerr := NewWorker(c, nil); nerr == nil || nerr.Error() != err.Error() {
+			t.Fatalf("%+v: NewWorker says %v, Validate %v", c, nerr, err)
+		}
+	}
+}

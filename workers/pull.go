@@ -55,6 +55,11 @@ func (cfg *WorkerConfig) Validate() error {
 	case cfg.Work < 0 || cfg.Retry < 0:
 		return errors.New("workers: work and retry must not be negative")
 	}
+	for _, c := range cfg.Connect {
+		if _, err := zmqx.ParseEndpoint(c); err != nil {
+			return fmt.Errorf("connect %w", err)
+		}
+	}
 	if err := cfg.Conn.Validate(); err != nil {
 		return fmt.Errorf("workers: %w", err)
 	}
@@ -88,11 +93,8 @@ type Worker struct {
 	tap       *Tap // set by Run before its goroutines start
 }
 
-// NewWorker checks cfg.
-func NewWorker(cfg WorkerConfig, h Handler) (*Worker, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
+// withDefaults fills in the documented zero values.
+func (cfg WorkerConfig) withDefaults() WorkerConfig {
 	if cfg.Credit == 0 {
 		cfg.Credit = 64
 	}
@@ -102,6 +104,15 @@ func NewWorker(cfg WorkerConfig, h Handler) (*Worker, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
+	return cfg
+}
+
+// NewWorker checks cfg.
+func NewWorker(cfg WorkerConfig, h Handler) (*Worker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
 	if h == nil {
 		h = NewSymbolStats()
 	}

@@ -112,11 +112,8 @@ type PushDispatcher struct {
 	pool          sync.Pool
 }
 
-// NewPushDispatcher binds cfg.Bind and starts accepting workers.
-func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
+// withDefaults fills in the documented zero values.
+func (cfg PushConfig) withDefaults() PushConfig {
 	if cfg.Queue == 0 {
 		cfg.Queue = 32
 	}
@@ -135,6 +132,15 @@ func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
+	return cfg
+}
+
+// NewPushDispatcher binds cfg.Bind and starts accepting workers.
+func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
 	ep, err := zmqx.ParseEndpoint(cfg.Bind)
 	if err != nil {
 		return nil, fmt.Errorf("bind %w", err)
