@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -25,20 +26,51 @@ func Line(ev Event) string {
 // FollowConfig is what Follow watches. The zero value of each field is
 // noted; Endpoints is required.
 type FollowConfig struct {
-	Endpoints []string     // alert endpoints (a process's --alert)
-	Kinds     []string     // only these kinds (nil: every kind)
-	Count     int          // stop after this many events (0: no limit)
-	Conn      zmqx.Options // socket and guard options of the connections
-	Logf      func(format string, args ...any)
+	Endpoints []string                         // alert endpoints (a process's --alert)
+	Kinds     []string                         // only these kinds (nil: every kind)
+	Count     int                              // stop after this many events (0: no limit)
+	Conn      zmqx.Options                     // socket and guard options of the connections (zero: zmqx's defaults)
+	Logf      func(format string, args ...any) // what cannot be watched (nil: discarded)
+}
+
+// Validate reports the first unusable field: no endpoint, one that does
+// not parse, an empty kind or a negative Count.
+func (c FollowConfig) Validate() error {
+	if len(c.Endpoints) == 0 {
+		return errors.New("alerts: no endpoint to follow")
+	}
+	for _, ep := range c.Endpoints {
+		if _, err := zmqx.ParseEndpoint(ep); err != nil {
+			return fmt.Errorf("alerts: %w", err)
+		}
+	}
+	for _, k := range c.Kinds {
+		if k == "" {
+			return errors.New("alerts: an empty kind")
+		}
+	}
+	if c.Count < 0 {
+		return fmt.Errorf("alerts: count %d is negative", c.Count)
+	}
+	if err := c.Conn.Validate(); err != nil {
+		return fmt.Errorf("alerts: %w", err)
+	}
+	return nil
 }
 
 // Follow watches every endpoint for the configured kinds (Watch, one
 // subscription per kind) and calls show for each event, one call at a
 // time, until ctx ends or Count events were shown. An endpoint that
-// cannot be watched is logged and ends the whole follow, so a misspelt
-// endpoint is not silently ignored. Follow returns when every watch has
-// ended.
+// cannot be watched, like a cfg that does not Validate, is logged and
+// ends the whole follow, so a misspelt endpoint is not silently ignored.
+// Follow returns when every watch has ended.
 func Follow(ctx context.Context, cfg FollowConfig, show func(Event)) {
+	if err := cfg.Validate(); err != nil {
+		if cfg.Logf != nil {
+			cfg.Logf("%v", err)
+		}
+		return
+	}
 	prefixes := []string{Topic}
 	if len(cfg.Kinds) > 0 {
 		prefixes = nil

@@ -191,23 +191,20 @@ func (r *Recorder) swap() {
 
 // Merged returns a new histogram with every thread's values so far,
 // the warm-up's left out.
-func (r *Recorder) Merged() *hdrhistogram.Histogram {
-	r.rmu.Lock()
-	defer r.rmu.Unlock()
-	r.swap()
-	h := NewHistogram()
-	h.Merge(r.total)
-	return h
-}
+func (r *Recorder) Merged() *hdrhistogram.Histogram { return r.copyTotal(r.total) }
 
 // MergedWarmup returns a new histogram with the warm-up's values so far
 // (empty without a warm-up).
-func (r *Recorder) MergedWarmup() *hdrhistogram.Histogram {
+func (r *Recorder) MergedWarmup() *hdrhistogram.Histogram { return r.copyTotal(r.wtotal) }
+
+// copyTotal copies total (r.total or r.wtotal, made once in NewRecorder)
+// once the threads' values so far are in it.
+func (r *Recorder) copyTotal(total *hdrhistogram.Histogram) *hdrhistogram.Histogram {
 	r.rmu.Lock()
 	defer r.rmu.Unlock()
 	r.swap()
 	h := NewHistogram()
-	h.Merge(r.wtotal)
+	h.Merge(total)
 	return h
 }
 

@@ -352,8 +352,8 @@ type LeanRecvConfig struct {
 // the sender closes or ctx ends (then what arrived is kept, no error).
 // It returns the records received.
 func ReceiveTCP(ctx context.Context, cfg LeanRecvConfig, listening func(net.Addr)) (int64, error) {
-	if cfg.Out == "" {
-		return 0, errors.New("tcp baseline receiver: no latency log to write")
+	if err := cfg.Validate(); err != nil {
+		return 0, err
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,15 +31,45 @@ func stampOf(rec []byte, from Stamp) int64 {
 	return int64(binary.LittleEndian.Uint64(rec[4:]))
 }
 
-// waitDrained waits until got reaches want or d passes.
-func waitDrained(got *atomic.Int64, want int64, d time.Duration, failed <-chan struct{}) {
-	deadline := time.Now().Add(d)
-	for got.Load() < want && time.Now().Before(deadline) {
-		select {
-		case <-failed:
-			return
-		case <-time.After(time.Millisecond):
-		}
+// tally counts the records a baseline receiver took, and wakes the run
+// waiting for the last one in flight (wait), so the drain is signalled,
+// not polled. Safe for concurrent use.
+type tally struct {
+	n       atomic.Int64
+	want    atomic.Int64 // math.MaxInt64 until wait sets it
+	reached chan struct{}
+	once    sync.Once
+}
+
+func newTally() *tally {
+	t := &tally{reached: make(chan struct{})}
+	t.want.Store(math.MaxInt64)
+	return t
+}
+
+// Add counts n records received.
+func (t *tally) Add(n int64) {
+	if t.n.Add(n) >= t.want.Load() {
+		t.once.Do(func() { close(t.reached) })
+	}
+}
+
+// Load is the number received.
+func (t *tally) Load() int64 { return t.n.Load() }
+
+// wait returns once want records are counted, failed is closed, or d
+// passes.
+func (t *tally) wait(want int64, d time.Duration, failed <-chan struct{}) {
+	t.want.Store(want)
+	if t.n.Load() >= want { // counted before want was set
+		return
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-t.reached:
+	case <-failed:
+	case <-timer.C:
 	}
 }
 
@@ -46,7 +78,7 @@ type baselineEnds struct {
 	// receive takes records until stop has run, recording each latency
 	// in slot 0 of rec and counting the records in received. It returns
 	// nil when stopped.
-	receive func(rec *Recorder, received *atomic.Int64) error
+	receive func(rec *Recorder, received *tally) error
 	// send hands the sender's due records to the path; flush pushes out
 	// whatever send buffered, when nothing more is due.
 	send  func(recs []feed.Record) error
@@ -62,11 +94,12 @@ func runBaseline(ctx context.Context, res *LoadResult, src pacedSource, ends bas
 	cfg := res.Config
 	rec := NewRecorder(1, cfg.From)
 	rec.SetWarmup(cfg.Warmup)
-	var sent, received atomic.Int64
+	var sent atomic.Int64
+	received := newTally()
 	recvErr := make(chan error, 1)
 	failed := make(chan struct{})
 	go func() {
-		err := ends.receive(rec, &received)
+		err := ends.receive(rec, received)
 		if err != nil {
 			close(failed)
 		}
@@ -79,7 +112,7 @@ func runBaseline(ctx context.Context, res *LoadResult, src pacedSource, ends bas
 	serr := pacedSender(rctx, src, &sent, ends.send, ends.flush)
 	cancel()
 	res.Sending = time.Since(res.Start)
-	waitDrained(&received, sent.Load(), cfg.Drain, failed)
+	received.wait(sent.Load(), cfg.Drain, failed)
 	ends.stop()
 	rerr := <-recvErr
 	res.Elapsed = time.Since(res.Start)
@@ -117,7 +150,7 @@ func runTCP(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult,
 	w := newFramedWriter(c)
 	var scratch []byte
 	return runBaseline(ctx, res, src, baselineEnds{
-		receive: func(rec *Recorder, received *atomic.Int64) error {
+		receive: func(rec *Recorder, received *tally) error {
 			return tcpReceive(ln, rec, res.Config.From, received)
 		},
 		send: func(recs []feed.Record) error {
@@ -140,7 +173,7 @@ func runTCP(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult,
 // tcpReceive reads length-prefixed records until the sender closes,
 // reading the clock as each record completes and handing latencies to the
 // recorder whenever the next read would block.
-func tcpReceive(ln net.Listener, rec *Recorder, from Stamp, received *atomic.Int64) error {
+func tcpReceive(ln net.Listener, rec *Recorder, from Stamp, received *tally) error {
 	c, err := ln.Accept()
 	if err != nil {
 		return err
@@ -235,7 +268,7 @@ func runZMQ4(ctx context.Context, res *LoadResult, src pacedSource) (*LoadResult
 	defer sub.Close()
 	from := res.Config.From
 	return runBaseline(ctx, res, src, baselineEnds{
-		receive: func(rec *Recorder, received *atomic.Int64) error {
+		receive: func(rec *Recorder, received *tally) error {
 			vals := make([]int64, 1)
 			for {
 				m, err := sub.Recv()

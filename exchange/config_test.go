@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bbox-dev/bbox/itch"
+	"github.com/bbox-dev/bbox/replay"
 )
 
 func TestConfigsValidate(t *testing.T) {
@@ -18,6 +19,10 @@ func TestConfigsValidate(t *testing.T) {
 		{LiveConfig{Records: -1}.Validate(), "records -1"},
 		{PcapConfig{PerPacket: -1}.Validate(), "messages per packet"},
 		{PcapConfig{Gen: itch.GenConfig{Symbols: 70000}}.Validate(), "70000 symbols"},
+		{ImportConfig{}.Validate(), "no inputs"},
+		{ImportConfig{Source: Config{Inputs: []Input{{Path: "d.itch", Kind: ITCH}}}}.Validate(), "no capture to write"},
+		{ImportConfig{Source: Config{Inputs: []Input{{Path: "d.itch", Kind: ITCH}}}, Out: "d.bbc", Names: []string{"a", "b"}}.Validate(), "2 names for 1 inputs"},
+		{ImportConfig{Source: Config{Inputs: []Input{{Path: "d.itch", Kind: ITCH}}}, Out: "d.bbc", Writer: replay.WriterConfig{Level: 9}}.Validate(), "compression level 9"},
 	} {
 		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("got %v, want %q", c.err, c.want)
@@ -28,5 +33,8 @@ func TestConfigsValidate(t *testing.T) {
 	}
 	if err := (Config{Inputs: []Input{{Path: "d.itch", Kind: ITCH}}}).Validate(); err != nil {
 		t.Fatal(err)
+	}
+	if err := (ImportConfig{Source: Config{Inputs: []Input{{Path: "d.itch", Kind: ITCH}}}, Out: "d.bbc"}).Validate(); err != nil {
+		t.Fatalf("an import with only the required fields: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -20,8 +21,8 @@ type ImportConfig struct {
 	// Names are the inputs as the user gave them, options included, for
 	// the capture's metadata and the report (nil: the inputs' paths).
 	Names []string
-	// Out is the capture to create. An existing file is replaced: the
-	// caller decides whether it may be.
+	// Out is the capture to create (required). An existing file is
+	// replaced: the caller decides whether it may be.
 	Out string
 	// Writer sets chunk size and level; its Meta gets source, format,
 	// input and tz.
@@ -37,8 +38,27 @@ type Import struct {
 	w   *replay.Writer
 }
 
+// Validate reports the first unusable field: no inputs or an unknown
+// kind (Config.Validate), no Out, Names that do not match the inputs one
+// for one, or a bad Writer.
+func (c ImportConfig) Validate() error {
+	if err := c.Source.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case c.Out == "":
+		return errors.New("import: no capture to write")
+	case c.Names != nil && len(c.Names) != len(c.Source.Inputs):
+		return fmt.Errorf("import: %d names for %d inputs", len(c.Names), len(c.Source.Inputs))
+	}
+	return c.Writer.Validate()
+}
+
 // NewImport opens the inputs and creates the capture.
 func NewImport(cfg ImportConfig) (*Import, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err // before any input is opened or the capture created
+	}
 	if cfg.Source.Loc == nil {
 		_, cfg.Source.Loc, _ = FeedTime("", "")
 	}

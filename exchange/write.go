@@ -57,9 +57,9 @@ type Flow struct {
 // values are documented per field (the zero Day is 2019-01-30 in New
 // York).
 type PcapConfig struct {
-	Gen     itch.GenConfig
-	Day     time.Time // the day packets are stamped on (midnight in its location + ITCH time)
-	Session string    // MoldUDP64 session (empty: from the day)
+	Gen     itch.GenConfig // the day's messages (zero: itch's defaults)
+	Day     time.Time      // the day packets are stamped on (midnight in its location + ITCH time; zero: 2019-01-30 in New York)
+	Session string         // MoldUDP64 session (empty: from the day)
 	// Flows carry the same packets (an A and a B line); empty: one flow,
 	// 233.54.12.1:26477.
 	Flows []Flow
@@ -67,10 +67,12 @@ type PcapConfig struct {
 	// PerPacket caps messages per MoldUDP64 packet (0: 16); packets also
 	// stay within moldudp64.MaxPayload.
 	PerPacket int
-	// Drop, when set, leaves packet number i (from 0) of flow f out.
+	// Drop, when set, leaves packet number i (from 0) of flow f out
+	// (nil: none).
 	Drop func(flow, i int) bool
 	// Lag writes the second flow's copies this many packets after the
-	// first flow's, as a capture of two lines with skew shows them.
+	// first flow's, as a capture of two lines with skew shows them (0:
+	// side by side).
 	Lag int
 }
 

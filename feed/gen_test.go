@@ -84,7 +84,14 @@ func TestGeneratorShape(t *testing.T) {
 		t.Fatalf("activity not Zipf-like: top counts %v", c[:10])
 	}
 
-	v := drain(t, GenConfig{Seed: 5, Records: 20000, VarySize: true})
+	varySizeMix(t, GenConfig{Seed: 5, Records: 20000, VarySize: true})
+}
+
+// varySizeMix checks that cfg's records (VarySize) average about 100
+// bytes and mix the five kinds of message, and only those.
+func varySizeMix(t *testing.T, cfg GenConfig) {
+	t.Helper()
+	v := drain(t, cfg)
 	sum, kinds := 0, map[byte]int{}
 	for i := range v {
 		sum += v[i].WireSize(false)
@@ -97,6 +104,9 @@ func TestGeneratorShape(t *testing.T) {
 		if kinds[k] == 0 {
 			t.Fatalf("no %c messages in the mix %v", k, kinds)
 		}
+	}
+	if len(kinds) != 5 {
+		t.Fatalf("kinds %v, want the five", kinds)
 	}
 }
 

@@ -11,6 +11,20 @@ import (
 	"testing"
 )
 
+// encodeFrame encodes recs as one frame with testHeader(0), in a buffer
+// of its own.
+func encodeFrame(t testing.TB, recs []Record) []byte {
+	t.Helper()
+	var e Encoder
+	e.Reset(nil, testHeader(0))
+	for i := range recs {
+		if err := e.Append(&recs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e.Finish()
+}
+
 func testHeader(flags uint8) Header {
 	return Header{Flags: flags, Shard: 1, Shards: 2, Partition: 3, Partitions: 8,
 		Publisher: 0xABCDEF, Epoch: 1700000000123456789, FirstSeq: 42}
@@ -102,12 +116,7 @@ func TestEncoderRejectsOversize(t *testing.T) {
 
 func TestDecodeRejects(t *testing.T) {
 	recs := genRecords(t, 3, GenConfig{Seed: 1})
-	var e Encoder
-	e.Reset(nil, testHeader(0))
-	for i := range recs {
-		e.Append(&recs[i])
-	}
-	good := append([]byte(nil), e.Finish()...)
+	good := encodeFrame(t, recs)
 	f := func(name string, mutate func([]byte) []byte, wantOff int) {
 		t.Helper()
 		b := mutate(append([]byte(nil), good...))
@@ -148,12 +157,7 @@ func crcOf(frame []byte) uint32 {
 // once the destination slice has grown (DESIGN: a zero-allocation claim is a test).
 func TestDecodeNoAlloc(t *testing.T) {
 	recs := genRecords(t, 600, GenConfig{Seed: 3})
-	var e Encoder
-	e.Reset(nil, testHeader(0))
-	for i := range recs {
-		e.Append(&recs[i])
-	}
-	frame := e.Finish()
+	frame := encodeFrame(t, recs)
 	dst := make([]Record, 0, 1024)
 	allocs := testing.AllocsPerRun(100, func() {
 		var err error
@@ -224,12 +228,7 @@ func BenchmarkEncode(b *testing.B) {
 
 func BenchmarkDecode(b *testing.B) {
 	recs := genRecords(b, 640, GenConfig{Seed: 3})
-	var e Encoder
-	e.Reset(nil, testHeader(0))
-	for i := range recs {
-		e.Append(&recs[i])
-	}
-	frame := e.Finish()
+	frame := encodeFrame(b, recs)
 	dst := make([]Record, 0, 1024)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(frame)))

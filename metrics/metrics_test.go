@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/bbox-dev/bbox/bench"
+	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/workers"
@@ -33,8 +34,8 @@ func TestPublisherCollector(t *testing.T) {
 			{ID: 1, Records: 40, DroppedRecords: 35, Closed: map[string]int64{"stuck": 2}}},
 		Conns: []shard.ConnStats{
 			{Shard: 0, Peer: "10.0.0.1:5000", State: "connected", Records: 60, Frames: 2, Bytes: 5000},
-			{Shard: 1, Peer: "10.0.0.2:5000", State: "stuck: no progress within the write deadline (2s)", Records: 10, DroppedRecords: 30},
-			{Shard: 1, Peer: "10.0.0.3:5000", State: "stuck: no progress within the write deadline (2s)", DroppedRecords: 5},
+			{Shard: 1, Peer: "10.0.0.2:5000", State: "stuck: no progress within the write deadline (2s)", CloseReason: zmqx.Stuck, Records: 10, DroppedRecords: 30},
+			{Shard: 1, Peer: "10.0.0.3:5000", State: "stuck: no progress within the write deadline (2s)", CloseReason: zmqx.Stuck, DroppedRecords: 5},
 		}}
 	c := Publisher(func() shard.PubStats { return st })
 	lint(t, c)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/shard"
 )
 
@@ -49,7 +50,7 @@ func Publisher(stats func() shard.PubStats) prometheus.Collector {
 			s.dropBytes += c.DroppedBytes
 			s.hwm += c.HWMEvents
 			s.blockedMs += c.BlockedMs
-			if c.State == "connected" {
+			if c.CloseReason == zmqx.Open { // live, by the typed state rather than its text
 				s.queued += c.QueuedBytes
 				v.live[c.Shard] = append(v.live[c.Shard], c)
 			}

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
@@ -19,13 +20,17 @@ import (
 	"github.com/bbox-dev/bbox/bench"
 )
 
-// ServerConfig configures Serve.
+// ServerConfig configures Serve. Addr is required; the zero value of
+// each other field is noted.
 type ServerConfig struct {
-	// Addr is the host:port to listen on (port 0 picks a free one).
+	// Addr is the host:port to listen on (port 0 picks a free one; an
+	// empty host, every interface).
 	Addr string
-	// Command labels bbox_build_info (NewRegistry).
+	// Command labels bbox_build_info (NewRegistry); "" leaves the label
+	// empty.
 	Command string
-	// Pprof also serves net/http/pprof under /debug/pprof/.
+	// Pprof also serves net/http/pprof under /debug/pprof/; false does
+	// not.
 	Pprof bool
 	// ErrorLog receives the HTTP server's own complaints (a bad request
 	// line); nil means the log package's standard logger.
@@ -49,9 +54,23 @@ type Server struct {
 	bench     *Bench
 }
 
+// Validate reports an Addr that is missing or not host:port.
+func (c ServerConfig) Validate() error {
+	if c.Addr == "" {
+		return errors.New("metrics: no address to listen on")
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return nil
+}
+
 // Serve listens on cfg.Addr and starts serving a NewRegistry(cfg.Command)
 // in its own goroutine. The error is the listener's.
 func Serve(cfg ServerConfig) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, err

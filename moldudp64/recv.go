@@ -17,7 +17,7 @@ import (
 
 // ReceiverConfig sets up a Receiver. Zero values are documented per field.
 type ReceiverConfig struct {
-	Lines []Line // the A line, and optionally the B line
+	Lines []Line // the A line, and optionally the B line; required
 	// Rewind is the request server, HOST:PORT (empty: gaps on every line
 	// are lost after Wait).
 	Rewind string

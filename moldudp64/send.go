@@ -14,17 +14,17 @@ var contextBG = context.Background()
 
 // SenderConfig sets up a Sender. Zero values are documented per field.
 type SenderConfig struct {
-	Session Session
-	Lines   []Line // one or two (A, B) lines carrying the same packets
-	TTL     int    // multicast TTL (0: 1, this subnet)
+	Session Session // the session name in every packet (zero: ten zero bytes)
+	Lines   []Line  // one or two (A, B) lines carrying the same packets; required
+	TTL     int     // multicast TTL (0: 1, this subnet)
 	// Rewind is the request server's UDP address, HOST:PORT (empty: no
 	// retransmissions).
 	Rewind    string
 	Heartbeat time.Duration // heartbeat when idle this long (0: 1s)
 	History   int           // messages kept for retransmission (0: 4M)
 	// Drop leaves out this fraction of packets on line i, chosen by
-	// DropSeed: for tests of the receiving side. Heartbeats and the end
-	// of session are never dropped.
+	// DropSeed: for tests of the receiving side (0: none). Heartbeats and
+	// the end of session are never dropped.
 	Drop     [2]float64
 	DropSeed uint64
 	Logf     func(format string, args ...any) // nil discards

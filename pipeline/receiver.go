@@ -53,6 +53,9 @@ type Receiver struct {
 // NewReceiver builds the worker side first (so a bad Push endpoint fails
 // before any subscription), then the subscriber threads.
 func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	r := &Receiver{cfg: cfg}
 	var sink shard.Sink
 	if cfg.Push != nil {
@@ -121,12 +124,18 @@ func (r *Receiver) Run(ctx context.Context) error {
 }
 
 // Stop ends Run as if its context had ended, even if Run has not started.
+// A Receiver stopped before Run stops its workers here, so one that is
+// never Run leaves no goroutine behind.
 func (r *Receiver) Stop() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.stopped = true
-	if r.cancel != nil {
+	running := r.cancel != nil
+	if running {
 		r.cancel()
+	}
+	r.mu.Unlock()
+	if !running {
+		r.closeSink() // a Run from here on delivers nothing: it is cancelled at once
 	}
 }
 

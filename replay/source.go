@@ -124,7 +124,8 @@ type Source struct {
 	stop    chan struct{}
 	once    sync.Once
 	start   sync.Once
-	pre     []*loaded // Preload: every item of one pass
+	wg      sync.WaitGroup // the decoders and feed, until Close
+	pre     []*loaded      // Preload: every item of one pass
 	preIdx  int
 	preLoop int
 
@@ -260,9 +261,12 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	return s, nil
 }
 
-// Close stops the decoders. The Source cannot be used after.
+// Close stops the decoders and returns once they have exited (none reads
+// a file after it). The Source cannot be used after.
 func (s *Source) Close() {
 	s.once.Do(func() { close(s.stop) })
+	s.start.Do(func() {}) // none start after Close; a start under way finishes first
+	s.wg.Wait()
 }
 
 // Stats returns the counters.
@@ -396,6 +400,7 @@ func (s *Source) decode(l *loaded) {
 // feed hands the planned chunks, loop after loop, to the decoders and,
 // in the same order, to Next.
 func (s *Source) feed() {
+	defer s.wg.Done()
 	defer close(s.work)
 	send := func(l *loaded, decode bool) bool {
 		if decode {
@@ -443,8 +448,13 @@ func (s *Source) feed() {
 }
 
 func (s *Source) decoder() {
+	defer s.wg.Done()
 	for l := range s.work {
-		s.decode(l)
+		select {
+		case <-s.stop: // closed: what is still queued is not wanted
+		default:
+			s.decode(l)
+		}
 		close(l.ready)
 	}
 }
@@ -457,6 +467,7 @@ func (s *Source) startDecoders() {
 	for i := 0; i < n+1; i++ {
 		s.free <- &loaded{}
 	}
+	s.wg.Add(s.cfg.Decoders + 1)
 	for i := 0; i < s.cfg.Decoders; i++ {
 		go s.decoder()
 	}

@@ -80,6 +80,9 @@ type Writer struct {
 
 // Create creates (or truncates) the file at path and writes its header.
 func Create(path string, cfg WriterConfig) (*Writer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err // before an existing file is truncated
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err // an *os.PathError: "open FILE: why"

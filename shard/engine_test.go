@@ -47,13 +47,7 @@ func TestPubSubLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 1, Records: 200000})
-	if err := pub.Run(ctx, gen); err != nil {
-		t.Fatal(err)
-	}
-	pub.Close()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	publishAll(t, ctx, pub, done, gen)
 	st := sub.Stats()
 	t.Logf("pub %+v", pub.Stats().Shards)
 	t.Logf("sub %+v", st)
@@ -71,6 +65,27 @@ func TestPubSubLoopback(t *testing.T) {
 // with cfg (Connect is filled in); it returns them and the sub's result.
 func startPair(t *testing.T, shards int, pcfg PubConfig, cfg SubConfig, sink Sink) (*Publisher, *Subscriber, chan error, context.Context) {
 	t.Helper()
+	return pairOn(t, shards, pcfg, cfg, sink, 30*time.Second, nil)
+}
+
+// publishAll publishes src on pub to its end, closes pub and waits for
+// the subscriber's Run (done) to end without error.
+func publishAll(t *testing.T, ctx context.Context, pub *Publisher, done <-chan error, src feed.Source) {
+	t.Helper()
+	if err := pub.Run(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	pub.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pairOn is startPair with the test's bound and wire, which fills in
+// more of the subscriber's config from the publisher (its recovery
+// endpoints) before the subscriber is made.
+func pairOn(t *testing.T, shards int, pcfg PubConfig, cfg SubConfig, sink Sink, bound time.Duration, wire func(*Publisher, *SubConfig)) (*Publisher, *Subscriber, chan error, context.Context) {
+	t.Helper()
 	for i := 0; i < shards; i++ {
 		pcfg.Binds = append(pcfg.Binds, "tcp://127.0.0.1:0")
 	}
@@ -84,11 +99,14 @@ func startPair(t *testing.T, shards int, pcfg PubConfig, cfg SubConfig, sink Sin
 	if cfg.Logf == nil {
 		cfg.Logf = t.Logf
 	}
+	if wire != nil {
+		wire(pub, &cfg)
+	}
 	sub, err := NewSubscriber(cfg, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	t.Cleanup(cancel)
 	done := make(chan error, 1)
 	go func() { done <- sub.Run(ctx) }()
@@ -128,13 +146,7 @@ func TestGapDetectedUnderTopicFilter(t *testing.T) {
 	}
 	sink := &collect{seen: map[[2]uint64]int{}}
 	pub, sub, done, ctx := startPair(t, 2, PubConfig{Partitions: 8}, cfg, sink)
-	if err := pub.Run(ctx, gen); err != nil {
-		t.Fatal(err)
-	}
-	pub.Close()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	publishAll(t, ctx, pub, done, gen)
 	st := sub.Stats()
 	if !dropped.done {
 		t.Fatal("the hook dropped nothing")
@@ -268,13 +280,7 @@ func TestLosslessWaitsForSlowSubscriber(t *testing.T) {
 	})
 	pub, sub, done, ctx := startPair(t, 1, PubConfig{Lossless: true, HWM: 128 << 10}, SubConfig{ExitOnEOS: true}, slow)
 	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 1, Records: 200000})
-	if err := pub.Run(ctx, gen); err != nil {
-		t.Fatal(err)
-	}
-	pub.Close()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	publishAll(t, ctx, pub, done, gen)
 	st, ps := sub.Stats(), pub.Stats()
 	if n.Load() != 200000 || st.Gaps != 0 || ps.DroppedRecords != 0 {
 		t.Fatalf("received %d of 200000, gaps %d, dropped %d", n.Load(), st.Gaps, ps.DroppedRecords)

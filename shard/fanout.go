@@ -41,16 +41,17 @@ const maxGone = 256
 // so it sees a gap), and a write that makes no progress within the write
 // deadline disconnects it, counting what was still queued for it.
 type fanout struct {
-	shard int
-	name  string // for logs: "shard 3"
-	ln    *zmqx.Listener
-	hwm   int
-	block bool // at the HWM, wait for the subscriber instead of dropping
-	wdl   time.Duration
-	logf  func(string, ...any)
-	event func(Event) // slow-consumer alerts; nil for none
-	conns atomic.Pointer[[]*subConn]
-	stats zmqx.Counters
+	shard       int
+	name        string // for logs: "shard 3"
+	ln          *zmqx.Listener
+	hwm         int
+	block       bool // at the HWM, wait for the subscriber instead of dropping
+	wdl         time.Duration
+	logf        func(string, ...any)
+	event       func(Event) // slow-consumer alerts; nil for none
+	conns       atomic.Pointer[[]*subConn]
+	stats       zmqx.Counters
+	subsChanged broadcast // a subscription or a connection came or went (WaitSubscribers)
 
 	mu       sync.Mutex // serialises conns updates, closing, the history and totals
 	gone     []ConnStats
@@ -60,6 +61,7 @@ type fanout struct {
 	closedBy []int64 // per zmqx.ClosedState
 	closing  atomic.Bool
 	live     sync.WaitGroup // every connection's reader and writer
+	serving  sync.WaitGroup // the listener's Serve (handshakes, add)
 
 	// held is set while the publisher keeps frames of this shard open
 	// because every subscriber's writer was busy; a writer going idle then
@@ -122,7 +124,8 @@ func newFanout(shard int, ep zmqx.Endpoint, o zmqx.Options, hwm int, wdl time.Du
 	f.ln = ln
 	empty := []*subConn{}
 	f.conns.Store(&empty)
-	go ln.Serve(zmq4.Pub, f.add)
+	f.serving.Add(1)
+	go func() { defer f.serving.Done(); ln.Serve(zmq4.Pub, f.add) }()
 	return f, nil
 }
 
@@ -255,6 +258,7 @@ func (c *subConn) readLoop() {
 			next = append(next, topic)
 		}
 		c.subs.Store(&next)
+		c.f.subsChanged.signal()
 	}
 }
 
@@ -274,6 +278,7 @@ func (c *subConn) closed(info zmqx.CloseInfo) {
 	f.conns.Store(&next)
 	f.remember(st)
 	f.mu.Unlock()
+	f.subsChanged.signal()
 	if !f.closing.Load() {
 		msg := fmt.Sprintf("%s: subscriber %s %s", f.name, c.peer.Remote, st.State)
 		if d := info.Discarded; d.Frames > 0 {
@@ -406,5 +411,6 @@ func (f *fanout) close() {
 	for _, c := range conns {
 		c.w.Close(zmqx.Shutdown, "publisher closed")
 	}
+	f.serving.Wait() // an add under way sees closing and closes its peer
 	f.live.Wait()
 }

@@ -312,13 +312,7 @@ func TestSpinIdleDelivers(t *testing.T) {
 	sink := &collect{seen: map[[2]uint64]int{}}
 	pub, sub, done, ctx := startPair(t, 1, PubConfig{}, SubConfig{ExitOnEOS: true, Idle: IdleStrategy{Spin: 100, Yield: 10}}, sink)
 	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 6, Records: 50000, Rate: 200000})
-	if err := pub.Run(ctx, gen); err != nil {
-		t.Fatal(err)
-	}
-	pub.Close()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	publishAll(t, ctx, pub, done, gen)
 	if st := sub.Stats(); sink.n != 50000 || st.Lost != 0 {
 		t.Fatalf("received %d of 50000, lost %d", sink.n, st.Lost)
 	}

@@ -26,7 +26,8 @@ type PubConfig struct {
 	// to partitions, so more partitions give finer subscriptions at the
 	// cost of smaller frames.
 	Partitions int
-	// Overrides pins topics to partitions, overriding the hash.
+	// Overrides pins topics to partitions, overriding the hash (nil: the
+	// hash for every topic).
 	Overrides map[string]uint32
 	// ID identifies this publisher across restarts. 0 means a hash of the
 	// host name and the bind endpoints: stable for the same deployment.
@@ -150,6 +151,12 @@ func (c PubConfig) Validate() error {
 				return fmt.Errorf("recovery bind %w", err)
 			}
 		}
+	}
+	if err := c.RecoveryLimits.Validate(); err != nil {
+		return err
+	}
+	if err := c.Conn.Validate(); err != nil {
+		return fmt.Errorf("publisher: %w", err)
 	}
 	d := c.withDefaults()
 	if _, err := NewRouter(len(c.Binds), d.Partitions, c.Overrides); err != nil {
@@ -659,22 +666,25 @@ func (p *Publisher) Run(ctx context.Context, src feed.Source) error {
 }
 
 // WaitSubscribers blocks until every shard has at least n subscribed
-// connections, or ctx ends.
+// connections at once, or ctx ends.
 func (p *Publisher) WaitSubscribers(ctx context.Context, n int) error {
 	for {
-		ok := true
+		waited := false
 		for _, o := range p.outs {
-			if o.subscribed() < n {
-				ok = false
+			changed := o.subsChanged.wait() // before looking, so no change is missed
+			if o.subscribed() >= n {
+				continue
 			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for %s per shard: %w", words.Count(n, "subscriber", "subscribers"), ctx.Err())
+			case <-changed:
+			}
+			waited = true
+			break // a shard looked at before may have lost one meanwhile
 		}
-		if ok {
+		if !waited {
 			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s per shard: %w", words.Count(n, "subscriber", "subscribers"), ctx.Err())
-		case <-time.After(10 * time.Millisecond):
 		}
 	}
 }
@@ -688,6 +698,13 @@ func (p *Publisher) Close() error {
 		return nil
 	}
 	p.flushAll()
+	for _, o := range p.outs {
+		// From here on subscribers leave because the stream ended: not
+		// news. Before the end-of-stream is queued: one that exits on it
+		// (bbox sub --exit-on-eos) may hang up before this goroutine
+		// gets any further.
+		o.closing.Store(true)
+	}
 	now := time.Now().UnixNano()
 	for i := range p.parts {
 		p.control(&p.parts[i], feed.FlagEOS, now)
@@ -696,10 +713,6 @@ func (p *Publisher) Close() error {
 	p.unlock()
 	close(p.hbStop)
 	<-p.hbDone
-	for _, o := range p.outs {
-		// From here on subscribers leave because the stream ended: not news.
-		o.closing.Store(true)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.Drain)
 	for _, o := range p.outs {
 		o.drain(ctx)

@@ -34,6 +34,23 @@ type RecoveryLimits struct {
 	WriteTimeout time.Duration
 }
 
+// Validate reports a limit that is negative (or not a number): each must
+// be a positive bound, or 0 for its default.
+func (l RecoveryLimits) Validate() error {
+	for _, v := range []struct {
+		name string
+		bad  bool
+	}{
+		{"max reply bytes", l.MaxReplyBytes < 0}, {"rate", l.Rate < 0 || l.Rate != l.Rate}, {"burst", l.Burst < 0},
+		{"queue bytes", l.QueueBytes < 0}, {"max peers", l.MaxPeers < 0}, {"write timeout", l.WriteTimeout < 0},
+	} {
+		if v.bad {
+			return fmt.Errorf("recovery limits: %s must not be negative", v.name)
+		}
+	}
+	return nil
+}
+
 func (l RecoveryLimits) withDefaults() RecoveryLimits {
 	if l.MaxReplyBytes == 0 {
 		l.MaxReplyBytes = 8 << 20
@@ -102,6 +119,9 @@ func NewRecoveryServer(ep string, o zmqx.Options, store RecoveryStore, lim Recov
 	if err != nil {
 		return nil, fmt.Errorf("recovery %w", err)
 	}
+	if err := lim.Validate(); err != nil {
+		return nil, err
+	}
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
@@ -150,6 +170,7 @@ type recoveryServer struct {
 
 	requests, records, frames, partial, unknown, bad, busy, capped, refused, cut atomic.Int64
 	lastReq                                                                      atomic.Int64 // ns
+	left                                                                         broadcast    // a client went (linger)
 }
 
 // linger keeps the endpoint open, after the live stream has ended, while
@@ -163,15 +184,28 @@ type recoveryServer struct {
 // asks nothing for longer than any fixed quiet.
 func (s *recoveryServer) linger(ctx context.Context, quiet time.Duration) {
 	for ctx.Err() == nil {
+		left := s.left.wait() // before looking, so no departure is missed
+		var quietEnd *time.Timer
+		var wake <-chan time.Time
 		if s.peers.Load() <= 0 {
 			last := s.lastReq.Load()
-			if last == 0 || time.Duration(time.Now().UnixNano()-last) >= quiet {
+			if last == 0 {
 				return
 			}
+			d := quiet - time.Duration(time.Now().UnixNano()-last)
+			if d <= 0 {
+				return
+			}
+			quietEnd = time.NewTimer(d) // a later request moves it: looked at again then
+			wake = quietEnd.C
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(min(quiet, 50*time.Millisecond)):
+		case <-left:
+		case <-wake:
+		}
+		if quietEnd != nil {
+			quietEnd.Stop()
 		}
 	}
 }
@@ -183,8 +217,15 @@ func newRecoveryServer(ep zmqx.Endpoint, o zmqx.Options, store RecoveryStore, li
 		return nil, fmt.Errorf("recovery %w", err)
 	}
 	s := &recoveryServer{ln: ln, store: store, lim: lim.withDefaults(), logf: logf, conns: map[*zmqx.Writer]struct{}{}}
-	go ln.Serve(zmq4.Router, s.add)
+	s.live.Add(1) // Serve, until close
+	go func() { defer s.live.Done(); ln.Serve(zmq4.Router, s.add) }()
 	return s, nil
+}
+
+// leave counts a client gone, waking linger.
+func (s *recoveryServer) leave() {
+	s.peers.Add(-1)
+	s.left.signal()
 }
 
 // Endpoint is the bound endpoint (real port for port 0).
@@ -192,7 +233,7 @@ func (s *recoveryServer) Endpoint() string { return s.ln.Endpoint() }
 
 func (s *recoveryServer) add(p *zmqx.Peer) {
 	if s.peers.Add(1) > int64(s.lim.MaxPeers) {
-		s.peers.Add(-1)
+		s.leave()
 		s.refused.Add(1)
 		p.Close()
 		return
@@ -206,7 +247,7 @@ func (s *recoveryServer) add(p *zmqx.Peer) {
 			}
 		}})
 	if err != nil {
-		s.peers.Add(-1)
+		s.leave()
 		p.Close()
 		return
 	}
@@ -214,7 +255,8 @@ func (s *recoveryServer) add(p *zmqx.Peer) {
 	if s.closed {
 		s.mu.Unlock()
 		w.Close(zmqx.Shutdown, "recovery endpoint closed")
-		s.peers.Add(-1)
+		<-w.Done() // its goroutine is gone before close can return
+		s.leave()
 		return
 	}
 	s.conns[w] = struct{}{}
@@ -222,7 +264,7 @@ func (s *recoveryServer) add(p *zmqx.Peer) {
 	s.mu.Unlock()
 	go func() {
 		defer s.live.Done()
-		defer s.peers.Add(-1)
+		defer s.leave()
 		s.serve(p, w)
 		s.mu.Lock()
 		delete(s.conns, w)

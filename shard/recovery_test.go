@@ -48,37 +48,17 @@ func (o *ordered) Deliver(shard int, b *feed.Batch) {
 	feed.PutBatch(b)
 }
 
-// recoveryPair starts a publisher and a recovering subscriber on it.
+// recoveryPair starts a publisher and a recovering subscriber on it
+// (RecoverWindow unless cfg says otherwise).
 func recoveryPair(t *testing.T, shards int, pcfg PubConfig, cfg SubConfig, sink Sink) (*Publisher, *Subscriber, chan error, context.Context) {
 	t.Helper()
-	for i := 0; i < shards; i++ {
-		pcfg.Binds = append(pcfg.Binds, "tcp://127.0.0.1:0")
-	}
-	pcfg.Logf = t.Logf
 	// A loaded box may leave the subscriber behind at the end; it must
 	// still get the end-of-stream (which a cut connection would lose).
 	pcfg.Drain = 20 * time.Second
-	pub, err := NewPublisher(pcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pub.Close() })
-	cfg.Connect, cfg.RecoveryConnect, cfg.Logf = pub.Endpoints(), pub.RecoveryEndpoints(), t.Logf
 	if cfg.Recover == RecoverOff {
 		cfg.Recover = RecoverWindow
 	}
-	sub, err := NewSubscriber(cfg, sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	done := make(chan error, 1)
-	go func() { done <- sub.Run(ctx) }()
-	if err := pub.WaitSubscribers(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	return pub, sub, done, ctx
+	return pairOn(t, shards, pcfg, cfg, sink, 60*time.Second, func(pub *Publisher, c *SubConfig) { c.RecoveryConnect = pub.RecoveryEndpoints() })
 }
 
 // TestRecoveryFillsGaps: frames lost on the way (every 40th data frame)
@@ -93,13 +73,7 @@ func TestRecoveryFillsGaps(t *testing.T) {
 	const total = 300000
 	pub, sub, done, ctx := recoveryPair(t, 2, PubConfig{Partitions: 8}, cfg, sink)
 	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 5, Records: total})
-	if err := pub.Run(ctx, gen); err != nil {
-		t.Fatal(err)
-	}
-	pub.Close()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	publishAll(t, ctx, pub, done, gen)
 	st := sub.Stats()
 	t.Logf("received %d recovered %d requests %d unrecoverable %d gaps %d lost %d", st.Received, st.Recovered, st.RecoveryRequests, st.Unrecoverable, st.Gaps, st.Lost)
 	if sink.n != total || st.Received != total || st.Lost != 0 || st.Unrecoverable != 0 {
@@ -161,13 +135,7 @@ func TestRecoveryLateJoinUnrecoverable(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	gen2, _ := feed.NewGenerator(feed.GenConfig{Seed: 8, Records: after})
-	if err := pub.Run(ctx, gen2); err != nil {
-		t.Fatal(err)
-	}
-	pub.Close()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	publishAll(t, ctx, pub, done, gen2)
 	st := sub.Stats()
 	t.Logf("received %d recovered %d unrecoverable %d ranges %+v", st.Received, st.Recovered, st.Unrecoverable, st.UnrecoverableRanges)
 	var want int64
@@ -307,13 +275,7 @@ func TestRecoveryHoldLimit(t *testing.T) {
 	const total = 200000
 	pub, sub, done, ctx := recoveryPair(t, 1, PubConfig{Partitions: 4}, cfg, sink)
 	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 5, Records: total})
-	if err := pub.Run(ctx, gen); err != nil {
-		t.Fatal(err)
-	}
-	pub.Close()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	publishAll(t, ctx, pub, done, gen)
 	st := sub.Stats()
 	t.Logf("received %d recovered %d lost %d unrecoverable %d ranges %d", st.Received, st.Recovered, st.Lost, st.Unrecoverable, len(st.UnrecoverableRanges))
 	if st.Received+st.Lost != total || int64(sink.n) != st.Received || st.Lost == 0 {

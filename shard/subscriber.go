@@ -63,8 +63,8 @@ type SubConfig struct {
 	MaxDelay time.Duration
 	// OnLate is what happens to a record over MaxDelay; the zero value croaks.
 	OnLate LatePolicy
-	// GapCroak makes a gap of more than MaxGap records croak. false only
-	// counts and reports gaps.
+	// GapCroak makes a gap of more than MaxGap records croak (MaxGap 0:
+	// any gap). false only counts and reports gaps.
 	GapCroak bool
 	MaxGap   uint64
 	// Warmup exempts records received in this long after Run starts from
@@ -100,7 +100,7 @@ type SubConfig struct {
 	// 1000); "off" for a shard asks no window there.
 	RecoveryConnect []string
 	// Archive lists recovery endpoints of recorders (bbox record --serve),
-	// asked after the window with RecoverArchive.
+	// asked after the window with RecoverArchive (nil: none).
 	Archive []string
 	// JoinFrom, with recovery on, recovers what a late joiner missed: 1
 	// from the start of the stream, N from sequence N (of every
@@ -197,6 +197,9 @@ func (c SubConfig) Validate() error {
 	}
 	if c.JoinFrom > 0 && c.Recover == RecoverOff {
 		return errors.New("joining from a sequence needs recovery on (window or archive)")
+	}
+	if err := c.Conn.Validate(); err != nil {
+		return fmt.Errorf("subscriber: %w", err)
 	}
 	if c.MaxHold < 0 || c.RecoverTimeout < 0 {
 		return errors.New("recovery hold and timeout must not be negative")
@@ -297,10 +300,18 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			s.runShard(ctx, i)
 		}()
 	}
+	watched := make(chan struct{})
 	if s.cfg.MaxDelay > 0 {
-		go s.watchdog(ctx)
+		go func() {
+			defer close(watched)
+			s.watchdog(ctx)
+		}()
+	} else {
+		close(watched)
 	}
 	wg.Wait()
+	s.cancel()
+	<-watched // the watchdog is gone, and cannot croak, before the verdict is read
 	if ce := s.croakErr.Load(); ce != nil {
 		return ce
 	}

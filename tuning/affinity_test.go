@@ -108,20 +108,7 @@ func TestRestrictProcess(t *testing.T) {
 		<-tids
 	}
 	defer close(release)
-	ents, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := FormatCPUList(rest)
-	for _, e := range ents {
-		var tid int
-		fmt.Sscan(e.Name(), &tid)
-		// A thread that exited after the listing (a retired pinned thread
-		// of TestPinOnlyThisThread, say) has no mask left to check.
-		if got := allowedList(t, tid); got != want && got != "" {
-			t.Errorf("thread %d: Cpus_allowed_list %s, want %s", tid, got, want)
-		}
-	}
+	everyThreadOn(t, rest)
 }
 
 // Threads the runtime starts while RestrictProcess runs end up restricted
@@ -168,11 +155,19 @@ func TestRestrictProcessWhileThreadsStart(t *testing.T) {
 	}
 	// Threads started after the call inherit the mask from a restricted
 	// thread; check that none kept the old one.
+	everyThreadOn(t, rest)
+}
+
+// everyThreadOn checks that every thread of the process may run on cpus
+// only. A thread that exited after the listing (a retired pinned thread
+// of TestPinOnlyThisThread, say) has no mask left to check.
+func everyThreadOn(t *testing.T, cpus []int) {
+	t.Helper()
 	ents, err := os.ReadDir("/proc/self/task")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := FormatCPUList(rest)
+	want := FormatCPUList(cpus)
 	for _, e := range ents {
 		var tid int
 		fmt.Sscan(e.Name(), &tid)

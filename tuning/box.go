@@ -9,8 +9,10 @@ import (
 
 // BoxConfig is how a long-running command uses the box: Go runtime
 // settings, the core plan's input and the socket buffers it will ask for.
+// The zero value changes nothing: the runtime's defaults, no pinning, the
+// kernel's buffers.
 type BoxConfig struct {
-	Runtime Runtime
+	Runtime Runtime // see Runtime's fields; zero keeps the runtime's settings
 	// Shards, ShardCPUs, RestCPUs and Workers are CoreInput's (Online is
 	// this process's cores): nil RestCPUs is auto, empty is none.
 	Shards    int
@@ -36,6 +38,9 @@ type BoxPlan struct {
 // core the process may not use is an *UnavailableCPUError.
 func SetupBox(c BoxConfig) (BoxPlan, error) {
 	var p BoxPlan
+	if err := c.Validate(); err != nil {
+		return p, err
+	}
 	var err error
 	if p.Cores, err = PlanCores(c.coreInput()); err != nil {
 		return p, err
@@ -71,7 +76,35 @@ func SetupBox(c BoxConfig) (BoxPlan, error) {
 
 // PlanBox is the core plan of c, checked and warned about as SetupBox
 // would, without changing the process (an in-process pipeline's check).
-func PlanBox(c BoxConfig) (CorePlan, error) { return PlanCores(c.coreInput()) }
+func PlanBox(c BoxConfig) (CorePlan, error) {
+	if err := c.Validate(); err != nil {
+		return CorePlan{}, err
+	}
+	return PlanCores(c.coreInput())
+}
+
+// Validate reports the first setting that cannot be used: the runtime's
+// (Runtime.Validate), or a negative count, core or buffer size. Whether
+// the cores are this process's to use is PlanCores' to say.
+func (c BoxConfig) Validate() error {
+	if err := c.Runtime.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case c.Shards < 0 || c.Workers < 0:
+		return fmt.Errorf("%d shards and %d workers: counts must not be negative", c.Shards, c.Workers)
+	case c.RcvBuf < 0 || c.SndBuf < 0:
+		return fmt.Errorf("socket buffers %d and %d bytes: sizes must not be negative", c.RcvBuf, c.SndBuf)
+	}
+	for _, cpus := range [][]int{c.ShardCPUs, c.RestCPUs} {
+		for _, cpu := range cpus {
+			if cpu < 0 {
+				return fmt.Errorf("core %d: cores are numbered from 0", cpu)
+			}
+		}
+	}
+	return nil
+}
 
 func (c BoxConfig) coreInput() CoreInput {
 	return CoreInput{Online: Online(), Shards: c.Shards, ShardCPUs: c.ShardCPUs, RestCPUs: c.RestCPUs, Workers: c.Workers}

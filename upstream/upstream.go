@@ -114,6 +114,9 @@ func (c Config) validate() (zmqx.Endpoint, error) {
 
 // checkFields checks everything but the endpoint.
 func (c Config) checkFields() error {
+	if err := c.Conn.Validate(); err != nil {
+		return fmt.Errorf("upstream: %w", err)
+	}
 	for _, t := range c.Topics {
 		if len(t) > feed.MaxTopicLen {
 			return fmt.Errorf("upstream topic subscription %.20q… is %d bytes; topics are at most %d", t, len(t), feed.MaxTopicLen)

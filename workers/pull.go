@@ -31,8 +31,9 @@ type WorkerConfig struct {
 	Credit int
 	// Retry is the first reconnect delay; it doubles up to 2s. 0 means 100ms.
 	Retry time.Duration
-	// Tap, if set, receives one line per handled record (see Tap). It is
-	// how tests prove each record reached exactly one worker. Lines are
+	// Tap, if set, receives one line per handled record (see Tap; nil:
+	// none): bbox worker --tap, a user feature, and how tests prove each
+	// record reached exactly one worker. Lines are
 	// flushed before the records are acknowledged, so an acknowledged
 	// record is always in the tap file.
 	Tap *Tap
@@ -52,6 +53,14 @@ func (cfg *WorkerConfig) Validate() error {
 		return fmt.Errorf("workers: credit %d outside [1, %d]", cfg.Credit, 1<<20)
 	case cfg.Work < 0 || cfg.Retry < 0:
 		return errors.New("workers: work and retry must not be negative")
+	}
+	for _, c := range cfg.Connect {
+		if _, err := zmqx.ParseEndpoint(c); err != nil {
+			return fmt.Errorf("connect %w", err)
+		}
+	}
+	if err := cfg.Conn.Validate(); err != nil {
+		return fmt.Errorf("workers: %w", err)
 	}
 	return nil
 }
@@ -83,11 +92,8 @@ type Worker struct {
 	tap       *Tap // set by Run before its goroutines start
 }
 
-// NewWorker checks cfg.
-func NewWorker(cfg WorkerConfig, h Handler) (*Worker, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
+// withDefaults fills in the documented zero values.
+func (cfg WorkerConfig) withDefaults() WorkerConfig {
 	if cfg.Credit == 0 {
 		cfg.Credit = 64
 	}
@@ -97,6 +103,15 @@ func NewWorker(cfg WorkerConfig, h Handler) (*Worker, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
+	return cfg
+}
+
+// NewWorker checks cfg.
+func NewWorker(cfg WorkerConfig, h Handler) (*Worker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
 	if h == nil {
 		h = NewSymbolStats()
 	}

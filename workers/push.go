@@ -55,6 +55,12 @@ func (cfg *PushConfig) Validate() error {
 	case cfg.WriteTimeout < 0 || cfg.AckTimeout < 0 || cfg.Negotiate < 0:
 		return fmt.Errorf("workers: timeouts must not be negative")
 	}
+	if _, err := zmqx.ParseEndpoint(cfg.Bind); err != nil {
+		return fmt.Errorf("bind %w", err)
+	}
+	if err := cfg.Conn.Validate(); err != nil {
+		return fmt.Errorf("workers: %w", err)
+	}
 	return nil
 }
 
@@ -106,11 +112,8 @@ type PushDispatcher struct {
 	pool          sync.Pool
 }
 
-// NewPushDispatcher binds cfg.Bind and starts accepting workers.
-func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
+// withDefaults fills in the documented zero values.
+func (cfg PushConfig) withDefaults() PushConfig {
 	if cfg.Queue == 0 {
 		cfg.Queue = 32
 	}
@@ -129,6 +132,15 @@ func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
+	return cfg
+}
+
+// NewPushDispatcher binds cfg.Bind and starts accepting workers.
+func NewPushDispatcher(cfg PushConfig) (*PushDispatcher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
 	ep, err := zmqx.ParseEndpoint(cfg.Bind)
 	if err != nil {
 		return nil, fmt.Errorf("bind %w", err)

@@ -52,9 +52,9 @@ func (f Format) String() string {
 // status line and the default rate limit.
 type Config struct {
 	W         io.Writer // nil: os.Stderr
-	TTY       bool      // W is a terminal: draw the status line in place
-	Format    Format
-	Component string // the component of lines logged through this Logger
+	TTY       bool      // W is a terminal: draw the status line in place (false: log it, see StatusEvery)
+	Format    Format    // zero: Text
+	Component string    // the component of lines logged through this Logger ("": none)
 	// Window and Burst are the rate limit: at most Burst lines of one kind
 	// (one format string and component) per Window; the rest are counted
 	// and summarised when the window ends. 0 means 5s and 10; a negative
@@ -75,6 +75,17 @@ type Config struct {
 	Quiet bool
 }
 
+// Validate reports an unknown Format or a negative Window or Redraw.
+func (c Config) Validate() error {
+	switch {
+	case c.Format != Text && c.Format != JSON:
+		return fmt.Errorf("termlog: unknown format %d", c.Format)
+	case c.Window < 0 || c.Redraw < 0:
+		return fmt.Errorf("termlog: window %v and redraw %v must not be negative", c.Window, c.Redraw)
+	}
+	return nil
+}
+
 // Logger writes log lines and a status line. See the package comment.
 type Logger struct {
 	c         *core
@@ -91,7 +102,9 @@ type core struct {
 	lim    *limiter
 }
 
-// New returns a Logger for cfg.
+// New returns a Logger for cfg. It cannot fail, so it takes what does not
+// Validate as the default: an unknown Format as Text, a negative Window
+// or Redraw as 0.
 func New(cfg Config) *Logger {
 	if cfg.W == nil {
 		cfg.W = os.Stderr

@@ -27,7 +27,7 @@ func (h header) command() bool { return h.flags&flagCommand != 0 }
 
 // parseHeader parses the frame header at the start of b. It is the one
 // parser of frame headers: the guard's vetting (and through it every
-// receive) and MessageBuffered's look-ahead use it. ok is false while b
+// receive) and its look-ahead (MessageBuffered) use it. ok is false while b
 // holds less than a whole header.
 func parseHeader(b []byte) (h header, ok bool) {
 	if len(b) < 2 {

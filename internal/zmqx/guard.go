@@ -2,11 +2,13 @@ package zmqx
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -33,7 +35,8 @@ var _ net.Error = (*guardError)(nil)
 //
 // Read side: it reads ahead (bufio: few syscalls for many small reads)
 // and vets every frame header (peekHeader, the one reader of frame
-// headers) before anything is allocated for it: zmq4's handshake reads
+// headers, which takes what lookAhead parsed already instead of parsing
+// it again) before anything is allocated for it: zmq4's handshake reads
 // through Read, and after it the Peer reads frames with nextHeader and
 // readBody. A frame over the limit, a non-ZMTP greeting or reserved flag
 // bits close the connection with a counted error. After the handshake,
@@ -54,9 +57,15 @@ type guardConn struct {
 
 	greetLeft int
 	frameLeft uint64
-	handshook atomic.Bool
-	pings     atomic.Int64
-	pinged    chan struct{} // signalled when a PING is swallowed (capacity 1)
+	// ahead holds vetted headers of the frames at the front of the
+	// read-ahead buffer, in order (aheadN of them from aheadAt), parsed by
+	// lookAhead so that the receive after it does not parse them again.
+	// Only the reading goroutine uses them.
+	ahead           [4]header
+	aheadAt, aheadN int
+	handshook       atomic.Bool
+	pings           atomic.Int64
+	pinged          chan struct{} // signalled when a PING is swallowed (capacity 1)
 
 	coalesce bool
 	scratch  []byte
@@ -125,30 +134,73 @@ func (g *guardConn) Read(p []byte) (int, error) {
 // handshake, PINGs are swallowed here (see the type comment).
 func (g *guardConn) peekHeader() (header, error) {
 	for {
-		b, err := g.br.Peek(2)
-		if err != nil {
-			return header{}, err
-		}
-		if b[0]&flagReserved != 0 { // before waiting for a long size that may never come
-			return header{}, g.fail(ErrBadFrame, badFrames)
-		}
-		if b[0]&flagLong != 0 {
-			if b, err = g.br.Peek(9); err != nil {
+		var h header
+		if g.aheadN > 0 {
+			h = g.ahead[g.aheadAt] // parsed and vetted by lookAhead
+		} else {
+			b, err := g.br.Peek(2)
+			if err != nil {
 				return header{}, err
 			}
-		}
-		h, _ := parseHeader(b)
-		if h.size > g.maxFrame {
-			if g.stats != nil {
-				g.stats.LastOversize.Store(h.size)
+			if b[0]&flagReserved != 0 { // before waiting for a long size that may never come
+				return header{}, g.fail(ErrBadFrame, badFrames)
 			}
-			return header{}, g.fail(fmt.Errorf("%w: %d bytes announced, limit %d", ErrFrameTooLarge, h.size, g.maxFrame),
-				func(c *Counters) *atomic.Int64 { return &c.Oversize })
+			if b[0]&flagLong != 0 {
+				if b, err = g.br.Peek(9); err != nil {
+					return header{}, err
+				}
+			}
+			h, _ = parseHeader(b)
+			if h.size > g.maxFrame {
+				if g.stats != nil {
+					g.stats.LastOversize.Store(h.size)
+				}
+				return header{}, g.fail(fmt.Errorf("%w: %d bytes announced, limit %d", ErrFrameTooLarge, h.size, g.maxFrame),
+					func(c *Counters) *atomic.Int64 { return &c.Oversize })
+			}
 		}
 		if h.command() && g.handshook.Load() && g.swallowPing(h) {
+			g.tookHeader()
 			continue
 		}
 		return h, nil
+	}
+}
+
+// tookHeader notes that the frame at the front was consumed: its header,
+// if lookAhead kept it, goes.
+func (g *guardConn) tookHeader() {
+	if g.aheadN > 0 {
+		g.aheadAt++
+		g.aheadN--
+	}
+}
+
+// lookAhead reports whether a complete data message (commands before it
+// skipped) is already in the read-ahead buffer, and how many frame bytes
+// it holds, keeping the headers it parsed on the way (up to len(ahead))
+// for peekHeader. A header the guard would refuse ends the look with
+// false: the receive then refuses it, counted. Call it between messages.
+func (g *guardConn) lookAhead() (size int, ok bool) {
+	g.aheadAt, g.aheadN = 0, 0
+	b := g.buffered()
+	for i := 0; ; i++ {
+		h, ok := parseHeader(b)
+		if !ok || h.flags&flagReserved != 0 || h.size > g.maxFrame || h.size > uint64(len(b)-h.n) {
+			g.aheadN = 0
+			return 0, false
+		}
+		if i < len(g.ahead) {
+			g.ahead[i], g.aheadN = h, i+1
+		}
+		b = b[h.n+int(h.size):]
+		if h.command() {
+			continue // RecvMessage returns it first, or refuses it
+		}
+		size += int(h.size)
+		if !h.more() {
+			return size, true
+		}
 	}
 }
 
@@ -178,6 +230,7 @@ func (g *guardConn) nextHeader() (header, error) {
 	h, err := g.peekHeader()
 	if err == nil {
 		g.br.Discard(h.n)
+		g.tookHeader()
 	}
 	return h, err
 }
@@ -196,6 +249,36 @@ func (g *guardConn) readBody(b []byte, n int) error {
 // takePings returns the number of PINGs swallowed since the last call:
 // the PONGs owed.
 func (g *guardConn) takePings() int64 { return g.pings.Swap(0) }
+
+// pingsOwed is the number of PINGs swallowed and not yet taken.
+func (g *guardConn) pingsOwed() int64 { return g.pings.Load() }
+
+// socket is the connection under the guard, for a Writer that writes to
+// it directly (with writev and its own deadlines) instead of through the
+// guard's coalescing Write.
+func (g *guardConn) socket() net.Conn { return g.Conn }
+
+// readThrough puts the reader wrap makes from the socket's raw connection
+// under the read-ahead buffer (an idle strategy, spin.go); the bytes
+// already buffered are read first, and the buffer keeps its size. It
+// reports false, changing nothing, for a connection that is not a socket.
+// Call it from the reading goroutine, between messages.
+func (g *guardConn) readThrough(wrap func(syscall.RawConn) io.Reader) bool {
+	sc, ok := g.Conn.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var r io.Reader = wrap(rc)
+	if pre := g.buffered(); len(pre) > 0 {
+		r = io.MultiReader(bytes.NewReader(bytes.Clone(pre)), r)
+	}
+	g.br = bufio.NewReaderSize(r, g.br.Size())
+	return true
+}
 
 // buffered is the read-ahead: bytes read from the socket, not yet
 // consumed (valid until the next read).

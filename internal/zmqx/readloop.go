@@ -1,7 +1,8 @@
 package zmqx
 
 // The read side of a Peer. Every frame header is parsed once, by the
-// guard's peekHeader (which vets it and swallows PINGs); the receive
+// guard's peekHeader (which vets it and swallows PINGs) or, for a message
+// MessageBuffered looked at first, by its look-ahead; the receive
 // methods below are thin forms of one reader, recv. Only the NULL
 // mechanism is used by bbox, so frames need no decryption. One goroutine
 // reads.
@@ -102,19 +103,4 @@ func (p *Peer) Buffered() int { return len(p.g.buffered()) }
 // before it skipped) is already in the read-ahead buffer, so that reading
 // it makes no system call, and how many frame bytes it holds. Call it only
 // between messages, from the reading goroutine.
-func (p *Peer) MessageBuffered() (size int, ok bool) {
-	for b := p.g.buffered(); ; {
-		h, ok := parseHeader(b)
-		if !ok || h.size > uint64(len(b)-h.n) {
-			return 0, false
-		}
-		b = b[h.n+int(h.size):]
-		if h.command() {
-			continue // RecvMessage returns it first, or refuses it
-		}
-		size += int(h.size)
-		if !h.more() {
-			return size, true
-		}
-	}
-}
+func (p *Peer) MessageBuffered() (size int, ok bool) { return p.g.lookAhead() }

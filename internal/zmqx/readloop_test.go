@@ -68,6 +68,29 @@ func TestMessageBuffered(t *testing.T) {
 	f(frame(true, false, []byte("p0")), 0, false) // MORE and nothing after
 	f(pong, 0, false)                             // only a command
 
+	// More headers than the look-ahead keeps: the rest are parsed as usual.
+	pongs := bytes.Repeat(pong, 5)
+	if size, ok := peerOver(append(pongs, msg...)).MessageBuffered(); !ok || size != 305 {
+		t.Fatalf("behind five commands: MessageBuffered = %d, %v", size, ok)
+	}
+	lp := peerOver(append(append(pongs, msg...), msg...))
+	lp.MessageBuffered()
+	for i := 0; i < 7; i++ {
+		fr, cmd, err := lp.RecvMessage(nil, func(i, n int) []byte { return make([]byte, n) })
+		if wantCmd := i < 5; err != nil || cmd != wantCmd || (!cmd && (len(fr) != 2 || string(fr[0]) != "p0000" || len(fr[1]) != 300)) {
+			t.Fatalf("read %d after the look-ahead: %d frames, command %v, %v", i, len(fr), cmd, err)
+		}
+	}
+	// A PING the look-ahead passed over is still swallowed, and counted.
+	ping := frame(false, true, []byte("\x04PING\x00\x00"))
+	pp := peerOver(append(ping, msg...))
+	if size, ok := pp.MessageBuffered(); !ok || size != 305 {
+		t.Fatalf("behind a PING: MessageBuffered = %d, %v", size, ok)
+	}
+	if fr, cmd, err := pp.RecvMessage(nil, func(i, n int) []byte { return make([]byte, n) }); err != nil || cmd || len(fr) != 2 || pp.g.pingsOwed() != 1 {
+		t.Fatalf("behind a PING: %d frames, command %v, %v, %d PONGs owed", len(fr), cmd, err, pp.g.pingsOwed())
+	}
+
 	// RecvMessage returns the command, then the message, whole.
 	p := peerOver(append(pong, msg...))
 	alloc := func(i, n int) []byte { return make([]byte, n) }
@@ -81,7 +104,9 @@ func TestMessageBuffered(t *testing.T) {
 
 // FuzzMessageBuffered: whatever sits in the buffer, MessageBuffered does
 // not panic, and when it says a whole message is there, RecvMessage gets
-// it (after any commands before it) without reading past the buffer.
+// it (after any commands before it) without reading past the buffer, and
+// gets what a Peer that did not look ahead gets (the headers the look
+// kept are the ones the guard would have parsed).
 func FuzzMessageBuffered(f *testing.F) {
 	f.Add(append(frame(true, false, []byte("p0001")), frame(false, false, []byte("body"))...))
 	f.Add(append(frame(false, true, []byte("\x04PING\x00\x00")), frame(false, false, []byte("x"))...))
@@ -93,8 +118,18 @@ func FuzzMessageBuffered(f *testing.F) {
 			return
 		}
 		alloc := func(i, n int) []byte { return make([]byte, n) }
+		plain := peerOver(data)
 		for range len(data) + 1 {
 			fr, cmd, err := p.RecvMessage(nil, alloc)
+			pfr, pcmd, perr := plain.RecvMessage(nil, alloc)
+			if cmd != pcmd || (err == nil) != (perr == nil) || len(fr) != len(pfr) {
+				t.Fatalf("after the look-ahead: %q %v %v; without: %q %v %v", fr, cmd, err, pfr, pcmd, perr)
+			}
+			for i := range fr {
+				if !bytes.Equal(fr[i], pfr[i]) {
+					t.Fatalf("frame %d after the look-ahead %q, without %q", i, fr[i], pfr[i])
+				}
+			}
 			if err != nil {
 				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 					t.Fatalf("MessageBuffered said %d bytes are buffered, RecvMessage read past the buffer: %v", size, err)

@@ -80,8 +80,9 @@ func RedialPolicy(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Optio
 			continue
 		}
 		fails, delay = 0, r.ivl()
-		done := make(chan struct{})
+		done, closed := make(chan struct{}), make(chan struct{})
 		go func() {
+			defer close(closed)
 			select {
 			case <-ctx.Done():
 			case <-done:
@@ -90,6 +91,7 @@ func RedialPolicy(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Optio
 		}()
 		stop := serve(p)
 		close(done)
+		<-closed // the connection is closed, and its closer gone, before a redial or return
 		if stop || !sleepCtx(ctx, delay) {
 			return
 		}

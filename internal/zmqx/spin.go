@@ -1,7 +1,6 @@
 package zmqx
 
 import (
-	"bufio"
 	"io"
 	"syscall"
 	"time"
@@ -32,33 +31,19 @@ func (p *Peer) ThreadReads(spin, yield int) { p.idleReads(spin, yield, true) }
 const threadPoll = 20 * time.Millisecond
 
 func (p *Peer) idleReads(spin, yield int, block bool) {
-	sc, ok := p.g.Conn.(syscall.Conn)
-	if !ok {
-		return
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return
-	}
-	// What the old reader has buffered is read first.
-	pre, _ := p.g.br.Peek(p.g.br.Buffered())
-	sr := &spinReader{pre: append([]byte(nil), pre...), rc: rc, spin: spin, yield: yield, block: block}
-	p.g.br = bufio.NewReaderSize(sr, p.g.br.Size())
+	p.g.readThrough(func(rc syscall.RawConn) io.Reader {
+		return &spinReader{rc: rc, spin: spin, yield: yield, block: block}
+	})
 }
 
+// spinReader reads the socket with an idle strategy (see SpinReads).
 type spinReader struct {
-	pre         []byte
 	rc          syscall.RawConn
 	spin, yield int
 	block       bool
 }
 
 func (r *spinReader) Read(b []byte) (int, error) {
-	if len(r.pre) > 0 {
-		n := copy(b, r.pre)
-		r.pre = r.pre[n:]
-		return n, nil
-	}
 	var n int
 	var err error
 	tries := 0

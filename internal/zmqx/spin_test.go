@@ -120,3 +120,28 @@ func TestThreadReadsSeeDeadline(t *testing.T) {
 		t.Fatalf("read past the deadline: %v; want a timeout", got.err)
 	}
 }
+
+// TestSpinReadsKeepReadAhead: switching a Peer to spinning reads loses
+// none of what its read-ahead buffer already held, and reads on from the
+// socket after it.
+func TestSpinReadsKeepReadAhead(t *testing.T) {
+	a, b := tcpPair(t)
+	g := newGuard(b, &Options{})
+	if _, err := a.Write([]byte("buffered ")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.br.Peek(len("buffered ")); err != nil { // into the read-ahead
+		t.Fatal(err)
+	}
+	p := &Peer{g: g}
+	p.SpinReads(3, 2)
+	if _, err := a.Write([]byte("then the socket")); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	b.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(g.br)
+	if err != nil || string(got) != "buffered then the socket" {
+		t.Fatalf("read %q, %v; want %q", got, err, "buffered then the socket")
+	}
+}

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 )
 
 // Writer is the one per-peer writer of bbox: it owns a peer's bounded
@@ -98,6 +96,7 @@ type Writer struct {
 	detail   string
 	drainCh  chan struct{}
 	final    CloseInfo // filled by the writer goroutine as it stops
+	finished bool      // final.Discarded is set (finish ran)
 
 	// inline is set while a Push writes on its caller's goroutine; it owns
 	// the write side then, and the writer goroutine waits for it. pend:
@@ -133,99 +132,6 @@ type Writer struct {
 	wv      func(fd uintptr) bool // w.writev, made once: a closure per write allocates
 	wvN     int64
 	wvErr   syscall.Errno
-}
-
-// Frame is one ZMTP message of one or two parts (an optional Prefix, then
-// Body), shared by every Writer it is queued on and released when the last
-// one is done with it.
-type Frame struct {
-	// Prefix is the first part (a subscription prefix); nil sends a
-	// one-part message.
-	Prefix []byte
-	// Body is the last part.
-	Body []byte
-	// Records is how many records Body carries, for the counters.
-	Records int
-
-	refs    atomic.Int32
-	release func()
-}
-
-// NewFrame returns a frame holding one reference (the caller's) that is
-// left to the garbage collector when released.
-func NewFrame(prefix, body []byte, records int) *Frame {
-	f := &Frame{Prefix: prefix, Body: body, Records: records}
-	f.refs.Store(1)
-	return f
-}
-
-// Init readies a recycled frame: one reference (the caller's), and release
-// called when the last reference is dropped (to put it back in a pool).
-func (f *Frame) Init(release func()) {
-	f.release = release
-	f.refs.Store(1)
-}
-
-// Ref takes another reference.
-func (f *Frame) Ref() { f.refs.Add(1) }
-
-// Unref drops a reference; the last one releases the frame.
-func (f *Frame) Unref() {
-	switch n := f.refs.Add(-1); {
-	case n == 0:
-		if f.release != nil {
-			f.release()
-		}
-	case n < 0:
-		panic("zmqx: Frame released more often than referenced")
-	}
-}
-
-// Len is the frame's payload bytes (both parts, without ZMTP headers).
-func (f *Frame) Len() int { return len(f.Prefix) + len(f.Body) }
-
-// Cost is the memory a queued frame holds, which MaxBytes bounds (and the
-// publisher's rewind window): the capacity of its body, so a small frame
-// in a big pooled buffer is charged for the buffer, plus FrameOverhead.
-func (f *Frame) Cost() int { return cap(f.Body) + FrameOverhead }
-
-// FrameOverhead is what a frame costs beyond its body: its struct, the
-// pool's closure and the queue and window entries that hold it (~200
-// bytes measured). At low rates frames carry a few records each, and a
-// bound that counted bodies alone let a 256 MiB window of 600-byte frames
-// take ~330 MiB.
-const FrameOverhead = 192
-
-// Counts are frames, records and payload bytes.
-type Counts struct {
-	Frames  int64 `json:"frames"`
-	Records int64 `json:"records"`
-	Bytes   int64 `json:"bytes"`
-}
-
-func (c *Counts) add(f *Frame) {
-	c.Frames++
-	c.Records += int64(f.Records)
-	c.Bytes += int64(f.Len())
-}
-
-// Plus returns c + o.
-func (c Counts) Plus(o Counts) Counts {
-	return Counts{c.Frames + o.Frames, c.Records + o.Records, c.Bytes + o.Bytes}
-}
-
-type atomicCounts struct{ frames, records, bytes atomic.Int64 }
-
-func (a *atomicCounts) add(c Counts) {
-	if c.Frames != 0 {
-		a.frames.Add(c.Frames)
-		a.records.Add(c.Records)
-		a.bytes.Add(c.Bytes)
-	}
-}
-
-func (a *atomicCounts) load() Counts {
-	return Counts{a.frames.Load(), a.records.Load(), a.bytes.Load()}
 }
 
 // FullPolicy is what Send does when the queue is at its bound.
@@ -357,7 +263,7 @@ func NewWriter(p *Peer, cfg WriterConfig) (*Writer, error) {
 		return nil, err
 	}
 	w := &Writer{
-		p: p, conn: p.g.Conn, cfg: cfg, wdl: cfg.WriteTimeout, maxWrite: cfg.MaxWrite,
+		p: p, conn: p.g.socket(), cfg: cfg, wdl: cfg.WriteTimeout, maxWrite: cfg.MaxWrite,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), exited: make(chan struct{}),
 		scratch: make([]byte, 0, 4096),
 	}
@@ -525,7 +431,7 @@ func (w *Writer) Push() {
 		w.pend, w.pendN = true, n
 		w.wakeLocked()
 		w.mu.Unlock()
-	case len(w.q) > 0 || w.closed || w.drainCh != nil || w.p.g.pings.Load() > 0:
+	case len(w.q) > 0 || w.closed || w.drainCh != nil || w.p.g.pingsOwed() > 0:
 		w.wakeLocked()
 		w.mu.Unlock()
 	default:
@@ -624,12 +530,18 @@ func (w *Writer) Drain(ctx context.Context) error {
 
 // Stats returns the counters.
 func (w *Writer) Stats() WriterStats {
-	s := WriterStats{Written: w.written.load(), Dropped: w.dropped.load(), HWMEvents: w.hwmEvents.Load(),
-		Blocked: time.Duration(w.blocked.Load())}
+	s := WriterStats{Dropped: w.dropped.load(), HWMEvents: w.hwmEvents.Load(), Blocked: time.Duration(w.blocked.Load())}
 	w.mu.Lock()
+	// Written, queued and discarded in one step: every frame a write
+	// finishes with (account) leaves the queue for one of the other two
+	// under mu, so no snapshot counts it twice or not at all.
+	s.Written = w.written.load()
 	s.QueuedFrames, s.QueuedBytes = w.qFrames, w.qCost
 	s.Reason, s.Detail = w.reason, w.detail
 	s.Discarded, s.Reclaimed = w.final.Discarded, w.final.Stats.Reclaimed
+	if !w.finished {
+		s.Discarded = w.final.InFlight // a cut write, before finish adds the queue
+	}
 	w.mu.Unlock()
 	return s
 }
@@ -656,7 +568,7 @@ func (w *Writer) run() {
 			wrote = true
 			continue
 		}
-		if len(w.q) == 0 && !w.closed && w.p.g.pings.Load() > 0 {
+		if len(w.q) == 0 && !w.closed && w.p.g.pingsOwed() > 0 {
 			// PINGs counted while a Push wrote (their signal taken by
 			// then): answer them before sleeping.
 			w.sleeping = false
@@ -722,204 +634,6 @@ func (w *Writer) classify(err error) (ClosedState, string) {
 	return WriteError, err.Error()
 }
 
-var pong = []byte{0x04, 5, 4, 'P', 'O', 'N', 'G'} // a ZMTP command frame: PONG, no context
-
-// writeBatch writes the pending PONGs and batch with one writev and
-// accounts for every frame: written, or (after a short write) in flight
-// and discarded.
-func (w *Writer) writeBatch(batch []*Frame) error {
-	w.prepare(batch)
-	n, err := w.flush(0)
-	return w.account(batch, n, err)
-}
-
-// prepare lays out the pending PONGs and batch in iov, with ends.
-func (w *Writer) prepare(batch []*Frame) {
-	for n := w.p.g.pings.Swap(0); n > 0; n-- {
-		w.appendCopy(pong)
-	}
-	ends := w.ends[:0]
-	for _, f := range batch {
-		if f.Prefix != nil {
-			w.appendPart(0x01, f.Prefix)
-		}
-		w.appendPart(0, f.Body)
-		ends = append(ends, w.iovLen)
-	}
-	w.ends = ends
-}
-
-// account counts batch after a write of n bytes of iov that ended with
-// err: written, or in flight and discarded; a failed write closes.
-func (w *Writer) account(batch []*Frame, n int64, err error) error {
-	if len(batch) == 0 {
-		if err != nil {
-			w.fail(err)
-		}
-		return err
-	}
-	ends := w.ends
-	var done, lost Counts
-	cost := 0
-	for i, f := range batch {
-		if err == nil || int64(ends[i]) <= n {
-			done.add(f)
-		} else {
-			lost.add(f)
-		}
-		cost += f.Cost()
-		f.Unref()
-	}
-	clear(batch)
-	w.written.add(done)
-	w.mu.Lock()
-	w.qFrames -= len(batch)
-	w.qCost -= cost
-	w.final.InFlight = w.final.InFlight.Plus(lost)
-	// Closed in the same step that frees the space, so a Send waiting for
-	// it cannot queue behind a write that has already failed.
-	first := err != nil && w.closeLocked(w.classify(err))
-	w.space.Broadcast()
-	w.mu.Unlock()
-	if first {
-		w.shut()
-	}
-	return err
-}
-
-// appendPart adds one ZMTP frame (flags 0x01: more parts follow).
-func (w *Writer) appendPart(flags byte, body []byte) {
-	n := len(body)
-	var hdr [9]byte
-	w.appendCopy(appendHeader(hdr[:0], flags, n))
-	if n <= coalesceThreshold {
-		w.appendCopy(body)
-		return
-	}
-	w.iov = append(w.iov, body)
-	w.iovLen += n
-	w.merge = false
-}
-
-// appendCopy copies b into scratch, extending the last iovec when it is
-// scratch's tail, so headers and small parts cost no iovec of their own.
-func (w *Writer) appendCopy(b []byte) {
-	off := len(w.scratch)
-	if cap(w.scratch)-off < len(b) {
-		// Earlier iovecs keep the old scratch alive until the flush.
-		w.scratch = make([]byte, 0, max(4096, 2*cap(w.scratch), len(b)))
-		off, w.merge = 0, false
-	}
-	w.scratch = append(w.scratch, b...)
-	if w.merge {
-		last := &w.iov[len(w.iov)-1]
-		*last = w.scratch[off-len(*last) : len(w.scratch) : len(w.scratch)]
-	} else {
-		w.iov = append(w.iov, w.scratch[off:len(w.scratch):len(w.scratch)])
-		w.merge = true
-	}
-	w.iovLen += len(b)
-}
-
-// flush writes iov, after its first skip bytes (a short Push write's),
-// under the deadline and resets it; n is the bytes the kernel took, skip
-// included.
-func (w *Writer) flush(skip int64) (int64, error) {
-	if int64(w.iovLen) <= skip {
-		w.resetIOV()
-		return skip, nil
-	}
-	if w.wdl > 0 {
-		w.conn.SetWriteDeadline(time.Now().Add(w.wdl))
-	}
-	w.out = advance(w.iov, skip) // a field, so WriteTo's pointer does not escape a local
-	n, err := w.out.WriteTo(w.conn)
-	n += skip
-	w.resetIOV()
-	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return n, fmt.Errorf("%w: write blocked longer than %v", ErrStuck, w.wdl)
-		}
-		return n, err
-	}
-	return n, nil
-}
-
-func (w *Writer) resetIOV() {
-	clear(w.iov)
-	w.iov, w.out, w.iovLen, w.merge, w.scratch = w.iov[:0], nil, 0, false, w.scratch[:0]
-}
-
-// advance drops the first n bytes of b (in place).
-func advance(b net.Buffers, n int64) net.Buffers {
-	for len(b) > 0 && n >= int64(len(b[0])) {
-		n -= int64(len(b[0]))
-		b = b[1:]
-	}
-	if n > 0 {
-		b[0] = b[0][n:]
-	}
-	return b
-}
-
-// maxIOV is the most iovecs one writev takes (IOV_MAX on Linux).
-const maxIOV = 1024
-
-// tryFlush writes iov with one non-blocking writev on the caller's
-// goroutine. It reports the bytes the kernel took and whether that was
-// all; iov is reset only when it was (or the write failed).
-func (w *Writer) tryFlush() (n int64, all bool, err error) {
-	if w.iovLen == 0 {
-		return 0, true, nil
-	}
-	vs := w.iovecs[:0]
-	for _, b := range w.iov[:min(len(w.iov), maxIOV)] {
-		v := syscall.Iovec{Base: unsafe.SliceData(b)}
-		v.SetLen(len(b))
-		vs = append(vs, v)
-	}
-	w.iovecs = vs
-	rerr := w.rc.Write(w.wv)
-	n, errno := w.wvN, w.wvErr
-	clear(vs) // no pointers into frames kept past the write
-	switch {
-	case errors.Is(rerr, os.ErrDeadlineExceeded):
-		// The writer goroutine's last deadline has passed (it is set per
-		// write, and this one has none): that goroutine writes it instead.
-		return 0, false, nil
-	case rerr != nil:
-		err = rerr
-	case errno == syscall.EAGAIN:
-		return 0, false, nil
-	case errno != 0:
-		err = &net.OpError{Op: "write", Net: w.conn.LocalAddr().Network(), Source: w.conn.LocalAddr(),
-			Addr: w.conn.RemoteAddr(), Err: os.NewSyscallError("writev", errno)}
-	case n == int64(w.iovLen):
-		w.resetIOV()
-		return n, true, nil
-	default:
-		return n, false, nil
-	}
-	w.resetIOV()
-	return 0, false, err
-}
-
-// writev is tryFlush's one write of w.iovecs, on the socket's fd.
-func (w *Writer) writev(fd uintptr) bool {
-	for {
-		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(unsafe.SliceData(w.iovecs))), uintptr(len(w.iovecs)))
-		if e == syscall.EINTR {
-			continue
-		}
-		w.wvN, w.wvErr = int64(r), e
-		if e != 0 {
-			w.wvN = 0
-		}
-		return true // never wait here: the writer goroutine does
-	}
-}
-
 // finish discards (or hands back) what is still queued, reports it, and
 // marks the writer done.
 func (w *Writer) finish() {
@@ -944,6 +658,7 @@ func (w *Writer) finish() {
 	} else {
 		info.Discarded = info.InFlight.Plus(queued)
 	}
+	w.finished = true
 	if w.drainCh != nil {
 		// Drain callers learn of the close through exited.
 		w.drainCh = nil

@@ -75,6 +75,22 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
+// Validate reports a negative size or timeout: each is a bound, or 0 for
+// its default. The configs that hold Options (a publisher's, a
+// subscriber's, a dispatcher's...) check them in their own Validate, and
+// Listen does; Dial does not, as a redial loop would retry the error.
+func (o Options) Validate() error {
+	switch {
+	case o.MaxFrame < 0 || o.ReadBuf < 0:
+		return fmt.Errorf("max frame %d and read buffer %d bytes must not be negative", o.MaxFrame, o.ReadBuf)
+	case o.RcvBuf < 0 || o.SndBuf < 0:
+		return fmt.Errorf("socket buffers %d and %d bytes must not be negative", o.RcvBuf, o.SndBuf)
+	case o.HandshakeTimeout < 0 || o.DialTimeout < 0:
+		return fmt.Errorf("handshake timeout %v and dial timeout %v must not be negative", o.HandshakeTimeout, o.DialTimeout)
+	}
+	return nil
+}
+
 func (o *Options) maxFrame() int64 {
 	if o.MaxFrame > 0 {
 		return o.MaxFrame
@@ -329,12 +345,19 @@ type Listener struct {
 	ep   Endpoint
 	ln   net.Listener
 	opts Options
-	wg   sync.WaitGroup
+	wg   sync.WaitGroup // handshakes and handle calls under way
+
+	mu      sync.Mutex
+	shaking map[net.Conn]struct{} // connections still in their handshake
+	closed  bool
 }
 
 // Listen binds ep. For ipc endpoints a stale socket file that nobody
 // listens on is replaced, as libzmq does.
 func Listen(ep Endpoint, o Options) (*Listener, error) {
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("bind %s: %w", ep.Raw, err)
+	}
 	addr := ep.Addr
 	if ep.Source != "" {
 		// A listener's local address is its host: tcp://SRC;*:PORT binds
@@ -378,7 +401,9 @@ func (l *Listener) Endpoint() string {
 
 // Serve accepts connections until Close, handshaking each in its own
 // goroutine (so a silent or hostile peer delays nobody) and passing
-// completed peers to handle. It returns after Close.
+// completed peers to handle. It returns after Close, once the handle
+// calls under way have returned: an owner that waits for Serve knows no
+// handle call comes after.
 func (l *Listener) Serve(typ zmq4.SocketType, handle func(*Peer)) {
 	for {
 		c, err := l.ln.Accept()
@@ -390,11 +415,19 @@ func (l *Listener) Serve(typ zmq4.SocketType, handle func(*Peer)) {
 			time.Sleep(5 * time.Millisecond) // EMFILE and friends: back off, don't spin
 			continue
 		}
+		if !l.shake(c) {
+			c.Close()
+			continue // closed meanwhile: Accept says so next
+		}
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
 			p, err := handshake(c, typ, true, &l.opts)
+			closing := l.shook(c)
 			if err != nil {
+				if closing {
+					return // cut by Close: not the peer's failure
+				}
 				if l.opts.Stats != nil && !errors.Is(err, ErrNotZMTP) && !errors.Is(err, ErrFrameTooLarge) {
 					l.opts.Stats.Handshake.Add(1)
 				}
@@ -406,5 +439,38 @@ func (l *Listener) Serve(typ zmq4.SocketType, handle func(*Peer)) {
 	}
 }
 
-// Close stops accepting; established peers are the caller's to close.
-func (l *Listener) Close() error { return l.ln.Close() }
+// shake registers c as in its handshake, unless the listener is closed.
+func (l *Listener) shake(c net.Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return false
+	}
+	if l.shaking == nil {
+		l.shaking = map[net.Conn]struct{}{}
+	}
+	l.shaking[c] = struct{}{}
+	return true
+}
+
+// shook ends c's handshake registration and reports whether the
+// listener has been closed.
+func (l *Listener) shook(c net.Conn) (closed bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.shaking, c)
+	return l.closed
+}
+
+// Close stops accepting and cuts the handshakes under way, so Serve
+// returns without waiting out a silent peer's handshake timeout;
+// established peers are the caller's to close.
+func (l *Listener) Close() error {
+	l.mu.Lock()
+	l.closed = true
+	for c := range l.shaking {
+		c.Close()
+	}
+	l.mu.Unlock()
+	return l.ln.Close()
+}
