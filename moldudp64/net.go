@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
+
+	"github.com/bbox-dev/bbox/internal/sockbuf"
 )
 
 // Line is one multicast feed: a group and port, and the interface to
@@ -79,19 +81,12 @@ func listenGroup(l Line, rcvbuf int) (*net.UDPConn, int, error) {
 // setRcvBuf asks for n bytes of receive buffer. The kernel caps the
 // ordinary request at net.core.rmem_max (208 KiB by default: about 150
 // full packets, a 150 ms stall at 1,000 packets/s); as root, force it
-// past the cap, as feed handlers do. It returns what the kernel granted
-// (Linux reports twice the usable size).
+// past the cap, as feed handlers do (sockbuf.SetForce). It returns the
+// usable bytes the kernel granted.
 func setRcvBuf(c *net.UDPConn, n int) int {
-	c.SetReadBuffer(n)
 	got := 0
 	if rc, err := c.SyscallConn(); err == nil {
-		rc.Control(func(fd uintptr) {
-			got, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
-			if got < n {
-				unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, n)
-				got, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
-			}
-		})
+		rc.Control(func(fd uintptr) { got, _ = sockbuf.SetForce(int(fd), sockbuf.Rcv, n) })
 	}
 	return got
 }

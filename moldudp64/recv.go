@@ -66,7 +66,7 @@ type ReceiverStats struct {
 	Lines      []LineStats `json:"lines"`
 	Ended      bool        `json:"ended"`        // the end of session arrived
 	Idle       bool        `json:"idle_timeout"` // no packet for ReceiverConfig.Idle: given up
-	RcvBuf     int         `json:"rcvbuf_bytes"` // the smallest socket receive buffer the kernel granted (as it reports it)
+	RcvBuf     int         `json:"rcvbuf_bytes"` // the smallest socket receive buffer the kernel granted, usable bytes
 }
 
 type rxPkt struct {
