@@ -1,7 +1,8 @@
 // Package sockbuf owns asking the kernel for a socket buffer size and
 // reading back what it granted, for the ZMTP connection layer (which
 // counts capped requests), for tuning (which probes and warns before
-// traffic flows) and for the MoldUDP64 lines (which force past the cap). Its functions are stateless and safe for concurrent use.
+// traffic flows) and for the MoldUDP64 lines (which force past the cap).
+// Its functions are stateless and safe for concurrent use.
 package sockbuf
 
 import (
