@@ -19,9 +19,6 @@ func runBenchCompare(e *env, args []string) int {
 	if len(pos) != 2 {
 		return usageErr(e, c, "want two JSON summaries (A is before, B after), got %d arguments", len(pos))
 	}
-	if *maxRegress < 0 {
-		return usageErr(e, c, "--max-regress %v: want a percentage ≥ 0", *maxRegress)
-	}
 	cmp, err := bench.CompareFiles(pos[0], pos[1])
 	if err != nil {
 		return fail(e, c, err)

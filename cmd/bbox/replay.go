@@ -113,9 +113,6 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 	if !paceOK {
 		return usageErr(e, c, paceExclusive)
 	}
-	if rf.loop < 0 {
-		return usageErr(e, c, "--loop %d: want a count, or 0 to loop until stopped", rf.loop)
-	}
 	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
 	if !opsOK {
 		return opsCode
