@@ -117,7 +117,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	if o.Process {
 		// bbox sub's own default (unpinned) unless --cpus was given: a
 		// thread pinned to a core that other work holds cannot move away.
-		if cli.Given(fs, "cpus") && *cpus != "none" {
+		if cli.Given(fs, "cpus") != "" && *cpus != "none" {
 			o.SubCPUs = *cpus
 		}
 		if o.Exe, err = os.Executable(); err != nil {

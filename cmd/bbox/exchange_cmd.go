@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/bbox-dev/bbox/exchange"
+	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/itch"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/report"
@@ -37,7 +38,7 @@ func replayExchange(ctx context.Context, e *env, c *command, pf *pubFlags, files
 	if !ok {
 		return usageErr(e, c, paceExclusive), true
 	}
-	if n := rf.given("skip-corrupt", "preload", "decoders", "max-sleep"); n != "" {
+	if n := cli.Given(rf.fs, "skip-corrupt", "preload", "decoders", "max-sleep"); n != "" {
 		return usageErr(e, c, "--%s applies to bbox captures, not to ITCH files or pcaps", n), true
 	}
 	day, loc, err := exchange.FeedTime(rf.date, rf.tz)

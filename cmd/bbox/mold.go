@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/exchange"
+	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/internal/termlog"
 )
 
@@ -20,10 +21,10 @@ func replayMold(ctx context.Context, e *env, c *command, files []string, rf *rep
 	if err != nil {
 		return usageErr(e, c, "--mold: %v", err)
 	}
-	if rf.given("bind") != "" {
+	if cli.Given(rf.fs, "bind") != "" {
 		return usageErr(e, c, "--mold sends the files as MoldUDP64 multicast: give it or --bind, not both")
 	}
-	if n := rf.given("from", "to", "symbols", "loop", "skip-corrupt", "preload", "max-sleep", "wait-subs"); n != "" {
+	if n := cli.Given(rf.fs, "from", "to", "symbols", "loop", "skip-corrupt", "preload", "max-sleep", "wait-subs"); n != "" {
 		// A MoldUDP64 session is one pass of whole sequence numbers.
 		return usageErr(e, c, "--%s does not apply with --mold (a MoldUDP64 session is the whole file, once, in sequence)", n)
 	}

@@ -68,22 +68,10 @@ const paceExclusive = "--speed and --rate are exclusive: pace by the timestamps 
 // a fixed rate (--rate, which turns --speed off); 0, 0 is max. ok is
 // false when the command line gave both.
 func (f *replayFlags) pace() (speed, rate float64, ok bool) {
-	if f.given("rate") != "" {
-		return 0, float64(f.rate), f.given("speed") == ""
+	if cli.Given(f.fs, "rate") != "" {
+		return 0, float64(f.rate), cli.Given(f.fs, "speed") == ""
 	}
 	return float64(f.speed), float64(f.rate), true
-}
-
-// given is the first of names the command line set, "" if none.
-func (f *replayFlags) given(names ...string) string {
-	set := map[string]bool{}
-	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	for _, n := range names {
-		if set[n] {
-			return n
-		}
-	}
-	return ""
 }
 
 func runReplay(ctx context.Context, e *env, c *command, args []string) int {
