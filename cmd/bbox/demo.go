@@ -81,7 +81,7 @@ func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 		return usageErr(e, c, "%v", err)
 	}
 	if !*asJSON || e.stderrTTY {
-		log.Line(report.DemoBanner(gc, *duration, *shards, *nworkers))
+		log.Say(report.DemoBanner(gc, *duration, *shards, *nworkers))
 	}
 	// The layout checked as bbox sub's setup checks it, without restricting
 	// the process: the same layout gets the same one warning in both.
@@ -115,7 +115,7 @@ func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 	log.addMetrics(append(log.ops.Receiver(rx, rec.Visit), metrics.Publisher(pub.Stats))...)
 	var run pipeline.Result
 	var perr error
-	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
+	log.WhileStatus(func(el time.Duration, r *termlog.Rates) string {
 		ps, ss := pub.Stats(), rx.Subscriber().Stats()
 		return report.LoopStatus(el, &ps, &ss, r.Of)
 	}, func() { run, perr = loop.Run(ctx, gen, *duration) })

@@ -53,7 +53,7 @@ func replayMold(ctx context.Context, e *env, c *command, files []string, rf *rep
 	rctx, cancel := withDuration(ctx, rf.duration)
 	defer cancel()
 	var rep *exchange.MoldSendReport
-	log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return snd.StatusLine(el, r.Rate) },
+	log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return snd.StatusLine(el, r.Rate) },
 		func() { rep, err = snd.Run(rctx, src) })
 	if err != nil {
 		return fail(e, c, err)

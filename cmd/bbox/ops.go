@@ -47,9 +47,9 @@ func (o *opsFlags) start(ctx context.Context, e *env, c *command, notes ...strin
 	if o.pprof && o.metrics == "" {
 		return nil, nil, usageErr(e, c, "--pprof serves on the --metrics address: give --metrics ADDR too"), false
 	}
-	log = &logger{w: e.stderr, tty: e.stderrTTY, format: format, component: c.name}
+	log = newLogger(e, c, format)
 	if o.metrics != "" {
-		srv, err := metrics.ServeLogged(metrics.ServerConfig{Addr: o.metrics, Command: c.name, Pprof: o.pprof}, log.get().With("metrics").Slog().Handler())
+		srv, err := metrics.ServeLogged(metrics.ServerConfig{Addr: o.metrics, Command: c.name, Pprof: o.pprof}, log.With("metrics").Slog().Handler())
 		if err != nil {
 			return nil, nil, fail(e, c, fmt.Errorf("--metrics %s: %w", o.metrics, err)), false
 		}
@@ -61,7 +61,7 @@ func (o *opsFlags) start(ctx context.Context, e *env, c *command, notes ...strin
 	}
 	return log, func() {
 		log.ops.Stop(ctx, o.linger, log.Logf)
-		log.get().Flush()
+		log.Flush()
 	}, 0, true
 }
 

@@ -97,7 +97,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		log.addMetrics(metrics.Publisher(pub.Stats))
 	}
 	run.Around = func(pub *shard.Publisher, publish func()) {
-		log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return report.PubSourceStatus(el, pub, r.Rate, src) }, publish)
+		log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return report.PubSourceStatus(el, pub, r.Rate, src) }, publish)
 	}
 	st, elapsed, err := run.Run(ctx, src)
 	if err != nil {

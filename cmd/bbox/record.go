@@ -119,7 +119,7 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 	rctx, cancel := withDuration(ctx, *duration)
 	defer cancel()
 	var runErr, closeErr error
-	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
+	elapsed := log.WhileStatus(func(el time.Duration, r *termlog.Rates) string {
 		ss := sub.Stats()
 		return replay.RecordStatus(el, r.Rate(ss.Received), ss, rec.Stats())
 	}, func() { runErr, closeErr = rg.Run(rctx) })

@@ -131,7 +131,7 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 	log.addMetrics(metrics.ReplaySource(play.Source.Stats))
 	var s report.Summary
 	var runErr error
-	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return play.Progress(el, r.Rate) },
+	elapsed := log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return play.Progress(el, r.Rate) },
 		func() { s, runErr = runPublisher(ctx, e, inner, &pf, play.Source, rf.duration, "replay") })
 	if runErr != nil {
 		return fail(e, c, runErr)

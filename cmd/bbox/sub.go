@@ -153,7 +153,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	rctx, cancel := withDuration(ctx, *duration)
 	defer cancel()
 	var runErr error
-	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
+	elapsed := log.WhileStatus(func(el time.Duration, r *termlog.Rates) string {
 		st := rx.Subscriber().Stats()
 		return report.SubStatus(el, &st, r.Of)
 	}, func() { runErr = rx.Run(rctx) })

@@ -17,7 +17,7 @@ import (
 // log, observe latency into rec and count squawks in its metrics, and
 // each squawk is shown as a line.
 func (l *logger) receiving(rc pipeline.ReceiverConfig, rec *bench.Recorder) pipeline.ReceiverConfig {
-	rc.Sub.Logf, rc.Sub.Observe, rc.Show = l.Logf, rec.Observe, l.Line
+	rc.Sub.Logf, rc.Sub.Observe, rc.Show = l.Logf, rec.Observe, l.Say
 	rc.Sub.OnSquawk = l.ops.CountSquawks(rc.Sub.OnSquawk) // bbox_sub_squawks_total, bbox_sub_croaks_total
 	return rc
 }

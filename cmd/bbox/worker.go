@@ -63,7 +63,7 @@ func runWorker(ctx context.Context, e *env, c *command, args []string) int {
 	rctx, cancel := withDuration(ctx, *duration)
 	defer cancel()
 	var sum workers.WorkerSummary
-	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
+	log.WhileStatus(func(el time.Duration, r *termlog.Rates) string {
 		st := w.Stats()
 		return workers.Status(el, r.Rate(st.Records), st)
 	}, func() { sum, err = w.RunSummary(rctx, h) })
