@@ -56,23 +56,20 @@ func replayExchange(ctx context.Context, e *env, c *command, pf *pubFlags, files
 	case err != nil:
 		return usageErr(e, c, "--to is not after --from"), true
 	}
-	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
-	if !opsOK {
-		return opsCode, true
-	}
-	defer stopOps()
-	cfg.OnProblem = func(p itch.Problem) { log.Logf("skipped: %v", p) }
-	src, err := exchange.NewSource(cfg)
-	if err != nil {
-		return fail(e, c, err), true
-	}
-	defer src.Close()
-	s, err := runPublisher(ctx, e, log, pf, src, rf.duration, "replay")
-	if err != nil {
-		return fail(e, c, err), true
-	}
-	printReplay(e, rf.asJSON, report.NewExchangeReplay(s, src.Stats(), pf.waitSubs, files, src.TopSymbols(10), loc))
-	return exitOK, true
+	return ops.run(ctx, e, c, nil, func(log *logger) int {
+		cfg.OnProblem = func(p itch.Problem) { log.Logf("skipped: %v", p) }
+		src, err := exchange.NewSource(cfg)
+		if err != nil {
+			return fail(e, c, err)
+		}
+		defer src.Close()
+		s, err := runPublisher(ctx, e, log, pf, src, rf.duration, "replay")
+		if err != nil {
+			return fail(e, c, err)
+		}
+		printReplay(e, rf.asJSON, report.NewExchangeReplay(s, src.Stats(), pf.waitSubs, files, src.TopSymbols(10), loc))
+		return exitOK
+	}), true
 }
 
 // inspectExchange is bbox inspect for ITCH files and pcaps: per-type

@@ -107,9 +107,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 }
 
 func runPub(ctx context.Context, e *env, c *command, args []string) int {
-	fs := newFlags(e, c)
-	var ops opsFlags
-	ops.register(fs)
+	fs, ops := newOpsFlags(e, c)
 	var pf pubFlags
 	pf.register(fs, "drop")
 	source := fs.String("source", "gen", "what to publish: gen (synthetic feed), a capture file, or an upstream ZeroMQ PUB of [topic][payload]: zmq+tcp://HOST:PORT[?topic=PFX&kind=C]")
@@ -133,38 +131,35 @@ func runPub(ctx context.Context, e *env, c *command, args []string) int {
 	if err := pf.validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c, notes...)
-	if !opsOK {
-		return opsCode
-	}
-	defer stopOps()
-	src, err := pubsource.Open(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records, Cycle: feed.DefaultCycle})
-	if fe := (*pubsource.FileError)(nil); errors.As(err, &fe) {
-		// A file that is there but bad, or missing, is bad input (exit 1), not a misspelt flag.
-		return fail(e, c, fmt.Errorf("--source: %w", err)) // err names the file
-	} else if err != nil {
-		return usageErr(e, c, "--source: %v", err)
-	}
-	if *idleExit > 0 {
-		if err := src.SetIdleExit(*idleExit); err != nil {
-			return usageErr(e, c, "--idle-exit: %v", err)
+	return ops.run(ctx, e, c, notes, func(log *logger) int {
+		src, err := pubsource.Open(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records, Cycle: feed.DefaultCycle})
+		if fe := (*pubsource.FileError)(nil); errors.As(err, &fe) {
+			// A file that is there but bad, or missing, is bad input (exit 1), not a misspelt flag.
+			return fail(e, c, fmt.Errorf("--source: %w", err)) // err names the file
+		} else if err != nil {
+			return usageErr(e, c, "--source: %v", err)
 		}
-	}
-	plan, err := box.setup(log, &pf.conn, 0, nil, 0)
-	if err != nil {
-		return fail(e, c, err)
-	}
-	if err := src.Start(log.Logf, pf.conn.options(log)); err != nil {
-		return fail(e, c, err)
-	}
-	defer src.Close()
-	s, err := runPublisher(ctx, e, log, &pf, src, *duration, "pub")
-	if err != nil {
-		return fail(e, c, err)
-	}
-	s.Warnings = append(plan.warnings, s.Warnings...)
-	src.Report(&s)
-	// With --json, a source's own counters join the summary.
-	printSummary(e, *asJSON, func(w io.Writer) { report.WritePub(w, &s) }, func() any { return src.JSON(s) })
-	return exitOK
+		if *idleExit > 0 {
+			if err := src.SetIdleExit(*idleExit); err != nil {
+				return usageErr(e, c, "--idle-exit: %v", err)
+			}
+		}
+		plan, err := box.setup(log, &pf.conn, 0, nil, 0)
+		if err != nil {
+			return fail(e, c, err)
+		}
+		if err := src.Start(log.Logf, pf.conn.options(log)); err != nil {
+			return fail(e, c, err)
+		}
+		defer src.Close()
+		s, err := runPublisher(ctx, e, log, &pf, src, *duration, "pub")
+		if err != nil {
+			return fail(e, c, err)
+		}
+		s.Warnings = append(plan.warnings, s.Warnings...)
+		src.Report(&s)
+		// With --json, a source's own counters join the summary.
+		printSummary(e, *asJSON, func(w io.Writer) { report.WritePub(w, &s) }, func() any { return src.JSON(s) })
+		return exitOK
+	})
 }
