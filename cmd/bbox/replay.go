@@ -131,17 +131,14 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 			return fail(e, c, runErr)
 		}
 		rep, nothing := play.Report(s.Seconds, elapsed)
-		code = exitOK
+		printReplay(e, rf.asJSON, report.NewCaptureReplay(s, rep, nothing, pf.waitSubs))
 		if nothing != "" {
 			// Played through and matched nothing: the filters (checked against
 			// the chunks' ranges and dictionaries in OpenPlay) fell between records.
-			s.Warnings = append(s.Warnings, nothing)
-			defer fmt.Fprintf(e.stderr, "bbox replay: %s\n", nothing) // after the summary, as the last word
-			code = exitError
+			fmt.Fprintf(e.stderr, "bbox replay: %s\n", nothing) // after the summary, as the last word
+			return exitError
 		}
-		s.Warnings = append(s.Warnings, report.Unheard(&s, pf.waitSubs)...)
-		printReplay(e, rf.asJSON, &replaySummary{Summary: s, Replay: rep})
-		return code
+		return exitOK
 	})
 }
 
@@ -151,6 +148,3 @@ func printReplay(e *env, asJSON bool, r interface{ WriteText(io.Writer) }) {
 	summaryBreak(e, humanOut(e, asJSON))
 	printReport(e, asJSON, r)
 }
-
-// WriteText is the capture replay's text: WriteReplay.
-func (r *replaySummary) WriteText(w io.Writer) { report.WriteReplay(w, &r.Replay, &r.Summary) }

@@ -4,16 +4,12 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/report"
 )
 
-// replaySummary is the JSON summary of bbox replay: the publisher's keys
-// (CLI.md) plus what the replay read and skipped.
-type replaySummary struct {
-	report.Summary
-	Replay replay.PlayReport `json:"replay"`
-}
+// replaySummary is the JSON summary of bbox replay for bbox captures
+// (docs/cli.md lists its keys).
+type replaySummary = report.CaptureReplay
 
 // summaryBreak starts a closing summary on a line of its own where a
 // progress bar or status line may still be on the terminal; off a
