@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/bbox-dev/bbox/bench"
@@ -23,12 +24,10 @@ func runBenchCompare(e *env, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	human := humanOut(e, *asJSON)
-	cmp.WriteReport(human)
 	regress := bench.Regressions(cmp.Deltas, *maxRegress)
-	if *asJSON {
-		writeJSON(e.stdout, map[string]any{"a": pos[0], "b": pos[1], "deltas": cmp.Deltas, "regressions": regress})
-	}
+	printSummary(e, *asJSON, func(w io.Writer) { cmp.WriteReport(w) }, func() any {
+		return map[string]any{"a": pos[0], "b": pos[1], "deltas": cmp.Deltas, "regressions": regress}
+	})
 	if len(regress) > 0 {
 		fmt.Fprintf(e.stderr, "bbox bench compare: worse by more than %g%%: %s\n", *maxRegress, strings.Join(regress, ", "))
 		return exitError
