@@ -127,7 +127,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	return ops.run(ctx, e, c, nil, func(log *logger) int {
 		o.Logf, o.Stderr = log.Logf, e.stderr
-		o.Observe = func(p bench.Path) bench.IntervalFunc { return log.benchInterval(p, nil) }
+		o.Observe = log.benchObserver
 		o.WriteJSON = func(w io.Writer, r *bench.Report) { writeJSON(w, report.Bench(r)) }
 		if *verbose {
 			l.Logf = log.Logf

@@ -82,13 +82,11 @@ func (l *logger) addMetrics(cs ...prometheus.Collector) {
 	}
 }
 
-// benchInterval wraps a bench run's OnInterval so the run's intervals are
-// also served as metrics (bbox_bench_*, labelled by path).
-func (l *logger) benchInterval(path bench.Path, next bench.IntervalFunc) bench.IntervalFunc {
-	if l == nil || l.ops == nil {
-		return next
-	}
-	f, err := l.ops.BenchInterval(fmt.Sprint(path), next)
+// benchObserver serves a bench run's intervals on path as metrics too
+// (bbox_bench_*, labelled by path): bench.Options.Observe. Without
+// --metrics it observes nothing (nil).
+func (l *logger) benchObserver(path bench.Path) bench.IntervalFunc {
+	f, err := l.ops.BenchInterval(fmt.Sprint(path), nil)
 	if err != nil {
 		l.Logf("warning: metrics: %v", err)
 	}
