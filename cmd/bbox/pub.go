@@ -144,7 +144,7 @@ func runPub(ctx context.Context, e *env, c *command, args []string) int {
 				return usageErr(e, c, "--idle-exit: %v", err)
 			}
 		}
-		plan, err := box.setup(log, &pf.conn, 0, nil, 0)
+		boxWarnings, err := box.setup(log, &pf.conn, 0, nil, 0)
 		if err != nil {
 			return fail(e, c, err)
 		}
@@ -156,7 +156,7 @@ func runPub(ctx context.Context, e *env, c *command, args []string) int {
 		if err != nil {
 			return fail(e, c, err)
 		}
-		s.Warnings = append(plan.warnings, s.Warnings...)
+		s.Warnings = append(boxWarnings, s.Warnings...)
 		src.Report(&s)
 		// With --json, a source's own counters join the summary.
 		printSummary(e, *asJSON, func(w io.Writer) { report.WritePub(w, &s) }, func() any { return src.JSON(s) })

@@ -108,7 +108,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 		if *push != "" {
 			busyWorkers = 0
 		}
-		plan, err := box.setup(log, &cf, len(connect), cpuList, busyWorkers)
+		boxWarnings, err := box.setup(log, &cf, len(connect), cpuList, busyWorkers)
 		if err != nil {
 			return fail(e, c, err)
 		}
@@ -159,7 +159,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 		}
 		// A signal (not --duration, not end-of-stream) ended the run.
 		s := report.Finish("sub", rx, report.Measured{Latency: rec, Elapsed: elapsed, Interrupted: ctx.Err() != nil,
-			Warnings: plan.warnings, Capped: tuning.SockBufCappedWarning(sockStats.SockBufCapped.Load())})
+			Warnings: boxWarnings, Capped: tuning.SockBufCappedWarning(sockStats.SockBufCapped.Load())})
 		printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, elapsed) }, func() any { return s })
 		return exitFor(s.Croaked)
 	})
