@@ -75,6 +75,30 @@ func (p *pubFlags) config(log *logger) shard.PubConfig {
 	return cfg
 }
 
+// validate checks what the flags of one publisher allow only together,
+// and that there are endpoints, before anything binds: the shard
+// endpoints and their layout first, then the rewind window and the
+// recovery endpoints against them.
+func (p *pubFlags) validate() error {
+	if len(p.binds) == 0 {
+		return errors.New("--bind is required (one endpoint per shard)")
+	}
+	if p.hwm > 0 && p.frameSize > p.hwm {
+		return fmt.Errorf("--hwm %d is below --frame-size %d: a subscriber's queue must hold at least one frame", p.hwm, p.frameSize)
+	}
+	cfg := shard.PubConfig{Binds: p.binds, Partitions: p.partitions, FrameSize: p.frameSize, HWM: p.hwm}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := p.rec.apply(&cfg); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("--recovery-bind: %v", err) // all but the recovery endpoints passed above
+	}
+	return nil
+}
+
 // runPublisher runs src through a new publisher for at most duration (0:
 // until the source ends or a signal) with a live status line, and returns
 // the publisher's summary. It is shared by pub and replay.
