@@ -109,10 +109,8 @@ func runDemo(ctx context.Context, e *env, c *command, args []string) int {
 		log.addMetrics(append(log.ops.Receiver(rx, rec.Visit), metrics.Publisher(pub.Stats))...)
 		var run pipeline.Result
 		var perr error
-		log.WhileStatus(func(el time.Duration, r *termlog.Rates) string {
-			ps, ss := pub.Stats(), rx.Subscriber().Stats()
-			return report.LoopStatus(el, &ps, &ss, r.Of)
-		}, func() { run, perr = loop.Run(ctx, gen, *duration) })
+		log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return report.PipelineStatus(el, loop, r.Of) },
+			func() { run, perr = loop.Run(ctx, gen, *duration) })
 		if perr != nil {
 			return fail(e, c, perr)
 		}

@@ -113,10 +113,8 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 		rctx, cancel := withDuration(ctx, *duration)
 		defer cancel()
 		var runErr, closeErr error
-		elapsed := log.WhileStatus(func(el time.Duration, r *termlog.Rates) string {
-			ss := sub.Stats()
-			return replay.RecordStatus(el, r.Rate(ss.Received), ss, rec.Stats())
-		}, func() { runErr, closeErr = rg.Run(rctx) })
+		elapsed := log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return rg.StatusLine(el, r.Rate) },
+			func() { runErr, closeErr = rg.Run(rctx) })
 		if runErr != nil && !errors.As(runErr, new(*shard.CroakError)) {
 			return fail(e, c, runErr)
 		}

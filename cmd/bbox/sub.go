@@ -147,10 +147,8 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 		rctx, cancel := withDuration(ctx, *duration)
 		defer cancel()
 		var runErr error
-		elapsed := log.WhileStatus(func(el time.Duration, r *termlog.Rates) string {
-			st := rx.Subscriber().Stats()
-			return report.SubStatus(el, &st, r.Of)
-		}, func() { runErr = rx.Run(rctx) })
+		elapsed := log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return report.ReceiverStatus(el, rx, r.Of) },
+			func() { runErr = rx.Run(rctx) })
 		if err := latLog.Close(); err != nil {
 			return fail(e, c, err)
 		}

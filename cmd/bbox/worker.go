@@ -57,10 +57,8 @@ func runWorker(ctx context.Context, e *env, c *command, args []string) int {
 		rctx, cancel := withDuration(ctx, *duration)
 		defer cancel()
 		var sum workers.WorkerSummary
-		log.WhileStatus(func(el time.Duration, r *termlog.Rates) string {
-			st := w.Stats()
-			return workers.Status(el, r.Rate(st.Records), st)
-		}, func() { sum, err = w.RunSummary(rctx, h) })
+		log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return w.StatusLine(el, r.Rate) },
+			func() { sum, err = w.RunSummary(rctx, h) })
 		if err != nil {
 			return fail(e, c, err)
 		}
