@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -118,13 +117,7 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 		if runErr != nil && !errors.As(runErr, new(*shard.CroakError)) {
 			return fail(e, c, runErr)
 		}
-		st := sub.Stats()
-		rs := rec.Stats()
-		s := report.Record(st, rs, elapsed, zone)
-		printSummary(e, *asJSON, func(w io.Writer) {
-			fmt.Fprintln(w) // after the status line
-			rs.WriteText(w, st, elapsed.Seconds(), zone, s.Warnings)
-		}, func() any { return s })
+		printReport(e, *asJSON, report.NewRecordReport(sub.Stats(), rec.Stats(), elapsed, zone))
 		if closeErr != nil {
 			return fail(e, c, closeErr)
 		}
