@@ -137,10 +137,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 				return fail(e, c, fmt.Errorf("--out: %w", err))
 			}
 		}
-		o.Human = humanOut(e, *asJSON)
-		if e.stderrTTY {
-			o.Human = &breakFirst{w: o.Human}
-		}
+		o.Human = afterStatus(e, humanOut(e, *asJSON))
 		r, err := bench.Run(ctx, o)
 		if err != nil {
 			return fail(e, c, err)

@@ -143,8 +143,7 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 }
 
 // printReplay writes replay's closing report r (any of its three paths)
-// as printReport does, on a line of its own (summaryBreak).
+// as printReport does, after its progress bar (afterStatus).
 func printReplay(e *env, asJSON bool, r interface{ WriteText(io.Writer) }) {
-	summaryBreak(e, humanOut(e, asJSON))
-	printReport(e, asJSON, r)
+	printSummary(e, asJSON, func(w io.Writer) { r.WriteText(afterStatus(e, w)) }, func() any { return r })
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/bbox-dev/bbox/report"
@@ -11,17 +10,18 @@ import (
 // (docs/cli.md lists its keys).
 type replaySummary = report.CaptureReplay
 
-// summaryBreak starts a closing summary on a line of its own where a
-// progress bar or status line may still be on the terminal; off a
-// terminal the summary is stdout's first line.
-func summaryBreak(e *env, w io.Writer) {
+// afterStatus is w for a closing summary that may follow a progress bar
+// or status line: on a terminal the summary starts on a line of its own
+// (breakFirst); off one it is w's first line.
+func afterStatus(e *env, w io.Writer) io.Writer {
 	if e.stderrTTY {
-		fmt.Fprintln(w)
+		return &breakFirst{w: w}
 	}
+	return w
 }
 
-// breakFirst writes an empty line before the first write: the summary
-// summaryBreak gives, for a report written in pieces.
+// breakFirst writes an empty line before the first write, so that a
+// report written in pieces starts on a line of its own.
 type breakFirst struct {
 	w    io.Writer
 	done bool
