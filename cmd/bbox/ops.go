@@ -77,9 +77,7 @@ func (o *opsFlags) run(ctx context.Context, e *env, c *command, notes []string, 
 // without --metrics). A collector that clashes with one already there is
 // a programming error and is logged, not fatal.
 func (l *logger) addMetrics(cs ...prometheus.Collector) {
-	if l != nil {
-		l.ops.RegisterEach(func(err error) { l.Logf("warning: metrics: %v", err) }, cs...)
-	}
+	l.ops.RegisterEach(func(err error) { l.Logf("warning: metrics: %v", err) }, cs...)
 }
 
 // benchObserver serves a bench run's intervals on path as metrics too
