@@ -17,9 +17,11 @@
 // captures before anything is published (Play). It also owns what the capture commands
 // say: the replay report (PlayReport) and its messages (ProgressLine,
 // SkipLine, SkipHint, EmptySelection, MissingSymbols, NothingPlayed,
-// Unheard), the inspect report's text (Report.WriteText), a recording's
-// summary (RecorderStats.WriteText, RecordStatus), and the zones files
-// are read in (Zone, ZoneNote, SourceZone). The messages name bbox's
+// Unheard), the inspect report's text (Report.WriteText; InspectFiles
+// inspects named files in one call, a bad zone a *ZoneError), a
+// recording's summary and status (RecorderStats.WriteText, RecordStatus,
+// Recording.StatusLine), and the zones files are read in (Zone, ZoneNote,
+// SourceZone). The messages name bbox's
 // flags where they tell an operator what to change; errors do not.
 //
 // Concurrency: a Writer, a Reader's chunk buffers, a Source and a Play belong to

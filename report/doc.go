@@ -8,8 +8,10 @@
 // commands; and the commands' own summaries built on it (Bench, Record,
 // WithExchange, Unheard) and bbox demo's banner (DemoBanner).
 //
-// ExchangeReplay is bbox replay's report for exchange inputs, and
-// PubSourceStatus a publisher's status line with its source's counters.
+// ExchangeReplay is bbox replay's report for exchange inputs,
+// CaptureReplay its report for bbox captures, RecordReport bbox record's;
+// PubSourceStatus, ReceiverStatus and PipelineStatus are status lines
+// read from a running publisher, receiver or pipeline.
 //
 // What names a command-line flag stays with the command: where a text
 // needs one (a capped socket buffer), the caller supplies it.

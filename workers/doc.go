@@ -8,7 +8,7 @@
 // they handled; a worker that stops making progress is dropped and its
 // unacknowledged records are counted lost or redelivered), and the worker
 // side that pulls, acknowledges and stops on a croak (its status line:
-// Status). A Tap writes one line per handled record, to a file with
+// Status, or Worker.StatusLine of its own counters). A Tap writes one line per handled record, to a file with
 // CreateTap (bbox sub --tap, bbox worker --tap).
 //
 // Accounting: Pool and PushDispatcher both count, per worker, records

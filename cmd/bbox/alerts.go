@@ -7,6 +7,7 @@ import (
 
 	"github.com/bbox-dev/bbox/alerts"
 	"github.com/bbox-dev/bbox/internal/cli"
+	"github.com/bbox-dev/bbox/internal/termlog"
 )
 
 func init() {
@@ -48,7 +49,7 @@ func runAlerts(ctx context.Context, e *env, c *command, args []string) int {
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required")
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
+	log := newLogger(e, c, termlog.Text)
 	ctx, cancel := withDuration(ctx, *duration)
 	defer cancel()
 	alerts.Follow(ctx, alerts.FollowConfig{Endpoints: connect, Kinds: kinds, Count: *count, Conn: cf.options(log), Logf: log.Logf}, func(ev alerts.Event) {

@@ -31,9 +31,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	if len(args) > 0 && args[0] == "internal" {
 		return runBenchInternal(ctx, e, args[1:])
 	}
-	fs := newFlags(e, c)
-	var ops opsFlags
-	ops.register(fs)
+	fs, ops := newOpsFlags(e, c)
 	o := bench.Options{Load: bench.LoadConfig{Rate: 100000, From: bench.FromSource, Cores: len(tuning.Online())}, SweepMax: 100e6}
 	l := &o.Load
 	rate, sweepMax, sweepMin := (*cli.Rate)(&l.Rate), (*cli.Rate)(&o.SweepMax), (*cli.Rate)(&o.SweepMin)
@@ -117,7 +115,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	if o.Process {
 		// bbox sub's own default (unpinned) unless --cpus was given: a
 		// thread pinned to a core that other work holds cannot move away.
-		if cli.Given(fs, "cpus") && *cpus != "none" {
+		if cli.Given(fs, "cpus") != "" && *cpus != "none" {
 			o.SubCPUs = *cpus
 		}
 		if o.Exe, err = os.Executable(); err != nil {
@@ -127,32 +125,26 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	if err := o.Validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
-	if !opsOK {
-		return opsCode
-	}
-	defer stopOps()
-	o.Logf, o.Stderr = log.Logf, e.stderr
-	o.Observe = func(p bench.Path) bench.IntervalFunc { return log.benchInterval(p, nil) }
-	o.WriteJSON = func(w io.Writer, r *bench.Report) { writeJSON(w, report.Bench(r)) }
-	if *verbose {
-		l.Logf = log.Logf
-	}
-	if o.Out != "" {
-		if err := os.MkdirAll(o.Out, 0o755); err != nil {
-			return fail(e, c, fmt.Errorf("--out: %w", err))
+	return ops.run(ctx, e, c, nil, func(log *logger) int {
+		o.Logf, o.Stderr = log.Logf, e.stderr
+		o.Observe = log.benchObserver
+		o.WriteJSON = func(w io.Writer, r *bench.Report) { writeJSON(w, report.Bench(r)) }
+		if *verbose {
+			l.Logf = log.Logf
 		}
-	}
-	o.Human = humanOut(e, *asJSON)
-	if e.stderrTTY {
-		o.Human = &breakFirst{w: o.Human}
-	}
-	r, err := bench.Run(ctx, o)
-	if err != nil {
-		return fail(e, c, err)
-	}
-	if *asJSON {
-		writeJSON(e.stdout, report.Bench(r))
-	}
-	return exitOK
+		if o.Out != "" {
+			if err := os.MkdirAll(o.Out, 0o755); err != nil {
+				return fail(e, c, fmt.Errorf("--out: %w", err))
+			}
+		}
+		o.Human = afterStatus(e, humanOut(e, *asJSON))
+		r, err := bench.Run(ctx, o)
+		if err != nil {
+			return fail(e, c, err)
+		}
+		if *asJSON {
+			writeJSON(e.stdout, report.Bench(r))
+		}
+		return exitOK
+	})
 }

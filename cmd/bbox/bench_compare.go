@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/bbox-dev/bbox/bench"
@@ -19,19 +20,14 @@ func runBenchCompare(e *env, args []string) int {
 	if len(pos) != 2 {
 		return usageErr(e, c, "want two JSON summaries (A is before, B after), got %d arguments", len(pos))
 	}
-	if *maxRegress < 0 {
-		return usageErr(e, c, "--max-regress %v: want a percentage ≥ 0", *maxRegress)
-	}
 	cmp, err := bench.CompareFiles(pos[0], pos[1])
 	if err != nil {
 		return fail(e, c, err)
 	}
-	human := humanOut(e, *asJSON)
-	cmp.WriteReport(human)
 	regress := bench.Regressions(cmp.Deltas, *maxRegress)
-	if *asJSON {
-		writeJSON(e.stdout, map[string]any{"a": pos[0], "b": pos[1], "deltas": cmp.Deltas, "regressions": regress})
-	}
+	printSummary(e, *asJSON, func(w io.Writer) { cmp.WriteReport(w) }, func() any {
+		return map[string]any{"a": pos[0], "b": pos[1], "deltas": cmp.Deltas, "regressions": regress}
+	})
 	if len(regress) > 0 {
 		fmt.Fprintf(e.stderr, "bbox bench compare: worse by more than %g%%: %s\n", *maxRegress, strings.Join(regress, ", "))
 		return exitError

@@ -31,20 +31,17 @@ func (b *boxFlags) register(fs *flag.FlagSet, withWorkerCPUs bool) {
 	}
 }
 
-// boxPlan is what setup did, for the summary.
-type boxPlan struct{ warnings []string }
-
 // setup applies the runtime settings and the core plan, and probes the
-// socket buffers (tuning.SetupBox), then logs what it did. It must run
-// before the subscriber threads start.
-func (b *boxFlags) setup(log *logger, cf *connFlags, shards int, shardCPUs []int, busyWorkers int) (boxPlan, error) {
+// socket buffers (tuning.SetupBox), then logs what it did and returns its
+// warnings for the summary. It must run before the subscriber threads start.
+func (b *boxFlags) setup(log *logger, cf *connFlags, shards int, shardCPUs []int, busyWorkers int) (warnings []string, err error) {
 	p, err := tuning.SetupBox(tuning.BoxConfig{Runtime: b.rt, Shards: shards, ShardCPUs: shardCPUs, RestCPUs: b.workerCPUs.List(),
 		Workers: busyWorkers, RcvBuf: cf.rcvbuf, SndBuf: cf.sndbuf})
 	if err != nil {
-		return boxPlan{}, cpuUsage(err)
+		return nil, cpuUsage(err)
 	}
 	p.Log(log.Logf)
-	return boxPlan{warnings: p.Warnings}, nil
+	return p.Warnings, nil
 }
 
 // cpuUsage makes a core this process may not use a usage error naming the

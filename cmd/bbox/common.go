@@ -2,62 +2,32 @@ package main
 
 import (
 	"flag"
-	"io"
-	"sync"
-	"time"
 
 	"github.com/bbox-dev/bbox/internal/termlog"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/bbox-dev/bbox/metrics"
 )
 
-// logger is a command's operator output (internal/termlog): log lines
-// with date, time, level and component, the live status line, and the
-// command's metrics registry (ops.go). A zero logger with only w and tty
-// set works: it writes text lines for component "bbox".
+// logger is a command's operator output, an internal/termlog Logger
+// (log lines with date, time, level and component; the live status line,
+// WhileStatus; Say for a line that is output, not a log event), with the
+// command's metrics registry (ops.go).
 type logger struct {
-	w   io.Writer
-	tty bool
-
-	once      sync.Once
-	t         *termlog.Logger
-	format    termlog.Format
-	component string
-	ops       *metrics.Server // nil: no --metrics server
+	*termlog.Logger
+	ops *metrics.Server // nil: no --metrics server
 }
 
-func (l *logger) get() *termlog.Logger {
-	l.once.Do(func() {
-		if l.t == nil {
-			l.t = termlog.New(termlog.Config{W: l.w, TTY: l.tty, Format: l.format, Component: l.component})
-		}
-	})
-	return l.t
-}
-
-// Logf logs a line (INFO, or WARN when it reports trouble); floods of one
-// kind of line are folded into a count every few seconds.
-func (l *logger) Logf(format string, args ...any) { l.get().Logf(format, args...) }
-
-// Line prints a line that is output, not a log event (a banner), around
-// the status line; in --log-format json it is an INFO record. A squawk's
-// text is an alert instead (termlog.Logger.Say).
-func (l *logger) Line(s string) { l.get().Say(s) }
-
-// whileStatus runs run while a one-line status, cut to the terminal's
-// width, is redrawn about once a second on a terminal (off one, logged
-// every 10s), and returns how long run took (termlog.Logger.WhileStatus).
-func (l *logger) whileStatus(line func(elapsed time.Duration, r *termlog.Rates) string, run func()) time.Duration {
-	return l.get().WhileStatus(line, run)
+// newLogger is command c's logger on e's stderr, in format (Text for the
+// commands without --log-format).
+func newLogger(e *env, c *command, format termlog.Format) *logger {
+	return &logger{Logger: termlog.New(termlog.Config{W: e.stderr, TTY: e.stderrTTY, Format: format, Component: c.name})}
 }
 
 // child is a logger for a part of the command (component name) sharing
 // l's output and metrics, whose status loop draws nothing: the part's
 // status is shown by l's.
 func (l *logger) child(component string) *logger {
-	c := &logger{w: l.w, tty: l.tty, format: l.format, component: component, ops: l.ops}
-	c.t = l.get().With(component).WithoutStatus()
-	return c
+	return &logger{Logger: l.With(component).WithoutStatus(), ops: l.ops}
 }
 
 // connFlags are the socket and guard options every networked command has.

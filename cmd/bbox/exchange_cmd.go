@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/bbox-dev/bbox/exchange"
+	"github.com/bbox-dev/bbox/internal/cli"
 	"github.com/bbox-dev/bbox/itch"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/report"
@@ -37,7 +38,7 @@ func replayExchange(ctx context.Context, e *env, c *command, pf *pubFlags, files
 	if !ok {
 		return usageErr(e, c, paceExclusive), true
 	}
-	if n := rf.given("skip-corrupt", "preload", "decoders", "max-sleep"); n != "" {
+	if n := cli.Given(rf.fs, "skip-corrupt", "preload", "decoders", "max-sleep"); n != "" {
 		return usageErr(e, c, "--%s applies to bbox captures, not to ITCH files or pcaps", n), true
 	}
 	day, loc, err := exchange.FeedTime(rf.date, rf.tz)
@@ -55,23 +56,20 @@ func replayExchange(ctx context.Context, e *env, c *command, pf *pubFlags, files
 	case err != nil:
 		return usageErr(e, c, "--to is not after --from"), true
 	}
-	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
-	if !opsOK {
-		return opsCode, true
-	}
-	defer stopOps()
-	cfg.OnProblem = func(p itch.Problem) { log.Logf("skipped: %v", p) }
-	src, err := exchange.NewSource(cfg)
-	if err != nil {
-		return fail(e, c, err), true
-	}
-	defer src.Close()
-	s, err := runPublisher(ctx, e, log, pf, src, rf.duration, "replay")
-	if err != nil {
-		return fail(e, c, err), true
-	}
-	printReplay(e, rf.asJSON, report.NewExchangeReplay(s, src.Stats(), pf.waitSubs, files, src.TopSymbols(10), loc))
-	return exitOK, true
+	return ops.run(ctx, e, c, nil, func(log *logger) int {
+		cfg.OnProblem = func(p itch.Problem) { log.Logf("skipped: %v", p) }
+		src, err := exchange.NewSource(cfg)
+		if err != nil {
+			return fail(e, c, err)
+		}
+		defer src.Close()
+		s, err := runPublisher(ctx, e, log, pf, src, rf.duration, "replay")
+		if err != nil {
+			return fail(e, c, err)
+		}
+		printReplay(e, rf.asJSON, report.NewExchangeReplay(s, src.Stats(), pf.waitSubs, files, src.TopSymbols(10), loc))
+		return exitOK
+	}), true
 }
 
 // inspectExchange is bbox inspect for ITCH files and pcaps: per-type

@@ -17,7 +17,6 @@ import (
 	"strings"
 
 	"github.com/bbox-dev/bbox/internal/cli"
-	"github.com/bbox-dev/bbox/shard"
 )
 
 // newFlags returns the flag set of c: -h prints its help (flagSpec.Usage);
@@ -64,22 +63,6 @@ func parsed(fs *flag.FlagSet, err error) (int, bool) {
 }
 
 func helpHint(cmd string) string { return fmt.Sprintf("Run 'bbox help %s' for its flags.", cmd) }
-
-// validate checks what the flags of one publisher allow only together,
-// and that there are endpoints, before anything binds.
-func (p *pubFlags) validate() error {
-	if len(p.binds) == 0 {
-		return errors.New("--bind is required (one endpoint per shard)")
-	}
-	if p.hwm > 0 && p.frameSize > p.hwm {
-		return fmt.Errorf("--hwm %d is below --frame-size %d: a subscriber's queue must hold at least one frame", p.hwm, p.frameSize)
-	}
-	cfg := shard.PubConfig{Binds: p.binds, Partitions: p.partitions, FrameSize: p.frameSize, HWM: p.hwm}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	return p.rec.validate(p.binds)
-}
 
 // usageErr reports a usage error naming the flag and exits 2.
 func usageErr(e *env, c *command, format string, args ...any) int {

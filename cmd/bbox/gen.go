@@ -80,9 +80,9 @@ func runGen(ctx context.Context, e *env, c *command, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
+	log := newLogger(e, c, termlog.Text)
 	var rep *replay.GenSummary
-	log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return gf.Status(el, r.Rate) },
+	log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return gf.Status(el, r.Rate) },
 		func() { rep, err = gf.Run(ctx) })
 	if err != nil {
 		return fail(e, c, err)

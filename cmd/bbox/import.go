@@ -59,14 +59,14 @@ func runImport(ctx context.Context, e *env, c *command, args []string) int {
 	if err != nil {
 		return fail(e, c, err)
 	}
-	log := &logger{w: e.stderr, tty: e.stderrTTY, component: c.name}
+	log := newLogger(e, c, termlog.Text)
 	im, err := exchange.NewImport(exchange.ImportConfig{Names: files, Out: *out, Writer: replay.WriterConfig{ChunkSize: int(chunkSize), Level: *level},
 		Source: exchange.Config{Inputs: ins, Day: day, Loc: loc, Strict: *strict, OnProblem: func(p itch.Problem) { log.Logf("skipped: %v", p) }}})
 	if err != nil {
 		return fail(e, c, err)
 	}
 	var rep *exchange.ImportReport
-	log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return im.Status(el, r.Rate) },
+	log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return im.Status(el, r.Rate) },
 		func() { rep, err = im.Run(ctx) })
 	if err != nil {
 		return fail(e, c, err)

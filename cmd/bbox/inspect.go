@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/bbox-dev/bbox/replay"
@@ -34,24 +35,19 @@ func runInspect(ctx context.Context, e *env, c *command, args []string) int {
 	if code, done := inspectExchange(ctx, e, c, files, *asJSON, *top, *tz); done { // ITCH files, pcaps
 		return code
 	}
-	readers, err := replay.OpenFiles(files)
-	if err != nil {
+	sum, damage, err := replay.InspectFiles(files, *tz, *top)
+	var ze *replay.ZoneError
+	switch {
+	case errors.As(err, &ze):
+		return usageErr(e, c, "--tz: %v", ze.Err)
+	case err != nil:
 		return fail(e, c, err)
 	}
-	defer readers.Close()
-	loc, err := replay.Zone(*tz, readers.Meta())
-	if err != nil {
-		return usageErr(e, c, "--tz: %v", err)
-	}
-	rep, err := replay.Inspect(readers, *top)
-	if err != nil {
-		return fail(e, c, err)
-	}
-	printReport(e, *asJSON, rep.Summary(loc, replay.ZoneNote(*tz, readers.Meta())))
+	printReport(e, *asJSON, sum)
 	// Damage is an error (exit 1), named by file and offset on stderr; a
 	// file that was merely not closed (no index, nothing lost) is not.
 	code = exitOK
-	for _, err := range rep.Damage() {
+	for _, err := range damage {
 		fmt.Fprintf(e.stderr, "bbox inspect: %v\n", err)
 		code = exitError
 	}

@@ -75,6 +75,30 @@ func (p *pubFlags) config(log *logger) shard.PubConfig {
 	return cfg
 }
 
+// validate checks what the flags of one publisher allow only together,
+// and that there are endpoints, before anything binds: the shard
+// endpoints and their layout first, then the rewind window and the
+// recovery endpoints against them.
+func (p *pubFlags) validate() error {
+	if len(p.binds) == 0 {
+		return errors.New("--bind is required (one endpoint per shard)")
+	}
+	if p.hwm > 0 && p.frameSize > p.hwm {
+		return fmt.Errorf("--hwm %d is below --frame-size %d: a subscriber's queue must hold at least one frame", p.hwm, p.frameSize)
+	}
+	cfg := shard.PubConfig{Binds: p.binds, Partitions: p.partitions, FrameSize: p.frameSize, HWM: p.hwm}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := p.rec.apply(&cfg); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("--recovery-bind: %v", err) // all but the recovery endpoints passed above
+	}
+	return nil
+}
+
 // runPublisher runs src through a new publisher for at most duration (0:
 // until the source ends or a signal) with a live status line, and returns
 // the publisher's summary. It is shared by pub and replay.
@@ -97,7 +121,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 		log.addMetrics(metrics.Publisher(pub.Stats))
 	}
 	run.Around = func(pub *shard.Publisher, publish func()) {
-		log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return report.PubSourceStatus(el, pub, r.Rate, src) }, publish)
+		log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return report.PubSourceStatus(el, pub, r.Rate, src) }, publish)
 	}
 	st, elapsed, err := run.Run(ctx, src)
 	if err != nil {
@@ -107,9 +131,7 @@ func runPublisher(ctx context.Context, e *env, log *logger, pf *pubFlags, src fe
 }
 
 func runPub(ctx context.Context, e *env, c *command, args []string) int {
-	fs := newFlags(e, c)
-	var ops opsFlags
-	ops.register(fs)
+	fs, ops := newOpsFlags(e, c)
 	var pf pubFlags
 	pf.register(fs, "drop")
 	source := fs.String("source", "gen", "what to publish: gen (synthetic feed), a capture file, or an upstream ZeroMQ PUB of [topic][payload]: zmq+tcp://HOST:PORT[?topic=PFX&kind=C]")
@@ -133,38 +155,35 @@ func runPub(ctx context.Context, e *env, c *command, args []string) int {
 	if err := pf.validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
-	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c, notes...)
-	if !opsOK {
-		return opsCode
-	}
-	defer stopOps()
-	src, err := pubsource.Open(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records, Cycle: feed.DefaultCycle})
-	if fe := (*pubsource.FileError)(nil); errors.As(err, &fe) {
-		// A file that is there but bad, or missing, is bad input (exit 1), not a misspelt flag.
-		return fail(e, c, fmt.Errorf("--source: %w", err)) // err names the file
-	} else if err != nil {
-		return usageErr(e, c, "--source: %v", err)
-	}
-	if *idleExit > 0 {
-		if err := src.SetIdleExit(*idleExit); err != nil {
-			return usageErr(e, c, "--idle-exit: %v", err)
+	return ops.run(ctx, e, c, notes, func(log *logger) int {
+		src, err := pubsource.Open(*source, feed.GenConfig{Symbols: *symbols, Size: *size, Seed: *seed, Rate: float64(rate), Records: *records, Cycle: feed.DefaultCycle})
+		if fe := (*pubsource.FileError)(nil); errors.As(err, &fe) {
+			// A file that is there but bad, or missing, is bad input (exit 1), not a misspelt flag.
+			return fail(e, c, fmt.Errorf("--source: %w", err)) // err names the file
+		} else if err != nil {
+			return usageErr(e, c, "--source: %v", err)
 		}
-	}
-	plan, err := box.setup(log, &pf.conn, 0, nil, 0)
-	if err != nil {
-		return fail(e, c, err)
-	}
-	if err := src.Start(log.Logf, pf.conn.options(log)); err != nil {
-		return fail(e, c, err)
-	}
-	defer src.Close()
-	s, err := runPublisher(ctx, e, log, &pf, src, *duration, "pub")
-	if err != nil {
-		return fail(e, c, err)
-	}
-	s.Warnings = append(plan.warnings, s.Warnings...)
-	src.Report(&s)
-	// With --json, a source's own counters join the summary.
-	printSummary(e, *asJSON, func(w io.Writer) { report.WritePub(w, &s) }, func() any { return src.JSON(s) })
-	return exitOK
+		if *idleExit > 0 {
+			if err := src.SetIdleExit(*idleExit); err != nil {
+				return usageErr(e, c, "--idle-exit: %v", err)
+			}
+		}
+		boxWarnings, err := box.setup(log, &pf.conn, 0, nil, 0)
+		if err != nil {
+			return fail(e, c, err)
+		}
+		if err := src.Start(log.Logf, pf.conn.options(log)); err != nil {
+			return fail(e, c, err)
+		}
+		defer src.Close()
+		s, err := runPublisher(ctx, e, log, &pf, src, *duration, "pub")
+		if err != nil {
+			return fail(e, c, err)
+		}
+		s.Warnings = append(boxWarnings, s.Warnings...)
+		src.Report(&s)
+		// With --json, a source's own counters join the summary.
+		printSummary(e, *asJSON, func(w io.Writer) { report.WritePub(w, &s) }, func() any { return src.JSON(s) })
+		return exitOK
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -28,9 +27,7 @@ func init() {
 }
 
 func runRecord(ctx context.Context, e *env, c *command, args []string) int {
-	fs := newFlags(e, c)
-	var ops opsFlags
-	ops.register(fs)
+	fs, ops := newOpsFlags(e, c)
 	var connect, parts cli.List
 	fs.Var(&connect, "connect", "publisher shard endpoints, one per shard (comma-separated or repeated)")
 	fs.Var(&parts, "partitions", "record only these partitions (comma-separated numbers; default all)")
@@ -85,56 +82,45 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 	if first := rc.FirstFile(); fileExists(first) && !*force {
 		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", first))
 	}
-	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
-	if !opsOK {
-		return opsCode
-	}
-	defer stopOps()
-	rc.Logf = log.Logf
-	sc := shard.SubConfig{
-		Connect: connect, Partitions: partList, ExitOnEOS: *exitOnEOS, Conn: cf.options(log),
-		Name: fmt.Sprintf("record-%d", os.Getpid()), Logf: log.Logf,
-	}
-	if err := rf.apply(&sc); err != nil {
-		return usageErr(e, c, "%v", err)
-	}
-	if err := sc.Validate(); err != nil {
-		return usageErr(e, c, "%v", err)
-	}
-	rg, err := replay.NewRecording(replay.RecordingConfig{Recorder: rc, Sub: sc})
-	if err != nil {
-		return fail(e, c, err)
-	}
-	defer rg.Close() // after the summary: the recovery server lingers for clients catching up
-	log.Logf("%s", sc.RecoveryText())
-	if *serve != "" {
-		ep, err := rg.Serve(*serve)
-		if err != nil {
-			return fail(e, c, fmt.Errorf("--serve: %w", err))
+	return ops.run(ctx, e, c, nil, func(log *logger) int {
+		rc.Logf = log.Logf
+		sc := shard.SubConfig{
+			Connect: connect, Partitions: partList, ExitOnEOS: *exitOnEOS, Conn: cf.options(log),
+			Name: fmt.Sprintf("record-%d", os.Getpid()), Logf: log.Logf,
 		}
-		log.Logf("serving recovery from the recording on %s", ep)
-	}
-	sub, rec := rg.Subscriber(), rg.Recorder()
-	log.addMetrics(metrics.Subscriber(sub.Stats, nil), metrics.Recorder(rec.Stats))
-	rctx, cancel := withDuration(ctx, *duration)
-	defer cancel()
-	var runErr, closeErr error
-	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
-		ss := sub.Stats()
-		return replay.RecordStatus(el, r.Rate(ss.Received), ss, rec.Stats())
-	}, func() { runErr, closeErr = rg.Run(rctx) })
-	if runErr != nil && !errors.As(runErr, new(*shard.CroakError)) {
-		return fail(e, c, runErr)
-	}
-	st := sub.Stats()
-	rs := rec.Stats()
-	s := report.Record(st, rs, elapsed, zone)
-	printSummary(e, *asJSON, func(w io.Writer) {
-		fmt.Fprintln(w) // after the status line
-		rs.WriteText(w, st, elapsed.Seconds(), zone, s.Warnings)
-	}, func() any { return s })
-	if closeErr != nil {
-		return fail(e, c, closeErr)
-	}
-	return exitOK
+		if err := rf.apply(&sc); err != nil {
+			return usageErr(e, c, "%v", err)
+		}
+		if err := sc.Validate(); err != nil {
+			return usageErr(e, c, "%v", err)
+		}
+		rg, err := replay.NewRecording(replay.RecordingConfig{Recorder: rc, Sub: sc})
+		if err != nil {
+			return fail(e, c, err)
+		}
+		defer rg.Close() // after the summary: the recovery server lingers for clients catching up
+		log.Logf("%s", sc.RecoveryText())
+		if *serve != "" {
+			ep, err := rg.Serve(*serve)
+			if err != nil {
+				return fail(e, c, fmt.Errorf("--serve: %w", err))
+			}
+			log.Logf("serving recovery from the recording on %s", ep)
+		}
+		sub, rec := rg.Subscriber(), rg.Recorder()
+		log.addMetrics(metrics.Subscriber(sub.Stats, nil), metrics.Recorder(rec.Stats))
+		rctx, cancel := withDuration(ctx, *duration)
+		defer cancel()
+		var runErr, closeErr error
+		elapsed := log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return rg.StatusLine(el, r.Rate) },
+			func() { runErr, closeErr = rg.Run(rctx) })
+		if runErr != nil && !errors.As(runErr, new(*shard.CroakError)) {
+			return fail(e, c, runErr)
+		}
+		printReport(e, *asJSON, report.NewRecordReport(sub.Stats(), rec.Stats(), elapsed, zone))
+		if closeErr != nil {
+			return fail(e, c, closeErr)
+		}
+		return exitOK
+	})
 }

@@ -34,19 +34,6 @@ func (r *recoveryPubFlags) apply(cfg *shard.PubConfig) error {
 	return nil
 }
 
-// validate checks the flags against the shard endpoints before anything binds.
-func (r *recoveryPubFlags) validate(binds []string) error {
-	cfg := shard.PubConfig{Binds: binds}
-	if err := r.apply(&cfg); err != nil {
-		return err
-	}
-	err := cfg.Validate()
-	if err != nil && len(r.binds) > 0 {
-		return fmt.Errorf("--recovery-bind: %v", err)
-	}
-	return err
-}
-
 // recoverySubFlags are a subscriber's recovery settings (sub).
 type recoverySubFlags struct {
 	mode      string

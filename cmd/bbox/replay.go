@@ -68,28 +68,14 @@ const paceExclusive = "--speed and --rate are exclusive: pace by the timestamps 
 // a fixed rate (--rate, which turns --speed off); 0, 0 is max. ok is
 // false when the command line gave both.
 func (f *replayFlags) pace() (speed, rate float64, ok bool) {
-	if f.given("rate") != "" {
-		return 0, float64(f.rate), f.given("speed") == ""
+	if cli.Given(f.fs, "rate") != "" {
+		return 0, float64(f.rate), cli.Given(f.fs, "speed") == ""
 	}
 	return float64(f.speed), float64(f.rate), true
 }
 
-// given is the first of names the command line set, "" if none.
-func (f *replayFlags) given(names ...string) string {
-	set := map[string]bool{}
-	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	for _, n := range names {
-		if set[n] {
-			return n
-		}
-	}
-	return ""
-}
-
 func runReplay(ctx context.Context, e *env, c *command, args []string) int {
-	fs := newFlags(e, c)
-	var ops opsFlags
-	ops.register(fs)
+	fs, ops := newOpsFlags(e, c)
 	var pf pubFlags
 	// A replay is history, not a live feed: by default it waits for a
 	// slow subscriber (lossless) instead of dropping at its --hwm.
@@ -103,7 +89,7 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 	if len(files) == 0 {
 		return usageErr(e, c, "name at least one capture file to replay")
 	}
-	if code, done := replayExchange(ctx, e, c, &pf, files, &rf, &ops); done {
+	if code, done := replayExchange(ctx, e, c, &pf, files, &rf, ops); done {
 		return code
 	}
 	if err := pf.validate(); err != nil {
@@ -113,64 +99,51 @@ func runReplay(ctx context.Context, e *env, c *command, args []string) int {
 	if !paceOK {
 		return usageErr(e, c, paceExclusive)
 	}
-	if rf.loop < 0 {
-		return usageErr(e, c, "--loop %d: want a count, or 0 to loop until stopped", rf.loop)
-	}
-	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c)
-	if !opsOK {
-		return opsCode
-	}
-	defer stopOps()
-	cfg := replay.SourceConfig{Speed: speed, Rate: rate, Loop: rf.loop, Symbols: rf.symbols,
-		SkipCorrupt: rf.skip, MaxSleep: rf.maxSleep, Preload: rf.preload, Decoders: rf.decoders}
-	if rf.loop == 0 {
-		cfg.Loop = -1
-	}
-	play, err := replay.OpenPlay(replay.PlayConfig{Files: files, Source: cfg, From: rf.from, To: rf.to, TZ: rf.tz, Logf: log.Logf})
-	var we *replay.WindowError
-	var ce *replay.ConfigError
-	switch {
-	case errors.As(err, &we):
-		return usageErr(e, c, "--%s: %v", we.Side, we.Err)
-	case errors.Is(err, replay.ErrEmptyWindow):
-		return usageErr(e, c, "--to %s is not after --from %s", rf.to, rf.from)
-	case errors.As(err, &ce):
-		return usageErr(e, c, "%v", err)
-	case err != nil:
-		return fail(e, c, err)
-	}
-	defer play.Close()
-	// runPublisher's own status line gives way to the progress bar: its
-	// log lines go through ours.
-	inner := log.child("pub")
-	log.addMetrics(metrics.ReplaySource(play.Source.Stats))
-	var s report.Summary
-	var runErr error
-	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string { return play.Progress(el, r.Rate) },
-		func() { s, runErr = runPublisher(ctx, e, inner, &pf, play.Source, rf.duration, "replay") })
-	if runErr != nil {
-		return fail(e, c, runErr)
-	}
-	rep, nothing := play.Report(s.Seconds, elapsed)
-	code = exitOK
-	if nothing != "" {
-		// Played through and matched nothing: the filters (checked against
-		// the chunks' ranges and dictionaries in OpenPlay) fell between records.
-		s.Warnings = append(s.Warnings, nothing)
-		defer fmt.Fprintf(e.stderr, "bbox replay: %s\n", nothing) // after the summary, as the last word
-		code = exitError
-	}
-	s.Warnings = append(s.Warnings, report.Unheard(&s, pf.waitSubs)...)
-	printReplay(e, rf.asJSON, &replaySummary{Summary: s, Replay: rep})
-	return code
+	return ops.run(ctx, e, c, nil, func(log *logger) int {
+		cfg := replay.SourceConfig{Speed: speed, Rate: rate, Loop: rf.loop, Symbols: rf.symbols,
+			SkipCorrupt: rf.skip, MaxSleep: rf.maxSleep, Preload: rf.preload, Decoders: rf.decoders}
+		if rf.loop == 0 {
+			cfg.Loop = -1
+		}
+		play, err := replay.OpenPlay(replay.PlayConfig{Files: files, Source: cfg, From: rf.from, To: rf.to, TZ: rf.tz, Logf: log.Logf})
+		var we *replay.WindowError
+		var ce *replay.ConfigError
+		switch {
+		case errors.As(err, &we):
+			return usageErr(e, c, "--%s: %v", we.Side, we.Err)
+		case errors.Is(err, replay.ErrEmptyWindow):
+			return usageErr(e, c, "--to %s is not after --from %s", rf.to, rf.from)
+		case errors.As(err, &ce):
+			return usageErr(e, c, "%v", err)
+		case err != nil:
+			return fail(e, c, err)
+		}
+		defer play.Close()
+		// runPublisher's own status line gives way to the progress bar: its
+		// log lines go through ours.
+		inner := log.child("pub")
+		log.addMetrics(metrics.ReplaySource(play.Source.Stats))
+		var s report.Summary
+		var runErr error
+		elapsed := log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return play.Progress(el, r.Rate) },
+			func() { s, runErr = runPublisher(ctx, e, inner, &pf, play.Source, rf.duration, "replay") })
+		if runErr != nil {
+			return fail(e, c, runErr)
+		}
+		rep, nothing := play.Report(s.Seconds, elapsed)
+		printReplay(e, rf.asJSON, report.NewCaptureReplay(s, rep, nothing, pf.waitSubs))
+		if nothing != "" {
+			// Played through and matched nothing: the filters (checked against
+			// the chunks' ranges and dictionaries in OpenPlay) fell between records.
+			fmt.Fprintf(e.stderr, "bbox replay: %s\n", nothing) // after the summary, as the last word
+			return exitError
+		}
+		return exitOK
+	})
 }
 
 // printReplay writes replay's closing report r (any of its three paths)
-// as printReport does, on a line of its own (summaryBreak).
+// as printReport does, after its progress bar (afterStatus).
 func printReplay(e *env, asJSON bool, r interface{ WriteText(io.Writer) }) {
-	summaryBreak(e, humanOut(e, asJSON))
-	printReport(e, asJSON, r)
+	printSummary(e, asJSON, func(w io.Writer) { r.WriteText(afterStatus(e, w)) }, func() any { return r })
 }
-
-// WriteText is the capture replay's text: WriteReplay.
-func (r *replaySummary) WriteText(w io.Writer) { report.WriteReplay(w, &r.Replay, &r.Summary) }

@@ -1,31 +1,27 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
-	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/report"
 )
 
-// replaySummary is the JSON summary of bbox replay: the publisher's keys
-// (CLI.md) plus what the replay read and skipped.
-type replaySummary struct {
-	report.Summary
-	Replay replay.PlayReport `json:"replay"`
-}
+// replaySummary is the JSON summary of bbox replay for bbox captures
+// (docs/cli.md lists its keys).
+type replaySummary = report.CaptureReplay
 
-// summaryBreak starts a closing summary on a line of its own where a
-// progress bar or status line may still be on the terminal; off a
-// terminal the summary is stdout's first line.
-func summaryBreak(e *env, w io.Writer) {
+// afterStatus is w for a closing summary that may follow a progress bar
+// or status line: on a terminal the summary starts on a line of its own
+// (breakFirst); off one it is w's first line.
+func afterStatus(e *env, w io.Writer) io.Writer {
 	if e.stderrTTY {
-		fmt.Fprintln(w)
+		return &breakFirst{w: w}
 	}
+	return w
 }
 
-// breakFirst writes an empty line before the first write: the summary
-// summaryBreak gives, for a report written in pieces.
+// breakFirst writes an empty line before the first write, so that a
+// report written in pieces starts on a line of its own.
 type breakFirst struct {
 	w    io.Writer
 	done bool

@@ -28,9 +28,7 @@ func init() {
 }
 
 func runSub(ctx context.Context, e *env, c *command, args []string) int {
-	fs := newFlags(e, c)
-	var ops opsFlags
-	ops.register(fs)
+	fs, ops := newOpsFlags(e, c)
 	var connect, topics, parts cli.List
 	fs.Var(&connect, "connect", "publisher shard endpoints, one per shard (comma-separated or repeated)")
 	fs.Var(&topics, "topics", "keep only records whose topic starts with one of these prefixes (comma-separated)")
@@ -86,86 +84,81 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	if *name == "" {
 		*name = fmt.Sprintf("sub-%d", os.Getpid())
 	}
-	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c, notes...)
-	if !opsOK {
-		return opsCode
-	}
-	defer stopOps()
-	sc := shard.SubConfig{
-		Connect: connect, Partitions: partList, Topics: topics, CPUs: cpuList,
-		MaxDelay: *maxDelay, OnLate: policy, Warmup: *warmup, ClockOffset: *clockOffset,
-		GapCroak: *maxGap >= 0, MaxGap: uint64(max(*maxGap, 0)),
-		ExitOnEOS: *exitOnEOS, Conn: cf.options(log), Name: *name,
-	}
-	if err := lf.apply(&sc); err != nil {
-		return usageErr(e, c, "%v", err)
-	}
-	if err := rf.apply(&sc); err != nil {
-		return usageErr(e, c, "%v", err)
-	}
-	log.Logf("%s", sc.RecoveryText())
-	if sc.Idle != shard.IdlePark && len(cpuList) == 0 {
-		log.Logf("--idle %s without --cpus: a polling thread that is not pinned to a core of its own takes CPU from everything else on the box", lf.idle)
-	}
-	if err := sc.Validate(); err != nil {
-		return usageErr(e, c, "%v", err)
-	}
-	busyWorkers := *nworkers
-	if *push != "" {
-		busyWorkers = 0
-	}
-	plan, err := box.setup(log, &cf, len(connect), cpuList, busyWorkers)
-	if err != nil {
-		return fail(e, c, err)
-	}
-	// What the sockets were refused (capped buffers among them).
-	var sockStats zmqx.Counters
-	sc.Conn.Stats = &sockStats
-	publishAlert, closeAlerts, err := openAlerts(*alert, log, &cf)
-	if err != nil {
-		return fail(e, c, err)
-	}
-	// Runs before the process exits, so a croak's event reaches consoles.
-	defer closeAlerts()
-	tap, closeTap, err := workers.CreateTap(*tapPath, *tapPayload)
-	if err != nil {
-		return fail(e, c, fmt.Errorf("--tap: %w", err))
-	}
-	defer closeTap()
-	rec, latLog, err := bench.SubRecorder(latf.SubLatencyConfig, len(connect))
-	if err != nil {
-		return fail(e, c, fmt.Errorf("--latency-out: %w", err))
-	}
-	rc := log.receiving(pipeline.ReceiverConfig{Sub: sc, Alert: publishAlert,
-		Pool: workers.PoolConfig{Workers: *nworkers, Order: ord, Work: *work, Tap: tap}}, rec)
-	if *push != "" {
-		rc.Push = &workers.PushConfig{Bind: *push, Order: ord, Conn: sc.Conn, Logf: log.Logf, Redeliver: *redeliver, AckTimeout: *workerTimeout}
-	}
-	rx, err := pipeline.NewReceiver(rc)
-	if err != nil {
-		latLog.Close()
-		return fail(e, c, err)
-	}
-	log.addMetrics(log.ops.Receiver(rx, rec.Visit)...)
-	if d := rx.Dispatcher(); d != nil {
-		log.Logf("serving workers on %s", d.Endpoint())
-	}
-	rctx, cancel := withDuration(ctx, *duration)
-	defer cancel()
-	var runErr error
-	elapsed := log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
-		st := rx.Subscriber().Stats()
-		return report.SubStatus(el, &st, r.Of)
-	}, func() { runErr = rx.Run(rctx) })
-	if err := latLog.Close(); err != nil {
-		return fail(e, c, err)
-	}
-	if runErr != nil && rx.Croak() == nil {
-		return fail(e, c, runErr)
-	}
-	// A signal (not --duration, not end-of-stream) ended the run.
-	s := report.Finish("sub", rx, report.Measured{Latency: rec, Elapsed: elapsed, Interrupted: ctx.Err() != nil,
-		Warnings: plan.warnings, Capped: tuning.SockBufCappedWarning(sockStats.SockBufCapped.Load())})
-	printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, elapsed) }, func() any { return s })
-	return exitFor(s.Croaked)
+	return ops.run(ctx, e, c, notes, func(log *logger) int {
+		sc := shard.SubConfig{
+			Connect: connect, Partitions: partList, Topics: topics, CPUs: cpuList,
+			MaxDelay: *maxDelay, OnLate: policy, Warmup: *warmup, ClockOffset: *clockOffset,
+			GapCroak: *maxGap >= 0, MaxGap: uint64(max(*maxGap, 0)),
+			ExitOnEOS: *exitOnEOS, Conn: cf.options(log), Name: *name,
+		}
+		if err := lf.apply(&sc); err != nil {
+			return usageErr(e, c, "%v", err)
+		}
+		if err := rf.apply(&sc); err != nil {
+			return usageErr(e, c, "%v", err)
+		}
+		log.Logf("%s", sc.RecoveryText())
+		if sc.Idle != shard.IdlePark && len(cpuList) == 0 {
+			log.Logf("--idle %s without --cpus: a polling thread that is not pinned to a core of its own takes CPU from everything else on the box", lf.idle)
+		}
+		if err := sc.Validate(); err != nil {
+			return usageErr(e, c, "%v", err)
+		}
+		busyWorkers := *nworkers
+		if *push != "" {
+			busyWorkers = 0
+		}
+		boxWarnings, err := box.setup(log, &cf, len(connect), cpuList, busyWorkers)
+		if err != nil {
+			return fail(e, c, err)
+		}
+		// What the sockets were refused (capped buffers among them).
+		var sockStats zmqx.Counters
+		sc.Conn.Stats = &sockStats
+		publishAlert, closeAlerts, err := openAlerts(*alert, log, &cf)
+		if err != nil {
+			return fail(e, c, err)
+		}
+		// Runs before the process exits, so a croak's event reaches consoles.
+		defer closeAlerts()
+		tap, closeTap, err := workers.CreateTap(*tapPath, *tapPayload)
+		if err != nil {
+			return fail(e, c, fmt.Errorf("--tap: %w", err))
+		}
+		defer closeTap()
+		rec, latLog, err := bench.SubRecorder(latf.SubLatencyConfig, len(connect))
+		if err != nil {
+			return fail(e, c, fmt.Errorf("--latency-out: %w", err))
+		}
+		rc := log.receiving(pipeline.ReceiverConfig{Sub: sc, Alert: publishAlert,
+			Pool: workers.PoolConfig{Workers: *nworkers, Order: ord, Work: *work, Tap: tap}}, rec)
+		if *push != "" {
+			rc.Push = &workers.PushConfig{Bind: *push, Order: ord, Conn: sc.Conn, Logf: log.Logf, Redeliver: *redeliver, AckTimeout: *workerTimeout}
+		}
+		rx, err := pipeline.NewReceiver(rc)
+		if err != nil {
+			latLog.Close()
+			return fail(e, c, err)
+		}
+		log.addMetrics(log.ops.Receiver(rx, rec.Visit)...)
+		if d := rx.Dispatcher(); d != nil {
+			log.Logf("serving workers on %s", d.Endpoint())
+		}
+		rctx, cancel := withDuration(ctx, *duration)
+		defer cancel()
+		var runErr error
+		elapsed := log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return report.ReceiverStatus(el, rx, r.Of) },
+			func() { runErr = rx.Run(rctx) })
+		if err := latLog.Close(); err != nil {
+			return fail(e, c, err)
+		}
+		if runErr != nil && rx.Croak() == nil {
+			return fail(e, c, runErr)
+		}
+		// A signal (not --duration, not end-of-stream) ended the run.
+		s := report.Finish("sub", rx, report.Measured{Latency: rec, Elapsed: elapsed, Interrupted: ctx.Err() != nil,
+			Warnings: boxWarnings, Capped: tuning.SockBufCappedWarning(sockStats.SockBufCapped.Load())})
+		printSummary(e, *asJSON, func(w io.Writer) { report.WriteHuman(w, &s, elapsed) }, func() any { return s })
+		return exitFor(s.Croaked)
+	})
 }

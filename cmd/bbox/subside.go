@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/bbox-dev/bbox/bench"
@@ -17,7 +16,7 @@ import (
 // log, observe latency into rec and count squawks in its metrics, and
 // each squawk is shown as a line.
 func (l *logger) receiving(rc pipeline.ReceiverConfig, rec *bench.Recorder) pipeline.ReceiverConfig {
-	rc.Sub.Logf, rc.Sub.Observe, rc.Show = l.Logf, rec.Observe, l.Line
+	rc.Sub.Logf, rc.Sub.Observe, rc.Show = l.Logf, rec.Observe, l.Say
 	rc.Sub.OnSquawk = l.ops.CountSquawks(rc.Sub.OnSquawk) // bbox_sub_squawks_total, bbox_sub_croaks_total
 	return rc
 }
@@ -28,17 +27,6 @@ func exitFor(croaked bool) int {
 		return exitCroaked
 	}
 	return exitOK
-}
-
-// printSummary writes a summary for people, on stderr with --json so that
-// stdout holds only the JSON object (of v, taken after human has written).
-func printSummary(e *env, asJSON bool, human func(io.Writer), v func() any) {
-	if !asJSON {
-		human(e.stdout)
-		return
-	}
-	human(e.stderr)
-	writeJSON(e.stdout, v())
 }
 
 // liveFlags are the subscriber's liveness, reconnect and idle flags

@@ -26,8 +26,7 @@ func runVersion(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	in := buildinfo.Get()
 	if *asJSON {
-		b, _ := json.Marshal(in)
-		fmt.Fprintf(e.stdout, "%s\n", b)
+		writeJSON(e.stdout, in) // stamped as it is: it holds its own "version"
 		return exitOK
 	}
 	fmt.Fprint(e.stdout, in.Long())
@@ -52,11 +51,17 @@ func humanOut(e *env, asJSON bool) io.Writer {
 	return e.stdout
 }
 
-// printReport writes a command's closing report: its text (on stderr
-// with --json) and, with --json, its JSON line on stdout.
-func printReport(e *env, asJSON bool, r interface{ WriteText(io.Writer) }) {
-	r.WriteText(humanOut(e, asJSON))
+// printSummary writes a command's closing report: human's text (on
+// stderr with --json, so that stdout holds only the JSON line) and, with
+// --json, v's JSON line on stdout (v is taken after human has written).
+func printSummary(e *env, asJSON bool, human func(io.Writer), v func() any) {
+	human(humanOut(e, asJSON))
 	if asJSON {
-		writeJSON(e.stdout, r)
+		writeJSON(e.stdout, v())
 	}
+}
+
+// printReport is printSummary for a report that writes its own text.
+func printReport(e *env, asJSON bool, r interface{ WriteText(io.Writer) }) {
+	printSummary(e, asJSON, r.WriteText, func() any { return r })
 }

@@ -21,9 +21,7 @@ func init() {
 }
 
 func runWorker(ctx context.Context, e *env, c *command, args []string) int {
-	fs := newFlags(e, c)
-	var ops opsFlags
-	ops.register(fs)
+	fs, ops := newOpsFlags(e, c)
 	var connect cli.List
 	fs.Var(&connect, "connect", "subscribers' --push endpoints (repeatable or comma-separated)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every endpoint has sent end-of-stream")
@@ -43,33 +41,28 @@ func runWorker(ctx context.Context, e *env, c *command, args []string) int {
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required")
 	}
-	log, stopOps, opsCode, opsOK := ops.start(ctx, e, c, notes...)
-	if !opsOK {
-		return opsCode
-	}
-	defer stopOps()
-	tap, closeTap, err := workers.CreateTap(*tapPath, false)
-	if err != nil {
-		return fail(e, c, fmt.Errorf("--tap: %w", err))
-	}
-	defer closeTap()
-	h := workers.NewSymbolStats()
-	w, err := workers.NewWorker(workers.WorkerConfig{Connect: connect, ExitOnEOS: *exitOnEOS, Work: *work, Credit: *credit, Tap: tap,
-		Conn: cf.options(log), Logf: log.Logf}, h)
-	if err != nil {
-		return usageErr(e, c, "%v", err)
-	}
-	log.addMetrics(metrics.WorkerProcess(w.Stats))
-	rctx, cancel := withDuration(ctx, *duration)
-	defer cancel()
-	var sum workers.WorkerSummary
-	log.whileStatus(func(el time.Duration, r *termlog.Rates) string {
-		st := w.Stats()
-		return workers.Status(el, r.Rate(st.Records), st)
-	}, func() { sum, err = w.RunSummary(rctx, h) })
-	if err != nil {
-		return fail(e, c, err)
-	}
-	printReport(e, *asJSON, &sum)
-	return exitFor(sum.Croaked)
+	return ops.run(ctx, e, c, notes, func(log *logger) int {
+		tap, closeTap, err := workers.CreateTap(*tapPath, false)
+		if err != nil {
+			return fail(e, c, fmt.Errorf("--tap: %w", err))
+		}
+		defer closeTap()
+		h := workers.NewSymbolStats()
+		w, err := workers.NewWorker(workers.WorkerConfig{Connect: connect, ExitOnEOS: *exitOnEOS, Work: *work, Credit: *credit, Tap: tap,
+			Conn: cf.options(log), Logf: log.Logf}, h)
+		if err != nil {
+			return usageErr(e, c, "%v", err)
+		}
+		log.addMetrics(metrics.WorkerProcess(w.Stats))
+		rctx, cancel := withDuration(ctx, *duration)
+		defer cancel()
+		var sum workers.WorkerSummary
+		log.WhileStatus(func(el time.Duration, r *termlog.Rates) string { return w.StatusLine(el, r.Rate) },
+			func() { sum, err = w.RunSummary(rctx, h) })
+		if err != nil {
+			return fail(e, c, err)
+		}
+		printReport(e, *asJSON, &sum)
+		return exitFor(sum.Croaked)
+	})
 }

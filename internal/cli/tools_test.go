@@ -8,7 +8,8 @@ import (
 )
 
 // A ladder of rates reads as Rate does, naming the item it cannot read;
-// Given tells a flag set from its default.
+// Given tells a flag set from its default, and names the first of
+// several that was set.
 func TestRatesAndGiven(t *testing.T) {
 	got, err := Rates([]string{"100k", "2.5M", "max", "750"})
 	if err != nil || len(got) != 4 || got[0] != 1e5 || got[1] != 2.5e6 || got[2] != 0 || got[3] != 750 {
@@ -26,8 +27,11 @@ func TestRatesAndGiven(t *testing.T) {
 	if err := fs.Parse([]string{"--cpus", "auto"}); err != nil {
 		t.Fatal(err)
 	}
-	if !Given(fs, "cpus") || Given(fs, "mode") || Given(fs, "nope") {
+	if Given(fs, "cpus") != "cpus" || Given(fs, "mode") != "" || Given(fs, "nope") != "" || Given(fs) != "" {
 		t.Error("Given")
+	}
+	if n := Given(fs, "mode", "nope", "cpus"); n != "cpus" {
+		t.Errorf("Given(mode, nope, cpus) = %q, want the first given: cpus", n)
 	}
 }
 

@@ -19,10 +19,15 @@ func Rates(items []string) ([]float64, error) {
 	return rates, nil
 }
 
-// Given reports whether flag name was set on fs's command line (or by
-// Set), as opposed to holding its default.
-func Given(fs *flag.FlagSet, name string) bool {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
-	return given
+// Given is the first of names that fs's command line set (or Set did),
+// as opposed to holding its default; "" if none was.
+func Given(fs *flag.FlagSet, names ...string) string {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, n := range names {
+		if set[n] {
+			return n
+		}
+	}
+	return ""
 }

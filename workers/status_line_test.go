@@ -1,0 +1,20 @@
+package workers
+
+import (
+	"testing"
+	"time"
+)
+
+// A worker's status line is Status of its counters, its rate asked of
+// the records handled.
+func TestWorkerStatusLine(t *testing.T) {
+	w, err := NewWorker(WorkerConfig{Connect: []string{"tcp://127.0.0.1:1"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked int64 = -1
+	got := w.StatusLine(3*time.Second, func(n int64) float64 { asked = n; return 2500 })
+	if want := Status(3*time.Second, 2500, WorkerProcStats{}); got != want || asked != 0 || want != "[ 3s] 2.5k rec/s, 0 handled" {
+		t.Fatalf("got %q (rate asked of %d), want %q", got, asked, want)
+	}
+}
