@@ -36,8 +36,9 @@ var BBox = &Spec{
 		"size":    Int(func(n int) error { return (&feed.GenConfig{Size: n}).Validate() }),
 	},
 	NegativeOK: map[string]bool{
-		"heartbeat":    true, // negative: off
-		"clock-offset": true, // the publisher's clock may run behind
+		"heartbeat":         true, // negative: off
+		"heartbeat-timeout": true, // negative: off (the subscriber's stall check)
+		"clock-offset":      true, // the publisher's clock may run behind
 	},
 	Footer: "Exit status: 0 done, 1 error, 2 usage error, 3 croaked.\n",
 }

@@ -26,6 +26,7 @@ func TestBBoxRules(t *testing.T) {
 		fs.Int("level", 1, "")
 		fs.Int("symbols", 8000, "")
 		fs.Int("heartbeat", 0, "")
+		fs.Duration("heartbeat-timeout", 3e9, "")
 		fs.Duration("linger", 0, "")
 		return fs
 	}
@@ -39,6 +40,7 @@ func TestBBoxRules(t *testing.T) {
 		{"--level 9", "compression level 9 outside [1, 4]"},
 		{"--symbols 2000000", "symbols 2000000 outside"},
 		{"--linger -1ms", "must not be negative"},
+		{"--heartbeat-timeout -1s", ""}, // off, as its help says
 		{"--heartbeat -1 --cpus auto --order topic --bind tcp://127.0.0.1:1,ipc:///tmp/x", ""},
 	} {
 		err := BBox.Parse(newBBoxSet(), strings.Fields(c.args))
