@@ -32,8 +32,11 @@ var BBox = &Spec{
 		"level":       Int(checkLevel),
 		// The synthetic feed's int flags are held to the generator's
 		// bounds (replay's --symbols is a list of topics: not checked).
-		"symbols": Int(func(n int) error { return (&feed.GenConfig{Symbols: n}).Validate() }),
-		"size":    Int(func(n int) error { return (&feed.GenConfig{Size: n}).Validate() }),
+		"symbols":  Int(func(n int) error { return (&feed.GenConfig{Symbols: n}).Validate() }),
+		"size":     Int(func(n int) error { return (&feed.GenConfig{Size: n}).Validate() }),
+		"credit":   Int(checkCredit),
+		"shards":   Int(checkShards),
+		"interval": checkInterval,
 	},
 	NegativeOK: map[string]bool{
 		"heartbeat":         true, // negative: off

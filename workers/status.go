@@ -13,3 +13,10 @@ import (
 func Status(elapsed time.Duration, rate float64, st WorkerProcStats) string {
 	return fmt.Sprintf("[%2.0fs] %s rec/s, %s handled", elapsed.Seconds(), words.RateFixed(rate), words.Group(st.Records))
 }
+
+// StatusLine is Status of w's counters now (bbox worker's status line);
+// rate turns the records handled so far into records per second lately.
+func (w *Worker) StatusLine(elapsed time.Duration, rate func(n int64) float64) string {
+	st := w.Stats()
+	return Status(elapsed, rate(st.Records), st)
+}
