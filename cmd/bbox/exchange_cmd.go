@@ -31,8 +31,10 @@ func replayExchange(ctx context.Context, e *env, c *command, pf *pubFlags, files
 	if err != nil {
 		return fail(e, c, err), true
 	}
-	if len(pf.binds) == 0 {
-		return usageErr(e, c, "--bind is required (one endpoint per shard)"), true
+	// The publisher's flags are held to what a capture's replay holds them
+	// to (a --hwm below --frame-size would drop every frame).
+	if err := pf.validate(); err != nil {
+		return usageErr(e, c, "%v", err), true
 	}
 	speed, rate, ok := rf.pace()
 	if !ok {

@@ -227,6 +227,8 @@ func TestExchangeUsage(t *testing.T) {
 		{[]string{"import", f + "?port=0", "--out", filepath.Join(dir, "x.bbc")}, exitError, "port="},
 		{[]string{"gen", "--format", "csv", "--out", filepath.Join(dir, "y")}, exitUsage, "--format"},
 		{[]string{"replay", f, "--bind", "tcp://127.0.0.1:0", "--skip-corrupt"}, exitUsage, "--skip-corrupt"},
+		{[]string{"replay", f, "--bind", "tcp://127.0.0.1:0", "--hwm", "1000"}, exitUsage, "--hwm 1000 is below --frame-size"},
+		{[]string{"replay", f}, exitUsage, "--bind is required"},
 		{[]string{"replay", f, "--mold", "udp://10.0.0.1:5"}, exitUsage, "multicast"},
 		{[]string{"replay", f, "--mold", "udp://239.1.1.1:5?nope=1"}, exitUsage, "nope"},
 		{[]string{"replay", f, "--mold", "udp://239.1.1.1:5", "--loop", "2"}, exitUsage, "--loop"},
