@@ -99,7 +99,7 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 			return fail(e, c, err)
 		}
 		defer rg.Close() // after the summary: the recovery server lingers for clients catching up
-		log.Logf("%s", sc.RecoveryText())
+		log.Infof("%s", sc.RecoveryText())
 		if *serve != "" {
 			ep, err := rg.Serve(*serve)
 			if err != nil {

@@ -97,7 +97,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 		if err := rf.apply(&sc); err != nil {
 			return usageErr(e, c, "%v", err)
 		}
-		log.Logf("%s", sc.RecoveryText())
+		log.Infof("%s", sc.RecoveryText())
 		if sc.Idle != shard.IdlePark && len(cpuList) == 0 {
 			log.Logf("--idle %s without --cpus: a polling thread that is not pinned to a core of its own takes CPU from everything else on the box", lf.idle)
 		}

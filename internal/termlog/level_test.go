@@ -2,6 +2,7 @@ package termlog
 
 import (
 	"log/slog"
+	"strings"
 	"testing"
 )
 
@@ -31,5 +32,20 @@ func TestLevelOf(t *testing.T) {
 		if got := levelOf(c.msg); got != c.want {
 			t.Errorf("levelOf(%q) = %v, want %v", c.msg, got, c.want)
 		}
+	}
+}
+
+// Infof is INFO whatever its words say; Logf would read the same line as
+// a warning.
+func TestInfofIsInfo(t *testing.T) {
+	var b syncBuf
+	l := New(Config{W: &b, Component: "sub"})
+	l.Infof("%s", "recovering gaps from the publisher's window at tcp://127.0.0.1:8001")
+	l.Logf("%s", "recovering gaps from the publisher's window at tcp://127.0.0.1:8002")
+	l.Flush()
+	out := b.String()
+	if !strings.Contains(out, "INFO  sub: recovering gaps from the publisher's window at tcp://127.0.0.1:8001") ||
+		!strings.Contains(out, "WARN  sub: recovering gaps from the publisher's window at tcp://127.0.0.1:8002") {
+		t.Fatalf("got:\n%s", out)
 	}
 }

@@ -159,6 +159,15 @@ func (l *Logger) Logf(format string, args ...any) {
 	l.log(slog.LevelInfo, format, args)
 }
 
+// Infof logs an INFO line whatever its words say: for a line that names
+// trouble it is set up to handle ("recovering gaps from ..."), which
+// Logf would take for a warning.
+func (l *Logger) Infof(format string, args ...any) {
+	if !l.c.cfg.Quiet {
+		l.limited(slog.LevelInfo, format, fmt.Sprintf(format, args...))
+	}
+}
+
 // Warnf logs a WARN line, rate limited per format string.
 func (l *Logger) Warnf(format string, args ...any) { l.log(slog.LevelWarn, format, args) }
 
@@ -223,6 +232,11 @@ func (l *Logger) log(level slog.Level, format string, args []any) {
 	if level == slog.LevelInfo {
 		level = levelOf(msg)
 	}
+	l.limited(level, format, msg)
+}
+
+// limited emits msg at level unless lines of its format are being folded.
+func (l *Logger) limited(level slog.Level, format, msg string) {
 	key := format
 	if literalLen(format) < 8 {
 		key = lineShape(msg) // logf("%s", msg) carries many kinds of line
