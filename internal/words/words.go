@@ -106,8 +106,9 @@ func ParseSize(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	// Written so NaN fails too (every comparison with it is false).
-	if err != nil || !(v > 0) || !(v*float64(mult) <= 1<<62) {
+	// Written so NaN fails too (every comparison with it is false); a
+	// size under one byte (".1", "0.5B") would truncate to 0.
+	if err != nil || !(v*float64(mult) >= 1) || !(v*float64(mult) <= 1<<62) {
 		return 0, fmt.Errorf("%q is not a size (1048576, 64KiB, 1MiB, 1GB)", s)
 	}
 	return int64(v * float64(mult)), nil

@@ -38,7 +38,7 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", s, got, err, want)
 		}
 	}
-	for _, s := range []string{"", "0", "-1KiB", "KiB", "1 fortnight", "1e30", "off", "NaN", "NaNKiB", "+Inf"} {
+	for _, s := range []string{"", "0", "-1KiB", "KiB", "1 fortnight", "1e30", "off", "NaN", "NaNKiB", "+Inf", ".1", "0.5B"} {
 		if got, err := ParseSize(s); err == nil {
 			t.Errorf("ParseSize(%q) = %d, want an error", s, got)
 		} else if err.Error() != `"`+s+`" is not a size (1048576, 64KiB, 1MiB, 1GB)` {
@@ -50,7 +50,7 @@ func TestParseSize(t *testing.T) {
 // FuzzParseSize: any input either fails or gives a positive size below
 // 2^62, never panics.
 func FuzzParseSize(f *testing.F) {
-	for _, s := range []string{"1MiB", "64KB", "1.5G", "0", "-1", "1e400B", "NaN", "Inf", " 7 B"} {
+	for _, s := range []string{"1MiB", "64KB", "1.5G", "0", "-1", "1e400B", "NaN", "Inf", " 7 B", ".1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
