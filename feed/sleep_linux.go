@@ -6,10 +6,14 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // prSetTimerSlack is PR_SET_TIMERSLACK from <linux/prctl.h>.
 const prSetTimerSlack = 29
+
+// rawSleepMax is the longest sleep that holds its P (see preciseSleep).
+const rawSleepMax = 2 * time.Millisecond
 
 // preciseSleep sleeps d (under ~1ms) on the calling thread with the
 // kernel's high-resolution timer rather than the Go runtime's, which
@@ -22,6 +26,14 @@ func preciseSleep(d time.Duration) {
 	runtime.LockOSThread()
 	syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 1000, 0)
 	ts := syscall.NsecToTimespec(int64(d))
-	syscall.Nanosleep(&ts, nil)
+	if d <= rawSleepMax && runtime.GOMAXPROCS(0) > 1 {
+		// A raw sleep keeps this goroutine's P for the short wait (the
+		// other Ps run everything else) but skips the scheduler's syscall
+		// bookkeeping, whose first syscall after an idle spell wakes the
+		// runtime's monitor thread: at a fixed rate that is every sleep.
+		syscall.RawSyscall(syscall.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), 0, 0)
+	} else {
+		syscall.Nanosleep(&ts, nil)
+	}
 	runtime.UnlockOSThread()
 }

@@ -499,7 +499,9 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 		// Waiting in the kernel costs a locked thread one wake-up per
 		// read, Go's poller two; the thread owns its core anyway.
 		peer.ThreadReads(s.cfg.Idle.Spin, s.cfg.Idle.Yield)
-	case s.cfg.Idle.spins():
+	default:
+		// Park (spin 0, yield 0) and the spinning strategies alike read
+		// with raw non-blocking reads (zmqx.Peer.SpinReads).
 		peer.SpinReads(s.cfg.Idle.Spin, s.cfg.Idle.Yield)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"io"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -51,7 +52,7 @@ func (r *spinReader) Read(b []byte) (int, error) {
 		again := false
 		rerr := r.rc.Read(func(fd uintptr) bool {
 			for {
-				n, err = syscall.Read(int(fd), b)
+				n, err = rawRead(fd, b)
 				switch {
 				case err == syscall.EINTR:
 					continue
@@ -91,4 +92,21 @@ func (r *spinReader) Read(b []byte) (int, error) {
 			return n, nil
 		}
 	}
+}
+
+// rawRead is read(2) on a non-blocking socket without the scheduler's
+// syscall bookkeeping: it never blocks, and entering a syscall the
+// runtime's way wakes its monitor thread (sysmon) whenever the process
+// was idle, which at a fixed rate is every read (measured at 1M
+// records/s: 20% of bbox sub's CPU in sysmon).
+func rawRead(fd uintptr, b []byte) (int, error) {
+	var p unsafe.Pointer
+	if len(b) > 0 {
+		p = unsafe.Pointer(unsafe.SliceData(b))
+	}
+	r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(p), uintptr(len(b)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
 }

@@ -200,7 +200,11 @@ func (w *Writer) tryFlush() (n int64, all bool, err error) {
 // writev is tryFlush's one write of w.iovecs, on the socket's fd.
 func (w *Writer) writev(fd uintptr) bool {
 	for {
-		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(unsafe.SliceData(w.iovecs))), uintptr(len(w.iovecs)))
+		// Raw: the socket is non-blocking, so the call never parks the
+		// thread, and skipping the scheduler's syscall bookkeeping spares
+		// a wake-up of its monitor thread per write when the process was
+		// idle (measured at 1M records/s: 8% of bbox pub's CPU in sysmon).
+		r, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(unsafe.SliceData(w.iovecs))), uintptr(len(w.iovecs)))
 		if e == syscall.EINTR {
 			continue
 		}
