@@ -47,6 +47,8 @@ type procEnv struct {
 	Dir string
 	// CPUs is bbox sub's --cpus ("" : none).
 	CPUs string
+	// GoMaxProcs is bbox sub's --gomaxprocs (0: not given).
+	GoMaxProcs int
 	// Log, if set, is where the receiver writes its latency log (bbox and
 	// tcp paths), kept after the run; "" means a file in Dir.
 	Log string
@@ -207,6 +209,9 @@ func subArgs(cfg LoadConfig, env procEnv, eps []string, lat string) []string {
 		"--latency-interval", cfg.Interval.String()}
 	if env.CPUs != "" {
 		args = append(args, "--cpus", env.CPUs)
+	}
+	if env.GoMaxProcs > 0 {
+		args = append(args, "--gomaxprocs", strconv.Itoa(env.GoMaxProcs))
 	}
 	if idle, _ := cfg.Idle.Name(); idle != "park" {
 		args = append(args, "--idle", idle) // Validate refused a strategy without a name

@@ -44,3 +44,32 @@ func TestIdleReachesTheSubscriber(t *testing.T) {
 		t.Fatalf("a spinning subscriber: published %d, received %d, lost %d", res.Published, res.Received, res.Lost)
 	}
 }
+
+// Process mode hands its subscriber GOMAXPROCS to bbox sub as
+// --gomaxprocs N (nothing at 0, bbox sub's default) and names it in the
+// run's description; in-process, or negative, it is refused.
+func TestSubGoMaxProcsReachesTheSubscriber(t *testing.T) {
+	eps := []string{"tcp://127.0.0.1:1"}
+	if args := subArgs(LoadConfig{Workers: 1}, procEnv{}, eps, "lat.hlog"); slices.Contains(args, "--gomaxprocs") {
+		t.Errorf("default: bbox %s", strings.Join(args, " "))
+	}
+	args := subArgs(LoadConfig{Workers: 1}, procEnv{GoMaxProcs: 1}, eps, "lat.hlog")
+	if i := slices.Index(args, "--gomaxprocs"); i < 0 || i+1 >= len(args) || args[i+1] != "1" {
+		t.Errorf("GoMaxProcs 1: bbox %s", strings.Join(args, " "))
+	}
+	o := Options{Load: LoadConfig{Rate: 1000, Duration: time.Second, From: FromSource}, Process: true, Exe: "bbox", SubGoMaxProcs: 1}
+	if err := o.Validate(); err != nil {
+		t.Fatalf("process mode, GOMAXPROCS 1: %v", err)
+	}
+	if d := o.describe(PathBBox); !strings.Contains(d, "bbox sub --gomaxprocs 1") {
+		t.Errorf("description %q does not name the setting", d)
+	}
+	o.SubGoMaxProcs = -1
+	if err := o.Validate(); err == nil {
+		t.Error("GOMAXPROCS -1 accepted")
+	}
+	o.SubGoMaxProcs, o.Process = 1, false
+	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "process mode") {
+		t.Errorf("in-process with a subscriber GOMAXPROCS: %v", err)
+	}
+}

@@ -52,6 +52,10 @@ type Options struct {
 	Process bool
 	Exe     string
 	SubCPUs string
+	// SubGoMaxProcs is bbox sub's GOMAXPROCS in process mode (0: its
+	// default): 1 runs its reader and workers on one Go P, which on a box
+	// whose cores the publisher shares saves the hand-off wake-ups.
+	SubGoMaxProcs int
 	// Rates is a ladder: bbox and every baseline at each rate in turn (0:
 	// as fast as the sender goes, process mode only).
 	Rates []float64
@@ -141,6 +145,10 @@ func (o *Options) Validate() error {
 	switch {
 	case o.Process && !idleNamed:
 		return fmt.Errorf("idle strategy %+v: process mode passes it to bbox sub by name (park, yield or spin)", o.Load.Idle)
+	case o.SubGoMaxProcs < 0:
+		return fmt.Errorf("subscriber GOMAXPROCS %d: want 0 (its default) or more", o.SubGoMaxProcs)
+	case o.SubGoMaxProcs > 0 && !o.Process:
+		return errors.New("a subscriber GOMAXPROCS applies to process mode only (bbox sub is this process in-process)")
 	case o.Process && o.Sweep:
 		return errors.New("a sweep runs in-process; in process mode give a ladder of rates")
 	case !o.Process && slices.Contains(o.Rates, 0):
@@ -235,7 +243,7 @@ func (r *runner) interrupted() bool { return r.ctx.Err() != nil }
 // setupProcess builds the libzmq baseline; a baseline that cannot run is
 // dropped with the reason in r.skipped.
 func (r *runner) setupProcess() {
-	r.env = procEnv{Exe: r.Exe, CPUs: r.SubCPUs}
+	r.env = procEnv{Exe: r.Exe, CPUs: r.SubCPUs, GoMaxProcs: r.SubGoMaxProcs}
 	wantZMQ := false
 	for _, p := range r.Baselines {
 		wantZMQ = wantZMQ || p == PathLibZMQ || p == PathLibZMQ64
@@ -297,8 +305,12 @@ func (o *Options) describeProcess(path Path, from string) string {
 	case PathLibZMQ64:
 		return "libzmq C PUB→SUB between two processes, up to 64 records (those due) per message, latency from " + from
 	}
-	return fmt.Sprintf("bbox pub → bbox sub as separate processes over loopback (%s, %s), latency from %s to the subscriber thread",
-		words.Count(l.Shards, "shard", "shards"), words.Count(l.Workers, "worker", "workers"), from)
+	set := ""
+	if o.SubGoMaxProcs > 0 {
+		set = fmt.Sprintf(", bbox sub --gomaxprocs %d", o.SubGoMaxProcs)
+	}
+	return fmt.Sprintf("bbox pub → bbox sub as separate processes over loopback (%s, %s%s), latency from %s to the subscriber thread",
+		words.Count(l.Shards, "shard", "shards"), words.Count(l.Workers, "worker", "workers"), set, from)
 }
 
 func (o *Options) fromText() string {

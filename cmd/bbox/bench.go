@@ -57,6 +57,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 	fs.IntVar(&l.Workers, "workers", 1, "in-process workers behind the subscriber threads")
 	at := fs.String("at", "sub", "where latency is recorded: sub (each subscriber thread, as it decodes a frame) or worker (each worker, as it takes a batch)")
 	cpus := fs.String("cpus", "auto", "subscriber thread cores: auto (thread i on core i), none, or a list like 0,1 (--mode process: bbox sub's --cpus, unpinned unless given)")
+	fs.IntVar(&o.SubGoMaxProcs, "sub-gomaxprocs", 0, "--mode process: bbox sub's --gomaxprocs (0: its default); 1 runs its reader and workers on one Go P, which saves hand-off wake-ups where the publisher shares the cores")
 	idle := fs.String("idle", "park", "what a subscriber thread does with no data: park (block), yield (sched_yield, then park) or spin (poll, yield, then park: dedicated cores only); --mode process: bbox sub's --idle")
 	fs.IntVar(&l.Size, "size", 100, "record size on the wire, bytes")
 	fs.IntVar(&l.Symbols, "symbols", 1000, "distinct symbols in the synthetic feed")
@@ -96,6 +97,7 @@ func runBench(ctx context.Context, e *env, c *command, args []string) int {
 		{o.Process && l.From == bench.FromSend, "--co off: --mode process measures from the scheduled send time only (the baselines carry no send stamp)"},
 		{*at != "sub" && !l.AtWorker, fmt.Sprintf("--at %q: want sub or worker", *at)},
 		{idleErr != nil, fmt.Sprintf("--idle: %v", idleErr)},
+		{o.SubGoMaxProcs > 0 && !o.Process, "--sub-gomaxprocs: needs --mode process (in-process there is no separate bbox sub)"},
 		{l.Workers < 1 || l.Workers > 4096, fmt.Sprintf("--workers %d: want 1..4096", l.Workers)},
 		{o.Sweep && o.SLA <= 0, fmt.Sprintf("--sla %v: want a positive duration", o.SLA)},
 		{o.Sweep && !(o.Factor > 1.01), fmt.Sprintf("--sweep-factor %v: want more than 1.01", o.Factor)},

@@ -18,6 +18,11 @@ func TestBenchIdle(t *testing.T) {
 		!strings.Contains(errb.String(), `bbox bench: --idle: idle strategy "busy": want spin, yield or park`) {
 		t.Fatalf("--idle busy: exit %d\n%s", code, errb.String())
 	}
+	errb.Reset()
+	if code := run(context.Background(), &env{stdout: &out, stderr: &errb}, []string{"bench", "--sub-gomaxprocs", "1"}); code != exitUsage ||
+		!strings.Contains(errb.String(), "bbox bench: --sub-gomaxprocs: needs --mode process") {
+		t.Fatalf("--sub-gomaxprocs in-process: exit %d\n%s", code, errb.String())
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	out.Reset()
