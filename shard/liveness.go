@@ -129,8 +129,6 @@ func ParseIdle(s string) (IdleStrategy, error) {
 	return IdlePark, fmt.Errorf("idle strategy %q: want spin, yield or park", s)
 }
 
-func (i IdleStrategy) spins() bool { return i.Spin > 0 || i.Yield > 0 }
-
 func (i IdleStrategy) validate() error {
 	if i.Spin < 0 || i.Yield < 0 {
 		return fmt.Errorf("idle strategy spin %d, yield %d: must not be negative", i.Spin, i.Yield)
