@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
@@ -21,14 +22,31 @@ func SourceLocation(name string) (*time.Location, error) {
 }
 
 // GenFile is one synthetic day written into a new capture file (bbox
-// gen): make it with CreateGen, then Run it once. Status reads counters
-// that Run updates without synchronisation (as the status line always
-// has): it is a display, not a count to act on.
+// gen): make it with CreateGen, then Run it once. Status is safe to call
+// from another goroutine while Run runs: Run publishes its progress once
+// per chunk the generator returns.
 type GenFile struct {
 	g    *feed.Generator
 	w    *Writer
 	day  feed.Day
 	path string
+
+	generated, written atomic.Int64 // for Status
+}
+
+// progress is f's generator as WriteGenerated's source, publishing what
+// the generator and the writer have done after every chunk.
+type progress struct{ f *GenFile }
+
+func (p progress) Next(ctx context.Context, b *feed.Batch) error {
+	err := p.f.g.Next(ctx, b)
+	p.f.publish()
+	return err
+}
+
+func (f *GenFile) publish() {
+	f.generated.Store(f.g.Generated())
+	f.written.Store(f.w.Stats().Bytes)
 }
 
 // CreateGen creates (or truncates) the capture file path for g, the
@@ -58,7 +76,8 @@ func (s *GenSummary) WriteText(w io.Writer) { s.GenReport.WriteText(w, s.loc) }
 // ctx ends first the error says how far it got; the file is complete
 // either way.
 func (f *GenFile) Run(ctx context.Context) (*GenSummary, error) {
-	rep, err := WriteGenerated(ctx, f.g, f.w, f.path, f.day.Symbols, f.day.Seed)
+	rep, err := WriteGenerated(ctx, progress{f}, f.w, f.path, f.day.Symbols, f.day.Seed)
+	f.publish() // the last chunk's bytes, flushed at Close
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("interrupted after %s of %s records; %s holds them and is complete",
 			words.Group(f.w.Stats().Records), words.Group(f.day.Records), f.path)
@@ -69,7 +88,7 @@ func (f *GenFile) Run(ctx context.Context) (*GenSummary, error) {
 // Status is the live status line after el: records generated of the
 // day's, at rate(records) per second, and the bytes written.
 func (f *GenFile) Status(el time.Duration, rate func(n int64) float64) string {
-	n := f.g.Generated()
+	n := f.generated.Load()
 	return fmt.Sprintf("[%2.0fs] %s/%s records  %s rec/s  %s written", el.Seconds(), words.Group(n), words.Group(f.day.Records),
-		words.RateFixed(rate(n)), words.Group(f.w.Stats().Bytes))
+		words.RateFixed(rate(n)), words.Group(f.written.Load()))
 }

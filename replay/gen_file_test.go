@@ -66,6 +66,28 @@ func TestGenFile(t *testing.T) {
 		t.Errorf("file: %d records, header %+v", r.Records(), r.Header())
 	}
 
+	// Status while Run runs (the live status line's goroutine): -race
+	// finds any unsynchronised read.
+	busy := gen(filepath.Join(t.TempDir(), "busy.bbc"))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := busy.Run(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+			busy.Status(time.Second, func(n int64) float64 { return float64(n) })
+		}
+	}
+	if s := busy.Status(time.Second, func(n int64) float64 { return float64(n) }); !strings.HasPrefix(s, "[ 1s] 300/300 records  ") {
+		t.Errorf("status after a watched run: %q", s)
+	}
+
 	stopped, stop := context.WithCancel(ctx)
 	stop()
 	cut := filepath.Join(t.TempDir(), "cut.bbc")
