@@ -206,11 +206,20 @@ func TestKilledWorker(t *testing.T) {
 			if redeliver {
 				subArgs = append(subArgs, "--redeliver")
 			}
-			// The victim is slow, so it always holds a full window.
+			// The victim is slow, and it is stopped before it is killed: a
+			// slow worker that has just acknowledged its last batch holds
+			// nothing (the kill would then prove no loss), but a stopped one
+			// acknowledges nothing more while the dispatcher still hands it
+			// batches whenever it is no busier than the other worker.
 			r := startWorkerRig(t, false, subArgs, nil, []string{"--work", "20us", "--credit", "16"})
 			pub := r.pub(t, 100000, n)
 			r.waitTap(t, 1, 5000)
-			if err := syscall.Kill(r.workers[1].cmd.Process.Pid, syscall.SIGKILL); err != nil {
+			victim := r.workers[1].cmd.Process.Pid
+			if err := syscall.Kill(victim, syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(300 * time.Millisecond) // well under the sub's 5s --worker-timeout
+			if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
 			if code := pub.wait(60 * time.Second); code != 0 {
