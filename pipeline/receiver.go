@@ -2,9 +2,12 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"time"
 
 	"github.com/bbox-dev/bbox/alerts"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/shard"
 	"github.com/bbox-dev/bbox/verdict"
 	"github.com/bbox-dev/bbox/workers"
@@ -21,6 +24,12 @@ type ReceiverConfig struct {
 	// Push, if set, serves batches to worker processes (bbox worker)
 	// instead of in-process workers.
 	Push *workers.PushConfig
+	// WaitWorkers, with Push, makes Run wait until this many worker
+	// processes can take batches before the subscriber connects, for at
+	// most WaitTimeout (0: 30s); Run fails if they do not come. 0 starts
+	// at once, and what arrives first waits for the first worker.
+	WaitWorkers int
+	WaitTimeout time.Duration
 	// Show, if set, receives each squawk's text as it happens (the
 	// operator's log). nil shows nothing.
 	Show func(line string)
@@ -113,6 +122,12 @@ func (r *Receiver) Run(ctx context.Context) error {
 		r.cancel() // Stop came first: Run must not outlive it
 	}
 	r.mu.Unlock()
+	if r.disp != nil && r.cfg.WaitWorkers > 0 {
+		if err := r.waitWorkers(ctx); err != nil {
+			r.closeSink()
+			return err
+		}
+	}
 	err := r.sub.Run(ctx)
 	r.closeSink()
 	if ce, ok := err.(*shard.CroakError); ok {
@@ -231,4 +246,25 @@ func (r *Receiver) VerdictInput(st shard.SubStats) verdict.Input {
 			Lost: sh.Lost, Gaps: sh.Gaps, Stalls: sh.Stalls, Silent: sh.Silent, Disconnected: sh.Disconnected, Reached: sh.Reached, Ended: sh.EOS})
 	}
 	return in
+}
+
+// waitWorkers waits for cfg.WaitWorkers worker processes (see
+// ReceiverConfig.WaitWorkers).
+func (r *Receiver) waitWorkers(ctx context.Context) error {
+	d := r.cfg.WaitTimeout
+	if d <= 0 {
+		d = 30 * time.Second
+	}
+	wctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	if logf := r.cfg.Sub.Logf; logf != nil {
+		logf("waiting for %s on %s before subscribing", words.Count(r.cfg.WaitWorkers, "worker", "workers"), r.disp.Endpoint())
+	}
+	if err := r.disp.WaitWorkers(wctx, r.cfg.WaitWorkers); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("waiting for workers: %w", err)
+	}
+	return nil
 }

@@ -31,6 +31,8 @@ func TestReceiverConfigValidate(t *testing.T) {
 	f(ReceiverConfig{Pool: workers.PoolConfig{Workers: -1}}, "-1 workers")
 	f(ReceiverConfig{Sub: sub, Push: &workers.PushConfig{}}, "bind endpoint")
 	f(ReceiverConfig{Sub: sub, Push: &workers.PushConfig{Bind: "nonsense"}}, "bind")
+	f(ReceiverConfig{Sub: sub, WaitWorkers: 1}, "needs a push endpoint")
+	f(ReceiverConfig{Sub: sub, WaitWorkers: -1, Push: &workers.PushConfig{Bind: "tcp://127.0.0.1:0"}}, "want neither negative")
 	if err := (ReceiverConfig{Sub: sub, Pool: workers.PoolConfig{Workers: -1}, Push: &workers.PushConfig{Bind: "tcp://127.0.0.1:0"}}).Validate(); err != nil {
 		t.Fatalf("a bad Pool with Push: %v, want it ignored", err)
 	}

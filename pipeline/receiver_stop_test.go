@@ -1,7 +1,10 @@
 package pipeline
 
 import (
+	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -20,4 +23,20 @@ func TestReceiverStoppedBeforeRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	rx.Stop()
+}
+
+// A Receiver waiting for worker processes that never come gives up after
+// WaitTimeout, saying so, and leaves nothing running (goleak).
+func TestReceiverWaitWorkersTimesOut(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	rx, err := NewReceiver(ReceiverConfig{Sub: shard.SubConfig{Connect: []string{"tcp://127.0.0.1:1"}},
+		Push: &workers.PushConfig{Bind: "tcp://127.0.0.1:0"}, WaitWorkers: 1, WaitTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := rx.Run(ctx); err == nil || !strings.Contains(err.Error(), "0 of 1 worker ready") {
+		t.Fatalf("Run: %v, want the wait to give up", err)
+	}
 }

@@ -1,12 +1,14 @@
 package workers
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/bbox-dev/bbox/feed"
+	"github.com/bbox-dev/bbox/internal/words"
 	"github.com/bbox-dev/bbox/internal/zmqx"
 	"github.com/go-zeromq/zmq4"
 )
@@ -430,6 +432,7 @@ func (d *PushDispatcher) close() {
 	d.mu.Lock()
 	aborted := d.aborted
 	d.closing = true
+	d.cond.Broadcast() // WaitWorkers gives up
 	live := append([]*pushConn(nil), d.live...)
 	d.mu.Unlock()
 	d.ln.Close()
@@ -540,4 +543,32 @@ func (d *PushDispatcher) Stats() []WorkerStats {
 		out = append(out, c.stats())
 	}
 	return out
+}
+
+// WaitWorkers blocks until at least n workers may be given batches (they
+// took credit, or were taken as plain PULLs once negotiation timed out),
+// or ctx ends, or the dispatcher closes. A subscriber calls it before it
+// subscribes, so that the records of its first moments do not wait in
+// its sockets for the first worker to connect.
+func (d *PushDispatcher) WaitWorkers(ctx context.Context, n int) error {
+	stop := context.AfterFunc(ctx, func() {
+		d.mu.Lock()
+		d.cond.Broadcast()
+		d.mu.Unlock()
+	})
+	defer stop()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for len(d.ready) < n {
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("%d of %s ready on %s: %w", len(d.ready), words.Count(n, "worker", "workers"), d.ln.Endpoint(), ctx.Err())
+		case d.closing:
+			return fmt.Errorf("the dispatcher on %s closed while waiting for workers", d.ln.Endpoint())
+		}
+		d.waiters.Add(1)
+		d.cond.Wait()
+		d.waiters.Add(-1)
+	}
+	return nil
 }

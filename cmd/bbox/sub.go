@@ -42,6 +42,8 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	push := fs.String("push", "", "serve batches on this endpoint to worker processes (bbox worker --connect) instead of in-process workers")
 	redeliver := fs.Bool("redeliver", false, "with --push: re-send a dropped worker's unacknowledged batches to the others (at-least-once) instead of counting them lost")
 	workerTimeout := fs.Duration("worker-timeout", 5*time.Second, "with --push: drop a worker that acknowledges nothing for this long while it holds batches")
+	waitWorkers := fs.Int("wait-workers", 0, "with --push: before subscribing, wait until this many bbox worker processes can take batches, so the first records do not wait for them")
+	waitTimeout := fs.Duration("wait-timeout", 30*time.Second, "give up waiting for --wait-workers after this long (exit 1)")
 	order := fs.String("order", "none", "worker dispatch: none (whole batches, least busy worker) or topic (per-topic order)")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
 	cpus := fs.String("cpus", "none", "pin shard thread i to these cores: a list like 2,3, auto, or none") // cli.BBox's rule checks it, on the command line and in --config
@@ -70,6 +72,9 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	if len(connect) == 0 {
 		return usageErr(e, c, "--connect is required (one endpoint per shard)")
+	}
+	if *waitWorkers > 0 && *push == "" {
+		return usageErr(e, c, "--wait-workers waits for worker processes: it needs --push")
 	}
 	if *tapPath != "" && *push != "" {
 		return usageErr(e, c, "--tap taps in-process workers; with --push, give --tap to each bbox worker")
@@ -134,6 +139,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 			Pool: workers.PoolConfig{Workers: *nworkers, Order: ord, Work: *work, Tap: tap}}, rec)
 		if *push != "" {
 			rc.Push = &workers.PushConfig{Bind: *push, Order: ord, Conn: sc.Conn, Logf: log.Logf, Redeliver: *redeliver, AckTimeout: *workerTimeout}
+			rc.WaitWorkers, rc.WaitTimeout = *waitWorkers, *waitTimeout
 		}
 		rx, err := pipeline.NewReceiver(rc)
 		if err != nil {

@@ -433,3 +433,41 @@ func TestInteropLibzmqPush(t *testing.T) {
 		t.Fatalf("worker handled %d records (tap %d, discarded %d), want %d:\n%s", ws.Records, tapCount(t, tap), ws.Discarded, n, w.stderr.String())
 	}
 }
+
+// TestSubWaitsForWorkers: with --wait-workers 2, bbox sub --push does
+// not subscribe (not even try the publisher's endpoints) until both
+// workers took credit, then delivers everything; --wait-workers without
+// --push is a usage error.
+func TestSubWaitsForWorkers(t *testing.T) {
+	expect(t, exitUsage, []string{"--wait-workers waits for worker processes: it needs --push"},
+		"sub", "--connect", "tcp://127.0.0.1:1", "--wait-workers", "1")
+	const n = 20000
+	r := startWorkerRig(t, false, []string{"--wait-workers", "2"}, nil, nil)
+	log := r.sub.stderr.String()
+	waiting := strings.Index(log, "waiting for 2 workers on ")
+	second := strings.LastIndex(log, "takes credit")
+	shard := strings.Index(log, "shard 0")
+	if waiting < 0 || second < waiting || (shard >= 0 && shard < second) {
+		t.Fatalf("sub did not wait for both workers before its shards:\n%s", log)
+	}
+	pub := r.pub(t, 50000, n)
+	if code := pub.wait(60 * time.Second); code != 0 {
+		t.Fatalf("pub exited %d", code)
+	}
+	if code := r.sub.wait(60 * time.Second); code != 0 {
+		t.Fatalf("sub exited %d", code)
+	}
+	for i, w := range r.workers {
+		if code := w.wait(30 * time.Second); code != 0 {
+			t.Fatalf("worker %d exited %d", i, code)
+		}
+	}
+	var ss subWorkers
+	r.sub.summary(&ss)
+	if ss.RecordsReceived != n {
+		t.Fatalf("sub received %d of %d", ss.RecordsReceived, n)
+	}
+	if handled, lost, _ := checkAccounts(t, ss); handled != n || lost != 0 {
+		t.Fatalf("handled %d, lost %d of %d", handled, lost, n)
+	}
+}
