@@ -43,5 +43,9 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 }
 
 func (c *connFlags) options(log *logger) zmqx.Options {
-	return zmqx.Options{RcvBuf: c.rcvbuf, SndBuf: c.sndbuf, MaxFrame: c.maxFrame, Logf: log.Logf}
+	o := zmqx.Options{RcvBuf: c.rcvbuf, SndBuf: c.sndbuf, MaxFrame: c.maxFrame}
+	if log != nil { // nil: checking flags before the logger exists
+		o.Logf = log.Logf
+	}
+	return o
 }

@@ -82,18 +82,20 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 	if first := rc.FirstFile(); fileExists(first) && !*force {
 		return fail(e, c, fmt.Errorf("%s exists: a capture is not replaced without --force", first))
 	}
+	// Every usage error before ops.run starts anything (metrics, logs).
+	sc := shard.SubConfig{
+		Connect: connect, Partitions: partList, ExitOnEOS: *exitOnEOS, Conn: cf.options(nil),
+		Name: fmt.Sprintf("record-%d", os.Getpid()),
+	}
+	if err := rf.apply(&sc); err != nil {
+		return usageErr(e, c, "%v", err)
+	}
+	if err := sc.Validate(); err != nil {
+		return usageErr(e, c, "%v", err)
+	}
 	return ops.run(ctx, e, c, nil, func(log *logger) int {
 		rc.Logf = log.Logf
-		sc := shard.SubConfig{
-			Connect: connect, Partitions: partList, ExitOnEOS: *exitOnEOS, Conn: cf.options(log),
-			Name: fmt.Sprintf("record-%d", os.Getpid()), Logf: log.Logf,
-		}
-		if err := rf.apply(&sc); err != nil {
-			return usageErr(e, c, "%v", err)
-		}
-		if err := sc.Validate(); err != nil {
-			return usageErr(e, c, "%v", err)
-		}
+		sc.Conn, sc.Logf = cf.options(log), log.Logf
 		rg, err := replay.NewRecording(replay.RecordingConfig{Recorder: rc, Sub: sc})
 		if err != nil {
 			return fail(e, c, err)

@@ -89,25 +89,27 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	if *name == "" {
 		*name = fmt.Sprintf("sub-%d", os.Getpid())
 	}
+	// Every usage error before ops.run starts anything (metrics, logs).
+	sc := shard.SubConfig{
+		Connect: connect, Partitions: partList, Topics: topics, CPUs: cpuList,
+		MaxDelay: *maxDelay, OnLate: policy, Warmup: *warmup, ClockOffset: *clockOffset,
+		GapCroak: *maxGap >= 0, MaxGap: uint64(max(*maxGap, 0)),
+		ExitOnEOS: *exitOnEOS, Conn: cf.options(nil), Name: *name,
+	}
+	if err := lf.apply(&sc); err != nil {
+		return usageErr(e, c, "%v", err)
+	}
+	if err := rf.apply(&sc); err != nil {
+		return usageErr(e, c, "%v", err)
+	}
+	if err := sc.Validate(); err != nil {
+		return usageErr(e, c, "%v", err)
+	}
 	return ops.run(ctx, e, c, notes, func(log *logger) int {
-		sc := shard.SubConfig{
-			Connect: connect, Partitions: partList, Topics: topics, CPUs: cpuList,
-			MaxDelay: *maxDelay, OnLate: policy, Warmup: *warmup, ClockOffset: *clockOffset,
-			GapCroak: *maxGap >= 0, MaxGap: uint64(max(*maxGap, 0)),
-			ExitOnEOS: *exitOnEOS, Conn: cf.options(log), Name: *name,
-		}
-		if err := lf.apply(&sc); err != nil {
-			return usageErr(e, c, "%v", err)
-		}
-		if err := rf.apply(&sc); err != nil {
-			return usageErr(e, c, "%v", err)
-		}
+		sc.Conn = cf.options(log)
 		log.Infof("%s", sc.RecoveryText())
 		if sc.Idle != shard.IdlePark && len(cpuList) == 0 {
 			log.Logf("--idle %s without --cpus: a polling thread that is not pinned to a core of its own takes CPU from everything else on the box", lf.idle)
-		}
-		if err := sc.Validate(); err != nil {
-			return usageErr(e, c, "%v", err)
 		}
 		busyWorkers := *nworkers
 		if *push != "" {

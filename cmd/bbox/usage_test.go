@@ -341,3 +341,20 @@ func TestConfigHeldToFlagRules(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageErrorsBeforeMetrics: a flag mistake that only the subscriber's
+// own checks find (--recover, --recover-timeout) is still a usage error
+// before anything starts: no metrics endpoint, no log line, exit 2.
+func TestUsageErrorsBeforeMetrics(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.bbc")
+	for _, args := range [][]string{
+		{"sub", "--connect", "tcp://127.0.0.1:1", "--metrics", "127.0.0.1:0", "--recover", "bogus"},
+		{"sub", "--connect", "tcp://127.0.0.1:1", "--metrics", "127.0.0.1:0", "--recover-timeout", "0s"},
+		{"record", "--connect", "tcp://127.0.0.1:1", "--out", out, "--metrics", "127.0.0.1:0", "--recover", "bogus"},
+	} {
+		code, stdout, stderr := runIn(args...)
+		if code != exitUsage || stdout != "" || strings.Contains(stderr, "metrics on") || strings.Count(stderr, "\n") != 2 {
+			t.Errorf("bbox %s: exit %d, stdout %q, stderr:\n%s", strings.Join(args, " "), code, stdout, stderr)
+		}
+	}
+}
