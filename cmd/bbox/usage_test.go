@@ -171,6 +171,7 @@ func TestFlagMistakes(t *testing.T) {
 		{"level", "9", "compression level 9 outside [1, 4]"},
 		{"symbols", "2000000", "symbols 2000000 outside"},
 		{"size", "100000", "record size 100000 outside"},
+		{"max-gap", "-5", "want -1 (never croak) or a number of records"},
 	}
 	// Where each rule must be seen to hold, so the table cannot pass by
 	// finding no command with the flag.

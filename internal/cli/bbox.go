@@ -37,6 +37,7 @@ var BBox = &Spec{
 		"credit":   Int(checkCredit),
 		"shards":   Int(checkShards),
 		"interval": checkInterval,
+		"max-gap":  checkMaxGap,
 	},
 	NegativeOK: map[string]bool{
 		"heartbeat":         true, // negative: off

@@ -47,3 +47,15 @@ func durationOf(v flag.Value) (time.Duration, bool) {
 	d, ok := g.Get().(time.Duration)
 	return d, ok
 }
+
+// checkMaxGap holds bbox sub's --max-gap to -1 (count gaps, never croak)
+// or a number of records: any other negative number would silently mean
+// the same as -1.
+func checkMaxGap(f *flag.Flag) error {
+	if g, ok := f.Value.(flag.Getter); ok {
+		if n, ok := g.Get().(int64); ok && n < -1 {
+			return errors.New("want -1 (never croak) or a number of records")
+		}
+	}
+	return nil
+}
