@@ -32,9 +32,13 @@ func (p *Peer) ThreadReads(spin, yield int) { p.idleReads(spin, yield, true) }
 const threadPoll = 20 * time.Millisecond
 
 func (p *Peer) idleReads(spin, yield int, block bool) {
-	p.g.readThrough(func(rc syscall.RawConn) io.Reader {
-		return &spinReader{rc: rc, spin: spin, yield: yield, block: block}
-	})
+	p.g.readThrough(func(rc syscall.RawConn) io.Reader { return newSpinReader(rc, spin, yield, block) })
+}
+
+func newSpinReader(rc syscall.RawConn, spin, yield int, block bool) *spinReader {
+	r := &spinReader{rc: rc, spin: spin, yield: yield, block: block}
+	r.fn = r.readFD
+	return r
 }
 
 // spinReader reads the socket with an idle strategy (see SpinReads).
@@ -42,54 +46,67 @@ type spinReader struct {
 	rc          syscall.RawConn
 	spin, yield int
 	block       bool
+
+	// One Read's state, kept here and read by fn, which is bound once:
+	// a closure per Read would cost five allocations on every read of
+	// every subscriber thread.
+	fn    func(fd uintptr) bool
+	buf   []byte
+	n     int
+	err   error
+	tries int
+	again bool
 }
 
 func (r *spinReader) Read(b []byte) (int, error) {
-	var n int
-	var err error
-	tries := 0
+	r.buf, r.tries = b, 0
+	defer func() { r.buf = nil }() // keep no reference to the caller's buffer
 	for {
-		again := false
-		rerr := r.rc.Read(func(fd uintptr) bool {
-			for {
-				n, err = rawRead(fd, b)
-				switch {
-				case err == syscall.EINTR:
-					continue
-				case err != syscall.EAGAIN:
-					return true
-				}
-				tries++
-				switch {
-				case tries <= r.spin:
-				case tries <= r.spin+r.yield:
-					syscall.Syscall(syscall.SYS_SCHED_YIELD, 0, 0, 0)
-				case r.block:
-					fds := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-					k, perr := unix.Poll(fds[:], int(threadPoll/time.Millisecond))
-					if perr == nil && k == 0 {
-						// Nothing for a while: step out so that rc.Read
-						// looks at Close and deadlines, then wait again.
-						again = true
-						return true
-					}
-					// Readable, hung up, or interrupted: the read says which.
-				default:
-					tries = 0
-					return false // park until the poller says readable
-				}
-			}
-		})
-		if !again || rerr != nil {
+		r.again = false
+		rerr := r.rc.Read(r.fn)
+		if !r.again || rerr != nil {
 			switch {
 			case rerr != nil:
 				return 0, rerr
-			case err != nil:
-				return 0, err
-			case n == 0:
+			case r.err != nil:
+				return 0, r.err
+			case r.n == 0:
 				return 0, io.EOF
 			}
-			return n, nil
+			return r.n, nil
+		}
+	}
+}
+
+// readFD is one rc.Read callback: read, and on no data spin, yield, poll
+// or park as the strategy says.
+func (r *spinReader) readFD(fd uintptr) bool {
+	for {
+		r.n, r.err = rawRead(fd, r.buf)
+		switch {
+		case r.err == syscall.EINTR:
+			continue
+		case r.err != syscall.EAGAIN:
+			return true
+		}
+		r.tries++
+		switch {
+		case r.tries <= r.spin:
+		case r.tries <= r.spin+r.yield:
+			syscall.Syscall(syscall.SYS_SCHED_YIELD, 0, 0, 0)
+		case r.block:
+			fds := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+			k, perr := unix.Poll(fds[:], int(threadPoll/time.Millisecond))
+			if perr == nil && k == 0 {
+				// Nothing for a while: step out so that rc.Read
+				// looks at Close and deadlines, then wait again.
+				r.again = true
+				return true
+			}
+			// Readable, hung up, or interrupted: the read says which.
+		default:
+			r.tries = 0
+			return false // park until the poller says readable
 		}
 	}
 }

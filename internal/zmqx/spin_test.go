@@ -37,7 +37,7 @@ func threadReader(t *testing.T, c net.Conn) *spinReader {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &spinReader{rc: rc, spin: 3, yield: 2, block: true}
+	return newSpinReader(rc, 3, 2, true)
 }
 
 type readResult struct {
@@ -143,5 +143,30 @@ func TestSpinReadsKeepReadAhead(t *testing.T) {
 	got, err := io.ReadAll(g.br)
 	if err != nil || string(got) != "buffered then the socket" {
 		t.Fatalf("read %q, %v; want %q", got, err, "buffered then the socket")
+	}
+}
+
+// A read that finds data allocates nothing, whatever the strategy: it is
+// every read of every subscriber thread.
+func TestSpinReaderReadAllocatesNothing(t *testing.T) {
+	a, b := tcpPair(t)
+	rc, err := b.(syscall.Conn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := make([]byte, 64)
+	buf := make([]byte, 64)
+	for _, r := range []*spinReader{newSpinReader(rc, 0, 0, false), newSpinReader(rc, 3, 2, true)} {
+		allocs := testing.AllocsPerRun(200, func() {
+			if _, err := a.Write(msg); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.ReadFull(r, buf); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("spin %d yield %d block %v: %.1f allocations per write and read", r.spin, r.yield, r.block, allocs)
+		}
 	}
 }
