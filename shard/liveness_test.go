@@ -400,3 +400,48 @@ func TestPublisherGoneIsDisconnected(t *testing.T) {
 	}
 	_ = done2
 }
+
+// TestExitOnEOSGivesUpOnAGonePublisher: with ExitOnEOS, a publisher that
+// hangs up before its end-of-stream and stays away ends Run after
+// EOSWait, the shard down (its end unknown); EOSWait 0 keeps waiting.
+func TestExitOnEOSGivesUpOnAGonePublisher(t *testing.T) {
+	for _, wait := range []time.Duration{200 * time.Millisecond, 0} {
+		sent, closed := make(chan struct{}), make(chan struct{})
+		f := newFakePub(t, func(n int, p *zmqx.Peer) {
+			if n == 1 {
+				sendFrame(t, p, 1, 5)
+				close(sent)
+				<-closed // the listener is gone: no redial can succeed
+			}
+			p.Close()
+		})
+		sub, err := NewSubscriber(SubConfig{Connect: []string{f.ln.Endpoint()}, ExitOnEOS: true, EOSWait: wait,
+			Retry: 10 * time.Millisecond, Logf: t.Logf}, &collect{seen: map[[2]uint64]int{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		if wait == 0 {
+			ctx, cancel = context.WithTimeout(context.Background(), time.Second)
+		}
+		done := make(chan error, 1)
+		go func() { done <- sub.Run(ctx) }()
+		<-sent
+		f.ln.Close()
+		close(closed)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		gaveUp := ctx.Err() == nil
+		cancel()
+		if gaveUp != (wait > 0) {
+			t.Fatalf("EOS wait %v: Run returned before its deadline %v, want %v", wait, gaveUp, wait > 0)
+		}
+		if st := sub.Stats().Shards[0]; !st.Disconnected || !st.Reached || st.Records != 5 || st.EOS {
+			t.Fatalf("EOS wait %v: %+v, want 5 records, reached, down, no end-of-stream", wait, st)
+		}
+	}
+	if (SubConfig{Connect: []string{"tcp://127.0.0.1:1"}, EOSWait: -1}).Validate() == nil {
+		t.Fatal("Validate accepts a negative EOS wait")
+	}
+}

@@ -75,6 +75,13 @@ type SubConfig struct {
 	// ExitOnEOS ends Run once every shard has seen end-of-stream on all
 	// partitions it subscribes to. false keeps waiting for a new publisher.
 	ExitOnEOS bool
+	// EOSWait, with ExitOnEOS, is how long a shard whose publisher hung up
+	// before its end-of-stream keeps redialling an endpoint that refuses
+	// it before it stops waiting: the shard then ends down, and the
+	// verdict says its end is unknown. Without it a subscriber cut off at
+	// the publisher's close (its end-of-stream dropped with the rest of a
+	// stuck queue) would wait forever. 0 waits forever.
+	EOSWait time.Duration
 	// Retry is the wait between reconnect attempts (libzmq's
 	// ZMQ_RECONNECT_IVL). 0 means 100ms.
 	Retry time.Duration
@@ -172,8 +179,8 @@ func (c SubConfig) Validate() error {
 			return fmt.Errorf("partition %d over the limit %d", p, feed.MaxPartitions-1)
 		}
 	}
-	if c.MaxDelay < 0 || c.Warmup < 0 {
-		return errors.New("max delay and warmup must not be negative")
+	if c.MaxDelay < 0 || c.Warmup < 0 || c.EOSWait < 0 {
+		return errors.New("max delay, warmup and EOS wait must not be negative")
 	}
 	if err := (zmqx.Reconnect{Ivl: c.Retry, Max: c.RetryMax}).Validate(); err != nil {
 		return fmt.Errorf("%w", err)
@@ -422,7 +429,11 @@ func (s *Subscriber) runShard(ctx context.Context, i int) {
 	}
 	connected := false
 	logf := func(f string, a ...any) { s.cfg.Logf("shard %d: "+f, append([]any{i}, a...)...) }
-	zmqx.RedialPolicy(ctx, s.eps[i], zmq4.Sub, s.cfg.Conn, zmqx.Reconnect{Ivl: s.cfg.Retry, Max: s.cfg.RetryMax}, logf, func(peer *zmqx.Peer) bool {
+	policy := zmqx.Reconnect{Ivl: s.cfg.Retry, Max: s.cfg.RetryMax}
+	if s.cfg.ExitOnEOS {
+		policy.GiveUp = s.cfg.EOSWait
+	}
+	zmqx.RedialPolicy(ctx, s.eps[i], zmq4.Sub, s.cfg.Conn, policy, logf, func(peer *zmqx.Peer) bool {
 		if connected {
 			st.reconnects.Add(1)
 		}

@@ -39,7 +39,8 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 	force := fs.Bool("force", false, "replace an existing capture file")
 	tz := fs.String("tz", "America/New_York", "time zone of the feed recorded (an IANA name, or Local for this box's), stored in the file: bbox inspect shows times in it and bbox replay --from/--to read times of day in it")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
-	exitOnEOS := fs.Bool("exit-on-eos", false, "stop once every shard has seen the publisher's end-of-stream")
+	var eos eosFlags
+	eos.register(fs, "stop")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on the last line of stdout")
 	serve := fs.String("serve", "", "answer recovery requests (docs/wire.md section 9) from the files recorded, finished and in progress, on this endpoint: subscribers ask it with --recover archive --archive ENDPOINT")
 	var rf recoverySubFlags
@@ -84,12 +85,13 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	// Every usage error before ops.run starts anything (metrics, logs).
 	sc := shard.SubConfig{
-		Connect: connect, Partitions: partList, ExitOnEOS: *exitOnEOS, Conn: cf.options(nil),
+		Connect: connect, Partitions: partList, Conn: cf.options(nil),
 		Name: fmt.Sprintf("record-%d", os.Getpid()),
 	}
 	if err := rf.apply(&sc); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
+	eos.apply(&sc)
 	if err := sc.Validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}

@@ -48,7 +48,8 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow subscriber)")
 	cpus := fs.String("cpus", "none", "pin shard thread i to these cores: a list like 2,3, auto, or none") // cli.BBox's rule checks it, on the command line and in --config
 	duration := fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM or, with --exit-on-eos, end of stream)")
-	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every shard has seen the publisher's end-of-stream")
+	var eos eosFlags
+	eos.register(fs, "exit")
 	tapPath := fs.String("tap", "", "write one line per handled record (publisher epoch shard partition seq topic) to this file (in-process workers)")
 	tapPayload := fs.Bool("tap-payload", false, "add each record's payload, in hex, as the last field of --tap lines")
 	alert := fs.String("alert", "", alertUsage)
@@ -94,7 +95,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 		Connect: connect, Partitions: partList, Topics: topics, CPUs: cpuList,
 		MaxDelay: *maxDelay, OnLate: policy, Warmup: *warmup, ClockOffset: *clockOffset,
 		GapCroak: *maxGap >= 0, MaxGap: uint64(max(*maxGap, 0)),
-		ExitOnEOS: *exitOnEOS, Conn: cf.options(nil), Name: *name,
+		Conn: cf.options(nil), Name: *name,
 	}
 	if err := lf.apply(&sc); err != nil {
 		return usageErr(e, c, "%v", err)
@@ -102,6 +103,7 @@ func runSub(ctx context.Context, e *env, c *command, args []string) int {
 	if err := rf.apply(&sc); err != nil {
 		return usageErr(e, c, "%v", err)
 	}
+	eos.apply(&sc)
 	if err := sc.Validate(); err != nil {
 		return usageErr(e, c, "%v", err)
 	}

@@ -29,6 +29,24 @@ func exitFor(croaked bool) int {
 	return exitOK
 }
 
+// eosFlags are --exit-on-eos and --eos-wait (bbox sub, bbox record):
+// verb is what the command does at the end ("exit", "stop").
+type eosFlags struct {
+	exit bool
+	wait time.Duration
+}
+
+func (f *eosFlags) register(fs *flag.FlagSet, verb string) {
+	fs.BoolVar(&f.exit, "exit-on-eos", false, verb+" once every shard has seen the publisher's end-of-stream")
+	fs.DurationVar(&f.wait, "eos-wait", 10*time.Second,
+		"with --exit-on-eos: give up on a publisher that hung up before its end-of-stream and stays unreachable this long (the summary says its end is unknown); 0: wait for it forever")
+}
+
+// apply sets them in sc (cli.BBox's rule has refused a negative wait).
+func (f *eosFlags) apply(sc *shard.SubConfig) {
+	sc.ExitOnEOS, sc.EOSWait = f.exit, f.wait
+}
+
 // liveFlags are the subscriber's liveness, reconnect and idle flags
 // (bbox sub, bbox demo).
 type liveFlags struct {

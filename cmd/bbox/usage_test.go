@@ -172,6 +172,7 @@ func TestFlagMistakes(t *testing.T) {
 		{"symbols", "2000000", "symbols 2000000 outside"},
 		{"size", "100000", "record size 100000 outside"},
 		{"max-gap", "-5", "want -1 (never croak) or a number of records"},
+		{"eos-wait", "-1s", "must not be negative"},
 	}
 	// Where each rule must be seen to hold, so the table cannot pass by
 	// finding no command with the flag.
@@ -186,6 +187,7 @@ func TestFlagMistakes(t *testing.T) {
 		"cpus":       {"bench", "demo", "sub"},
 		"level":      {"gen", "record"},
 		"size":       {"bench", "demo", "gen", "pub"},
+		"eos-wait":   {"record", "sub"},
 	}
 	seen := map[string]map[string]bool{}
 	for _, cmd := range commandNames() {

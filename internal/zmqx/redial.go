@@ -22,12 +22,20 @@ type Reconnect struct {
 	// Max, when larger than Ivl, makes the wait double after every
 	// failed attempt up to Max. 0 (or ≤ Ivl) keeps it fixed at Ivl.
 	Max time.Duration
+	// GiveUp, once a connection has been lost, stops the redialling when
+	// no attempt has succeeded for this long: for a dialler that expects
+	// the peer's stream to end, a peer that hung up and stays away has
+	// gone. It never gives up before a first connection. 0: never.
+	GiveUp time.Duration
 }
 
 // Validate reports a negative interval.
 func (r Reconnect) Validate() error {
 	if r.Ivl < 0 || r.Max < 0 {
 		return fmt.Errorf("reconnect interval %v and maximum %v must not be negative", r.Ivl, r.Max)
+	}
+	if r.GiveUp < 0 {
+		return fmt.Errorf("reconnect give-up time %v must not be negative", r.GiveUp)
 	}
 	return nil
 }
@@ -61,14 +69,20 @@ func Redial(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Options, ev
 // on cancellation. serve returns true to stop redialling. After a lost
 // connection the first attempt also waits the interval, as libzmq's does:
 // a peer that accepts and at once drops the connection is not redialled
-// in a busy loop.
+// in a busy loop. With r.GiveUp, RedialPolicy also returns once a lost
+// peer has stayed unreachable that long, saying so through logf.
 func RedialPolicy(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Options, r Reconnect,
 	logf func(string, ...any), serve func(*Peer) (stop bool)) {
 	delay := r.ivl()
+	var lost time.Time // when the last connection ended; zero before the first
 	for fails := 0; ctx.Err() == nil; {
 		p, err := Dial(ctx, ep, typ, o)
 		if err != nil {
 			if ctx.Err() != nil {
+				return
+			}
+			if r.GiveUp > 0 && !lost.IsZero() && time.Since(lost) >= r.GiveUp {
+				logf("%v: no connection for %v since the last one was lost: giving up", err, r.GiveUp)
 				return
 			}
 			if fails%20 == 0 {
@@ -92,6 +106,7 @@ func RedialPolicy(ctx context.Context, ep Endpoint, typ zmq4.SocketType, o Optio
 		stop := serve(p)
 		close(done)
 		<-closed // the connection is closed, and its closer gone, before a redial or return
+		lost = time.Now()
 		if stop || !sleepCtx(ctx, delay) {
 			return
 		}

@@ -2,6 +2,8 @@ package zmqx
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,5 +64,44 @@ func TestRedialWaitsAfterALostConnection(t *testing.T) {
 	el := time.Since(start)
 	if n, max := served.Load(), int64(el/ivl)+2; n < 2 || n > max {
 		t.Fatalf("%d connections in %v at a %v interval: want 2..%d", n, el, ivl, max)
+	}
+}
+
+// TestRedialGivesUp: with GiveUp, a dialler whose peer hung up and then
+// went away stops redialling; one that never reached its peer does not.
+func TestRedialGivesUp(t *testing.T) {
+	ep, _ := ParseEndpoint("tcp://127.0.0.1:0")
+	ln, err := Listen(ep, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ln.Serve(zmq4.Pub, func(p *Peer) { ln.Close(); p.Close() }) // one connection, then gone
+	dial, _ := ParseEndpoint(ln.Endpoint())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r := Reconnect{Ivl: 10 * time.Millisecond, GiveUp: 100 * time.Millisecond}
+	var served atomic.Int64
+	var said atomic.Value
+	RedialPolicy(ctx, dial, zmq4.Sub, Options{}, r, func(f string, a ...any) { said.Store(fmt.Sprintf(f, a...)) }, func(p *Peer) bool {
+		served.Add(1)
+		p.RecvMsg() // returns when the peer hangs up
+		return false
+	})
+	if ctx.Err() != nil || served.Load() != 1 {
+		t.Fatalf("served %d connections, context %v: want 1 and a return before the deadline", served.Load(), ctx.Err())
+	}
+	if s, _ := said.Load().(string); !strings.Contains(s, "giving up") {
+		t.Fatalf("last log line %q: want it to say it gave up", s)
+	}
+
+	// Never connected: keeps trying until the context ends.
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel2()
+	RedialPolicy(ctx2, dial, zmq4.Sub, Options{}, r, t.Logf, func(*Peer) bool { return true })
+	if ctx2.Err() == nil {
+		t.Fatal("gave up on a peer it had never reached")
+	}
+	if (Reconnect{GiveUp: -1}).Validate() == nil {
+		t.Fatal("Validate accepts a negative give-up time")
 	}
 }
