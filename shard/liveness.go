@@ -16,6 +16,12 @@ import (
 // or late heartbeat is not a stall.
 const DefaultHeartbeatTimeout = 3 * time.Second
 
+// MinHeartbeatTimeout is the shortest SubConfig.HeartbeatTimeout taken: a
+// silent connection is PINGed after a third of the timeout, and below this
+// the PONG's round trip through a loaded box (or a scheduler tick) alone
+// exceeds what is left, so every quiet feed would count as stalled.
+const MinHeartbeatTimeout = 10 * time.Millisecond
+
 // liveness watches one connection while the shard thread reads it, and is
 // the connection's only writer after the subscriptions: it answers the
 // publisher's PINGs, PINGs a publisher that has been quiet for a third of

@@ -445,3 +445,15 @@ func TestExitOnEOSGivesUpOnAGonePublisher(t *testing.T) {
 		t.Fatal("Validate accepts a negative EOS wait")
 	}
 }
+
+// TestHeartbeatTimeoutBounds: a positive timeout under the minimum would
+// make every quiet feed a stall; negative (off) and the minimum are fine.
+func TestHeartbeatTimeoutBounds(t *testing.T) {
+	for d, ok := range map[time.Duration]bool{time.Nanosecond: false, MinHeartbeatTimeout - 1: false,
+		MinHeartbeatTimeout: true, -1: true, 0: true} {
+		err := (SubConfig{Connect: []string{"tcp://127.0.0.1:1"}, HeartbeatTimeout: d}).Validate()
+		if (err == nil) != ok {
+			t.Errorf("heartbeat timeout %v: Validate says %v, want ok %v", d, err, ok)
+		}
+	}
+}

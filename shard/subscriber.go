@@ -179,6 +179,9 @@ func (c SubConfig) Validate() error {
 			return fmt.Errorf("partition %d over the limit %d", p, feed.MaxPartitions-1)
 		}
 	}
+	if c.HeartbeatTimeout > 0 && c.HeartbeatTimeout < MinHeartbeatTimeout {
+		return fmt.Errorf("heartbeat timeout %v under %v: a PING's round trip can take longer (negative turns the check off)", c.HeartbeatTimeout, MinHeartbeatTimeout)
+	}
 	if c.MaxDelay < 0 || c.Warmup < 0 || c.EOSWait < 0 {
 		return errors.New("max delay, warmup and EOS wait must not be negative")
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -66,9 +65,6 @@ func (l *liveFlags) apply(sc *shard.SubConfig) error {
 	idle, err := shard.ParseIdle(l.idle)
 	if err != nil {
 		return fmt.Errorf("--idle: %v", err)
-	}
-	if l.heartbeatTimeout == 0 {
-		return errors.New("--heartbeat-timeout 0: give a duration (3s), or a negative one to turn the check off")
 	}
 	if l.reconnectIvl <= 0 || l.reconnectMax < 0 {
 		return fmt.Errorf("--reconnect-ivl %v / --reconnect-max %v: want a positive interval and a maximum ≥ 0", l.reconnectIvl, l.reconnectMax)

@@ -173,21 +173,24 @@ func TestFlagMistakes(t *testing.T) {
 		{"size", "100000", "record size 100000 outside"},
 		{"max-gap", "-5", "want -1 (never croak) or a number of records"},
 		{"eos-wait", "-1s", "must not be negative"},
+		{"heartbeat-timeout", "1ns", "under 10ms a PING's round trip can take longer"},
+		{"heartbeat-timeout", "0s", "give a duration (3s)"},
 	}
 	// Where each rule must be seen to hold, so the table cannot pass by
 	// finding no command with the flag.
 	mustHave := map[string][]string{
-		"duration":   {"alerts", "bench", "demo", "pub", "record", "replay", "sub", "worker"},
-		"bind":       {"pub", "replay"},
-		"connect":    {"alerts", "record", "sub", "worker"},
-		"frame-size": {"bench", "pub", "replay"},
-		"slow":       {"pub", "replay"},
-		"rate":       {"bench", "demo", "pub", "replay"},
-		"alert":      {"pub", "replay", "sub"},
-		"cpus":       {"bench", "demo", "sub"},
-		"level":      {"gen", "record"},
-		"size":       {"bench", "demo", "gen", "pub"},
-		"eos-wait":   {"record", "sub"},
+		"duration":          {"alerts", "bench", "demo", "pub", "record", "replay", "sub", "worker"},
+		"bind":              {"pub", "replay"},
+		"connect":           {"alerts", "record", "sub", "worker"},
+		"frame-size":        {"bench", "pub", "replay"},
+		"slow":              {"pub", "replay"},
+		"rate":              {"bench", "demo", "pub", "replay"},
+		"alert":             {"pub", "replay", "sub"},
+		"cpus":              {"bench", "demo", "sub"},
+		"level":             {"gen", "record"},
+		"size":              {"bench", "demo", "gen", "pub"},
+		"eos-wait":          {"record", "sub"},
+		"heartbeat-timeout": {"demo", "sub"},
 	}
 	seen := map[string]map[string]bool{}
 	for _, cmd := range commandNames() {

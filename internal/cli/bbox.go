@@ -38,6 +38,8 @@ var BBox = &Spec{
 		"shards":   Int(checkShards),
 		"interval": checkInterval,
 		"max-gap":  checkMaxGap,
+		// --heartbeat-timeout: the library's bound, with the flag's words.
+		"heartbeat-timeout": checkHeartbeatTimeout,
 	},
 	NegativeOK: map[string]bool{
 		"heartbeat":         true, // negative: off

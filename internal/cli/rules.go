@@ -3,7 +3,10 @@ package cli
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"time"
+
+	"github.com/bbox-dev/bbox/shard"
 )
 
 // checkCredit holds bbox worker's --credit, the batches a subscriber may
@@ -46,6 +49,21 @@ func durationOf(v flag.Value) (time.Duration, bool) {
 	}
 	d, ok := g.Get().(time.Duration)
 	return d, ok
+}
+
+// checkHeartbeatTimeout refuses 0 (which reads as "no timeout" but is
+// none of the flag's meanings) and a positive timeout under
+// shard.MinHeartbeatTimeout; a negative one turns the check off.
+func checkHeartbeatTimeout(f *flag.Flag) error {
+	d, ok := durationOf(f.Value)
+	switch {
+	case !ok || d < 0:
+	case d == 0:
+		return errors.New("give a duration (3s), or a negative one to turn the check off")
+	case d < shard.MinHeartbeatTimeout:
+		return fmt.Errorf("under %v a PING's round trip can take longer, and every quiet feed would count as stalled", shard.MinHeartbeatTimeout)
+	}
+	return nil
 }
 
 // checkMaxGap holds bbox sub's --max-gap to -1 (count gaps, never croak)
