@@ -29,8 +29,14 @@ type WorkerConfig struct {
 	// Credit is the window announced to each subscriber: how many batches
 	// it may send ahead of what this worker has handled. 0 means 64.
 	Credit int
-	// Retry is the first reconnect delay; it doubles up to 2s. 0 means 100ms.
+	// Retry is the wait between reconnect attempts. 0 means 100ms.
 	Retry time.Duration
+	// EOSWait, with ExitOnEOS, is how long an endpoint whose subscriber
+	// hung up before its end-of-stream (killed, or gone with its box) may
+	// stay unreachable before this worker stops waiting for it: it then
+	// counts in Gone, and Run ends once every endpoint has ended or gone.
+	// 0 waits forever.
+	EOSWait time.Duration
 	// Tap, if set, receives one line per handled record (see Tap; nil:
 	// none): bbox worker --tap, a user feature, and how tests prove each
 	// record reached exactly one worker. Lines are
@@ -51,8 +57,8 @@ func (cfg *WorkerConfig) Validate() error {
 		return errors.New("workers: worker needs at least one endpoint to connect to")
 	case cfg.Credit < 0 || cfg.Credit > 1<<20:
 		return fmt.Errorf("workers: credit %d outside [1, %d]", cfg.Credit, 1<<20)
-	case cfg.Work < 0 || cfg.Retry < 0:
-		return errors.New("workers: work and retry must not be negative")
+	case cfg.Work < 0 || cfg.Retry < 0 || cfg.EOSWait < 0:
+		return errors.New("workers: work, retry and EOS wait must not be negative")
 	}
 	for _, c := range cfg.Connect {
 		if _, err := zmqx.ParseEndpoint(c); err != nil {
@@ -86,6 +92,7 @@ type Worker struct {
 	malformed atomic.Int64
 	discarded atomic.Int64
 	eos       atomic.Int64
+	gone      atomic.Int64 // endpoints given up on (EOSWait)
 	abortMu   sync.Mutex
 	abort     *AbortError
 	bufs      sync.Pool
@@ -235,9 +242,15 @@ func (w *Worker) handle(ctx context.Context, f inFrame, tap *Tap, recs []feed.Re
 	return len(recs)
 }
 
-// pull reads one endpoint, reconnecting, until ctx ends or it sends EOS.
+// pull reads one endpoint, reconnecting, until ctx ends or it sends EOS
+// (or, with EOSWait, it hangs up without one and stays away).
 func (w *Worker) pull(ctx context.Context, ep zmqx.Endpoint, out chan<- inFrame, cancel context.CancelFunc) {
-	zmqx.Redial(ctx, ep, zmq4.Pull, w.cfg.Conn, w.cfg.Retry, w.cfg.Logf, func(peer *zmqx.Peer) bool {
+	policy := zmqx.Reconnect{Ivl: w.cfg.Retry}
+	if w.cfg.ExitOnEOS {
+		policy.GiveUp = w.cfg.EOSWait
+	}
+	ended := false
+	zmqx.RedialPolicy(ctx, ep, zmq4.Pull, w.cfg.Conn, policy, w.cfg.Logf, func(peer *zmqx.Peer) bool {
 		w.cfg.Logf("connected to %s", ep.Raw)
 		eos, abort := w.serve(ctx, ep.Raw, peer, out)
 		if abort != nil {
@@ -248,16 +261,28 @@ func (w *Worker) pull(ctx context.Context, ep zmqx.Endpoint, out chan<- inFrame,
 			w.abortMu.Unlock()
 			w.cfg.Logf("%v: stopping", abort)
 			cancel()
+			ended = true
 			return true
 		}
 		if !eos || !w.cfg.ExitOnEOS {
 			return false
 		}
-		if w.eos.Add(1) == int64(len(w.eps)) {
-			cancel()
-		}
+		ended = true
+		w.eos.Add(1)
+		w.endedOne(cancel)
 		return true
 	})
+	if !ended && ctx.Err() == nil { // RedialPolicy gave up on it
+		w.gone.Add(1)
+		w.endedOne(cancel)
+	}
+}
+
+// endedOne ends Run once every endpoint has sent end-of-stream or is gone.
+func (w *Worker) endedOne(cancel context.CancelFunc) {
+	if w.eos.Load()+w.gone.Load() == int64(len(w.eps)) {
+		cancel()
+	}
 }
 
 func (w *Worker) alloc(n int) []byte {
@@ -423,10 +448,13 @@ type WorkerProcStats struct {
 	// are not handled.
 	Discarded int64 `json:"records_discarded"`
 	EOS       int64 `json:"eos"`
+	// Gone counts endpoints given up on (WorkerConfig.EOSWait): their
+	// subscriber hung up before its end-of-stream and stayed away.
+	Gone int64 `json:"subscribers_gone"`
 }
 
 // Stats returns the worker's counters.
 func (w *Worker) Stats() WorkerProcStats {
 	return WorkerProcStats{Records: w.records.Load(), Batches: w.batches.Load(), Malformed: w.malformed.Load(),
-		Discarded: w.discarded.Load(), EOS: w.eos.Load()}
+		Discarded: w.discarded.Load(), EOS: w.eos.Load(), Gone: w.gone.Load()}
 }

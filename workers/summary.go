@@ -20,6 +20,7 @@ type WorkerSummary struct {
 	Malformed     int64         `json:"frames_malformed"`
 	Discarded     int64         `json:"records_discarded"`
 	EOS           int64         `json:"eos"`
+	Gone          int64         `json:"subscribers_gone"`
 	Croaked       bool          `json:"croaked"`
 	CroakReason   string        `json:"croak_reason,omitempty"`
 	Seconds       float64       `json:"seconds"`
@@ -41,7 +42,7 @@ func (w *Worker) RunSummary(ctx context.Context, top *SymbolStats) (WorkerSummar
 		return WorkerSummary{}, err
 	}
 	st := w.Stats()
-	s := WorkerSummary{Command: "worker", Records: st.Records, Batches: st.Batches, Malformed: st.Malformed, Discarded: st.Discarded, EOS: st.EOS,
+	s := WorkerSummary{Command: "worker", Records: st.Records, Batches: st.Batches, Malformed: st.Malformed, Discarded: st.Discarded, EOS: st.EOS, Gone: st.Gone,
 		Seconds: elapsed.Seconds(), ThroughputRPS: float64(st.Records) / elapsed.Seconds(),
 		Workers: []WorkerStats{{ID: 0, Records: st.Records, Handled: st.Records, Batches: st.Batches}}}
 	var hs []*SymbolStats
@@ -66,6 +67,10 @@ func (s *WorkerSummary) WriteText(w io.Writer) {
 		fmt.Fprintf(w, ", %s records discarded (their subscriber dropped the connection or croaked)", words.Group(s.Discarded))
 	}
 	fmt.Fprintln(w)
+	if s.Gone > 0 {
+		fmt.Fprintf(w, "  %s gone: hung up without an end-of-stream and stayed unreachable (given up on; what was sent after is unknown here)\n",
+			words.Count(s.Gone, "subscriber", "subscribers"))
+	}
 	if s.Croaked {
 		fmt.Fprintf(w, "CROAKED: %s\n", s.CroakReason)
 	}

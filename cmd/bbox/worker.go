@@ -25,6 +25,7 @@ func runWorker(ctx context.Context, e *env, c *command, args []string) int {
 	var connect cli.List
 	fs.Var(&connect, "connect", "subscribers' --push endpoints (repeatable or comma-separated)")
 	exitOnEOS := fs.Bool("exit-on-eos", false, "exit once every endpoint has sent end-of-stream")
+	eosWait := fs.Duration("eos-wait", 10*time.Second, "with --exit-on-eos: give up on a subscriber that hung up before its end-of-stream and stays unreachable this long; 0: wait for it forever")
 	work := fs.Duration("work", 0, "time each record's handler spends (plays a slow worker)")
 	credit := fs.Int("credit", 64, "batches each subscriber may send ahead of what this worker has handled (its credit window)") // at least 1: cli.BBox's rule
 	tapPath := fs.String("tap", "", "write one line per handled record (publisher epoch shard partition seq topic) to this file")
@@ -48,7 +49,7 @@ func runWorker(ctx context.Context, e *env, c *command, args []string) int {
 		}
 		defer closeTap()
 		h := workers.NewSymbolStats()
-		w, err := workers.NewWorker(workers.WorkerConfig{Connect: connect, ExitOnEOS: *exitOnEOS, Work: *work, Credit: *credit, Tap: tap,
+		w, err := workers.NewWorker(workers.WorkerConfig{Connect: connect, ExitOnEOS: *exitOnEOS, EOSWait: *eosWait, Work: *work, Credit: *credit, Tap: tap,
 			Conn: cf.options(log), Logf: log.Logf}, h)
 		if err != nil {
 			return usageErr(e, c, "%v", err)
