@@ -223,13 +223,7 @@ func (r *Receiver) TopSymbols(n int) []workers.SymSummary {
 // unknown from here (verdict.Unknown), which a caller that knows them
 // (one process) overwrites.
 func (r *Receiver) VerdictInput(st shard.SubStats) verdict.Input {
-	in := verdict.Input{
-		Published: st.Published, Received: st.Received, Filtered: st.Filtered, BeforeJoin: st.JoinedLate,
-		LostInGaps: st.Lost, Gaps: st.Gaps, Discarded: verdict.Unknown, Malformed: st.Malformed, Late: st.Late,
-		Stalls: st.Stalls, Restarts: st.Restarts,
-		Recovered: st.Recovered, Unrecoverable: st.Unrecoverable, RecoveryRequests: st.RecoveryRequests,
-		Recovering: r.cfg.Sub.Recover != shard.RecoverOff,
-	}
+	in := st.VerdictInput(r.cfg.Sub.Recover != shard.RecoverOff)
 	if ce := r.Croak(); ce != nil {
 		in.Croaked, in.CroakReason = true, ce.Error()
 	}
@@ -240,10 +234,6 @@ func (r *Receiver) VerdictInput(st shard.SubStats) verdict.Input {
 	}
 	if r.pool != nil {
 		in.NotHanded = r.pool.Lost() // in-process workers lose nothing they took: this was queued
-	}
-	for _, sh := range st.Shards {
-		in.Shards = append(in.Shards, verdict.Shard{ID: sh.ID, Endpoint: sh.Endpoint, BeforeJoin: sh.BeforeJoin,
-			Lost: sh.Lost, Gaps: sh.Gaps, Stalls: sh.Stalls, Silent: sh.Silent, Disconnected: sh.Disconnected, Reached: sh.Reached, Ended: sh.EOS})
 	}
 	return in
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/verdict"
 )
 
 // RecordingConfig configures a Recording.
@@ -102,6 +103,19 @@ func (r *Recording) Close() {
 		r.srv.Close()
 		r.srv = nil
 	}
+}
+
+// VerdictInput is what verdict.Judge needs of a recording that received
+// st and wrote rs, its Run having returned runErr (a croak is a finding;
+// any other error is the caller's to report): the stream's counters, the
+// croak, and what was received and not written.
+func (r *Recording) VerdictInput(st shard.SubStats, rs RecorderStats, runErr error) verdict.Input {
+	in := st.VerdictInput(r.cfg.Sub.Recover != shard.RecoverOff)
+	if ce := (*shard.CroakError)(nil); errors.As(runErr, &ce) {
+		in.Croaked, in.CroakReason = true, ce.Error()
+	}
+	in.NotWritten = rs.Dropped
+	return in
 }
 
 // Subscriber is the subscriber threads (for their stats and metrics).

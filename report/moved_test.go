@@ -12,6 +12,7 @@ import (
 	"github.com/bbox-dev/bbox/bench"
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/verdict"
 )
 
 // A bench run's summary carries the keys every command's has and
@@ -68,14 +69,18 @@ func TestWriteReplay(t *testing.T) {
 }
 
 // bbox record's summary: the stream's keys, an empty worker list, the
-// recording's warnings, the zone.
+// recording's warnings, the zone, and the verdict judged from its input.
 func TestRecord(t *testing.T) {
-	s := Record(subStats(), replay.RecorderStats{}, 2*time.Second, "Europe/London")
+	st := subStats()
+	s := Record(st, replay.RecorderStats{}, 2*time.Second, "Europe/London", st.VerdictInput(true))
+	if s.Verdict != verdict.Lost || !strings.Contains(s.VerdictDetail, "100 lost in 2 gaps") {
+		t.Fatalf("verdict %q %q: want lost, with the gaps", s.Verdict, s.VerdictDetail)
+	}
 	if s.Command != "record" || s.RecordsReceived != 900 || s.ThroughputRPS != 450 || s.Seconds != 2 || s.Workers == nil || s.TZ != "Europe/London" {
 		t.Fatalf("%+v", s)
 	}
 	b, _ := json.Marshal(s)
-	for _, k := range []string{`"command":"record"`, `"recording":`, `"tz":"Europe/London"`, `"workers":[]`} {
+	for _, k := range []string{`"command":"record"`, `"recording":`, `"tz":"Europe/London"`, `"workers":[]`, `"verdict":"lost"`} {
 		if !strings.Contains(string(b), k) {
 			t.Errorf("no %s in %s", k, b)
 		}

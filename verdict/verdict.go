@@ -111,6 +111,9 @@ type Input struct {
 	// (a worker dropped with data in flight): PushDispatcher.Lost and,
 	// where the pool counts it, Pool.Lost.
 	LostToWorkers int64
+	// NotWritten is what a recorder received and could not write (bbox
+	// record after a write error): lost to the recording.
+	NotWritten int64
 	// NotHanded is what the subscriber accepted and discarded before any
 	// worker took it: queued when it croaked or shut down.
 	NotHanded int64
@@ -240,6 +243,9 @@ func Judge(in Input) Verdict {
 	}
 	if in.NotHanded > 0 {
 		add(true, "%s received but discarded before any worker took them (queued when the subscriber croaked or stopped)", commas(in.NotHanded))
+	}
+	if in.NotWritten > 0 {
+		add(true, "%s received but not written to the recording", commas(in.NotWritten))
 	}
 	if in.Unconfirmed > 0 {
 		doubt = true

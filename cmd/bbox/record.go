@@ -121,7 +121,10 @@ func runRecord(ctx context.Context, e *env, c *command, args []string) int {
 		if runErr != nil && !errors.As(runErr, new(*shard.CroakError)) {
 			return fail(e, c, runErr)
 		}
-		printReport(e, *asJSON, report.NewRecordReport(sub.Stats(), rec.Stats(), elapsed, zone))
+		st, rs := sub.Stats(), rec.Stats()
+		in := rg.VerdictInput(st, rs, runErr)
+		in.Interrupted = ctx.Err() != nil // a signal, not --duration or the end of the stream
+		printReport(e, *asJSON, report.NewRecordReport(st, rs, elapsed, zone, in))
 		if closeErr != nil {
 			return fail(e, c, closeErr)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/bbox-dev/bbox/replay"
 	"github.com/bbox-dev/bbox/report"
 	"github.com/bbox-dev/bbox/shard"
+	"github.com/bbox-dev/bbox/verdict"
 )
 
 // inspectJSON mirrors the bbox inspect --json keys the tests check.
@@ -265,6 +266,9 @@ func TestRecordSignals(t *testing.T) {
 		}
 		if len(files) < 2 || s.Recording.Files[0] != first || rep.Records != s.RecordsReceived || rep.Records == 0 || rep.Sequences.Gaps != 0 {
 			t.Fatalf("%v: %d files, %d records in them, %d received, sequences %+v", c.sig, len(files), rep.Records, s.RecordsReceived, rep.Sequences)
+		}
+		if s.Verdict == verdict.ExactlyOnce || !strings.Contains(s.VerdictDetail, "the run was interrupted") {
+			t.Fatalf("%v: verdict %q (%s): a recording stopped by a signal is not complete", c.sig, s.Verdict, s.VerdictDetail)
 		}
 		t.Logf("%v with --rotate %s: %d files, %d records, all closed cleanly", c.sig, c.rotate, len(files), rep.Records)
 	}
