@@ -347,19 +347,27 @@ func TestPinnedThreadDelivers(t *testing.T) {
 // threadPollForTest is longer than zmqx's bound on one kernel wait.
 const threadPollForTest = 50 * time.Millisecond
 
+// vanishingPub is a publisher that sends records 1..5 on its first
+// connection, then, once gone is called, closes its listener and that
+// connection with no end-of-stream: no redial can succeed after.
+func vanishingPub(t *testing.T) (f *fakePub, sent <-chan struct{}, gone func()) {
+	s, closed := make(chan struct{}), make(chan struct{})
+	f = newFakePub(t, func(n int, p *zmqx.Peer) {
+		if n == 1 {
+			sendFrame(t, p, 1, 5)
+			close(s)
+			<-closed
+		}
+		p.Close()
+	})
+	return f, s, func() { f.ln.Close(); close(closed) }
+}
+
 // TestPublisherGoneIsDisconnected: a publisher that drops the connection
 // without an end-of-stream leaves the shard disconnected in the stats
 // (what it published after is unknown); one that ends its stream does not.
 func TestPublisherGoneIsDisconnected(t *testing.T) {
-	sent, closed := make(chan struct{}), make(chan struct{})
-	f := newFakePub(t, func(n int, p *zmqx.Peer) {
-		if n == 1 {
-			sendFrame(t, p, 1, 5)
-			close(sent)
-			<-closed // the listener is gone: no redial can succeed
-		}
-		p.Close()
-	})
+	f, sent, gone := vanishingPub(t)
 	sink := &collect{seen: map[[2]uint64]int{}}
 	sub, err := NewSubscriber(SubConfig{Connect: []string{f.ln.Endpoint()}, Retry: 10 * time.Millisecond, Logf: t.Logf}, sink)
 	if err != nil {
@@ -373,8 +381,7 @@ func TestPublisherGoneIsDisconnected(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- sub.Run(ctx) }()
 	<-sent
-	f.ln.Close()
-	close(closed)
+	gone()
 	waitFor(t, "the shard to be down", func() bool {
 		st := sub.Stats().Shards[0]
 		return st.Reached && st.Records == 5 && st.Disconnected
@@ -406,15 +413,7 @@ func TestPublisherGoneIsDisconnected(t *testing.T) {
 // EOSWait, the shard down (its end unknown); EOSWait 0 keeps waiting.
 func TestExitOnEOSGivesUpOnAGonePublisher(t *testing.T) {
 	for _, wait := range []time.Duration{200 * time.Millisecond, 0} {
-		sent, closed := make(chan struct{}), make(chan struct{})
-		f := newFakePub(t, func(n int, p *zmqx.Peer) {
-			if n == 1 {
-				sendFrame(t, p, 1, 5)
-				close(sent)
-				<-closed // the listener is gone: no redial can succeed
-			}
-			p.Close()
-		})
+		f, sent, gone := vanishingPub(t)
 		sub, err := NewSubscriber(SubConfig{Connect: []string{f.ln.Endpoint()}, ExitOnEOS: true, EOSWait: wait,
 			Retry: 10 * time.Millisecond, Logf: t.Logf}, &collect{seen: map[[2]uint64]int{}})
 		if err != nil {
@@ -427,8 +426,7 @@ func TestExitOnEOSGivesUpOnAGonePublisher(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- sub.Run(ctx) }()
 		<-sent
-		f.ln.Close()
-		close(closed)
+		gone()
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
