@@ -319,3 +319,44 @@ func TestMaxGapCroaks(t *testing.T) {
 		t.Fatalf("croak reason %q does not name partition and sequences", err)
 	}
 }
+
+// TestEOSPassesTheHWM: a subscriber so slow that its queue is at the
+// high-water mark when the publisher closes still gets the end-of-stream,
+// so the records dropped at the tail are a counted gap and the stream's
+// end is known, not an end-of-stream dropped with them and a subscriber
+// waiting for it.
+func TestEOSPassesTheHWM(t *testing.T) {
+	gate := make(chan struct{})
+	var n atomic.Int64
+	slow := sinkFunc(func(_ int, b *feed.Batch) {
+		<-gate
+		n.Add(int64(len(b.Recs)))
+		feed.PutBatch(b)
+	})
+	const total = 200000
+	pub, sub, done, ctx := startPair(t, 1, PubConfig{HWM: 64 << 10, Rewind: -1, WriteTimeout: 20 * time.Second, Drain: 20 * time.Second},
+		SubConfig{ExitOnEOS: true}, slow)
+	gen, _ := feed.NewGenerator(feed.GenConfig{Seed: 1, Records: total})
+	if err := pub.Run(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() { pub.Close(); close(closed) }()
+	time.Sleep(100 * time.Millisecond) // Close has queued the end-of-stream behind a full queue
+	close(gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	<-closed
+	st, ps := sub.Stats(), pub.Stats()
+	if ps.DroppedRecords == 0 {
+		t.Fatalf("nothing dropped at the HWM: the test did not fill the queue (%+v)", ps.Conns)
+	}
+	// A partition whose first frames were all dropped shows them as
+	// missed before its join: counted too, never as received.
+	missed := st.Lost + st.JoinedLate
+	if !st.Shards[0].EOS || st.Shards[0].Disconnected || n.Load()+missed != total || missed != ps.DroppedRecords {
+		t.Fatalf("end-of-stream %v, down %v, received %d + lost %d + before join %d of %d, publisher dropped %d: want the end seen and every drop counted",
+			st.Shards[0].EOS, st.Shards[0].Disconnected, n.Load(), st.Lost, st.JoinedLate, total, ps.DroppedRecords)
+	}
+}

@@ -172,10 +172,14 @@ func (f *fanout) idle() {
 // writers; push, at the end of the publisher's round, writes the round's
 // frames (on the publisher's goroutine where a writer is idle). Both are
 // called under the publisher's lock.
-func (f *fanout) hold(fr *frame) {
+func (f *fanout) hold(fr *frame, past bool) {
 	for _, c := range *f.conns.Load() {
 		if c.matches(fr.Prefix) {
-			c.w.Hold(&fr.Frame)
+			if past {
+				c.w.HoldPast(&fr.Frame)
+			} else {
+				c.w.Hold(&fr.Frame)
+			}
 			f.pending = true
 		}
 	}

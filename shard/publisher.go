@@ -394,7 +394,7 @@ func (p *Publisher) flushPart(ps *partState, now int64) {
 	f.Records = ps.enc.Count()
 	f = p.rightSize(ps, f)
 	recs := int64(f.Records) // f may be recycled once sent
-	p.sendFrame(ps, f, now)
+	p.sendFrame(ps, f, now, false)
 	ps.records.Add(recs)
 	p.records.Add(recs)
 	p.shardRecs[ps.shard].Add(recs)
@@ -416,7 +416,9 @@ func (p *Publisher) flushPart(ps *partState, now int64) {
 	}
 }
 
-func (p *Publisher) sendFrame(ps *partState, f *frame, now int64) {
+// sendFrame counts f, keeps it in the rewind window and queues it for
+// the shard's subscribers; past queues it over their high-water marks.
+func (p *Publisher) sendFrame(ps *partState, f *frame, now int64, past bool) {
 	p.frames.Add(1)
 	p.bytes.Add(int64(len(f.Body)))
 	ps.lastSend = now
@@ -425,7 +427,7 @@ func (p *Publisher) sendFrame(ps *partState, f *frame, now int64) {
 		// writer can drop the last other one.
 		p.win.add(ps.id, ps.seq-uint64(f.Records)+1, f)
 	}
-	p.outs[ps.shard].hold(f)
+	p.outs[ps.shard].hold(f, past)
 	f.Unref()
 }
 
@@ -482,7 +484,10 @@ func (p *Publisher) control(ps *partState, flags uint8, now int64) {
 	var enc feed.Encoder
 	enc.Reset(f.Body, p.header(ps, flags))
 	f.Body = enc.Finish()
-	p.sendFrame(ps, f, now)
+	// An end-of-stream passes the high-water mark: it tells a slow
+	// subscriber where the stream ended, so what was dropped before it is
+	// a counted gap, not an unknown end.
+	p.sendFrame(ps, f, now, flags&feed.FlagEOS != 0)
 }
 
 // unlock writes what the round queued (see fanout.hold) and releases mu.

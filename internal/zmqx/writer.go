@@ -332,6 +332,22 @@ func (w *Writer) Send(f *Frame) SendResult { return w.send(f, true) }
 // pushed wait for the next Send or Push.
 func (w *Writer) Hold(f *Frame) SendResult { return w.send(f, false) }
 
+// HoldPast is Hold for a small frame the peer needs whatever the bound
+// dropped before it: it is queued even over MaxBytes or MaxFrames (and
+// counts in them after), never dropped, blocked on or cut for. A
+// publisher's end-of-stream is one: it says where the stream ended, so
+// the records dropped at the bound before it show up as a gap instead of
+// an unknown end.
+func (w *Writer) HoldPast(f *Frame) SendResult {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return Closed
+	}
+	w.push(f, false)
+	return Queued
+}
+
 func (w *Writer) send(f *Frame, wake bool) SendResult {
 	w.mu.Lock()
 	if w.closed {
