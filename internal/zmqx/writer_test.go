@@ -237,6 +237,19 @@ func TestWriterDropsAtHWM(t *testing.T) {
 	if st.QueuedBytes > 3*8000 {
 		t.Fatalf("queued %d bytes past the bound", st.QueuedBytes)
 	}
+	// A frame held past the bound is queued even now, and counted.
+	if st.QueuedBytes+8000 <= 3*8000 {
+		t.Fatalf("queued %d bytes: the queue is not full, the check below proves nothing", st.QueuedBytes)
+	}
+	past := testFrame(500, 8000)
+	if r := w.HoldPast(past); r != Queued {
+		t.Fatalf("HoldPast over the bound: %v, want Queued", r)
+	}
+	past.Unref()
+	res[Queued]++ // so the count at Close below includes it
+	if after := w.Stats(); after.Dropped.Frames != st.Dropped.Frames {
+		t.Fatalf("after HoldPast: dropped %d frames, was %d", after.Dropped.Frames, st.Dropped.Frames)
+	}
 	w.Close(Shutdown, "")
 	waitDone(t, w)
 	if info.Stats.Written.Frames+info.Discarded.Frames != res[Queued] {
