@@ -1,6 +1,9 @@
 package moldudp64
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Line indices of a Sequencer: the A and B feeds, and retransmissions.
 const (
@@ -155,13 +158,13 @@ func (s *Sequencer) drain(deliver func(uint64, []byte)) {
 		deliver(s.next, m)
 		s.next++
 	}
+	// The next held sequence: over the held keys, not by counting up from
+	// next, which a sequence number far ahead (a corrupt or hostile
+	// packet) would make a loop of up to 2^64 steps.
 	s.minHeld = math.MaxUint64
-	if len(s.held) > 0 {
-		for q := s.next; ; q++ {
-			if _, ok := s.held[q]; ok {
-				s.minHeld = q
-				break
-			}
+	for q := range s.held {
+		if q >= s.next {
+			s.minHeld = min(s.minHeld, q)
 		}
 	}
 }
@@ -244,26 +247,27 @@ func (s *Sequencer) Done() bool {
 
 // Holes calls fn for each missing range [from, to) between the next
 // sequence to deliver and the highest one any line announced, in order.
-// It walks the window, so callers pace how often they ask.
+// It sorts the held sequences (at most MaxHeld), so callers pace how often
+// they ask; it never walks the window itself, which a corrupt sequence
+// number can make 2^64 long.
 func (s *Sequencer) Holes(fn func(from, to uint64)) {
 	end := max(s.highest, s.next)
+	held := make([]uint64, 0, len(s.held))
+	for q := range s.held {
+		if q >= s.next && q < end {
+			held = append(held, q)
+		}
+	}
+	slices.Sort(held)
 	q := s.next
-	for q < end {
-		if _, ok := s.held[q]; ok {
-			q++
-			continue
+	for _, h := range held {
+		if h > q {
+			fn(q, h)
 		}
-		from := q
-		for q < end {
-			if _, ok := s.held[q]; ok {
-				break
-			}
-			q++
-		}
-		fn(from, q)
-		if len(s.held) == 0 {
-			return
-		}
+		q = h + 1
+	}
+	if q < end {
+		fn(q, end)
 	}
 }
 

@@ -131,3 +131,28 @@ func TestStartFromOne(t *testing.T) {
 	feedLine(s, LineRewind, 1, 50, nil, &got)
 	inOrder(t, got, 1, 59)
 }
+
+// TestFarAheadSequence: a packet numbered far ahead (corrupt, or a
+// hostile sender) is held like any other; giving up the gap before it and
+// listing the holes take time in what is held, not in the distance (the
+// old walk from next counted up to it: FuzzPcapSource hung on one).
+func TestFarAheadSequence(t *testing.T) {
+	s := NewSequencer(0)
+	var got []uint64
+	feedLine(s, LineA, 1, 3, nil, &got)             // 1, 2 delivered
+	feedLine(s, LineA, 5, 6, nil, &got)             // 5 held: a gap 3..4
+	feedLine(s, LineA, 1<<62, 1<<62+1, nil, &got)   // far ahead, held
+	feedLine(s, LineA, 1<<62+5, 1<<62+6, nil, &got) // and past it
+	var holes [][2]uint64
+	s.Holes(func(from, to uint64) { holes = append(holes, [2]uint64{from, to}) })
+	want := [][2]uint64{{3, 5}, {6, 1 << 62}, {1<<62 + 1, 1<<62 + 5}}
+	if fmt.Sprint(holes) != fmt.Sprint(want) {
+		t.Fatalf("holes %v, want %v", holes, want)
+	}
+	if lost := s.GiveUp(func(q uint64, _ []byte) { got = append(got, q) }); lost != 2 {
+		t.Fatalf("gave up %d, want the 2 before seq 5", lost)
+	}
+	if from, to := s.Gap(); from != 6 || to != 1<<62 || fmt.Sprint(got) != "[1 2 5]" {
+		t.Fatalf("gap [%d, %d), delivered %v: want [6, 2^62) next and 1 2 5", from, to, got)
+	}
+}
