@@ -93,10 +93,16 @@ func WriteHuman(w io.Writer, s *Summary, elapsed time.Duration) {
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
+	s.writeEnd(w)
+}
+
+// writeEnd writes how a summary ends: the croak, if any, on a line of its
+// own, then the one verdict line (judged from the counters, never written
+// here).
+func (s *Summary) writeEnd(w io.Writer) {
 	if s.Croaked {
 		fmt.Fprintf(w, "CROAKED: %s\n", s.CroakReason)
 	}
-	// The one verdict line: judged from the counters, never written here.
 	if s.Verdict == "" {
 		s.Judge()
 	}

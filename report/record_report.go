@@ -29,8 +29,5 @@ func NewRecordReport(st shard.SubStats, rs replay.RecorderStats, elapsed time.Du
 func (r *RecordReport) WriteText(w io.Writer) {
 	fmt.Fprintln(w)
 	r.Recording.WriteText(w, r.sub, r.Seconds, r.TZ, r.Warnings)
-	if r.Croaked {
-		fmt.Fprintf(w, "CROAKED: %s\n", r.CroakReason)
-	}
-	fmt.Fprintln(w, r.verdict.Line())
+	r.writeEnd(w)
 }
