@@ -176,6 +176,9 @@ func GetBuffer(n int) *Buffer {
 	return f
 }
 
+// Bytes returns B (a subscriber's read-ahead buffer is a Buffer).
+func (f *Buffer) Bytes() []byte { return f.B }
+
 // Retain adds a reference.
 func (f *Buffer) Retain() { f.refs.Add(1) }
 

@@ -518,26 +518,13 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 		peer.SpinReads(s.cfg.Idle.Spin, s.cfg.Idle.Yield)
 	}
 
-	// Batch frames go into one pooled, reference-counted buffer per read,
-	// which the decoded records alias until the last batch holding them
-	// is put back; prefixes into scratch space.
+	// The socket is read into pooled, reference-counted buffers, and the
+	// records decoded from a frame alias the buffer it arrived in (no copy
+	// out of the read-ahead): each batch holds a reference to it until the
+	// batch is put back.
+	peer.LendReads(readMem)
+	defer peer.EndLending()
 	var frames [][]byte
-	var buf *feed.Buffer
-	var used int
-	var scratch [64]byte
-	alloc := func(i, n int) []byte {
-		switch {
-		case i == 1 && buf == nil:
-			buf, used = feed.GetBuffer(max(n, min(peer.Buffered(), maxReadBuf))), 0
-			fallthrough
-		case i == 1 && used+n <= len(buf.B):
-			used += n
-			return buf.B[used-n : used : used]
-		case n <= len(scratch) && i == 0:
-			return scratch[:n]
-		}
-		return make([]byte, n)
-	}
 	fail := func(err error) bool {
 		if ctx.Err() != nil {
 			return true
@@ -551,22 +538,15 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 		return false
 	}
 	for {
-		buf = nil
 		var cmd bool
 		var err error
-		frames, cmd, err = peer.RecvMessage(frames[:0], alloc)
+		frames, cmd, err = peer.RecvLent(frames[:0])
 		if err != nil {
-			if buf != nil {
-				buf.Release()
-			}
 			return fail(err)
 		}
 		now := time.Now().UnixNano() // once per read
 		st.active.Store(now)
 		if cmd {
-			if buf != nil {
-				buf.Release()
-			}
 			if t.rec != nil && len(t.rec.pend) > 0 {
 				b := feed.GetBatch()
 				if t.pollRecovery(b, now) || t.deliver(b, now) {
@@ -577,23 +557,35 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 		}
 		st.silent.Store(false)
 		b := feed.GetBatch()
+		buf := peer.LentFrom().(*feed.Buffer)
+		buf.Retain()
 		b.Buf = buf // PutBatch(b) releases it
 		exit := t.frame(frames, b, now)
-		// The rest of this read: whole messages already buffered that fit
-		// in this read's buffer. Anything else waits for the next read.
-		for !exit && buf != nil {
-			size, ok := peer.MessageBuffered()
-			if !ok || used+size > len(buf.B) {
+		// The rest of this read: whole messages already buffered, which
+		// are in the same buffer (receiving them reads nothing). Anything
+		// else waits for the next read.
+		for !exit {
+			if _, ok := peer.MessageBuffered(); !ok {
 				break
 			}
-			frames, cmd, err = peer.RecvMessage(frames[:0], alloc)
+			frames, cmd, err = peer.RecvLent(frames[:0])
 			if err != nil {
 				t.deliver(b, now)
 				return fail(err)
 			}
-			if !cmd {
-				exit = t.frame(frames, b, now)
+			if cmd {
+				continue
 			}
+			if nb := peer.LentFrom().(*feed.Buffer); nb != buf {
+				// Not expected (nothing was read), but a batch holds one buffer.
+				if t.deliver(b, now) {
+					return true
+				}
+				b, buf = feed.GetBatch(), nb
+				buf.Retain()
+				b.Buf = buf
+			}
+			exit = t.frame(frames, b, now)
 		}
 		if !exit && t.rec != nil && len(t.rec.pend) > 0 {
 			exit = t.pollRecovery(b, now)
@@ -604,9 +596,8 @@ func (t *shardThread) serve(ctx context.Context, peer *zmqx.Peer) bool {
 	}
 }
 
-// maxReadBuf bounds the buffer one read's frames share, so one buffer
-// pinned by a slow worker holds at most this much.
-const maxReadBuf = 1 << 20
+// readMem is the memory a shard thread reads its socket into.
+func readMem(n int) zmqx.ReadMem { return feed.GetBuffer(n) }
 
 // deliver hands one read's records to the sink (or recycles an empty
 // batch) and flushes the read's counters; true means the subscriber croaked.

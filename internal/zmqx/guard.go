@@ -1,8 +1,6 @@
 package zmqx
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -33,7 +31,7 @@ var _ net.Error = (*guardError)(nil)
 // guardConn sits between the ZMTP code (zmq4's handshake, then the Peer's)
 // and the socket.
 //
-// Read side: it reads ahead (bufio: few syscalls for many small reads)
+// Read side: it reads ahead (few syscalls for many small reads; aheadBuf)
 // and vets every frame header (peekHeader, the one reader of frame
 // headers, which takes what lookAhead parsed already instead of parsing
 // it again) before anything is allocated for it: zmq4's handshake reads
@@ -51,7 +49,7 @@ var _ net.Error = (*guardError)(nil)
 // sent, which is what makes this safe.
 type guardConn struct {
 	net.Conn
-	br       *bufio.Reader
+	br       *aheadBuf
 	maxFrame uint64
 	stats    *Counters
 
@@ -76,7 +74,7 @@ type guardConn struct {
 func newGuard(c net.Conn, o *Options) *guardConn {
 	return &guardConn{
 		Conn:      c,
-		br:        bufio.NewReaderSize(c, o.readBuf()),
+		br:        newAheadBuf(c, o.readBuf()),
 		maxFrame:  uint64(o.maxFrame()),
 		stats:     o.Stats,
 		greetLeft: greetingLen,
@@ -204,6 +202,53 @@ func (g *guardConn) lookAhead() (size int, ok bool) {
 	}
 }
 
+// extent reports how many bytes the read-ahead buffer must hold for the
+// next command, or the next message with any commands inside it, to be
+// whole in it (need), and whether they are (whole). A header the guard
+// refuses also counts as whole: the receive refuses it, counted.
+func (g *guardConn) extent() (need int, whole bool) {
+	b := g.buffered()
+	pos, inMsg := 0, false
+	for {
+		rest := b[pos:]
+		if len(rest) < 2 {
+			return pos + 2, false
+		}
+		if rest[0]&flagReserved != 0 {
+			return 0, true
+		}
+		h, ok := parseHeader(rest)
+		if !ok {
+			return pos + 9, false
+		}
+		if h.size > g.maxFrame {
+			return 0, true
+		}
+		end := pos + h.n + int(h.size)
+		if end > len(b) {
+			return end, false
+		}
+		switch {
+		case h.command() && !inMsg, !h.command() && !h.more():
+			return end, true
+		case !h.command():
+			inMsg = true
+		}
+		pos = end
+	}
+}
+
+// pingAtFront swallows a PING at the front of the read-ahead buffer, if
+// that is what is there and it is whole (see swallowPing).
+func (g *guardConn) pingAtFront() bool {
+	h, ok := parseHeader(g.buffered())
+	if !ok || !h.command() || h.flags&flagReserved != 0 || !g.handshook.Load() || !g.swallowPing(h) {
+		return false
+	}
+	g.tookHeader()
+	return true
+}
+
 // swallowPing consumes the command frame h if it is a PING, counting it
 // for the writer and waking it.
 func (g *guardConn) swallowPing(h header) bool {
@@ -272,20 +317,13 @@ func (g *guardConn) readThrough(wrap func(syscall.RawConn) io.Reader) bool {
 	if err != nil {
 		return false
 	}
-	var r io.Reader = wrap(rc)
-	if pre := g.buffered(); len(pre) > 0 {
-		r = io.MultiReader(bytes.NewReader(bytes.Clone(pre)), r)
-	}
-	g.br = bufio.NewReaderSize(r, g.br.Size())
+	g.br.src = wrap(rc)
 	return true
 }
 
 // buffered is the read-ahead: bytes read from the socket, not yet
 // consumed (valid until the next read).
-func (g *guardConn) buffered() []byte {
-	b, _ := g.br.Peek(g.br.Buffered())
-	return b
-}
+func (g *guardConn) buffered() []byte { return g.br.buffered() }
 
 // resetOnClose makes Close send a TCP RST (see Peer.ResetOnClose).
 func (g *guardConn) resetOnClose() {

@@ -32,7 +32,7 @@ func (p *Peer) RecvMsg() (Msg, error) { return p.Recv(nil, nil) }
 // size, which at millions of records a second keeps the garbage collector
 // busy). Frame sizes are vetted by the guard before alloc is called.
 func (p *Peer) Recv(dst [][]byte, alloc func(i, n int) []byte) (Msg, error) {
-	frames, b, cmd, err := p.recv(dst, alloc, true)
+	frames, b, cmd, err := p.recv(dst, alloc, true, false)
 	if err != nil || !cmd {
 		return Msg{Frames: frames}, err
 	}
@@ -44,14 +44,56 @@ func (p *Peer) Recv(dst [][]byte, alloc func(i, n int) []byte) (Msg, error) {
 // came (a PONG proves a silent peer alive): for a command it returns cmd
 // true and no frames, the body discarded unread.
 func (p *Peer) RecvMessage(dst [][]byte, alloc func(i, n int) []byte) (frames [][]byte, cmd bool, err error) {
-	frames, _, cmd, err = p.recv(dst, alloc, false)
+	frames, _, cmd, err = p.recv(dst, alloc, false, false)
 	return frames, cmd, err
 }
 
-// recv reads one message into buffers from alloc, or one command, whose
-// frame (name size, name, data) it returns in body if keep is set and
-// otherwise discards unread.
-func (p *Peer) recv(dst [][]byte, alloc func(i, n int) []byte, keep bool) (frames [][]byte, body []byte, cmd bool, err error) {
+// LendReads makes p read the socket into buffers from mem (each of at
+// least n bytes, with one reference for p), so that RecvLent can hand out
+// frames that alias them instead of copying each out. Call it from the
+// reading goroutine, between messages, after the handshake.
+func (p *Peer) LendReads(mem func(n int) ReadMem) { p.g.br.lendFrom(mem) }
+
+// EndLending undoes LendReads, dropping p's reference to the buffer it
+// reads into; frames already lent stay valid for whoever retained theirs.
+func (p *Peer) EndLending() { p.g.br.endLending() }
+
+// RecvLent is RecvMessage for a Peer that lends (LendReads): the frames
+// of a message alias the read-ahead buffer LentFrom returns, which holds
+// them all. They stay valid until the next receive; to keep them longer,
+// Retain that buffer (and Release it when done). A message bigger than
+// the buffer is read into a bigger one.
+func (p *Peer) RecvLent(dst [][]byte) (frames [][]byte, cmd bool, err error) {
+	g := p.g
+	if g.br.mem == nil {
+		return dst[:0], false, errNotLending
+	}
+	// Everything recv will touch must be buffered before it lends the
+	// first frame: a read after that could move the buffer under it.
+	for {
+		need, whole := g.extent()
+		if !whole {
+			if err := g.br.fill(need); err != nil {
+				return dst[:0], false, err
+			}
+			continue
+		}
+		if !g.pingAtFront() { // recv would swallow it and read on, unmeasured
+			break
+		}
+	}
+	frames, _, cmd, err = p.recv(dst, nil, false, true)
+	return frames, cmd, err
+}
+
+// LentFrom is the buffer the frames of the last RecvLent alias.
+func (p *Peer) LentFrom() ReadMem { return p.g.br.cur }
+
+// recv reads one message into buffers from alloc (or, with lend, as
+// slices of the read-ahead buffer that already holds it whole), or one
+// command, whose frame (name size, name, data) it returns in body if keep
+// is set and otherwise discards unread.
+func (p *Peer) recv(dst [][]byte, alloc func(i, n int) []byte, keep, lend bool) (frames [][]byte, body []byte, cmd bool, err error) {
 	g := p.g
 	dst = dst[:0]
 	for {
@@ -77,13 +119,22 @@ func (p *Peer) recv(dst [][]byte, alloc func(i, n int) []byte, keep bool) (frame
 			return dst, b, true, nil
 		}
 		var b []byte
-		if alloc != nil {
+		switch {
+		case lend:
+			if uint64(g.br.Buffered()) < h.size {
+				// RecvLent buffered the whole message: this cannot happen.
+				return dst[:0], nil, false, g.fail(ErrBadFrame, badFrames)
+			}
+			b = g.br.lend(int(h.size))
+		case alloc != nil:
 			b = alloc(len(dst), int(h.size))
-		} else {
+		default:
 			b = make([]byte, h.size)
 		}
-		if err := g.readBody(b, len(b)); err != nil {
-			return dst, nil, false, err
+		if !lend {
+			if err := g.readBody(b, len(b)); err != nil {
+				return dst, nil, false, err
+			}
 		}
 		dst = append(dst, b)
 		if !h.more() {

@@ -29,7 +29,7 @@ func peerOver(data []byte) *Peer {
 	g := newGuard(&bytesConn{r: bytes.NewReader(data)}, &Options{})
 	g.greetLeft = 0
 	g.handshook.Store(true)
-	g.br.Peek(min(len(data), g.br.Size())) // fill the read-ahead buffer
+	g.br.Peek(min(len(data), len(g.br.b))) // fill the read-ahead buffer
 	return &Peer{g: g}
 }
 
