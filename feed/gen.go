@@ -142,6 +142,10 @@ type Generator struct {
 type cycle struct {
 	recs  []cycRec
 	arena []byte
+	// next is the stream position of recs[at], so that consecutive
+	// records need no 64-bit division to find their place.
+	next int64
+	at   int
 }
 
 type cycRec struct {
@@ -201,7 +205,14 @@ func (g *Generator) buildCycle() {
 
 // put fills r with record n of the stream from the cycle.
 func (cy *cycle) put(g *Generator, r *Record, n int64, src int64) {
-	c := &cy.recs[n%int64(len(cy.recs))]
+	if n != cy.next {
+		cy.at = int(n % int64(len(cy.recs)))
+	}
+	c := &cy.recs[cy.at]
+	if cy.at++; cy.at == len(cy.recs) {
+		cy.at = 0
+	}
+	cy.next = n + 1
 	r.Kind = c.kind
 	r.Topic = g.topics[c.sym]
 	r.Payload = cy.arena[c.off : c.off+uint32(c.plen) : c.off+uint32(c.plen)]
