@@ -131,9 +131,8 @@ func (a *aheadBuf) move(n int) {
 	a.cur = cur
 }
 
-// lendFrom makes a lend from buffers from mem, moving what is buffered
-// into the first one; nil mem stops lending (the lent bytes stay with
-// whoever holds them).
+// lendFrom makes a lend from buffers from mem (not nil: endLending
+// stops), moving what is buffered into the first one.
 func (a *aheadBuf) lendFrom(mem func(n int) ReadMem) {
 	a.mem = mem
 	a.move(a.size)
