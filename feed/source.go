@@ -152,9 +152,9 @@ func (b *Batch) Share(src *Batch) {
 	}
 }
 
-// Buffer is a reference-counted, pooled byte buffer: a received frame that
-// decoded records alias, recycled when the last batch holding it is put
-// back. Receiving into pooled buffers instead of a fresh allocation per
+// Buffer is a reference-counted, pooled byte buffer: a subscriber
+// thread's read-ahead, whose received frames decoded records alias,
+// recycled when the last batch holding it is put back. Receiving into pooled buffers instead of a fresh allocation per
 // frame keeps the garbage collector out of the hot path (measured: about
 // a quarter of a subscriber's CPU at 8 M records/s went to GC).
 // Retain and Release are safe for concurrent use.

@@ -472,8 +472,8 @@ type shardThread struct {
 // returns true when the thread should exit.
 //
 // Everything one socket read brings is handled as one unit: the messages
-// already in the read-ahead buffer are received into one pooled buffer,
-// decoded in place into one batch, and handed to the sink in one
+// already in the read-ahead buffer (a pooled buffer the socket is read
+// into) are decoded in place into one batch, and handed to the sink in one
 // delivery, with the clock read once (nats-server flushes each receiver
 // once per read loop for the same reason): at a fixed rate a publisher
 // sends many small frames, and a delivery per frame is a wake-up and a
