@@ -180,26 +180,11 @@ func (g *guardConn) tookHeader() {
 // for peekHeader. A header the guard would refuse ends the look with
 // false: the receive then refuses it, counted. Call it between messages.
 func (g *guardConn) lookAhead() (size int, ok bool) {
-	g.aheadAt, g.aheadN = 0, 0
-	b := g.buffered()
-	for i := 0; ; i++ {
-		h, ok := parseHeader(b)
-		if !ok || h.flags&flagReserved != 0 || h.size > g.maxFrame || h.size > uint64(len(b)-h.n) {
-			g.aheadN = 0
-			return 0, false
-		}
-		if i < len(g.ahead) {
-			g.ahead[i], g.aheadN = h, i+1
-		}
-		b = b[h.n+int(h.size):]
-		if h.command() {
-			continue // RecvMessage returns it first, or refuses it
-		}
-		size += int(h.size)
-		if !h.more() {
-			return size, true
-		}
+	_, size, whole, _ := g.walkFront(false)
+	if !whole {
+		return 0, false
 	}
+	return size, true
 }
 
 // extent reports how many bytes the read-ahead buffer must hold for the
@@ -207,34 +192,59 @@ func (g *guardConn) lookAhead() (size int, ok bool) {
 // whole in it (need), and whether they are (whole). A header the guard
 // refuses also counts as whole: the receive refuses it, counted.
 func (g *guardConn) extent() (need int, whole bool) {
+	need, _, whole, refused := g.walkFront(true)
+	return need, whole || refused
+}
+
+// walkFront walks the headers at the front of the read-ahead buffer to
+// the end of the first data message, vetting them as peekHeader does and
+// keeping up to len(ahead) of them for it. Commands before the message
+// are walked over or, with stopAtCommand, end the walk as a unit of their
+// own (a receive returns such a command alone). It reports how many bytes
+// must be buffered for the walk to finish (need), whether they are
+// (whole), the message's frame bytes (size), and whether it met a header
+// the guard refuses (refused).
+func (g *guardConn) walkFront(stopAtCommand bool) (need, size int, whole, refused bool) {
+	g.aheadAt, g.aheadN = 0, 0
 	b := g.buffered()
 	pos, inMsg := 0, false
-	for {
+	for i := 0; ; i++ {
 		rest := b[pos:]
-		if len(rest) < 2 {
-			return pos + 2, false
-		}
-		if rest[0]&flagReserved != 0 {
-			return 0, true
-		}
-		h, ok := parseHeader(rest)
-		if !ok {
-			return pos + 9, false
-		}
-		if h.size > g.maxFrame {
-			return 0, true
-		}
-		end := pos + h.n + int(h.size)
-		if end > len(b) {
-			return end, false
-		}
+		var h header
+		var ok bool
 		switch {
-		case h.command() && !inMsg, !h.command() && !h.more():
-			return end, true
-		case !h.command():
-			inMsg = true
+		case len(rest) < 2:
+			need = pos + 2
+		case rest[0]&flagReserved != 0: // before waiting for a long size
+			refused = true
+		default:
+			if h, ok = parseHeader(rest); !ok {
+				need = pos + 9
+			} else if h.size > g.maxFrame {
+				refused, ok = true, false
+			} else if end := pos + h.n + int(h.size); end > len(b) {
+				need, ok = end, false
+			}
 		}
-		pos = end
+		if !ok {
+			g.aheadN = 0
+			return need, 0, false, refused
+		}
+		if i < len(g.ahead) {
+			g.ahead[i], g.aheadN = h, i+1
+		}
+		pos += h.n + int(h.size)
+		if h.command() {
+			if stopAtCommand && !inMsg {
+				return pos, 0, true, false
+			}
+			continue // a receive returns it first, swallows it, or refuses it
+		}
+		inMsg = true
+		size += int(h.size)
+		if !h.more() {
+			return pos, size, true, false
+		}
 	}
 }
 

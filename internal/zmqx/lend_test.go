@@ -145,6 +145,7 @@ func TestRecvLent(t *testing.T) {
 	data = append(data, frame(true, false, []byte("p0002"))...)
 	data = append(data, ping...)
 	data = append(data, frame(false, false, []byte("last"))...)
+	data = append(data, pong...) // a command with nothing after it is received alone
 	for _, c := range []struct{ chunk, buf int }{{1, 64}, {7, 64}, {100, 256}, {4096, 512}, {1 << 20, 1 << 16}} {
 		if n := checkLending(t, data, c.chunk, c.buf); n != 43 {
 			t.Fatalf("reads of %d into %d-byte buffers: %d messages, want 43", c.chunk, c.buf, n)

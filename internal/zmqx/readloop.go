@@ -143,12 +143,9 @@ func (p *Peer) recv(dst [][]byte, alloc func(i, n int) []byte, keep, lend bool) 
 	}
 }
 
-// What a subscriber's read loop needs beyond RecvMessage: to know whether
+// What a subscriber's read loop needs beyond RecvLent: to know whether
 // another whole message already sits in the read-ahead buffer, so one
 // socket read can be handled, and delivered, as one unit.
-
-// Buffered is the number of bytes read from the socket and not yet consumed.
-func (p *Peer) Buffered() int { return len(p.g.buffered()) }
 
 // MessageBuffered reports whether a complete data message (commands
 // before it skipped) is already in the read-ahead buffer, so that reading
