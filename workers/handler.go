@@ -73,21 +73,21 @@ func (s *SymbolStats) Handle(recs []feed.Record) {
 
 // sym returns topic's statistics, created on its first record.
 func (s *SymbolStats) sym(topic []byte) *Sym {
-	if len(topic) == 0 || len(topic) > symKeyLen {
-		st := s.m[string(topic)] // no allocation: the compiler special-cases this lookup
-		if st == nil {
-			st = &Sym{}
-			s.m[string(topic)] = st
+	short := len(topic) > 0 && len(topic) <= symKeyLen
+	var k symKey
+	if short {
+		k = packSym(topic)
+		if st := s.idx.get(k); st != nil {
+			return st
 		}
-		return st
-	}
-	k := packSym(topic)
-	if st := s.idx.get(k); st != nil {
+	} else if st := s.m[string(topic)]; st != nil { // no allocation: the compiler special-cases this lookup
 		return st
 	}
 	st := &Sym{}
 	s.m[string(topic)] = st
-	s.idx.put(k, st)
+	if short {
+		s.idx.put(k, st)
+	}
 	return st
 }
 
